@@ -1,0 +1,83 @@
+"""The ``audit`` command: thin over ``audit_lib.run`` and ``audit_lib.contract``.
+
+    audit validate DATA_DIR
+    audit demo-data OUT_DIR [--lines N] [--seed S]
+    audit run PARAMS [--data DIR] [--out DIR] [--only NAME ...] [--jobs N] [--language sv|en]
+
+Exit codes: 0 success; 1 the data package or a notebook failed; 2 bad usage or parameters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .contract import validate_package
+
+    package, report = validate_package(args.data_dir)
+    print(report.format())
+    if report.ok:
+        n = {k: len(v) for k, v in package.tables.items()}
+        n.update({k: v.n_rows for k, v in package.large.items()})
+        print("Tables: " + ", ".join(f"{k} ({v} rows)" for k, v in sorted(n.items())))
+        print("The data package is valid." if not report.warnings else "The data package is valid (with warnings).")
+        return 0
+    return 1
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from .demo.generate import generate
+
+    pkg = generate(args.out_dir, n_lines=args.lines, seed=args.seed)
+    print(f"Demo data package written to {pkg.path}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .run.runner import RunError, run
+
+    try:
+        result = run(args.params, data_dir=args.data, out_dir=args.out, only=args.only, jobs=args.jobs,
+                     language=args.language)
+    except RunError as e:
+        print(str(e), file=sys.stderr)
+        return e.exit_code
+    print(result.out_dir / "index.html")
+    return 0 if result.ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="audit", description="Reproducible audit notebooks for procurement audits.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="check a data package against the contract")
+    v.add_argument("data_dir", type=Path)
+    v.set_defaults(func=_validate)
+
+    d = sub.add_parser("demo-data", help="write the seeded demo data package")
+    d.add_argument("out_dir", type=Path)
+    d.add_argument("--lines", type=int, default=2_000_000, help="purchase lines to generate (default 2,000,000)")
+    d.add_argument("--seed", type=int, default=20251027)
+    d.set_defaults(func=_demo_data)
+
+    r = sub.add_parser("run", help="run the review: notebooks -> HTML findings")
+    r.add_argument("params", type=Path, help="parameters file, e.g. params/demo.yaml")
+    r.add_argument("--data", type=Path, default=None, help="data package folder (default: data_dir of PARAMS)")
+    r.add_argument("--out", type=Path, default=None, help="output folder (default: outputs/<run_name>)")
+    r.add_argument("--only", nargs="+", default=None, metavar="NAME", help="run only these notebooks")
+    r.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel processes")
+    r.add_argument("--language", choices=["sv", "en"], default=None, help="report language (default: PARAMS)")
+    r.set_defaults(func=_run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""A data package: find each table's file, read, type, validate, check references.
+
+``load_package`` returns validated tables or raises :class:`DataPackageError` listing every
+problem at once; ``validate_package`` returns the report without raising.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .large import check_large, relation_sql
+from .parse import parse_table
+from .problems import DataPackageError, Problem, ValidationReport
+from .read import ReadError, read_raw
+from .spec import FILE_SUFFIXES, TABLES, TableSpec
+from .validate import check_reference, check_rules
+
+
+@dataclass
+class LargeTable:
+    """A table kept on disk; query it with DuckDB through :meth:`sql`."""
+
+    name: str
+    path: Path
+    n_rows: int  # -1 where the rows were not counted (already validated in this run)
+
+    def sql(self) -> str:
+        """A typed SELECT over the file, usable as a subquery in DuckDB."""
+        return relation_sql(self.path, TABLES[self.name])
+
+
+@dataclass
+class DataPackage:
+    root: Path
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    large: dict[str, LargeTable] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+    report: ValidationReport = field(default_factory=ValidationReport)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name in self.large:
+            raise KeyError(f"{name} is a large table: use package.large[{name!r}].sql() with DuckDB")
+        if name not in self.tables:
+            raise KeyError(f"the data package has no table {name!r}")
+        return self.tables[name]
+
+    def has(self, name: str) -> bool:
+        return name in self.tables or name in self.large
+
+
+def find_table_files(root: Path, report: ValidationReport) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    candidates = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in FILE_SUFFIXES)
+    by_stem: dict[str, list[Path]] = {}
+    for p in candidates:
+        by_stem.setdefault(p.stem.lower(), []).append(p)
+    for stem, paths in by_stem.items():
+        if stem not in TABLES:
+            report.add(Problem("warning", paths[0].name, "not a table of the data contract; ignored"))
+            continue
+        if len(paths) > 1:
+            report.add(
+                Problem("error", paths[0].name, f"ambiguous: more than one file for table '{stem}': "
+                        + ", ".join(p.name for p in paths))
+            )
+            continue
+        found[stem] = paths[0]
+    for name, spec in TABLES.items():
+        if spec.required and name not in found and name not in by_stem:
+            report.add(
+                Problem("error", f"{name}.csv", "required table is missing (looked for "
+                        + ", ".join(f"{name}{s}" for s in FILE_SUFFIXES) + ")")
+            )
+    return found
+
+
+def _load_small(path: Path, spec: TableSpec, report: ValidationReport) -> tuple[pd.DataFrame | None, set]:
+    file = path.name
+    try:
+        raw, warnings = read_raw(path, spec)
+    except ReadError as e:
+        report.add(e.problem)
+        return None, set()
+    report.extend(warnings)
+    missing = [c for c in spec.column_names if c not in raw.frame.columns]
+    for c in missing:
+        report.add(Problem("error", file, "required column is missing", column=c))
+    for c in raw.frame.columns:
+        if c not in spec.column_names:
+            report.add(Problem("warning", file, "column is not in the contract; kept but not used", column=c))
+    dupes = raw.frame.columns[raw.frame.columns.duplicated()].tolist()
+    for c in dupes:
+        report.add(Problem("error", file, "column appears more than once in the header", column=c))
+    if dupes:
+        return None, set()
+    if raw.frame.empty:
+        report.add(Problem("error", file, "file has a header but no rows"))
+        return None, set()
+    frame, problems, failed = parse_table(raw.frame, spec, file)
+    report.extend(problems)
+    if missing:
+        return frame, failed
+    report.extend(check_rules(frame, spec, file, failed))
+    return frame, failed
+
+
+def validate_package(
+    data_dir: str | Path, check_large_tables: bool = True
+) -> tuple[DataPackage, ValidationReport]:
+    """Read and check every table; return the package (possibly partial) and the full report.
+
+    ``check_large_tables=False`` skips the row checks of large tables (only for a package this
+    run has already validated: see ``audit_lib.run.manifest.validated_in_run``)."""
+    root = Path(data_dir)
+    report = ValidationReport()
+    package = DataPackage(root=root, report=report)
+    if not root.is_dir():
+        report.add(Problem("error", str(root), "data folder does not exist"))
+        return package, report
+    files = find_table_files(root, report)
+    package.files = files
+    for name, path in files.items():
+        spec = TABLES[name]
+        if spec.large:
+            n = check_large(path, spec, report) if check_large_tables else -1
+            package.large[name] = LargeTable(name, path, n)
+            continue
+        frame, _ = _load_small(path, spec, report)
+        if frame is not None:
+            package.tables[name] = frame
+    _check_references(package, report)
+    return package, report
+
+
+def _check_references(package: DataPackage, report: ValidationReport) -> None:
+    for name, frame in package.tables.items():
+        spec = TABLES[name]
+        for ref in spec.references:
+            target = package.tables.get(ref.target_table)
+            if target is None or ref.column not in frame.columns or ref.target_column not in target.columns:
+                continue
+            report.extend(
+                check_reference(
+                    frame, ref.column, package.files[name].name, target[ref.target_column],
+                    f"{ref.target_table}.{ref.target_column}",
+                )
+            )
+    procs, regions = package.tables.get("procurements"), package.tables.get("procurement_regions")
+    if procs is not None and regions is not None and {"procurement_id"} <= set(regions.columns):
+        without = set(procs["procurement_id"].dropna()) - set(regions["procurement_id"].dropna())
+        file = package.files["procurements"].name
+        for row in procs.index[procs["procurement_id"].isin(without)]:
+            report.add(
+                Problem("error", file, "procurement has no row in procurement_regions", row=int(row),
+                        column="procurement_id", value=str(procs.at[row, "procurement_id"]))
+            )
+
+
+def load_package(data_dir: str | Path, check_large_tables: bool = True) -> DataPackage:
+    """Load and validate; raise :class:`DataPackageError` with every problem if any is an error."""
+    package, report = validate_package(data_dir, check_large_tables)
+    if not report.ok:
+        raise DataPackageError(report, str(data_dir))
+    return package

@@ -1,0 +1,136 @@
+"""The auditors' evidence register: one YAML file per audit year.
+
+Much of an audit is interviews and documents. The register records, per question:
+- ``observations``: what was seen or heard, each with its source reference and date;
+- ``facts``: named inputs to the assessment criteria that only the auditors can establish
+  (e.g. ``derivation_documented: false`` for question 3), each citing observations;
+- ``overrides``: an assessment set by the auditors, with a written justification and author;
+- ``recommendations``: the review's recommendations, with their follow-up status.
+
+The format is documented in ``docs/evidence_register.md``; loading is strict (unknown keys are
+errors) and uses safe YAML loading.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .assess import Override
+from .params import Level
+
+QUESTIONS = ("q1", "q2", "q3", "q4", "q5", "q6", "decision_level", "causality", "external_statistics")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    sv: str
+    en: str | None = None
+
+    def get(self, language: str) -> str:
+        return (self.en if language == "en" and self.en else self.sv)
+
+
+class Observation(_Strict):
+    id: str
+    question: str
+    text: Text
+    source: str = Field(min_length=1, description="document or interview reference")
+    date: dt.date
+
+
+class Fact(_Strict):
+    value: bool | float | int | str
+    evidence: list[str] = Field(default_factory=list, description="observation ids")
+
+
+class OverrideEntry(_Strict):
+    level: Level
+    justification: Text
+    author: str = Field(min_length=1)
+    date: dt.date
+
+
+class Recommendation(_Strict):
+    id: str
+    question: str | None = None
+    text: Text
+    status: Literal["open", "in_progress", "done", "not_started", "new"] = "new"
+    status_evidence: list[str] = Field(default_factory=list)
+
+
+class EvidenceRegister(_Strict):
+    year: int
+    observations: list[Observation] = Field(default_factory=list)
+    facts: dict[str, dict[str, Fact]] = Field(default_factory=dict, description="question -> name -> fact")
+    overrides: dict[str, OverrideEntry] = Field(default_factory=dict)
+    recommendations: list[Recommendation] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> EvidenceRegister:
+        ids = [o.id for o in self.observations]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"observation ids must be unique: {', '.join(dupes)}")
+        known = set(ids)
+        for q, facts in self.facts.items():
+            for name, fact in facts.items():
+                missing = [e for e in fact.evidence if e not in known]
+                if missing:
+                    raise ValueError(f"facts.{q}.{name}: unknown observation id(s) {', '.join(missing)}")
+        for r in self.recommendations:
+            missing = [e for e in r.status_evidence if e not in known]
+            if missing:
+                raise ValueError(f"recommendation {r.id}: unknown observation id(s) {', '.join(missing)}")
+        return self
+
+    def observations_for(self, question: str) -> list[Observation]:
+        return [o for o in self.observations if o.question == question]
+
+    def facts_for(self, question: str) -> dict[str, bool | float | int | str]:
+        return {k: f.value for k, f in self.facts.get(question, {}).items()}
+
+    def override_for(self, question: str, language: str = "sv") -> Override | None:
+        o = self.overrides.get(question)
+        if o is None:
+            return None
+        return Override(o.level, o.justification.get(language), o.author, o.date.isoformat())
+
+
+class EvidenceError(Exception):
+    pass
+
+
+def empty_register(year: int) -> EvidenceRegister:
+    return EvidenceRegister(year=year)
+
+
+def load_register(path: str | Path | None, year: int) -> EvidenceRegister:
+    """Load the register; with no file, an empty register (and every fact counts as missing)."""
+    if path is None:
+        return empty_register(year)
+    p = Path(path)
+    if not p.is_file():
+        raise EvidenceError(f"{p}: evidence register not found")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        reg = EvidenceRegister.model_validate(data)
+    except yaml.YAMLError as e:
+        raise EvidenceError(f"{p}: not valid YAML: {e}") from None
+    except ValidationError as e:
+        lines = [f"{p}: invalid evidence register"]
+        for err in e.errors():
+            key = ".".join(str(x) for x in err["loc"]) or "(top level)"
+            msg = "unknown key (misspelled?)" if err["type"] == "extra_forbidden" else err["msg"]
+            lines.append(f"  {key}: {msg}")
+        raise EvidenceError("\n".join(lines)) from None
+    if reg.year != year:
+        raise EvidenceError(f"{p}: register is for {reg.year}, the run audits {year}")
+    return reg

@@ -1,0 +1,130 @@
+"""What a notebook needs, in one call: parameters, validated data, evidence, texts, recorder.
+
+A notebook's parameters cell holds four values (papermill injects them in a run)::
+
+    params_file = "../params/demo.yaml"
+    data_dir = ""        # "" = the data_dir of the parameters file
+    results_dir = ""     # "" = outputs/interactive/results (for work in JupyterLab)
+    language = ""        # "" = the language of the parameters file
+
+and its first code cell is ``audit = start("q3_targets", params_file, data_dir, results_dir,
+language)``. Then it calls the question's library module, shows what it returns with
+``audit.show``, records every stated figure with ``audit.record``, assesses with
+``audit.assess`` and ends with ``audit.finish()``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from IPython.display import display
+
+from .assess import Assessment, assess
+from .contract import DataPackage, load_package
+from .evidence import EvidenceRegister, load_register
+from .params import RunParams, load_params
+from .report import display as d
+from .report.fmt import Formatter
+from .report.results import dumps, write_json_atomic
+from .report.style import setup_matplotlib
+from .report.texts import Texts
+from .run.manifest import validated_in_run
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Audit:
+    def __init__(
+        self, name: str, params: RunParams, package: DataPackage, evidence: EvidenceRegister,
+        results_dir: Path, language: str,
+    ) -> None:
+        self.name = name
+        self.params = params
+        self.package = package
+        self.evidence = evidence
+        self.results_dir = results_dir
+        self.language = language
+        self.t = Texts(language)
+        self.f = Formatter(language)
+        self.results: dict[str, Any] = {
+            "notebook": name, "audit_year": params.audit_year, "language": language,
+        }
+        self.assessment: Assessment | None = None
+
+    @property
+    def section(self) -> Any:
+        return getattr(self.params, self.name)
+
+    @property
+    def year(self) -> int:
+        return self.params.audit_year
+
+    # -- showing ---------------------------------------------------------------------------
+    def show(self, *parts: Any) -> None:
+        for p in parts:
+            display(p)
+
+    def title(self) -> None:
+        """The report's title and a line saying what was audited on which data."""
+        title = self.t(f"{self.name}.title")
+        self.results["title"] = title
+        regions = ", ".join(getattr(r, self.language) for r in self.params.regions.values())
+        self.show(
+            d.Html(f'<h1 class="report-title">{d.esc(title)}</h1>'),
+            d.paragraph(self.t("common.scope", year=self.year, regions=regions)),
+        )
+
+    # -- recording -------------------------------------------------------------------------
+    def record(self, **values: Any) -> None:
+        self.results.update(values)
+
+    def assess(self, question: str, inputs: dict[str, Any], criteria: Any | None = None,
+               format_value: Any = None) -> Assessment:
+        """Assess on the four-level scale from ``inputs`` and the auditors' facts; show it with
+        its rule and evidence, and record it."""
+        facts = self.evidence.facts_for(question)
+        all_inputs = {**inputs, **facts}
+        a = assess(question, criteria if criteria is not None else self.section.criteria, all_inputs,
+                   self.evidence.override_for(question, self.language))
+        self.assessment = a
+        self.results["assessment"] = a.to_json()
+        self.show(d.heading(self.t("assess.section"), 2), d.assessment_box(a, self.t, format_value))
+        self.show(d.heading(self.t("evidence.heading"), 3), d.evidence_list(self.evidence.observations_for(question), self.t))
+        return a
+
+    def finish(self) -> Path:
+        """Write ``results/<notebook>.json`` with ``status: ok``."""
+        self.results["status"] = "ok"
+        path = self.results_dir / f"{self.name}.json"
+        write_json_atomic(path, dumps(self.results))
+        return path
+
+
+def start(
+    name: str, params_file: str, data_dir: str = "", results_dir: str = "", language: str = "",
+) -> Audit:
+    """Load the parameters, the validated data package and the evidence register."""
+    params = load_params(_from_root(params_file))
+    lang = language or params.language
+    data = Path(data_dir) if data_dir else params.data_path
+    if params.generate_demo_data and not (data / "procurements.csv").exists():
+        from .demo.generate import generate
+
+        generate(data)
+    out = Path(results_dir) if results_dir else PROJECT_ROOT / "outputs" / "interactive" / "results"
+    package = load_package(data, check_large_tables=not validated_in_run(out.parent, data))
+    evidence = load_register(params.path(params.evidence_file), params.audit_year)
+    setup_matplotlib()
+    return Audit(name, params, package, evidence, out, lang)
+
+
+def _from_root(path: str) -> Path:
+    """A relative path as given in a notebook: tried from the working folder, then the root."""
+    p = Path(path)
+    if p.is_absolute() or p.exists():
+        return p
+    for base in (PROJECT_ROOT / "notebooks", PROJECT_ROOT):
+        if (base / p).exists():
+            return base / p
+    return p

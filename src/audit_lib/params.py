@@ -1,0 +1,249 @@
+"""The parameter schema: one YAML file per run (``params/*.yaml``), typed and strict.
+
+An unknown or misspelled key is an error (papermill alone would only warn), and a wrong type
+names the key. Relative paths in a parameters file are relative to that file's folder.
+Each notebook reads the common keys and its own section; the run cache (``audit_lib.run``)
+hashes exactly those, so changing one section reruns only the notebook that uses it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+Language = Literal["sv", "en"]
+Level = Literal["ja", "till_stor_del", "till_viss_del", "nej"]
+LEVELS: tuple[Level, ...] = ("ja", "till_stor_del", "till_viss_del", "nej")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+# ---------------------------------------------------------------- assessment criteria
+class Condition(Strict):
+    """One condition on a named input of an assessment, e.g. ``share_within_interval >= 0.75``."""
+
+    input: str
+    op: Literal[">=", ">", "<=", "<", "==", "!="]
+    value: float | bool | str
+
+
+class Criteria(Strict):
+    """Per level, the conditions that must all hold; levels are tried from Ja downwards and
+    the first whose conditions all hold is the assessment; if none holds, Nej."""
+
+    ja: list[Condition] = Field(default_factory=list)
+    till_stor_del: list[Condition] = Field(default_factory=list)
+    till_viss_del: list[Condition] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- shared settings
+class RegionName(Strict):
+    sv: str
+    en: str
+
+
+class DelegationRule(Strict):
+    """In ``region``, a procurement with estimated value >= ``from_value_sek`` must be
+    initiated by ``body`` (or a body ranked above it)."""
+
+    region: str
+    body: str
+    from_value_sek: float = Field(ge=0)
+    source: str = ""
+
+
+# ---------------------------------------------------------------- one section per notebook
+class Q1Params(Strict):
+    criteria: Criteria = Criteria()
+
+
+class Q2Params(Strict):
+    hourly_cost_sek: float = Field(750.0, ge=0, description="full cost of one hour of coordination work")
+    cost_per_procurement_sek: float = Field(
+        250_000.0, ge=0, description="cost of running one procurement procedure"
+    )
+    criteria: Criteria = Criteria()
+
+
+class Q3Params(Strict):
+    forecast_level: float = Field(0.80, gt=0, lt=1, description="level of the forecast interval")
+    min_history_years: int = Field(3, ge=2, description="outcomes needed before a forecast is made")
+    criteria: Criteria = Criteria()
+
+
+class Q4Params(Strict):
+    market_min_bids: int = Field(3, ge=1, description="approved bids needed for the market-price method")
+    tolerance_sek: float = Field(1_000.0, ge=0, description="register vs recomputed: absolute tolerance")
+    tolerance_pct: float = Field(0.01, ge=0, description="register vs recomputed: relative tolerance")
+    n_resamples: int = Field(2000, ge=100)
+    interval_level: float = Field(0.90, gt=0, lt=1)
+    sensitivity_min_bids: list[int] = Field(default_factory=lambda: [2, 3, 4, 5])
+    sensitivity_tolerance_pct: list[float] = Field(default_factory=lambda: [0.0, 0.01, 0.05])
+    real_bids_dir: str | None = Field(None, description="folder of real bid-level data (optional)")
+    criteria: Criteria = Criteria()
+
+
+class Q5Params(Strict):
+    criteria: Criteria = Criteria()
+
+
+class Q6Params(Strict):
+    criteria: Criteria = Criteria()
+
+
+class DecisionLevelParams(Strict):
+    bodies_rank: list[str] = Field(
+        default_factory=lambda: ["regionfullmaktige", "regionstyrelse", "inkopsnamnden", "forvaltning"],
+        description="decision bodies, highest first",
+    )
+    rules: list[DelegationRule] = Field(default_factory=list)
+    require_reference: bool = True
+
+
+class CausalityParams(Strict):
+    treatments: list[str] = Field(
+        default_factory=lambda: ["ecommerce", "category_management", "coordination"]
+    )
+    event_window: tuple[int, int] = (-6, 12)
+    placebo_shift_months: int = 12
+    min_cell_months: int = 12
+    bootstrap_reps: int = Field(999, ge=99)
+    cluster: Literal["category", "category_region"] = "category"
+    criteria: Criteria = Criteria()
+
+
+class ExternalStatisticsParams(Strict):
+    statistics_dir: str | None = Field(None, description="folder with the statistics export")
+    year: int | None = None
+    buyers: list[str] = Field(default_factory=list, description="buyer names or organisation numbers")
+    peer_sector: str | None = None
+
+
+class FollowupParams(Strict):
+    previous_results_dir: str | None = Field(None, description="results/ of last year's run")
+
+
+class SummaryParams(Strict):
+    pass
+
+
+class RunParams(Strict):
+    run_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    audit_year: int = Field(ge=2000, le=2100)
+    language: Language = "sv"
+    data_dir: str
+    generate_demo_data: bool = Field(
+        False, description="create the demo package in data_dir if it is missing (demo only)"
+    )
+    evidence_file: str | None = None
+    seed: int = 20251027
+    significance_level: float = Field(0.05, gt=0, lt=0.5)
+    regions: dict[str, RegionName]
+    notebooks: list[str] | None = Field(None, description="notebooks to run; all when empty")
+
+    q1_process: Q1Params = Q1Params()
+    q2_gains: Q2Params = Q2Params()
+    q3_targets: Q3Params = Q3Params()
+    q4_savings_model: Q4Params = Q4Params()
+    q5_indicators: Q5Params = Q5Params()
+    q6_learning: Q6Params = Q6Params()
+    decision_level: DecisionLevelParams = DecisionLevelParams()
+    causality: CausalityParams = CausalityParams()
+    external_statistics: ExternalStatisticsParams = ExternalStatisticsParams()
+    followup: FollowupParams = FollowupParams()
+    summary: SummaryParams = SummaryParams()
+
+    # where the file was read from; relative paths resolve against its folder
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("regions")
+    @classmethod
+    def _regions_not_empty(cls, v: dict[str, RegionName]) -> dict[str, RegionName]:
+        if not v:
+            raise ValueError("at least one region is required")
+        return v
+
+    @model_validator(mode="after")
+    def _rules_name_known_regions(self) -> RunParams:
+        for rule in self.decision_level.rules:
+            if rule.region not in self.regions:
+                raise ValueError(f"decision_level.rules: unknown region {rule.region!r}")
+            if rule.body not in self.decision_level.bodies_rank:
+                raise ValueError(f"decision_level.rules: body {rule.body!r} is not in bodies_rank")
+        return self
+
+    def path(self, value: str | None) -> Path | None:
+        """Resolve a path from this file: absolute as is, relative to the file's folder."""
+        if value is None or value == "":
+            return None
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
+
+    @property
+    def data_path(self) -> Path:
+        return self.path(self.data_dir)  # type: ignore[return-value]
+
+    def section(self, name: str) -> BaseModel:
+        return getattr(self, name)
+
+    def common(self) -> dict[str, Any]:
+        """The keys every notebook depends on (for the run cache)."""
+        names = [n for n in type(self).model_fields if n not in SECTION_NAMES and n != "base_dir"]
+        return self.model_dump(mode="json", include=set(names))
+
+
+SECTION_NAMES = (
+    "q1_process", "q2_gains", "q3_targets", "q4_savings_model", "q5_indicators", "q6_learning",
+    "decision_level", "causality", "external_statistics", "followup", "summary",
+)
+
+
+class ParamsError(Exception):
+    """The parameters file is not valid; the message names each bad key."""
+
+
+def _format_validation_error(err: ValidationError, source: str) -> str:
+    lines = [f"{source}: invalid parameters"]
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        if e["type"] == "extra_forbidden":
+            lines.append(f"  {key}: unknown key (misspelled?)")
+        elif e["type"] == "missing":
+            lines.append(f"  {key}: required key is missing")
+        else:
+            got = e.get("input")
+            shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
+            lines.append(f"  {key}: {e['msg']}{shown}")
+    return "\n".join(lines)
+
+
+def parse_params(data: Any, source: str = "parameters", base_dir: Path | None = None) -> RunParams:
+    if not isinstance(data, dict):
+        raise ParamsError(f"{source}: expected a mapping of keys to values at the top level")
+    try:
+        params = RunParams.model_validate(data)
+    except ValidationError as err:
+        raise ParamsError(_format_validation_error(err, source)) from None
+    return params.model_copy(update={"base_dir": (base_dir or Path(".")).resolve()})
+
+
+def load_params(path: str | Path) -> RunParams:
+    """Read and validate a parameters file (safe YAML loading)."""
+    p = Path(path)
+    if not p.is_file():
+        raise ParamsError(f"{p}: parameters file not found")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ParamsError(f"{p}: not valid YAML: {e}") from None
+    return parse_params(data, str(p), p.parent)
+
+
+def dump_params(params: RunParams) -> str:
+    """The resolved parameters as YAML (paths as given, sorted keys: stable for hashing)."""
+    return yaml.safe_dump(params.model_dump(mode="json"), sort_keys=True, allow_unicode=True)

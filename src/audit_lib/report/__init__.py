@@ -1,0 +1,1 @@
+"""Everything readers see: texts (sv/en), number formats, display helpers, results, rendering."""

@@ -1,0 +1,1 @@
+"""Running the review: papermill execution, rendering, index, manifest, publishing."""

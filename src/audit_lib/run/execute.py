@@ -1,0 +1,92 @@
+"""Execute one notebook with papermill, in its own process, and make its output deterministic.
+
+Determinism: papermill's timings (``metadata.papermill``) and each cell's
+``metadata.execution`` are dropped, cell ids are fixed (``<notebook>-<index>``, replacing
+papermill's random id for the injected cell), the notebook title is set, and the kernel runs
+with ``SOURCE_DATE_EPOCH`` and ``PYTHONHASHSEED`` fixed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+KERNEL = "python3"
+
+
+@dataclass
+class NotebookRun:
+    name: str
+    status: str  # ok | failed
+    seconds: float
+    error: str | None = None  # the failing cell's exception, one line
+    failed_cell: int | None = None
+
+
+def deterministic(nb: nbformat.NotebookNode, name: str, title: str | None = None) -> nbformat.NotebookNode:
+    nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)
+    if title:
+        nb.metadata["title"] = title
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"{name}-{i:03d}"
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("collapsed", None)
+    return nb
+
+
+def failed_cell_info(nb: nbformat.NotebookNode) -> tuple[int | None, str | None]:
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return i, f"{out.get('ename')}: {out.get('evalue')}"
+    return None, None
+
+
+def execute_notebook(
+    src: Path, dst: Path, parameters: dict[str, Any], cwd: Path, name: str
+) -> NotebookRun:
+    """Run ``src`` into ``dst``; never raises for a failing cell (it is reported instead)."""
+    import papermill as pm
+
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    started = time.perf_counter()
+    status, error, cell = "ok", None, None
+    try:
+        pm.execute_notebook(
+            str(src), str(dst), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
+            progress_bar=False, log_output=False, report_mode=False,
+        )
+    except pm.PapermillExecutionError as e:
+        status, error, cell = "failed", f"{e.ename}: {e.evalue}", e.exec_count
+    except Exception as e:  # kernel died, notebook unreadable, ...
+        status, error = "failed", f"{type(e).__name__}: {e}"
+        if not dst.exists():
+            dst.write_text(nbformat.writes(nbformat.read(str(src), as_version=4)), encoding="utf-8")
+        _append_error_cell(dst, traceback.format_exc())
+    seconds = time.perf_counter() - started
+    nb = nbformat.read(str(dst), as_version=4)
+    if status == "failed":
+        idx, msg = failed_cell_info(nb)
+        cell = idx if idx is not None else cell
+        error = error or msg
+    nbformat.write(deterministic(nb, name), str(dst))
+    return NotebookRun(name, status, seconds, error, cell)
+
+
+def _append_error_cell(dst: Path, text: str) -> None:
+    nb = nbformat.read(str(dst), as_version=4)
+    cell = nbformat.v4.new_code_cell("# the run failed outside a cell")
+    cell.outputs = [nbformat.v4.new_output("error", ename="RunError", evalue=text.splitlines()[-1],
+                                           traceback=text.splitlines())]
+    nb.cells.append(cell)
+    nbformat.write(nb, str(dst))

@@ -1,0 +1,56 @@
+"""The notebooks of the review, found in ``notebooks/`` with their metadata.
+
+Each notebook declares in its metadata ``audit``: ``order`` (run and list order), ``question``
+(e.g. ``q3``) and ``sections`` (the parameter sections it reads besides the common keys).
+Notebooks with ``order >= AFTER_ALL`` (summary, follow-up) read the others' results and run
+after all of them have finished.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+AFTER_ALL = 900
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+
+
+@dataclass(frozen=True)
+class NotebookInfo:
+    name: str
+    path: Path
+    order: int
+    question: str | None
+    sections: tuple[str, ...]
+
+    @property
+    def after_all(self) -> bool:
+        return self.order >= AFTER_ALL
+
+
+def discover(folder: Path = NOTEBOOK_DIR) -> list[NotebookInfo]:
+    found = []
+    for path in sorted(folder.glob("*.ipynb")):
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("audit")
+        if not meta:
+            continue
+        found.append(
+            NotebookInfo(
+                name=path.stem, path=path, order=int(meta.get("order", 500)), question=meta.get("question"),
+                sections=tuple(meta.get("sections", [])),
+            )
+        )
+    return sorted(found, key=lambda n: (n.order, n.name))
+
+
+def select(all_notebooks: list[NotebookInfo], names: list[str] | None) -> list[NotebookInfo]:
+    """The notebooks named (in run order); unknown names are an error naming the known ones."""
+    if not names:
+        return list(all_notebooks)
+    known = {n.name: n for n in all_notebooks}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"unknown notebook(s): {', '.join(unknown)}; known: {', '.join(known)}")
+    return [n for n in all_notebooks if n.name in set(names)]
