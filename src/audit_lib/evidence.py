@@ -112,16 +112,10 @@ def empty_register(year: int) -> EvidenceRegister:
     return EvidenceRegister(year=year)
 
 
-def load_register(path: str | Path | None, year: int) -> EvidenceRegister:
-    """Load the register; with no file, an empty register (and every fact counts as missing)."""
-    if path is None:
-        return empty_register(year)
-    p = Path(path)
-    if not p.is_file():
-        raise EvidenceError(f"{p}: evidence register not found")
+def _read_one(p: Path) -> EvidenceRegister:
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        reg = EvidenceRegister.model_validate(data)
+        return EvidenceRegister.model_validate(data)
     except yaml.YAMLError as e:
         raise EvidenceError(f"{p}: not valid YAML: {e}") from None
     except ValidationError as e:
@@ -131,6 +125,53 @@ def load_register(path: str | Path | None, year: int) -> EvidenceRegister:
             msg = "unknown key (misspelled?)" if err["type"] == "extra_forbidden" else err["msg"]
             lines.append(f"  {key}: {msg}")
         raise EvidenceError("\n".join(lines)) from None
+
+
+def merge_registers(parts: list[tuple[str, EvidenceRegister]]) -> EvidenceRegister:
+    """Merge the files of a register folder; the same id, fact or override twice is an error."""
+    obs, recs, facts, overrides = [], [], {}, {}
+    for source, reg in parts:
+        obs.extend(reg.observations)
+        recs.extend(reg.recommendations)
+        for q, named in reg.facts.items():
+            for name, fact in named.items():
+                if name in facts.setdefault(q, {}):
+                    raise EvidenceError(f"{source}: fact {q}.{name} is defined in more than one file")
+                facts[q][name] = fact
+        for q, o in reg.overrides.items():
+            if q in overrides:
+                raise EvidenceError(f"{source}: override for {q} is defined in more than one file")
+            overrides[q] = o
+    rec_ids = [r.id for r in recs]
+    dupes = sorted({i for i in rec_ids if rec_ids.count(i) > 1})
+    if dupes:
+        raise EvidenceError(f"recommendation ids must be unique: {', '.join(dupes)}")
+    year = parts[0][1].year if parts else 0
+    try:
+        return EvidenceRegister(year=year, observations=obs, facts=facts, overrides=overrides,
+                                recommendations=recs)
+    except ValidationError as e:
+        raise EvidenceError(f"evidence register: {e.errors()[0]['msg']}") from None
+
+
+def load_register(path: str | Path | None, year: int) -> EvidenceRegister:
+    """Load the register: one YAML file, or a folder of YAML files (one per question, say)
+    merged into one. With no path, an empty register (every fact counts as missing)."""
+    if path is None:
+        return empty_register(year)
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml"))
+        if not files:
+            raise EvidenceError(f"{p}: evidence folder has no .yaml files")
+        parts = [(str(f), _read_one(f)) for f in files]
+        for source, reg in parts:
+            if reg.year != year:
+                raise EvidenceError(f"{source}: register is for {reg.year}, the run audits {year}")
+        return merge_registers(parts)
+    if not p.is_file():
+        raise EvidenceError(f"{p}: evidence register not found")
+    reg = _read_one(p)
     if reg.year != year:
         raise EvidenceError(f"{p}: register is for {reg.year}, the run audits {year}")
     return reg

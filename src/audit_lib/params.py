@@ -140,7 +140,9 @@ class RunParams(Strict):
     generate_demo_data: bool = Field(
         False, description="create the demo package in data_dir if it is missing (demo only)"
     )
-    evidence_file: str | None = None
+    evidence: str | None = Field(
+        None, description="the auditors' evidence register: a YAML file or a folder of YAML files"
+    )
     seed: int = 20251027
     significance_level: float = Field(0.05, gt=0, lt=0.5)
     regions: dict[str, RegionName]

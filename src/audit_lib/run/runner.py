@@ -22,16 +22,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 from ..contract import validate_package
-from ..params import RunParams, dump_params, load_params
-from ..report.results import dumps, read_results, write_json_atomic
+from ..params import dump_params, load_params
+from ..report.results import dumps, write_json_atomic
 from .execute import NotebookRun, execute_notebook
-from .index import index_html
 from .manifest import build_manifest, input_hashes, write_validation_stamp
 from .notebooks import NOTEBOOK_DIR, PROJECT_ROOT, NotebookInfo, discover, select
-from .render import render_html, write_text
+from .publish import render_reports
 
 
 class RunError(Exception):
@@ -121,7 +118,7 @@ def run(
                     say(f"[{done}/{total}] {r.name}: {mark} ({r.seconds:.1f} s)")
         order = {n.name: i for i, n in enumerate(notebooks)}
         result.runs.sort(key=lambda r: order[r.name])
-        _render_all(result.runs, staging, params, lang)
+        render_reports(result.runs, staging, params, lang)
         manifest = build_manifest(params, Path(params_path), data, hashes, result.runs, started, time.time(), lang)
         write_json_atomic(staging / "manifest.json", dumps(manifest))
         _publish(staging, out)
@@ -129,28 +126,6 @@ def run(
         shutil.rmtree(staging, ignore_errors=True)
     say(f"Published {out} ({'all ok' if result.ok else 'WITH FAILURES'}).")
     return result
-
-
-def _render_all(runs: list[NotebookRun], staging: Path, params: RunParams, lang: str) -> None:
-    entries = []
-    for r in runs:
-        res = read_results(staging / "results", r.name)
-        if r.status == "failed" or res is None or res.get("status") != "ok":
-            r.status = "failed"
-            res = {"notebook": r.name, "status": "failed", "error": r.error, "failed_cell": r.failed_cell,
-                   "title": (res or {}).get("title")}
-            write_json_atomic(staging / "results" / f"{r.name}.json", dumps(res))
-        nb_path = staging / "notebooks" / f"{r.name}.ipynb"
-        nb = nbformat.read(str(nb_path), as_version=4)
-        title = res.get("title") or r.name
-        nb.metadata["title"] = title
-        nbformat.write(nb, str(nb_path))
-        html = render_html(nb, language=lang, public=True, failed=r.status == "failed")
-        write_text(staging / f"{r.name}.html", html)
-        level = (res.get("assessment") or {}).get("level") if r.status == "ok" else None
-        entries.append({"name": r.name, "title": title, "status": r.status, "level": level})
-    regions = ", ".join(getattr(v, lang) for v in params.regions.values())
-    write_text(staging / "index.html", index_html(entries, lang, params.audit_year, regions))
 
 
 def _publish(staging: Path, out: Path) -> None:

@@ -1,0 +1,40 @@
+"""Rendering a finished run: each notebook's HTML report and the index page.
+
+Called by the runner on the staging folder, before it is moved into place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+from ..params import RunParams
+from ..report.results import dumps, read_results, write_json_atomic
+from .execute import NotebookRun
+from .index import index_html
+from .render import render_html, write_text
+
+
+def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, lang: str) -> None:
+    entries = []
+    for r in runs:
+        res = read_results(staging / "results", r.name)
+        if r.status == "failed" or res is None or res.get("status") != "ok":
+            r.status = "failed"
+            res = {"notebook": r.name, "status": "failed", "error": r.error, "failed_cell": r.failed_cell,
+                   "title": (res or {}).get("title")}
+            write_json_atomic(staging / "results" / f"{r.name}.json", dumps(res))
+        nb_path = staging / "notebooks" / f"{r.name}.ipynb"
+        nb = nbformat.read(str(nb_path), as_version=4)
+        title = res.get("title") or r.name
+        nb.metadata["title"] = title
+        nbformat.write(nb, str(nb_path))
+        html = render_html(nb, language=lang, public=True, failed=r.status == "failed")
+        write_text(staging / f"{r.name}.html", html)
+        level = (res.get("assessment") or {}).get("level") if r.status == "ok" else None
+        entries.append({"name": r.name, "title": title, "status": r.status, "level": level})
+    regions = ", ".join(getattr(v, lang) for v in params.regions.values())
+    write_text(staging / "index.html", index_html(entries, lang, params.audit_year, regions))
+
+
