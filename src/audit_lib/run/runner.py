@@ -29,6 +29,7 @@ from .execute import NotebookRun, execute_notebook
 from .manifest import build_manifest, input_hashes, write_validation_stamp
 from .notebooks import NOTEBOOK_DIR, PROJECT_ROOT, NotebookInfo, discover, select
 from .publish import render_reports
+from .site import build_site
 
 
 class RunError(Exception):
@@ -119,6 +120,7 @@ def run(
         order = {n.name: i for i, n in enumerate(notebooks)}
         result.runs.sort(key=lambda r: order[r.name])
         render_reports(result.runs, staging, params, lang)
+        build_site(staging, lang)
         manifest = build_manifest(params, Path(params_path), data, hashes, result.runs, started, time.time(), lang)
         write_json_atomic(staging / "manifest.json", dumps(manifest))
         _publish(staging, out)
