@@ -88,11 +88,31 @@ class Q4Params(Strict):
     criteria: Criteria = Criteria()
 
 
+GoalArea = Literal["cost", "quality", "commercial_soundness", "administration", "learning"]
+
+
 class Q5Params(Strict):
+    """Question 5: the mission's goal areas against the indicators followed up and reported."""
+
+    goal_areas: list[GoalArea] = Field(
+        default_factory=lambda: ["cost", "quality", "commercial_soundness", "administration", "learning"],
+        min_length=1, description="the goal areas of the mission, in the order shown",
+    )
+    governing_bodies: list[str] = Field(
+        default_factory=lambda: ["regionfullmaktige", "regionstyrelse", "inkopsnamnden"],
+        description="bodies whose receipt of an indicator counts as reporting it for steering",
+    )
     criteria: Criteria = Criteria()
 
 
 class Q6Params(Strict):
+    """Question 6: documented lessons, external consultants and repeated problems by category."""
+
+    interval_level: float = Field(0.95, gt=0, lt=1, description="level of the Wilson interval for shares")
+    window_years: int = Field(3, ge=1, description="years up to the audit year searched for repeated problems")
+    min_repeat_years: int = Field(
+        2, ge=2, description="a problem is repeated in a category when it occurs in at least this many years"
+    )
     criteria: Criteria = Criteria()
 
 
@@ -128,8 +148,43 @@ class FollowupParams(Strict):
     previous_results_dir: str | None = Field(None, description="results/ of last year's run")
 
 
+class ConclusionDimension(Strict):
+    """One dimension of the overall conclusion (e.g. appropriate, efficient): the questions that
+    inform it and the criteria on their levels (inputs ``mean_score``, ``min_score``,
+    ``max_score``, ``n_assessed``, computed with ``SummaryParams.level_scores``)."""
+
+    questions: list[str] = Field(min_length=1)
+    criteria: Criteria = Criteria()
+
+
+def _default_questions() -> dict[str, str]:
+    return {"q1": "q1_process", "q2": "q2_gains", "q3": "q3_targets", "q4": "q4_savings_model",
+            "q5": "q5_indicators", "q6": "q6_learning"}
+
+
 class SummaryParams(Strict):
-    pass
+    """The closing table and the overall conclusion (see ``audit_lib.questions.summary``)."""
+
+    questions: dict[str, str] = Field(
+        default_factory=_default_questions, description="question id -> notebook, in table order"
+    )
+    level_scores: dict[Level, float] = Field(
+        default_factory=lambda: {"ja": 3.0, "till_stor_del": 2.0, "till_viss_del": 1.0, "nej": 0.0},
+        description="score of each level, for the conclusion's inputs",
+    )
+    dimensions: dict[str, ConclusionDimension] = Field(
+        default_factory=dict, description="dimensions of the overall conclusion: appropriate, efficient"
+    )
+
+    @model_validator(mode="after")
+    def _dimensions_name_known_questions(self) -> SummaryParams:
+        for name, dim in self.dimensions.items():
+            unknown = [q for q in dim.questions if q not in self.questions]
+            if unknown:
+                raise ValueError(f"dimensions.{name}: unknown question(s) {', '.join(unknown)}")
+        if set(self.level_scores) != set(LEVELS):
+            raise ValueError("level_scores must give a score for each of ja, till_stor_del, till_viss_del, nej")
+        return self
 
 
 class RunParams(Strict):
