@@ -77,13 +77,23 @@ class Q3Params(Strict):
 
 
 class Q4Params(Strict):
+    """The savings model (question 4): the register's rules, the reconciliation tolerance, the
+    alternative baselines and the interval. See ``audit_lib.questions.q4_savings_model``."""
+
     market_min_bids: int = Field(3, ge=1, description="approved bids needed for the market-price method")
     tolerance_sek: float = Field(1_000.0, ge=0, description="register vs recomputed: absolute tolerance")
     tolerance_pct: float = Field(0.01, ge=0, description="register vs recomputed: relative tolerance")
-    n_resamples: int = Field(2000, ge=100)
-    interval_level: float = Field(0.90, gt=0, lt=1)
-    sensitivity_min_bids: list[int] = Field(default_factory=lambda: [2, 3, 4, 5])
-    sensitivity_tolerance_pct: list[float] = Field(default_factory=lambda: [0.0, 0.01, 0.05])
+    n_resamples: int = Field(2000, ge=100, description="bootstrap resamples over procurements")
+    interval_level: float = Field(0.90, gt=0, lt=1, description="level of the bootstrap interval")
+    interval_baselines: list[Literal["mean", "median", "second_lowest", "estimated_value"]] = Field(
+        default_factory=lambda: ["mean", "median", "second_lowest", "estimated_value"], min_length=1,
+        description="market-method baselines whose bootstrap intervals make up the range",
+    )
+    sensitivity_min_bids: list[int] = Field(default_factory=lambda: [2, 3, 4, 5], min_length=1)
+    sensitivity_tolerance_pct: list[float] = Field(default_factory=lambda: [0.0, 0.01, 0.05], min_length=1)
+    max_n_bids: int = Field(10, ge=3, description="bids from which procurements are pooled in the by-bids view")
+    null_model_sims: int = Field(4000, ge=100, description="simulated tenders per bid count in the null model")
+    top_k: int = Field(5, ge=1, description="largest procurements whose share of the total is shown")
     real_bids_dir: str | None = Field(None, description="folder of real bid-level data (optional)")
     criteria: Criteria = Criteria()
 
