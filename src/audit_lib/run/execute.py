@@ -2,13 +2,16 @@
 
 Determinism: papermill's timings (``metadata.papermill``) and each cell's
 ``metadata.execution`` are dropped, cell ids are fixed (``<notebook>-<index>``, replacing
-papermill's random id for the injected cell), the notebook title is set, and the kernel runs
-with ``SOURCE_DATE_EPOCH`` and ``PYTHONHASHSEED`` fixed.
+papermill's random id for the injected cell), memory addresses in plain-text reprs
+(``<… at 0x7f…>``) are blanked, the notebook title is set, and the kernel runs with
+``SOURCE_DATE_EPOCH`` and ``PYTHONHASHSEED`` fixed. The runner injects only paths that do not
+depend on where the run is staged (see ``runner.notebook_parameters``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 import traceback
 from dataclasses import dataclass
@@ -27,6 +30,18 @@ class NotebookRun:
     seconds: float
     error: str | None = None  # the failing cell's exception, one line
     failed_cell: int | None = None
+    reused: bool = False  # outputs copied from the previous run (cache hit)
+    key: str | None = None  # the cache key (see run/cache.py)
+    reason: str | None = None  # why it was executed (cache miss) or reused
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
+
+
+def _stable_text(value):
+    if isinstance(value, list):
+        return [_ADDRESS.sub(">", v) for v in value]
+    return _ADDRESS.sub(">", value) if isinstance(value, str) else value
 
 
 def deterministic(nb: nbformat.NotebookNode, name: str, title: str | None = None) -> nbformat.NotebookNode:
@@ -39,6 +54,10 @@ def deterministic(nb: nbformat.NotebookNode, name: str, title: str | None = None
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         cell.metadata.pop("collapsed", None)
+        for out in cell.get("outputs", []):
+            data = out.get("data")
+            if data and "text/plain" in data:
+                data["text/plain"] = _stable_text(data["text/plain"])
     return nb
 
 
@@ -70,9 +89,7 @@ def execute_notebook(
         status, error, cell = "failed", f"{e.ename}: {e.evalue}", e.exec_count
     except Exception as e:  # kernel died, notebook unreadable, ...
         status, error = "failed", f"{type(e).__name__}: {e}"
-        if not dst.exists():
-            dst.write_text(nbformat.writes(nbformat.read(str(src), as_version=4)), encoding="utf-8")
-        _append_error_cell(dst, traceback.format_exc())
+        failed_placeholder(src, dst, traceback.format_exc())
     seconds = time.perf_counter() - started
     nb = nbformat.read(str(dst), as_version=4)
     if status == "failed":
@@ -81,6 +98,18 @@ def execute_notebook(
         error = error or msg
     nbformat.write(deterministic(nb, name), str(dst))
     return NotebookRun(name, status, seconds, error, cell)
+
+
+def failed_placeholder(src: Path, dst: Path, text: str) -> None:
+    """Make sure ``dst`` exists and ends with a cell showing ``text`` (a traceback) when the
+    run failed outside a cell (kernel died, worker process lost)."""
+    if not dst.exists():
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            dst.write_text(nbformat.writes(nbformat.read(str(src), as_version=4)), encoding="utf-8")
+        except Exception:
+            dst.write_text(nbformat.writes(nbformat.v4.new_notebook()), encoding="utf-8")
+    _append_error_cell(dst, text)
 
 
 def _append_error_cell(dst: Path, text: str) -> None:

@@ -5,6 +5,7 @@ Called by the runner on the staging folder, before it is moved into place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -16,7 +17,10 @@ from .index import index_html
 from .render import render_html, write_text
 
 
-def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, lang: str) -> None:
+def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, lang: str,
+                   appendix: Callable[[str], str] | None = None) -> None:
+    """Render each notebook's HTML (with ``appendix(name)``, the provenance appendix, at the
+    foot) and the index page."""
     entries = []
     for r in runs:
         res = read_results(staging / "results", r.name)
@@ -30,7 +34,8 @@ def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, la
         title = res.get("title") or r.name
         nb.metadata["title"] = title
         nbformat.write(nb, str(nb_path))
-        html = render_html(nb, language=lang, public=True, failed=r.status == "failed")
+        html = render_html(nb, language=lang, public=True, failed=r.status == "failed",
+                           appendix_html=appendix(r.name) if appendix else "")
         write_text(staging / f"{r.name}.html", html)
         level = (res.get("assessment") or {}).get("level") if r.status == "ok" else None
         entries.append({"name": r.name, "title": title, "status": r.status, "level": level})

@@ -2,13 +2,21 @@
 
 1. The parameters are validated (strict schema), then the data package (every problem at
    once). Any error stops the run before anything is written.
-2. Notebooks run with papermill in separate processes (``jobs`` at a time) into a staging
-   folder beside the output folder; summary-type notebooks (``order >= 900``) run last.
-3. Each executed notebook is made deterministic and rendered to self-contained HTML; failed
+2. Each notebook's cache key (code, parameters, inputs: ``run/cache.py``) is compared with
+   the previous run in the same output folder; an unchanged notebook's outputs are copied
+   from it instead of executing it (``force`` executes all).
+3. The other notebooks run with papermill in separate processes (``jobs`` at a time) into a
+   staging folder beside the output folder, with the staging folder as working folder and only
+   stable paths injected (``results_dir = "results"``), so that where a run is staged never
+   shows in its outputs. Notebooks with ``order >= 900`` (summary, follow-up) read the others'
+   results and run after all of them, one after another in their order.
+4. The manifest is built (``manifest.json``; times live only there), each executed notebook is
+   made deterministic and rendered to self-contained HTML with the provenance appendix; failed
    notebooks are rendered with their failing cell and traceback under a banner, and their
    results JSON says ``"status": "failed"``.
-4. The index, the resolved parameters and the manifest are written; then the staging folder
-   replaces the output folder in one rename. A crash leaves the previous output untouched.
+5. The index, the resolved parameters, the manifest and the cache record are written; then the
+   staging folder replaces the output folder in one rename. A crash leaves the previous output
+   untouched (a staging folder left by a killed run is removed by the next run).
 """
 
 from __future__ import annotations
@@ -17,19 +25,25 @@ import os
 import shutil
 import sys
 import time
+import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..contract import validate_package
-from ..params import dump_params, load_params
+from ..params import RunParams, dump_params, load_params
 from ..report.results import dumps, write_json_atomic
-from .execute import NotebookRun, execute_notebook
-from .manifest import build_manifest, input_hashes, write_validation_stamp
+from .cache import cache_entry, cache_json, copy_outputs, fingerprint, read_cache, reusable, why_rerun
+from .execute import NotebookRun, execute_notebook, failed_placeholder
+from .manifest import (appendix_html, build_manifest, code_state, collect_inputs, display_path, environment,
+                       input_hashes, notebook_entry, write_validation_stamp)
 from .notebooks import NOTEBOOK_DIR, PROJECT_ROOT, NotebookInfo, discover, select
 from .publish import render_reports
 from .site import build_site
+
+RESULTS = "results"  # the results folder, relative to the run folder (the kernels' working folder)
 
 
 class RunError(Exception):
@@ -44,30 +58,51 @@ class RunError(Exception):
 class RunResult:
     out_dir: Path
     runs: list[NotebookRun] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return all(r.status == "ok" for r in self.runs)
 
+    @property
+    def executed(self) -> list[str]:
+        return [r.name for r in self.runs if not r.reused]
 
-def _parameters(params_file: Path, data_dir: Path, results_dir: Path, language: str) -> dict[str, str]:
-    return {"params_file": str(params_file), "data_dir": str(data_dir), "results_dir": str(results_dir),
+    @property
+    def reused(self) -> list[str]:
+        return [r.name for r in self.runs if r.reused]
+
+
+def notebook_parameters(params_path: Path, params: RunParams, data: Path, language: str) -> dict[str, str]:
+    """The values papermill injects. None depends on the staging folder: the parameters file is
+    given relative to the project root when inside it, the data folder is left empty when it
+    is the one the parameters name, and results go to ``results`` in the working folder."""
+    data_dir = "" if Path(data).resolve() == params.data_path else str(Path(data).resolve())
+    return {"params_file": display_path(params_path), "data_dir": data_dir, "results_dir": RESULTS,
             "language": language}
 
 
 def _run_one(info: NotebookInfo, staging: Path, params: dict[str, str]) -> NotebookRun:
     dst = staging / "notebooks" / f"{info.name}.ipynb"
     dst.parent.mkdir(parents=True, exist_ok=True)
-    return execute_notebook(info.path, dst, params, info.path.parent, info.name)
+    return execute_notebook(info.path, dst, params, staging, info.name)
+
+
+def _lost(info: NotebookInfo, staging: Path, exc: BaseException) -> NotebookRun:
+    """A notebook whose worker process failed (it never reported back)."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    failed_placeholder(info.path, staging / "notebooks" / f"{info.name}.ipynb", text)
+    return NotebookRun(info.name, "failed", 0.0, f"{type(exc).__name__}: {exc}", None)
 
 
 def run(
     params_path: str | Path, data_dir: str | Path | None = None, out_dir: str | Path | None = None,
     only: list[str] | None = None, jobs: int = 1, language: str | None = None,
-    notebook_dir: Path = NOTEBOOK_DIR, progress: Callable[[str], None] | None = None,
+    notebook_dir: Path = NOTEBOOK_DIR, progress: Callable[[str], None] | None = None, force: bool = False,
 ) -> RunResult:
     say = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
     started = time.time()
+    params_path = Path(params_path)
     try:
         params = load_params(params_path)
     except Exception as e:  # ParamsError carries the precise message
@@ -93,41 +128,115 @@ def run(
     if report.warnings:
         say(report.format())
 
+    code = code_state([n.path for n in notebooks])
+    env = environment()
+    inputs = collect_inputs(params, params_path, package.files)
+    previous = {} if force else read_cache(out)
+
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(out)
     staging = out.parent / f".{out.name}.staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     result = RunResult(out)
+    fingerprints = {}
     try:
-        results_dir = staging / "results"
+        results_dir = staging / RESULTS
         results_dir.mkdir()
-        resolved = staging / "params.resolved.yaml"
-        resolved.write_text(dump_params(params), encoding="utf-8")
-        hashes = input_hashes(package.files)
-        write_validation_stamp(staging, data, hashes)
-        nb_params = _parameters(Path(params_path).resolve(), data, results_dir, lang)
-        phases = [[n for n in notebooks if not n.after_all], [n for n in notebooks if n.after_all]]
+        (staging / "params.resolved.yaml").write_text(dump_params(params), encoding="utf-8")
+        write_validation_stamp(staging, data, input_hashes(package.files))
+        nb_params = notebook_parameters(params_path, params, data, lang)
         total, done = len(notebooks), 0
+
+        def report_run(r: NotebookRun) -> None:
+            nonlocal done
+            done += 1
+            result.runs.append(r)
+            if r.reused:
+                mark = "unchanged since the last run: outputs reused"
+            elif r.status == "ok":
+                mark = f"ok ({r.seconds:.1f} s)"
+            else:
+                mark = f"FAILED at cell {r.failed_cell}: {r.error} ({r.seconds:.1f} s)"
+            why = f" [{r.reason}]" if (r.reason and not r.reused and previous) else ""
+            say(f"[{done}/{total}] {r.name}: {mark}{why}")
+
+        def cached(info: NotebookInfo) -> NotebookRun | None:
+            fp = fingerprint(info, params, lang, code, env, inputs,
+                             results_dir if info.after_all else None)
+            fingerprints[info.name] = fp
+            if reusable(previous, out, info.name, fp):
+                copy_outputs(out, staging, info.name)
+                return NotebookRun(info.name, "ok", 0.0, reused=True, key=fp.key, reason="unchanged")
+            return None
+
+        def finish(info: NotebookInfo, fut: Future) -> NotebookRun:
+            try:
+                r = fut.result()
+            except Exception as e:  # the worker process died or could not start the notebook
+                r = _lost(info, staging, e)
+            r.key = fingerprints[info.name].key
+            r.reason = why_rerun(previous, info.name, fingerprints[info.name]) if previous else "first run"
+            return r
+
         with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-            for phase in phases:
-                futures = {pool.submit(_run_one, n, staging, nb_params): n for n in phase}
-                for fut in as_completed(futures):
-                    r = fut.result()
-                    done += 1
-                    result.runs.append(r)
-                    mark = "ok" if r.status == "ok" else f"FAILED at cell {r.failed_cell}: {r.error}"
-                    say(f"[{done}/{total}] {r.name}: {mark} ({r.seconds:.1f} s)")
+            futures: dict[Future, NotebookInfo] = {}
+            for info in [n for n in notebooks if not n.after_all]:
+                hit = cached(info)
+                if hit:
+                    report_run(hit)
+                else:
+                    futures[pool.submit(_run_one, info, staging, nb_params)] = info
+            for fut in as_completed(futures):
+                report_run(finish(futures[fut], fut))
+            for info in [n for n in notebooks if n.after_all]:  # in order: each may read the ones before
+                hit = cached(info)
+                report_run(hit or finish(info, pool.submit(_run_one, info, staging, nb_params)))
+        ended = time.time()
+
         order = {n.name: i for i, n in enumerate(notebooks)}
         result.runs.sort(key=lambda r: order[r.name])
-        render_reports(result.runs, staging, params, lang)
-        build_site(staging, lang)
-        manifest = build_manifest(params, Path(params_path), data, hashes, result.runs, started, time.time(), lang)
+        manifest = build_manifest(params, params_path, data, inputs, code, env, result.runs, started, ended, lang)
+        render_reports(result.runs, staging, params, lang, appendix=lambda name: appendix_html(manifest, lang, name))
+        manifest["notebooks"] = [notebook_entry(r) for r in result.runs]  # statuses as rendered
+        result.manifest = manifest
         write_json_atomic(staging / "manifest.json", dumps(manifest))
+        entries = {r.name: cache_entry(fingerprints[r.name], staging, r.name) for r in result.runs if r.status == "ok"}
+        write_json_atomic(staging / "cache.json", cache_json(entries))
+        build_site(staging, lang)
         _publish(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    say(f"Published {out} ({'all ok' if result.ok else 'WITH FAILURES'}).")
+    n_reused = len(result.reused)
+    extra = f"; {n_reused} unchanged notebook(s) reused, --force reruns all" if n_reused else ""
+    say(f"Published {out} ({'all ok' if result.ok else 'WITH FAILURES'}{extra}).")
     return result
+
+
+def remove_stale(out: Path) -> None:
+    """Clean up after runs that were killed (their process no longer exists): remove their
+    staging folders, and put back a previous output that a killed run had moved aside but not
+    yet replaced. A running run's folders are left alone."""
+    for p in sorted(out.parent.glob(f".{out.name}.old-*")) + sorted(out.parent.glob(f".{out.name}.staging-*")):
+        pid = p.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        if ".old-" in p.name and not out.exists():
+            os.replace(p, out)
+        else:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _publish(staging: Path, out: Path) -> None:

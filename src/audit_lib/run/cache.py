@@ -1,0 +1,151 @@
+"""The run cache: skip a notebook whose code, parameters and inputs are unchanged.
+
+A notebook's output is a function of
+- its **code**: the notebook file and the library source (``src/audit_lib``, hashed as a whole:
+  the simplest honest choice, since a notebook can reach any module through the imports of the
+  ones it names) and the environment (Python and package versions);
+- its **parameters**: the common keys (``RunParams.common()``, less ``notebooks``, which only
+  selects what runs), the sections named in its ``metadata.audit.sections`` and the language;
+- its **inputs**: every file of the data package, every file of the evidence register, the
+  files its sections point to (keys ending in ``_dir``/``_file``/``_path``, e.g.
+  ``followup.previous_results_dir``) and, for notebooks that run after all others (summary,
+  follow-up), the results JSON of every notebook that ran before them in this run.
+
+The key is the sha256 of those parts. After a run, ``cache.json`` in the output folder records
+each successful notebook's key, its parts and the sha256 of its outputs. A rerun into the same
+output folder copies a notebook's outputs (``notebooks/<name>.ipynb``, ``results/<name>.json``)
+from the previous run instead of executing it when its key is unchanged and its recorded
+outputs are intact; the HTML is rendered again (its appendix describes the new run).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..params import RunParams
+from .manifest import sha256_file, sha256_json
+from .notebooks import NotebookInfo
+
+CACHE_FILE = "cache.json"
+CACHE_VERSION = 1
+NOT_IN_KEY = ("notebooks",)  # common keys that select what runs but change no output
+
+
+@dataclass
+class Fingerprint:
+    """The parts of one notebook's cache key; ``inputs`` maps input label -> sha256."""
+
+    code: str
+    environment: str
+    params: str
+    inputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return sha256_json({"code": self.code, "environment": self.environment, "params": self.params,
+                            "inputs": self.inputs})
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "environment": self.environment, "params": self.params,
+                "inputs": dict(sorted(self.inputs.items()))}
+
+
+def params_part(params: RunParams, sections: tuple[str, ...] | list[str], language: str) -> dict[str, Any]:
+    """What a notebook reads of the parameters: the common keys and its own sections."""
+    common = {k: v for k, v in params.common().items() if k not in NOT_IN_KEY}
+    secs = {s: getattr(params, s).model_dump(mode="json") for s in sorted(sections) if hasattr(params, s)}
+    return {"common": common, "sections": secs, "language": language}
+
+
+def input_part(info: NotebookInfo, inputs: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The run's input files a notebook depends on: data, evidence, and what its sections
+    point to (not the parameters file itself: its content enters through ``params_part``)."""
+    own = tuple(f"{s}." for s in info.sections)
+    return {label: v["sha256"] for label, v in inputs.items()
+            if label.startswith(("data/", "evidence/")) or label.startswith(own)}
+
+
+def fingerprint(
+    info: NotebookInfo, params: RunParams, language: str, code: dict[str, Any], env: dict[str, Any],
+    inputs: dict[str, dict[str, str]], results_dir: Path | None = None,
+) -> Fingerprint:
+    """The fingerprint of ``info`` in this run. For after-all notebooks pass ``results_dir``:
+    the results present when it starts are part of its inputs."""
+    code_part = sha256_json({"notebook": code["notebooks"].get(info.name) or sha256_file(info.path),
+                             "source": code["source_sha256"]})
+    ins = input_part(info, inputs)
+    if info.after_all and results_dir is not None:
+        for p in sorted(Path(results_dir).glob("*.json")):
+            if p.stem != info.name:
+                ins[f"results/{p.name}"] = sha256_file(p)
+    return Fingerprint(code_part, sha256_json(env), sha256_json(params_part(params, info.sections, language)), ins)
+
+
+def outputs_of(run_dir: Path, name: str) -> dict[str, Path]:
+    return {"notebook": run_dir / "notebooks" / f"{name}.ipynb", "results": run_dir / "results" / f"{name}.json"}
+
+
+# ------------------------------------------------------------------------------ the cache file
+def read_cache(out_dir: Path) -> dict[str, Any]:
+    p = Path(out_dir) / CACHE_FILE
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if data.get("version") != CACHE_VERSION:
+        return {}
+    return data.get("notebooks", {})
+
+
+def cache_entry(fp: Fingerprint, run_dir: Path, name: str) -> dict[str, Any]:
+    return {"key": fp.key, "parts": fp.to_json(),
+            "outputs": {k: sha256_file(p) for k, p in outputs_of(run_dir, name).items() if p.is_file()}}
+
+
+def cache_json(entries: dict[str, dict[str, Any]]) -> str:
+    return json.dumps({"version": CACHE_VERSION, "notebooks": dict(sorted(entries.items()))},
+                      sort_keys=True, indent=1) + "\n"
+
+
+def reusable(previous: dict[str, Any], prev_dir: Path, name: str, fp: Fingerprint) -> bool:
+    """True if the previous run has this notebook with the same key and intact outputs."""
+    entry = previous.get(name)
+    if not entry or entry.get("key") != fp.key:
+        return False
+    recorded = entry.get("outputs", {})
+    for kind, p in outputs_of(prev_dir, name).items():
+        if not p.is_file() or recorded.get(kind) != sha256_file(p):
+            return False
+    return True
+
+
+def why_rerun(previous: dict[str, Any], name: str, fp: Fingerprint) -> str:
+    """In a few words, why a notebook runs again (for the progress line and the manifest)."""
+    entry = previous.get(name)
+    if not entry:
+        return "no previous result"
+    parts = entry.get("parts", {})
+    reasons = []
+    if parts.get("code") != fp.code:
+        reasons.append("code changed")
+    if parts.get("environment") != fp.environment:
+        reasons.append("packages changed")
+    if parts.get("params") != fp.params:
+        reasons.append("parameters changed")
+    old = parts.get("inputs", {})
+    changed = sorted(k for k in set(old) | set(fp.inputs) if old.get(k) != fp.inputs.get(k))
+    if changed:
+        shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        reasons.append(f"inputs changed: {shown}")
+    return "; ".join(reasons) or "previous outputs missing or modified"
+
+
+def copy_outputs(prev_dir: Path, staging: Path, name: str) -> None:
+    for kind, src in outputs_of(prev_dir, name).items():
+        dst = outputs_of(staging, name)[kind]
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst)
