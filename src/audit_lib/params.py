@@ -59,6 +59,8 @@ class DelegationRule(Strict):
 
 # ---------------------------------------------------------------- one section per notebook
 class Q1Params(Strict):
+    interval_level: float = Field(0.95, gt=0, lt=1, description="level of the intervals around shares")
+    bootstrap_reps: int = Field(2000, ge=100, description="resamples for the value-share interval")
     criteria: Criteria = Criteria()
 
 
@@ -66,6 +68,14 @@ class Q2Params(Strict):
     hourly_cost_sek: float = Field(750.0, ge=0, description="full cost of one hour of coordination work")
     cost_per_procurement_sek: float = Field(
         250_000.0, ge=0, description="cost of running one procurement procedure"
+    )
+    interval_level: float = Field(0.95, gt=0, lt=1, description="level of the intervals")
+    bootstrap_reps: int = Field(2000, ge=100, description="resamples for the extrapolated cost")
+    examples_years: int = Field(
+        3, ge=1, description="years searched for good and poor examples: the audit year and the ones before"
+    )
+    high_effort_factor: float = Field(
+        2.5, gt=1, description="recorded hours at least this times the median count as unusually high effort"
     )
     criteria: Criteria = Criteria()
 
@@ -132,7 +142,11 @@ class DecisionLevelParams(Strict):
         description="decision bodies, highest first",
     )
     rules: list[DelegationRule] = Field(default_factory=list)
-    require_reference: bool = True
+    require_reference: bool = Field(True, description="a missing initiation_ref is a finding")
+    period: Literal["audit_year", "all_years"] = Field(
+        "audit_year", description="check the audit year's procurements, or every year in the package"
+    )
+    criteria: Criteria = Criteria()
 
 
 class CausalityParams(Strict):

@@ -32,3 +32,30 @@ def coordination_by_year(view: pd.DataFrame) -> pd.DataFrame:
     out["coordinated_share"] = out["coordinated_count"] / out["n_procurements"]
     out["coordinated_share_value"] = out["coordinated_value_sek"] / out["value_sek"]
     return out.reset_index()
+
+
+def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a proportion ``successes / n`` at confidence ``level``.
+
+    Unlike the normal approximation it stays within [0, 1] and behaves at 0 and n successes.
+    With ``n == 0`` the share is undefined: ``(nan, nan)``.
+    """
+    from scipy import stats
+
+    if n <= 0:
+        return float("nan"), float("nan")
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must lie in [0, n]: {successes} of {n}")
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / denom
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return low, high
+
+
+def is_blank(values: pd.Series) -> pd.Series:
+    """True where a text cell is missing or only whitespace (a reason that was not given)."""
+    return values.isna() | values.astype("string").str.strip().fillna("").eq("")
