@@ -53,7 +53,11 @@ class DataPackage:
 
 def find_table_files(root: Path, report: ValidationReport) -> dict[str, Path]:
     found: dict[str, Path] = {}
-    candidates = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in FILE_SUFFIXES)
+    try:
+        candidates = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in FILE_SUFFIXES)
+    except OSError as e:
+        report.add(Problem("error", str(root), f"data folder cannot be read ({e.strerror or type(e).__name__})"))
+        return found
     by_stem: dict[str, list[Path]] = {}
     for p in candidates:
         by_stem.setdefault(p.stem.lower(), []).append(p)
@@ -118,21 +122,34 @@ def validate_package(
     report = ValidationReport()
     package = DataPackage(root=root, report=report)
     if not root.is_dir():
-        report.add(Problem("error", str(root), "data folder does not exist"))
+        what = "is not a folder" if root.exists() else "does not exist"
+        report.add(Problem("error", str(root), f"data folder {what}"))
         return package, report
     files = find_table_files(root, report)
     package.files = files
     for name, path in files.items():
         spec = TABLES[name]
-        if spec.large:
-            n = check_large(path, spec, report) if check_large_tables else -1
-            package.large[name] = LargeTable(name, path, n)
+        try:
+            if spec.large:
+                n = check_large(path, spec, report) if check_large_tables else -1
+                package.large[name] = LargeTable(name, path, n)
+                continue
+            frame, _ = _load_small(path, spec, report)
+        except Exception as e:  # garbage never crashes the loader: it is a problem of that file
+            report.add(Problem("error", path.name, f"cannot be read ({type(e).__name__}: {_one_line(e)})"))
             continue
-        frame, _ = _load_small(path, spec, report)
         if frame is not None:
             package.tables[name] = frame
-    _check_references(package, report)
+    try:
+        _check_references(package, report)
+    except Exception as e:
+        report.add(Problem("error", str(root), f"references between tables cannot be checked ({type(e).__name__})"))
     return package, report
+
+
+def _one_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return lines[0][:200] if lines else ""
 
 
 def _check_references(package: DataPackage, report: ValidationReport) -> None:

@@ -9,18 +9,24 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
 from .problems import Problem
-from .spec import ColumnSpec, TableSpec
+from .spec import MAX_DATE, MIN_DATE, ColumnSpec, TableSpec
 
 TRUE = {"true", "ja", "1", "yes", "sant", "j", "y", "t", "1.0"}
 FALSE = {"false", "nej", "0", "no", "falskt", "n", "f", "0.0"}
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 _INT = re.compile(r"^[+-]?\d+$")
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
+# Whole numbers must fit in 64 bits (the "Int64" column type).
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+# Text cells longer than this are refused (a whole file pasted into one cell?).
+MAX_TEXT_CHARS = 10_000
+_MIN_TS, _MAX_TS = pd.Timestamp(MIN_DATE), pd.Timestamp(MAX_DATE)
 
 
 class CellError(ValueError):
@@ -30,7 +36,9 @@ class CellError(ValueError):
 def _is_blank(v: object) -> bool:
     if v is None or v is pd.NA or v is pd.NaT:
         return True
-    if isinstance(v, float) and math.isnan(v):
+    if isinstance(v, (float, np.floating)) and math.isnan(v):
+        return True
+    if isinstance(v, np.datetime64) and np.isnat(v):
         return True
     return isinstance(v, str) and not v.strip()
 
@@ -39,7 +47,12 @@ def parse_float(v: object) -> float:
     if isinstance(v, bool):
         raise CellError("expected a number, found a true/false value")
     if isinstance(v, (int, float, np.integer, np.floating)):
-        f = float(v)
+        try:
+            f = float(v)
+        except OverflowError:
+            raise CellError("expected a finite number (too large)") from None
+    elif not isinstance(v, (str, Decimal)):
+        raise CellError(f"expected a number, found {_kind(v)}")
     else:
         s = _SPACES.sub("", str(v))
         if "," in s and "." in s:
@@ -52,31 +65,41 @@ def parse_float(v: object) -> float:
         s = s.replace("\u2212", "-")  # typographic minus from word processors
         try:
             f = float(s)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise CellError("expected a number (decimal comma or point)") from None
     if not math.isfinite(f):
         raise CellError("expected a finite number")
     return f
 
 
+def _int_in_range(i: int) -> int:
+    if not INT_MIN <= i <= INT_MAX:
+        raise CellError("whole number out of range")
+    return i
+
+
 def parse_int(v: object) -> int:
     if isinstance(v, bool):
         raise CellError("expected a whole number, found a true/false value")
     if isinstance(v, (int, np.integer)):
-        return int(v)
+        return _int_in_range(int(v))
     if isinstance(v, (float, np.floating)):
-        if float(v).is_integer():
-            return int(v)
+        if math.isfinite(float(v)) and float(v).is_integer():
+            return _int_in_range(int(v))
         raise CellError("expected a whole number")
+    if not isinstance(v, (str, Decimal)):
+        raise CellError(f"expected a whole number, found {_kind(v)}")
     s = _SPACES.sub("", str(v))
+    if len(s) > 40:
+        raise CellError("whole number out of range")
     if _INT.match(s):
-        return int(s)
+        return _int_in_range(int(s))
     try:
         f = parse_float(s)
     except CellError:
         raise CellError("expected a whole number") from None
     if f.is_integer():
-        return int(f)
+        return _int_in_range(int(f))
     raise CellError("expected a whole number")
 
 
@@ -85,6 +108,8 @@ def parse_bool(v: object) -> bool:
         return bool(v)
     if isinstance(v, (int, np.integer)) and int(v) in (0, 1):
         return bool(v)
+    if not isinstance(v, (str, int, float, np.integer, np.floating)):
+        raise CellError(f"expected true/false, found {_kind(v)}")
     s = str(v).strip().lower()
     if s in TRUE:
         return True
@@ -94,34 +119,70 @@ def parse_bool(v: object) -> bool:
 
 
 def parse_date(v: object) -> pd.Timestamp:
-    if isinstance(v, pd.Timestamp):
-        ts = v
-    elif isinstance(v, dt.datetime):
-        ts = pd.Timestamp(v)
+    """An ISO date (or a date/datetime object at midnight) within MIN_DATE .. MAX_DATE."""
+    if isinstance(v, (pd.Timestamp, dt.datetime)):
+        if v.tzinfo is not None:
+            raise CellError("expected a date, found a time stamp with a time zone")
+        if (v.hour, v.minute, v.second, v.microsecond) != (0, 0, 0, 0):
+            raise CellError("expected a date without a time of day")
+        y, mo, d = v.year, v.month, v.day
     elif isinstance(v, dt.date):
-        ts = pd.Timestamp(v.year, v.month, v.day)
-    else:
-        s = str(v).strip()
-        m = _ISO_DATE.match(s)
+        y, mo, d = v.year, v.month, v.day
+    elif isinstance(v, str):
+        m = _ISO_DATE.match(v.strip())
         if not m:
             raise CellError("expected a date as YYYY-MM-DD")
+        y, mo, d = int(m[1]), int(m[2]), int(m[3])
         try:
-            ts = pd.Timestamp(int(m[1]), int(m[2]), int(m[3]))
+            dt.date(y, mo, d)
         except ValueError:
             raise CellError("not a calendar date (YYYY-MM-DD)") from None
-    if ts != ts.normalize():
-        raise CellError("expected a date without a time of day")
-    return ts
+    else:
+        raise CellError(f"expected a date as YYYY-MM-DD, found {_kind(v)}")
+    if not MIN_DATE <= f"{y:04d}-{mo:02d}-{d:02d}" <= MAX_DATE:
+        raise CellError(f"date out of range {MIN_DATE} .. {MAX_DATE}")
+    return pd.Timestamp(y, mo, d)
 
 
 def parse_str(v: object) -> str:
-    if isinstance(v, float) and v.is_integer():
+    if isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer():
         return str(int(v))  # Excel turns ids like 2023-14 into text but 1234 into 1234.0
-    return str(v).strip()
+    if isinstance(v, (bytes, bytearray)):
+        try:
+            v = bytes(v).decode("utf-8")
+        except UnicodeDecodeError:
+            raise CellError("expected text, found binary data") from None
+    elif isinstance(v, (list, tuple, dict, set, np.ndarray)):
+        raise CellError(f"expected text, found {_kind(v)}")
+    s = str(v).strip()
+    if len(s) > MAX_TEXT_CHARS:
+        raise CellError(f"text longer than {MAX_TEXT_CHARS} characters")
+    return s
+
+
+def _kind(v: object) -> str:
+    """What a cell holds, for messages (Parquet and Excel cells may hold lists, times, ...)."""
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return "a list"
+    if isinstance(v, dict):
+        return "a record"
+    if isinstance(v, (dt.time, dt.timedelta, pd.Timedelta)):
+        return "a time"
+    if isinstance(v, (bytes, bytearray)):
+        return "binary data"
+    return f"a value of type {type(v).__name__}"
 
 
 PARSERS = {"float": parse_float, "int": parse_int, "bool": parse_bool, "date": parse_date, "str": parse_str}
 DTYPES = {"float": "float64", "int": "Int64", "bool": "boolean", "date": "datetime64[ns]", "str": "object"}
+
+
+def _shown(v: object) -> str:
+    try:
+        s = str(v)
+    except Exception:  # a cell whose str() fails
+        s = f"<{type(v).__name__}>"
+    return s if len(s) <= 200 else s[:200] + "..."
 
 
 def parse_column(
@@ -138,8 +199,11 @@ def parse_column(
             continue
         try:
             out.append(parser(v))
-        except CellError as e:
-            problems.append(Problem("error", file, f"type {col.type}: {e}", row=int(row), column=col.name, value=str(v)))
+        except (CellError, ValueError, TypeError, OverflowError, ArithmeticError) as e:
+            if not isinstance(e, CellError):  # never crash on a cell: report it
+                e = CellError(f"cannot be read ({type(e).__name__})")
+            problems.append(Problem("error", file, f"type {col.type}: {e}", row=int(row), column=col.name,
+                                    value=_shown(v)))
             failed.add(int(row))
             out.append(None)
     series = pd.Series(out, index=values.index, dtype=object, name=col.name)
