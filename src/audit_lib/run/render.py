@@ -4,12 +4,23 @@ The ``audit`` nbconvert template (``report/templates/audit``) extends JupyterLab
 nothing from the network and inlines the project's stylesheet. Cells tagged ``internal``
 (analysts' notes) and the parameters cells are left out of the public rendition, as are
 warnings printed to stderr; a failed notebook is rendered with its code and traceback under a
-banner, so the failing cell is visible.
+banner, so the failing cell is visible. The internal rendition (``public=False``) keeps the
+code, under a banner saying it is for reviewers.
+
+Every page carries a Content-Security-Policy that allows no script and no request at all
+(styles and images inline only): the reports are static documents, so even a value that
+slipped past the escaping in ``audit_lib.report.display`` could not run or call home. After
+export, heading ids are made unique on the page and a table of contents of the ``h2``/``h3``
+headings is inserted after the title cell.
 """
 
 from __future__ import annotations
 
 import copy
+import re
+from dataclasses import dataclass
+from html import escape
+from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 
@@ -21,6 +32,14 @@ from ..report.texts import Texts
 TEMPLATES = Path(str(resources.files("audit_lib.report") / "templates"))
 CSS = (resources.files("audit_lib.report") / "static" / "audit.css").read_text(encoding="utf-8")
 HIDDEN_TAGS = {"internal", "parameters", "injected-parameters", "remove-cell"}
+# No script, no request: everything a page needs is inline (styles, SVG, data: images).
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+       "script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'")
+
+# The start of a notebook cell in nbconvert's lab markup. Data-derived text is escaped, so it
+# can never contain these (``<`` becomes ``&lt;``); only the template writes them.
+_CELL_START = re.compile(r'<div (?:id="[^"]*" )?class="jp-Cell ')
+_HEADING_ID = re.compile(r'<(h[1-6]) id="([^"]*)"')
 
 
 def public_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -41,10 +60,141 @@ def public_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+class _Headings(HTMLParser):
+    """Collects h1-h3 with an id (their text without anchor links); skips the contents box."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[Heading] = []
+        self._open: tuple[int, str] | None = None
+        self._text: list[str] = []
+        self._skip = 0  # inside <a class="anchor-link"> or the contents nav
+        self._stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        cls = (a.get("class") or "").split()
+        if tag == "nav" and "audit-toc" in cls:
+            self._skip += 1
+            self._stack.append("nav-toc")
+            return
+        if tag == "nav":
+            self._stack.append("nav")
+        if tag == "a" and "anchor-link" in cls:
+            self._skip += 1
+            self._stack.append("a-anchor")
+            return
+        if tag == "a":
+            self._stack.append("a")
+        if tag in ("h1", "h2", "h3") and (tag == "h1" or a.get("id")) and not self._skip:
+            self._open, self._text = (int(tag[1]), a.get("id") or ""), []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("nav", "a") and self._stack:
+            kind = self._stack.pop()
+            if kind in ("nav-toc", "a-anchor"):
+                self._skip -= 1
+            return
+        if self._open and tag == f"h{self._open[0]}":
+            text = " ".join("".join(self._text).split())
+            if text:
+                self.found.append(Heading(self._open[0], self._open[1], text))
+            self._open = None
+
+    def handle_data(self, data: str) -> None:
+        if self._open and not self._skip:
+            self._text.append(data)
+
+
+def headings(html: str) -> list[Heading]:
+    """The page's h1 headings and its h2-h3 headings with ids, in order."""
+    p = _Headings()
+    p.feed(html)
+    p.close()
+    return p.found
+
+
+def unique_heading_ids(html: str) -> str:
+    """Rename repeated heading ids (``id``, ``id-2``, ...) so every anchor is unique."""
+    seen: dict[str, int] = {}
+    taken = set(re.findall(r' id="([^"]*)"', html))
+
+    def repl(m: re.Match[str]) -> str:
+        tag, ident = m.group(1), m.group(2)
+        n = seen.get(ident, 0) + 1
+        seen[ident] = n
+        if n == 1:
+            return m.group(0)
+        new = f"{ident}-{n}"
+        while new in taken:
+            n += 1
+            new = f"{ident}-{n}"
+        taken.add(new)
+        return f'<{tag} id="{new}"'
+
+    return _HEADING_ID.sub(repl, html)
+
+
+def toc_html(items: list[Heading], title: str) -> str:
+    """A nested list of links to the h2 (and their h3) headings."""
+    if not items:
+        return ""
+    out, open_sub = [], False
+    for h in items:
+        link = f'<a href="#{escape(h.id)}">{escape(h.text)}</a>'
+        if h.level == 3 and out:
+            if not open_sub:
+                out[-1] = out[-1].removesuffix("</li>") + "<ol>"
+                open_sub = True
+            out.append(f"<li>{link}</li>")
+            continue
+        if open_sub:
+            out.append("</ol></li>")
+            open_sub = False
+        out.append(f"<li>{link}</li>")
+    if open_sub:
+        out.append("</ol></li>")
+    return (f'<nav class="audit-toc" aria-label="{escape(title)}"><details open><summary>{escape(title)}</summary>'
+            f"<ol>{''.join(out)}</ol></details></nav>\n")
+
+
+def insert_toc(html: str, title: str) -> str:
+    """Insert the contents box after the cell holding the report title (else at the top)."""
+    html = unique_heading_ids(html)
+    items = [h for h in headings(html) if h.level in (2, 3)]
+    box = toc_html(items, title)
+    if not box:
+        return html
+    starts = [m.start() for m in _CELL_START.finditer(html)]
+    title_at = html.find('class="report-title"')
+    if title_at >= 0:
+        after = [s for s in starts if s > title_at]
+        if after:
+            return html[: after[0]] + box + html[after[0] :]
+        end = html.rfind("</main>")
+        if end >= 0:
+            return html[:end] + box + html[end:]
+    if starts:
+        return html[: starts[0]] + box + html[starts[0] :]
+    return html
+
+
 def render_html(
     nb: nbformat.NotebookNode, *, language: str, public: bool = True, failed: bool = False,
-    index_href: str = "index.html", appendix_html: str = "",
+    index_href: str = "index.html", appendix_html: str = "", toc: bool = True,
 ) -> str:
+    """The report page of one executed notebook.
+
+    ``public``: without code, internal cells and parameters; else the internal rendition with
+    code (``failed`` reports always show their code). ``appendix_html`` (trusted markup made by
+    the project, never data) closes the page. ``toc`` adds the contents box."""
     t = Texts(language)
     show_code = not public or failed
     exporter = HTMLExporter(
@@ -58,8 +208,12 @@ def render_html(
             "language_code": language, "audit_css": CSS, "audit_index_href": index_href,
             "audit_index_label": "← " + t("common.index_title"), "audit_failed": failed,
             "audit_failed_text": t("common.failed_banner"), "audit_appendix": appendix_html,
+            "audit_csp": CSP, "audit_internal": not public,
+            "audit_internal_text": t("site.internal_banner"),
         },
     )
+    if toc:
+        body = insert_toc(body, t("site.contents"))
     return body
 
 

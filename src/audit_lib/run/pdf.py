@@ -1,0 +1,124 @@
+"""HTML -> PDF with headless Chromium (the system package), offline and deterministic.
+
+Chromium prints the page with its print stylesheet (``@media print`` in ``audit.css``), no
+browser header or footer (they would carry a date and a file path), page numbers from the
+stylesheet's ``@page`` rules, and no network (the page's Content-Security-Policy allows no
+request; background networking is switched off). The PDF's creation and modification dates
+are then set to a fixed value so that the same run gives the same bytes.
+
+PDF creation is skipped, with a warning and no error, where Chromium is absent, and can be
+switched off for fast test runs with ``AUDIT_PDF=0`` (also ``off``, ``false``, ``no``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_SWITCH = "AUDIT_PDF"
+ENV_CHROMIUM = "AUDIT_CHROMIUM"
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+TIMEOUT_S = 180
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--no-default-browser-check", "--disable-extensions",
+    "--disable-sync", "--metrics-recording-only", "--mute-audio", "--hide-scrollbars",
+    "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw", "--virtual-time-budget=10000",
+)
+_PDF_DATE = re.compile(rb"\(D:\d{14}[^)]*\)")
+_XMP_DATE = re.compile(rb"(<xmp:(?:CreateDate|ModifyDate|MetadataDate)>)([^<]*)(</xmp:)")
+_UUID = re.compile(rb"(<xmpMM:(?:DocumentID|InstanceID)>)([^<]*)(</xmpMM:)")
+_TRAILER_ID = re.compile(rb"/ID \[<([0-9A-Fa-f]+)> <([0-9A-Fa-f]+)>\]")
+
+
+class PdfError(RuntimeError):
+    """Chromium ran but made no PDF (crash, timeout)."""
+
+
+@dataclass
+class PdfResult:
+    path: Path | None
+    pages: int = 0
+    seconds: float = 0.0
+    skipped: str | None = None  # why no PDF was made
+
+
+def pdf_enabled(default: bool = True) -> bool:
+    """False when ``AUDIT_PDF`` is 0/off/false/no."""
+    value = os.environ.get(ENV_SWITCH, "").strip().lower()
+    if not value:
+        return default
+    return value not in ("0", "off", "false", "no")
+
+
+def find_chromium() -> str | None:
+    """``AUDIT_CHROMIUM``, else /usr/bin/chromium, else chromium on the PATH; None if absent."""
+    for candidate in (os.environ.get(ENV_CHROMIUM), DEFAULT_CHROMIUM):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def normalise_pdf(data: bytes) -> bytes:
+    """Fixed dates and ids (same byte lengths, so the cross-reference offsets stay valid)."""
+
+    def same_len(fill: bytes):
+        def repl(m: re.Match[bytes]) -> bytes:
+            inner = m.group(0)
+            return (fill * len(inner))[: len(inner)]
+        return repl
+
+    def date(m: re.Match[bytes]) -> bytes:
+        s = m.group(0)
+        fixed = b"(D:20000101000000" + b"Z" + b")"
+        return fixed.ljust(len(s), b" ")[: len(s)] if len(fixed) <= len(s) else s
+
+    data = _PDF_DATE.sub(date, data)
+    data = _XMP_DATE.sub(lambda m: m.group(1) + b"2000-01-01T00:00:00Z".ljust(len(m.group(2)))[: len(m.group(2))]
+                         + m.group(3), data)
+    data = _UUID.sub(lambda m: m.group(1) + re.sub(rb"[0-9a-fA-F]", b"0", m.group(2)) + m.group(3), data)
+    data = _TRAILER_ID.sub(lambda m: b"/ID [<" + b"0" * len(m.group(1)) + b"> <" + b"0" * len(m.group(2)) + b">]", data)
+    return data
+
+
+def count_pages(data: bytes) -> int:
+    """Pages in a PDF: the /Count of its page tree root (else the /Type /Page objects)."""
+    counts = [int(c) for c in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", data)]
+    counts += [int(c) for c in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", data)]
+    if counts:
+        return max(counts)
+    return len(re.findall(rb"/Type\s*/Page\b", data))
+
+
+def html_to_pdf(html_path: Path, pdf_path: Path, chromium: str | None = None, timeout: int = TIMEOUT_S) -> PdfResult:
+    """Print ``html_path`` to ``pdf_path``; raise :class:`PdfError` if Chromium makes no PDF."""
+    exe = chromium or find_chromium()
+    if exe is None:
+        return PdfResult(None, skipped="Chromium is not installed (looked for /usr/bin/chromium and chromium)")
+    started = time.perf_counter()
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="audit-chromium-") as profile:
+        tmp_pdf = Path(profile) / "out.pdf"
+        cmd = [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}/profile", f"--print-to-pdf={tmp_pdf}",
+               Path(html_path).resolve().as_uri()]
+        env = {**os.environ, "TZ": "UTC", "LANG": "C.UTF-8"}
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=timeout, env=env, check=False)
+        except subprocess.TimeoutExpired as e:
+            raise PdfError(f"Chromium did not finish the PDF within {timeout} s") from e
+        if not tmp_pdf.is_file() or tmp_pdf.stat().st_size == 0:
+            tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+            raise PdfError(f"Chromium made no PDF (exit {proc.returncode}): {' | '.join(tail)}")
+        data = normalise_pdf(tmp_pdf.read_bytes())
+    pdf_path.write_bytes(data)
+    return PdfResult(pdf_path, pages=count_pages(data), seconds=time.perf_counter() - started)
