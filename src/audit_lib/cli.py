@@ -2,9 +2,12 @@
 
     audit validate DATA_DIR
     audit demo-data OUT_DIR [--lines N] [--seed S]
-    audit run PARAMS [--data DIR] [--out DIR] [--only NAME ...] [--jobs N] [--language sv|en]
+    audit run PARAMS [--data DIR] [--out DIR] [--only NAME ...] [--jobs N] [--language sv|en] [--force]
+    audit verify OUT_DIR [--strict] [--keep DIR]
+    audit new-year YEAR --from PARAMS [--out FILE] [--previous-out DIR]
 
-Exit codes: 0 success; 1 the data package or a notebook failed; 2 bad usage or parameters.
+Exit codes: 0 success; 1 the data package or a notebook failed, or a run does not verify;
+2 bad usage or parameters.
 """
 
 from __future__ import annotations
@@ -41,12 +44,39 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         result = run(args.params, data_dir=args.data, out_dir=args.out, only=args.only, jobs=args.jobs,
-                     language=args.language)
+                     language=args.language, force=args.force)
     except RunError as e:
         print(str(e), file=sys.stderr)
         return e.exit_code
     print(result.out_dir / "index.html")
     return 0 if result.ok else 1
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .run.verify import verify
+
+    try:
+        report = verify(args.out_dir, strict=args.strict, keep=args.keep)
+    except FileNotFoundError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    print(report.format())
+    return 0 if report.ok else 1
+
+
+def _new_year(args: argparse.Namespace) -> int:
+    from .evidence import EvidenceError
+    from .params import ParamsError
+    from .run.newyear import NewYearError, new_year
+
+    try:
+        result = new_year(args.year, args.from_params, out=args.out, previous_out=args.previous_out)
+    except (NewYearError, ParamsError, EvidenceError) as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    print(result.format())
+    print(f"Next: fill in the register, then `audit run {result.params_file}`.")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,7 +100,27 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--only", nargs="+", default=None, metavar="NAME", help="run only these notebooks")
     r.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel processes")
     r.add_argument("--language", choices=["sv", "en"], default=None, help="report language (default: PARAMS)")
+    r.add_argument("--force", action="store_true",
+                   help="execute every notebook (by default a notebook whose code, parameters and inputs are "
+                        "unchanged since the last run into the same folder is reused)")
     r.set_defaults(func=_run)
+
+    ve = sub.add_parser("verify", help="re-execute a finished run and report every difference")
+    ve.add_argument("out_dir", type=Path, help="the output folder of a run (with manifest.json)")
+    ve.add_argument("--strict", action="store_true",
+                    help="count reports whose provenance appendix alone differs as differences")
+    ve.add_argument("--keep", type=Path, default=None, metavar="DIR", help="keep the rerun in DIR")
+    ve.set_defaults(func=_verify)
+
+    ny = sub.add_parser("new-year", help="scaffold next year's parameters and evidence register")
+    ny.add_argument("year", type=int)
+    ny.add_argument("--from", dest="from_params", type=Path, required=True, metavar="PARAMS",
+                    help="last year's parameters file, e.g. params/2025.yaml")
+    ny.add_argument("--out", type=Path, default=None, metavar="FILE",
+                    help="the new parameters file (default: beside PARAMS, named after the new run)")
+    ny.add_argument("--previous-out", type=Path, default=None, metavar="DIR",
+                    help="last year's output folder, if not outputs/<run name>")
+    ny.set_defaults(func=_new_year)
     return p
 
 

@@ -213,7 +213,7 @@ def iso(ts: float) -> str:
 def build_manifest(
     params: RunParams, params_path: Path, data_dir: Path, inputs: dict[str, dict[str, str]],
     code: dict[str, Any], env: dict[str, Any], runs: list[NotebookRun], started: float, ended: float,
-    language: str,
+    language: str, notebook_dir: Path | None = None,
 ) -> dict[str, Any]:
     resolved = dump_params(params)
     return {
@@ -227,6 +227,7 @@ def build_manifest(
         "params": params.model_dump(mode="json"),
         "language": language,
         "data_dir": str(Path(data_dir).resolve()),
+        "notebook_dir": display_path(notebook_dir or PROJECT_ROOT / "notebooks"),
         "inputs": inputs,
         "started": iso(started),
         "ended": iso(ended),

@@ -196,7 +196,8 @@ def run(
 
         order = {n.name: i for i, n in enumerate(notebooks)}
         result.runs.sort(key=lambda r: order[r.name])
-        manifest = build_manifest(params, params_path, data, inputs, code, env, result.runs, started, ended, lang)
+        manifest = build_manifest(params, params_path, data, inputs, code, env, result.runs, started, ended, lang,
+                                  notebook_dir)
         render_reports(result.runs, staging, params, lang, appendix=lambda name: appendix_html(manifest, lang, name))
         manifest["notebooks"] = [notebook_entry(r) for r in result.runs]  # statuses as rendered
         result.manifest = manifest

@@ -1,0 +1,257 @@
+"""Follow-up: this year's run against last year's results, and last year's recommendations.
+
+Pure functions over the results JSON of two runs (``results/<notebook>.json``, read by the
+notebook) and the evidence register's recommendations. No file I/O.
+
+- **Figures** of a notebook are the inputs of its assessment (named, labelled ``input.<name>``;
+  they include the auditors' facts) and the numbers, booleans and words it recorded at the top
+  level of its results (``coordinated_share_count``, ``n_procurements``, ...). Tables (lists)
+  are not compared row by row. Keys ending in ``_level`` are parameters (interval or
+  significance levels), not findings, and are left out. A recorded ``<name>_interval`` (a pair)
+  is the uncertainty of ``<name>``: where both years have one, the comparison says whether the
+  two intervals overlap (if they do, the change may be noise; if they do not, it exceeds the
+  uncertainty of both estimates; overlap is a conservative check, not a test).
+- **Assessments** are compared on the four-level scale (Nej < Till viss del < Till stor del <
+  Ja); a level change where the criteria themselves changed between the years is flagged, as
+  the change may then reflect the rule rather than the practice.
+- **Recommendations**: last year's recommendations are those carried into this year's register
+  (status other than ``new``; ``audit new-year`` carries them with status ``open``) and those
+  last year's follow-up recorded as made or still open; one missing from this year's register
+  is shown as missing, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+LEVEL_RANK = {"nej": 0, "till_viss_del": 1, "till_stor_del": 2, "ja": 3}
+META_KEYS = frozenset({"notebook", "audit_year", "language", "status", "title", "failed_cell", "error"})
+STATUS_ORDER = ("done", "in_progress", "open", "not_started", "missing", "new")
+CARRIED = ("open", "in_progress", "done", "not_started")
+TOLERANCE = 1e-9  # numbers closer than this (relative) count as unchanged
+
+
+# ------------------------------------------------------------------------------ availability
+def previous_year_of(previous: Mapping[str, Mapping[str, Any]]) -> int | None:
+    """The audit year most of the previous results were recorded for."""
+    years = Counter(r.get("audit_year") for r in previous.values() if isinstance(r.get("audit_year"), int))
+    return years.most_common(1)[0][0] if years else None
+
+
+def availability(configured: bool, found: bool, previous: Mapping[str, Mapping[str, Any]],
+                 current_year: int) -> dict[str, Any]:
+    """Whether there is a previous year to compare with, and if not, why (``reason``:
+    ``not_configured`` | ``not_found`` | ``empty`` | ``not_earlier`` | ``ok``)."""
+    ok = {k: r for k, r in previous.items() if r.get("status") == "ok"}
+    year = previous_year_of(ok)
+    if not configured:
+        reason = "not_configured"
+    elif not found:
+        reason = "not_found"
+    elif not ok:
+        reason = "empty"
+    elif year is not None and year >= current_year:
+        reason = "not_earlier"
+    else:
+        reason = "ok"
+    return {"available": reason == "ok", "reason": reason, "previous_year": year,
+            "n_previous": len(ok), "n_previous_failed": len(previous) - len(ok)}
+
+
+# ------------------------------------------------------------------------------ figures
+def _scalar(v: Any) -> bool:
+    return v is None or isinstance(v, (bool, int, float, str))
+
+
+def figures(results: Mapping[str, Any]) -> dict[str, Any]:
+    """A notebook's comparable figures: its assessment inputs, then its top-level scalars."""
+    out: dict[str, Any] = {}
+    for k, v in ((results.get("assessment") or {}).get("inputs") or {}).items():
+        if _scalar(v):
+            out[k] = v
+    for k, v in results.items():
+        if k in META_KEYS or k in out or k.endswith("_level") or not _scalar(v) or v is None:
+            continue
+        out[k] = v
+    return out
+
+
+def interval_of(results: Mapping[str, Any], name: str) -> tuple[float, float] | None:
+    v = results.get(f"{name}_interval")
+    if isinstance(v, (list, tuple)) and len(v) == 2 and all(isinstance(x, (int, float)) and x is not None for x in v):
+        lo, hi = float(v[0]), float(v[1])
+        if math.isfinite(lo) and math.isfinite(hi):
+            return (min(lo, hi), max(lo, hi))
+    return None
+
+
+def kind_of(name: str, value: Any) -> str:
+    """How a figure is shown: bool, text, share (a fraction; change in percentage points),
+    money (SEK), count or number."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, str):
+        return "text"
+    if "share" in name or name.endswith(("_pct", "_rate", "_fraction", "_ratio")):
+        return "share"
+    if name.endswith("_sek"):
+        return "money"
+    if name.startswith("n_") or name.endswith("_count"):
+        return "count"
+    return "number"
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool) or isinstance(a, str) or isinstance(b, str):
+        return a == b
+    return abs(float(a) - float(b)) <= TOLERANCE * max(1.0, abs(float(a)), abs(float(b)))
+
+
+def figure_changes(previous: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per notebook and figure present in either year.
+
+    Columns: ``notebook``, ``name``, ``kind``, ``previous``, ``current``, ``change`` (current −
+    previous; for shares in fraction points), ``change_rel`` (change / |previous|, not for
+    shares), ``status`` (changed | unchanged | new | dropped), the intervals (``previous_low`` …
+    ``current_high``) and ``intervals_overlap`` (None where either year has no interval).
+    """
+    rows = []
+    for nb in sorted(set(previous) | set(current)):
+        p_res, c_res = previous.get(nb, {}), current.get(nb, {})
+        p_fig = figures(p_res) if p_res.get("status") == "ok" else {}
+        c_fig = figures(c_res) if c_res.get("status") == "ok" else {}
+        for name in list(c_fig) + [n for n in p_fig if n not in c_fig]:
+            pv, cv = p_fig.get(name), c_fig.get(name)
+            kind = kind_of(name, cv if name in c_fig else pv)
+            if name not in p_fig:
+                status = "new"
+            elif name not in c_fig:
+                status = "dropped"
+            elif pv is None or cv is None:
+                status = "unchanged" if pv is cv else "changed"
+            else:
+                status = "unchanged" if _same(pv, cv) else "changed"
+            numeric = kind not in ("bool", "text") and isinstance(pv, (int, float)) and isinstance(cv, (int, float))
+            change = float(cv) - float(pv) if numeric else None
+            rel = (change / abs(float(pv)) if numeric and kind != "share" and float(pv) != 0 else None)
+            pi, ci = interval_of(p_res, name), interval_of(c_res, name)
+            overlap = None if pi is None or ci is None else bool(pi[0] <= ci[1] and ci[0] <= pi[1])
+            rows.append({
+                "notebook": nb, "name": name, "kind": kind, "previous": pv, "current": cv, "change": change,
+                "change_rel": rel, "status": status,
+                "previous_low": pi[0] if pi else None, "previous_high": pi[1] if pi else None,
+                "current_low": ci[0] if ci else None, "current_high": ci[1] if ci else None,
+                "intervals_overlap": overlap,
+            })
+    cols = ["notebook", "name", "kind", "previous", "current", "change", "change_rel", "status", "previous_low",
+            "previous_high", "current_low", "current_high", "intervals_overlap"]
+    return pd.DataFrame(rows, columns=cols).astype(object)
+
+
+# ------------------------------------------------------------------------------ assessments
+def criteria_signature(assessment: Mapping[str, Any] | None) -> dict[str, list[tuple[str, str, str]]] | None:
+    """The assessment rule as recorded: per level tried, its conditions (input, operator,
+    threshold). Levels are tried from Ja downwards and the trace stops at the first that holds,
+    so a year's record may lack the lower levels."""
+    if not assessment or "rule" not in assessment:
+        return None
+    return {lvl: sorted((c["input"], c["op"], repr(c["value"])) for c in conds)
+            for lvl, conds in sorted(assessment["rule"].items())}
+
+
+def criteria_changed(previous: Mapping[str, Any] | None, current: Mapping[str, Any] | None) -> bool | None:
+    """Whether the conditions differ on any level both years recorded (None if no level is
+    recorded in both: the rules cannot be compared)."""
+    ps, cs = criteria_signature(previous), criteria_signature(current)
+    if ps is None or cs is None:
+        return None
+    common = set(ps) & set(cs)
+    if not common:
+        return None
+    return any(ps[lvl] != cs[lvl] for lvl in common)
+
+
+def level_direction(previous: str | None, current: str | None) -> str:
+    """improved | unchanged | worsened | new | dropped | none."""
+    if previous is None and current is None:
+        return "none"
+    if previous is None:
+        return "new"
+    if current is None:
+        return "dropped"
+    d = LEVEL_RANK[current] - LEVEL_RANK[previous]
+    return "improved" if d > 0 else "worsened" if d < 0 else "unchanged"
+
+
+def assessment_changes(previous: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per notebook assessed in either year: ``question``, ``previous_level``,
+    ``current_level``, ``direction``, ``criteria_changed`` (see ``criteria_changed``),
+    ``previous_overridden``, ``current_overridden``."""
+    rows = []
+    for nb in sorted(set(previous) | set(current)):
+        pa = (previous.get(nb) or {}).get("assessment") if (previous.get(nb) or {}).get("status") == "ok" else None
+        ca = (current.get(nb) or {}).get("assessment") if (current.get(nb) or {}).get("status") == "ok" else None
+        if not pa and not ca:
+            continue
+        rows.append({
+            "notebook": nb, "question": (ca or pa).get("question"),
+            "previous_level": pa.get("level") if pa else None, "current_level": ca.get("level") if ca else None,
+            "direction": level_direction(pa.get("level") if pa else None, ca.get("level") if ca else None),
+            "criteria_changed": criteria_changed(pa, ca),
+            "previous_overridden": bool(pa.get("overridden")) if pa else None,
+            "current_overridden": bool(ca.get("overridden")) if ca else None,
+        })
+    cols = ["notebook", "question", "previous_level", "current_level", "direction", "criteria_changed",
+            "previous_overridden", "current_overridden"]
+    return pd.DataFrame(rows, columns=cols).astype(object)
+
+
+# ------------------------------------------------------------------------------ recommendations
+def recommendation_followup(
+    register: list[Mapping[str, Any]], observations: Mapping[str, Mapping[str, Any]],
+    previous: list[Mapping[str, Any]] | None,
+) -> pd.DataFrame:
+    """Last year's recommendations and where they stand.
+
+    ``register``: this year's recommendations (``id``, ``question``, ``text``, ``status``,
+    ``status_evidence``); ``observations``: this year's observations by id; ``previous``: the
+    recommendations last year's follow-up recorded (None if unknown). A recommendation is
+    followed up if this year's register carries it (status other than ``new``) or last year
+    recorded it as not done; if last year recorded it and this year's register lacks it, its
+    status is ``missing``. Columns: ``id``, ``question``, ``text``, ``status``,
+    ``previous_status``, ``evidence`` (list of observations), ``in_register``.
+    """
+    now = {r["id"]: r for r in register}
+    before = {r["id"]: r for r in (previous or [])}
+    ids = [r["id"] for r in register if r.get("status") in CARRIED]
+    ids += [i for i, r in before.items() if i not in ids and r.get("status") != "done"]
+    rows = []
+    for i in ids:
+        r, b = now.get(i), before.get(i)
+        src = r or b
+        evidence = [dict(observations[e], id=e) for e in (r or {}).get("status_evidence", []) if e in observations]
+        rows.append({
+            "id": i, "question": src.get("question"), "text": src.get("text"),
+            "status": r.get("status") if r else "missing", "previous_status": b.get("status") if b else None,
+            "evidence": evidence, "in_register": r is not None,
+        })
+    rank = {s: k for k, s in enumerate(STATUS_ORDER)}
+    rows.sort(key=lambda x: (rank.get(x["status"], 99), str(x["id"])))
+    cols = ["id", "question", "text", "status", "previous_status", "evidence", "in_register"]
+    return pd.DataFrame(rows, columns=cols).astype(object)
+
+
+def status_counts(followed: pd.DataFrame) -> dict[str, int]:
+    """How many followed-up recommendations per status (every status listed, zeros included)."""
+    c = Counter(followed["status"]) if len(followed) else Counter()
+    return {s: int(c.get(s, 0)) for s in STATUS_ORDER if s != "new"}
+
+
+def direction_counts(assessments: pd.DataFrame) -> dict[str, int]:
+    c = Counter(assessments["direction"]) if len(assessments) else Counter()
+    return {s: int(c.get(s, 0)) for s in ("improved", "unchanged", "worsened", "new", "dropped")}
