@@ -1,0 +1,149 @@
+"""Decision level: was each procurement initiated by the body its region's delegation order
+requires?
+
+The delegation rules are parameters (``DecisionLevelParams.rules``): per region, from which
+estimated contract value which body must initiate a procurement; ``bodies_rank`` lists the
+bodies highest first, and a body ranked above the required one may always decide. Pure
+functions from ``procurement_regions`` (one row per procurement and region) and the
+procurement view to findings:
+
+- ``required_body``: the body a region's rules require for an estimated value;
+- ``check``: every procurement-region with its required and recorded body and the reasons it
+  breaks a rule: ``level_too_low`` (recorded body ranked below the required one),
+  ``unknown_body`` (a body name that is not in ``bodies_rank``: flagged, never ranked),
+  ``missing_body`` (no body recorded where a rule applies), ``missing_reference`` (no decision
+  reference, when references are required);
+- ``violations``: the rows that break a rule;
+- ``coverage`` and ``assessment_inputs``.
+
+Body names are compared after folding case, surrounding space and the Swedish letters å, ä, ö
+(so ``Regionfullmäktige`` and ``regionfullmaktige`` are the same body); any other spelling is
+an unknown body.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+import pandas as pd
+
+from ..params import DelegationRule
+
+REASONS = ("level_too_low", "unknown_body", "missing_body", "missing_reference")
+
+
+def normalise_body(name: object) -> str | None:
+    """Case-, space- and diacritic-folded text (a body name); None when missing or blank."""
+    if name is None or (isinstance(name, float) and name != name) or name is pd.NA:
+        return None
+    s = str(name).strip().casefold()
+    if not s:
+        return None
+    s = unicodedata.normalize("NFKD", s)
+    return "".join(ch for ch in s if not unicodedata.combining(ch))
+
+
+def rules_for(rules: Sequence[DelegationRule], region: str) -> list[DelegationRule]:
+    """A region's rules, highest threshold first."""
+    return sorted((r for r in rules if r.region == region), key=lambda r: -r.from_value_sek)
+
+
+def required_body(rules: Sequence[DelegationRule], region: str, value: float) -> DelegationRule | None:
+    """The rule that applies to ``value`` in ``region``: the one with the highest threshold at or
+    below the value. None when the region has no rules or the value is below all of them."""
+    for r in rules_for(rules, region):
+        if value >= r.from_value_sek:
+            return r
+    return None
+
+
+def check(
+    regions: pd.DataFrame, view: pd.DataFrame, rules: Sequence[DelegationRule], bodies_rank: Sequence[str],
+    require_reference: bool = True, years: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Every procurement-region (of procurements completed in ``years``; all when None).
+
+    Columns: ``procurement_id, region, year, title, estimated_value_sek, required_body,
+    rule_from_value_sek, rule_source, recorded_body`` (as recorded), ``initiation_ref``,
+    ``rule_applies`` (the region has a rule for this value), ``reasons`` (list of codes from
+    ``REASONS``, empty when the row complies) and ``violation``.
+    """
+    rank = {normalise_body(b): i for i, b in enumerate(bodies_rank)}
+    v = view[["procurement_id", "year", "title"]]
+    if years is not None:
+        v = v[v["year"].isin(list(years))]
+    r = regions.merge(v, on="procurement_id", how="inner")
+    rows = []
+    for row in r.itertuples(index=False):
+        rule = required_body(rules, row.region, float(row.estimated_value_sek))
+        recorded = normalise_body(row.initiated_by)
+        reasons = []
+        if rule is not None:
+            if recorded is None:
+                reasons.append("missing_body")
+            elif recorded not in rank:
+                reasons.append("unknown_body")
+            elif rank[recorded] > rank[normalise_body(rule.body)]:
+                reasons.append("level_too_low")
+        elif recorded is not None and recorded not in rank:
+            reasons.append("unknown_body")
+        no_ref = normalise_body(row.initiation_ref) is None
+        if require_reference and no_ref:
+            reasons.append("missing_reference")
+        rows.append(dict(
+            procurement_id=row.procurement_id, region=row.region, year=int(row.year), title=row.title,
+            estimated_value_sek=float(row.estimated_value_sek),
+            required_body=rule.body if rule else None,
+            rule_from_value_sek=rule.from_value_sek if rule else float("nan"),
+            rule_source=rule.source if rule else None,
+            recorded_body=None if recorded is None else str(row.initiated_by).strip(),
+            initiation_ref=None if no_ref else str(row.initiation_ref).strip(),
+            rule_applies=rule is not None, reasons=reasons, violation=bool(reasons),
+        ))
+    cols = ["procurement_id", "region", "year", "title", "estimated_value_sek", "required_body",
+            "rule_from_value_sek", "rule_source", "recorded_body", "initiation_ref", "rule_applies", "reasons",
+            "violation"]
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["procurement_id", "region"]).reset_index(drop=True)
+
+
+def violations(checked: pd.DataFrame) -> pd.DataFrame:
+    """The rows that break a rule, largest estimated value first."""
+    v = checked[checked["violation"]]
+    return v.sort_values(["estimated_value_sek", "procurement_id", "region"],
+                         ascending=[False, True, True]).reset_index(drop=True)
+
+
+def reason_counts(checked: pd.DataFrame) -> dict[str, int]:
+    """How many procurement-regions break each rule (a row may break more than one)."""
+    return {r: int(checked["reasons"].map(lambda rs: r in rs).sum()) for r in REASONS}
+
+
+def coverage(checked: pd.DataFrame, rules: Sequence[DelegationRule]) -> dict:
+    """How much could be checked: rows, rows a rule applies to, regions in the data without
+    rules (their rows cannot be checked against a value threshold), unknown body names."""
+    ruled = {r.region for r in rules}
+    unknown = sorted({b for b, rs in zip(checked["recorded_body"], checked["reasons"]) if "unknown_body" in rs})
+    return {
+        "n_rows": int(len(checked)),
+        "n_procurements": int(checked["procurement_id"].nunique()),
+        "n_rule_applies": int(checked["rule_applies"].sum()),
+        "regions_without_rules": sorted(set(checked["region"]) - ruled),
+        "unknown_bodies": unknown,
+    }
+
+
+def assessment_inputs(checked: pd.DataFrame) -> dict:
+    """``level_violations`` (decided too low, by an unknown body or by none recorded, where a
+    rule applies), their share of rows a rule applies to, and ``missing_references``."""
+    counts = reason_counts(checked)
+    bad = checked["reasons"].map(lambda rs: bool({"level_too_low", "unknown_body", "missing_body"} & set(rs)))
+    level = int((bad & checked["rule_applies"]).sum())
+    n = int(checked["rule_applies"].sum())
+    return {
+        "level_violations": level,
+        "level_violation_share": level / n if n else float("nan"),
+        "missing_references": counts["missing_reference"],
+        "rows_checked": int(len(checked)),
+    }
