@@ -4,7 +4,10 @@ Much of an audit is interviews and documents. The register records, per question
 - ``observations``: what was seen or heard, each with its source reference and date;
 - ``facts``: named inputs to the assessment criteria that only the auditors can establish
   (e.g. ``derivation_documented: false`` for question 3), each citing observations;
-- ``overrides``: an assessment set by the auditors, with a written justification and author;
+- ``overrides``: an assessment set by the auditors, with a written justification and author
+  (keyed by question id, or ``summary.<dimension>`` for the overall conclusion);
+- ``comments``: the auditors' one-line comment per question for the closing table (and
+  ``summary`` for the overall conclusion), citing observations;
 - ``recommendations``: the review's recommendations, with their follow-up status.
 
 The format is documented in ``docs/evidence_register.md``; loading is strict (unknown keys are
@@ -18,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from .assess import Override
 from .params import Level
@@ -51,6 +54,12 @@ class Fact(_Strict):
     evidence: list[str] = Field(default_factory=list, description="observation ids")
 
 
+class Comment(Text):
+    """The auditors' comment on a question's assessment, as in the report's closing table."""
+
+    evidence: list[str] = Field(default_factory=list, description="observation ids")
+
+
 class OverrideEntry(_Strict):
     level: Level
     justification: Text
@@ -71,20 +80,27 @@ class EvidenceRegister(_Strict):
     observations: list[Observation] = Field(default_factory=list)
     facts: dict[str, dict[str, Fact]] = Field(default_factory=dict, description="question -> name -> fact")
     overrides: dict[str, OverrideEntry] = Field(default_factory=dict)
+    comments: dict[str, Comment] = Field(default_factory=dict, description="question -> closing-table comment")
     recommendations: list[Recommendation] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _references_resolve(self) -> EvidenceRegister:
+    def _references_resolve(self, info: ValidationInfo) -> EvidenceRegister:
         ids = [o.id for o in self.observations]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"observation ids must be unique: {', '.join(dupes)}")
+        if info.context and info.context.get("part_of_folder"):
+            return self  # one file of a folder: references may point to another file (checked merged)
         known = set(ids)
         for q, facts in self.facts.items():
             for name, fact in facts.items():
                 missing = [e for e in fact.evidence if e not in known]
                 if missing:
                     raise ValueError(f"facts.{q}.{name}: unknown observation id(s) {', '.join(missing)}")
+        for q, c in self.comments.items():
+            missing = [e for e in c.evidence if e not in known]
+            if missing:
+                raise ValueError(f"comments.{q}: unknown observation id(s) {', '.join(missing)}")
         for r in self.recommendations:
             missing = [e for e in r.status_evidence if e not in known]
             if missing:
@@ -96,6 +112,11 @@ class EvidenceRegister(_Strict):
 
     def facts_for(self, question: str) -> dict[str, bool | float | int | str]:
         return {k: f.value for k, f in self.facts.get(question, {}).items()}
+
+    def comment_for(self, question: str, language: str = "sv") -> str | None:
+        """The auditors' closing-table comment on ``question`` (None when there is none)."""
+        c = self.comments.get(question)
+        return c.get(language) if c is not None else None
 
     def override_for(self, question: str, language: str = "sv") -> Override | None:
         o = self.overrides.get(question)
@@ -112,10 +133,10 @@ def empty_register(year: int) -> EvidenceRegister:
     return EvidenceRegister(year=year)
 
 
-def _read_one(p: Path) -> EvidenceRegister:
+def _read_one(p: Path, part_of_folder: bool = False) -> EvidenceRegister:
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        return EvidenceRegister.model_validate(data)
+        return EvidenceRegister.model_validate(data, context={"part_of_folder": part_of_folder})
     except yaml.YAMLError as e:
         raise EvidenceError(f"{p}: not valid YAML: {e}") from None
     except ValidationError as e:
@@ -129,7 +150,7 @@ def _read_one(p: Path) -> EvidenceRegister:
 
 def merge_registers(parts: list[tuple[str, EvidenceRegister]]) -> EvidenceRegister:
     """Merge the files of a register folder; the same id, fact or override twice is an error."""
-    obs, recs, facts, overrides = [], [], {}, {}
+    obs, recs, facts, overrides, comments = [], [], {}, {}, {}
     for source, reg in parts:
         obs.extend(reg.observations)
         recs.extend(reg.recommendations)
@@ -142,6 +163,10 @@ def merge_registers(parts: list[tuple[str, EvidenceRegister]]) -> EvidenceRegist
             if q in overrides:
                 raise EvidenceError(f"{source}: override for {q} is defined in more than one file")
             overrides[q] = o
+        for q, c in reg.comments.items():
+            if q in comments:
+                raise EvidenceError(f"{source}: comment for {q} is defined in more than one file")
+            comments[q] = c
     rec_ids = [r.id for r in recs]
     dupes = sorted({i for i in rec_ids if rec_ids.count(i) > 1})
     if dupes:
@@ -149,7 +174,7 @@ def merge_registers(parts: list[tuple[str, EvidenceRegister]]) -> EvidenceRegist
     year = parts[0][1].year if parts else 0
     try:
         return EvidenceRegister(year=year, observations=obs, facts=facts, overrides=overrides,
-                                recommendations=recs)
+                                comments=comments, recommendations=recs)
     except ValidationError as e:
         raise EvidenceError(f"evidence register: {e.errors()[0]['msg']}") from None
 
@@ -164,7 +189,7 @@ def load_register(path: str | Path | None, year: int) -> EvidenceRegister:
         files = sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml"))
         if not files:
             raise EvidenceError(f"{p}: evidence folder has no .yaml files")
-        parts = [(str(f), _read_one(f)) for f in files]
+        parts = [(str(f), _read_one(f, part_of_folder=True)) for f in files]
         for source, reg in parts:
             if reg.year != year:
                 raise EvidenceError(f"{source}: register is for {reg.year}, the run audits {year}")

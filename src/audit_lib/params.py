@@ -186,6 +186,23 @@ def _default_questions() -> dict[str, str]:
             "q5": "q5_indicators", "q6": "q6_learning"}
 
 
+def _default_dimensions() -> dict[str, ConclusionDimension]:
+    """The reference report's reading: appropriate (ändamålsenligt) when process, targets and
+    indicators exist (no Nej among q1, q3, q5); efficiency from gains, the savings model,
+    follow-up and learning (q2, q4, q5, q6) by mean and lowest score."""
+    c = Condition
+    return {
+        "appropriate": ConclusionDimension(questions=["q1", "q3", "q5"], criteria=Criteria(
+            ja=[c(input="min_score", op=">=", value=1)],
+            till_stor_del=[c(input="mean_score", op=">=", value=1)],
+            till_viss_del=[c(input="max_score", op=">=", value=1)])),
+        "efficient": ConclusionDimension(questions=["q2", "q4", "q5", "q6"], criteria=Criteria(
+            ja=[c(input="mean_score", op=">=", value=2.5), c(input="min_score", op=">=", value=2)],
+            till_stor_del=[c(input="mean_score", op=">=", value=1.75), c(input="min_score", op=">=", value=1)],
+            till_viss_del=[c(input="mean_score", op=">=", value=0.5)])),
+    }
+
+
 class SummaryParams(Strict):
     """The closing table and the overall conclusion (see ``audit_lib.questions.summary``)."""
 
@@ -197,7 +214,8 @@ class SummaryParams(Strict):
         description="score of each level, for the conclusion's inputs",
     )
     dimensions: dict[str, ConclusionDimension] = Field(
-        default_factory=dict, description="dimensions of the overall conclusion: appropriate, efficient"
+        default_factory=lambda: _default_dimensions(),
+        description="dimensions of the overall conclusion, in the order of the sentence",
     )
 
     @model_validator(mode="after")

@@ -1,0 +1,237 @@
+"""The summary: the report's closing table (question, assessment, comment) and the overall
+conclusion, from the other notebooks' results and the evidence register.
+
+Pure functions; the summary notebook reads ``results/<notebook>.json`` and passes the dicts in.
+
+- ``question_status``: ``ok``, ``failed`` or ``not_run`` for one question's notebook. A
+  notebook that failed or did not run is never shown with an assessment.
+- ``question_rows``: one row per audit question (in the order of ``SummaryParams.questions``):
+  status, level, computed level, whether overridden, and the comment. The comment is the
+  auditors' (``comments`` in the evidence register) if there is one, else the override's
+  justification, else one generated from the rule (the conditions of the next level up that
+  did not hold).
+- ``dimension_inputs`` and ``conclude``: the overall conclusion. Each dimension (e.g.
+  ``appropriate``, ``efficient``) names the questions that inform it; their levels become
+  scores (``SummaryParams.level_scores``) and the inputs ``mean_score``, ``min_score``,
+  ``max_score``, ``n_assessed``; the dimension's criteria (params) give its level on the
+  four-level scale, exactly as a question's assessment. The evidence register may override a
+  dimension (``overrides: {summary.efficient: ...}``). A dimension with a question that has no
+  assessment is not concluded (unless overridden): a missing question is never read as Nej.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..assess import Assessment, Override, assess
+from ..params import LEVELS, ConclusionDimension
+
+OPS = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠", ">": ">", "<": "<"}
+
+
+def question_status(result: Mapping[str, Any] | None, was_run: bool, audit_year: int) -> str:
+    """``ok`` when the notebook finished (its results say ``status: ok``) for this audit year;
+    ``failed`` when it ran without finishing; ``not_run`` otherwise (including results left
+    from another audit year)."""
+    if result is not None and result.get("audit_year") not in (None, audit_year):
+        return "failed" if was_run else "not_run"
+    if result is not None and result.get("status") == "ok":
+        return "ok"
+    if (result is not None and result.get("status") == "failed") or was_run:
+        return "failed"
+    return "not_run"
+
+
+@dataclass
+class QuestionRow:
+    question: str
+    notebook: str
+    status: str  # ok | failed | not_run
+    level: str | None = None
+    computed_level: str | None = None
+    overridden: bool = False
+    comment: str | None = None
+    comment_source: str | None = None  # register | override | rule
+    title: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"question": self.question, "notebook": self.notebook, "status": self.status, "level": self.level,
+                "computed_level": self.computed_level, "overridden": self.overridden, "comment": self.comment,
+                "comment_source": self.comment_source, "title": self.title}
+
+
+def default_format_value(name: str, value: Any, yes: str, no: str, fmt: Any) -> str:
+    """A generic value format for generated comments: yes/no, percent for ``*_share``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, bool):
+        return yes if value else no
+    if isinstance(value, (int, float)):
+        if name.endswith("_share"):
+            return fmt.percent(value)
+        return fmt.count(value) if float(value).is_integer() else fmt.number(value, 2)
+    return str(value)
+
+
+def rule_comment(assessment: Mapping[str, Any], t: Callable[..., str], label: Callable[[str], str],
+                 value: Callable[[str, Any], str]) -> str:
+    """A comment generated from an assessment's rule: the level reached and, unless it is Ja,
+    the conditions of the next level up that did not hold (or could not be checked)."""
+    level = assessment["computed_level"]
+    i = LEVELS.index(level)
+    if i == 0:
+        return t("summary.rule_comment_top")
+    above = LEVELS[i - 1]
+    conds = (assessment.get("rule") or {}).get(above) or []
+    if not conds:
+        return t("summary.rule_comment_no_conditions", level=t(f"level.{above}"))
+    failing = []
+    for c in conds:
+        if c.get("holds") is True:
+            continue
+        actual = t("summary.missing") if c.get("actual") is None else value(c["input"], c["actual"])
+        failing.append(t("summary.rule_condition", input=label(c["input"]), op=OPS.get(c["op"], c["op"]),
+                         value=value(c["input"], c["value"]), actual=actual))
+    return t("summary.rule_comment", level=t(f"level.{above}"), conditions="; ".join(failing))
+
+
+def question_rows(
+    questions: Mapping[str, str], results: Mapping[str, Mapping[str, Any] | None], ran: set[str],
+    audit_year: int, comments: Mapping[str, str | None], rule_text: Callable[[Mapping[str, Any]], str],
+) -> list[QuestionRow]:
+    """One row per question id in ``questions`` (id -> notebook). ``results`` maps notebook ->
+    its results dict (or None), ``ran`` the notebooks that were executed in this run,
+    ``comments`` question id -> the auditors' comment (or None), ``rule_text`` builds a comment
+    from an assessment dict."""
+    rows = []
+    for q, nb in questions.items():
+        res = results.get(nb)
+        status = question_status(res, nb in ran, audit_year)
+        row = QuestionRow(q, nb, status, title=(res or {}).get("title") if status == "ok" else None)
+        a = (res or {}).get("assessment") if status == "ok" else None
+        if a:
+            row.level, row.computed_level = a["level"], a["computed_level"]
+            row.overridden = bool(a.get("overridden"))
+            if comments.get(q):
+                row.comment, row.comment_source = comments[q], "register"
+            elif a.get("override") and a["override"].get("justification"):
+                row.comment, row.comment_source = a["override"]["justification"], "override"
+            else:
+                row.comment, row.comment_source = rule_text(a), "rule"
+        rows.append(row)
+    return rows
+
+
+def dimension_inputs(levels: Mapping[str, str | None], questions: list[str],
+                     level_scores: Mapping[str, float]) -> dict[str, Any]:
+    """``mean_score``, ``min_score``, ``max_score`` over the questions' levels, ``n_assessed``
+    and ``missing`` (questions without an assessment)."""
+    scores = [level_scores[levels[q]] for q in questions if levels.get(q)]
+    missing = [q for q in questions if not levels.get(q)]
+    nan = float("nan")
+    return {
+        "mean_score": sum(scores) / len(scores) if scores else nan,
+        "min_score": min(scores) if scores else nan,
+        "max_score": max(scores) if scores else nan,
+        "n_assessed": len(scores),
+        "missing": missing,
+    }
+
+
+@dataclass
+class DimensionConclusion:
+    name: str
+    questions: list[str]
+    inputs: dict[str, Any]
+    missing: list[str] = field(default_factory=list)
+    assessment: Assessment | None = None
+    override: Override | None = None
+
+    @property
+    def level(self) -> str | None:
+        if self.override is not None:
+            return self.override.level
+        return self.assessment.level if self.assessment else None
+
+    @property
+    def computed_level(self) -> str | None:
+        return self.assessment.computed_level if self.assessment else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "questions": self.questions, "level": self.level,
+            "computed_level": self.computed_level, "overridden": self.override is not None,
+            "missing": self.missing,
+            "inputs": {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.inputs.items()},
+            "assessment": self.assessment.to_json() if self.assessment else None,
+            "override": None if self.override is None else {
+                "level": self.override.level, "justification": self.override.justification,
+                "author": self.override.author, "date": self.override.date},
+        }
+
+
+def conclude(levels: Mapping[str, str | None], dimensions: Mapping[str, ConclusionDimension],
+             level_scores: Mapping[str, float], overrides: Mapping[str, Override | None]) -> list[DimensionConclusion]:
+    """The overall conclusion, one entry per dimension, in the order of ``dimensions``.
+    ``overrides`` maps dimension name -> the auditors' override (or None)."""
+    out = []
+    for name, dim in dimensions.items():
+        inp = dimension_inputs(levels, dim.questions, level_scores)
+        missing = inp.pop("missing")
+        o = overrides.get(name)
+        a = None if missing else assess(f"summary.{name}", dim.criteria, inp, o)
+        out.append(DimensionConclusion(name, list(dim.questions), inp, missing, a, o))
+    return out
+
+
+def contrast(conclusions: list[DimensionConclusion]) -> bool:
+    """Whether the dimensions' levels differ (the sentence then reads "..., but ...")."""
+    return len({c.level for c in conclusions}) > 1
+
+
+def question_number(q: str) -> str:
+    """``q5`` -> ``5``; other ids unchanged."""
+    return q[1:] if q[:1] == "q" and q[1:].isdigit() else q
+
+
+def conclusion_sentence(conclusions: list[DimensionConclusion], t: Callable[..., str],
+                        has: Callable[[str], bool]) -> str:
+    """The overall conclusion as one sentence, e.g. "... är ändamålsenligt ..., men att det
+    endast till viss del är effektivt." ``t`` gives texts, ``has`` says whether a key exists.
+    With a dimension that cannot be concluded, a sentence naming the missing questions."""
+    if not conclusions:
+        return t("summary.conclusion_none")
+    missing = sorted({q for c in conclusions if c.level is None for q in c.missing})
+    if missing:
+        names = [t("summary.question_short", n=question_number(q)) for q in missing]
+        return t("summary.conclusion_incomplete", questions=_join(names, t("summary.and")))
+
+    def phrase(c: DimensionConclusion) -> str:
+        key = f"summary.phrase.{c.name}.{c.level}"
+        if has(key):
+            return t(key)
+        dim = t(f"summary.dimension.{c.name}") if has(f"summary.dimension.{c.name}") else c.name
+        return t("summary.phrase.generic", level=t(f"level.{c.level}").lower(), dimension=dim)
+
+    phrases = [phrase(c) for c in conclusions]
+    if len(phrases) == 2:
+        key = "summary.conclusion_contrast" if contrast(conclusions) else "summary.conclusion_same"
+        return t(key, first=phrases[0], second=phrases[1])
+    return t("summary.conclusion_list", phrases=_join(phrases, t("summary.and")))
+
+
+def _join(items: list[str], and_word: str) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {and_word} " + items[-1]
+
+
+def review_recommendations(recommendations: list[Any], language: str) -> list[dict[str, Any]]:
+    """This review's recommendations: those of the register with status ``new`` (the default).
+    Recommendations of earlier reviews that are being followed up carry another status
+    (open, in progress, done, not started) and belong to the follow-up report."""
+    return [{"id": r.id, "question": r.question, "text": r.text.get(language), "status": r.status}
+            for r in recommendations if r.status == "new"]
