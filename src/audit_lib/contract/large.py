@@ -275,6 +275,7 @@ def _check_rows(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec, rep
     if n_rows == 0:
         report.add(Problem("error", file, "file has a header but no rows"))
         return 0
+    checks: list[tuple[str, str, str]] = []  # (column, rule, condition)
     for col in spec.columns:
         src = _ident(actual[col.name])
         rules: list[tuple[str, str]] = []
@@ -292,7 +293,7 @@ def _check_rows(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec, rep
         if col.le is not None:
             rules.append((f"must be <= {col.le:g}", f"t.{col.name} > {col.le}"))
         if col.type == "float":
-            rules.append(("type float: expected a finite number", f"isinf(t.{col.name}) OR isnan(t.{col.name})"))
+            rules.append(("type float: expected a finite number", f"(isinf(t.{col.name}) OR isnan(t.{col.name}))"))
         plausible = plausibility_rule(spec.name, col.name)
         if plausible is not None and col.type in ("float", "int"):
             bound, rule = plausible
@@ -305,14 +306,24 @@ def _check_rows(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec, rep
         if col.allowed is not None:
             allowed = ", ".join("'" + a.replace("'", "''") + "'" for a in col.allowed)
             rules.append((f"allowed values: {', '.join(col.allowed)}", f"t.{col.name} NOT IN ({allowed})"))
-        for rule, cond in rules:
-            q = (
-                f"SELECT r._row, CAST(r.{src} AS VARCHAR), count(*) OVER () FROM r JOIN t USING (_row) "
-                f"WHERE {cond} ORDER BY r._row LIMIT {MAX_PER_RULE}"
-            )
-            hits = con.sql(q).fetchall()
-            for row, value, _ in hits:
-                report.add(Problem("error", file, rule, row=int(row), column=col.name, value=value))
-            if hits:
-                report.add_count(file, col.name, rule, int(hits[0][2]) - len(hits))
+        checks.extend((col.name, rule, f"CAST(r.{src} AS VARCHAR)|{cond}") for rule, cond in rules)
+    # one query for all rules: per rule the first MAX_PER_RULE offending rows and the count
+    parts = []
+    for k, (_, _, both) in enumerate(checks):
+        value, cond = both.split("|", 1)
+        parts.append(
+            f"SELECT {k} AS k, r._row AS _row, {value} AS v FROM r JOIN t USING (_row) WHERE {cond}"
+        )
+    hits = con.sql(
+        "SELECT k, _row, v, n FROM (SELECT k, _row, v, count(*) OVER (PARTITION BY k) AS n, "
+        "row_number() OVER (PARTITION BY k ORDER BY _row) AS i FROM (" + " UNION ALL ".join(parts) + ")) "
+        f"WHERE i <= {MAX_PER_RULE} ORDER BY k, _row"
+    ).fetchall()
+    counted: set[int] = set()
+    for k, row, value, n in hits:
+        column, rule, _ = checks[k]
+        report.add(Problem("error", file, rule, row=int(row), column=column, value=value))
+        if k not in counted:
+            counted.add(k)
+            report.add_count(file, column, rule, int(n) - min(int(n), MAX_PER_RULE))
     return int(n_rows)
