@@ -72,7 +72,8 @@ def bid_summary(bids: pd.DataFrame) -> pd.DataFrame:
     cols = ["n_bids", "n_approved", "n_unapproved", "lowest", "mean", "median", "second_lowest",
             "mean_all", "lowest_all"]
     if bids is None or len(bids) == 0:
-        return pd.DataFrame(columns=cols, index=pd.Index([], name="procurement_id", dtype=object))
+        return pd.DataFrame({c: pd.Series(dtype=int if c.startswith("n_") else float) for c in cols},
+                            index=pd.Index([], name="procurement_id", dtype=object))
     b = pd.DataFrame({
         "procurement_id": bids["procurement_id"].astype(str).to_numpy(),
         "price": pd.to_numeric(bids["evaluated_price_sek"], errors="coerce").to_numpy(dtype=float),
@@ -152,21 +153,14 @@ def recompute(
     ok = reason == ""
     t["market_status"] = np.where(ok, COMPUTED, NOT_APPLICABLE)
     t["market_reason"] = reason
-    t["market_saving"] = pd.Series((s["mean"] - s["lowest"]).to_numpy(), index=t.index).where(ok)
+    t["market_saving"] = pd.Series((s["mean"] - s["lowest"]).to_numpy(dtype=float), index=t.index).where(ok)
 
     t["any_computable"] = np.logical_or.reduce([t[f"{m}_status"] == COMPUTED for m in METHODS])
     applied = t["saving_method"].astype(str)
-    status = pd.Series("no_method", index=t.index, dtype=object)
-    reason_applied = pd.Series("", index=t.index, dtype=object)
-    recomputed = pd.Series(np.nan, index=t.index)
-    for m in METHODS:
-        sel = applied == m
-        status[sel] = t.loc[sel, f"{m}_status"]
-        reason_applied[sel] = t.loc[sel, f"{m}_reason"]
-        recomputed[sel] = t.loc[sel, f"{m}_saving"]
-    t["applied_status"] = status
-    t["applied_reason"] = reason_applied
-    t["recomputed_sek"] = recomputed
+    conds = [(applied == m).to_numpy() for m in METHODS]
+    t["applied_status"] = np.select(conds, [t[f"{m}_status"].to_numpy() for m in METHODS], "no_method")
+    t["applied_reason"] = np.select(conds, [t[f"{m}_reason"].to_numpy() for m in METHODS], "")
+    t["recomputed_sek"] = np.select(conds, [t[f"{m}_saving"].to_numpy(dtype=float) for m in METHODS], np.nan)
     t["saving_type"] = applied.map(SAVING_TYPE)
     return t
 
@@ -329,8 +323,9 @@ def finding_lists(findings: pd.DataFrame, year: int | None = None) -> dict[str, 
 def by_method(table: pd.DataFrame, audit_year: int) -> pd.DataFrame:
     """The audit year by the register's method: ``method, saving_type, n_applied, n_computed,
     reported_sek, recomputed_sek`` (recomputed over the computable ones only), one row per
-    method and one subtotal per saving type (``method`` empty). Cost reduction and cost
-    avoidance are different things; the subtotals keep them apart."""
+    method, one subtotal per saving type (``method`` empty) and the sum of both types
+    (``saving_type`` ``both``: what the register reports as one figure). Cost reduction and
+    cost avoidance are different things; the subtotals keep them apart."""
     y = table[table["year"] == audit_year]
     rows = []
     for m in METHODS:
@@ -341,8 +336,12 @@ def by_method(table: pd.DataFrame, audit_year: int) -> pd.DataFrame:
                          recomputed_sek=float(s["recomputed_sek"].sum())))
     out = pd.DataFrame(rows)
     sub = out.groupby("saving_type", sort=False)[["n_applied", "n_computed", "reported_sek", "recomputed_sek"]].sum()
-    sub = sub.reindex(list(SAVING_TYPES)).reset_index().assign(method="")
-    return pd.concat([out, sub[out.columns]], ignore_index=True)
+    sub = sub.reindex(list(SAVING_TYPES)).fillna(0).reset_index().assign(method="")
+    both = pd.DataFrame([dict(method="", saving_type="both", **out[["n_applied", "n_computed", "reported_sek",
+                                                                    "recomputed_sek"]].sum().to_dict())])
+    res = pd.concat([out, sub[out.columns], both[out.columns]], ignore_index=True)
+    res[["n_applied", "n_computed"]] = res[["n_applied", "n_computed"]].astype(int)
+    return res
 
 
 def baseline_frame(table: pd.DataFrame, bids: pd.DataFrame | None) -> pd.DataFrame:
@@ -548,21 +547,21 @@ class Q4Result:
 
 def assessment_inputs(table: pd.DataFrame, cov: dict[str, Any], lists: dict[str, Any], iv: dict[str, Any],
                       audit_year: int) -> dict[str, Any]:
-    """Figures for the criteria: ``coverage_count``, ``coverage_value``, ``invalid_share``
+    """Figures for the criteria: ``savings_coverage_count``, ``savings_coverage_value``, ``invalid_application_share``
     (invalid applications among the year's procurements with a method applied),
-    ``mismatch_share`` (mismatches among those whose method could be recomputed),
-    ``reported_within_interval`` and ``interval_width_share`` (range width / reported total)."""
+    ``savings_mismatch_share`` (mismatches among those whose method could be recomputed),
+    ``reported_within_range`` and ``range_width_share`` (range width / reported total)."""
     y = table[table["year"] == audit_year]
     applied = y[y["saving_method"] != "none"]
     computed = y[y["applied_status"] == COMPUTED]
     rep = iv["reported"]
     return {
-        "coverage_count": cov["coverage_count"],
-        "coverage_value": cov["coverage_value"],
-        "invalid_share": len(lists["invalid_applications"]) / len(applied) if len(applied) else math.nan,
-        "mismatch_share": len(lists["mismatches"]) / len(computed) if len(computed) else math.nan,
-        "reported_within_interval": iv["reported_position"] == "within",
-        "interval_width_share": (iv["high"] - iv["low"]) / rep if rep else math.nan,
+        "savings_coverage_count": cov["coverage_count"],
+        "savings_coverage_value": cov["coverage_value"],
+        "invalid_application_share": len(lists["invalid_applications"]) / len(applied) if len(applied) else math.nan,
+        "savings_mismatch_share": len(lists["mismatches"]) / len(computed) if len(computed) else math.nan,
+        "reported_within_range": iv["reported_position"] == "within",
+        "range_width_share": (iv["high"] - iv["low"]) / rep if rep else math.nan,
     }
 
 
@@ -624,3 +623,22 @@ def mean_above_median_share(bids: pd.DataFrame, min_bids: int) -> float:
     s = bid_summary(bids)
     s = s[s["n_approved"] >= min_bids]
     return float((s["mean"] > s["median"]).mean()) if len(s) else math.nan
+
+
+def real_analysis(bids: pd.DataFrame, min_bids: int, estimated_value: pd.Series | None = None,
+                  max_n: int = 10) -> dict[str, Any]:
+    """Everything the report shows for one real source: ``summary`` (``real_baseline_summary``),
+    ``mean_above_median_share``, ``by_n_bids`` (``saving_by_n_bids`` over all tenders with at
+    least two bids), and the ratios of the median- and second-lowest-based totals to the
+    mean-based total."""
+    summary = real_baseline_summary(bids, min_bids, estimated_value)
+    ms = market_savings(bid_summary(bids), estimated_value).reset_index()
+    ratio = summary.set_index("baseline")["ratio_to_mean"]
+    return {
+        "summary": summary,
+        "mean_above_median_share": mean_above_median_share(bids, min_bids),
+        "by_n_bids": saving_by_n_bids(ms, max_n),
+        "median_ratio": float(ratio.get("median", math.nan)),
+        "second_lowest_ratio": float(ratio.get("second_lowest", math.nan)),
+        "n_tenders": int(summary["n_tenders"].iloc[0]) if len(summary) else 0,
+    }
