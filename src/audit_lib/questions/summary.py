@@ -207,7 +207,7 @@ def conclusion_sentence(conclusions: list[DimensionConclusion], t: Callable[...,
     missing = sorted({q for c in conclusions if c.level is None for q in c.missing})
     if missing:
         names = [t("summary.question_short", n=question_number(q)) for q in missing]
-        return t("summary.conclusion_incomplete", questions=_join(names, t("summary.and")))
+        return t("summary.conclusion_incomplete", questions=join_words(names, t("summary.and")))
 
     def phrase(c: DimensionConclusion) -> str:
         key = f"summary.phrase.{c.name}.{c.level}"
@@ -220,10 +220,10 @@ def conclusion_sentence(conclusions: list[DimensionConclusion], t: Callable[...,
     if len(phrases) == 2:
         key = "summary.conclusion_contrast" if contrast(conclusions) else "summary.conclusion_same"
         return t(key, first=phrases[0], second=phrases[1])
-    return t("summary.conclusion_list", phrases=_join(phrases, t("summary.and")))
+    return t("summary.conclusion_list", phrases=join_words(phrases, t("summary.and")))
 
 
-def _join(items: list[str], and_word: str) -> str:
+def join_words(items: list[str], and_word: str) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + f" {and_word} " + items[-1]

@@ -40,6 +40,7 @@ def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, la
         level = (res.get("assessment") or {}).get("level") if r.status == "ok" else None
         entries.append({"name": r.name, "title": title, "status": r.status, "level": level})
     regions = ", ".join(getattr(v, lang) for v in params.regions.values())
-    write_text(staging / "index.html", index_html(entries, lang, params.audit_year, regions))
+    write_text(staging / "index.html", index_html(entries, lang, params.audit_year, regions,
+                                                     summary=read_results(staging / "results", "summary")))
 
 
