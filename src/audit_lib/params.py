@@ -162,10 +162,59 @@ class CausalityParams(Strict):
 
 
 class ExternalStatisticsParams(Strict):
-    statistics_dir: str | None = Field(None, description="folder with the statistics export")
-    year: int | None = None
+    """The national procurement statistics (Upphandlingsmyndigheten) as independent evidence.
+
+    Without ``statistics_dir`` (or where the folder is absent) the notebook says so and records
+    ``available: false``; nothing else in the review depends on it."""
+
+    statistics_dir: str | None = Field(None, description="folder with the statistics export (.xlsx or .csv)")
+    year: int | None = Field(None, ge=1990, le=2100, description="statistics year; empty: every year in the export")
     buyers: list[str] = Field(default_factory=list, description="buyer names or organisation numbers")
-    peer_sector: str | None = None
+    peer_sector: str | None = Field(
+        None, description="peers: other buyers of this sector as named in the data; empty: the buyers' own sector"
+    )
+    buyer_aliases: dict[str, list[str]] = Field(
+        default_factory=dict, description="per buyer (as in buyers): other names its titles use, e.g. Sörmland"
+    )
+    buyer_regions: dict[str, str] = Field(
+        default_factory=dict,
+        description="per buyer (as in buyers): region code in the data package; default by matching region names",
+    )
+    reference_pattern: str = Field(
+        r"\b[A-ZÅÄÖ]{1,6}(?:-[A-ZÅÄÖ]{1,6})?[- ]?\d{2,4}[-/]\d{2,6}\b",
+        description="regular expression for a reference (diarienummer) in a title",
+    )
+    title_ignore_words: list[str] = Field(
+        default_factory=lambda: ["upphandling av", "upphandlings av", "upphandling", "ramavtal", "till", "för",
+                                 "avseende"],
+        description="words left out when comparing titles across buyers",
+    )
+    interval_level: float = Field(0.95, gt=0, lt=1)
+    bootstrap_reps: int = Field(2000, ge=200)
+    min_peer_lots: int = Field(10, ge=1, description="lots a peer buyer needs to be shown in the distribution")
+    market_min_tenders: int = Field(3, ge=1, description="tenders a lot needs for the market-price method")
+    count_tolerance: float = Field(
+        0.10, ge=0, description="register vs statistics: relative difference still counted as agreeing"
+    )
+
+    @field_validator("reference_pattern")
+    @classmethod
+    def _pattern_compiles(cls, v: str) -> str:
+        import re
+
+        try:
+            re.compile(v)
+        except re.error as e:
+            raise ValueError(f"not a valid regular expression: {e}") from None
+        return v
+
+    @model_validator(mode="after")
+    def _per_buyer_keys_name_buyers(self) -> ExternalStatisticsParams:
+        for name in ("buyer_aliases", "buyer_regions"):
+            unknown = [k for k in getattr(self, name) if k not in self.buyers]
+            if unknown:
+                raise ValueError(f"{name}: {', '.join(map(repr, unknown))} not in buyers (write them as in buyers)")
+        return self
 
 
 class FollowupParams(Strict):
