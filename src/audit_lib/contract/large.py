@@ -24,10 +24,10 @@ import duckdb
 
 from .problems import MAX_PER_RULE, Problem, ValidationReport
 from .read import (
-    _UTF8_MULTIBYTE,
     RESERVED_COLUMNS,
     ReadError,
     detect_separator,
+    _utf8_letter,
     normalise_header,
 )
 from .spec import MAX_DATE, MIN_DATE, TableSpec
@@ -101,7 +101,7 @@ def csv_layout(path: Path) -> CsvLayout:
                 raise ReadError(Problem(
                     "error", file, "encoding: the file contains NUL bytes (a binary file, or UTF-16 text "
                     "without a byte order mark); save it as 'CSV UTF-8'", row=_line_at(path, pos + nul)))
-            if not has_multibyte and _UTF8_MULTIBYTE.search(block):
+            if not has_multibyte and _utf8_letter(block) is not None:
                 has_multibyte = True
             if undefined_at < 0:
                 m = _CP1252_UNDEFINED.search(block)

@@ -80,17 +80,26 @@ def decode_bytes(data: bytes, file: str) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as e:
         bad = e.start
-    utf8 = _UTF8_MULTIBYTE.search(data)
+    utf8 = _utf8_letter(data)
     if utf8 is not None:
         raise ReadError(Problem(
             "error", file,
-            f"encoding: mixed encodings: line {_line_of(data, utf8.start())} has UTF-8 letters but this line "
+            f"encoding: mixed encodings: line {_line_of(data, utf8)} has UTF-8 letters but this line "
             "has bytes that are not UTF-8 (Windows-1252?); save the whole file in one encoding",
             row=_line_of(data, bad), value=data[bad : bad + 4].hex(" ")))
     try:
         return data.decode("cp1252"), "windows-1252"
     except UnicodeDecodeError as e:
         raise ReadError(_decode_problem(data, e.start, file, "UTF-8 or Windows-1252")) from e
+
+
+def _utf8_letter(data: bytes) -> int | None:
+    """Offset of the first valid multi-byte UTF-8 sequence that decodes to a letter (such as
+    å written as UTF-8, which Windows-1252 would show as "Ã¥"), else None."""
+    for m in _UTF8_MULTIBYTE.finditer(data):
+        if m.group(0).decode("utf-8", "replace").isalpha():
+            return m.start()
+    return None
 
 
 def _decode_problem(data: bytes, start: int, file: str, tried: str) -> Problem:
