@@ -70,7 +70,7 @@ class Q2Params(Strict):
         250_000.0, ge=0, description="cost of running one procurement procedure"
     )
     interval_level: float = Field(0.95, gt=0, lt=1, description="level of the intervals")
-    bootstrap_reps: int = Field(2000, ge=100, description="resamples for the extrapolated cost")
+    bootstrap_reps: int = Field(2000, ge=100, description="resamples for the savings-rate comparison")
     examples_years: int = Field(
         3, ge=1, description="years searched for good and poor examples: the audit year and the ones before"
     )
