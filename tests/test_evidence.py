@@ -1,0 +1,141 @@
+"""The evidence register: strict loading, folder merging, references across files, comments,
+and the documented example (docs/evidence_register.md) loads as documented."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from audit_lib.evidence import EvidenceError, load_register
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    p = folder / name
+    p.write_text(textwrap.dedent(text), encoding="utf-8")
+    return p
+
+
+OBS = """\
+year: 2025
+observations:
+  - id: E1
+    question: q6
+    text: {sv: "Ingen modell för lärande.", en: "No model for learning."}
+    source: "Intervju 2025-06-12"
+    date: 2025-06-12
+"""
+
+
+def test_demo_register_loads_with_every_kind_of_entry():
+    r = load_register(ROOT / "params" / "evidence" / "demo-2025", 2025)
+    assert r.facts_for("q5") == {"results_used_in_steering": True}
+    assert r.facts_for("q6") == {"learning_structure_exists": False, "development_work_ongoing": True}
+    assert {o.id for o in r.observations_for("q6")} >= {"E6.1", "E6.2", "E6.3", "E6.4"}
+    assert set(r.comments) >= {"q1", "q2", "q3", "q4", "q5", "q6", "summary"}
+    assert r.comment_for("q4", "sv").startswith("Modellen är snäv")
+    assert r.comment_for("q4", "en").startswith("The model is narrow")
+    new = [x for x in r.recommendations if x.status == "new"]
+    assert [x.id for x in new] == ["R1", "R2", "R3", "R4", "R5"]  # the report's five recommendations
+    assert all(x.text.sv and x.text.en for x in new)
+
+
+def test_references_may_cross_files_of_a_folder(tmp_path):
+    write(tmp_path, "q6.yaml", OBS)
+    write(tmp_path, "summary.yaml", """\
+        year: 2025
+        comments:
+          q6: {sv: "Kommentar", en: "Comment", evidence: [E1]}
+        """)
+    r = load_register(tmp_path, 2025)
+    assert r.comment_for("q6", "en") == "Comment" and r.comments["q6"].evidence == ["E1"]
+
+
+def test_unresolved_reference_in_a_folder_is_an_error(tmp_path):
+    write(tmp_path, "q6.yaml", OBS)
+    write(tmp_path, "summary.yaml", """\
+        year: 2025
+        comments:
+          q6: {sv: "Kommentar", evidence: [E9]}
+        """)
+    with pytest.raises(EvidenceError, match="comments.q6: unknown observation id"):
+        load_register(tmp_path, 2025)
+
+
+def test_unresolved_reference_in_a_single_file_is_an_error(tmp_path):
+    p = write(tmp_path, "reg.yaml", OBS + "facts:\n  q6:\n    x: {value: true, evidence: [E2]}\n")
+    with pytest.raises(EvidenceError, match=r"facts.q6.x: unknown observation id\(s\) E2"):
+        load_register(p, 2025)
+
+
+def test_comment_defined_twice_across_files_is_an_error(tmp_path):
+    write(tmp_path, "a.yaml", "year: 2025\ncomments:\n  q5: {sv: a}\n")
+    write(tmp_path, "b.yaml", "year: 2025\ncomments:\n  q5: {sv: b}\n")
+    with pytest.raises(EvidenceError, match="comment for q5 is defined in more than one file"):
+        load_register(tmp_path, 2025)
+
+
+def test_misspelled_key_names_file_and_key(tmp_path):
+    write(tmp_path, "q6.yaml", "year: 2025\ncomment:\n  q6: {sv: a}\n")
+    with pytest.raises(EvidenceError, match=r"q6.yaml: invalid evidence register\n  comment: unknown key"):
+        load_register(tmp_path, 2025)
+    write(tmp_path / "b", "q6.yaml", "year: 2025\ncomments:\n  q6: {sv: a, fr: b}\n")
+    with pytest.raises(EvidenceError, match="comments.q6.fr: unknown key"):
+        load_register(tmp_path / "b", 2025)
+
+
+def test_wrong_year_is_an_error(tmp_path):
+    write(tmp_path, "q6.yaml", OBS)
+    with pytest.raises(EvidenceError, match="register is for 2025, the run audits 2026"):
+        load_register(tmp_path, 2026)
+
+
+def test_english_falls_back_to_swedish_and_missing_comment_is_none(tmp_path):
+    write(tmp_path, "s.yaml", "year: 2025\ncomments:\n  q1: {sv: Endast svenska}\n")
+    r = load_register(tmp_path, 2025)
+    assert r.comment_for("q1", "en") == "Endast svenska"
+    assert r.comment_for("q2", "sv") is None
+
+
+def test_override_of_the_overall_conclusion_is_read(tmp_path):
+    write(tmp_path, "summary.yaml", """\
+        year: 2025
+        overrides:
+          summary.efficient:
+            level: till_stor_del
+            justification: {sv: "Motivering", en: "Justification"}
+            author: A. Revisor
+            date: 2025-10-01
+        """)
+    o = load_register(tmp_path, 2025).override_for("summary.efficient", "en")
+    assert o.level == "till_stor_del" and o.justification == "Justification" and o.date == "2025-10-01"
+
+
+def test_documented_example_loads_as_documented(tmp_path):
+    doc = (ROOT / "docs" / "evidence_register.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(# (\S+\.yaml)\n.*?)```", doc, flags=re.S)
+    assert [name for _, name in blocks] == ["q6.yaml", "summary.yaml"]
+    for text, name in blocks:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    r = load_register(tmp_path, 2025)
+    assert r.facts_for("q6") == {"learning_structure_exists": False, "development_work_ongoing": True}
+    assert r.override_for("q6").level == "till_viss_del"
+    assert r.comments["q6"].evidence == ["E6.1", "E6.2"]
+    assert [x.id for x in r.recommendations] == ["R1"]
+    # every top-level key the page's table names is one the schema accepts
+    table_keys = re.findall(r"^\| `(\w+)` \|", doc, flags=re.M)
+    assert set(table_keys) == {"year", "observations", "facts", "overrides", "comments", "recommendations"}
+    from audit_lib.evidence import EvidenceRegister
+    assert set(table_keys) == set(EvidenceRegister.model_fields)
+
+
+def test_empty_template_register_is_valid():
+    r = load_register(ROOT / "params" / "evidence" / "2025", 2025)
+    assert r.observations == [] and r.comments == {}
+    assert yaml.safe_load((ROOT / "params" / "evidence" / "2025" / "README.yaml").read_text(encoding="utf-8"))["year"] == 2025
