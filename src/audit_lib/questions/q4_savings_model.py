@@ -114,6 +114,7 @@ def market_savings(summary: pd.DataFrame, estimated_value: pd.Series | None = No
 # ------------------------------------------------------------------------------ recompute
 def recompute(
     procurements: pd.DataFrame, regions: pd.DataFrame, bids: pd.DataFrame | None, market_min_bids: int,
+    summary: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per procurement: the register's fields and, for each method ``m``, columns
     ``m_status`` (``computed``/``not_applicable``), ``m_reason`` (one of ``REASONS``, empty
@@ -126,12 +127,15 @@ def recompute(
     - ``recomputed_sek``: the recomputed saving of the register's method, where computable;
     - ``saving_type``: cost reduction or cost avoidance, by the register's method;
     - bid counts and ``bids_available`` (False when the package has no bids table).
+
+    ``summary`` is ``bid_summary(bids)`` where the caller has it already.
     """
     view = procurement_view(procurements, regions)
     t = view.reset_index(drop=True)
     t["estimated_value_sek"] = t["estimated_value_sek"].fillna(0.0)
     has_bids = bids is not None
-    summary = bid_summary(bids) if has_bids else bid_summary(None)
+    if summary is None or not has_bids:
+        summary = bid_summary(bids if has_bids else None)
     s = summary.reindex(t["procurement_id"])
     t["bids_available"] = has_bids
     for c in ("n_bids", "n_approved", "n_unapproved"):
@@ -232,7 +236,7 @@ def agrees(reported: Any, recomputed: Any, tolerance_sek: float, tolerance_pct: 
 
 def reconcile(
     table: pd.DataFrame, bids: pd.DataFrame | None, market_min_bids: int,
-    tolerance_sek: float, tolerance_pct: float,
+    tolerance_sek: float, tolerance_pct: float, summary: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The register against the recomputation: one row per finding, columns
     ``procurement_id, year, title, finding, method, reported_sek, recomputed_sek,
@@ -248,9 +252,12 @@ def reconcile(
     - ``basket_inputs_missing`` / ``negotiation_inputs_missing``: the method's inputs are
       missing or incomplete, yet a saving was reported by it;
     - ``saving_without_method``: a non-zero saving reported with method ``none``.
-    A procurement flagged ``unapproved_counted`` is not also a ``mismatch``.
+    A procurement flagged ``unapproved_counted`` is not also a ``mismatch``. ``summary`` is
+    ``bid_summary(bids)`` where the caller has it already.
     """
-    t = table
+    t = table[["procurement_id", "year", "title", "saving_method", "reported_saving_sek", "recomputed_sek",
+               "n_approved", "n_unapproved", "bids_available", "market_saving", "basket_status",
+               "negotiation_status", "applied_status"]]
     method = t["saving_method"].astype(str)
     reported = t["reported_saving_sek"]
     found: list[pd.DataFrame] = []
@@ -273,7 +280,7 @@ def reconcile(
 
     unapproved = pd.Series(False, index=t.index)
     if bids is not None and len(bids):
-        s = bid_summary(bids).reindex(t["procurement_id"])
+        s = (summary if summary is not None else bid_summary(bids)).reindex(t["procurement_id"])
         variants = [s["mean_all"] - s["lowest"], s["mean_all"] - s["lowest_all"], s["mean"] - s["lowest_all"]]
         matches_variant = np.zeros(len(t), dtype=bool)
         for v in variants:
@@ -508,12 +515,14 @@ def sensitivity(
     of approved bids and each relative tolerance: ``min_bids, tolerance_pct, coverage_count,
     coverage_value, recomputed_sek, n_invalid, n_mismatch``."""
     rows = []
+    summary = bid_summary(bids) if bids is not None else None
     for m in min_bids:
-        t = recompute(procurements, regions, bids, m)
+        t = recompute(procurements, regions, bids, m, summary)
         cov = coverage(t, regions, audit_year)
         rec = float(t.loc[t["year"] == audit_year, "recomputed_sek"].sum())
         for tol in tolerances_pct:
-            lists = finding_lists(reconcile(t, bids, m, tolerance_sek, tol), audit_year)
+            year = t[t["year"] == audit_year]
+            lists = finding_lists(reconcile(year, bids, m, tolerance_sek, tol, summary), audit_year)
             rows.append(dict(min_bids=int(m), tolerance_pct=float(tol), coverage_count=cov["coverage_count"],
                              coverage_value=cov["coverage_value"], recomputed_sek=rec,
                              n_invalid=len(lists["invalid_applications"]), n_mismatch=len(lists["mismatches"])))
@@ -572,9 +581,10 @@ def analyse(
     sensitivity_tolerance_pct: Sequence[float], seed: int, null_model_sims: int = 4000, max_n_bids: int = 10,
 ) -> Q4Result:
     """Run the whole question on one data package for ``audit_year``."""
-    table = recompute(procurements, regions, bids, market_min_bids)
+    summary = bid_summary(bids) if bids is not None else None
+    table = recompute(procurements, regions, bids, market_min_bids, summary)
     cov = coverage(table, regions, audit_year)
-    findings = reconcile(table, bids, market_min_bids, tolerance_sek, tolerance_pct)
+    findings = reconcile(table, bids, market_min_bids, tolerance_sek, tolerance_pct, summary)
     lists = finding_lists(findings, audit_year)
     base = baseline_frame(table, bids)
     tot = totals(table, base, audit_year)
