@@ -150,15 +150,37 @@ class DecisionLevelParams(Strict):
 
 
 class CausalityParams(Strict):
-    treatments: list[str] = Field(
-        default_factory=lambda: ["ecommerce", "category_management", "coordination"]
+    """Staggered-rollout estimation of the initiatives' effects on prices (notebook causality)."""
+
+    treatments: list[Literal["ecommerce", "category_management", "coordination"]] = Field(
+        default_factory=lambda: ["ecommerce", "category_management", "coordination"],
+        description="initiatives to estimate (columns of the rollouts table)", min_length=1,
     )
-    event_window: tuple[int, int] = (-6, 12)
-    placebo_shift_months: int = 12
-    min_cell_months: int = 12
-    bootstrap_reps: int = Field(999, ge=99)
+    event_window: tuple[int, int] = Field(
+        (-6, 12), description="event study: months before (leads, tested jointly) and after the start; "
+        "effects from the second number of months on are pooled",
+    )
+    placebo_shift_months: int = Field(12, ge=1, description="placebo: every start moved this many months earlier")
+    min_cell_months: int = Field(12, ge=2, description="cells with fewer months of price index are left out")
+    index_base_months: int = Field(12, ge=1, description="the price index is 100 on average over a cell's first months")
+    bootstrap_reps: int = Field(999, ge=99, description="wild cluster bootstrap replications")
+    bootstrap_below_clusters: int = Field(
+        30, ge=2, description="bootstrap-t intervals when there are fewer clusters than this, else analytic"
+    )
+    min_treated_clusters: int = Field(
+        3, ge=1, description="an effect resting on fewer treated clusters is weakly identified (associational)"
+    )
+    close_start_months: int = Field(3, ge=0, description="two starts this close (but not equal) are flagged")
+    naive_window_months: int = Field(12, ge=1, description="months before and after in the naive comparison")
     cluster: Literal["category", "category_region"] = "category"
     criteria: Criteria = Criteria()
+
+    @field_validator("event_window")
+    @classmethod
+    def _window(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if v[0] > -1 or v[1] < 1:
+            raise ValueError("event_window needs at least one month before (negative) and one after (positive)")
+        return v
 
 
 class ExternalStatisticsParams(Strict):

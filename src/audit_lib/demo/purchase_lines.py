@@ -1,10 +1,23 @@
 """Demo rollouts and purchase lines with known effects on prices.
 
 Each category x region cell has its own (staggered) start of e-commerce, category management
-and a coordinated contract. Unit prices carry the effects in ``effects`` (on the log price,
-from the start month on), a common inflation trend, article and cell levels, and noise, so an
-estimator can be checked against a known answer. Written straight to Parquet with pyarrow;
-millions of lines take seconds and never pass through pandas.
+and a coordinated contract (the coordinated contract starts in both regions at once). The log
+unit price of a line is
+
+    article level + cell level + common inflation trend + category-month shock (AR(1))
+    + cell-month shock + sum of the planted ``effects`` from each start month on + line noise,
+
+so an estimator can be checked against a known answer (``effects``, on the log price). The
+shocks make the panel as noisy as real price data, so intervals are not trivially narrow, and
+the category shock is shared by both regions, which is why errors are clustered by category.
+
+Product-mix shift: after e-commerce starts in a cell, buyers choose cheaper articles more often
+(``mix_shift``). Article prices are not affected, so a price index built from article-level price
+relatives must not move, while a unit-value index (spend / quantity over the whole cell) falls:
+the demo lets the report show that difference.
+
+Lines are generated month by month with a seed per month and written to Parquet with pyarrow as
+they are made, so 50 million lines need little memory and never pass through pandas.
 """
 
 from __future__ import annotations
@@ -26,6 +39,10 @@ START = pd.Timestamp(2019, 1, 1)
 N_MONTHS = 84  # 2019-01 .. 2025-12
 ARTICLES_PER_CATEGORY = 40
 MONTHLY_INFLATION = 0.002
+CATEGORY_SHOCK_SD = 0.010  # stationary sd of the category-month AR(1) shock
+CATEGORY_SHOCK_RHO = 0.6
+CELL_SHOCK_SD = 0.005  # category x region x month shock
+MIX_SHIFT = 0.08  # tilt towards cheaper articles after e-commerce (per sd of article log price)
 # the cell where e-commerce and category management start in the same month (only their
 # joint effect is identified there)
 COINCIDING = ("Kontorsmaterial", "SRM")
@@ -70,57 +87,96 @@ def _start_index(value) -> int:
     return (ts.year - START.year) * 12 + ts.month - START.month
 
 
+def _ar1(rng: np.random.Generator, shape: tuple[int, int], sd: float, rho: float) -> np.ndarray:
+    """Stationary AR(1) series along the last axis with marginal sd ``sd``."""
+    out = np.empty(shape)
+    innov = rng.normal(0.0, sd * np.sqrt(1 - rho**2), shape)
+    out[:, 0] = rng.normal(0.0, sd, shape[0])
+    for m in range(1, shape[1]):
+        out[:, m] = rho * out[:, m - 1] + innov[:, m]
+    return out
+
+
 def write_purchase_lines(
     path: str | Path, rollouts: pd.DataFrame, n_lines: int, seed: int,
     effects: dict[str, float] = DEFAULT_EFFECTS, noise: float = 0.05,
+    mix_shift: float = MIX_SHIFT, category_shock_sd: float = CATEGORY_SHOCK_SD,
+    cell_shock_sd: float = CELL_SHOCK_SD, n_months: int = N_MONTHS,
 ) -> None:
+    """Write ``n_lines`` purchase lines for the cells of ``rollouts`` to a Parquet file.
+
+    Deterministic for a given ``seed``; ``effects`` maps a treatment of ``TREATMENT_COLUMNS``
+    to its effect on the log price from its start month on."""
     rng = np.random.default_rng(seed + 2)
-    cells = rollouts[["category", "region"]].itertuples(index=False)
-    cells = list(cells)
+    cells = list(rollouts[["category", "region"]].itertuples(index=False))
     n_cells = len(cells)
     categories = sorted({c for c, _ in cells})
     cat_index = {c: i for i, c in enumerate(categories)}
     regions = sorted({r for _, r in cells})
     reg_index = {r: i for i, r in enumerate(regions)}
-    # starts per cell and treatment
-    starts = {
-        t: np.array([_start_index(v) for v in rollouts[col]]) for t, col in TREATMENT_COLUMNS.items()
-    }
+    starts = {t: np.array([_start_index(v) for v in rollouts[col]]) for t, col in TREATMENT_COLUMNS.items()}
+    for t in effects:
+        if t not in starts:
+            raise ValueError(f"unknown treatment {t!r}; known: {', '.join(starts)}")
     cell_level = rng.normal(0.0, 0.10, n_cells)
     article_level = rng.normal(np.log(200.0), 1.0, (len(categories), ARTICLES_PER_CATEGORY))
+    cat_shock = _ar1(rng, (len(categories), n_months), category_shock_sd, CATEGORY_SHOCK_RHO)
+    cell_shock = rng.normal(0.0, cell_shock_sd, (n_cells, n_months))
+    per_month = rng.multinomial(n_lines, np.full(n_months, 1.0 / n_months))
 
-    cell = rng.integers(0, n_cells, n_lines)
-    month = rng.integers(0, N_MONTHS, n_lines)
-    article = rng.integers(0, ARTICLES_PER_CATEGORY, n_lines)
     cell_cat = np.array([cat_index[c] for c, _ in cells])
     cell_reg = np.array([reg_index[r] for _, r in cells])
-    cat = cell_cat[cell]
+    # article choice: uniform before e-commerce, tilted towards cheaper articles after it
+    z = (article_level - article_level.mean(axis=1, keepdims=True)) / article_level.std(axis=1, keepdims=True)
+    tilt = np.exp(-mix_shift * z)
+    probs = np.stack([np.full_like(tilt, 1.0 / ARTICLES_PER_CATEGORY), tilt / tilt.sum(axis=1, keepdims=True)], 1)
+    cdf = np.cumsum(probs, axis=2)  # (category, after e-commerce, article)
+    cdf[:, :, -1] = 1.0
 
-    log_price = article_level[cat, article] + cell_level[cell] + MONTHLY_INFLATION * month
-    for t, effect in effects.items():
-        log_price += effect * (month >= starts[t][cell])
-    log_price += rng.normal(0.0, noise, n_lines)
-    quantity = (1 + rng.poisson(5.0, n_lines)).astype(np.float64)
-    amount = np.round(np.exp(log_price) * quantity, 2)
-
-    month_start = np.array(
-        [(_month(m) - pd.Timestamp(1970, 1, 1)).days for m in range(N_MONTHS)], dtype=np.int32
-    )
-    day = month_start[month] + rng.integers(0, 28, n_lines).astype(np.int32)
-    article_names = np.array(
-        [f"{c[:3].upper()}-{a:03d}" for c in categories for a in range(ARTICLES_PER_CATEGORY)]
-    )
-    order = np.lexsort((cell, day))
-    table = pa.table(
-        {
-            "order_date": pa.array(day[order], type=pa.int32()).cast(pa.date32()),
-            "region": pa.DictionaryArray.from_arrays(pa.array(cell_reg[cell][order], pa.int32()), pa.array(regions)),
-            "category": pa.DictionaryArray.from_arrays(pa.array(cat[order], pa.int32()), pa.array(categories)),
-            "article_id": pa.DictionaryArray.from_arrays(
-                pa.array((cat * ARTICLES_PER_CATEGORY + article)[order], pa.int32()), pa.array(article_names)
-            ),
-            "quantity": pa.array(quantity[order]),
-            "amount_sek": pa.array(amount[order]),
-        }
-    )
-    pq.write_table(table, path, compression="zstd", row_group_size=1 << 20)
+    article_names = pa.array([f"{c[:3].upper()}-{a:03d}" for c in categories for a in range(ARTICLES_PER_CATEGORY)])
+    region_names, category_names = pa.array(regions), pa.array(categories)
+    schema = pa.schema([
+        ("order_date", pa.date32()), ("region", pa.dictionary(pa.int32(), pa.string())),
+        ("category", pa.dictionary(pa.int32(), pa.string())), ("article_id", pa.dictionary(pa.int32(), pa.string())),
+        ("quantity", pa.float64()), ("amount_sek", pa.float64()),
+    ])
+    epoch = pd.Timestamp(1970, 1, 1)
+    with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
+        for m in range(n_months):
+            n = int(per_month[m])
+            if n == 0:
+                continue
+            r = np.random.default_rng([seed + 2, m])
+            cell = r.integers(0, n_cells, n)
+            cat = cell_cat[cell]
+            after_eco = (m >= starts["ecommerce"][cell]).astype(np.int64)
+            u = r.random(n)
+            article = np.empty(n, dtype=np.int64)
+            group = cat * 2 + after_eco
+            for g in np.unique(group):
+                idx = np.flatnonzero(group == g)
+                article[idx] = np.searchsorted(cdf[g // 2, g % 2], u[idx], side="right")
+            np.minimum(article, ARTICLES_PER_CATEGORY - 1, out=article)
+            log_price = (article_level[cat, article] + cell_level[cell] + MONTHLY_INFLATION * m
+                         + cat_shock[cat, m] + cell_shock[cell, m])
+            for t, effect in effects.items():
+                log_price += effect * (m >= starts[t][cell])
+            log_price += r.normal(0.0, noise, n)
+            quantity = (1 + r.poisson(5.0, n)).astype(np.float64)
+            amount = np.round(np.exp(log_price) * quantity, 2)
+            day = np.int32((_month(m) - epoch).days) + r.integers(0, 28, n).astype(np.int32)
+            order = np.lexsort((cell, day))
+            table = pa.table(
+                {
+                    "order_date": pa.array(day[order], type=pa.int32()).cast(pa.date32()),
+                    "region": pa.DictionaryArray.from_arrays(pa.array(cell_reg[cell][order], pa.int32()), region_names),
+                    "category": pa.DictionaryArray.from_arrays(pa.array(cat[order], pa.int32()), category_names),
+                    "article_id": pa.DictionaryArray.from_arrays(
+                        pa.array((cat * ARTICLES_PER_CATEGORY + article)[order], pa.int32()), article_names
+                    ),
+                    "quantity": pa.array(quantity[order]),
+                    "amount_sek": pa.array(amount[order]),
+                },
+                schema=schema,
+            )
+            writer.write_table(table, row_group_size=1 << 20)

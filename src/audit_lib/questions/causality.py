@@ -1,0 +1,684 @@
+"""Causality: did coordination lower prices, or was it e-commerce and category management?
+
+The report (section 2.4) says a saving cannot be attributed to coordination because
+e-commerce and category management were rolled out at the same time. They were not rolled out
+at *exactly* the same time everywhere: each started in its own month in each category and
+region. That staggering identifies each initiative's effect on prices, if prices in cells not
+yet reached by an initiative are a fair picture of what would have happened without it
+(parallel trends), and if the initiatives' effects add up on the log price.
+
+Pure functions from the price-index panel (``audit_lib.panel``), the ``rollouts`` table and the
+register to tables and numbers (no I/O, no printing, no plotting):
+
+- ``prepare``: the estimation panel (one row per cell and month), unit, month and cluster
+  codes, the start month of each initiative per cell;
+- ``effect_groups`` / ``identification``: where two initiatives start in the same month in the
+  same cell, only their sum is identified there; such cells get a *joint* treatment
+  (e.g. ``ecommerce+category_management``) and the separate effects are estimated from the other
+  cells only. An initiative with no cell of its own, or with its own cells in fewer than
+  ``min_treated_clusters`` clusters, is not (or weakly) identified;
+- ``estimate``: the imputation estimator (robust to effects that vary over time and between
+  cells) and two-way fixed effects (statsmodels, cluster-robust by category) side by side, event
+  studies, the pre-trend test, a placebo with shifted dates, leave-one-wave-out, the naive
+  before/after comparison, the unit-value comparison and the translation into SEK;
+- ``board_comparison``: the estimated coordination effect in SEK per category beside the
+  board's reported enabled savings for the same categories;
+- ``assessment_inputs`` and ``conclusions``: what the criteria and the plain-language summary use.
+
+Effects are on the log price index: -0.05 is a fall of 1 - exp(-0.05) = 4.9 %.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from ..stats import did, linear
+from ..stats.threads import single_threaded_blas
+from ..stats.did import NEVER, StaggeredPanel
+
+TREATMENTS = ("ecommerce", "category_management", "coordination")
+START_COLUMNS = {
+    "ecommerce": "ecommerce_start",
+    "category_management": "category_management_start",
+    "coordination": "coordinated_contract_start",
+}
+JOINT = "+"
+
+
+def members(group: str) -> list[str]:
+    """The treatments of an effect group (``a+b`` -> [a, b])."""
+    return group.split(JOINT)
+
+
+def month_code(dates: pd.Series, origin: pd.Timestamp) -> np.ndarray:
+    """Months since ``origin`` (the month containing the date); ``NEVER`` for a missing date."""
+    d = pd.to_datetime(dates)
+    code = (d.dt.year - origin.year) * 12 + (d.dt.month - origin.month)
+    return np.where(d.isna(), NEVER, code.fillna(0)).astype(np.int64)
+
+
+@dataclass
+class CausalityData:
+    """The estimation panel and its cells."""
+
+    frame: pd.DataFrame  # one row per cell-month: category, region, month, y, log_unit_value, spend_sek, unit, time, cluster
+    cells: pd.DataFrame  # one row per unit code: category, region, cluster, <treatment>_start (month code), group starts
+    treatments: list[str]
+    groups: list[str]  # effect groups: treatments and joint groups (a+b)
+    origin: pd.Timestamp
+    coverage: dict = field(default_factory=dict)
+
+    def panel(self, column: str = "y", starts: str = "groups") -> StaggeredPanel:
+        """The stats-layer panel; ``starts="groups"`` uses the effect groups (joint cells
+        recoded), ``"treatments"`` the raw starts."""
+        names = self.groups if starts == "groups" else self.treatments
+        st = {g: self.cells[f"start__{g}" if starts == "groups" else f"month__{g}"].to_numpy(np.int64) for g in names}
+        f = self.frame
+        return StaggeredPanel(f[column].to_numpy(float), f["unit"].to_numpy(), f["time"].to_numpy(),
+                              f["cluster"].to_numpy(), st)
+
+
+def effect_groups(cells: pd.DataFrame, treatments: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Recode starts so that treatments starting in the same month in a cell form a joint group
+    there. Adds ``start__<group>`` columns; returns them and the group names (treatments first,
+    then joint groups in order of appearance)."""
+    out = cells.copy()
+    for t in treatments:
+        out[f"start__{t}"] = out[f"month__{t}"]
+    joint_names: list[str] = []
+    for i, row in out.iterrows():
+        by_start: dict[int, list[str]] = {}
+        for t in treatments:
+            s = int(row[f"month__{t}"])
+            if s < NEVER:
+                by_start.setdefault(s, []).append(t)
+        for s, ts in by_start.items():
+            if len(ts) < 2:
+                continue
+            name = JOINT.join(ts)
+            if name not in joint_names:
+                joint_names.append(name)
+                out[f"start__{name}"] = NEVER
+            out.loc[i, f"start__{name}"] = s
+            for t in ts:
+                out.loc[i, f"start__{t}"] = NEVER
+    return out, list(treatments) + joint_names
+
+
+def prepare(
+    panel: pd.DataFrame, rollouts: pd.DataFrame, treatments: list[str], cluster: str = "category",
+    min_cell_months: int = 12,
+) -> CausalityData:
+    """Join the panel with the rollout dates. Cell-months without a comparable index are
+    dropped, and so are cells with fewer than ``min_cell_months`` months. A cell missing from
+    ``rollouts`` is treated as never treated (counted in ``coverage``)."""
+    f = panel.dropna(subset=["log_index"]).copy()
+    n_months_cell = f.groupby(["category", "region"])["month"].transform("size")
+    short = f[n_months_cell < min_cell_months][["category", "region"]].drop_duplicates()
+    f = f[n_months_cell >= min_cell_months]
+    origin = pd.Timestamp(f["month"].min()) if len(f) else pd.Timestamp(2000, 1, 1)
+    cells = f[["category", "region"]].drop_duplicates().sort_values(["category", "region"]).reset_index(drop=True)
+    ro = rollouts.copy()
+    ro = ro.drop_duplicates(["category", "region"])
+    cells = cells.merge(ro, on=["category", "region"], how="left", indicator=True)
+    no_rollout = int((cells["_merge"] == "left_only").sum())
+    cells = cells.drop(columns="_merge")
+    for t in treatments:
+        col = START_COLUMNS[t]
+        cells[f"month__{t}"] = month_code(cells[col] if col in cells else pd.Series(pd.NaT, index=cells.index), origin)
+        cells[f"date__{t}"] = pd.to_datetime(cells[col]) if col in cells else pd.NaT
+    cells = cells.drop(columns=[c for c in START_COLUMNS.values() if c in cells])
+    cells["unit"] = np.arange(len(cells))
+    cells["cluster"] = pd.factorize(cells["category"] if cluster == "category"
+                                    else cells["category"] + "/" + cells["region"], sort=True)[0]
+    cells, groups = effect_groups(cells, treatments)
+    f = f.merge(cells[["category", "region", "unit", "cluster"]], on=["category", "region"])
+    f["time"] = month_code(f["month"], origin)
+    f["y"] = f["log_index"]
+    f["year"] = pd.to_datetime(f["month"]).dt.year
+    f = f.sort_values(["unit", "time"]).reset_index(drop=True)
+    coverage = {
+        "n_cells": int(len(cells)), "n_clusters": int(cells["cluster"].nunique()), "n_cell_months": int(len(f)),
+        "n_cells_too_short": int(len(short)), "n_cells_without_rollout": no_rollout,
+        "first_month": origin.strftime("%Y-%m"),
+        "last_month": pd.Timestamp(f["month"].max()).strftime("%Y-%m") if len(f) else "",
+    }
+    return CausalityData(f, cells, list(treatments), groups, origin, coverage)
+
+
+# ---------------------------------------------------------------- identification
+def identification(data: CausalityData, min_treated_clusters: int, close_start_months: int) -> pd.DataFrame:
+    """Per treatment and joint group: how many cells and clusters start it within the panel,
+    how many do so on their own, with which treatment it coincides, near-coincidences, and
+    ``status``: ``separate`` (identified), ``weak`` (own cells in too few clusters),
+    ``joint_only`` (never starts on its own), ``not_treated`` (no start inside the panel)."""
+    c = data.cells
+    last = int(data.frame["time"].max()) if len(data.frame) else 0
+    rows = []
+    for g in data.groups:
+        start = c[f"start__{g}"].to_numpy()
+        inside = (start > 0) & (start <= last)  # a start at month 0 or earlier leaves no before-period
+        row = {"group": g, "joint": JOINT in g, "n_cells": int(inside.sum()),
+               "n_clusters": int(c.loc[inside, "cluster"].nunique()),
+               "n_cells_before_panel": int(((start <= 0)).sum())}
+        if JOINT not in g:
+            raw = c[f"month__{g}"].to_numpy()
+            row["n_cells_any"] = int(((raw > 0) & (raw <= last)).sum())
+            row["joint_with"] = sorted({j for j in data.groups if JOINT in j and g in members(j)
+                                        and (c[f"start__{j}"] < NEVER).any()})
+            close = 0
+            for other in data.treatments:
+                if other == g:
+                    continue
+                o = c[f"month__{other}"].to_numpy()
+                both = (raw < NEVER) & (o < NEVER)
+                diff = np.abs(raw - o)
+                close += int(np.sum(both & (diff > 0) & (diff <= close_start_months)))
+            row["n_close_starts"] = close
+        else:
+            row["n_cells_any"] = row["n_cells"]
+            row["joint_with"] = members(g)
+            row["n_close_starts"] = 0
+            row["cells"] = [f"{a}/{b}" for a, b in c.loc[start < NEVER, ["category", "region"]].itertuples(index=False)]
+        if row["n_cells"] == 0:
+            row["status"] = "joint_only" if (JOINT not in g and row["joint_with"]) else "not_treated"
+        elif row["n_clusters"] < min_treated_clusters:
+            row["status"] = "weak"
+        else:
+            row["status"] = "joint" if JOINT in g else "separate"
+        row["identified"] = row["status"] in ("separate", "joint")
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    if "cells" not in out:
+        out["cells"] = None
+    return out
+
+
+# ---------------------------------------------------------------- estimation
+def _rng(seed: int, k: int) -> np.random.Generator:
+    return np.random.default_rng([int(seed), k])
+
+
+def _interval_frame(est: linear.LinearEstimate, iv: linear.Interval) -> pd.DataFrame:
+    return pd.DataFrame({
+        "target": est.names, "estimate": iv.estimate, "se": iv.se, "ci_low": iv.low, "ci_high": iv.high,
+        "p_value": iv.p_value, "ci_method": iv.method, "n_clusters": iv.n_clusters, "estimable": est.estimable,
+    })
+
+
+def twfe_statsmodels(p: StaggeredPanel) -> pd.DataFrame:
+    """Static TWFE with statsmodels: OLS on unit and month dummies and one dummy per group,
+    cluster-robust (CR1) by cluster. Columns ``group, estimate, se, n_clusters, estimable``."""
+    u = pd.get_dummies(pd.Categorical(p.unit), prefix="u", dtype=float)
+    t = pd.get_dummies(pd.Categorical(p.time), prefix="t", drop_first=True, dtype=float)
+    D = pd.DataFrame({g: p.active(g).astype(float) for g in p.groups})
+    keep = [g for g in p.groups if D[g].any() and not D[g].all()]
+    X = pd.concat([u, t, D[keep]], axis=1)
+    fit = sm.OLS(p.y, X).fit(cov_type="cluster", cov_kwds={"groups": p.cluster})
+    rows = []
+    rank_ok = np.linalg.matrix_rank(X.to_numpy()) == X.shape[1]
+    for g in p.groups:
+        ok = g in keep and rank_ok
+        rows.append({"group": g, "estimate": float(fit.params[g]) if ok else np.nan,
+                     "se": float(fit.bse[g]) if ok else np.nan, "estimable": ok})
+    out = pd.DataFrame(rows)
+    out["n_clusters"] = int(len(np.unique(p.cluster)))
+    return out
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The estimation settings (from ``CausalityParams``, the run's seed and significance level)."""
+
+    pre: int = 6  # leads in the event study and the pre-trend test
+    post: int = 12  # event times 0 .. post - 1 one by one, post and later pooled
+    level: float = 0.95
+    reps: int = 999  # wild bootstrap replications
+    seed: int = 0
+    bootstrap_below_clusters: int = 30  # bootstrap-t intervals with fewer clusters than this
+    min_treated_clusters: int = 3  # fewer treated clusters: identification is weak
+    placebo_shift: int = 12
+    naive_window: int = 12
+
+    @property
+    def alpha(self) -> float:
+        return 1.0 - self.level
+
+
+def settings_from(section, seed: int, significance_level: float) -> Settings:
+    """Settings from a ``CausalityParams`` section."""
+    return Settings(pre=-int(section.event_window[0]), post=int(section.event_window[1]), level=1 - significance_level,
+                    reps=int(section.bootstrap_reps), seed=int(seed),
+                    bootstrap_below_clusters=int(section.bootstrap_below_clusters),
+                    min_treated_clusters=int(section.min_treated_clusters),
+                    placebo_shift=int(section.placebo_shift_months), naive_window=int(section.naive_window_months))
+
+
+@dataclass
+class Estimates:
+    effects: pd.DataFrame  # robust estimator: one row per group
+    twfe: pd.DataFrame  # TWFE (statsmodels SE, bootstrap interval)
+    event_study: pd.DataFrame  # group, event_time, estimator, estimate, se, ci_low, ci_high, n
+    pretrend: pd.DataFrame  # group, statistic, p_value (bootstrap), p_value_f, n_leads
+    meta: dict = field(default_factory=dict)
+
+
+def weak_groups(p: StaggeredPanel, min_treated_clusters: int) -> list[str]:
+    """Groups on in at least one but fewer than ``min_treated_clusters`` clusters."""
+    out = []
+    for g in p.groups:
+        k = len(np.unique(p.cluster[p.active(g)]))
+        if 0 < k < min_treated_clusters:
+            out.append(g)
+    return out
+
+
+def _pooled_rows(est: linear.LinearEstimate, p: StaggeredPanel, fr: pd.DataFrame, groups: list[str],
+                 level: float) -> pd.DataFrame:
+    """Replace the intervals of the targets of ``groups`` (treated in too few clusters) by
+    intervals from the pooled error covariance (``linear.pooled_se``), t with G - 1 df."""
+    rows = [k for k, nm in enumerate(est.names) if (nm[0] if isinstance(nm, tuple) else nm) in groups]
+    if not rows:
+        return fr
+    se = linear.pooled_se(est, p.unit, p.time, rows=rows)
+    df = max(est.n_clusters - 1, 1)
+    q = stats.t.ppf(0.5 + level / 2, df)
+    fr = fr.copy()
+    for k in rows:
+        th = fr.at[k, "estimate"]
+        fr.loc[k, ["se", "ci_low", "ci_high"]] = [se[k], th - q * se[k], th + q * se[k]]
+        fr.loc[k, "ci_method"] = "pooled_covariance"
+        fr.loc[k, "p_value"] = float(2 * stats.t.sf(abs(th / se[k]), df)) if se[k] > 0 else np.nan
+    return fr
+
+
+def robust_effects(p: StaggeredPanel, s: Settings, k: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The imputation estimator: (per-group averages, event-time profile, meta). Weak groups
+    (``weak_groups``) get intervals from the pooled error covariance; ``k`` picks the seed."""
+    est = did.imputation(p, s.post)
+    iv = linear.interval(est, s.level, s.reps, _rng(s.seed, k), s.bootstrap_below_clusters)
+    fr = _pooled_rows(est, p, _interval_frame(est, iv), weak_groups(p, s.min_treated_clusters), s.level)
+    fr["n_obs"] = est.meta["n_by_target"]
+    fr["group"] = [t[0] for t in est.names]
+    fr["event_time"] = [t[1] for t in est.names]
+    att = fr[fr["event_time"] == "att"].drop(columns=["event_time", "target"]).reset_index(drop=True)
+    prof = fr[fr["event_time"] != "att"].drop(columns=["target"]).reset_index(drop=True)
+    prof["event_time"] = prof["event_time"].astype(int)
+    att["n_cells"] = [int(len(np.unique(p.unit[p.active(g) & est.meta["imputable"]]))) for g in att["group"]]
+    meta = {k: v for k, v in est.meta.items() if k != "imputable"}
+    return att, prof, meta
+
+
+def pretrend_tests(p: StaggeredPanel, s: Settings, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Joint test of each group's ``pre`` leads on untreated observations (bootstrap Wald with
+    the null imposed); and the leads with intervals (the robust event study's pre-period)."""
+    fit = did.pretrend_fit(p, s.pre)
+    rng = _rng(s.seed, k)
+    rows = []
+    for g in p.groups:
+        idx = [j for j, nm in enumerate(fit.leads.names) if nm[0] == g]
+        stat, p_boot, p_f, q = linear.bootstrap_wald(fit.leads, idx, fit.null_fitted, fit.null_resid, s.reps, rng)
+        rows.append({"group": g, "statistic": stat, "p_value": p_boot, "p_value_f": p_f, "n_leads": q})
+    iv = linear.interval(fit.leads, s.level, s.reps, rng, s.bootstrap_below_clusters)
+    leads = _pooled_rows(fit.leads, p, _interval_frame(fit.leads, iv), weak_groups(p, s.min_treated_clusters), s.level)
+    leads["group"] = [t[0] for t in fit.leads.names]
+    leads["event_time"] = [int(t[1]) for t in fit.leads.names]
+    leads["n_obs"] = [int(np.count_nonzero(fit.leads.A[j])) for j in range(len(fit.leads.names))]
+    leads = leads.drop(columns="target")
+    return pd.DataFrame(rows), leads[leads["estimable"]].reset_index(drop=True)
+
+
+@single_threaded_blas()
+def estimate(data: CausalityData, s: Settings) -> Estimates:
+    """Main estimates: robust and TWFE per effect group, event studies and pre-trend tests."""
+    p = data.panel()
+    att, prof, meta = robust_effects(p, s, 1)
+    pt, leads = pretrend_tests(p, s, 2)
+    att = att.merge(pt[["group", "p_value", "statistic", "n_leads"]].rename(
+        columns={"p_value": "pretrend_p", "statistic": "pretrend_stat", "n_leads": "pretrend_leads"}), on="group")
+    # TWFE: statsmodels for estimate and SE; the interval from the same model's wild bootstrap
+    weak = weak_groups(p, s.min_treated_clusters)
+    tw = did.twfe_static(p)
+    tw_iv = linear.interval(tw, s.level, s.reps, _rng(s.seed, 3), s.bootstrap_below_clusters)
+    tw_fr = _pooled_rows(tw, p, _interval_frame(tw, tw_iv), weak, s.level)
+    twfe = twfe_statsmodels(p)
+    half = (tw_fr["ci_high"] - tw_fr["ci_low"]).to_numpy() / 2 / tw_fr["se"].to_numpy()
+    sm_se = twfe["se"].to_numpy()
+    is_weak = twfe["group"].isin(weak).to_numpy()
+    twfe["se"] = np.where(is_weak, tw_fr["se"], sm_se)
+    twfe["ci_low"] = twfe["estimate"] - half * twfe["se"]
+    twfe["ci_high"] = twfe["estimate"] + half * twfe["se"]
+    twfe["ci_method"] = tw_fr["ci_method"].to_numpy()
+    twfe["p_value"] = tw_fr["p_value"].to_numpy()
+    # event studies: robust (leads from the pre-trend regression, lags from imputation) and TWFE
+    es_tw = did.twfe_event_study(p, s.pre, s.post)
+    tw_prof = _pooled_rows(es_tw, p, _interval_frame(es_tw, linear.analytic_interval(es_tw, s.level)), weak, s.level)
+    tw_prof["group"] = [t[0] for t in es_tw.names]
+    tw_prof["event_time"] = [int(t[1]) for t in es_tw.names]
+    tw_prof = tw_prof[tw_prof["estimable"]].drop(columns="target")
+    tw_prof["estimator"] = "twfe"
+    rob = pd.concat([leads.assign(estimator="imputation"), prof.assign(estimator="imputation")], ignore_index=True)
+    cols = ["group", "event_time", "estimator", "estimate", "se", "ci_low", "ci_high", "ci_method"]
+    es = pd.concat([rob[cols + ["n_obs"]], tw_prof[cols]], ignore_index=True)
+    es = es.sort_values(["group", "estimator", "event_time"]).reset_index(drop=True)
+    meta["n_obs"] = int(len(p.y))
+    meta["weak_groups"] = weak
+    return Estimates(att, twfe, es, pt, meta)
+
+
+@single_threaded_blas()
+def placebo(data: CausalityData, s: Settings) -> pd.DataFrame:
+    """Every start moved ``placebo_shift`` months earlier, estimated on the months before the
+    real starts only: the placebo effects should be zero (``covers_zero``)."""
+    p = data.panel()
+    sub = p.subset(~p.treated())
+    starts = {g: np.where(st < NEVER, st - s.placebo_shift, NEVER) for g, st in p.starts.items()}
+    att, _, _ = robust_effects(sub.with_starts(starts), s, 4)
+    att["covers_zero"] = (att["ci_low"] <= 0) & (att["ci_high"] >= 0)
+    return att
+
+
+@single_threaded_blas()
+def leave_one_wave_out(data: CausalityData, s: Settings) -> pd.DataFrame:
+    """For each group and each year in which it started somewhere (a rollout wave), drop the
+    cells that started it that year and estimate again. Columns ``group, wave,
+    n_cells_dropped, estimate, se, ci_low, ci_high``."""
+    p = data.panel()
+    s = replace(s, reps=max(199, s.reps // 5))  # the point estimates matter here; fewer replications
+    rows = []
+    k = 10
+    last = int(p.time.max())
+    for g in data.groups:
+        st = data.cells[f"start__{g}"].to_numpy()
+        inside = (st > 0) & (st <= last)
+        if not inside.any():
+            continue
+        years = data.origin.year + (st + data.origin.month - 1) // 12
+        for wave in sorted(set(years[inside].tolist())):
+            drop_units = data.cells["unit"].to_numpy()[inside & (years == wave)]
+            keep = ~np.isin(p.unit, drop_units)
+            k += 1
+            att, _, _ = robust_effects(p.subset(keep), s, k)
+            r = att[att["group"] == g].iloc[0]
+            rows.append({"group": g, "wave": int(wave), "n_cells_dropped": int(len(drop_units)),
+                         "estimate": r["estimate"], "se": r["se"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
+    return pd.DataFrame(rows, columns=["group", "wave", "n_cells_dropped", "estimate", "se", "ci_low", "ci_high"])
+
+
+def naive_before_after(data: CausalityData, window: int) -> pd.DataFrame:
+    """What a plain before/after comparison says: per treated cell, mean log index in the
+    ``window`` months from the start minus the ``window`` months before, averaged over cells.
+    It ignores the price trend and the other initiatives: shown only as a warning."""
+    f = data.frame
+    rows = []
+    for g in data.groups:
+        diffs = []
+        for c in data.cells.itertuples():
+            s = data.cells.loc[c.Index, f"start__{g}"]
+            if s >= NEVER:
+                continue
+            cf = f[f["unit"] == c.unit]
+            after = cf[(cf["time"] >= s) & (cf["time"] < s + window)]["y"]
+            before = cf[(cf["time"] < s) & (cf["time"] >= s - window)]["y"]
+            if len(after) >= window // 2 and len(before) >= window // 2:
+                diffs.append(after.mean() - before.mean())
+        rows.append({"group": g, "estimate": float(np.mean(diffs)) if diffs else np.nan, "n_cells": len(diffs),
+                     "min": float(np.min(diffs)) if diffs else np.nan, "max": float(np.max(diffs)) if diffs else np.nan})
+    return pd.DataFrame(rows)
+
+
+@single_threaded_blas()
+def unit_value_comparison(data: CausalityData, s: Settings) -> pd.DataFrame:
+    """The robust estimator run on the log unit value (spend / quantity per cell-month) instead
+    of the price index: a product-mix shift shows up as a spurious price effect."""
+    f = data.frame
+    ok = f["log_unit_value"].notna().to_numpy()
+    p = data.panel("log_unit_value").subset(ok)
+    att, _, _ = robust_effects(p, s, 5)
+    return att[["group", "estimate", "se", "ci_low", "ci_high", "ci_method"]]
+
+
+# ---------------------------------------------------------------- money
+def _saving(spend: float, tau: float) -> float:
+    """Saving on observed spend from a log price effect tau: counterfactual spend minus spend.
+    Counterfactual spend (prices without the effect, same quantities) = spend x exp(-tau);
+    the saving equals (1 - exp(tau)) x counterfactual spend."""
+    return float(spend * (np.exp(-tau) - 1.0)) if np.isfinite(tau) else float("nan")
+
+
+def sek_effects(data: CausalityData, effects: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per group: spend in the cell-months where it is on, the implied saving in SEK with its
+    interval (from the effect's interval), in total and per calendar year. A positive saving
+    means lower prices. Spend is the purchase lines' spend in the cells of the panel."""
+    p = data.panel()
+    f = data.frame
+    tot, by_year = [], []
+    for r in effects.itertuples():
+        on = p.active(r.group)
+        spend = float(f.loc[on, "spend_sek"].sum())
+        years = f.loc[on].groupby("year")["spend_sek"].sum()
+        tot.append({"group": r.group, "spend_sek": spend, "saving_sek": _saving(spend, r.estimate),
+                    "saving_low_sek": _saving(spend, r.ci_high), "saving_high_sek": _saving(spend, r.ci_low),
+                    "n_cell_months": int(on.sum()), "identified": bool(r.identified)})
+        for y, s in years.items():
+            by_year.append({"group": r.group, "year": int(y), "spend_sek": float(s), "saving_sek": _saving(s, r.estimate),
+                            "saving_low_sek": _saving(s, r.ci_high), "saving_high_sek": _saving(s, r.ci_low)})
+    return pd.DataFrame(tot), pd.DataFrame(by_year, columns=["group", "year", "spend_sek", "saving_sek",
+                                                             "saving_low_sek", "saving_high_sek"])
+
+
+def board_comparison(data: CausalityData, effects: pd.DataFrame, view: pd.DataFrame,
+                     group: str = "coordination") -> pd.DataFrame:
+    """Per category with a coordinated contract inside the panel: spend after the contract
+    took effect, the saving the estimated coordination effect implies on it (with interval),
+    and the board's reported enabled savings (``reported_saving_sek``) for procurements of that
+    category completed in the same years, in total and for coordinated procurements.
+
+    ``view`` is ``questions.common.procurement_view`` (one row per procurement, with
+    ``coordinated`` and ``year``). Enabled savings are computed over a contract's term when it
+    is awarded and are not realised savings; the two columns measure different things."""
+    r = effects.set_index("group").loc[group] if group in set(effects["group"]) else None
+    p = data.panel()
+    on = p.active(group) if group in p.starts else np.zeros(len(p.y), dtype=bool)
+    f = data.frame.assign(_on=on)
+    rows = []
+    for cat, cf in f[f["_on"]].groupby("category"):
+        years = sorted(set(cf["year"]))
+        spend = float(cf["spend_sek"].sum())
+        v = view[(view["category"] == cat) & view["year"].isin(years)]
+        rows.append({
+            "category": cat, "first_month": pd.Timestamp(cf["month"].min()).strftime("%Y-%m"),
+            "years": f"{years[0]}–{years[-1]}", "spend_sek": spend,
+            "saving_sek": _saving(spend, r["estimate"]) if r is not None else np.nan,
+            "saving_low_sek": _saving(spend, r["ci_high"]) if r is not None else np.nan,
+            "saving_high_sek": _saving(spend, r["ci_low"]) if r is not None else np.nan,
+            "reported_sek": float(v["reported_saving_sek"].sum()),
+            "reported_coordinated_sek": float(v.loc[v["coordinated"], "reported_saving_sek"].sum()),
+            "n_procurements": int(len(v)), "n_coordinated": int(v["coordinated"].sum()),
+        })
+    return pd.DataFrame(rows, columns=["category", "first_month", "years", "spend_sek", "saving_sek", "saving_low_sek",
+                                       "saving_high_sek", "reported_sek", "reported_coordinated_sek",
+                                       "n_procurements", "n_coordinated"])
+
+
+# ---------------------------------------------------------------- summary
+def effects_table(est: Estimates, ident: pd.DataFrame) -> pd.DataFrame:
+    """One row per group: robust estimate and interval, pre-trend p, identification, and TWFE
+    beside it; ``interpretation``: ``causal`` (identified, pre-trend not rejected),
+    ``associational`` (pre-trend rejected or identification weak) or ``not_identified``."""
+    e = est.effects.merge(ident[["group", "status", "identified", "n_clusters", "joint_with"]].rename(
+        columns={"n_clusters": "n_clusters_treated"}), on="group", how="left")
+    tw = est.twfe[["group", "estimate", "se", "ci_low", "ci_high"]].add_prefix("twfe_").rename(columns={"twfe_group": "group"})
+    e = e.merge(tw, on="group", how="left")
+    e["identified"] = e["identified"].fillna(False).astype(bool) & e["estimable"].astype(bool)
+    return e
+
+
+def interpretation(row, alpha: float) -> str:
+    """``not_identified`` (no cells of its own, or no estimate), ``associational`` (weak
+    identification, pre-trend rejected or not testable) or ``causal``."""
+    if row["status"] in ("joint_only", "not_treated") or not np.isfinite(row["estimate"]):
+        return "not_identified"
+    if row["status"] == "weak" or not np.isfinite(row["pretrend_p"]) or row["pretrend_p"] < alpha:
+        return "associational"
+    return "causal"
+
+
+def finalize_effects(effects: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    e = effects.copy()
+    e["interpretation"] = [interpretation(r, alpha) for _, r in e.iterrows()]
+    e["pct"] = np.expm1(e["estimate"])
+    e["pct_low"] = np.expm1(e["ci_low"])
+    e["pct_high"] = np.expm1(e["ci_high"])
+    e["twfe_inside_ci"] = (e["twfe_estimate"] >= e["ci_low"]) & (e["twfe_estimate"] <= e["ci_high"])
+    return e
+
+
+def results_entry(row) -> dict:
+    """The ``effects`` entry of the results JSON for one group."""
+
+    def num(x):
+        return None if x is None or not np.isfinite(x) else float(x)
+
+    ok = bool(row["identified"]) or row.get("status") == "weak"
+    return {
+        "estimate": num(row["estimate"]) if ok else None, "se": num(row["se"]) if ok else None,
+        "ci_low": num(row["ci_low"]) if ok else None, "ci_high": num(row["ci_high"]) if ok else None,
+        "pretrend_p": num(row["pretrend_p"]), "identified": bool(row["identified"]),
+        "status": row["status"], "interpretation": row["interpretation"], "ci_method": row["ci_method"],
+        "n_cells": int(row["n_cells"]), "n_obs": int(row["n_obs"]),
+        "twfe": {"estimate": num(row["twfe_estimate"]), "se": num(row["twfe_se"]),
+                 "ci_low": num(row["twfe_ci_low"]), "ci_high": num(row["twfe_ci_high"])},
+    }
+
+
+def assessment_inputs(effects: pd.DataFrame, placebo_tab: pd.DataFrame, group: str = "coordination") -> dict:
+    """Figures the criteria use, for the coordination effect."""
+    r = effects.set_index("group").loc[group] if group in set(effects["group"]) else None
+    pl = placebo_tab.set_index("group").loc[group] if group in set(placebo_tab["group"]) else None
+
+    def num(x):
+        return float(x) if x is not None and np.isfinite(x) else None
+
+    if r is None:
+        return {"coordination_identified": False}
+    return {
+        "coordination_identified": bool(r["identified"]),
+        "coordination_estimate": num(r["estimate"]),
+        "coordination_ci_high": num(r["ci_high"]),
+        "coordination_pretrend_p": num(r["pretrend_p"]),
+        "coordination_placebo_ok": bool(pl["covers_zero"]) if pl is not None and np.isfinite(pl["estimate"]) else None,
+        "coordination_estimators_agree": bool(r["twfe_inside_ci"]) if np.isfinite(r["twfe_estimate"]) else None,
+    }
+
+
+def conclusions(effects: pd.DataFrame, placebo_tab: pd.DataFrame) -> list[tuple[str, dict]]:
+    """Plain-language conclusions as (text key, values): one per group, then divergence and
+    placebo warnings. In the values, ``group`` and ``with`` are group names (to be labelled),
+    keys ending in ``_pct`` are fractions to show as percent, ``p`` is a p-value."""
+    out: list[tuple[str, dict]] = []
+    for _, r in effects.iterrows():
+        g = r["group"]
+        joint = JOINT in g
+        kind = r["interpretation"]
+        v = {"group": g, "pct": r["pct"], "low_pct": r["pct_low"], "high_pct": r["pct_high"], "p": r["pretrend_p"],
+             "n_cells": int(r["n_cells"])}
+        if kind == "not_identified":
+            if not joint:
+                w = r["joint_with"] if isinstance(r["joint_with"], list) and r["joint_with"] else []
+                out.append(("causality.conclusion_not_identified", {"group": g, "with": w[0] if w else g}))
+            continue
+        if joint:
+            key = "causality.conclusion_joint_weak" if r["status"] == "weak" else "causality.conclusion_joint"
+        elif kind == "causal":
+            significant = np.isfinite(r["ci_high"]) and (r["ci_high"] < 0 or r["ci_low"] > 0)
+            key = "causality.conclusion_causal" if significant else "causality.conclusion_no_effect"
+        elif r["status"] == "weak":
+            key = "causality.conclusion_associational_weak"
+        else:
+            key = "causality.conclusion_associational_pretrend"
+        out.append((key, v))
+    for _, r in effects.iterrows():
+        if r["interpretation"] != "not_identified" and np.isfinite(r["twfe_estimate"]) and not r["twfe_inside_ci"]:
+            out.append(("causality.conclusion_diverge", {"group": r["group"], "twfe_pct": float(np.expm1(r["twfe_estimate"])),
+                                                         "pct": r["pct"]}))
+    bad = placebo_tab[(~placebo_tab["covers_zero"].astype(bool)) & placebo_tab["estimate"].notna()]
+    for _, r in bad.iterrows():
+        out.append(("causality.conclusion_placebo", {"group": r["group"], "pct": float(np.expm1(r["estimate"]))}))
+    return out
+
+
+# ---------------------------------------------------------------- everything, for the notebook
+@dataclass
+class Analysis:
+    data: CausalityData
+    settings: Settings
+    identification: pd.DataFrame
+    estimates: Estimates
+    effects: pd.DataFrame  # finalize_effects: robust + TWFE + interpretation, one row per group
+    placebo: pd.DataFrame
+    leave_one_out: pd.DataFrame
+    naive: pd.DataFrame
+    unit_value: pd.DataFrame
+    sek: pd.DataFrame
+    sek_by_year: pd.DataFrame
+    board: pd.DataFrame
+    inputs: dict
+    conclusions: list
+
+
+@single_threaded_blas()
+def analyse(panel: pd.DataFrame, rollouts: pd.DataFrame, view: pd.DataFrame, section, seed: int,
+            significance_level: float) -> Analysis:
+    """The whole question from the price-index panel, the rollouts table and the register view
+    (``common.procurement_view``) with the ``CausalityParams`` section."""
+    s = settings_from(section, seed, significance_level)
+    data = prepare(panel, rollouts, list(section.treatments), section.cluster, section.min_cell_months)
+    ident = identification(data, s.min_treated_clusters, section.close_start_months)
+    est = estimate(data, s)
+    eff = finalize_effects(effects_table(est, ident), s.alpha)
+    pl = placebo(data, s)
+    loo = leave_one_wave_out(data, s)
+    naive = naive_before_after(data, s.naive_window)
+    uv = unit_value_comparison(data, s)
+    sek, sek_year = sek_effects(data, eff)
+    board = board_comparison(data, eff, view)
+    return Analysis(data, s, ident, est, eff, pl, loo, naive, uv, sek, sek_year, board,
+                    assessment_inputs(eff, pl), conclusions(eff, pl))
+
+
+def results(a: Analysis) -> dict:
+    """What the results JSON records: ``effects`` (one entry per treatment, each with its TWFE
+    estimate beside it), ``joint_effects``, ``sek``, diagnostics and coverage."""
+    rows = {r["group"]: r for _, r in a.effects.iterrows()}
+    effects = {}
+    for t in a.data.treatments:
+        if t in rows:
+            effects[t] = results_entry(rows[t])
+    joint = {g: results_entry(r) | {"cells": next(iter(a.identification.loc[a.identification["group"] == g, "cells"]), None)}
+             for g, r in rows.items() if JOINT in g}
+    sek = {r["group"]: {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items() if k != "group"}
+           for r in a.sek.to_dict("records")}
+    pt = a.estimates.pretrend.set_index("group")
+    return {
+        "effects": effects,
+        "joint_effects": joint,
+        "sek": sek,
+        "sek_by_year": a.sek_by_year,
+        "board_comparison": a.board,
+        "identification": a.identification.drop(columns=["cells"]),
+        "pretrend": pt.reset_index(),
+        "placebo": a.placebo[["group", "estimate", "se", "ci_low", "ci_high", "covers_zero"]],
+        "leave_one_wave_out": a.leave_one_out,
+        "naive_before_after": a.naive,
+        "unit_value": a.unit_value,
+        "event_study": a.estimates.event_study,
+        "coverage": a.data.coverage | {k: v for k, v in a.estimates.meta.items() if k != "n_by_target"},
+        "settings": {"level": a.settings.level, "bootstrap_reps": a.settings.reps, "seed": a.settings.seed,
+                     "event_window": [-a.settings.pre, a.settings.post]},
+    }

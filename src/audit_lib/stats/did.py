@@ -1,0 +1,260 @@
+"""Staggered adoption with several treatments: two-way fixed effects and the imputation estimator.
+
+The panel is units (here category x region cells) observed over periods (months); each
+treatment ``g`` starts in unit ``i`` at period ``starts[g][i]`` (``NEVER`` if it never does) and
+stays on. Event time is ``e = t - start``. Effects are additive across treatments on the
+outcome (the log price index).
+
+**Two-way fixed effects (TWFE)** regresses the outcome on unit and period dummies and one
+dummy per treatment. With staggered starts and effects that change over time or differ between
+units, TWFE compares newly treated units with units treated earlier, whose outcomes still move
+with their own effects; the weights of that comparison can even be negative, so the estimate
+need not lie between the true effects (Goodman-Bacon 2021; de Chaisemartin and D'Haultfoeuille
+2020). The event-study version (leads and lags, reference period -1, end points binned) is
+shown beside the robust one.
+
+**Imputation (two-stage) estimator** (Borusyak, Jaravel and Spiess 2024; Gardner 2022):
+1. fit unit and period effects on the untreated observations only (no treatment on yet);
+2. for each treated observation the untreated outcome is imputed from them, and the difference
+   ``y - a_i - l_t`` is regressed on event-time dummies of each treatment (periods
+   0 .. post - 1 one by one, ``post`` and later pooled). Already-treated units never serve as
+   controls. The average effect of a treatment is the average of its event-time effects
+   weighted by their numbers of treated observations (its effect averaged over its treated
+   unit-periods).
+Treated observations whose unit has no untreated period, or whose period has no untreated
+unit, cannot be imputed and are left out (counted in ``meta``).
+
+**Pre-trend test** (as Borusyak et al. recommend): on the untreated observations only, add
+dummies for the ``pre`` periods before each start and test them jointly (Wald, wild cluster
+bootstrap with the null imposed). Under parallel trends they are zero.
+
+All three are linear in the outcome, so ``audit_lib.stats.linear`` gives their cluster-robust
+standard errors and bootstrap intervals. A target the design cannot identify (e.g. two
+treatments that always start together) is marked not estimable rather than given a number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .linear import LinearEstimate
+
+NEVER = 1_000_000
+TOL = 1e-7
+
+
+@dataclass(frozen=True)
+class StaggeredPanel:
+    """One observation per unit and period (missing ones are simply absent)."""
+
+    y: np.ndarray
+    unit: np.ndarray  # integer codes
+    time: np.ndarray  # integer period index
+    cluster: np.ndarray  # integer codes
+    starts: dict[str, np.ndarray] = field(default_factory=dict)  # treatment -> start per unit code
+
+    @property
+    def groups(self) -> list[str]:
+        return list(self.starts)
+
+    def event_time(self, g: str) -> np.ndarray:
+        return self.time - self.starts[g][self.unit]
+
+    def active(self, g: str) -> np.ndarray:
+        return self.event_time(g) >= 0
+
+    def treated(self) -> np.ndarray:
+        out = np.zeros(len(self.y), dtype=bool)
+        for g in self.starts:
+            out |= self.active(g)
+        return out
+
+    def subset(self, mask: np.ndarray) -> StaggeredPanel:
+        return replace(self, y=self.y[mask], unit=self.unit[mask], time=self.time[mask], cluster=self.cluster[mask])
+
+    def with_y(self, y: np.ndarray) -> StaggeredPanel:
+        return replace(self, y=np.asarray(y, dtype=float))
+
+    def with_starts(self, starts: dict[str, np.ndarray]) -> StaggeredPanel:
+        return replace(self, starts=starts)
+
+
+def fe_matrix(unit: np.ndarray, time: np.ndarray) -> np.ndarray:
+    """Dense unit and period dummies (rank deficient by one: estimators use pseudo-inverses)."""
+    u_codes, u = np.unique(unit, return_inverse=True)
+    t_codes, t = np.unique(time, return_inverse=True)
+    Z = np.zeros((len(unit), len(u_codes) + len(t_codes)))
+    rows = np.arange(len(unit))
+    Z[rows, u] = 1.0
+    Z[rows, len(u_codes) + t] = 1.0
+    return Z
+
+
+def _estimable_rows(L: np.ndarray, X: np.ndarray, Xp: np.ndarray) -> np.ndarray:
+    """Which linear combinations ``L @ beta`` (rows of L) the design X identifies."""
+    P = Xp @ X
+    return np.linalg.norm(L - L @ P, axis=1) <= TOL * np.maximum(1.0, np.linalg.norm(L, axis=1))
+
+
+def _event_columns(p: StaggeredPanel, lo: int, hi: int, skip: tuple[int, ...] = (),
+                   bin_low: bool = True, bin_high: bool = True, mask: np.ndarray | None = None):
+    """Event-time dummies per treatment for ``lo <= e <= hi`` (ends pooled), skipping ``skip``."""
+    cols, names = [], []
+    for g in p.groups:
+        e = p.event_time(g)
+        never = p.starts[g][p.unit] >= NEVER
+        for ell in range(lo, hi + 1):
+            if ell in skip:
+                continue
+            if ell == lo and bin_low:
+                d = (e <= lo) & ~never
+            elif ell == hi and bin_high:
+                d = e >= hi
+            else:
+                d = e == ell
+            if mask is not None:
+                d = d & mask
+            cols.append(d.astype(float))
+            names.append((g, ell))
+    X = np.column_stack(cols) if cols else np.zeros((len(p.y), 0))
+    return X, names
+
+
+def _ols(p: StaggeredPanel, X: np.ndarray, rows: list[int], names: list, use: np.ndarray,
+         L: np.ndarray | None = None) -> LinearEstimate:
+    """OLS of y on X over the observations ``use``; targets are coefficient ``rows`` (or the
+    combinations ``L`` of all coefficients)."""
+    n = len(p.y)
+    Xu = X[use]
+    Xp = np.linalg.pinv(Xu)
+    Lm = np.eye(X.shape[1])[rows] if L is None else L
+    A = np.zeros((Lm.shape[0], n))
+    A[:, use] = Lm @ Xp
+    est_ok = _estimable_rows(Lm, Xu, Xp)
+
+    def resid_op(Y: np.ndarray) -> np.ndarray:
+        R = np.zeros_like(Y, dtype=float)
+        R[use] = Y[use] - Xu @ (Xp @ Y[use])
+        return R
+
+    resid = resid_op(p.y[:, None])[:, 0]
+    return LinearEstimate(names, A, p.y, resid, resid_op, p.cluster, int(np.linalg.matrix_rank(Xu)),
+                          estimable=est_ok, n_obs=int(use.sum()))
+
+
+def twfe_static(p: StaggeredPanel) -> LinearEstimate:
+    """y on unit and period dummies and one on-dummy per treatment; targets: the treatments."""
+    Z = fe_matrix(p.unit, p.time)
+    D = np.column_stack([p.active(g).astype(float) for g in p.groups])
+    X = np.hstack([Z, D])
+    k = Z.shape[1]
+    return _ols(p, X, list(range(k, k + D.shape[1])), list(p.groups), np.ones(len(p.y), dtype=bool))
+
+
+def twfe_event_study(p: StaggeredPanel, pre: int, post: int) -> LinearEstimate:
+    """Dynamic TWFE: leads ``-pre`` (pooled below) .. lags ``post`` (pooled above), reference -1."""
+    Z = fe_matrix(p.unit, p.time)
+    E, names = _event_columns(p, -pre, post, skip=(-1,))
+    X = np.hstack([Z, E])
+    k = Z.shape[1]
+    return _ols(p, X, list(range(k, k + E.shape[1])), names, np.ones(len(p.y), dtype=bool))
+
+
+def imputation(p: StaggeredPanel, post: int) -> LinearEstimate:
+    """The imputation / two-stage estimator; targets ``(g, ell)`` for ell = 0 .. post (post
+    pooled) and ``(g, "att")``, the average effect over g's treated observations.
+
+    ``meta``: ``n_by_target`` (treated observations behind each target), ``imputable`` (mask of
+    observations used), ``n_not_imputable`` (treated observations left out)."""
+    n = len(p.y)
+    treated = p.treated()
+    untreated = ~treated
+    Z = fe_matrix(p.unit, p.time)
+    Zu = Z[untreated]
+    Zup = np.linalg.pinv(Zu)
+    # a treated observation can be imputed if its unit-period combination is identified
+    P = Zup @ Zu
+    imputable_t = treated & (np.linalg.norm(Z - Z @ P, axis=1) <= TOL)
+    E, names = _event_columns(p, 0, post, bin_low=False, mask=imputable_t)
+    t_idx = np.flatnonzero(imputable_t)
+    u_idx = np.flatnonzero(untreated)
+    X2 = E[t_idx]
+    X2p = np.linalg.pinv(X2) if len(t_idx) else np.zeros((E.shape[1], 0))
+    counts = X2.sum(axis=0)
+    # targets: each event-time coefficient, then each treatment's average
+    n_coef = E.shape[1]
+    L_rows, t_names = [], []
+    for j, nm in enumerate(names):
+        row = np.zeros(n_coef)
+        row[j] = 1.0
+        L_rows.append(row)
+        t_names.append(nm)
+    for g in p.groups:
+        js = [j for j, (gg, _) in enumerate(names) if gg == g]
+        row = np.zeros(n_coef)
+        tot = counts[js].sum()
+        if tot > 0:
+            row[js] = counts[js] / tot
+        L_rows.append(row)
+        t_names.append((g, "att"))
+    L = np.array(L_rows)
+    has_obs = np.array([counts[j] > 0 for j in range(n_coef)] + [True] * len(p.groups))
+    est_ok = _estimable_rows(L, X2, X2p) & has_obs & (np.abs(L).sum(axis=1) > 0)
+    B2 = L @ X2p  # (q, n_t): targets from the residualised treated outcomes
+    A = np.zeros((L.shape[0], n))
+    A[:, t_idx] = B2
+    A[:, u_idx] = -(B2 @ Z[t_idx]) @ Zup
+
+    def resid_op(Y: np.ndarray) -> np.ndarray:
+        theta1 = Zup @ Y[u_idx]
+        R = np.zeros_like(Y, dtype=float)
+        R[u_idx] = Y[u_idx] - Zu @ theta1
+        Yt = Y[t_idx] - Z[t_idx] @ theta1
+        R[t_idx] = Yt - X2 @ (X2p @ Yt)
+        return R
+
+    resid = resid_op(p.y[:, None])[:, 0]
+    k = int(np.linalg.matrix_rank(Zu)) + (int(np.linalg.matrix_rank(X2)) if len(t_idx) else 0)
+    meta = {
+        "n_by_target": [int(c) for c in counts] + [int(counts[[j for j, (gg, _) in enumerate(names) if gg == g]].sum())
+                                                   for g in p.groups],
+        "imputable": imputable_t | untreated,
+        "n_not_imputable": int((treated & ~imputable_t).sum()),
+        "n_treated": int(imputable_t.sum()),
+        "n_untreated": int(untreated.sum()),
+    }
+    return LinearEstimate(t_names, A, p.y, resid, resid_op, p.cluster, k, estimable=est_ok,
+                          n_obs=int(len(t_idx) + len(u_idx)), meta=meta)
+
+
+@dataclass
+class PretrendFit:
+    """Leads on the untreated observations, and the restricted (no-lead) fit for the bootstrap."""
+
+    leads: LinearEstimate  # targets (g, -ell), ell = 1 .. pre
+    null_fitted: np.ndarray
+    null_resid: np.ndarray
+
+
+def pretrend_fit(p: StaggeredPanel, pre: int) -> PretrendFit:
+    untreated = ~p.treated()
+    Z = fe_matrix(p.unit, p.time)
+    cols, names = [], []
+    for g in p.groups:
+        e = p.event_time(g)
+        for ell in range(1, pre + 1):
+            cols.append(((e == -ell) & untreated).astype(float))
+            names.append((g, -ell))
+    X = np.hstack([Z, np.column_stack(cols)]) if cols else Z
+    k = Z.shape[1]
+    leads = _ols(p, X, list(range(k, X.shape[1])), names, untreated)
+    has = X[untreated][:, k:].sum(axis=0) > 0
+    leads.estimable = leads.estimable & has
+    Zu = Z[untreated]
+    fitted0 = np.zeros(len(p.y))
+    fitted0[untreated] = Zu @ (np.linalg.pinv(Zu) @ p.y[untreated])
+    resid0 = np.where(untreated, p.y - fitted0, 0.0)
+    fitted0 = np.where(untreated, fitted0, p.y)
+    return PretrendFit(leads, fitted0, resid0)

@@ -1,0 +1,261 @@
+"""Inference for estimators that are linear in the outcome.
+
+Every estimator of the causality question (two-way fixed effects, the imputation estimator,
+its event-time profile and averages of it) can be written ``theta = A @ y`` for a matrix ``A``
+that depends only on the design. Then ``theta - truth = A @ e`` for the errors ``e``, and
+
+- the cluster-robust variance is ``c * sum_g (A_g e_g)(A_g e_g)'`` with residuals for ``e``
+  (``c = G / (G - 1)``, times ``(n - 1) / (n - k)`` where the estimator has ``k`` parameters:
+  the CR1 correction that statsmodels uses);
+- a wild cluster bootstrap redraws ``y* = fitted + v_g * resid`` with one weight ``v_g`` per
+  cluster (Webb's six-point weights, which behave better than Rademacher weights when clusters
+  are few) and recomputes ``theta*`` and its standard error; the interval is the symmetric
+  bootstrap-t interval ``theta +- q * se`` where ``q`` is the quantile of ``|t*|``.
+
+With ten or so clusters the analytic cluster-robust interval is too narrow; the bootstrap-t
+interval is the one to report there (Cameron, Gelbach and Miller 2008).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+
+
+@dataclass
+class LinearEstimate:
+    """Targets ``names`` estimated as ``A @ y``.
+
+    ``resid`` are the model's residuals (zero for observations the estimator does not use);
+    ``resid_op`` maps outcome columns (n x B) to their residuals, for the bootstrap;
+    ``estimable`` is False for targets the design cannot identify (their estimate is NaN)."""
+
+    names: list
+    A: np.ndarray  # (q, n)
+    y: np.ndarray  # (n,)
+    resid: np.ndarray  # (n,)
+    resid_op: Callable[[np.ndarray], np.ndarray]
+    cluster: np.ndarray  # (n,) integer codes
+    n_params: int
+    estimable: np.ndarray = field(default=None)  # type: ignore[assignment]
+    n_obs: int = 0
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.estimable is None:
+            self.estimable = np.ones(len(self.names), dtype=bool)
+        if not self.n_obs:
+            self.n_obs = int(np.count_nonzero(np.any(self.A != 0, axis=0)))
+
+    @property
+    def estimate(self) -> np.ndarray:
+        est = self.A @ self.y
+        return np.where(self.estimable, est, np.nan)
+
+    @property
+    def fitted(self) -> np.ndarray:
+        return self.y - self.resid
+
+    @property
+    def n_clusters(self) -> int:
+        used = np.any(self.A != 0, axis=0)
+        return int(len(np.unique(self.cluster[used]))) if used.any() else 0
+
+    def index(self, name) -> int:
+        return self.names.index(name)
+
+
+def _cluster_scores(A: np.ndarray, E: np.ndarray, cluster: np.ndarray) -> np.ndarray:
+    """Per-cluster scores ``sum_{i in g} A_ji E_ib``: shape (G, q, B)."""
+    codes, inv = np.unique(cluster, return_inverse=True)
+    out = np.zeros((len(codes), A.shape[0], E.shape[1]))
+    for g in range(len(codes)):
+        idx = np.flatnonzero(inv == g)
+        out[g] = A[:, idx] @ E[idx]
+    return out
+
+
+def _small_sample(G: int, n: int, k: int) -> float:
+    if G < 2:
+        return float("nan")
+    return G / (G - 1) * ((n - 1) / max(n - k, 1))
+
+
+def cluster_vcov(est: LinearEstimate, resid: np.ndarray | None = None) -> np.ndarray:
+    """CR1 cluster-robust covariance of all targets."""
+    e = est.resid if resid is None else resid
+    s = _cluster_scores(est.A, e[:, None], est.cluster)[:, :, 0]  # (G, q)
+    G = est.n_clusters
+    return _small_sample(G, est.n_obs, est.n_params) * (s.T @ s)
+
+
+def cluster_se(est: LinearEstimate) -> np.ndarray:
+    v = np.sqrt(np.clip(np.diag(cluster_vcov(est)), 0, None))
+    return np.where(est.estimable, v, np.nan)
+
+
+def webb_weights(rng: np.random.Generator, n_reps: int, n_clusters: int) -> np.ndarray:
+    return WEBB[rng.integers(0, 6, size=(n_reps, n_clusters))]
+
+
+@dataclass(frozen=True)
+class Interval:
+    estimate: np.ndarray
+    se: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    method: str  # "wild_bootstrap_t" or "cluster_t"
+    n_clusters: int
+    p_value: np.ndarray
+
+
+def analytic_interval(est: LinearEstimate, level: float) -> Interval:
+    """Estimate +- t(G - 1) quantile x cluster-robust standard error."""
+    theta, se = est.estimate, cluster_se(est)
+    G = est.n_clusters
+    q = stats.t.ppf(0.5 + level / 2, max(G - 1, 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = 2 * stats.t.sf(np.abs(theta / se), max(G - 1, 1))
+    return Interval(theta, se, theta - q * se, theta + q * se, "cluster_t", G, p)
+
+
+def bootstrap_interval(est: LinearEstimate, level: float, n_reps: int, rng: np.random.Generator,
+                       batch: int = 250) -> Interval:
+    """Wild cluster bootstrap-t (unrestricted residuals, Webb weights), symmetric interval.
+
+    The p-value is for ``theta = 0`` from the same bootstrap distribution of ``|t*|``."""
+    theta, se = est.estimate, cluster_se(est)
+    codes, inv = np.unique(est.cluster, return_inverse=True)
+    v = webb_weights(rng, n_reps, len(codes))  # (B, G)
+    G = est.n_clusters
+    c = _small_sample(G, est.n_obs, est.n_params)
+    t_parts = []
+    for start in range(0, n_reps, batch):
+        vb = v[start:start + batch]
+        Y = est.fitted[:, None] + est.resid[:, None] * vb[:, inv].T  # (n, b)
+        theta_b = est.A @ Y  # (q, b)
+        s = _cluster_scores(est.A, est.resid_op(Y), est.cluster)  # (G, q, b)
+        se_b = np.sqrt(c * np.einsum("gqb,gqb->qb", s, s))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_parts.append(np.abs((theta_b - theta[:, None]) / se_b))
+    t_b = np.concatenate(t_parts, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t0 = np.abs(theta / se)
+    t_b = np.where(np.isfinite(t_b), t_b, np.inf)
+    q = np.quantile(t_b, level, axis=1, method="higher")
+    p = (1 + np.sum(t_b >= t0[:, None], axis=1)) / (n_reps + 1)
+    low, high = theta - q * se, theta + q * se
+    bad = ~est.estimable | ~np.isfinite(se) | (se == 0)
+    low, high, p = (np.where(bad, np.nan, x) for x in (low, high, p))
+    return Interval(theta, se, low, high, "wild_bootstrap_t", G, p)
+
+
+def interval(est: LinearEstimate, level: float, n_reps: int, rng: np.random.Generator,
+             bootstrap_below_clusters: int) -> Interval:
+    """Bootstrap-t where clusters are few (fewer than ``bootstrap_below_clusters``), else analytic."""
+    if est.n_clusters < bootstrap_below_clusters:
+        return bootstrap_interval(est, level, n_reps, rng)
+    return analytic_interval(est, level)
+
+
+def bootstrap_wald(
+    est: LinearEstimate, rows: list[int], null_fitted: np.ndarray, null_resid: np.ndarray,
+    n_reps: int, rng: np.random.Generator,
+) -> tuple[float, float, float, int]:
+    """Joint test that the targets ``rows`` are all zero (e.g. the leads of a pre-trend test).
+
+    The statistic is the sum of squared t-statistics, ``sum_j (theta_j / se_j)^2``, with the
+    cluster-robust standard errors of the sample held fixed; its null distribution comes from a
+    wild cluster bootstrap with the null imposed (``null_fitted`` + ``v_g`` x ``null_resid``,
+    the restricted model's fit and residuals). A full Wald statistic re-estimates a q x q
+    cluster-robust covariance in every replication; with about ten clusters and six leads that
+    matrix is nearly singular, the bootstrap statistic has very heavy tails and the test has
+    almost no power (in simulations it found a planted pre-trend in 22 % of samples, against
+    77 % for this statistic, at a similar size). Returns (statistic, bootstrap p, p of the
+    F(q, G - 1) approximation to the full Wald test, q)."""
+    rows = [r for r in rows if est.estimable[r]]
+    if not rows:
+        return float("nan"), float("nan"), float("nan"), 0
+    A = est.A[rows]
+    sub = LinearEstimate([est.names[r] for r in rows], A, est.y, est.resid, est.resid_op, est.cluster,
+                         est.n_params, n_obs=est.n_obs)
+    theta = A @ est.y
+    V = cluster_vcov(sub)
+    q = int(np.linalg.matrix_rank(V)) or 1
+    G = est.n_clusters
+    W_full = float(theta @ np.linalg.pinv(V) @ theta)
+    p_f = float(stats.f.sf(W_full / q, q, max(G - 1, 1)))
+    d = np.diag(V).copy()
+    ok = d > 0
+    if not ok.any():
+        return float("nan"), float("nan"), p_f, q
+    W = float(np.sum(theta[ok] ** 2 / d[ok]))
+    codes, inv = np.unique(est.cluster, return_inverse=True)
+    v = webb_weights(rng, n_reps, len(codes))
+    Y = null_fitted[:, None] + null_resid[:, None] * v[:, inv].T
+    W_b = np.sum((A[ok] @ Y) ** 2 / d[ok][:, None], axis=0)
+    p_boot = float((1 + np.sum(W_b >= W)) / (n_reps + 1))
+    return W, p_boot, p_f, q
+
+
+def pooled_se(est: LinearEstimate, unit: np.ndarray, time: np.ndarray, max_lag: int = 24,
+              rows: list[int] | None = None) -> np.ndarray:
+    """Standard errors for targets that rest on one or two clusters, where cluster-robust
+    variances and the wild cluster bootstrap fail (MacKinnon and Webb 2017).
+
+    Assumes the errors of every cluster share one covariance structure: a unit's errors are
+    autocorrelated over time and correlated with the other units of its cluster, the same way
+    in all clusters, and independent across clusters. That structure (autocovariances up to
+    ``max_lag`` months, Bartlett weights so the variance stays positive) is estimated from the
+    residuals of all clusters, and ``Var(a'e)`` follows from each target's weights ``a``.
+    Only the targets ``rows`` are computed when given (the others are NaN)."""
+    r = est.resid
+    used = np.any(est.A != 0, axis=0) & (r != 0)
+    u_codes, u_idx = np.unique(unit, return_inverse=True)
+    t0 = int(time.min())
+    T = int(time.max()) - t0 + 1
+    R = np.zeros((len(u_codes), T))
+    M = np.zeros((len(u_codes), T))
+    R[u_idx[used], time[used] - t0] = r[used]
+    M[u_idx[used], time[used] - t0] = 1.0
+    unit_cluster = np.zeros(len(u_codes), dtype=np.int64)
+    unit_cluster[u_idx] = est.cluster
+    H = min(max_lag, T - 1)
+    same, cross = np.zeros(H + 1), np.zeros(H + 1)
+    for h in range(H + 1):
+        a, b = R[:, : T - h], R[:, h:]
+        ma, mb = M[:, : T - h], M[:, h:]
+        same[h] = (a * b).sum() / max((ma * mb).sum(), 1.0)
+        num = den = 0.0
+        for c in np.unique(unit_cluster):
+            us = np.flatnonzero(unit_cluster == c)
+            if len(us) < 2:
+                continue
+            sa, sb = a[us].sum(0), b[us].sum(0)
+            pa, pb = ma[us].sum(0), mb[us].sum(0)
+            num += (sa * sb).sum() - (a[us] * b[us]).sum()
+            den += (pa * pb).sum() - (ma[us] * mb[us]).sum()
+        cross[h] = num / den if den > 0 else 0.0
+    w = 1.0 - np.arange(H + 1) / (H + 1)  # Bartlett
+    same, cross = same * w, cross * w
+    scale = est.n_obs / max(est.n_obs - est.n_params, 1)
+    out = np.full(len(est.names), np.nan)
+    for q in range(len(est.names)) if rows is None else rows:
+        Aq = np.zeros((len(u_codes), T))
+        np.add.at(Aq, (u_idx, time - t0), est.A[q])
+        var = 0.0
+        for c in np.unique(unit_cluster):
+            us = np.flatnonzero(unit_cluster == c)
+            S = Aq[us].sum(0)
+            for h in range(H + 1):
+                k = 1.0 if h == 0 else 2.0
+                own = (Aq[us, : T - h] * Aq[us, h:]).sum()
+                tot = (S[: T - h] * S[h:]).sum()
+                var += k * (same[h] * own + cross[h] * (tot - own))
+        out[q] = np.sqrt(max(var * scale, 0.0))
+    return np.where(est.estimable, out, np.nan)
