@@ -1,8 +1,8 @@
 """Execute one notebook with papermill, in its own process, and make its output deterministic.
 
 Determinism: papermill's timings (``metadata.papermill``) and each cell's
-``metadata.execution`` are dropped, cell ids are fixed (``<notebook>-<index>``, replacing
-papermill's random id for the injected cell), memory addresses in plain-text reprs
+``metadata.execution`` are dropped, cells keep their source ids and the cells papermill adds
+get fixed ids (``<notebook>-x<index>``) instead of random ones, memory addresses in plain-text reprs
 (``<… at 0x7f…>``) are blanked, the notebook title is set, and the kernel runs with
 ``SOURCE_DATE_EPOCH`` and ``PYTHONHASHSEED`` fixed. The runner injects only paths that do not
 depend on where the run is staged (see ``runner.notebook_parameters``).
@@ -10,6 +10,7 @@ depend on where the run is staged (see ``runner.notebook_parameters``).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -29,7 +30,7 @@ class NotebookRun:
     status: str  # ok | failed
     seconds: float
     error: str | None = None  # the failing cell's exception, one line
-    failed_cell: int | None = None
+    failed_cell: int | None = None  # index of the failing cell in the source notebook (0 = first)
     reused: bool = False  # outputs copied from the previous run (cache hit)
     key: str | None = None  # the cache key (see run/cache.py)
     reason: str | None = None  # why it was executed (cache miss) or reused
@@ -38,19 +39,37 @@ class NotebookRun:
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
 
 
-def _stable_text(value):
+def _stable_text(value: Any) -> Any:
     if isinstance(value, list):
         return [_ADDRESS.sub(">", v) for v in value]
     return _ADDRESS.sub(">", value) if isinstance(value, str) else value
 
 
-def deterministic(nb: nbformat.NotebookNode, name: str, title: str | None = None) -> nbformat.NotebookNode:
+def source_ids(src: Path) -> list[str]:
+    """The cell ids stored in the source notebook (raw JSON: nbformat would invent missing ones)."""
+    try:
+        cells = json.loads(Path(src).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return []
+    return [c["id"] for c in cells if isinstance(c.get("id"), str)]
+
+
+def deterministic(nb: nbformat.NotebookNode, name: str, title: str | None = None,
+                  keep_ids: list[str] | tuple[str, ...] = ()) -> nbformat.NotebookNode:
+    """Drop timings and random ids. Cells keep the ids of the source notebook (``keep_ids``, so
+    a failing cell can be found there); the cells papermill adds (injected parameters, error
+    markers) get ``<name>-x<index>``."""
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)
     if title:
         nb.metadata["title"] = title
+    keep = set(keep_ids)
+    seen: set[str] = set()
     for i, cell in enumerate(nb.cells):
-        cell["id"] = f"{name}-{i:03d}"
+        cid = cell.get("id")
+        if cid not in keep or cid in seen:
+            cell["id"] = f"{name}-x{i:03d}"
+        seen.add(cell["id"])
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         cell.metadata.pop("collapsed", None)
@@ -61,10 +80,14 @@ def deterministic(nb: nbformat.NotebookNode, name: str, title: str | None = None
     return nb
 
 
-def failed_cell_info(nb: nbformat.NotebookNode) -> tuple[int | None, str | None]:
+def failed_cell_info(nb: nbformat.NotebookNode, ids: list[str] | None = None) -> tuple[int | None, str | None]:
+    """The failing cell (its index in the source notebook when ``ids`` are the source's cell
+    ids, else in ``nb``) and its exception in one line."""
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
+                if ids and cell.get("id") in ids:
+                    i = ids.index(cell.get("id"))
                 return i, f"{out.get('ename')}: {out.get('evalue')}"
     return None, None
 
@@ -92,11 +115,12 @@ def execute_notebook(
         failed_placeholder(src, dst, traceback.format_exc())
     seconds = time.perf_counter() - started
     nb = nbformat.read(str(dst), as_version=4)
+    ids = source_ids(src)
     if status == "failed":
-        idx, msg = failed_cell_info(nb)
+        idx, msg = failed_cell_info(nb, ids)
         cell = idx if idx is not None else cell
         error = error or msg
-    nbformat.write(deterministic(nb, name), str(dst))
+    nbformat.write(deterministic(nb, name, keep_ids=ids), str(dst))
     return NotebookRun(name, status, seconds, error, cell)
 
 

@@ -1,0 +1,215 @@
+"""The runner on tiny notebooks (a temporary notebooks folder): failures are reported and the
+others still run, after-all notebooks run last and in order, nothing is half-written where a
+finished run was (an exception, or the process killed mid-run), and the CLI exit codes.
+
+The helpers here (``tiny_notebook``, ``write_params``, ``quiet``, ``snapshot``, ``no_pdf``)
+are shared by test_cache.py, test_manifest.py and test_verify.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from audit_lib.run import runner
+from audit_lib.run.notebooks import discover
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# ------------------------------------------------------------------------------ helpers
+@pytest.fixture(autouse=True)
+def no_pdf(monkeypatch):
+    """The site's PDF (headless Chromium, seconds per run) is not what these tests check."""
+    monkeypatch.setenv("AUDIT_PDF", "0")
+
+
+def quiet(msg: str) -> None:
+    """A progress callback that keeps the test output clean."""
+
+
+def tiny_notebook(folder: Path, name: str, order: int = 10, sections: tuple[str, ...] = (),
+                  body: str = "", question: str | None = None) -> Path:
+    """A notebook that loads the parameters, runs ``body`` (which may add to ``res`` or raise),
+    shows one line and writes ``results/<name>.json`` with status ok."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["audit"] = {"order": order, "question": question or name, "sections": list(sections)}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell('params_file = ""\ndata_dir = ""\nresults_dir = ""\nlanguage = ""')
+    params.metadata["tags"] = ["parameters"]
+    setup = nbformat.v4.new_code_cell(
+        "import json, pathlib\nfrom audit_lib.params import load_params\nfrom IPython.display import HTML, display\n"
+        f"NAME = {name!r}\nP = load_params(params_file)\nR = pathlib.Path(results_dir)\nR.mkdir(parents=True, exist_ok=True)\n"
+        "res = {'notebook': NAME, 'status': 'ok', 'title': NAME.upper(), 'audit_year': P.audit_year}"
+    )
+    work = nbformat.v4.new_code_cell(body or "pass")
+    end = nbformat.v4.new_code_cell(
+        "display(HTML(f'<p>{NAME}: done</p>'))\n"
+        "(R / f'{NAME}.json').write_text(json.dumps(res, sort_keys=True, indent=1) + '\\n', encoding='utf-8')"
+    )
+    nb.cells = [params, setup, work, end]
+    for i, c in enumerate(nb.cells):
+        c["id"] = f"{name}-{i:02d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
+def write_params(folder: Path, data_dir: Path, name: str = "params.yaml", **sections: dict) -> Path:
+    """A small valid parameters file over ``data_dir`` with the given sections."""
+    data = {"run_name": "t", "audit_year": 2025, "data_dir": str(data_dir),
+            "regions": {"SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"}}, **sections}
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.glob(f".{out.name}.*"))
+
+
+# ------------------------------------------------------------------------------ failures
+@pytest.fixture
+def mixed(tmp_path, demo_dir):
+    nbs = tmp_path / "nbs"
+    tiny_notebook(nbs, "a_ok", order=10)
+    tiny_notebook(nbs, "b_bad", order=20, body="x = 1\nraise ValueError('planted failure in b')")
+    tiny_notebook(nbs, "c_ok", order=30)
+    # after-all notebooks: y runs before z and z sees y's results
+    tiny_notebook(nbs, "y_after", order=950, body="res['seen'] = sorted(p.stem for p in R.glob('*.json'))")
+    tiny_notebook(nbs, "z_after", order=960, body="res['seen'] = sorted(p.stem for p in R.glob('*.json'))")
+    return nbs, write_params(tmp_path / "params", demo_dir)
+
+
+def test_failing_notebook_is_marked_and_the_others_still_run(mixed, tmp_path):
+    nbs, params = mixed
+    out = tmp_path / "out"
+    messages: list[str] = []
+    result = runner.run(params, out_dir=out, notebook_dir=nbs, jobs=2, progress=messages.append)
+    status = {r.name: r.status for r in result.runs}
+    assert status == {"a_ok": "ok", "b_bad": "failed", "c_ok": "ok", "y_after": "ok", "z_after": "ok"}
+    assert not result.ok
+    bad = next(r for r in result.runs if r.name == "b_bad")
+    assert bad.failed_cell == 2 and "planted failure in b" in bad.error
+    assert any("b_bad: FAILED at cell 2" in m and "planted failure in b" in m for m in messages)
+    # the failed report: banner, and the failing cell's code and traceback are shown
+    html = (out / "b_bad.html").read_text(encoding="utf-8")
+    assert 'class="failed-banner"' in html and "planted failure in b" in html and "ValueError" in html
+    assert 'class="failed-banner"' not in (out / "a_ok.html").read_text(encoding="utf-8")
+    res = json.loads((out / "results" / "b_bad.json").read_text(encoding="utf-8"))
+    assert res["status"] == "failed" and "planted failure" in res["error"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert '<tr class="failed"><td><a href="b_bad.html">' in index
+    # after-all notebooks ran after the others, in order
+    y = json.loads((out / "results" / "y_after.json").read_text(encoding="utf-8"))
+    z = json.loads((out / "results" / "z_after.json").read_text(encoding="utf-8"))
+    assert set(y["seen"]) >= {"a_ok", "c_ok"} and "z_after" not in y["seen"]
+    assert "y_after" in z["seen"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [n["status"] for n in manifest["notebooks"]] == ["ok", "failed", "ok", "ok", "ok"]
+    assert leftovers(out) == []
+
+
+def test_cli_exit_codes(mixed, tmp_path, monkeypatch, capsys):
+    from audit_lib import cli
+
+    nbs, params = mixed
+    monkeypatch.setattr(runner, "discover", lambda folder: discover(nbs))
+    assert cli.main(["run", str(params), "--out", str(tmp_path / "o1"), "--only", "a_ok", "b_bad"]) == 1
+    assert cli.main(["run", str(params), "--out", str(tmp_path / "o2"), "--only", "a_ok"]) == 0
+    assert cli.main(["run", str(params), "--out", str(tmp_path / "o3"), "--only", "nope"]) == 2
+    assert "unknown notebook(s): nope" in capsys.readouterr().err
+    bad_params = write_params(tmp_path / "p2", tmp_path / "no-such-data")
+    assert cli.main(["run", str(bad_params), "--out", str(tmp_path / "o4")]) == 1
+    assert not (tmp_path / "o4").exists()
+
+
+# ------------------------------------------------------------------------------ never half-written
+def test_an_exception_mid_run_leaves_the_previous_output_intact(tmp_path, demo_dir, monkeypatch):
+    nbs = tmp_path / "nbs"
+    tiny_notebook(nbs, "a_ok")
+    params = write_params(tmp_path / "params", demo_dir)
+    out = tmp_path / "out"
+    runner.run(params, out_dir=out, notebook_dir=nbs, progress=quiet)
+    before = snapshot(out)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("crash while rendering")
+
+    monkeypatch.setattr(runner, "render_reports", boom)
+    with pytest.raises(RuntimeError, match="crash while rendering"):
+        runner.run(params, out_dir=out, notebook_dir=nbs, progress=quiet, force=True)
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_a_killed_run_leaves_the_previous_output_intact(tmp_path, demo_dir):
+    nbs = tmp_path / "nbs"
+    tiny_notebook(nbs, "a_ok")
+    params = write_params(tmp_path / "params", demo_dir)
+    out = tmp_path / "out"
+    runner.run(params, out_dir=out, notebook_dir=nbs, progress=quiet)
+    before = snapshot(out)
+    # a second run whose notebook signals that it is executing, then hangs
+    marker = tmp_path / "started"
+    tiny_notebook(nbs, "a_ok", body=f"pathlib.Path({str(marker)!r}).touch()\nimport time\ntime.sleep(120)")
+    code = (f"from audit_lib.run.runner import run\nfrom pathlib import Path\n"
+            f"run({str(params)!r}, out_dir={str(out)!r}, notebook_dir=Path({str(nbs)!r}), force=True)")
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 90
+        while not marker.exists() and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        assert marker.exists(), "the second run never started its notebook"
+        assert leftovers(out), "the run should be staging beside the output"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert snapshot(out) == before  # the finished run is untouched
+    # the next run removes the killed run's staging folder
+    tiny_notebook(nbs, "a_ok")
+    runner.run(params, out_dir=out, notebook_dir=nbs, progress=quiet)
+    assert leftovers(out) == []
+
+
+def test_remove_stale_puts_back_an_output_moved_aside_by_a_killed_run(tmp_path):
+    out = tmp_path / "out"
+    dead = 2 ** 22 + 12345  # above the default pid_max: no such process
+    old = tmp_path / f".out.old-{dead}"
+    old.mkdir()
+    (old / "index.html").write_text("previous", encoding="utf-8")
+    staging = tmp_path / f".out.staging-{dead}"
+    staging.mkdir()
+    mine = tmp_path / f".out.staging-{os.getpid()}"
+    mine.mkdir()
+    runner.remove_stale(out)
+    assert (out / "index.html").read_text(encoding="utf-8") == "previous"
+    assert not old.exists() and not staging.exists()
+    assert mine.exists()  # a live run's folder is left alone
+
+
+def test_injected_parameters_do_not_depend_on_the_staging_folder(tmp_path, demo_dir):
+    from audit_lib.params import load_params
+
+    inside = ROOT / "params" / "demo.yaml"
+    p = load_params(inside)
+    got = runner.notebook_parameters(inside, p, p.data_path, "sv")
+    assert got == {"params_file": "params/demo.yaml", "data_dir": "", "results_dir": "results", "language": "sv"}
+    other = runner.notebook_parameters(inside, p, demo_dir, "en")
+    assert other["data_dir"] == str(demo_dir.resolve()) and other["results_dir"] == "results"
