@@ -255,3 +255,14 @@ def test_problem_format_names_everything():
     assert p.format() == "ERROR: bids.csv, row 7, column 'evaluated_price_sek': value '-1' -- must be > 0"
     long = Problem("error", "f.csv", "r", value="x" * 100).format()
     assert "..." in long and len(long) < 120
+
+
+def test_every_table_and_column_is_documented():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "data_contract.md").read_text(encoding="utf-8")
+    for name, spec in TABLES.items():
+        assert f"### {name} (" in doc, name
+        section = doc.split(f"### {name} (", 1)[1].split("\n### ", 1)[0]
+        for col in spec.columns:
+            assert f"| {col.name} | {col.type} |" in section, f"{name}.{col.name}"
