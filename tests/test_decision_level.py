@@ -115,6 +115,17 @@ def test_reference_not_required_and_all_years():
     assert got[("H", "SRM")] == ["level_too_low"]  # 2024 is checked when all years are
 
 
+def test_a_year_without_procurements_gives_empty_findings():
+    regions, view = frames()
+    c = dl.check(regions, view, RULES, RANK, True, [2030])
+    assert len(c) == 0 and len(dl.violations(c)) == 0
+    assert dl.reason_counts(c) == dict.fromkeys(dl.REASONS, 0)
+    assert dl.coverage(c, RULES)["n_rows"] == 0
+    inputs = dl.assessment_inputs(c)  # nothing checked is not a clean result
+    assert inputs["level_violations"] is None and inputs["missing_references"] is None
+    assert dl.assessment_inputs(dl.check(regions, view, [], RANK, True, [2025]))["level_violations"] is None
+
+
 def test_region_without_rules_is_not_checked_but_reported():
     regions, view = frames()
     c = dl.check(regions, view, RULES[:3], RANK, True, [2025])

@@ -214,6 +214,7 @@ def test_notebook_in_english(demo_dir, tmp_path):
 
 
 @pytest.mark.realdata
+@pytest.mark.slow  # reads an 18,421-row Excel file (about 7 s)
 def test_real_national_statistics_coordinated_share(shared_data):
     """Real data (national statistics 2021): the official coordinated flag, 53 of 18,421
     procurements; and the two audited regions' procurements whose title names both regions

@@ -105,12 +105,14 @@ def check(
             "rule_from_value_sek", "rule_source", "recorded_body", "initiation_ref", "rule_applies", "reasons",
             "violation"]
     out = pd.DataFrame(rows, columns=cols)
+    out["violation"] = out["violation"].astype(bool)
+    out["rule_applies"] = out["rule_applies"].astype(bool)
     return out.sort_values(["procurement_id", "region"]).reset_index(drop=True)
 
 
 def violations(checked: pd.DataFrame) -> pd.DataFrame:
     """The rows that break a rule, largest estimated value first."""
-    v = checked[checked["violation"]]
+    v = checked.loc[checked["violation"].astype(bool)]
     return v.sort_values(["estimated_value_sek", "procurement_id", "region"],
                          ascending=[False, True, True]).reset_index(drop=True)
 
@@ -136,14 +138,17 @@ def coverage(checked: pd.DataFrame, rules: Sequence[DelegationRule]) -> dict:
 
 def assessment_inputs(checked: pd.DataFrame) -> dict:
     """``level_violations`` (decided too low, by an unknown body or by none recorded, where a
-    rule applies), their share of rows a rule applies to, and ``missing_references``."""
+    rule applies), their share of rows a rule applies to, and ``missing_references``.
+
+    Where nothing could be checked (no rows, or no rule applies to any) the figures are None,
+    not zero: an empty check is not a clean result, and the criteria cannot hold on it."""
     counts = reason_counts(checked)
     bad = checked["reasons"].map(lambda rs: bool({"level_too_low", "unknown_body", "missing_body"} & set(rs)))
     level = int((bad & checked["rule_applies"]).sum())
     n = int(checked["rule_applies"].sum())
     return {
-        "level_violations": level,
-        "level_violation_share": level / n if n else float("nan"),
-        "missing_references": counts["missing_reference"],
+        "level_violations": level if n else None,
+        "level_violation_share": level / n if n else None,
+        "missing_references": counts["missing_reference"] if len(checked) else None,
         "rows_checked": int(len(checked)),
     }
