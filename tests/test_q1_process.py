@@ -145,6 +145,13 @@ def test_planned_not_coordinated_and_reasons(view):
     assert pd.isna(rs["reason"].iloc[-1])
 
 
+def test_largest_procurement(view):
+    big = q1.largest_procurement(q1.year_view(view, 2025))
+    assert big["procurement_id"] == "P01" and big["value_sek"] == 20.0  # first of the 20s
+    assert big["share_of_total"] == pytest.approx(20 / 140) and big["coordinated"]
+    assert q1.largest_procurement(q1.year_view(view, 2030)) == {}
+
+
 def test_target_prefers_full_year_and_keeps_no_target_distinct():
     t = pd.DataFrame([
         (2025, "coordinated_share", 0.30, 0.19, "interim", "delår"),
@@ -195,6 +202,9 @@ def test_notebook_records_the_figures(q1_results, planted):
     stages = {s["stage"]: s["count"] for s in r["funnel"]}
     assert stages["reason_missing"] == len(r["undocumented_reasons"])
     assert [y["year"] for y in r["by_year"]] == list(range(2019, 2026))
+    # the textile procurement (600 mnkr) carries the 2025 share by value
+    assert r["largest_procurement"]["procurement_id"] == planted["textile"][0]["procurement_id"]
+    assert r["largest_procurement"]["share_of_total"] > 0.4
 
 
 def test_notebook_assessment_is_the_reports(q1_results):

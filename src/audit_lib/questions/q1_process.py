@@ -143,6 +143,17 @@ def share_table(
     return pd.DataFrame(rows, columns=cols)
 
 
+def largest_procurement(view: pd.DataFrame) -> dict:
+    """The procurement with the largest estimated value in ``view`` and its share of the total
+    (how much one procurement can move the share by value); empty without value."""
+    total = float(view["estimated_value_sek"].sum())
+    if not len(view) or not total > 0:
+        return {}
+    r = view.loc[view["estimated_value_sek"].idxmax()]
+    return {"procurement_id": r["procurement_id"], "title": r["title"], "value_sek": float(r["estimated_value_sek"]),
+            "share_of_total": float(r["estimated_value_sek"]) / total, "coordinated": bool(r["coordinated"])}
+
+
 def coordinated_target(targets: pd.DataFrame, year: int) -> dict:
     """The board's ``coordinated_share`` target for ``year``: the full-year row if there is one,
     else the interim row. Keys ``target`` (nan where none was set), ``outcome`` (the board's
