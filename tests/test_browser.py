@@ -124,7 +124,7 @@ def test_pdf_has_pages_and_is_reproducible(run, tmp_path):
     assert (run.out / "site" / pdf.name).read_bytes() == pdf.read_bytes()
     again = tmp_path / "again"
     shutil.copytree(run.out, again, ignore=shutil.ignore_patterns("*.pdf", "site", "internal"))
-    result = build_site(again, "sv", pdf=True)
+    result = build_site(again, "sv", pdf=True, internal=False)
     assert result.pdf is not None and result.pdf.path is not None
     assert result.pdf.path.read_bytes() == pdf.read_bytes()  # same run, same bytes
     for p in sorted((run.out / "site").glob("*.html")):

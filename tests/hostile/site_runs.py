@@ -73,9 +73,9 @@ def plant_package(src: Path, dst: Path) -> dict[str, int]:
         for col in spec.columns:
             if col.type != "str" or col.allowed is not None or col.name in KEEP or col.name not in df.columns:
                 continue
-            before = df[col.name].copy()
-            df[col.name] = df[col.name].map(poison)
-            counts[f"{name}.{col.name}"] = int((df[col.name] != before).sum())
+            before = df[col.name].astype(object)
+            df[col.name] = before.map(poison)
+            counts[f"{name}.{col.name}"] = int((df[col.name] != before).fillna(False).sum())
         if path.suffix == ".parquet":
             df.to_parquet(path, index=False)
         else:
@@ -133,17 +133,27 @@ def planted_params(tmp: Path, data: Path) -> tuple[Path, int]:
 
 
 # ------------------------------------------------------------------ the runs (once per session)
-def _run(params: Path, data: Path, out: Path) -> RunInfo:
+def _run(params: Path, data: Path, out: Path, pdf: bool) -> RunInfo:
+    """``audit run`` in this process (notebooks in 2 worker processes), PDF on or off
+    whatever the environment says."""
     from audit_lib.run.runner import run
 
+    saved = os.environ.get("AUDIT_PDF")
+    os.environ["AUDIT_PDF"] = "1" if pdf else "0"
     started = time.perf_counter()
-    result = run(params, data_dir=data, out_dir=out, jobs=2, progress=lambda msg: None)
+    try:
+        result = run(params, data_dir=data, out_dir=out, jobs=2, progress=lambda msg: None)
+    finally:
+        if saved is None:
+            os.environ.pop("AUDIT_PDF", None)
+        else:
+            os.environ["AUDIT_PDF"] = saved
     return RunInfo(out, time.perf_counter() - started, result.ok)
 
 
 def demo_run(base: Path, demo_dir: Path) -> RunInfo:
     if "demo" not in _CACHE:
-        _CACHE["demo"] = _run(PARAMS, demo_dir, base / "demo-run")
+        _CACHE["demo"] = _run(PARAMS, demo_dir, base / "demo-run", pdf=True)
     return _CACHE["demo"]
 
 
@@ -153,15 +163,7 @@ def planted_run(base: Path, demo_dir: Path) -> RunInfo:
         counts = plant_package(demo_dir, tmp / "data")
         params, n_texts = planted_params(tmp, tmp / "data")
         counts["evidence register texts"] = n_texts
-        saved = os.environ.get("AUDIT_PDF")
-        os.environ["AUDIT_PDF"] = "0"  # the PDF is tested on the demo run
-        try:
-            info = _run(params, tmp / "data", tmp / "out")
-        finally:
-            if saved is None:
-                os.environ.pop("AUDIT_PDF", None)
-            else:
-                os.environ["AUDIT_PDF"] = saved
+        info = _run(params, tmp / "data", tmp / "out", pdf=False)  # the PDF is tested on the demo run
         info.planted = counts
         _CACHE["planted"] = info
     return _CACHE["planted"]
