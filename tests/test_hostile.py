@@ -112,3 +112,23 @@ def test_very_large_file_is_checked_in_full(tmp_path):
     assert [(p.file, p.row, p.column, p.value) for p in report.errors] == [
         ("purchase_lines.csv", 1_000_001, "quantity", "två")]
     assert seconds < 60, f"{seconds:.1f} s"
+
+
+def test_yaml_with_python_tags_is_refused_not_executed(tmp_path):
+    """Parameters and the evidence register are read with safe YAML loading: a tag that
+    would construct a Python object (and run code) is an error, never executed."""
+    from audit_lib.evidence import EvidenceError, load_register
+    from audit_lib.params import ParamsError, load_params
+
+    flag = tmp_path / "pwned"
+    evil = f"!!python/object/apply:os.system ['touch {flag}']"
+    params = tmp_path / "p.yaml"
+    params.write_text(PARAMS.read_text(encoding="utf-8").replace("run_name: demo", f"run_name: {evil}", 1),
+                      encoding="utf-8")
+    with pytest.raises(ParamsError, match="not valid YAML"):
+        load_params(params)
+    register = tmp_path / "ev.yaml"
+    register.write_text(f"year: 2025\nobservations: {evil}\n", encoding="utf-8")
+    with pytest.raises(EvidenceError, match="not valid YAML"):
+        load_register(register, 2025)
+    assert not flag.exists()
