@@ -292,12 +292,13 @@ def read_xlsx_rows(path: Path) -> RawRows:
         letters_index: dict[str, int] = {}
         try:
             with zf.open(sheet_part) as fh:
-                events = ElementTree.iterparse(fh, events=("start", "end"))
-                _, root = next(events)
-                ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-                row_tag, v_tag, is_tag, t_tag = ns + "row", ns + "v", ns + "is", ns + "t"
-                for event, el in events:
-                    if event != "end" or el.tag != row_tag:
+                row_tag = v_tag = is_tag = t_tag = None
+                for _, el in ElementTree.iterparse(fh):  # "end" events: an element is complete
+                    if row_tag is None:
+                        tag = el.tag
+                        ns = tag[: tag.index("}") + 1] if tag.startswith("{") else ""
+                        row_tag, v_tag, is_tag, t_tag = ns + "row", ns + "v", ns + "is", ns + "t"
+                    if el.tag != row_tag:
                         continue
                     number = int(el.get("r") or len(rows) + 1)
                     values: list[Any] = []
@@ -312,15 +313,18 @@ def read_xlsx_rows(path: Path) -> RawRows:
                             j = len(values)
                         kind = c.get("t")
                         v = c.find(v_tag)
-                        text = v.text if v is not None else None
+                        text = None if v is None else v.text
                         if kind == "s" and text is not None:
                             value: Any = shared[int(text)]
-                        elif kind == "inlineStr":
-                            inline = c.find(is_tag)
-                            value = "".join(t.text or "" for t in inline.iter(t_tag)) if inline is not None else None
                         elif text is None:
-                            value = None
-                        elif kind in ("str", "d"):
+                            if kind == "inlineStr":
+                                inline = c.find(is_tag)
+                                value = None if inline is None else "".join(t.text or "" for t in inline.iter(t_tag))
+                            else:
+                                value = None
+                        elif kind is None or kind == "n":
+                            value = _xlsx_number(text)
+                        elif kind in ("str", "d", "inlineStr"):
                             value = text
                         elif kind == "b":
                             value = text.strip() in ("1", "true")
@@ -328,9 +332,14 @@ def read_xlsx_rows(path: Path) -> RawRows:
                             value = XlsxErrorValue(text)
                         else:
                             value = _xlsx_number(text)
-                        if j >= len(values):
-                            values.extend([None] * (j - len(values) + 1))
-                        values[j] = value
+                        n = len(values)
+                        if j == n:
+                            values.append(value)
+                        elif j > n:
+                            values.extend([None] * (j - n))
+                            values.append(value)
+                        else:
+                            values[j] = value
                     rows.append((number, values))
                     el.clear()
         except (ElementTree.ParseError, IndexError, ValueError, StopIteration) as e:
