@@ -150,7 +150,7 @@ def figure_changes(previous: Mapping[str, Mapping[str, Any]], current: Mapping[s
             })
     cols = ["notebook", "name", "kind", "previous", "current", "change", "change_rel", "status", "previous_low",
             "previous_high", "current_low", "current_high", "intervals_overlap"]
-    return pd.DataFrame(rows, columns=cols).astype(object)
+    return pd.DataFrame(rows, columns=cols, dtype=object)
 
 
 # ------------------------------------------------------------------------------ assessments
@@ -208,7 +208,7 @@ def assessment_changes(previous: Mapping[str, Mapping[str, Any]], current: Mappi
         })
     cols = ["notebook", "question", "previous_level", "current_level", "direction", "criteria_changed",
             "previous_overridden", "current_overridden"]
-    return pd.DataFrame(rows, columns=cols).astype(object)
+    return pd.DataFrame(rows, columns=cols, dtype=object)
 
 
 # ------------------------------------------------------------------------------ recommendations
@@ -243,7 +243,7 @@ def recommendation_followup(
     rank = {s: k for k, s in enumerate(STATUS_ORDER)}
     rows.sort(key=lambda x: (rank.get(x["status"], 99), str(x["id"])))
     cols = ["id", "question", "text", "status", "previous_status", "evidence", "in_register"]
-    return pd.DataFrame(rows, columns=cols).astype(object)
+    return pd.DataFrame(rows, columns=cols, dtype=object)
 
 
 def status_counts(followed: pd.DataFrame) -> dict[str, int]:
