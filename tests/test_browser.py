@@ -162,3 +162,4 @@ def test_the_checker_catches_what_it_looks_for(tmp_path):
     assert r.dialogs == ["hi"] and r.pwned == 9
     assert sorted(r.broken_links) == ["#nowhere", "https://example.invalid/", "missing.html"]
     assert len(r.unsized_figures) >= 2  # the empty SVG and the image that did not load
+    assert "script" in r.dangerous

@@ -53,12 +53,12 @@ def test_no_script_runs_and_nothing_leaves_the_machine(pages):
 
 
 def test_no_planted_element_exists(pages):
+    """In the page as the browser built it (not in comments or text): no script, frame or
+    event-handler attribute, no javascript: link."""
+    bad = {name: r.dangerous for name, r in pages.items() if r.dangerous}
+    assert not bad
     for name, r in pages.items():
-        html = r.html
-        assert not re.search(r"<script\b", html, re.I), name
-        assert not re.search(r"<(img|svg|iframe|a)\b[^>]*\s(onerror|onload|srcdoc)=", html, re.I), name
-        assert 'href="javascript:' not in html.lower(), name
-        assert "<img src=\"x\"" not in html and "<img src=x" not in html, name
+        assert not re.search(r"<script\b", r.html, re.I), name
 
 
 def test_planted_text_shows_as_text(pages):

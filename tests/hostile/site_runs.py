@@ -194,6 +194,7 @@ class PageReport:
     links: int = 0
     broken_links: list[str] = field(default_factory=list)
     pwned: Any = None
+    dangerous: list[str] = field(default_factory=list)  # elements that could run script
     text: str = ""
     html: str = ""
 
@@ -243,6 +244,20 @@ def check_page(browser: Any, path: Path, screenshot: Path | None = None) -> Page
     report.links = len(links)
     report.broken_links = [h for h in links if not _resolves(h, path, ids)]
     report.pwned = page.evaluate("() => window.__pwned === undefined ? null : window.__pwned")
+    report.dangerous = page.evaluate(
+        """() => Array.from(document.querySelectorAll('*')).flatMap(e => {
+               const out = [];
+               const tag = e.tagName.toLowerCase();
+               if (['script', 'iframe', 'object', 'embed', 'frame'].includes(tag)) out.push(tag);
+               for (const a of e.attributes) {
+                   const v = (a.value || '').trim().toLowerCase();
+                   if (a.name.startsWith('on') || a.name === 'srcdoc') out.push(`${tag}[${a.name}]`);
+                   if (['href', 'src', 'xlink:href', 'action', 'formaction'].includes(a.name) && v.startsWith('javascript:'))
+                       out.push(`${tag}[${a.name}=javascript:]`);
+               }
+               return out;
+           })"""
+    )
     report.text = page.inner_text("body")
     report.html = page.content()
     if screenshot is not None:

@@ -37,7 +37,7 @@ import yaml
 from ..contract import CONTRACT_VERSION
 from ..report.texts import Texts
 from .pdf import PdfError, PdfResult, find_chromium, html_to_pdf, pdf_enabled
-from .render import CSP, CSS, headings, render_html, unique_heading_ids, write_text
+from .render import CSP, CSS, headings, render_html, toc_html, unique_heading_ids, write_text
 
 SITE_DIR = "site"
 INTERNAL_DIR = "internal"
@@ -206,6 +206,14 @@ def appendix_body(run_dir: Path, names: list[str], t: Texts) -> str:
     return "\n".join(parts)
 
 
+def _appendix_toc(html: str, t: Texts) -> str:
+    """The appendix's own contents box, after its introduction."""
+    box = toc_html([h for h in headings(html) if h.level == 2], t("site.contents"))
+    marker = "</p>\n"
+    at = html.find(marker, html.find('id="appendix-title"'))
+    return html[: at + len(marker)] + box + html[at + len(marker):] if at >= 0 else html
+
+
 # ------------------------------------------------------------------ the combined print page
 def _prefix_ids(html: str, prefix: str, names: set[str]) -> str:
     """Make one page's anchors unique in the combined document and point its links inside it."""
@@ -315,6 +323,7 @@ def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, interna
         + appendix_body(run_dir, names, t),
         language,
     )
+    appendix = _appendix_toc(appendix, t)
     write_text(site / APPENDIX, appendix)
     result.pages.append(APPENDIX)
 
