@@ -342,3 +342,17 @@ def test_real_tenders_match_a_straight_reading_and_the_readme(imported, straight
     lots = imported.lots
     mine_two = lots.loc[lots["buyer_name"].isin(REGIONS), "n_tenders"]
     assert (mine_two == 1).mean() == pytest.approx((two == 1).mean())
+
+
+@pytest.mark.realdata
+def test_real_tables_as_csv_give_the_same_normalised_tables(imported, straight, tmp_path):
+    """The same tables exported as CSV (semicolons, UTF-8 with BOM) import to the same frames."""
+    straight["procurements"].to_csv(tmp_path / "upphandlingar.csv", sep=";", index=False, encoding="utf-8-sig")
+    straight["lots"].to_csv(tmp_path / "anbud.csv", sep=";", index=False, encoding="utf-8-sig")
+    from_csv = load_statistics(tmp_path)
+    assert {f.name: (f.table, f.format, f.n_rows) for f in from_csv.files} == {
+        "upphandlingar.csv": ("procurements", "csv", 18_421), "anbud.csv": ("lots", "csv", 11_395)}
+    for name in ("procurements", "lots"):
+        cols = list(uhm.TABLE_COLUMNS[name])
+        a, b = getattr(from_csv, name)[cols], getattr(imported, name)[cols]
+        pd.testing.assert_frame_equal(a, b)
