@@ -163,15 +163,20 @@ class CausalityParams(Strict):
     placebo_shift_months: int = Field(12, ge=1, description="placebo: every start moved this many months earlier")
     min_cell_months: int = Field(12, ge=2, description="cells with fewer months of price index are left out")
     index_base_months: int = Field(12, ge=1, description="the price index is 100 on average over a cell's first months")
-    bootstrap_reps: int = Field(999, ge=99, description="wild cluster bootstrap replications")
-    bootstrap_below_clusters: int = Field(
-        30, ge=2, description="bootstrap-t intervals when there are fewer clusters than this, else analytic"
+    bootstrap_reps: int = Field(999, ge=99, description="wild cluster bootstrap replications (p-values, pre-trend test)")
+    few_clusters_below: int = Field(
+        30, ge=2, description="with fewer clusters than this: cluster-jackknife intervals and wild bootstrap "
+        "p-values; otherwise cluster-robust (CR1) intervals",
     )
     min_treated_clusters: int = Field(
         3, ge=1, description="an effect resting on fewer treated clusters is weakly identified (associational)"
     )
     close_start_months: int = Field(3, ge=0, description="two starts this close (but not equal) are flagged")
     naive_window_months: int = Field(12, ge=1, description="months before and after in the naive comparison")
+    divergence_share: float = Field(
+        0.2, ge=0, description="TWFE and the robust estimate differ materially: by more than this share of the latter"
+    )
+    divergence_min: float = Field(0.005, ge=0, description="... and by more than this on the log price (0.005 = 0.5 %)")
     cluster: Literal["category", "category_region"] = "category"
     criteria: Criteria = Criteria()
 

@@ -30,7 +30,7 @@ Effects are on the log price index: -0.05 is a fall of 1 - exp(-0.05) = 4.9 %.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -240,10 +240,12 @@ class Settings:
     level: float = 0.95
     reps: int = 999  # wild bootstrap replications
     seed: int = 0
-    bootstrap_below_clusters: int = 30  # bootstrap-t intervals with fewer clusters than this
+    few_clusters_below: int = 30  # fewer clusters: jackknife intervals, bootstrap p-values
     min_treated_clusters: int = 3  # fewer treated clusters: identification is weak
     placebo_shift: int = 12
     naive_window: int = 12
+    divergence_share: float = 0.2  # TWFE differs materially: by more than this share of the robust estimate
+    divergence_min: float = 0.005  # ... and by more than this (on the log price)
 
     @property
     def alpha(self) -> float:
@@ -254,15 +256,16 @@ def settings_from(section, seed: int, significance_level: float) -> Settings:
     """Settings from a ``CausalityParams`` section."""
     return Settings(pre=-int(section.event_window[0]), post=int(section.event_window[1]), level=1 - significance_level,
                     reps=int(section.bootstrap_reps), seed=int(seed),
-                    bootstrap_below_clusters=int(section.bootstrap_below_clusters),
+                    few_clusters_below=int(section.few_clusters_below),
                     min_treated_clusters=int(section.min_treated_clusters),
-                    placebo_shift=int(section.placebo_shift_months), naive_window=int(section.naive_window_months))
+                    placebo_shift=int(section.placebo_shift_months), naive_window=int(section.naive_window_months),
+                    divergence_share=float(section.divergence_share), divergence_min=float(section.divergence_min))
 
 
 @dataclass
 class Estimates:
     effects: pd.DataFrame  # robust estimator: one row per group
-    twfe: pd.DataFrame  # TWFE (statsmodels SE, bootstrap interval)
+    twfe: pd.DataFrame  # TWFE (statsmodels SE; interval as for the robust estimator)
     event_study: pd.DataFrame  # group, event_time, estimator, estimate, se, ci_low, ci_high, n
     pretrend: pd.DataFrame  # group, statistic, p_value (bootstrap), p_value_f, n_leads
     meta: dict = field(default_factory=dict)
@@ -297,12 +300,23 @@ def _pooled_rows(est: linear.LinearEstimate, p: StaggeredPanel, fr: pd.DataFrame
     return fr
 
 
-def robust_effects(p: StaggeredPanel, s: Settings, k: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """The imputation estimator: (per-group averages, event-time profile, meta). Weak groups
-    (``weak_groups``) get intervals from the pooled error covariance; ``k`` picks the seed."""
+def _intervals(est: linear.LinearEstimate, p: StaggeredPanel, refit, s: Settings, jackknife: bool = True
+               ) -> pd.DataFrame:
+    """Intervals and p-values for every target: the cluster jackknife (CV3, t(G - 1)) where
+    clusters are few, CR1 with t(G - 1) otherwise (or when ``jackknife`` is False);
+    pooled-covariance intervals for weak groups (``weak_groups``)."""
+    if jackknife and est.n_clusters < s.few_clusters_below:
+        iv = linear.jackknife_interval(est, lambda mask: refit(p.subset(mask)), s.level)
+    else:
+        iv = linear.analytic_interval(est, s.level)
+    return _pooled_rows(est, p, _interval_frame(est, iv), weak_groups(p, s.min_treated_clusters), s.level)
+
+
+def robust_effects(p: StaggeredPanel, s: Settings, jackknife: bool = True
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The imputation estimator: (per-group averages, event-time profile, meta)."""
     est = did.imputation(p, s.post)
-    iv = linear.interval(est, s.level, s.reps, _rng(s.seed, k), s.bootstrap_below_clusters)
-    fr = _pooled_rows(est, p, _interval_frame(est, iv), weak_groups(p, s.min_treated_clusters), s.level)
+    fr = _intervals(est, p, lambda q: did.imputation(q, s.post), s, jackknife)
     fr["n_obs"] = est.meta["n_by_target"]
     fr["group"] = [t[0] for t in est.names]
     fr["event_time"] = [t[1] for t in est.names]
@@ -315,8 +329,9 @@ def robust_effects(p: StaggeredPanel, s: Settings, k: int) -> tuple[pd.DataFrame
 
 
 def pretrend_tests(p: StaggeredPanel, s: Settings, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Joint test of each group's ``pre`` leads on untreated observations (bootstrap Wald with
-    the null imposed); and the leads with intervals (the robust event study's pre-period)."""
+    """Joint test of each group's ``pre`` leads on untreated observations (wild restricted
+    bootstrap, ``linear.bootstrap_wald``); and the leads with intervals (the robust event
+    study's pre-period)."""
     fit = did.pretrend_fit(p, s.pre)
     rng = _rng(s.seed, k)
     rows = []
@@ -324,8 +339,7 @@ def pretrend_tests(p: StaggeredPanel, s: Settings, k: int) -> tuple[pd.DataFrame
         idx = [j for j, nm in enumerate(fit.leads.names) if nm[0] == g]
         stat, p_boot, p_f, q = linear.bootstrap_wald(fit.leads, idx, fit.null_fitted, fit.null_resid, s.reps, rng)
         rows.append({"group": g, "statistic": stat, "p_value": p_boot, "p_value_f": p_f, "n_leads": q})
-    iv = linear.interval(fit.leads, s.level, s.reps, rng, s.bootstrap_below_clusters)
-    leads = _pooled_rows(fit.leads, p, _interval_frame(fit.leads, iv), weak_groups(p, s.min_treated_clusters), s.level)
+    leads = _intervals(fit.leads, p, lambda q: did.pretrend_fit(q, s.pre).leads, s)
     leads["group"] = [t[0] for t in fit.leads.names]
     leads["event_time"] = [int(t[1]) for t in fit.leads.names]
     leads["n_obs"] = [int(np.count_nonzero(fit.leads.A[j])) for j in range(len(fit.leads.names))]
@@ -333,31 +347,52 @@ def pretrend_tests(p: StaggeredPanel, s: Settings, k: int) -> tuple[pd.DataFrame
     return pd.DataFrame(rows), leads[leads["estimable"]].reset_index(drop=True)
 
 
+def _difference(q: StaggeredPanel, post: int) -> linear.LinearEstimate:
+    """Robust average minus TWFE, per group, as one linear estimator."""
+    im = did.imputation(q, post)
+    tw = did.twfe_static(q)
+    rows = [im.index((g, "att")) for g in q.groups]
+    n = len(q.y)
+    return linear.LinearEstimate(list(q.groups), im.A[rows] - tw.A, q.y, np.zeros(n), lambda Y: np.zeros_like(Y),
+                                 q.cluster, 1, estimable=im.estimable[rows] & tw.estimable)
+
+
+def twfe_difference(p: StaggeredPanel, s: Settings) -> pd.DataFrame:
+    """Is the TWFE estimate significantly different from the robust one? The difference is
+    itself linear in y, so it gets its own cluster-jackknife standard error; because the two
+    estimates move together, that test sees differences that each interval alone would hide.
+    Columns ``group, difference, difference_se, difference_p`` (NaN for weak groups)."""
+    diff = _difference(p, s.post)
+    iv = linear.jackknife_interval(diff, lambda mask: _difference(p.subset(mask), s.post), s.level)
+    out = pd.DataFrame({"group": diff.names, "difference": iv.estimate, "difference_se": iv.se,
+                        "difference_p": iv.p_value})
+    weak = out["group"].isin(weak_groups(p, s.min_treated_clusters))
+    out.loc[weak, ["difference_se", "difference_p"]] = np.nan
+    return out
+
+
 @single_threaded_blas()
 def estimate(data: CausalityData, s: Settings) -> Estimates:
     """Main estimates: robust and TWFE per effect group, event studies and pre-trend tests."""
     p = data.panel()
-    att, prof, meta = robust_effects(p, s, 1)
+    att, prof, meta = robust_effects(p, s)
     pt, leads = pretrend_tests(p, s, 2)
     att = att.merge(pt[["group", "p_value", "statistic", "n_leads"]].rename(
         columns={"p_value": "pretrend_p", "statistic": "pretrend_stat", "n_leads": "pretrend_leads"}), on="group")
-    # TWFE: statsmodels for estimate and SE; the interval from the same model's wild bootstrap
-    weak = weak_groups(p, s.min_treated_clusters)
+    # TWFE: statsmodels for the estimate and its CR1 standard error; interval as for the robust one
     tw = did.twfe_static(p)
-    tw_iv = linear.interval(tw, s.level, s.reps, _rng(s.seed, 3), s.bootstrap_below_clusters)
-    tw_fr = _pooled_rows(tw, p, _interval_frame(tw, tw_iv), weak, s.level)
+    tw_fr = _intervals(tw, p, did.twfe_static, s)
     twfe = twfe_statsmodels(p)
-    half = (tw_fr["ci_high"] - tw_fr["ci_low"]).to_numpy() / 2 / tw_fr["se"].to_numpy()
-    sm_se = twfe["se"].to_numpy()
-    is_weak = twfe["group"].isin(weak).to_numpy()
-    twfe["se"] = np.where(is_weak, tw_fr["se"], sm_se)
-    twfe["ci_low"] = twfe["estimate"] - half * twfe["se"]
-    twfe["ci_high"] = twfe["estimate"] + half * twfe["se"]
+    twfe["se_cr1"] = twfe["se"]
+    twfe["se"] = tw_fr["se"].to_numpy()
+    twfe["ci_low"] = twfe["estimate"] - (tw_fr["estimate"] - tw_fr["ci_low"]).to_numpy()
+    twfe["ci_high"] = twfe["estimate"] + (tw_fr["ci_high"] - tw_fr["estimate"]).to_numpy()
     twfe["ci_method"] = tw_fr["ci_method"].to_numpy()
     twfe["p_value"] = tw_fr["p_value"].to_numpy()
+    twfe = twfe.merge(twfe_difference(p, s), on="group", how="left")
     # event studies: robust (leads from the pre-trend regression, lags from imputation) and TWFE
     es_tw = did.twfe_event_study(p, s.pre, s.post)
-    tw_prof = _pooled_rows(es_tw, p, _interval_frame(es_tw, linear.analytic_interval(es_tw, s.level)), weak, s.level)
+    tw_prof = _intervals(es_tw, p, lambda q: did.twfe_event_study(q, s.pre, s.post), s)
     tw_prof["group"] = [t[0] for t in es_tw.names]
     tw_prof["event_time"] = [int(t[1]) for t in es_tw.names]
     tw_prof = tw_prof[tw_prof["estimable"]].drop(columns="target")
@@ -367,7 +402,7 @@ def estimate(data: CausalityData, s: Settings) -> Estimates:
     es = pd.concat([rob[cols + ["n_obs"]], tw_prof[cols]], ignore_index=True)
     es = es.sort_values(["group", "estimator", "event_time"]).reset_index(drop=True)
     meta["n_obs"] = int(len(p.y))
-    meta["weak_groups"] = weak
+    meta["weak_groups"] = weak_groups(p, s.min_treated_clusters)
     return Estimates(att, twfe, es, pt, meta)
 
 
@@ -378,7 +413,7 @@ def placebo(data: CausalityData, s: Settings) -> pd.DataFrame:
     p = data.panel()
     sub = p.subset(~p.treated())
     starts = {g: np.where(st < NEVER, st - s.placebo_shift, NEVER) for g, st in p.starts.items()}
-    att, _, _ = robust_effects(sub.with_starts(starts), s, 4)
+    att, _, _ = robust_effects(sub.with_starts(starts), s)
     att["covers_zero"] = (att["ci_low"] <= 0) & (att["ci_high"] >= 0)
     return att
 
@@ -387,11 +422,11 @@ def placebo(data: CausalityData, s: Settings) -> pd.DataFrame:
 def leave_one_wave_out(data: CausalityData, s: Settings) -> pd.DataFrame:
     """For each group and each year in which it started somewhere (a rollout wave), drop the
     cells that started it that year and estimate again. Columns ``group, wave,
-    n_cells_dropped, estimate, se, ci_low, ci_high``."""
+    n_cells_dropped, estimate, se, ci_low, ci_high``. The point is the stability of the
+    estimate, so the intervals here are the quicker CR1 ones (t(G - 1)), narrower than the
+    jackknife intervals of the main estimates."""
     p = data.panel()
-    s = replace(s, reps=max(199, s.reps // 5))  # the point estimates matter here; fewer replications
     rows = []
-    k = 10
     last = int(p.time.max())
     for g in data.groups:
         st = data.cells[f"start__{g}"].to_numpy()
@@ -402,8 +437,7 @@ def leave_one_wave_out(data: CausalityData, s: Settings) -> pd.DataFrame:
         for wave in sorted(set(years[inside].tolist())):
             drop_units = data.cells["unit"].to_numpy()[inside & (years == wave)]
             keep = ~np.isin(p.unit, drop_units)
-            k += 1
-            att, _, _ = robust_effects(p.subset(keep), s, k)
+            att, _, _ = robust_effects(p.subset(keep), s, jackknife=False)
             r = att[att["group"] == g].iloc[0]
             rows.append({"group": g, "wave": int(wave), "n_cells_dropped": int(len(drop_units)),
                          "estimate": r["estimate"], "se": r["se"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
@@ -439,7 +473,7 @@ def unit_value_comparison(data: CausalityData, s: Settings) -> pd.DataFrame:
     f = data.frame
     ok = f["log_unit_value"].notna().to_numpy()
     p = data.panel("log_unit_value").subset(ok)
-    att, _, _ = robust_effects(p, s, 5)
+    att, _, _ = robust_effects(p, s)
     return att[["group", "estimate", "se", "ci_low", "ci_high", "ci_method"]]
 
 
@@ -513,7 +547,8 @@ def effects_table(est: Estimates, ident: pd.DataFrame) -> pd.DataFrame:
     ``associational`` (pre-trend rejected or identification weak) or ``not_identified``."""
     e = est.effects.merge(ident[["group", "status", "identified", "n_clusters", "joint_with"]].rename(
         columns={"n_clusters": "n_clusters_treated"}), on="group", how="left")
-    tw = est.twfe[["group", "estimate", "se", "ci_low", "ci_high"]].add_prefix("twfe_").rename(columns={"twfe_group": "group"})
+    tw = est.twfe[["group", "estimate", "se", "ci_low", "ci_high", "difference_p"]].add_prefix("twfe_").rename(
+        columns={"twfe_group": "group"})
     e = e.merge(tw, on="group", how="left")
     e["identified"] = e["identified"].fillna(False).astype(bool) & e["estimable"].astype(bool)
     return e
@@ -529,13 +564,22 @@ def interpretation(row, alpha: float) -> str:
     return "causal"
 
 
-def finalize_effects(effects: pd.DataFrame, alpha: float) -> pd.DataFrame:
+def finalize_effects(effects: pd.DataFrame, alpha: float, divergence_share: float = 0.2,
+                     divergence_min: float = 0.005) -> pd.DataFrame:
+    """Interpretation, percent changes and whether TWFE differs from the robust estimate:
+    significantly (``twfe_difference_p < alpha``) or materially (by more than
+    ``divergence_share`` of the robust estimate and more than ``divergence_min``). With about
+    ten clusters a real bias of TWFE is often not significant, so materiality is the rule an
+    auditor can use."""
     e = effects.copy()
     e["interpretation"] = [interpretation(r, alpha) for _, r in e.iterrows()]
     e["pct"] = np.expm1(e["estimate"])
     e["pct_low"] = np.expm1(e["ci_low"])
     e["pct_high"] = np.expm1(e["ci_high"])
     e["twfe_inside_ci"] = (e["twfe_estimate"] >= e["ci_low"]) & (e["twfe_estimate"] <= e["ci_high"])
+    gap = (e["twfe_estimate"] - e["estimate"]).abs()
+    material = (gap > divergence_share * e["estimate"].abs()) & (gap > divergence_min)
+    e["twfe_differs"] = (material | (e["twfe_difference_p"] < alpha)).fillna(False).astype(bool)
     return e
 
 
@@ -553,7 +597,8 @@ def results_entry(row) -> dict:
         "status": row["status"], "interpretation": row["interpretation"], "ci_method": row["ci_method"],
         "n_cells": int(row["n_cells"]), "n_obs": int(row["n_obs"]),
         "twfe": {"estimate": num(row["twfe_estimate"]), "se": num(row["twfe_se"]),
-                 "ci_low": num(row["twfe_ci_low"]), "ci_high": num(row["twfe_ci_high"])},
+                 "ci_low": num(row["twfe_ci_low"]), "ci_high": num(row["twfe_ci_high"]),
+                 "difference_p": num(row["twfe_difference_p"]), "differs": bool(row["twfe_differs"])},
     }
 
 
@@ -573,7 +618,7 @@ def assessment_inputs(effects: pd.DataFrame, placebo_tab: pd.DataFrame, group: s
         "coordination_ci_high": num(r["ci_high"]),
         "coordination_pretrend_p": num(r["pretrend_p"]),
         "coordination_placebo_ok": bool(pl["covers_zero"]) if pl is not None and np.isfinite(pl["estimate"]) else None,
-        "coordination_estimators_agree": bool(r["twfe_inside_ci"]) if np.isfinite(r["twfe_estimate"]) else None,
+        "coordination_estimators_agree": (not bool(r["twfe_differs"])) if np.isfinite(r["twfe_estimate"]) else None,
     }
 
 
@@ -604,7 +649,7 @@ def conclusions(effects: pd.DataFrame, placebo_tab: pd.DataFrame) -> list[tuple[
             key = "causality.conclusion_associational_pretrend"
         out.append((key, v))
     for _, r in effects.iterrows():
-        if r["interpretation"] != "not_identified" and np.isfinite(r["twfe_estimate"]) and not r["twfe_inside_ci"]:
+        if r["interpretation"] != "not_identified" and np.isfinite(r["twfe_estimate"]) and r["twfe_differs"]:
             out.append(("causality.conclusion_diverge", {"group": r["group"], "twfe_pct": float(np.expm1(r["twfe_estimate"])),
                                                          "pct": r["pct"]}))
     bad = placebo_tab[(~placebo_tab["covers_zero"].astype(bool)) & placebo_tab["estimate"].notna()]
@@ -641,7 +686,7 @@ def analyse(panel: pd.DataFrame, rollouts: pd.DataFrame, view: pd.DataFrame, sec
     data = prepare(panel, rollouts, list(section.treatments), section.cluster, section.min_cell_months)
     ident = identification(data, s.min_treated_clusters, section.close_start_months)
     est = estimate(data, s)
-    eff = finalize_effects(effects_table(est, ident), s.alpha)
+    eff = finalize_effects(effects_table(est, ident), s.alpha, s.divergence_share, s.divergence_min)
     pl = placebo(data, s)
     loo = leave_one_wave_out(data, s)
     naive = naive_before_after(data, s.naive_window)

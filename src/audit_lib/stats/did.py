@@ -29,7 +29,7 @@ dummies for the ``pre`` periods before each start and test them jointly (Wald, w
 bootstrap with the null imposed). Under parallel trends they are zero.
 
 All three are linear in the outcome, so ``audit_lib.stats.linear`` gives their cluster-robust
-standard errors and bootstrap intervals. A target the design cannot identify (e.g. two
+and cluster-jackknife standard errors and the bootstrap pre-trend test. A target the design cannot identify (e.g. two
 treatments that always start together) is marked not estimable rather than given a number.
 """
 
