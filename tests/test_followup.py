@@ -1,0 +1,218 @@
+"""The follow-up: this year's results against last year's, and last year's recommendations.
+
+Unit tests on hand-made results with known answers; the notebook through papermill on a
+hand-made previous and current year; and the whole cycle a user goes through: run a year,
+``audit new-year``, run the next year, read its follow-up.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import run_notebook
+from test_run import no_pdf, quiet  # noqa: F401 (no_pdf: autouse)
+
+from audit_lib.questions import followup as fu
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def res(year, level=None, rule=None, inputs=None, status="ok", **figures):
+    r = {"notebook": "x", "status": status, "audit_year": year, "title": "T", "language": "sv", **figures}
+    if level:
+        r["assessment"] = {"question": "q3", "level": level, "inputs": inputs or {}, "overridden": False,
+                           "rule": rule or {"ja": [{"input": "a", "op": ">=", "value": 0.9}]}}
+    return r
+
+
+# ------------------------------------------------------------------------------ figures
+def test_figures_are_assessment_inputs_then_top_level_scalars():
+    r = res(2025, "ja", inputs={"share_ok": 0.5, "documented": True}, n_cases=10, share_ok=0.4,
+            interval_level=0.95, table=[{"a": 1}], pair_interval=[1, 2], note="text", missing=None)
+    assert fu.figures(r) == {"share_ok": 0.5, "documented": True, "n_cases": 10, "note": "text"}
+
+
+def test_figure_changes_with_known_answers():
+    prev = {"q": res(2024, coordinated_share=0.25, coordinated_share_interval=[0.20, 0.30], n_procurements=100,
+                     value_sek=2e6, flag=True, gone=1.0, same=0.5, share_b=0.3, share_b_interval=[0.2, 0.4])}
+    cur = {"q": res(2025, coordinated_share=0.40, coordinated_share_interval=[0.35, 0.45], n_procurements=120,
+                    value_sek=1e6, flag=False, new_one=3, same=0.5, share_b=0.35, share_b_interval=[0.3, 0.4])}
+    df = fu.figure_changes(prev, cur).set_index("name")
+    share = df.loc["coordinated_share"]
+    assert share["kind"] == "share" and share["change"] == pytest.approx(0.15) and share["change_rel"] is None
+    assert share["intervals_overlap"] is False and share["status"] == "changed"
+    assert df.loc["share_b", "intervals_overlap"] is True  # 0.2–0.4 and 0.3–0.4 overlap: may be noise
+    n = df.loc["n_procurements"]
+    assert n["kind"] == "count" and n["change"] == 20 and n["change_rel"] == pytest.approx(0.2)
+    assert n["intervals_overlap"] is None
+    assert df.loc["value_sek", "kind"] == "money" and df.loc["value_sek", "change_rel"] == pytest.approx(-0.5)
+    assert df.loc["flag", "status"] == "changed" and df.loc["flag", "change"] is None
+    assert df.loc["same", "status"] == "unchanged"
+    assert df.loc["new_one", "status"] == "new" and df.loc["gone", "status"] == "dropped"
+
+
+def test_failed_results_are_not_compared():
+    df = fu.figure_changes({"q": res(2024, n=1)}, {"q": res(2025, status="failed", n=2)})
+    assert list(df["status"]) == ["dropped"]
+
+
+# ------------------------------------------------------------------------------ assessments
+def test_assessment_changes_and_changed_criteria():
+    rule = {"ja": [{"input": "a", "op": ">=", "value": 0.9}], "till_stor_del": [{"input": "a", "op": ">=", "value": 0.5}]}
+    stricter = {"ja": [{"input": "a", "op": ">=", "value": 0.95}]}
+    prev = {"q1": res(2024, "till_viss_del", rule), "q2": res(2024, "ja", rule), "q3": res(2024, "ja", rule),
+            "q4": res(2024, "nej", rule)}
+    cur = {"q1": res(2025, "till_stor_del", rule), "q2": res(2025, "till_viss_del", stricter),
+           "q3": res(2025, "ja", {"ja": rule["ja"]}), "q5": res(2025, "ja", rule)}
+    df = fu.assessment_changes(prev, cur).set_index("notebook")
+    assert df.loc["q1", "direction"] == "improved" and df.loc["q1", "criteria_changed"] is False
+    assert df.loc["q2", "direction"] == "worsened" and df.loc["q2", "criteria_changed"] is True
+    # the trace stops at the first level that holds: only the levels both years record count
+    assert df.loc["q3", "direction"] == "unchanged" and df.loc["q3", "criteria_changed"] is False
+    assert df.loc["q4", "direction"] == "dropped" and df.loc["q4", "current_level"] is None
+    assert df.loc["q5", "direction"] == "new"
+    assert fu.direction_counts(df.reset_index()) == {"improved": 1, "unchanged": 1, "worsened": 1, "new": 1,
+                                                      "dropped": 1}
+
+
+def test_level_direction():
+    assert fu.level_direction("nej", "ja") == "improved"
+    assert fu.level_direction("till_stor_del", "till_viss_del") == "worsened"
+    assert fu.level_direction(None, None) == "none"
+
+
+# ------------------------------------------------------------------------------ recommendations
+def rec(i, status, evidence=(), text="t"):
+    return {"id": i, "question": "q3", "text": {"sv": text}, "status": status, "status_evidence": list(evidence)}
+
+
+def test_recommendation_followup():
+    register = [rec("R1", "in_progress", ["E1"]), rec("R2", "open"), rec("R5", "new"), rec("R6", "done", ["E1"])]
+    obs = {"E1": {"text": "seen", "source": "interview", "date": "2025-09-30"}}
+    previous = [rec("R1", "new"), rec("R2", "new"), rec("R3", "new"), rec("R4", "done")]
+    df = fu.recommendation_followup(register, obs, previous)
+    assert list(df["id"]) == ["R6", "R1", "R2", "R3"]  # done, in progress, open, missing
+    r = df.set_index("id")
+    assert r.loc["R1", "evidence"] == [{"id": "E1", "text": "seen", "source": "interview", "date": "2025-09-30"}]
+    assert r.loc["R1", "previous_status"] == "new" and r.loc["R6", "previous_status"] is None
+    assert r.loc["R3", "status"] == "missing" and r.loc["R3", "in_register"] is False
+    assert fu.status_counts(df) == {"done": 1, "in_progress": 1, "open": 1, "not_started": 0, "missing": 1}
+    # without last year's record, the register alone decides
+    assert list(fu.recommendation_followup(register, obs, None)["id"]) == ["R6", "R1", "R2"]
+
+
+def test_availability_reasons():
+    ok = {"q": res(2024)}
+    assert fu.availability(False, False, {}, 2025)["reason"] == "not_configured"
+    assert fu.availability(True, False, {}, 2025)["reason"] == "not_found"
+    assert fu.availability(True, True, {"q": res(2024, status="failed")}, 2025)["reason"] == "empty"
+    assert fu.availability(True, True, {"q": res(2025)}, 2025)["reason"] == "not_earlier"
+    a = fu.availability(True, True, {**ok, "f": res(2024, status="failed")}, 2025)
+    assert a == {"available": True, "reason": "ok", "previous_year": 2024, "n_previous": 1, "n_previous_failed": 1}
+
+
+# ------------------------------------------------------------------------------ the notebook
+REGISTER = """year: 2025
+observations:
+  - {id: EF1, question: followup, text: {sv: "Processen finns men tillämpas inte konsekvent", en: "The process exists but is not applied consistently"}, source: "Intervju", date: 2025-09-30}
+recommendations:
+  - {id: R1, question: q1, text: {sv: "Inför en process", en: "Introduce a process"}, status: in_progress, status_evidence: [EF1]}
+  - {id: R2, question: q3, text: {sv: "Dokumentera målen", en: "Document the targets"}, status: open}
+  - {id: R7, question: q3, text: {sv: "Ny rekommendation", en: "New recommendation"}, status: new}
+"""
+
+
+def _params(tmp: Path, previous: Path | None) -> Path:
+    data = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    ev = tmp / "evidence"
+    ev.mkdir(parents=True, exist_ok=True)
+    (ev / "followup.yaml").write_text(REGISTER, encoding="utf-8")
+    data.update(evidence=str(ev), data_dir=str(tmp / "unused"), generate_demo_data=False,
+                followup={"previous_results_dir": str(previous) if previous else str(tmp / "no-such-folder")})
+    p = tmp / "params.yaml"
+    p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return p
+
+
+def _write(folder: Path, name: str, content: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps({"notebook": name, **content}), encoding="utf-8")
+
+
+def test_notebook_compares_with_last_year(tmp_path, demo_dir):
+    rule = {"ja": [{"input": "targets_set_share", "op": ">=", "value": 0.9}],
+            "till_stor_del": [{"input": "targets_set_share", "op": ">=", "value": 0.75}]}
+    prev, cur = tmp_path / "prev", tmp_path / "run" / "results"
+    _write(prev, "q3_targets", res(2024, "till_viss_del", rule, {"targets_set_share": 0.5, "derivation_documented": False},
+                                   coordinated_share=0.25, coordinated_share_interval=[0.2, 0.3], interval_level=0.95))
+    _write(prev, "q9_gone", res(2024, "ja", rule))
+    _write(prev, "followup", {"status": "ok", "audit_year": 2024, "recommendations": [
+        rec("R1", "new"), rec("R2", "new"), rec("R3", "new", text="Glömd"), rec("R4", "done")]})
+    _write(cur, "q3_targets", res(2025, "till_stor_del", rule, {"targets_set_share": 0.8, "derivation_documented": True},
+                                  coordinated_share=0.40, coordinated_share_interval=[0.35, 0.45], interval_level=0.95))
+    _write(cur, "q8_failed", {"status": "failed", "audit_year": 2025})
+    r = run_notebook("followup", demo_dir, tmp_path / "run", _params(tmp_path, prev), language="en")
+    assert r["status"] == "ok" and r["available"] is True and r["previous_year"] == 2024
+    a = {x["notebook"]: x for x in r["assessments"]}
+    assert a["q3_targets"]["direction"] == "improved" and a["q3_targets"]["criteria_changed"] is False
+    assert a["q9_gone"]["direction"] == "dropped"
+    f = {(x["notebook"], x["name"]): x for x in r["figures"]}
+    share = f[("q3_targets", "coordinated_share")]
+    assert share["change"] == pytest.approx(0.15) and share["intervals_overlap"] is False
+    assert f[("q3_targets", "targets_set_share")]["change"] == pytest.approx(0.3)
+    assert f[("q3_targets", "derivation_documented")]["status"] == "changed"
+    assert ("q3_targets", "interval_level") not in f
+    recs = {x["id"]: x for x in r["recommendations_followed_up"]}
+    assert set(recs) == {"R1", "R2", "R3"}
+    assert recs["R1"]["status"] == "in_progress" and recs["R1"]["evidence"][0]["id"] == "EF1"
+    assert recs["R1"]["evidence"][0]["text"] == "The process exists but is not applied consistently"
+    assert recs["R3"]["status"] == "missing"
+    assert r["recommendation_status"] == {"done": 0, "in_progress": 1, "open": 1, "not_started": 0, "missing": 1}
+    assert [x["id"] for x in r["recommendations"]] == ["R1", "R2", "R7"]  # for next year's follow-up
+    html = (tmp_path / "run" / "followup.ipynb").read_text(encoding="utf-8")
+    assert "intervals do not overlap" in html and "missing from the register" in html and "made in 2024" in html
+    assert "reports failed this year" in html
+
+
+def test_notebook_says_plainly_when_last_year_is_missing(tmp_path, demo_dir):
+    (tmp_path / "run").mkdir()
+    r = run_notebook("followup", demo_dir, tmp_path / "run", _params(tmp_path, None))
+    assert r["status"] == "ok" and r["available"] is False and r["reason"] == "not_found"
+    assert r["figures"] == [] and r["assessments"] == []
+    assert [x["id"] for x in r["recommendations_followed_up"]] == ["R1", "R2"]  # the register still counts
+    nb = (tmp_path / "run" / "followup.ipynb").read_text(encoding="utf-8")
+    assert "Ingen jämförelse med föregående år" in nb and "no-such-folder" in nb
+
+
+# ------------------------------------------------------------------------------ the yearly cycle
+def test_run_new_year_run_gives_a_followup_against_last_year(tmp_path, demo_dir):
+    """Run 2024, ``audit new-year 2025 --from`` it, run 2025: the follow-up compares them."""
+    from audit_lib.run.newyear import new_year
+    from audit_lib.run.runner import run
+
+    params = tmp_path / "params"
+    (params / "evidence").mkdir(parents=True)
+    shutil.copy(ROOT / "params" / "demo-2024.yaml", params / "demo-2024.yaml")
+    shutil.copytree(ROOT / "params" / "evidence" / "demo-2024", params / "evidence" / "demo-2024")
+    only = ["q3_targets", "followup"]
+    first = run(params / "demo-2024.yaml", data_dir=demo_dir, out_dir=tmp_path / "outputs" / "demo-2024", only=only,
+                progress=quiet)
+    assert first.ok
+    made = json.loads((tmp_path / "outputs" / "demo-2024" / "results" / "followup.json").read_text(encoding="utf-8"))
+    assert made["available"] is False and made["reason"] == "not_configured" and len(made["recommendations"]) == 5
+
+    ny = new_year(2025, params / "demo-2024.yaml", previous_out=tmp_path / "outputs" / "demo-2024")
+    assert ny.params_file == params / "demo-2025.yaml" and len(ny.carried) == 5
+    second = run(ny.params_file, data_dir=demo_dir, out_dir=tmp_path / "outputs" / "demo-2025", only=only,
+                 progress=quiet)
+    assert second.ok
+    r = json.loads((tmp_path / "outputs" / "demo-2025" / "results" / "followup.json").read_text(encoding="utf-8"))
+    assert r["available"] is True and r["previous_year"] == 2024
+    assert [a["notebook"] for a in r["assessments"]] == ["q3_targets"]
+    assert {x["status"] for x in r["recommendations_followed_up"]} == {"open"}
+    assert {x["previous_status"] for x in r["recommendations_followed_up"]} == {"new"}
+    assert r["recommendation_status"]["open"] == 5
