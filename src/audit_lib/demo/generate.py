@@ -114,7 +114,12 @@ def _procurements(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame,
         if year == 2024:  # the poor example: mammography stands run by an external consultant
             r = year_rows[10]
             r.update(title="Mammografistativ", category="Mammografiutrustning", external_consultant=True,
-                     lessons_documented=False)
+                     lessons_documented=False, planned_coordinated=True, non_coordination_reason=None,
+                     _regions=["SRM", "VML"])
+            if not coordinated[10]:  # coordinated by design, keeping the year's coordinated count
+                j = next(k for k in range(n) if coordinated[k] and k != 10)
+                coordinated[j], coordinated[10] = False, True
+                year_rows[j]["_regions"] = [year_rows[j]["lead_region"]]
             planted["mammography"].append(r["procurement_id"])
         # saving methods: about 40 % with none computable
         order = rng.permutation(n)
