@@ -7,7 +7,9 @@ show as text."""
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -30,9 +32,16 @@ def planted(tmp_path_factory, demo_dir):
 def pages(planted):
     files = sorted((planted.out / "site").glob("*.html")) + sorted((planted.out / "internal").glob("*.html"))
     shots = ARTIFACTS / "safe-html"
+    started = time.perf_counter()
     with chromium() as browser:
-        return {f"{p.parent.name}/{p.name}": check_page(browser, p, shots / f"{p.parent.name}-{p.stem}.png")
-                for p in files}
+        reports = {f"{p.parent.name}/{p.name}": check_page(browser, p, shots / f"{p.parent.name}-{p.stem}.png")
+                   for p in files}
+    summary = {"pages": len(reports), "cells_planted": sum(planted.planted.values()),
+               "requests_blocked": sum(len(r.blocked) for r in reports.values()),
+               "browser_seconds": round(time.perf_counter() - started, 1), "run_seconds": round(planted.seconds, 1)}
+    (shots / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    print(f"\nsafe-HTML check: {summary}")
+    return reports
 
 
 def test_every_text_column_and_the_register_were_planted(planted):

@@ -287,10 +287,14 @@ def build_internal(run_dir: Path, names: list[str], language: str) -> list[str]:
         nb_path = run_dir / "notebooks" / f"{name}.ipynb"
         if not nb_path.is_file():
             continue
-        nb = nbformat.read(str(nb_path), as_version=4)
         res = _read_json(run_dir / "results" / f"{name}.json")
-        html = render_html(nb, language=language, public=False, failed=res.get("status") != "ok",
-                           index_href="../index.html")
+        try:
+            nb = nbformat.read(str(nb_path), as_version=4)
+            html = render_html(nb, language=language, public=False, failed=res.get("status") != "ok",
+                               index_href="../index.html")
+        except Exception as e:  # the public site does not depend on the internal rendition
+            _warn(f"no internal rendition of {name}: {type(e).__name__}: {e}")
+            continue
         write_text(run_dir / INTERNAL_DIR / f"{name}.html", html)
         out.append(f"{name}.html")
     return out
