@@ -147,3 +147,15 @@ def test_the_demo_years_share_everything_but_the_year():
     year_specific = {"audit_year", "run_name", "evidence", "followup"}
     differ = sorted(k for k in set(now) | set(before) if k not in year_specific and now.get(k) != before.get(k))
     assert differ == [], f"params/demo-2024.yaml differs from params/demo.yaml in: {', '.join(differ)}"
+
+
+def test_the_demo_years_share_the_auditors_facts():
+    """The demo's invented 2024 review assumes the 2025 facts (params/evidence/demo-2024/facts.yaml),
+    so that the follow-up shows changes in figures, not facts missing in one year."""
+    from audit_lib.evidence import load_register
+
+    now = load_register(ROOT / "params" / "evidence" / "demo-2025", 2025).facts
+    before = load_register(ROOT / "params" / "evidence" / "demo-2024", 2024).facts
+    differ = sorted(f"{q}.{n}" for q, named in now.items() for n, f in named.items()
+                    if before.get(q, {}).get(n) is None or before[q][n].value != f.value)
+    assert differ == [], f"copy these facts into params/evidence/demo-2024/facts.yaml: {', '.join(differ)}"
