@@ -33,7 +33,28 @@ def res(year, level=None, rule=None, inputs=None, status="ok", **figures):
 def test_figures_are_assessment_inputs_then_top_level_scalars():
     r = res(2025, "ja", inputs={"share_ok": 0.5, "documented": True}, n_cases=10, share_ok=0.4,
             interval_level=0.95, table=[{"a": 1}], pair_interval=[1, 2], note="text", missing=None)
-    assert fu.figures(r) == {"share_ok": 0.5, "documented": True, "n_cases": 10, "note": "text"}
+    assert fu.figures(r) == {"share_ok": 0.5, "documented": True, "n_cases": 10}
+    # parameters a notebook echoes are settings, not findings
+    assert fu.figures(r, {"n_cases"}) == {"share_ok": 0.5, "documented": True}
+
+
+def test_parameter_names_are_the_common_keys_and_the_own_section():
+    from audit_lib.params import load_params
+
+    names = fu.parameter_names(load_params(ROOT / "params" / "demo.yaml"), ["q3_targets", "not_a_section"])
+    assert {"forecast_level", "seed", "audit_year", "significance_level"} <= names["q3_targets"]
+    assert "seed" in names["not_a_section"] and "forecast_level" not in names["not_a_section"]
+
+
+def test_kind_of_looks_at_names_and_values():
+    assert fu.kind_of("coordinated_share", 0.2, 0.3) == "share"
+    assert fu.kind_of("coverage_value", 0.61, 0.76) == "share"
+    assert fu.kind_of("coverage_count", 0.97, 1.0) == "share"
+    assert fu.kind_of("n_cases", 10, 12.0) == "count"
+    assert fu.kind_of("n_per_region", 10.5, 12.0) == "number"
+    assert fu.kind_of("net_sek", 1e6, None) == "money"
+    assert fu.kind_of("ratio_big", 2.5, 3.0) == "number"  # not a fraction
+    assert fu.kind_of("flag", True, None) == "bool"
 
 
 def test_figure_changes_with_known_answers():

@@ -4,10 +4,11 @@ Pure functions over the results JSON of two runs (``results/<notebook>.json``, r
 notebook) and the evidence register's recommendations. No file I/O.
 
 - **Figures** of a notebook are the inputs of its assessment (named, labelled ``input.<name>``;
-  they include the auditors' facts) and the numbers, booleans and words it recorded at the top
-  level of its results (``coordinated_share_count``, ``n_procurements``, ...). Tables (lists)
-  are not compared row by row. Keys ending in ``_level`` are parameters (interval or
-  significance levels), not findings, and are left out. A recorded ``<name>_interval`` (a pair)
+  they include the auditors' facts) and the numbers and booleans it recorded at the top level
+  of its results (``coordinated_share_count``, ``n_procurements``, ...). Tables (lists) are not
+  compared row by row. Parameters a notebook echoes in its results (the names of its parameter
+  section, the common keys, keys ending in ``_level``) are settings, not findings, and are left
+  out, as are words. A recorded ``<name>_interval`` (a pair)
   is the uncertainty of ``<name>``: where both years have one, the comparison says whether the
   two intervals overlap (if they do, the change may be noise; if they do not, it exceeds the
   uncertainty of both estimates; overlap is a conservative check, not a test).
@@ -68,14 +69,17 @@ def _scalar(v: Any) -> bool:
     return v is None or isinstance(v, (bool, int, float, str))
 
 
-def figures(results: Mapping[str, Any]) -> dict[str, Any]:
-    """A notebook's comparable figures: its assessment inputs, then its top-level scalars."""
+def figures(results: Mapping[str, Any], parameters: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
+    """A notebook's comparable figures: its assessment inputs, then the numbers and booleans it
+    recorded at the top level, less the ``parameters`` it echoes (names of its parameter
+    section and the common keys: settings, not findings)."""
     out: dict[str, Any] = {}
     for k, v in ((results.get("assessment") or {}).get("inputs") or {}).items():
         if _scalar(v):
             out[k] = v
     for k, v in results.items():
-        if k in META_KEYS or k in out or k.endswith("_level") or not _scalar(v) or v is None:
+        if (k in META_KEYS or k in out or k in parameters or k.endswith("_level") or v is None
+                or isinstance(v, str) or not _scalar(v)):
             continue
         out[k] = v
     return out
@@ -90,18 +94,26 @@ def interval_of(results: Mapping[str, Any], name: str) -> tuple[float, float] | 
     return None
 
 
-def kind_of(name: str, value: Any) -> str:
-    """How a figure is shown: bool, text, share (a fraction; change in percentage points),
-    money (SEK), count or number."""
-    if isinstance(value, bool):
+SHARE_HINTS = ("share", "coverage", "_rate", "_pct", "fraction", "ratio", "proportion")
+
+
+def _integral(v: Any) -> bool:
+    return isinstance(v, int) or (isinstance(v, float) and math.isfinite(v) and v == int(v))
+
+
+def kind_of(name: str, *values: Any) -> str:
+    """How a figure is shown: bool, text, share (a fraction between 0 and 1, by its name; change
+    in percentage points), money (``_sek``), count (whole numbers) or number."""
+    present = [v for v in values if v is not None]
+    if any(isinstance(v, bool) for v in present):
         return "bool"
-    if isinstance(value, str):
+    if any(isinstance(v, str) for v in present):
         return "text"
-    if "share" in name or name.endswith(("_pct", "_rate", "_fraction", "_ratio")):
+    if any(h in name for h in SHARE_HINTS) and all(0 <= float(v) <= 1 for v in present):
         return "share"
     if name.endswith("_sek"):
         return "money"
-    if name.startswith("n_") or name.endswith("_count"):
+    if present and all(_integral(v) for v in present):
         return "count"
     return "number"
 
@@ -112,8 +124,10 @@ def _same(a: Any, b: Any) -> bool:
     return abs(float(a) - float(b)) <= TOLERANCE * max(1.0, abs(float(a)), abs(float(b)))
 
 
-def figure_changes(previous: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
-    """One row per notebook and figure present in either year.
+def figure_changes(previous: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]],
+                   parameters: Mapping[str, set[str] | frozenset[str]] | None = None) -> pd.DataFrame:
+    """One row per notebook and figure present in either year (``parameters``: per notebook,
+    the parameter names it may echo in its results; see ``figures``).
 
     Columns: ``notebook``, ``name``, ``kind``, ``previous``, ``current``, ``change`` (current −
     previous; for shares in fraction points), ``change_rel`` (change / |previous|, not for
@@ -123,11 +137,12 @@ def figure_changes(previous: Mapping[str, Mapping[str, Any]], current: Mapping[s
     rows = []
     for nb in sorted(set(previous) | set(current)):
         p_res, c_res = previous.get(nb, {}), current.get(nb, {})
-        p_fig = figures(p_res) if p_res.get("status") == "ok" else {}
-        c_fig = figures(c_res) if c_res.get("status") == "ok" else {}
+        skip = (parameters or {}).get(nb, frozenset())
+        p_fig = figures(p_res, skip) if p_res.get("status") == "ok" else {}
+        c_fig = figures(c_res, skip) if c_res.get("status") == "ok" else {}
         for name in list(c_fig) + [n for n in p_fig if n not in c_fig]:
             pv, cv = p_fig.get(name), c_fig.get(name)
-            kind = kind_of(name, cv if name in c_fig else pv)
+            kind = kind_of(name, pv, cv)
             if name not in p_fig:
                 status = "new"
             elif name not in c_fig:
@@ -255,3 +270,17 @@ def status_counts(followed: pd.DataFrame) -> dict[str, int]:
 def direction_counts(assessments: pd.DataFrame) -> dict[str, int]:
     c = Counter(assessments["direction"]) if len(assessments) else Counter()
     return {s: int(c.get(s, 0)) for s in ("improved", "unchanged", "worsened", "new", "dropped")}
+
+
+def parameter_names(params: Any, notebooks: set[str] | list[str]) -> dict[str, frozenset[str]]:
+    """Per notebook, the parameter names it may echo in its results: the common keys and the
+    keys of its own section (a notebook's section has the notebook's name)."""
+    from ..params import SECTION_NAMES
+
+    common = set(params.common())
+    out = {}
+    for nb in notebooks:
+        section = getattr(params, nb, None) if nb in SECTION_NAMES else None
+        own = set(type(section).model_fields) if section is not None else set()
+        out[nb] = frozenset(common | own)
+    return out
