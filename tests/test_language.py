@@ -238,8 +238,6 @@ def test_swedish_run_has_swedish_headings(sv_run):
     assert "Den sammanfattande bedömningen kan inte göras fullt ut" in index_html  # q1-q4 not run
 
 
-@pytest.mark.xfail(strict=True, reason="run/render.py passes language_code as a resource, which nbconvert's "
-                   "HTMLExporter overwrites with its own trait (default en): HTMLExporter(language_code=language) fixes it")
 def test_report_pages_declare_their_language(sv_run):
     assert '<html lang="sv"' in (sv_run / "q5_indicators.html").read_text(encoding="utf-8")
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..report.display import LEVEL_CLASS, esc
 from ..report.texts import Texts
+from .render import CSP
 
 CSS = (resources.files("audit_lib.report") / "static" / "audit.css").read_text(encoding="utf-8")
 
@@ -160,6 +161,7 @@ def index_html(entries: list[dict[str, Any]], language: str, year: int, regions:
     return (
         f'<!DOCTYPE html>\n<html lang="{esc(language)}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">\n'
         f"<title>{esc(t('common.index_title'))} {year}</title>\n<style>\n{CSS}\n{INDEX_CSS}</style>\n</head>\n"
         f'<body class="audit-index"><main>\n' + "\n".join(parts) + "\n</main></body>\n</html>\n"
     )

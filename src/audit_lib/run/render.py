@@ -200,6 +200,7 @@ def render_html(
     exporter = HTMLExporter(
         template_name="audit", extra_template_basedirs=[str(TEMPLATES)], exclude_input=not show_code,
         exclude_input_prompt=not show_code, exclude_output_prompt=True, embed_images=True,
+        language_code=language,  # a trait: nbconvert overwrites a resource of that name with "en"
     )
     node = public_cells(nb) if (public and not failed) else nb
     body, _ = exporter.from_notebook_node(
