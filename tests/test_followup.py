@@ -36,6 +36,10 @@ def test_figures_are_assessment_inputs_then_top_level_scalars():
     assert fu.figures(r) == {"share_ok": 0.5, "documented": True, "n_cases": 10}
     # parameters a notebook echoes are settings, not findings
     assert fu.figures(r, {"n_cases"}) == {"share_ok": 0.5, "documented": True}
+    # bounds recorded as x_low and x_high are the interval of x, not figures
+    b = res(2025, rate=0.3, rate_low=0.2, rate_high=0.4, only_low=1.0)
+    assert fu.figures(b) == {"rate": 0.3, "only_low": 1.0}
+    assert fu.interval_of(b, "rate") == (0.2, 0.4)
 
 
 def test_parameter_names_are_the_common_keys_and_the_own_section():

@@ -8,8 +8,8 @@ notebook) and the evidence register's recommendations. No file I/O.
   of its results (``coordinated_share_count``, ``n_procurements``, ...). Tables (lists) are not
   compared row by row. Parameters a notebook echoes in its results (the names of its parameter
   section, the common keys, keys ending in ``_level``) are settings, not findings, and are left
-  out, as are words. A recorded ``<name>_interval`` (a pair)
-  is the uncertainty of ``<name>``: where both years have one, the comparison says whether the
+  out, as are words. A recorded ``<name>_interval`` (a pair), or ``<name>_low`` and
+  ``<name>_high``, is the uncertainty of ``<name>``: where both years have one, the comparison says whether the
   two intervals overlap (if they do, the change may be noise; if they do not, it exceeds the
   uncertainty of both estimates; overlap is a conservative check, not a test).
 - **Assessments** are compared on the four-level scale (Nej < Till viss del < Till stor del <
@@ -79,14 +79,26 @@ def figures(results: Mapping[str, Any], parameters: frozenset[str] | set[str] = 
             out[k] = v
     for k, v in results.items():
         if (k in META_KEYS or k in out or k in parameters or k.endswith("_level") or v is None
-                or isinstance(v, str) or not _scalar(v)):
+                or isinstance(v, str) or not _scalar(v) or _bound(results, k)):
             continue
         out[k] = v
     return out
 
 
+def _bound(results: Mapping[str, Any], key: str) -> bool:
+    """``x_low`` beside ``x_high`` (and the other way round): an interval's bound, not a figure."""
+    for end, twin in (("_low", "_high"), ("_high", "_low")):
+        if key.endswith(end) and key[: -len(end)] + twin in results:
+            return True
+    return False
+
+
 def interval_of(results: Mapping[str, Any], name: str) -> tuple[float, float] | None:
+    """The uncertainty interval recorded for ``name``: ``<name>_interval`` (a pair) or
+    ``<name>_low`` and ``<name>_high``."""
     v = results.get(f"{name}_interval")
+    if v is None and f"{name}_low" in results and f"{name}_high" in results:
+        v = [results[f"{name}_low"], results[f"{name}_high"]]
     if isinstance(v, (list, tuple)) and len(v) == 2 and all(isinstance(x, (int, float)) and x is not None for x in v):
         lo, hi = float(v[0]), float(v[1])
         if math.isfinite(lo) and math.isfinite(hi):

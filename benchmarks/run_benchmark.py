@@ -1,0 +1,278 @@
+"""Runner benchmark, measured in one run: ``python benchmarks/run_benchmark.py``.
+
+1. **Floor**: papermill executing as many *empty* notebooks as the review has, in the runner's
+   design (a process pool of 1 or 2 workers, one kernel per notebook), and the whole runner on
+   those empty notebooks (adds validation, hashing, rendering, the site).
+2. **Full demo run** (``params/demo.yaml`` on the full demo package, every notebook, no cache)
+   with 1 and 2 jobs.
+3. **Incremental rerun**: nothing changed (every notebook reused), then one parameter of one
+   section changed (``q3_targets.forecast_level``): only the notebooks that read it rerun, plus
+   the after-all notebooks whose inputs (the others' results) changed.
+4. **Per notebook, where the time goes**: papermill's own cell timings give the time inside the
+   kernel; the rest of the wall time is kernel start, papermill and shutdown. The first code cell
+   (imports and ``start()``: parameters, data package, evidence) is split into the imports (timed
+   in a fresh interpreter, as a kernel would pay them) and the loading.
+5. **Kernel imports**: ``import audit_lib.notebook`` and the heavy third-party imports, and what
+   ``nbformat`` (which every kernel imported through ``run.manifest`` before it was made lazy)
+   costs.
+
+Writes ``benchmarks/_work/run_benchmark.json`` and prints a summary. Takes a few minutes; run it
+on an otherwise idle machine (it uses both cores). ``--quick`` skips the 1-job full run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "benchmarks" / "_work"
+PY = sys.executable
+
+
+def say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------ 1. floor
+def empty_notebook(path: Path, order: int) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["audit"] = {"order": order, "question": path.stem, "sections": []}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    p = nbformat.v4.new_code_cell('params_file = ""\ndata_dir = ""\nresults_dir = ""\nlanguage = ""')
+    p.metadata["tags"] = ["parameters"]
+    body = nbformat.v4.new_code_cell(
+        "import json, pathlib\npathlib.Path(results_dir).mkdir(parents=True, exist_ok=True)\n"
+        f"(pathlib.Path(results_dir) / '{path.stem}.json').write_text(json.dumps({{'status': 'ok'}}))"
+    )
+    nb.cells = [p, body]
+    for i, c in enumerate(nb.cells):
+        c["id"] = f"{path.stem}-{i}"
+    nbformat.write(nb, str(path))
+
+
+def _pm_one(src: str, dst: str, results: str) -> float:
+    import papermill as pm
+
+    t = time.perf_counter()
+    pm.execute_notebook(src, dst, parameters={"params_file": "", "data_dir": "", "results_dir": results,
+                                              "language": "sv"}, kernel_name="python3", progress_bar=False)
+    return time.perf_counter() - t
+
+
+def papermill_floor(folder: Path, n: int, jobs: int) -> dict:
+    out = folder / f"out-{jobs}"
+    out.mkdir(parents=True, exist_ok=True)
+    srcs = sorted(folder.glob("e*.ipynb"))[:n]
+    t = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        per = list(pool.map(_pm_one, [str(s) for s in srcs], [str(out / s.name) for s in srcs],
+                            [str(out / "results")] * len(srcs)))
+    return {"wall_s": round(time.perf_counter() - t, 2), "per_notebook_s": round(statistics.mean(per), 2)}
+
+
+# ------------------------------------------------------------------------------ runs
+def timed_run(params: Path, out: Path, jobs: int, force: bool, notebook_dir: Path | None = None,
+              data_dir: Path | None = None) -> dict:
+    from audit_lib.run.runner import run
+
+    kw = {"notebook_dir": notebook_dir} if notebook_dir else {}
+    t = time.perf_counter()
+    r = run(params, out_dir=out, jobs=jobs, force=force, data_dir=data_dir, progress=lambda m: None, **kw)
+    wall = time.perf_counter() - t
+    return {"wall_s": round(wall, 2), "ok": r.ok, "executed": r.executed, "reused": r.reused,
+            "per_notebook_s": {x.name: round(x.seconds, 2) for x in r.runs},
+            "failed": [x.name for x in r.runs if x.status != "ok"]}
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def bench_params(tag: str, edit: dict | None = None) -> Path:
+    """A copy of params/demo.yaml in params/ (so its relative paths hold), optionally with one
+    section key changed; removed at the end."""
+    from audit_lib.run.newyear import set_section_key
+
+    text = (ROOT / "params" / "demo.yaml").read_text(encoding="utf-8")
+    for (section, key), value in (edit or {}).items():
+        text = set_section_key(text, section, key, value)
+    p = ROOT / "params" / f".bench-{tag}-{os.getpid()}.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+# ------------------------------------------------------------------------------ per notebook
+def imports_of(nb_path: Path) -> list[str]:
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    mods = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            mods += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            mods.append(node.module)
+    return sorted(set(mods))
+
+
+def fresh_import_s(modules: list[str], repeat: int = 2) -> float:
+    stmt = "; ".join(f"import {m}" for m in modules) or "pass"
+    code = f"import time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
+    runs = [float(subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout)
+            for _ in range(repeat)]
+    return min(runs)
+
+
+def load_s(name: str, run_dir: Path, data: Path) -> float:
+    """``start()`` in a fresh interpreter after its imports: parameters, package, evidence."""
+    code = (
+        "import time, audit_lib.notebook as n\n"
+        "t = time.perf_counter()\n"
+        f"n.start({name!r}, 'params/demo.yaml', '', {str(run_dir / 'results')!r}, '')\n"
+        "print(time.perf_counter() - t)\n"
+    )
+    return float(subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout)
+
+
+def per_notebook(folder: Path, data: Path) -> list[dict]:
+    """Each notebook once through papermill, keeping papermill's cell timings."""
+    import papermill as pm
+
+    from audit_lib.contract import validate_package
+    from audit_lib.run.manifest import input_hashes, write_validation_stamp
+    from audit_lib.run.notebooks import discover
+
+    run_dir = folder / "pn"
+    (run_dir / "results").mkdir(parents=True, exist_ok=True)
+    package, _ = validate_package(data)
+    write_validation_stamp(run_dir, data, input_hashes(package.files))
+    rows = []
+    for info in discover():
+        dst = run_dir / f"{info.name}.ipynb"
+        t = time.perf_counter()
+        try:
+            pm.execute_notebook(str(info.path), str(dst), kernel_name="python3", cwd=str(run_dir), progress_bar=False,
+                                parameters={"params_file": "params/demo.yaml", "data_dir": "", "results_dir": "results",
+                                            "language": "sv"})
+            ok = True
+        except Exception:
+            ok = False
+        wall = time.perf_counter() - t
+        nb = nbformat.read(str(dst), as_version=4)
+        cells = [c.metadata.get("papermill", {}).get("duration") or 0.0 for c in nb.cells if c.cell_type == "code"]
+        code_cells = [c for c in nb.cells if c.cell_type == "code"]
+        first = next((i for i, c in enumerate(code_cells) if "start(" in c.source), None)
+        in_kernel = sum(cells)
+        imports = fresh_import_s(imports_of(info.path))
+        row = {"notebook": info.name, "ok": ok, "wall_s": round(wall, 2),
+               "kernel_start_and_papermill_s": round(wall - in_kernel, 2), "in_kernel_s": round(in_kernel, 2),
+               "first_cell_s": round(cells[first], 2) if first is not None else None,
+               "imports_fresh_s": round(imports, 2)}
+        if first is not None:
+            row["start_load_s"] = round(load_s(info.name, run_dir, data), 2)
+            row["analysis_and_display_s"] = round(in_kernel - cells[first], 2)
+        rows.append(row)
+        say(f"  {info.name}: {row}")
+    return rows
+
+
+# ------------------------------------------------------------------------------ kernel imports
+def import_costs() -> dict:
+    out = {}
+    for mods in (["audit_lib.notebook"], ["nbformat"], ["papermill"], ["statsmodels.api"], ["pandera.pandas"],
+                 ["pyfixest"], ["matplotlib.pyplot"], ["duckdb"], ["pandas"], ["scipy.stats"]):
+        try:
+            out[" + ".join(mods)] = round(fresh_import_s(mods, repeat=3), 2)
+        except subprocess.CalledProcessError:
+            out[" + ".join(mods)] = None
+    code = "import sys, audit_lib.notebook; print(','.join(m for m in ('nbformat','statsmodels','pyfixest','pandera','matplotlib','duckdb') if m in sys.modules))"
+    out["modules_loaded_by_audit_lib.notebook"] = subprocess.run([PY, "-c", code], capture_output=True, text=True,
+                                                                 cwd=ROOT).stdout.strip()
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="skip the 1-job full run")
+    ap.add_argument("--pdf", action="store_true", help="also make the site's PDF in every run (off: AUDIT_PDF=0)")
+    args = ap.parse_args()
+    if not args.pdf:
+        os.environ["AUDIT_PDF"] = "0"  # the site's PDF (headless Chromium) is not the runner's time
+    from audit_lib.params import load_params
+    from audit_lib.run.notebooks import discover
+
+    demo = load_params(ROOT / "params" / "demo.yaml")
+    data = demo.data_path
+    if not (data / "procurements.csv").exists():
+        from audit_lib.demo.generate import generate
+
+        say(f"generating the demo package in {data}")
+        generate(data)
+    notebooks = discover()
+    n = len(notebooks)
+    report: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                                "load_avg_start": os.getloadavg()}, "notebooks": [x.name for x in notebooks],
+                    "pdf": os.environ.get("AUDIT_PDF")}
+    tmp = Path(tempfile.mkdtemp(prefix="audit-bench-"))
+    made: list[Path] = []
+    try:
+        say(f"1. floor: {n} empty notebooks")
+        empty = tmp / "empty"
+        empty.mkdir()
+        for i in range(n):
+            empty_notebook(empty / f"e{i:02d}.ipynb", 10 + i)
+        report["floor_papermill"] = {f"jobs_{j}": papermill_floor(empty, n, j) for j in (1, 2)}
+        params = bench_params("base")
+        made.append(params)
+        report["floor_runner_empty_notebooks"] = {
+            f"jobs_{j}": timed_run(params, tmp / f"empty-run-{j}", j, True, notebook_dir=empty) for j in (1, 2)}
+
+        say("2. full demo run")
+        full = {}
+        for j in ((2,) if args.quick else (1, 2)):
+            full[f"jobs_{j}"] = timed_run(params, tmp / f"full-{j}", j, True)
+            say(f"  jobs={j}: {full[f'jobs_{j}']['wall_s']} s")
+        report["full_run"] = full
+        if "jobs_1" in full:  # the same run twice, into different folders, 1 and 2 jobs
+            a, b = _files(tmp / "full-1"), _files(tmp / "full-2")
+            report["full_run"]["differing_files_1_vs_2_jobs"] = sorted(
+                k for k in (set(a) | set(b)) - {"manifest.json"} if a.get(k) != b.get(k))
+
+        say("3. incremental reruns into the 2-job output")
+        report["rerun_unchanged"] = timed_run(params, tmp / "full-2", 2, False)
+        changed = bench_params("changed", {("q3_targets", "forecast_level"): 0.85})
+        made.append(changed)
+        shutil.copy(changed, params)  # the same parameters file, one value changed
+        report["rerun_one_parameter"] = {"change": "q3_targets.forecast_level 0.80 -> 0.85",
+                                         **timed_run(params, tmp / "full-2", 2, False)}
+
+        say("4. per notebook")
+        report["per_notebook"] = per_notebook(tmp, data)
+        say("5. imports")
+        report["imports_fresh_interpreter_s"] = import_costs()
+        report["machine"]["load_avg_end"] = os.getloadavg()
+    finally:
+        for p in made:
+            p.unlink(missing_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK / "run_benchmark.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
