@@ -325,3 +325,10 @@ def test_pooled_se_matches_iid_formula_and_grows_with_autocorrelation():
     im2 = did.imputation(ar, 12)
     se2 = linear.pooled_se(im2, ar.unit, ar.time, rows=[j])[j]
     assert se2 > 1.5 * se
+
+
+def test_omitted_initiatives_are_named():
+    ro = pd.DataFrame({"category": ["A"], "region": ["S"], "ecommerce_start": [pd.Timestamp(2020, 1, 1)],
+                       "category_management_start": [pd.NaT], "coordinated_contract_start": [pd.Timestamp(2021, 1, 1)]})
+    assert cz.omitted_treatments(ro, ["coordination"]) == ["ecommerce"]
+    assert cz.omitted_treatments(ro, list(cz.TREATMENTS)) == []

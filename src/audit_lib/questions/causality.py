@@ -151,6 +151,13 @@ def prepare(
     return CausalityData(f, cells, list(treatments), groups, origin, coverage)
 
 
+def omitted_treatments(rollouts: pd.DataFrame, treatments: list[str]) -> list[str]:
+    """Initiatives with start dates in ``rollouts`` that the analysis leaves out: their effects
+    would be attributed to the initiatives it includes (omitted-variable bias)."""
+    return [t for t in TREATMENTS if t not in treatments and START_COLUMNS[t] in rollouts
+            and rollouts[START_COLUMNS[t]].notna().any()]
+
+
 # ---------------------------------------------------------------- identification
 def identification(data: CausalityData, min_treated_clusters: int, close_start_months: int) -> pd.DataFrame:
     """Per treatment and joint group: how many cells and clusters start it within the panel,

@@ -169,7 +169,9 @@ def bootstrap_wald(
     cluster-robust covariance in every replication; with about ten clusters and six leads that
     matrix is nearly singular, the bootstrap statistic has very heavy tails and the test has
     almost no power (in simulations it found a planted pre-trend in 22 % of samples, against
-    77 % for this statistic, at a similar size). Returns (statistic, bootstrap p, p of the
+    77 % for this statistic). The price is a test that runs hot: with ten clusters it rejects a
+    true null in about 10 % of samples at the nominal 5 % (tests/test_causality_coverage.py),
+    so it errs towards calling an effect associational, never the other way. Returns (statistic, bootstrap p, p of the
     F(q, G - 1) approximation to the full Wald test, q)."""
     rows = [r for r in rows if est.estimable[r]]
     if not rows:
