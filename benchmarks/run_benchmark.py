@@ -18,6 +18,11 @@
 
 Writes ``benchmarks/_work/run_benchmark.json`` and prints a summary. Takes a few minutes; run it
 on an otherwise idle machine (it uses both cores). ``--quick`` skips the 1-job full run.
+
+By default it runs on a snapshot of the last commit (``git archive HEAD`` into a temporary
+folder, imported through ``PYTHONPATH``, with the data and outputs folders linked), so that
+work going on in the tree while it runs cannot change the code between the runs it compares;
+``--here`` runs on the working tree as it is.
 """
 
 from __future__ import annotations
@@ -94,8 +99,10 @@ def timed_run(params: Path, out: Path, jobs: int, force: bool, notebook_dir: Pat
     r = run(params, out_dir=out, jobs=jobs, force=force, data_dir=data_dir, progress=lambda m: None, **kw)
     wall = time.perf_counter() - t
     return {"wall_s": round(wall, 2), "ok": r.ok, "executed": r.executed, "reused": r.reused,
+            "why": {x.name: x.reason for x in r.runs if not x.reused},
             "per_notebook_s": {x.name: round(x.seconds, 2) for x in r.runs},
-            "failed": [x.name for x in r.runs if x.status != "ok"]}
+            "failed": [x.name for x in r.runs if x.status != "ok"],
+            "source_sha256": r.manifest.get("code", {}).get("source_sha256")}
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -204,11 +211,38 @@ def import_costs() -> dict:
     return out
 
 
+def in_snapshot(argv: list[str]) -> int:
+    """Run this script again on ``git archive HEAD`` (see the module docstring)."""
+    snap = Path(tempfile.mkdtemp(prefix="audit-bench-snap-"))
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(snap)], input=archive, check=True)
+        for link in ("data", "outputs"):
+            if (ROOT / link).exists():
+                shutil.rmtree(snap / link, ignore_errors=True)
+                (snap / link).symlink_to(ROOT / link)
+        env = {**os.environ, "PYTHONPATH": str(snap / "src"), "AUDIT_BENCH_COMMIT": commit}
+        say(f"benchmarking the last commit {commit[:12]} in {snap}")
+        code = subprocess.run([PY, str(snap / "benchmarks" / "run_benchmark.py"), "--here", *argv], env=env).returncode
+        result = snap / "benchmarks" / "_work" / "run_benchmark.json"
+        if result.is_file():
+            WORK.mkdir(parents=True, exist_ok=True)
+            shutil.copy(result, WORK / "run_benchmark.json")
+        return code
+    finally:
+        shutil.rmtree(snap, ignore_errors=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="skip the 1-job full run")
     ap.add_argument("--pdf", action="store_true", help="also make the site's PDF in every run (off: AUDIT_PDF=0)")
+    ap.add_argument("--here", action="store_true", help="run on the working tree, not a snapshot of HEAD")
     args = ap.parse_args()
+    if not args.here:
+        return in_snapshot([a for a in sys.argv[1:] if a != "--here"])
     if not args.pdf:
         os.environ["AUDIT_PDF"] = "0"  # the site's PDF (headless Chromium) is not the runner's time
     from audit_lib.params import load_params
@@ -223,7 +257,8 @@ def main() -> int:
         generate(data)
     notebooks = discover()
     n = len(notebooks)
-    report: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+    report: dict = {"code": os.environ.get("AUDIT_BENCH_COMMIT") or "working tree",
+                    "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                                 "load_avg_start": os.getloadavg()}, "notebooks": [x.name for x in notebooks],
                     "pdf": os.environ.get("AUDIT_PDF")}
     tmp = Path(tempfile.mkdtemp(prefix="audit-bench-"))
