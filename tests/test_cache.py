@@ -50,6 +50,7 @@ def test_rerun_skips_unchanged_and_reruns_what_depends_on_a_change(project):
     r, _ = _run(nbs, _params(pdir, data), out)
     assert r.executed == ["a_q3", "b_q1", "z_after"]
     first = snapshot(out)
+    rendered = (out / "b_q1.html").stat().st_mtime_ns
 
     # nothing changed: nothing executes, and every output is byte-identical
     r, log = _run(nbs, _params(pdir, data), out)
@@ -61,10 +62,13 @@ def test_rerun_skips_unchanged_and_reruns_what_depends_on_a_change(project):
         return {k: v for k, v in snap.items() if k != "manifest.json" and not k.startswith("site/")}
 
     assert mine(again) == mine(first)
+    assert (out / "b_q1.html").stat().st_mtime_ns == rendered  # copied, not rendered again
 
     # one parameter of q3_targets: a_q3 reruns, and z_after, whose input (a_q3's results) changed
     r, log = _run(nbs, _params(pdir, data, level=0.9), out)
     assert r.executed == ["a_q3", "z_after"] and r.reused == ["b_q1"]
+    # b_q1's report is rendered again: its appendix records the run's new parameters hash
+    assert (out / "b_q1.html").stat().st_mtime_ns != rendered
     assert "a_q3: ok" in log and "parameters changed" in log
     z = json.loads((out / "results" / "z_after.json").read_text(encoding="utf-8"))
     assert z["others"]["a_q3"]["forecast_level"] == 0.9

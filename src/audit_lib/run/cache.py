@@ -15,7 +15,9 @@ The key is the sha256 of those parts. After a run, ``cache.json`` in the output 
 each successful notebook's key, its parts and the sha256 of its outputs. A rerun into the same
 output folder copies a notebook's outputs (``notebooks/<name>.ipynb``, ``results/<name>.json``)
 from the previous run instead of executing it when its key is unchanged and its recorded
-outputs are intact; the HTML is rendered again (its appendix describes the new run).
+outputs are intact. Its HTML report is copied too when the provenance appendix it would get
+is the same as last time (nothing in the run changed); otherwise it is rendered again, since the
+appendix describes the new run.
 """
 
 from __future__ import annotations
@@ -101,9 +103,24 @@ def read_cache(out_dir: Path) -> dict[str, Any]:
     return data.get("notebooks", {})
 
 
-def cache_entry(fp: Fingerprint, run_dir: Path, name: str) -> dict[str, Any]:
+def cache_entry(fp: Fingerprint, run_dir: Path, name: str, appendix: str = "") -> dict[str, Any]:
+    """What the next run needs to reuse this notebook: its key and the key's parts, the sha256
+    of its outputs, and of its HTML report with the appendix it was rendered with."""
+    html = run_dir / f"{name}.html"
     return {"key": fp.key, "parts": fp.to_json(),
-            "outputs": {k: sha256_file(p) for k, p in outputs_of(run_dir, name).items() if p.is_file()}}
+            "outputs": {k: sha256_file(p) for k, p in outputs_of(run_dir, name).items() if p.is_file()},
+            "html": sha256_file(html) if html.is_file() else None,
+            "appendix": sha256_json(appendix)}
+
+
+def html_reusable(previous: dict[str, Any], prev_dir: Path, name: str, appendix: str) -> bool:
+    """True if the previous run rendered this (reused) notebook with the same appendix and its
+    HTML is intact: the report would come out byte-identical, so it is copied, not rendered.
+    (The renderer's code is part of the key: a change to it reruns the notebook.)"""
+    entry = previous.get(name) or {}
+    html = prev_dir / f"{name}.html"
+    return (entry.get("appendix") == sha256_json(appendix) and entry.get("html") is not None and html.is_file()
+            and sha256_file(html) == entry["html"])
 
 
 def cache_json(entries: dict[str, dict[str, Any]]) -> str:
@@ -142,6 +159,10 @@ def why_rerun(previous: dict[str, Any], name: str, fp: Fingerprint) -> str:
         shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
         reasons.append(f"inputs changed: {shown}")
     return "; ".join(reasons) or "previous outputs missing or modified"
+
+
+def copy_html(prev_dir: Path, staging: Path, name: str) -> None:
+    shutil.copy2(prev_dir / f"{name}.html", staging / f"{name}.html")
 
 
 def copy_outputs(prev_dir: Path, staging: Path, name: str) -> None:

@@ -18,11 +18,19 @@ from .render import render_html, write_text
 
 
 def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, lang: str,
-                   appendix: Callable[[str], str] | None = None) -> None:
+                   appendix: Callable[[str], str | None] | None = None, skip: set[str] | frozenset[str] = frozenset(),
+                   ) -> None:
     """Render each notebook's HTML (with ``appendix(name)``, the provenance appendix, at the
-    foot) and the index page."""
+    foot) and the index page. Notebooks in ``skip`` already have their HTML in place (copied
+    from the previous run by the cache) and are only listed."""
     entries = []
     for r in runs:
+        if r.name in skip and r.status == "ok":
+            res = read_results(staging / "results", r.name) or {}
+            title = res.get("title") or r.name
+            entries.append({"name": r.name, "title": title, "status": r.status,
+                            "level": (res.get("assessment") or {}).get("level")})
+            continue
         res = read_results(staging / "results", r.name)
         if r.status == "failed" or res is None or res.get("status") != "ok":
             r.status = "failed"
@@ -35,7 +43,7 @@ def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, la
         nb.metadata["title"] = title
         nbformat.write(nb, str(nb_path))
         html = render_html(nb, language=lang, public=True, failed=r.status == "failed",
-                           appendix_html=appendix(r.name) if appendix else "")
+                           appendix_html=(appendix(r.name) or "") if appendix else "")
         write_text(staging / f"{r.name}.html", html)
         level = (res.get("assessment") or {}).get("level") if r.status == "ok" else None
         entries.append({"name": r.name, "title": title, "status": r.status, "level": level})

@@ -35,7 +35,8 @@ from typing import Any
 from ..contract import validate_package
 from ..params import RunParams, dump_params, load_params
 from ..report.results import dumps, write_json_atomic
-from .cache import cache_entry, cache_json, copy_outputs, fingerprint, read_cache, reusable, why_rerun
+from .cache import (cache_entry, cache_json, copy_html, copy_outputs, fingerprint, html_reusable, read_cache, reusable,
+                    why_rerun)
 from .execute import NotebookRun, execute_notebook, failed_placeholder
 from .manifest import (appendix_html, build_manifest, code_state, collect_inputs, display_path, environment,
                        input_hashes, notebook_entry, write_validation_stamp)
@@ -198,11 +199,18 @@ def run(
         result.runs.sort(key=lambda r: order[r.name])
         manifest = build_manifest(params, params_path, data, inputs, code, env, result.runs, started, ended, lang,
                                   notebook_dir)
-        render_reports(result.runs, staging, params, lang, appendix=lambda name: appendix_html(manifest, lang, name))
+        appendices = {r.name: appendix_html(manifest, lang, r.name) for r in result.runs}
+        in_place = set()
+        for r in result.runs:  # a reused notebook whose report would come out the same: copy it
+            if r.reused and html_reusable(previous, out, r.name, appendices[r.name]):
+                copy_html(out, staging, r.name)
+                in_place.add(r.name)
+        render_reports(result.runs, staging, params, lang, appendix=appendices.get, skip=in_place)
         manifest["notebooks"] = [notebook_entry(r) for r in result.runs]  # statuses as rendered
         result.manifest = manifest
         write_json_atomic(staging / "manifest.json", dumps(manifest))
-        entries = {r.name: cache_entry(fingerprints[r.name], staging, r.name) for r in result.runs if r.status == "ok"}
+        entries = {r.name: cache_entry(fingerprints[r.name], staging, r.name, appendices[r.name])
+                   for r in result.runs if r.status == "ok"}
         write_json_atomic(staging / "cache.json", cache_json(entries))
         build_site(staging, lang)
         _publish(staging, out)
