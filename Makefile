@@ -1,6 +1,6 @@
 # The two commands a new user types:
-#   make demo   -> creates .venv, installs pinned dependencies, runs the review on the demo data (2024, then 2025 with its follow-up)
-#                  (2024 then 2025, so the follow-up has last year to compare)
+#   make demo   -> creates .venv, installs pinned dependencies, runs the review on the demo data
+#                  (2024, then 2025 with its follow-up against 2024)
 #   make test   -> creates .venv, installs pinned dependencies, runs the test suite
 # Both work from a fresh clone; the first call installs (about 10 s with uv), later calls reuse .venv.
 
