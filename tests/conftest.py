@@ -70,3 +70,17 @@ def run_notebook(name: str, demo_dir: Path, tmp_path: Path, params_file: Path | 
         kernel_name="python3", cwd=str(ROOT / "notebooks"), progress_bar=False,
     )
     return json.loads((results / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def output_text(path) -> str:
+    """The displayed outputs of an executed notebook (not its code)."""
+    import json
+
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    parts = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            for v in out.get("data", {}).values():
+                parts.append("".join(v) if isinstance(v, list) else str(v))
+            parts.append("".join(out.get("text", [])))
+    return "\n".join(parts)

@@ -12,7 +12,7 @@ import yaml
 from audit_lib.params import DelegationRule
 from audit_lib.questions import common
 from audit_lib.questions import decision_level as dl
-from conftest import ROOT, run_notebook
+from conftest import ROOT, output_text, run_notebook
 
 RANK = ["regionfullmaktige", "regionstyrelse", "inkopsnamnden", "forvaltning"]
 RULES = [
@@ -23,19 +23,6 @@ RULES = [
 ]
 
 
-
-def output_text(path) -> str:
-    """The displayed outputs of an executed notebook (not its code)."""
-    import json
-
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    parts = []
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            for v in out.get("data", {}).values():
-                parts.append("".join(v) if isinstance(v, list) else str(v))
-            parts.append("".join(out.get("text", [])))
-    return "\n".join(parts)
 
 def test_required_body_picks_the_highest_threshold_reached():
     assert dl.required_body(RULES, "SRM", 300e6).body == "regionfullmaktige"

@@ -9,22 +9,9 @@ import pytest
 
 from audit_lib.questions import common
 from audit_lib.questions import q1_process as q1
-from conftest import run_notebook
+from conftest import output_text, run_notebook
 
 
-
-def output_text(path) -> str:
-    """The displayed outputs of an executed notebook (not its code)."""
-    import json
-
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    parts = []
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            for v in out.get("data", {}).values():
-                parts.append("".join(v) if isinstance(v, list) else str(v))
-            parts.append("".join(out.get("text", [])))
-    return "\n".join(parts)
 
 def register() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Ten 2025 procurements and two 2024 ones.

@@ -9,24 +9,11 @@ import pytest
 
 from audit_lib.questions import common
 from audit_lib.questions import q2_gains as q2
-from conftest import run_notebook
+from conftest import output_text, run_notebook
 
 HOURLY, PER_PROC = 1_000.0, 100_000.0
 
 
-
-def output_text(path) -> str:
-    """The displayed outputs of an executed notebook (not its code)."""
-    import json
-
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    parts = []
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            for v in out.get("data", {}).values():
-                parts.append("".join(v) if isinstance(v, list) else str(v))
-            parts.append("".join(out.get("text", [])))
-    return "\n".join(parts)
 
 def register():
     """2025: C1-C4 coordinated (two regions; C4 three regions), S1-S2 single. 2024: C5.
