@@ -91,6 +91,14 @@ def test_json_diff_names_paths():
     assert json_diff(a, a) == []
 
 
+def test_float_rounding_is_explained_but_still_a_difference():
+    a = b'{"x": -0.04882598957030218, "n": 3}'
+    b = b'{"x": -0.04882598957030204, "n": 3}'
+    d = describe("results/q.json", a, b)
+    assert d.kind == "differs" and "floating-point digits only" in d.detail and "3e-15" in d.detail
+    assert "floating-point" not in describe("results/q.json", a, b'{"x": -0.05, "n": 3}').detail
+
+
 def test_appendix_only_differences_pass_unless_strict(tmp_path):
     page = '<p>finding</p><section class="run-appendix">commit {}</section>'
     d = describe("q.html", page.format("a").encode(), page.format("b").encode())

@@ -146,13 +146,36 @@ def describe(rel: str, x: bytes, y: bytes) -> FileDiff:
         return FileDiff(rel, "differs", f"first difference at line {_first_line(sx, sy)}")
     if rel.endswith((".json", ".ipynb")):
         try:
-            paths = json_diff(json.loads(x), json.loads(y))
+            a, b = json.loads(x), json.loads(y)
+            paths = json_diff(a, b)
         except ValueError:
             paths = []
         if paths:
             shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
-            return FileDiff(rel, "differs", f"at {shown}")
+            rounding = float_noise(a, b)
+            note = (f" (floating-point digits only: largest relative difference {rounding:.0e}; an "
+                    "unordered or parallel sum somewhere)") if rounding is not None else ""
+            return FileDiff(rel, "differs", f"at {shown}{note}")
     return FileDiff(rel, "differs")
+
+
+def float_noise(a: Any, b: Any, tolerance: float = 1e-9) -> float | None:
+    """If two JSON values differ only in floats, each within ``tolerance`` relative, the
+    largest relative difference; else None."""
+    worst = [0.0]
+
+    def walk(x: Any, y: Any) -> bool:
+        if isinstance(x, dict) and isinstance(y, dict):
+            return x.keys() == y.keys() and all(walk(x[k], y[k]) for k in x)
+        if isinstance(x, list) and isinstance(y, list):
+            return len(x) == len(y) and all(walk(i, j) for i, j in zip(x, y))
+        if isinstance(x, float) and isinstance(y, float) and x != y:
+            r = abs(x - y) / max(abs(x), abs(y))
+            worst[0] = max(worst[0], r)
+            return r <= tolerance
+        return x == y
+
+    return worst[0] if walk(a, b) and worst[0] > 0 else None
 
 
 def _first_line(a: str, b: str) -> int:
