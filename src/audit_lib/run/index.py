@@ -19,7 +19,6 @@ from typing import Any
 
 from ..report.display import LEVEL_CLASS, esc
 from ..report.texts import Texts
-from .render import CSP
 
 CSS = (resources.files("audit_lib.report") / "static" / "audit.css").read_text(encoding="utf-8")
 
@@ -113,6 +112,8 @@ def index_html(entries: list[dict[str, Any]], language: str, year: int, regions:
                summary: Mapping[str, Any] | None = None) -> str:
     """``entries``: the run's notebooks in order, dicts with ``name``, ``title``, ``status``
     (ok/failed), ``level`` or None. ``summary``: the summary notebook's results, or None."""
+    from .render import CSP  # here, not at the top: the summary kernel imports this module
+
     t = Texts(language)
     summary_ok = bool(summary) and summary.get("status") == "ok" and any(
         e["name"] == "summary" and e["status"] == "ok" for e in entries)
