@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -178,6 +179,8 @@ def test_a_killed_run_leaves_the_previous_output_intact(tmp_path, demo_dir):
             time.sleep(0.2)
         assert marker.exists(), "the second run never started its notebook"
         assert leftovers(out), "the run should be staging beside the output"
+        sockets = set(Path(tempfile.gettempdir()).glob("audit-kernel-*"))
+        assert sockets, "the kernel should be reached over Unix sockets in a temporary folder"
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -186,6 +189,8 @@ def test_a_killed_run_leaves_the_previous_output_intact(tmp_path, demo_dir):
     tiny_notebook(nbs, "a_ok")
     runner.run(params, out_dir=out, notebook_dir=nbs, progress=quiet)
     assert leftovers(out) == []
+    # ... and the killed kernel's socket folder
+    assert not sockets & set(Path(tempfile.gettempdir()).glob("audit-kernel-*"))
 
 
 def test_remove_stale_puts_back_an_output_moved_aside_by_a_killed_run(tmp_path):
@@ -213,3 +218,20 @@ def test_injected_parameters_do_not_depend_on_the_staging_folder(tmp_path, demo_
     assert got == {"params_file": "params/demo.yaml", "data_dir": "", "results_dir": "results", "language": "sv"}
     other = runner.notebook_parameters(inside, p, demo_dir, "en")
     assert other["data_dir"] == str(demo_dir.resolve()) and other["results_dir"] == "results"
+
+
+def test_the_kernel_is_reached_over_unix_sockets_not_tcp(tmp_path, demo_dir, capfd):
+    """No network port is opened by a run, and the kernel has nothing to warn about,
+    and its socket folder is removed when the notebook is done."""
+    nbs = tmp_path / "nbs"
+    tiny_notebook(nbs, "t_transport", body=(
+        "from ipykernel.kernelapp import IPKernelApp\n"
+        "res['transport'] = IPKernelApp.instance().transport"))
+    out = tmp_path / "out"
+    result = runner.run(write_params(tmp_path / "params", demo_dir), out_dir=out, notebook_dir=nbs,
+                        progress=quiet)
+    assert result.ok
+    res = json.loads((out / "results" / "t_transport.json").read_text(encoding="utf-8"))
+    assert res["transport"] == "ipc"
+    assert "without encryption" not in capfd.readouterr().err
+    assert not list(Path(tempfile.gettempdir()).glob(f"audit-kernel-{os.getpid()}-*"))

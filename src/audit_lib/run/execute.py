@@ -4,7 +4,8 @@ Determinism: papermill's timings (``metadata.papermill``) and each cell's
 ``metadata.execution`` are dropped, cells keep their source ids and the cells papermill adds
 get fixed ids (``<notebook>-x<index>``) instead of random ones, memory addresses in plain-text reprs
 (``<… at 0x7f…>``) are blanked, the notebook title is set, and the kernel runs with
-``SOURCE_DATE_EPOCH`` and ``PYTHONHASHSEED`` fixed. The runner injects only paths that do not
+``SOURCE_DATE_EPOCH`` and ``PYTHONHASHSEED`` fixed. The kernel is reached over Unix sockets,
+not TCP, each kernel in its own temporary folder, so a run opens no network port. The runner injects only paths that do not
 depend on where the run is staged (see ``runner.notebook_parameters``).
 """
 
@@ -13,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import tempfile
 import time
 import traceback
 from dataclasses import dataclass
@@ -22,6 +25,60 @@ from typing import Any
 import nbformat
 
 KERNEL = "python3"
+
+
+# A Unix socket path may hold at most 107 bytes; the kernel adds "-<n>" to the prefix.
+_MAX_SOCKET_PREFIX = 90
+
+
+def _ipc_kernel_manager(socket_dir: Path) -> type | None:
+    """A kernel manager that talks to its kernel over Unix sockets (IPC) in ``socket_dir``
+    instead of TCP on localhost: no port is opened, and the kernel does not warn about
+    unencrypted TCP. Each kernel needs its own folder: jupyter_client's default socket name
+    (``kernel-ipc-<n>`` in the working folder) is picked by probing which files exist, which
+    races between notebooks run in parallel. ``None`` (stay on TCP) when the folder's path is
+    too long for a socket name."""
+    prefix = str(socket_dir.resolve() / "k")
+    if len(prefix.encode()) > _MAX_SOCKET_PREFIX:
+        return None
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            return prefix
+
+    return IPCKernelManager
+
+
+def process_alive(pid: int) -> bool:
+    """Whether ``pid`` is a running process (a zombie, killed but not yet reaped, is not)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
+def remove_orphan_socket_dirs() -> None:
+    """Remove the socket folders of runs that were killed (their process no longer runs)."""
+    for folder in Path(tempfile.gettempdir()).glob("audit-kernel-*-*"):
+        pid = folder.name.split("-")[2]
+        if pid.isdigit() and not process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass
@@ -103,16 +160,21 @@ def execute_notebook(
     os.environ.setdefault("MPLBACKEND", "Agg")
     started = time.perf_counter()
     status, error, cell = "ok", None, None
+    socket_dir = Path(tempfile.mkdtemp(prefix=f"audit-kernel-{os.getpid()}-"))
+    manager = _ipc_kernel_manager(socket_dir)
     try:
         pm.execute_notebook(
             str(src), str(dst), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
             progress_bar=False, log_output=False, report_mode=False,
+            **({"kernel_manager_class": manager} if manager else {}),
         )
     except pm.PapermillExecutionError as e:
         status, error, cell = "failed", f"{e.ename}: {e.evalue}", e.exec_count
     except Exception as e:  # kernel died, notebook unreadable, ...
         status, error = "failed", f"{type(e).__name__}: {e}"
         failed_placeholder(src, dst, traceback.format_exc())
+    finally:
+        shutil.rmtree(socket_dir, ignore_errors=True)
     seconds = time.perf_counter() - started
     nb = nbformat.read(str(dst), as_version=4)
     ids = source_ids(src)

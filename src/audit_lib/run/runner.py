@@ -37,7 +37,7 @@ from ..params import RunParams, dump_params, load_params
 from ..report.results import dumps, write_json_atomic
 from .cache import (cache_entry, cache_json, copy_html, copy_outputs, fingerprint, html_reusable, read_cache, reusable,
                     why_rerun)
-from .execute import NotebookRun, execute_notebook, failed_placeholder
+from .execute import NotebookRun, execute_notebook, failed_placeholder, process_alive, remove_orphan_socket_dirs
 from .manifest import (appendix_html, build_manifest, code_state, collect_inputs, display_path, environment,
                        input_hashes, notebook_entry, write_validation_stamp)
 from .notebooks import NOTEBOOK_DIR, PROJECT_ROOT, NotebookInfo, discover, select
@@ -136,6 +136,7 @@ def run(
 
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(out)
+    remove_orphan_socket_dirs()
     staging = out.parent / f".{out.name}.staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
@@ -228,24 +229,12 @@ def remove_stale(out: Path) -> None:
     yet replaced. A running run's folders are left alone."""
     for p in sorted(out.parent.glob(f".{out.name}.old-*")) + sorted(out.parent.glob(f".{out.name}.staging-*")):
         pid = p.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or _alive(int(pid)):
+        if not pid.isdigit() or process_alive(int(pid)):
             continue
         if ".old-" in p.name and not out.exists():
             os.replace(p, out)
         else:
             shutil.rmtree(p, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _publish(staging: Path, out: Path) -> None:
