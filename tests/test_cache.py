@@ -51,6 +51,8 @@ def test_rerun_skips_unchanged_and_reruns_what_depends_on_a_change(project):
     assert r.executed == ["a_q3", "b_q1", "z_after"]
     first = snapshot(out)
     rendered = (out / "b_q1.html").stat().st_mtime_ns
+    internal = (out / "internal" / "b_q1.html").stat().st_mtime_ns
+    internal_a = (out / "internal" / "a_q3.html").stat().st_mtime_ns
 
     # nothing changed: nothing executes, and every output is byte-identical
     r, log = _run(nbs, _params(pdir, data), out)
@@ -63,12 +65,16 @@ def test_rerun_skips_unchanged_and_reruns_what_depends_on_a_change(project):
 
     assert mine(again) == mine(first)
     assert (out / "b_q1.html").stat().st_mtime_ns == rendered  # copied, not rendered again
+    assert (out / "internal" / "b_q1.html").stat().st_mtime_ns == internal  # so is the rendition with code
 
     # one parameter of q3_targets: a_q3 reruns, and z_after, whose input (a_q3's results) changed
     r, log = _run(nbs, _params(pdir, data, level=0.9), out)
     assert r.executed == ["a_q3", "z_after"] and r.reused == ["b_q1"]
     # b_q1's report is rendered again: its appendix records the run's new parameters hash
     assert (out / "b_q1.html").stat().st_mtime_ns != rendered
+    # ... but its internal rendition has no appendix: copied
+    assert (out / "internal" / "b_q1.html").stat().st_mtime_ns == internal
+    assert (out / "internal" / "a_q3.html").stat().st_mtime_ns != internal_a  # executed: rendered
     assert "a_q3: ok" in log and "parameters changed" in log
     z = json.loads((out / "results" / "z_after.json").read_text(encoding="utf-8"))
     assert z["others"]["a_q3"]["forecast_level"] == 0.9
@@ -103,6 +109,12 @@ def test_changed_data_code_or_outputs_rerun(project):
     p.write_text(p.read_text(encoding="utf-8").replace('"ok"', '"ok" '), encoding="utf-8")
     r, log = _run(nbs, params, out)
     assert "a_q3" in r.executed and "previous outputs missing or modified" in log
+    # an internal rendition edited by hand is rendered again, not copied
+    p = out / "internal" / "b_q1.html"
+    good = p.read_bytes()
+    p.write_text("tampered", encoding="utf-8")
+    r, _ = _run(nbs, params, out)
+    assert "b_q1" in r.reused and p.read_bytes() == good
 
 
 # ------------------------------------------------------------------------------ the key, unit by unit

@@ -235,3 +235,26 @@ def test_the_kernel_is_reached_over_unix_sockets_not_tcp(tmp_path, demo_dir, cap
     assert res["transport"] == "ipc"
     assert "without encryption" not in capfd.readouterr().err
     assert not list(Path(tempfile.gettempdir()).glob(f"audit-kernel-{os.getpid()}-*"))
+
+
+def test_internal_renditions_in_parallel_skip_a_broken_notebook_with_a_warning(mixed, tmp_path, capsys):
+    from concurrent.futures import ProcessPoolExecutor
+
+    from audit_lib.run.site import build_internal
+
+    nbs, params = mixed
+    out = tmp_path / "out"
+    runner.run(params, out_dir=out, notebook_dir=nbs, jobs=2, progress=quiet)
+    names = ["a_ok", "b_bad", "c_ok"]
+    assert sorted(p.name for p in (out / "internal").glob("*.html")) == sorted(
+        f"{n}.html" for n in [*names, "y_after", "z_after"])
+    expected = (out / "internal" / "c_ok.html").read_bytes()
+    (out / "notebooks" / "a_ok.ipynb").write_text("{ not a notebook", encoding="utf-8")
+    for p in (out / "internal").glob("*.html"):
+        p.unlink()
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        done = build_internal(out, names, "sv", mapper=pool.map)
+    assert done == ["b_bad.html", "c_ok.html"]
+    assert "no internal rendition of a_ok" in capsys.readouterr().err
+    assert (out / "internal" / "c_ok.html").read_bytes() == expected  # the same page as the run's
+    assert not (out / "internal" / "a_ok.html").exists()

@@ -17,7 +17,8 @@ output folder copies a notebook's outputs (``notebooks/<name>.ipynb``, ``results
 from the previous run instead of executing it when its key is unchanged and its recorded
 outputs are intact. Its HTML report is copied too when the provenance appendix it would get
 is the same as last time (nothing in the run changed); otherwise it is rendered again, since the
-appendix describes the new run.
+appendix describes the new run. Its internal rendition (``internal/<name>.html``, with code and
+no appendix) is always copied.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any
 from ..params import RunParams
 from .manifest import sha256_file, sha256_json
 from .notebooks import NotebookInfo
+from .site import INTERNAL_DIR
 
 CACHE_FILE = "cache.json"
 CACHE_VERSION = 1
@@ -107,10 +109,25 @@ def cache_entry(fp: Fingerprint, run_dir: Path, name: str, appendix: str = "") -
     """What the next run needs to reuse this notebook: its key and the key's parts, the sha256
     of its outputs, and of its HTML report with the appendix it was rendered with."""
     html = run_dir / f"{name}.html"
+    internal = internal_html(run_dir, name)
     return {"key": fp.key, "parts": fp.to_json(),
             "outputs": {k: sha256_file(p) for k, p in outputs_of(run_dir, name).items() if p.is_file()},
             "html": sha256_file(html) if html.is_file() else None,
-            "appendix": sha256_json(appendix)}
+            "appendix": sha256_json(appendix),
+            "internal": sha256_file(internal) if internal.is_file() else None}
+
+
+def internal_html(run_dir: Path, name: str) -> Path:
+    """The internal rendition (the report with its code) of one notebook."""
+    return Path(run_dir) / INTERNAL_DIR / f"{name}.html"
+
+
+def internal_reusable(previous: dict[str, Any], prev_dir: Path, name: str) -> Path | None:
+    """The previous run's internal rendition of this (reused) notebook if it is intact, else
+    None. It has no appendix, so a reused notebook's rendition is the same in this run."""
+    recorded = (previous.get(name) or {}).get("internal")
+    p = internal_html(prev_dir, name)
+    return p if recorded and p.is_file() and sha256_file(p) == recorded else None
 
 
 def html_reusable(previous: dict[str, Any], prev_dir: Path, name: str, appendix: str) -> bool:

@@ -14,16 +14,18 @@ from ..params import RunParams
 from ..report.results import dumps, read_results, write_json_atomic
 from .execute import NotebookRun
 from .index import index_html
-from .render import render_html, write_text
+from .render import Mapper, RenderJob, render_file, write_text
 
 
 def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, lang: str,
                    appendix: Callable[[str], str | None] | None = None, skip: set[str] | frozenset[str] = frozenset(),
-                   ) -> None:
+                   mapper: Mapper = map) -> None:
     """Render each notebook's HTML (with ``appendix(name)``, the provenance appendix, at the
     foot) and the index page. Notebooks in ``skip`` already have their HTML in place (copied
-    from the previous run by the cache) and are only listed."""
+    from the previous run by the cache) and are only listed. ``mapper`` renders the pages
+    (``map``, or a process pool's ``map`` to render them in parallel)."""
     entries = []
+    jobs: list[RenderJob] = []
     for r in runs:
         if r.name in skip and r.status == "ok":
             res = read_results(staging / "results", r.name) or {}
@@ -42,11 +44,12 @@ def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, la
         title = res.get("title") or r.name
         nb.metadata["title"] = title
         nbformat.write(nb, str(nb_path))
-        html = render_html(nb, language=lang, public=True, failed=r.status == "failed",
-                           appendix_html=(appendix(r.name) or "") if appendix else "")
-        write_text(staging / f"{r.name}.html", html)
+        jobs.append(RenderJob(nb_path, staging / f"{r.name}.html", lang, public=True, failed=r.status == "failed",
+                              appendix_html=(appendix(r.name) or "") if appendix else ""))
         level = (res.get("assessment") or {}).get("level") if r.status == "ok" else None
         entries.append({"name": r.name, "title": title, "status": r.status, "level": level})
+    for _ in mapper(render_file, jobs):  # consume: a failed render raises here
+        pass
     regions = ", ".join(getattr(v, lang) for v in params.regions.values())
     write_text(staging / "index.html", index_html(entries, lang, params.audit_year, regions,
                                                      summary=read_results(staging / "results", "summary")))

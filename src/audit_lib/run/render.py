@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbconvert import HTMLExporter
@@ -35,6 +37,9 @@ HIDDEN_TAGS = {"internal", "parameters", "injected-parameters", "remove-cell"}
 # No script, no request: everything a page needs is inline (styles, SVG, data: images).
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
        "script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'")
+
+# ``map`` or a process pool's ``map``: how a batch of pages is rendered.
+Mapper = Callable[[Callable[["RenderJob"], Any], Iterable["RenderJob"]], Iterator[Any]]
 
 # The start of a notebook cell in nbconvert's lab markup. Data-derived text is escaped, so it
 # can never contain these (``<`` becomes ``&lt;``); only the template writes them.
@@ -216,6 +221,36 @@ def render_html(
     if toc:
         body = insert_toc(body, t("site.contents"))
     return body
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One report page to render from an executed notebook file (picklable, so the runner can
+    render pages in parallel processes)."""
+
+    notebook: Path
+    html: Path
+    language: str
+    public: bool = True
+    failed: bool = False
+    index_href: str = "index.html"
+    appendix_html: str = ""
+
+
+def render_file(job: RenderJob) -> None:
+    """Render ``job.notebook`` to ``job.html``."""
+    nb = nbformat.read(str(job.notebook), as_version=4)
+    write_text(job.html, render_html(nb, language=job.language, public=job.public, failed=job.failed,
+                                     index_href=job.index_href, appendix_html=job.appendix_html))
+
+
+def render_file_or_error(job: RenderJob) -> str | None:
+    """:func:`render_file`, returning the error (``"Type: message"``) instead of raising."""
+    try:
+        render_file(job)
+    except Exception as e:
+        return f"{type(e).__name__}: {e}"
+    return None
 
 
 def write_text(path: Path, text: str) -> None:

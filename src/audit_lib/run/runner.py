@@ -26,7 +26,8 @@ import shutil
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,13 +36,15 @@ from typing import Any
 from ..contract import validate_package
 from ..params import RunParams, dump_params, load_params
 from ..report.results import dumps, write_json_atomic
-from .cache import (cache_entry, cache_json, copy_html, copy_outputs, fingerprint, html_reusable, read_cache, reusable,
+from .cache import (cache_entry, cache_json, copy_html, copy_outputs, fingerprint, html_reusable, internal_reusable,
+                    read_cache, reusable,
                     why_rerun)
 from .execute import NotebookRun, execute_notebook, failed_placeholder, process_alive, remove_orphan_socket_dirs
 from .manifest import (appendix_html, build_manifest, code_state, collect_inputs, display_path, environment,
                        input_hashes, notebook_entry, write_validation_stamp)
 from .notebooks import NOTEBOOK_DIR, PROJECT_ROOT, NotebookInfo, discover, select
 from .publish import render_reports
+from .render import Mapper
 from .site import build_site
 
 RESULTS = "results"  # the results folder, relative to the run folder (the kernels' working folder)
@@ -87,6 +90,17 @@ def _run_one(info: NotebookInfo, staging: Path, params: dict[str, str]) -> Noteb
     dst = staging / "notebooks" / f"{info.name}.ipynb"
     dst.parent.mkdir(parents=True, exist_ok=True)
     return execute_notebook(info.path, dst, params, staging, info.name)
+
+
+@contextmanager
+def _render_pool(jobs: int) -> Iterator[Mapper]:
+    """How report pages are rendered: ``jobs`` at a time in worker processes (nbconvert takes
+    1–2 s a page), or in this process with one job."""
+    if jobs <= 1:
+        yield map
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield pool.map
 
 
 def _lost(info: NotebookInfo, staging: Path, exc: BaseException) -> NotebookRun:
@@ -206,14 +220,17 @@ def run(
             if r.reused and html_reusable(previous, out, r.name, appendices[r.name]):
                 copy_html(out, staging, r.name)
                 in_place.add(r.name)
-        render_reports(result.runs, staging, params, lang, appendix=appendices.get, skip=in_place)
-        manifest["notebooks"] = [notebook_entry(r) for r in result.runs]  # statuses as rendered
-        result.manifest = manifest
-        write_json_atomic(staging / "manifest.json", dumps(manifest))
+        with _render_pool(jobs) as mapper:
+            render_reports(result.runs, staging, params, lang, appendix=appendices.get, skip=in_place, mapper=mapper)
+            manifest["notebooks"] = [notebook_entry(r) for r in result.runs]  # statuses as rendered
+            result.manifest = manifest
+            write_json_atomic(staging / "manifest.json", dumps(manifest))
+            internal = {r.name: p for r in result.runs
+                        if r.reused and r.status == "ok" and (p := internal_reusable(previous, out, r.name))}
+            build_site(staging, lang, reuse_internal=internal, mapper=mapper)
         entries = {r.name: cache_entry(fingerprints[r.name], staging, r.name, appendices[r.name])
                    for r in result.runs if r.status == "ok"}
         write_json_atomic(staging / "cache.json", cache_json(entries))
-        build_site(staging, lang)
         _publish(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

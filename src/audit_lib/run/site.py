@@ -26,18 +26,19 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import yaml
 
 from ..contract import CONTRACT_VERSION
 from ..report.texts import Texts
 from .pdf import PdfError, PdfResult, find_chromium, html_to_pdf, pdf_enabled
-from .render import CSP, CSS, headings, render_html, toc_html, unique_heading_ids, write_text
+from .render import (CSP, CSS, Mapper, RenderJob, headings, render_file_or_error, toc_html, unique_heading_ids,
+                     write_text)
 
 SITE_DIR = "site"
 INTERNAL_DIR = "internal"
@@ -280,28 +281,40 @@ def print_document(site: Path, names: list[str], language: str, t: Texts, title:
 
 
 # ------------------------------------------------------------------ the build
-def build_internal(run_dir: Path, names: list[str], language: str) -> list[str]:
-    """``internal/<name>.html``: each report with its code, from the executed notebook."""
-    out = []
+def build_internal(run_dir: Path, names: list[str], language: str,
+                   reuse: Mapping[str, Path] | None = None, mapper: Mapper = map) -> list[str]:
+    """``internal/<name>.html``: each report with its code, from the executed notebook; the
+    notebooks in ``reuse`` get a copy of that (identical) rendition instead. ``mapper``
+    renders the pages (``map``, or a process pool's ``map``)."""
+    out, jobs = [], []
+    reuse = reuse or {}
     for name in names:
+        dst = run_dir / INTERNAL_DIR / f"{name}.html"
+        if name in reuse:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(reuse[name], dst)
+            out.append(f"{name}.html")
+            continue
         nb_path = run_dir / "notebooks" / f"{name}.ipynb"
         if not nb_path.is_file():
             continue
         res = _read_json(run_dir / "results" / f"{name}.json")
-        try:
-            nb = nbformat.read(str(nb_path), as_version=4)
-            html = render_html(nb, language=language, public=False, failed=res.get("status") != "ok",
-                               index_href="../index.html")
-        except Exception as e:  # the public site does not depend on the internal rendition
-            _warn(f"no internal rendition of {name}: {type(e).__name__}: {e}")
-            continue
-        write_text(run_dir / INTERNAL_DIR / f"{name}.html", html)
-        out.append(f"{name}.html")
+        jobs.append(RenderJob(nb_path, dst, language, public=False, failed=res.get("status") != "ok",
+                              index_href="../index.html"))
+    for job, error in zip(jobs, mapper(render_file_or_error, jobs)):
+        if error:  # the public site does not depend on the internal rendition
+            _warn(f"no internal rendition of {job.html.stem}: {error}")
+        else:
+            out.append(job.html.name)
+    out.sort(key=lambda page: names.index(page.removesuffix(".html")))
     return out
 
 
-def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, internal: bool = True) -> SiteResult:
-    """Build ``run_dir/site/``, the PDF and the internal rendition from the rendered run.
+def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, internal: bool = True,
+               reuse_internal: Mapping[str, Path] | None = None, mapper: Mapper = map) -> SiteResult:
+    """Build ``run_dir/site/``, the PDF and the internal rendition from the rendered run
+    (``reuse_internal``: name -> a previous run's identical internal rendition to copy;
+    ``mapper``: how the internal pages are rendered, see :func:`build_internal`).
 
     ``pdf=None`` follows ``AUDIT_PDF`` (on unless 0/off/false/no); the PDF is skipped with a
     warning, never an error, where Chromium is absent or fails."""
@@ -367,5 +380,5 @@ def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, interna
         result.pdf = PdfResult(None, skipped="switched off")
 
     if internal:
-        result.internal = build_internal(run_dir, names, language)
+        result.internal = build_internal(run_dir, names, language, reuse_internal, mapper)
     return result
