@@ -4,9 +4,9 @@ Determinism: papermill's timings (``metadata.papermill``) and each cell's
 ``metadata.execution`` are dropped, cells keep their source ids and the cells papermill adds
 get fixed ids (``<notebook>-x<index>``) instead of random ones, memory addresses in plain-text reprs
 (``<… at 0x7f…>``) are blanked, the notebook title is set, and the kernel runs with
-``SOURCE_DATE_EPOCH`` and ``PYTHONHASHSEED`` fixed. The kernel is reached over Unix sockets,
-not TCP, each kernel in its own temporary folder, so a run opens no network port. The runner injects only paths that do not
-depend on where the run is staged (see ``runner.notebook_parameters``).
+``SOURCE_DATE_EPOCH`` and ``PYTHONHASHSEED`` fixed. Each kernel is reached over Unix sockets
+in its own temporary folder, not TCP, so a run opens no network port. The runner injects only
+paths that do not depend on where the run is staged (see ``runner.notebook_parameters``).
 """
 
 from __future__ import annotations

@@ -37,8 +37,7 @@ from ..contract import validate_package
 from ..params import RunParams, dump_params, load_params
 from ..report.results import dumps, write_json_atomic
 from .cache import (cache_entry, cache_json, copy_html, copy_outputs, fingerprint, html_reusable, internal_reusable,
-                    read_cache, reusable,
-                    why_rerun)
+                    read_cache, reusable, why_rerun)
 from .execute import NotebookRun, execute_notebook, failed_placeholder, process_alive, remove_orphan_socket_dirs
 from .manifest import (appendix_html, build_manifest, code_state, collect_inputs, display_path, environment,
                        input_hashes, notebook_entry, write_validation_stamp)
