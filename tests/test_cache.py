@@ -70,8 +70,14 @@ def test_rerun_skips_unchanged_and_reruns_what_depends_on_a_change(project):
     # one parameter of q3_targets: a_q3 reruns, and z_after, whose input (a_q3's results) changed
     r, log = _run(nbs, _params(pdir, data, level=0.9), out)
     assert r.executed == ["a_q3", "z_after"] and r.reused == ["b_q1"]
-    # b_q1's report is rendered again: its appendix records the run's new parameters hash
+    # b_q1's report is made again: its appendix records the run's new parameters hash. It is
+    # last run's page with the new appendix spliced in, byte for byte a fresh rendering's.
     assert (out / "b_q1.html").stat().st_mtime_ns != rendered
+    assert (out / "b_q1.html").read_bytes() != first["b_q1.html"]
+    fresh = out.parent / "fresh"
+    _run(nbs, _params(pdir, data, level=0.9), fresh, force=True)
+    for name in ("a_q3.html", "b_q1.html", "z_after.html", "internal/b_q1.html"):
+        assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
     # ... but its internal rendition has no appendix: copied
     assert (out / "internal" / "b_q1.html").stat().st_mtime_ns == internal
     assert (out / "internal" / "a_q3.html").stat().st_mtime_ns != internal_a  # executed: rendered
@@ -188,3 +194,25 @@ def test_every_real_notebook_declares_its_sections():
 
     for info in discover():
         assert set(info.sections) <= set(SECTION_NAMES), (info.name, info.sections)
+
+
+def test_a_new_appendix_is_spliced_only_into_an_intact_report_with_the_recorded_one(tmp_path):
+    from audit_lib.run.manifest import sha256_file, sha256_json
+
+    page = '<main><h2 id="a">A</h2></main>\n<footer class="audit-appendix"><p>run 1</p></footer>\n</body>'
+    html = tmp_path / "n.html"
+    html.write_text(page, encoding="utf-8")
+    previous = {"n": {"html": sha256_file(html), "appendix": sha256_json("<p>run 1</p>")}}
+    new = cache.html_with_new_appendix(previous, tmp_path, "n", "<p>run 2</p>")
+    assert new == page.replace("run 1", "run 2")
+    # not the recorded appendix, no report, a report edited since, two appendices, no appendix
+    assert cache.html_with_new_appendix({"n": {**previous["n"], "appendix": sha256_json("x")}}, tmp_path, "n",
+                                        "<p>run 2</p>") is None
+    assert cache.html_with_new_appendix({}, tmp_path, "n", "<p>run 2</p>") is None
+    assert cache.html_with_new_appendix(previous, tmp_path, "n", "") is None
+    html.write_text(page + " ", encoding="utf-8")
+    assert cache.html_with_new_appendix(previous, tmp_path, "n", "<p>run 2</p>") is None
+    twice = page.replace("</body>", '<footer class="audit-appendix"><p>run 1</p></footer></body>')
+    html.write_text(twice, encoding="utf-8")
+    assert cache.html_with_new_appendix({"n": {**previous["n"], "html": sha256_file(html)}}, tmp_path, "n",
+                                        "<p>run 2</p>") is None

@@ -16,14 +16,16 @@ each successful notebook's key, its parts and the sha256 of its outputs. A rerun
 output folder copies a notebook's outputs (``notebooks/<name>.ipynb``, ``results/<name>.json``)
 from the previous run instead of executing it when its key is unchanged and its recorded
 outputs are intact. Its HTML report is copied too when the provenance appendix it would get
-is the same as last time (nothing in the run changed); otherwise it is rendered again, since the
-appendix describes the new run. Its internal rendition (``internal/<name>.html``, with code and
-no appendix) is always copied.
+is the same as last time (nothing in the run changed); otherwise the previous report gets the
+new run's appendix in place of its own (the appendix is the only part of a report that depends
+on the run; a fresh rendering gives the same bytes, which ``audit verify`` checks). Its internal
+rendition (``internal/<name>.html``, with code and no appendix) is always copied.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +130,27 @@ def internal_reusable(previous: dict[str, Any], prev_dir: Path, name: str) -> Pa
     recorded = (previous.get(name) or {}).get("internal")
     p = internal_html(prev_dir, name)
     return p if recorded and p.is_file() and sha256_file(p) == recorded else None
+
+
+# The provenance appendix at the foot of a public report, as the ``audit`` template writes it.
+_APPENDIX = re.compile(r'<footer class="audit-appendix">(.*?)</footer>', re.S)
+
+
+def html_with_new_appendix(previous: dict[str, Any], prev_dir: Path, name: str, appendix: str) -> str | None:
+    """The previous run's report of this (reused) notebook with its provenance appendix
+    replaced by ``appendix``: the page a fresh rendering would give, since the appendix is the
+    only part of a report that depends on the run (it has no headings, so the contents box does
+    not change). ``None`` unless the previous report is intact (its recorded sha256) and holds
+    exactly one appendix, the one recorded; then the report is rendered instead."""
+    entry = previous.get(name) or {}
+    html = prev_dir / f"{name}.html"
+    if not appendix or entry.get("html") is None or not html.is_file() or sha256_file(html) != entry["html"]:
+        return None
+    text = html.read_text(encoding="utf-8")
+    found = list(_APPENDIX.finditer(text))
+    if len(found) != 1 or sha256_json(found[0].group(1)) != entry.get("appendix"):
+        return None
+    return text[: found[0].start(1)] + appendix + text[found[0].end(1) :]
 
 
 def html_reusable(previous: dict[str, Any], prev_dir: Path, name: str, appendix: str) -> bool:

@@ -36,14 +36,14 @@ from typing import Any
 from ..contract import validate_package
 from ..params import RunParams, dump_params, load_params
 from ..report.results import dumps, write_json_atomic
-from .cache import (cache_entry, cache_json, copy_html, copy_outputs, fingerprint, html_reusable, internal_reusable,
-                    read_cache, reusable, why_rerun)
+from .cache import (cache_entry, cache_json, copy_html, copy_outputs, fingerprint, html_reusable, html_with_new_appendix,
+                    internal_reusable, read_cache, reusable, why_rerun)
 from .execute import NotebookRun, execute_notebook, failed_placeholder, process_alive, remove_orphan_socket_dirs
 from .manifest import (appendix_html, build_manifest, code_state, collect_inputs, display_path, environment,
                        input_hashes, notebook_entry, write_validation_stamp)
 from .notebooks import NOTEBOOK_DIR, PROJECT_ROOT, NotebookInfo, discover, select
 from .publish import render_reports
-from .render import Mapper
+from .render import Mapper, write_text
 from .site import build_site
 
 RESULTS = "results"  # the results folder, relative to the run folder (the kernels' working folder)
@@ -215,9 +215,14 @@ def run(
                                   notebook_dir)
         appendices = {r.name: appendix_html(manifest, lang, r.name) for r in result.runs}
         in_place = set()
-        for r in result.runs:  # a reused notebook whose report would come out the same: copy it
-            if r.reused and html_reusable(previous, out, r.name, appendices[r.name]):
+        for r in result.runs:  # a reused notebook's report: copied, or with the new appendix
+            if not r.reused:
+                continue
+            if html_reusable(previous, out, r.name, appendices[r.name]):
                 copy_html(out, staging, r.name)
+                in_place.add(r.name)
+            elif (html := html_with_new_appendix(previous, out, r.name, appendices[r.name])) is not None:
+                write_text(staging / f"{r.name}.html", html)
                 in_place.add(r.name)
         with _render_pool(jobs) as mapper:
             render_reports(result.runs, staging, params, lang, appendix=appendices.get, skip=in_place, mapper=mapper)
