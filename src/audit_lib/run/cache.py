@@ -34,7 +34,7 @@ from typing import Any
 from ..params import RunParams
 from .manifest import sha256_file, sha256_json
 from .notebooks import NotebookInfo
-from .site import INTERNAL_DIR
+from .site import internal_page
 
 CACHE_FILE = "cache.json"
 CACHE_VERSION = 1
@@ -111,7 +111,7 @@ def cache_entry(fp: Fingerprint, run_dir: Path, name: str, appendix: str = "") -
     """What the next run needs to reuse this notebook: its key and the key's parts, the sha256
     of its outputs, and of its HTML report with the appendix it was rendered with."""
     html = run_dir / f"{name}.html"
-    internal = internal_html(run_dir, name)
+    internal = internal_page(run_dir, name)
     return {"key": fp.key, "parts": fp.to_json(),
             "outputs": {k: sha256_file(p) for k, p in outputs_of(run_dir, name).items() if p.is_file()},
             "html": sha256_file(html) if html.is_file() else None,
@@ -119,17 +119,16 @@ def cache_entry(fp: Fingerprint, run_dir: Path, name: str, appendix: str = "") -
             "internal": sha256_file(internal) if internal.is_file() else None}
 
 
-def internal_html(run_dir: Path, name: str) -> Path:
-    """The internal rendition (the report with its code) of one notebook."""
-    return Path(run_dir) / INTERNAL_DIR / f"{name}.html"
+def _intact(path: Path, recorded: str | None) -> bool:
+    """True if ``path`` exists and has the sha256 the previous run recorded for it."""
+    return recorded is not None and path.is_file() and sha256_file(path) == recorded
 
 
 def internal_reusable(previous: dict[str, Any], prev_dir: Path, name: str) -> Path | None:
     """The previous run's internal rendition of this (reused) notebook if it is intact, else
     None. It has no appendix, so a reused notebook's rendition is the same in this run."""
-    recorded = (previous.get(name) or {}).get("internal")
-    p = internal_html(prev_dir, name)
-    return p if recorded and p.is_file() and sha256_file(p) == recorded else None
+    p = internal_page(prev_dir, name)
+    return p if _intact(p, (previous.get(name) or {}).get("internal")) else None
 
 
 # The provenance appendix at the foot of a public report, as the ``audit`` template writes it.
@@ -144,7 +143,7 @@ def html_with_new_appendix(previous: dict[str, Any], prev_dir: Path, name: str, 
     exactly one appendix, the one recorded; then the report is rendered instead."""
     entry = previous.get(name) or {}
     html = prev_dir / f"{name}.html"
-    if not appendix or entry.get("html") is None or not html.is_file() or sha256_file(html) != entry["html"]:
+    if not appendix or not _intact(html, entry.get("html")):
         return None
     text = html.read_text(encoding="utf-8")
     found = list(_APPENDIX.finditer(text))
@@ -158,9 +157,7 @@ def html_reusable(previous: dict[str, Any], prev_dir: Path, name: str, appendix:
     HTML is intact: the report would come out byte-identical, so it is copied, not rendered.
     (The renderer's code is part of the key: a change to it reruns the notebook.)"""
     entry = previous.get(name) or {}
-    html = prev_dir / f"{name}.html"
-    return (entry.get("appendix") == sha256_json(appendix) and entry.get("html") is not None and html.is_file()
-            and sha256_file(html) == entry["html"])
+    return entry.get("appendix") == sha256_json(appendix) and _intact(prev_dir / f"{name}.html", entry.get("html"))
 
 
 def cache_json(entries: dict[str, dict[str, Any]]) -> str:
@@ -174,10 +171,7 @@ def reusable(previous: dict[str, Any], prev_dir: Path, name: str, fp: Fingerprin
     if not entry or entry.get("key") != fp.key:
         return False
     recorded = entry.get("outputs", {})
-    for kind, p in outputs_of(prev_dir, name).items():
-        if not p.is_file() or recorded.get(kind) != sha256_file(p):
-            return False
-    return True
+    return all(_intact(p, recorded.get(kind)) for kind, p in outputs_of(prev_dir, name).items())
 
 
 def why_rerun(previous: dict[str, Any], name: str, fp: Fingerprint) -> str:

@@ -27,6 +27,8 @@ import nbformat
 KERNEL = "python3"
 
 
+# Each kernel's socket folder in the temporary folder: <prefix><pid of the runner process>-<random>.
+SOCKET_DIR_PREFIX = "audit-kernel-"
 # A Unix socket path may hold at most 107 bytes; the kernel adds "-<n>" to the prefix.
 _MAX_SOCKET_PREFIX = 90
 
@@ -75,8 +77,8 @@ def process_alive(pid: int) -> bool:
 
 def remove_orphan_socket_dirs() -> None:
     """Remove the socket folders of runs that were killed (their process no longer runs)."""
-    for folder in Path(tempfile.gettempdir()).glob("audit-kernel-*-*"):
-        pid = folder.name.split("-")[2]
+    for folder in Path(tempfile.gettempdir()).glob(f"{SOCKET_DIR_PREFIX}*-*"):
+        pid = folder.name.removeprefix(SOCKET_DIR_PREFIX).split("-")[0]
         if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -160,7 +162,7 @@ def execute_notebook(
     os.environ.setdefault("MPLBACKEND", "Agg")
     started = time.perf_counter()
     status, error, cell = "ok", None, None
-    socket_dir = Path(tempfile.mkdtemp(prefix=f"audit-kernel-{os.getpid()}-"))
+    socket_dir = Path(tempfile.mkdtemp(prefix=f"{SOCKET_DIR_PREFIX}{os.getpid()}-"))
     manager = _ipc_kernel_manager(socket_dir)
     try:
         pm.execute_notebook(

@@ -281,6 +281,11 @@ def print_document(site: Path, names: list[str], language: str, t: Texts, title:
 
 
 # ------------------------------------------------------------------ the build
+def internal_page(run_dir: Path, name: str) -> Path:
+    """The internal rendition (the report with its code) of one notebook."""
+    return Path(run_dir) / INTERNAL_DIR / f"{name}.html"
+
+
 def build_internal(run_dir: Path, names: list[str], language: str,
                    reuse: Mapping[str, Path] | None = None, mapper: Mapper = map) -> list[str]:
     """``internal/<name>.html``: each report with its code, from the executed notebook; the
@@ -289,7 +294,7 @@ def build_internal(run_dir: Path, names: list[str], language: str,
     out, jobs = [], []
     reuse = reuse or {}
     for name in names:
-        dst = run_dir / INTERNAL_DIR / f"{name}.html"
+        dst = internal_page(run_dir, name)
         if name in reuse:
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(reuse[name], dst)
