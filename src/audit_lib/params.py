@@ -311,7 +311,8 @@ class RunParams(Strict):
     language: Language = "sv"
     data_dir: str
     generate_demo_data: bool = Field(
-        False, description="create the demo package in data_dir if it is missing (demo only)"
+        False, description="data_dir is the demo package: an error for a missing package says how to write it "
+        "(`audit demo-data`); a run never writes data"
     )
     evidence: str | None = Field(
         None, description="the auditors' evidence register: a YAML file or a folder of YAML files"

@@ -34,13 +34,17 @@ from pathlib import Path
 from typing import Any
 
 from ..contract import validate_package
+from ..contract.package import find_table_files
+from ..contract.problems import ValidationReport
 from ..params import RunParams, dump_params, load_params
 from ..report.results import dumps, write_json_atomic
 from .cache import (cache_entry, cache_json, copy_html, copy_outputs, fingerprint, html_reusable, html_with_new_appendix,
                     internal_reusable, read_cache, reusable, why_rerun)
 from .execute import NotebookRun, execute_notebook, failed_placeholder, process_alive, remove_orphan_socket_dirs
 from .manifest import (appendix_html, build_manifest, code_state, collect_inputs, display_path, environment,
-                       input_hashes, notebook_entry, write_validation_stamp)
+                       notebook_entry, write_validation_stamp)
+from .outdir import UnsafeOutput, check_output_folder, output_lock, write_run_files
+from .snapshot import SNAPSHOT, changed_inputs, remove_snapshot, take_snapshot
 from .notebooks import NOTEBOOK_DIR, PROJECT_ROOT, NotebookInfo, discover, select
 from .publish import render_reports
 from .render import Mapper, write_text
@@ -76,12 +80,11 @@ class RunResult:
         return [r.name for r in self.runs if r.reused]
 
 
-def notebook_parameters(params_path: Path, params: RunParams, data: Path, language: str) -> dict[str, str]:
+def notebook_parameters(params_path: Path, language: str) -> dict[str, str]:
     """The values papermill injects. None depends on the staging folder: the parameters file is
-    given relative to the project root when inside it, the data folder is left empty when it
-    is the one the parameters name, and results go to ``results`` in the working folder."""
-    data_dir = "" if Path(data).resolve() == params.data_path else str(Path(data).resolve())
-    return {"params_file": display_path(params_path), "data_dir": data_dir, "results_dir": RESULTS,
+    given relative to the project root when inside it, the data is the run's snapshot of the
+    package (``inputs`` in the working folder) and results go to ``results`` beside it."""
+    return {"params_file": display_path(params_path), "data_dir": SNAPSHOT, "results_dir": RESULTS,
             "language": language}
 
 
@@ -123,28 +126,35 @@ def run(
         raise RunError(str(e)) from None
     lang = language or params.language
     data = Path(data_dir).resolve() if data_dir else params.data_path
-    if params.generate_demo_data and not (data / "procurements.csv").exists() and data_dir is None:
-        from ..demo.generate import generate
-
-        say(f"Creating the demo data package in {data} ...")
-        generate(data)
-    out = Path(out_dir) if out_dir else PROJECT_ROOT / "outputs" / params.run_name
-    out = out.resolve()
+    out = (Path(out_dir) if out_dir is not None else PROJECT_ROOT / "outputs" / params.run_name).resolve()
     try:
+        check_output_folder(out_dir, out, data, protected=(PROJECT_ROOT, params_path.resolve().parent))
         notebooks = select(discover(notebook_dir), only or params.notebooks)
-    except ValueError as e:
+    except (UnsafeOutput, ValueError) as e:
+        raise RunError(str(e)) from None
+    if not data.is_dir():
+        hint = (f" For the demo, write the demo package first: `audit demo-data {display_path(data)}` (or `make demo`)."
+                if params.generate_demo_data else "")
+        raise RunError(f"The data package {data} does not exist; nothing was run.{hint}", 1)
+    try:
+        with output_lock(out):
+            return _run_locked(params_path, params, data, out, notebooks, jobs, lang, notebook_dir, say, force,
+                               started)
+    except UnsafeOutput as e:
         raise RunError(str(e)) from None
 
-    say(f"Validating the data package {data} ...")
-    package, report = validate_package(data)
-    if not report.ok:
-        raise RunError(f"The data package {data} breaks the contract; nothing was run.\n{report.format()}", 1)
-    if report.warnings:
-        say(report.format())
 
+def _run_locked(
+    params_path: Path, params: RunParams, data: Path, out: Path, notebooks: list[NotebookInfo], jobs: int,
+    lang: str, notebook_dir: Path, say: Callable[[str], None], force: bool, started: float,
+) -> RunResult:
+    """The run proper, while this process holds the output folder's lock."""
+    found = ValidationReport()
+    originals = find_table_files(data, found)
+    if not found.ok:
+        raise RunError(f"The data package {data} breaks the contract; nothing was run.\n{found.format()}", 1)
     code = code_state([n.path for n in notebooks])
     env = environment()
-    inputs = collect_inputs(params, params_path, package.files)
     previous = {} if force else read_cache(out)
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -156,11 +166,26 @@ def run(
     result = RunResult(out)
     fingerprints = {}
     try:
+        say(f"Validating the data package {data} ...")
+        try:
+            _, snap_hashes = take_snapshot(originals, staging / SNAPSHOT)
+        except OSError as e:
+            raise RunError(f"The data package {data} cannot be read; nothing was run: {e}", 1) from None
+        _, report = validate_package(staging / SNAPSHOT)
+        if not report.ok:
+            raise RunError(f"The data package {data} breaks the contract; nothing was run.\n{report.format()}", 1)
+        if report.warnings:
+            say(report.format())
+        inputs = collect_inputs(params, params_path, originals)
+        moved = [f"data/{n}: changed while it was read" for n, h in snap_hashes.items()
+                 if inputs.get(f"data/{n}", {}).get("sha256") != h]
+        if moved:
+            raise RunError("Input files changed while the run read them; nothing was run:\n  " + "\n  ".join(moved), 1)
         results_dir = staging / RESULTS
         results_dir.mkdir()
         (staging / "params.resolved.yaml").write_text(dump_params(params), encoding="utf-8")
-        write_validation_stamp(staging, data, input_hashes(package.files))
-        nb_params = notebook_parameters(params_path, params, data, lang)
+        write_validation_stamp(staging, staging / SNAPSHOT, snap_hashes)
+        nb_params = notebook_parameters(params_path, lang)
         total, done = len(notebooks), 0
 
         def report_run(r: NotebookRun) -> None:
@@ -235,8 +260,16 @@ def run(
         entries = {r.name: cache_entry(fingerprints[r.name], staging, r.name, appendices[r.name])
                    for r in result.runs if r.status == "ok"}
         write_json_atomic(staging / "cache.json", cache_json(entries))
+        changed = changed_inputs(inputs, collect_inputs(params, params_path, originals))
+        if changed:
+            raise RunError("Inputs changed during the run, so its findings may not match the recorded hashes; "
+                           "nothing was published. Run again:\n  " + "\n  ".join(changed), 1)
+        remove_snapshot(staging / SNAPSHOT)
+        (staging / "validation.json").unlink(missing_ok=True)
+        write_run_files(staging)
         _publish(staging, out)
     finally:
+        remove_snapshot(staging / SNAPSHOT)
         shutil.rmtree(staging, ignore_errors=True)
     n_reused = len(result.reused)
     extra = f"; {n_reused} unchanged notebook(s) reused, --force reruns all" if n_reused else ""
