@@ -245,7 +245,7 @@ def test_a_link_to_a_system_folder_is_refused(tmp_path):
 
 
 def test_a_huge_tree_is_refused_before_it_is_read(tmp_path, monkeypatch):
-    from audit_lib import params as params_module
+    from audit_lib import safepaths
     from audit_lib.run.manifest import tree_files
 
     big = tmp_path / "stats"
@@ -253,14 +253,14 @@ def test_a_huge_tree_is_refused_before_it_is_read(tmp_path, monkeypatch):
     for i in range(30):
         (big / f"f{i}.csv").write_text("x\n", encoding="utf-8")
     ok = parse_params(minimal() | {"external_statistics": {"statistics_dir": "stats"}}, base_dir=tmp_path)
-    monkeypatch.setattr(params_module, "MAX_TREE_ENTRIES", 20)
+    monkeypatch.setattr(safepaths, "MAX_TREE_ENTRIES", 20)
     with pytest.raises(ParamsError, match=r"external_statistics\.statistics_dir: .*stats: holds more than 20 files"):
         parse_params(minimal() | {"external_statistics": {"statistics_dir": "stats"}}, base_dir=tmp_path)
-    with pytest.raises(ParamsError, match="holds more than 20 files"):
+    with pytest.raises(safepaths.PathError, match="holds more than 20 files"):
         tree_files(big)  # the run's input hashing is bounded too
-    monkeypatch.setattr(params_module, "MAX_TREE_ENTRIES", 10_000)
-    monkeypatch.setattr(params_module, "MAX_TREE_BYTES", 50)
-    with pytest.raises(ParamsError, match=r"holds more than 0 GiB"):
+    monkeypatch.setattr(safepaths, "MAX_TREE_ENTRIES", 10_000)
+    monkeypatch.setattr(safepaths, "MAX_TREE_BYTES", 50)
+    with pytest.raises(ParamsError, match=r"evidence: .*stats: holds more than 50 bytes"):
         parse_params(minimal() | {"evidence": "stats"}, base_dir=tmp_path)
     assert ok.external_statistics.statistics_dir == "stats"
 

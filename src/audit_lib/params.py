@@ -18,12 +18,12 @@ Guards against a hostile or mistyped file (each an error naming the key):
   may not point into a system folder (``SYSTEM_FOLDERS``: ``/proc``, ``/sys``, ``/dev``,
   ``/etc``, ``/usr/lib``, ...) nor at a top folder (``SYSTEM_ROOTS``: ``/``, ``/usr``,
   ``/home``, ``/tmp``, ...), symlinks followed; a folder the run hashes (all but ``data_dir``) may hold at
-  most ``MAX_TREE_ENTRIES`` (10,000) files and folders and ``MAX_TREE_BYTES`` (2 GiB).
+  most ``MAX_TREE_ENTRIES`` (10,000) files and folders and ``MAX_TREE_BYTES`` (2 GiB). These
+  limits live in ``audit_lib.safepaths``.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -32,6 +32,7 @@ from pydantic import (
     BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
 )
 
+from . import safepaths
 from .yamlfile import DuplicateKeyError
 from .yamlfile import loads as load_yaml
 
@@ -442,17 +443,6 @@ def _format_validation_error(err: ValidationError, source: str) -> str:
 
 # ------------------------------------------------------------------------------ paths
 PATH_SUFFIXES = ("_dir", "_file", "_path")
-# refused with everything inside them (pseudo files, devices, the system's own files) ...
-SYSTEM_FOLDERS = tuple(Path(p) for p in (
-    "/proc", "/sys", "/dev", "/run", "/boot", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
-    "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib64", "/usr/libexec", "/usr/include", "/usr/share",
-    "/var/run", "/var/lib", "/var/log", "/var/cache",
-))
-# ... and refused themselves (a project may live in /usr/src/app or /home/me, not in /usr or /home)
-SYSTEM_ROOTS = tuple(Path(p) for p in ("/usr", "/usr/local", "/var", "/home", "/opt", "/srv", "/mnt", "/media",
-                                       "/root", "/tmp"))
-MAX_TREE_ENTRIES = 10_000
-MAX_TREE_BYTES = 2 * 1024**3
 
 
 def path_values(params: RunParams) -> dict[str, str]:
@@ -468,50 +458,19 @@ def path_values(params: RunParams) -> dict[str, str]:
     return out
 
 
-def system_folder(path: Path) -> Path | None:
-    """The system folder ``path`` is (or lies in), after following symlinks; else None."""
-    p = Path(os.path.realpath(path))
-    if p == Path(p.anchor) or p in SYSTEM_ROOTS:
-        return p
-    return next((s for s in SYSTEM_FOLDERS if p == s or s in p.parents), None)
-
-
-def bounded_files(root: Path) -> list[Path]:
-    """The files under ``root`` (symlinked folders not followed), refusing a tree of more than
-    ``MAX_TREE_ENTRIES`` files and folders or ``MAX_TREE_BYTES``, or a symlink into a system
-    folder (``ParamsError``), before reading any of it."""
-    entries = size = 0
-    files = []
-    for folder, dirs, names in os.walk(root):
-        entries += len(dirs) + len(names)
-        if entries > MAX_TREE_ENTRIES:
-            raise ParamsError(f"{root}: holds more than {MAX_TREE_ENTRIES:,} files and folders; "
-                              "point the parameter at the folder that holds only the files needed")
-        for name in names:
-            p = Path(folder) / name
-            if p.is_symlink() and (sys_dir := system_folder(p)) is not None:
-                raise ParamsError(f"{p}: a link into the system folder {sys_dir}")
-            size += p.stat().st_size if p.is_file() else 0
-            if size > MAX_TREE_BYTES:
-                raise ParamsError(f"{root}: holds more than {MAX_TREE_BYTES / 1024**3:.0f} GiB; "
-                                  "point the parameter at the folder that holds only the files needed")
-            files.append(p)
-    return files
-
-
 def _check_paths(params: RunParams, source: str) -> None:
     """Refuse paths at or into system folders, and folders too large to hash (every path key
     but ``data_dir`` is hashed as an input of the run)."""
     for key, value in path_values(params).items():
         p = params.path(value)
-        sys_dir = system_folder(p)
+        sys_dir = safepaths.system_folder(p)
         if sys_dir is not None:
             raise ParamsError(f"{source}: {key}: {value!r} is the system folder {sys_dir} or inside it; "
                               "give a folder of your own")
         if key != "data_dir" and p.is_dir():
             try:
-                bounded_files(p)
-            except ParamsError as e:
+                safepaths.bounded_files(p)
+            except safepaths.PathError as e:
                 raise ParamsError(f"{source}: {key}: {e}") from None
 
 

@@ -26,7 +26,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..params import PATH_SUFFIXES, RunParams, bounded_files, dump_params
+from ..params import PATH_SUFFIXES, RunParams, dump_params
+from ..safepaths import bounded_files
 from .notebooks import PROJECT_ROOT
 
 if TYPE_CHECKING:  # pragma: no cover
