@@ -113,7 +113,7 @@ def start(
         raise FileNotFoundError(f"No data package at {data}.{hint}")
     out = Path(results_dir) if results_dir else PROJECT_ROOT / "outputs" / "interactive" / "results"
     package = load_package(data, check_large_tables=not validated_in_run(out.parent, data))
-    evidence = load_register(params.path(params.evidence), params.audit_year)
+    evidence = load_register(params.path(params.evidence), params.audit_year, params)
     setup_matplotlib()
     return Audit(name, params, package, evidence, out, lang)
 

@@ -26,7 +26,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..params import RunParams, dump_params
+from ..params import PATH_SUFFIXES, RunParams, dump_params
+from ..safepaths import bounded_files
 from .notebooks import PROJECT_ROOT
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,7 +62,7 @@ def sha256_json(value: Any) -> str:
 def tree_files(root: Path) -> list[Path]:
     """The files under ``root`` (sorted; hidden files, caches and bytecode left out)."""
     out = []
-    for p in sorted(root.rglob("*")):
+    for p in sorted(bounded_files(root)):  # a huge tree is refused before it is read
         rel = p.relative_to(root).parts
         if not p.is_file() or any(part.startswith(".") or part in _SKIP_PARTS for part in rel):
             continue
@@ -128,9 +129,6 @@ def section_names(params: RunParams) -> list[str]:
     from ..params import SECTION_NAMES
 
     return list(SECTION_NAMES)
-
-
-PATH_SUFFIXES = ("_dir", "_file", "_path")
 
 
 def section_paths(params: RunParams, section: str) -> dict[str, Path]:
