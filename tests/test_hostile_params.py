@@ -318,3 +318,27 @@ def test_new_year_with_bad_parameters_or_register_exits_2_with_one_message(tmp_p
     err = capsys.readouterr().err
     assert "did you mean 'derivation_documented'?" in err and "Traceback" not in err
     assert not (tmp_path / "n.yaml").exists()
+
+
+def test_run_with_a_misspelled_fact_exits_2_before_any_notebook(tmp_path, demo_dir, capsys):
+    """The register is checked with the parameters before anything runs (it used to fail every
+    notebook one by one and publish a run WITH FAILURES, exit 1)."""
+    ev = tmp_path / "ev"
+    ev.mkdir()
+    register(ev, fact="derivaton_documented")
+    p = params_copy(tmp_path, demo_text())
+    p.write_text(p.read_text(encoding="utf-8").replace(
+        f"evidence: {ROOT / 'params' / 'evidence' / 'demo-2025'}", f"evidence: {ev}"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli.main(["run", str(p), "--data", str(demo_dir), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean 'derivation_documented'?" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_run_refuses_a_system_folder_as_data_or_output(tmp_path, demo_dir, capsys):
+    p = ROOT / "params" / "demo.yaml"
+    assert cli.main(["run", str(p), "--data", "/proc", "--out", str(tmp_path / "out")]) == 2
+    assert "system folder" in capsys.readouterr().err
+    assert cli.main(["run", str(p), "--data", str(demo_dir), "--out", "/etc/audit"]) == 2
+    assert "system folder" in capsys.readouterr().err

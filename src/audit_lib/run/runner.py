@@ -36,7 +36,9 @@ from typing import Any
 from ..contract import validate_package
 from ..contract.package import find_table_files
 from ..contract.problems import ValidationReport
-from ..params import RunParams, dump_params, load_params
+from ..evidence import load_register
+from ..params import ParamsError, RunParams, dump_params, load_params
+from ..safepaths import PathError, system_folder
 from ..report.results import dumps, write_json_atomic
 from .cache import (cache_entry, cache_json, copy_html, copy_outputs, fingerprint, html_reusable, html_with_new_appendix,
                     internal_reusable, read_cache, reusable, why_rerun)
@@ -122,12 +124,16 @@ def run(
     params_path = Path(params_path)
     try:
         params = load_params(params_path)
-    except Exception as e:  # ParamsError carries the precise message
+        load_register(params.path(params.evidence), params.audit_year, params)  # every problem before any run
+    except Exception as e:  # ParamsError and EvidenceError carry the precise message
         raise RunError(str(e)) from None
     lang = language or params.language
     data = Path(data_dir).resolve() if data_dir else params.data_path
     out = (Path(out_dir) if out_dir is not None else PROJECT_ROOT / "outputs" / params.run_name).resolve()
     try:
+        for what, p in (("the data folder", data), ("the output folder", out)):
+            if (system := system_folder(p)) is not None:
+                raise UnsafeOutput(f"{what} {p} is or lies in the system folder {system}; nothing was run.")
         check_output_folder(out_dir, out, data, protected=(PROJECT_ROOT, params_path.resolve().parent))
         notebooks = select(discover(notebook_dir), only or params.notebooks)
     except (UnsafeOutput, ValueError) as e:
@@ -176,7 +182,10 @@ def _run_locked(
             raise RunError(f"The data package {data} breaks the contract; nothing was run.\n{report.format()}", 1)
         if report.warnings:
             say(report.format())
-        inputs = collect_inputs(params, params_path, originals)
+        try:
+            inputs = collect_inputs(params, params_path, originals)
+        except (ParamsError, PathError) as e:
+            raise RunError(str(e)) from None
         moved = [f"data/{n}: changed while it was read" for n, h in snap_hashes.items()
                  if inputs.get(f"data/{n}", {}).get("sha256") != h]
         if moved:
@@ -260,7 +269,10 @@ def _run_locked(
         entries = {r.name: cache_entry(fingerprints[r.name], staging, r.name, appendices[r.name])
                    for r in result.runs if r.status == "ok"}
         write_json_atomic(staging / "cache.json", cache_json(entries))
-        changed = changed_inputs(inputs, collect_inputs(params, params_path, originals))
+        try:
+            changed = changed_inputs(inputs, collect_inputs(params, params_path, originals))
+        except (ParamsError, PathError, OSError) as e:
+            changed = [f"the inputs cannot be read again: {e}"]
         if changed:
             raise RunError("Inputs changed during the run, so its findings may not match the recorded hashes; "
                            "nothing was published. Run again:\n  " + "\n  ".join(changed), 1)
