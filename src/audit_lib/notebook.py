@@ -84,6 +84,10 @@ class Audit:
         """Assess on the four-level scale from ``inputs`` and the auditors' facts; show it with
         its rule and evidence, and record it."""
         facts = self.evidence.facts_for(question)
+        clash = sorted(set(facts) & set(inputs))
+        if clash:  # a fact never silently replaces a figure the data gives (an override says why)
+            raise ValueError(f"the evidence register gives {question} the fact(s) {', '.join(clash)}, which the data "
+                             "already computes; remove them from the register, or record an override with its reason")
         all_inputs = {**inputs, **facts}
         a = assess(question, criteria if criteria is not None else self.section.criteria, all_inputs,
                    self.evidence.override_for(question, self.language))
