@@ -49,12 +49,13 @@ def test_known_effects_within_intervals():
     simple_true = float(np.average([truth(int(g), int(t)) for g, t in zip(post["group"], post["time"])], weights=pg))
     s = r.aggregates["simple"]
     assert abs(s["estimate"] - simple_true) < 3.5 * s["se"]
-    assert r.pretrend["p_value"] > 0.001
+    assert r.pretrend["p_value"] > 0.001 and r.pretrend_event["p_value"] > 0.001
 
 
 def test_pretrend_detected_and_notyet_controls():
     r = att_gt(simulated(pre_trend=0.3), "unit", "time", "y", "g")
-    assert r.pretrend["p_value"] < 1e-6
+    assert r.pretrend["p_value"] < 1e-6 and r.pretrend_event["p_value"] < 1e-6
+    assert r.pretrend_event["n_estimates"] == 4  # event times -4 .. -1
     clean = att_gt(simulated(), "unit", "time", "y", "g", control="notyet")
     assert clean.meta["control"] == "notyet"
     # with not-yet-treated controls, group 4's cells before period 6 use group 6 as controls too

@@ -27,8 +27,10 @@ interquartile range, as ``did``). Intervals are normal.
 - *group*: per group the plain mean of its post-adoption cells; overall weighted by ``pg``.
 Their influence functions include the estimation of the weights ``pg``.
 
-**Pre-trend test**: the pre-adoption cells are jointly zero, Wald chi-squared with the
-cluster-robust covariance of their influence functions (as ``did``'s reported pre-test).
+**Pre-trend tests**: the pre-adoption cells are jointly zero, Wald chi-squared with the
+cluster-robust covariance of their influence functions (as ``did``'s reported pre-test); and
+the same for the pre-adoption event-time aggregates, which pool groups (more robust where
+cells rest on one or two treated units, whose own variance no covariance can see).
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def make_panel(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption:
     cl = _one_per_unit(df, unit, cluster) if cluster else pd.Series(g.index, index=g.index)
     periods = np.sort(df[time].unique())
     wide = df.pivot(index=unit, columns=time, values=outcome).reindex(index=g.index, columns=periods)
-    gv = g.to_numpy(float)
+    gv = np.array(g, dtype=float)
     after = gv > periods[-1]
     gv[after] = 0.0
     first = (gv > 0) & (gv <= periods[0])
@@ -187,6 +189,7 @@ class StaggeredResult:
     event_study: pd.DataFrame  # event_time, att, se, low, high
     by_group: pd.DataFrame  # group, att, se, low, high
     pretrend: dict  # statistic, df, p_value (None without pre-adoption cells)
+    pretrend_event: dict  # the pre-adoption event-time aggregates jointly zero
     meta: dict = field(default_factory=dict)
     randomization: dict | None = None  # few treated clusters: placebo inference on the simple aggregate
 
@@ -196,18 +199,27 @@ def _interval(est, se, level: float):
     return np.asarray(est) - z * np.asarray(se), np.asarray(est) + z * np.asarray(se)
 
 
-def pretrend_test(panel: Panel, frame: pd.DataFrame, IF: np.ndarray) -> dict | None:
-    """Wald test that the pre-adoption ATT(g, t) are jointly zero."""
-    pre = np.flatnonzero((frame["time"] < frame["group"]).to_numpy() & frame["att"].notna().to_numpy())
-    if not len(pre):
+def wald_zero(panel: Panel, a: np.ndarray, IF: np.ndarray) -> dict | None:
+    """Wald test that estimates ``a`` (influence functions ``IF``) are jointly zero, with their
+    cluster-robust covariance; degrees of freedom = its rank."""
+    if not len(a):
         return None
     n = len(panel.group)
-    S = _cluster_sums(panel, IF[:, pre])
+    S = _cluster_sums(panel, IF)
     V = S.T @ S / n**2
-    a = frame["att"].to_numpy()[pre]
     rank = int(np.linalg.matrix_rank(V))
     stat = float(a @ np.linalg.pinv(V) @ a)
-    return {"statistic": stat, "df": rank, "p_value": float(stats.chi2.sf(stat, rank)), "n_cells": int(len(pre))}
+    return {"statistic": stat, "df": rank, "p_value": float(stats.chi2.sf(stat, rank)), "n_estimates": int(len(a))}
+
+
+def pretrend_test(panel: Panel, frame: pd.DataFrame, IF: np.ndarray) -> dict | None:
+    """The pre-adoption ATT(g, t) jointly zero (``did``'s pre-test), with the fewest treated
+    units in any of them (with one or two the covariance misses their own variance)."""
+    pre = np.flatnonzero((frame["time"] < frame["group"]).to_numpy() & frame["att"].notna().to_numpy())
+    out = wald_zero(panel, frame["att"].to_numpy()[pre], IF[:, pre])
+    if out is not None:
+        out["min_treated_units"] = int(frame["n_treated"].to_numpy()[pre].min())
+    return out
 
 
 def aggregate(panel: Panel, frame: pd.DataFrame, IF: np.ndarray) -> tuple[dict, pd.DataFrame, pd.DataFrame, np.ndarray]:
@@ -281,7 +293,9 @@ def att_gt(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption: str
     few = meta["n_treated_clusters"] < min_treated_clusters
     meta["inference"] = "randomization" if few else "cluster_robust"
     ri = randomization_simple(panel, est["simple"], control, reps, seed, level) if few else None
-    return StaggeredResult(frame, aggregates, ev, gr, pretrend_test(panel, frame, IF), meta, ri)
+    pre_ev = (ev["event_time"] < 0).to_numpy()
+    pre_test = wald_zero(panel, ev["att"].to_numpy()[pre_ev], IFagg[:, 3:3 + len(ev)][:, pre_ev])
+    return StaggeredResult(frame, aggregates, ev, gr, pretrend_test(panel, frame, IF), pre_test, meta, ri)
 
 
 def randomization_simple(panel: Panel, estimate: float, control: str = "never", reps: int = 999, seed: int = 0,
