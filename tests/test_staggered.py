@@ -164,3 +164,19 @@ def test_mpdta_aggregates_and_pretest(mpdta):
     assert round(r.pretrend["p_value"], 4) == 0.1681  # did's reported Wald pre-test: 0.16812
     for a in r.aggregates.values():
         assert a["low"] < a["estimate"] < a["high"] and a["se"] > 0
+
+
+def test_weights_act_as_frequency_weights_and_clusters_group_units():
+    data = simulated(n_units=200, seed=5)
+    w = (data["unit"] % 3 + 1).astype(float)
+    weighted = att_gt(data.assign(w=w), "unit", "time", "y", "g", weights="w")
+    copies = pd.concat([data[w >= k].assign(unit=lambda x, k=k: x["unit"] * 10 + k) for k in (1, 2, 3)])
+    duplicated = att_gt(copies, "unit", "time", "y", "g")
+    assert weighted.att_gt["att"].to_numpy() == pytest.approx(duplicated.att_gt["att"].to_numpy())
+    assert weighted.aggregates["simple"]["estimate"] == pytest.approx(duplicated.aggregates["simple"]["estimate"])
+    # clustering by a column equal to the unit changes nothing; coarser clusters change the se
+    by_unit = att_gt(data.assign(c=data["unit"]), "unit", "time", "y", "g", cluster="c")
+    plain = att_gt(data, "unit", "time", "y", "g")
+    assert by_unit.att_gt["se"].to_numpy() == pytest.approx(plain.att_gt["se"].to_numpy())
+    coarse = att_gt(data.assign(c=data["unit"] // 10), "unit", "time", "y", "g", cluster="c")
+    assert coarse.meta["n_clusters"] == 20 and not np.allclose(coarse.att_gt["se"], plain.att_gt["se"])
