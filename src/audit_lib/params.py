@@ -349,6 +349,22 @@ class SummaryParams(Strict):
         return self
 
 
+class MethodValidationParams(Strict):
+    """The method-validation notebook (``audit run params/method_validation.yaml``; not part of
+    a region's review): the staggered estimators on published results and a real rollout."""
+
+    mpdta_file: str | None = Field(None, description="mpdta.csv (Callaway and Sant'Anna 2021); empty: skipped")
+    decarolis_file: str | None = Field(None, description="Authority.dta (Decarolis 2014); empty: skipped")
+    control: Literal["never", "notyet"] = Field("never", description="controls: never or not-yet treated")
+    se: Literal["analytic", "bootstrap"] = Field("analytic", description="influence-function or multiplier bootstrap")
+    bootstrap_reps: int = Field(999, ge=99, description="multiplier bootstrap draws (seeded by seed)")
+    interval_level: float = Field(0.95, gt=0, lt=1)
+    min_treated_clusters: int = Field(
+        10, ge=1, description="fewer treated clusters: randomization inference instead of cluster-robust"
+    )
+    randomization_reps: int = Field(999, ge=99, description="placebo draws (all of them when fewer exist)")
+
+
 class RunParams(Strict):
     run_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     audit_year: int = Field(ge=2000, le=2100)
@@ -377,6 +393,7 @@ class RunParams(Strict):
     external_statistics: ExternalStatisticsParams = ExternalStatisticsParams()
     followup: FollowupParams = FollowupParams()
     summary: SummaryParams = SummaryParams()
+    method_validation: MethodValidationParams = MethodValidationParams()
 
     # where the file was read from; relative paths resolve against its folder
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -419,7 +436,7 @@ class RunParams(Strict):
 
 SECTION_NAMES = (
     "q1_process", "q2_gains", "q3_targets", "q4_savings_model", "q5_indicators", "q6_learning",
-    "decision_level", "causality", "external_statistics", "followup", "summary",
+    "decision_level", "causality", "external_statistics", "followup", "summary", "method_validation",
 )
 
 
