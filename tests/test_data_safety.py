@@ -250,3 +250,26 @@ def test_an_output_folder_is_accepted_only_when_every_file_in_it_is_a_runs(tmp_p
     own = set(listed) | {"manifest.json", RUN_FILES}
     assert accepted == (not present or (is_run and present <= own))
     assert {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} == present  # a check never deletes
+
+
+def test_a_run_without_a_data_package_reads_none(tmp_path):
+    """A parameters file without data_dir (the method-validation run) runs with an empty
+    package: no snapshot, no validation, nothing hashed as data."""
+    import yaml
+
+    nbs = tmp_path / "nbs"
+    tiny_notebook(nbs, "a_nodata", body=(
+        "from audit_lib.notebook import start\n"
+        "a = start('a_nodata', params_file, data_dir, results_dir)\n"
+        "res['tables'] = len(a.package.tables) + len(a.package.large)\n"
+        "res['data_dir'] = data_dir"))
+    params = tmp_path / "p.yaml"
+    params.write_text(yaml.safe_dump({"run_name": "t", "audit_year": 2025,
+                                      "regions": {"SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"}}}),
+                      encoding="utf-8")
+    out = tmp_path / "out"
+    assert runner.run(params, out_dir=out, notebook_dir=nbs, progress=quiet).ok
+    res = json.loads((out / "results" / "a_nodata.json").read_text(encoding="utf-8"))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert res == {**res, "tables": 0, "data_dir": ""}
+    assert manifest["data_dir"] is None and not [k for k in manifest["inputs"] if k.startswith("data/")]

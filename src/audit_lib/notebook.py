@@ -112,11 +112,14 @@ def start(
     params = load_params(_from_root(params_file))
     lang = language or params.language
     data = Path(data_dir) if data_dir else params.data_path
-    if not data.is_dir():  # never created here: a run only reads its data folder
+    out = Path(results_dir) if results_dir else PROJECT_ROOT / "outputs" / "interactive" / "results"
+    if data is None:  # a run that reads no data package (method validation)
+        package = DataPackage(root=Path("."))
+    elif not data.is_dir():  # never created here: a run only reads its data folder
         hint = " For the demo: `audit demo-data data/demo` (or `make demo`)." if params.generate_demo_data else ""
         raise FileNotFoundError(f"No data package at {data}.{hint}")
-    out = Path(results_dir) if results_dir else PROJECT_ROOT / "outputs" / "interactive" / "results"
-    package = load_package(data, check_large_tables=not validated_in_run(out.parent, data))
+    else:
+        package = load_package(data, check_large_tables=not validated_in_run(out.parent, data))
     evidence = load_register(params.path(params.evidence), params.audit_year, params)
     setup_matplotlib()
     return Audit(name, params, package, evidence, out, lang)

@@ -369,7 +369,8 @@ class RunParams(Strict):
     run_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     audit_year: int = Field(ge=2000, le=2100)
     language: Language = "sv"
-    data_dir: str
+    data_dir: str = Field("", description="the data package folder; empty for a run that reads no data package "
+                          "(the method-validation run)")
     generate_demo_data: bool = Field(
         False, description="data_dir is the demo package: an error for a missing package says how to write it "
         "(`audit demo-data`); a run never writes data"
@@ -422,8 +423,9 @@ class RunParams(Strict):
         return p if p.is_absolute() else (self.base_dir / p).resolve()
 
     @property
-    def data_path(self) -> Path:
-        return self.path(self.data_dir)  # type: ignore[return-value]
+    def data_path(self) -> Path | None:
+        """The data package folder, or None for a run without one."""
+        return self.path(self.data_dir) if self.data_dir else None
 
     def section(self, name: str) -> BaseModel:
         return getattr(self, name)

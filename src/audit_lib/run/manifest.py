@@ -209,7 +209,7 @@ def iso(ts: float) -> str:
 
 
 def build_manifest(
-    params: RunParams, params_path: Path, data_dir: Path, inputs: dict[str, dict[str, str]],
+    params: RunParams, params_path: Path, data_dir: Path | None, inputs: dict[str, dict[str, str]],
     code: dict[str, Any], env: dict[str, Any], runs: list[NotebookRun], started: float, ended: float,
     language: str, notebook_dir: Path | None = None,
 ) -> dict[str, Any]:
@@ -224,7 +224,7 @@ def build_manifest(
         "params_sha256": sha256_bytes(resolved.encode("utf-8")),
         "params": params.model_dump(mode="json"),
         "language": language,
-        "data_dir": str(Path(data_dir).resolve()),
+        "data_dir": str(Path(data_dir).resolve()) if data_dir is not None else None,
         "notebook_dir": display_path(notebook_dir or PROJECT_ROOT / "notebooks"),
         "inputs": inputs,
         "started": iso(started),

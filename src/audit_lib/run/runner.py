@@ -82,12 +82,13 @@ class RunResult:
         return [r.name for r in self.runs if r.reused]
 
 
-def notebook_parameters(params_path: Path, language: str) -> dict[str, str]:
+def notebook_parameters(params_path: Path, language: str, has_data: bool = True) -> dict[str, str]:
     """The values papermill injects. None depends on the staging folder: the parameters file is
     given relative to the project root when inside it, the data is the run's snapshot of the
-    package (``inputs`` in the working folder) and results go to ``results`` beside it."""
-    return {"params_file": display_path(params_path), "data_dir": SNAPSHOT, "results_dir": RESULTS,
-            "language": language}
+    package (``inputs`` in the working folder; empty for a run without a data package) and
+    results go to ``results`` beside it."""
+    return {"params_file": display_path(params_path), "data_dir": SNAPSHOT if has_data else "",
+            "results_dir": RESULTS, "language": language}
 
 
 def _run_one(info: NotebookInfo, staging: Path, params: dict[str, str]) -> NotebookRun:
@@ -132,13 +133,13 @@ def run(
     out = (Path(out_dir) if out_dir is not None else PROJECT_ROOT / "outputs" / params.run_name).resolve()
     try:
         for what, p in (("the data folder", data), ("the output folder", out)):
-            if (system := system_folder(p)) is not None:
+            if p is not None and (system := system_folder(p)) is not None:
                 raise UnsafeOutput(f"{what} {p} is or lies in the system folder {system}; nothing was run.")
         check_output_folder(out_dir, out, data, protected=(PROJECT_ROOT, params_path.resolve().parent))
         notebooks = select(discover(notebook_dir), only or params.notebooks)
     except (UnsafeOutput, ValueError) as e:
         raise RunError(str(e)) from None
-    if not data.is_dir():
+    if data is not None and not data.is_dir():
         hint = (f" For the demo, write the demo package first: `audit demo-data {display_path(data)}` (or `make demo`)."
                 if params.generate_demo_data else "")
         raise RunError(f"The data package {data} does not exist; nothing was run.{hint}", 1)
@@ -151,12 +152,12 @@ def run(
 
 
 def _run_locked(
-    params_path: Path, params: RunParams, data: Path, out: Path, notebooks: list[NotebookInfo], jobs: int,
+    params_path: Path, params: RunParams, data: Path | None, out: Path, notebooks: list[NotebookInfo], jobs: int,
     lang: str, notebook_dir: Path, say: Callable[[str], None], force: bool, started: float,
 ) -> RunResult:
     """The run proper, while this process holds the output folder's lock."""
     found = ValidationReport()
-    originals = find_table_files(data, found)
+    originals = find_table_files(data, found) if data is not None else {}
     if not found.ok:
         raise RunError(f"The data package {data} breaks the contract; nothing was run.\n{found.format()}", 1)
     code = code_state([n.path for n in notebooks])
@@ -172,16 +173,18 @@ def _run_locked(
     result = RunResult(out)
     fingerprints = {}
     try:
-        say(f"Validating the data package {data} ...")
-        try:
-            _, snap_hashes = take_snapshot(originals, staging / SNAPSHOT)
-        except OSError as e:
-            raise RunError(f"The data package {data} cannot be read; nothing was run: {e}", 1) from None
-        _, report = validate_package(staging / SNAPSHOT)
-        if not report.ok:
-            raise RunError(f"The data package {data} breaks the contract; nothing was run.\n{report.format()}", 1)
-        if report.warnings:
-            say(report.format())
+        snap_hashes: dict[str, str] = {}
+        if data is not None:
+            say(f"Validating the data package {data} ...")
+            try:
+                _, snap_hashes = take_snapshot(originals, staging / SNAPSHOT)
+            except OSError as e:
+                raise RunError(f"The data package {data} cannot be read; nothing was run: {e}", 1) from None
+            _, report = validate_package(staging / SNAPSHOT)
+            if not report.ok:
+                raise RunError(f"The data package {data} breaks the contract; nothing was run.\n{report.format()}", 1)
+            if report.warnings:
+                say(report.format())
         try:
             inputs = collect_inputs(params, params_path, originals)
         except (ParamsError, PathError) as e:
@@ -193,8 +196,9 @@ def _run_locked(
         results_dir = staging / RESULTS
         results_dir.mkdir()
         (staging / "params.resolved.yaml").write_text(dump_params(params), encoding="utf-8")
-        write_validation_stamp(staging, staging / SNAPSHOT, snap_hashes)
-        nb_params = notebook_parameters(params_path, lang)
+        if data is not None:
+            write_validation_stamp(staging, staging / SNAPSHOT, snap_hashes)
+        nb_params = notebook_parameters(params_path, lang, has_data=data is not None)
         total, done = len(notebooks), 0
 
         def report_run(r: NotebookRun) -> None:
