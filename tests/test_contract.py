@@ -172,7 +172,7 @@ def test_parquet_with_lists_bytes_and_timestamps(pkg):
     assert "binary" in got[(2, "region")]
     assert "time of day" in got[(1, "ecommerce_start")]
     assert "out of range" in got[(1, "category_management_start")]
-    assert "time zone" in got[(1, "coordinated_contract_start")]
+    assert (1, "coordinated_contract_start") not in got  # a time zone: its date in that zone
 
 
 def test_int_overflow_and_huge_numbers_are_problems(pkg):
