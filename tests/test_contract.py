@@ -32,14 +32,17 @@ def problems_text(report: ValidationReport) -> str:
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input_is_named_precisely(case: Case, pkg):
     case.make(pkg)
-    _, report = validate_package(pkg)
+    regions = ["SRM", "VML"]  # the region codes of params/demo.yaml
+    _, report = validate_package(pkg, regions=regions)
     hits = [p for p in report.problems if matches(p, case.expect)]
     assert hits, f"expected {case.expect} in:\n{problems_text(report)}"
     assert report.ok is (not case.fatal), problems_text(report)
     if case.fatal:
         with pytest.raises(DataPackageError) as err:
-            load_package(pkg)
+            load_package(pkg, regions=regions)
         assert case.expect.file in str(err.value)
+    if case.needs_params:  # found only with the parameters' codes
+        assert validate_package(pkg)[1].ok
 
 
 def test_minimal_package_is_valid_and_typed(pkg):

@@ -33,9 +33,9 @@ from .read import (
 )
 from .parse import PARSERS, CellError, parse_key
 from .spec import MAX_DATE, MIN_DATE, ColumnSpec, TableSpec
+from .sqltypes import Source, ident, typed_select
 from .validate import plausibility_rule, unknown_code_rule
 
-SQL_TYPES = {"str": "VARCHAR", "float": "DOUBLE", "int": "BIGINT", "date": "DATE", "bool": "BOOLEAN"}
 _CHUNK = 8 << 20
 # bytes that Windows-1252 leaves undefined
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
@@ -45,10 +45,6 @@ MAX_EMPTY_LINES = 10_000
 
 def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)
@@ -148,7 +144,8 @@ def csv_layout(path: Path) -> CsvLayout:
             if nul >= 0:
                 raise ReadError(Problem(
                     "error", file, "encoding: the file contains NUL bytes (a binary file, or UTF-16 text "
-                    "without a byte order mark); save it as 'CSV UTF-8'", row=_line_at(path, pos + nul, _newline(path))))
+                    "without a byte order mark); save it as 'CSV UTF-8'",
+                    row=_line_at(path, pos + nul, _newline(path))))
             if not has_multibyte and _utf8_letter(block) is not None:
                 has_multibyte = True
             if undefined_at < 0:
@@ -203,16 +200,6 @@ def _csv_scan(path: Path, layout: CsvLayout) -> str:
     )
 
 
-@dataclass(frozen=True)
-class Source:
-    """One column of the file as the scan names it, with its DuckDB type (CSV: VARCHAR) and,
-    for a time stamp with a time zone, the zone (from the Parquet file's Arrow schema)."""
-
-    name: str
-    type: str = "VARCHAR"
-    tz: str | None = None
-
-
 def _file_columns(path: Path) -> list[tuple[str, Source]]:
     """(normalised name, source) for every column of the file, duplicates included."""
     if path.suffix.lower() == ".parquet":
@@ -265,81 +252,9 @@ def file_columns(con: duckdb.DuckDBPyConnection | None, path: Path) -> list[str]
     return list(_columns(path))
 
 
-# Whitespace as Python's str.strip() sees it (DuckDB's trim() removes only spaces).
-_WS = r"[\s\p{Z}\x{85}\x{1c}-\x{1f}]"
-_NUMBER_RE = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
-_DOT_THOUSANDS_RE = r"[+-]?[1-9][0-9]{0,2}(\.[0-9]{3})+"
-_DATE_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]00:00(:00(\.0+)?)?)?"
-
-
-def _strip(text: str) -> str:
-    return f"regexp_replace({text}, '^{_WS}+|{_WS}+$', '', 'g')"
-
-
-def _steps(name: str, col: ColumnSpec, src: Source) -> tuple[dict[str, str], dict[str, str], str]:
-    """The typed value of one column in three steps (each step's columns computed once), read
-    by the same rules as the small tables: (step 1 columns, step 2 columns, final expression).
-
-    Text numbers (``parse.parse_float``): spaces and apostrophes as thousands separators, the
-    decimal comma or point (the other one then a thousands separator), ASCII digits only, a dot
-    before groups of three digits refused as ambiguous. Text dates (``parse.parse_date``): ISO,
-    at most a midnight time. A time stamp with a time zone: its date in that zone."""
-    ref, a, b = _ident(src.name), _ident(f"__a_{name}"), _ident(f"__b_{name}")
-    text = f"CAST({ref} AS VARCHAR)"
-    kind = src.type.upper()
-    if col.type == "str":
-        return {}, {}, f"nfc_normalize({_strip(text)})"
-    if kind == "VARCHAR" and col.type == "float":
-        s1 = {f"__a_{name}": f"regexp_replace({text}, '[\\s\\p{{Z}}'']', '', 'g')"}
-        rev = f"reverse({a})"
-        both = (f"CASE WHEN strpos({rev}, ',') < strpos({rev}, '.') THEN replace(replace({a}, '.', ''), ',', '.') "
-                f"ELSE replace({a}, ',', '') END")
-        one = f"CASE WHEN length({a}) - length(replace({a}, ',', '')) > 1 THEN NULL ELSE replace({a}, ',', '.') END"
-        s2 = {f"__b_{name}": (f"replace(CASE WHEN contains({a}, ',') AND contains({a}, '.') THEN {both} "
-                              f"WHEN contains({a}, ',') THEN {one} ELSE {a} END, '\u2212', '-')")}
-        final = (f"CASE WHEN regexp_full_match({b}, '{_DOT_THOUSANDS_RE}') AND NOT contains({a}, ',') THEN NULL "
-                 f"WHEN regexp_full_match({b}, '{_NUMBER_RE}') THEN TRY_CAST({b} AS DOUBLE) END")
-        return s1, s2, final
-    if kind == "VARCHAR" and col.type == "date":
-        s1 = {f"__a_{name}": _strip(text)}
-        return s1, {}, f"CASE WHEN regexp_full_match({a}, '{_DATE_RE}') THEN TRY_CAST(substr({a}, 1, 10) AS DATE) END"
-    if kind == "VARCHAR":
-        return {}, {}, f"TRY_CAST({_strip(text)} AS {SQL_TYPES[col.type]})"
-    if col.type == "date":
-        if kind == "DATE":
-            return {}, {}, ref
-        if kind.startswith("TIMESTAMP") and "TIME ZONE" in kind:
-            zone = (src.tz or "UTC").replace("'", "''")
-            return {}, {}, f"CAST(timezone('{zone}', {ref}) AS DATE)"
-        if kind.startswith("TIMESTAMP"):  # a date, not a time of day
-            return {}, {}, f"CASE WHEN CAST({ref} AS TIME) = TIME '00:00:00' THEN CAST({ref} AS DATE) END"
-        return {}, {}, "CAST(NULL AS DATE)"
-    if col.type == "float" and (kind == "BOOLEAN" or kind.startswith(("DATE", "TIME", "INTERVAL"))):
-        return {}, {}, "CAST(NULL AS DOUBLE)"
-    return {}, {}, f"TRY_CAST({ref} AS {SQL_TYPES[col.type]})"
-
-
-def _typed_select(source: str, actual: dict[str, Source], spec: TableSpec) -> str:
-    step1: dict[str, str] = {}
-    step2: dict[str, str] = {}
-    finals = []
-    for col in spec.columns:
-        if col.name not in actual and col.optional:
-            continue
-        s1, s2, final = _steps(col.name, col, actual.get(col.name, Source(col.name)))
-        step1.update(s1)
-        step2.update(s2)
-        finals.append(f"{final} AS {col.name}")
-    query = source
-    for step in (step1, step2):
-        if step:
-            query = f"SELECT *, {', '.join(f'{e} AS {_ident(n)}' for n, e in step.items())} FROM ({query})"
-    return f"SELECT {', '.join(finals)}, _row FROM ({query})"
-
-
 def relation_sql(path: Path, spec: TableSpec, con: duckdb.DuckDBPyConnection | None = None) -> str:
     """A typed SELECT of the contract's columns (names normalised); bad cells become NULL."""
-    return _typed_select(raw_scan_sql(path), _columns(path), spec)
+    return typed_select(raw_scan_sql(path), _columns(path), spec)
 
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
@@ -428,7 +343,8 @@ def _column_rules(col: ColumnSpec, src: str, table: str, regions: Collection[str
         rules.append(("required: the cell is empty", f"(r.{src} IS NULL OR TRIM(CAST(r.{src} AS VARCHAR)) = '')", None))
     if col.type != "str":
         generic = f"type {col.type}: cannot be read as {col.type}"
-        rules.append((generic, f"(r.{src} IS NOT NULL AND TRIM(CAST(r.{src} AS VARCHAR)) <> '' AND t.{col.name} IS NULL)",
+        rules.append((generic,
+                      f"(r.{src} IS NOT NULL AND TRIM(CAST(r.{src} AS VARCHAR)) <> '' AND t.{col.name} IS NULL)",
                       _cell_rule(PARSERS[col.type], generic)))
     if col.key:
         generic = "type str: an id or code with an invisible or control character"
@@ -471,7 +387,7 @@ def _check_rows(
     else:
         con.sql(f"CREATE TEMP VIEW r AS SELECT * FROM ({raw_scan_sql(path)})")
     kind = "TABLE" if path.suffix.lower() == ".csv" else "VIEW"
-    con.sql(f"CREATE TEMP {kind} t AS {_typed_select('SELECT * FROM r', actual, spec)}")
+    con.sql(f"CREATE TEMP {kind} t AS {typed_select('SELECT * FROM r', actual, spec)}")
     n_rows = con.sql("SELECT count(*) FROM r").fetchall()[0][0]
     if n_rows == 0:
         report.add(Problem("error", file, "file has a header but no rows"))
@@ -480,7 +396,7 @@ def _check_rows(
     for col in spec.columns:
         if col.name not in actual:
             continue  # an optional column the file does not have
-        src = _ident(actual[col.name].name)
+        src = ident(actual[col.name].name)
         checks.extend((col.name, rule, f"CAST(r.{src} AS VARCHAR)", cond, describe)
                       for rule, cond, describe in _column_rules(col, src, spec.name, regions))
     # one query for all rules: per rule the first MAX_PER_RULE offending rows and the count

@@ -190,8 +190,9 @@ def parse_key(v: object) -> str:
     s = parse_str(v)
     bad = invisible_chars(s)
     if bad:
-        raise CellError(f"an id or code with an invisible or control character ({char_names(bad)}); "
-                        "ids that look the same must be the same")
+        seen = "".join(c for c in s if c not in bad)
+        raise CellError(f"an id or code with an invisible or control character ({char_names(bad)}): it would "
+                        f"differ from {seen!r}, which it looks like; remove the character")
     return s
 
 

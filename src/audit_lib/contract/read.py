@@ -243,7 +243,8 @@ def _sheet_cells(wb: object, ws: object, file: str) -> dict[int, dict[int, objec
     n = 0
     with ws._get_source() as src:  # type: ignore[attr-defined]
         parser = Parser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,  # type: ignore[attr-defined]
-                        date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)  # type: ignore[attr-defined]
+                        date_formats=wb._date_formats,  # type: ignore[attr-defined]
+                        timedelta_formats=wb._timedelta_formats)  # type: ignore[attr-defined]
         for idx, cells in parser.parse():
             kept = {c["column"]: c["value"] for c in cells if _present(c["value"])}
             if kept:
@@ -321,6 +322,9 @@ def read_parquet_raw(path: Path, spec: TableSpec) -> RawTable:
     file = path.name
     try:
         meta = pq.read_metadata(path)
+        names = [normalise_header(n) for n in meta.schema.to_arrow_schema().names]
+        for name in dict.fromkeys(n for i, n in enumerate(names) if n in names[:i]):
+            raise ReadError(Problem("error", file, "column appears more than once in the header", column=name))
         if meta.num_rows > MAX_PARQUET_ROWS:
             raise ReadError(Problem(
                 "error", file, f"{meta.num_rows} rows, above the {MAX_PARQUET_ROWS} rows limit for the "

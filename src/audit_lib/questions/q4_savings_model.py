@@ -89,8 +89,9 @@ def bid_summary(bids: pd.DataFrame) -> pd.DataFrame:
         "approved": bids["approved"].fillna(False).astype(bool).to_numpy(),
     })
     # one bid per bidder and lot: approved before unapproved, then the lowest price
-    b = (b.sort_values(["procurement_id", "lot", "bidder", "approved", "price"], ascending=[True, True, True, False, True],
-                       kind="stable").drop_duplicates(["procurement_id", "lot", "bidder"]))
+    b = (b.sort_values(["procurement_id", "lot", "bidder", "approved", "price"],
+                       ascending=[True, True, True, False, True], kind="stable")
+         .drop_duplicates(["procurement_id", "lot", "bidder"]))
     keys = ["procurement_id", "lot"]
     g_all = b.groupby(keys)["price"]
     out = pd.DataFrame({"n_bids": g_all.size(), "mean_all": g_all.mean(), "lowest_all": g_all.min()})
