@@ -30,7 +30,7 @@ def run_checks_region_codes() -> bool:
 
     from audit_lib.run import runner
 
-    return "params.regions" in inspect.getsource(runner.run)
+    return "regions=" in inspect.getsource(runner)
 
 
 def snapshot(folder: Path) -> dict[str, str]:
