@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from audit_lib.contract import validate_package
 from audit_lib.contract.parse import CellError, parse_bool, parse_date, parse_float, parse_int, parse_str
-from audit_lib.contract.parse import parse_table
+from audit_lib.contract.parse import _DOT_THOUSANDS, parse_table
 from audit_lib.contract.read import _UTF8_MULTIBYTE, ReadError, read_raw
 from audit_lib.contract.spec import TABLES
 from hostile import write_minimal_package
@@ -31,6 +31,7 @@ finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e15, max_v
 @given(finite)
 def test_float_round_trips_with_decimal_point_or_comma(x):
     text = repr(x)
+    assume(not _DOT_THOUSANDS.match(text))  # "1.125": 1125 or 1.125? refused as ambiguous
     assert parse_float(text) == x
     assert parse_float(text.replace(".", ",")) == x
     assert parse_float(f"  {text}  ") == x

@@ -98,6 +98,29 @@ def test_bid_summary_statistics():
     assert s["second_lowest"] == 110 and s["lowest_all"] == 90 and s["mean_all"] == pytest.approx(110)
 
 
+def test_bid_summary_per_lot_and_repeated_bidders():
+    """Lots: the market saving is computed per lot and summed; a bidder repeating within a lot
+    (alternative bids) counts once, with its lowest approved bid (issue 12)."""
+    bids = pd.DataFrame({
+        "procurement_id": ["M"] * 7 + ["R"] * 4,
+        "lot_id": ["1", "1", "1", "2", "2", "2", "2"] + [None] * 4,
+        "bidder_id": ["A", "B", "C", "A", "B", "C", "C"] + ["A", "A", "B", "C"],
+        "evaluated_price_sek": [100, 200, 300, 1000, 1100, 1300, 900, 50, 10, 70, 90],
+        "approved": [True, True, True, True, True, True, False, True, False, True, True],
+        "awarded": [False] * 11,
+    })
+    s = q4.bid_summary(bids)
+    m, r = s.loc["M"], s.loc["R"]
+    # lot 1: mean 200 - lowest 100 = 100; lot 2: mean 1133.33 - 1000 = 133.33 (C's unapproved 900 not counted)
+    assert m["mean"] - m["lowest"] == pytest.approx(100 + 1300 / 3 + 700 - 1000)
+    assert m["lowest"] == 1100 and m["n_approved"] == 3 and m["n_bids"] == 3
+    # without lots: A's approved 50 counts once (its unapproved 10 does not): bids 50, 70, 90
+    assert r["lowest"] == 50 and r["mean"] == pytest.approx(70) and r["n_approved"] == 3 and r["n_bids"] == 3
+    assert r["second_lowest"] == 70
+    one_lot = bids.assign(lot_id=None)
+    assert q4.bid_summary(one_lot).loc["M", "n_bids"] == 3  # A, B, C once each
+
+
 # ------------------------------------------------------------------------------ not applicable, with reason
 @pytest.mark.parametrize(
     "row, bids, method, reason",

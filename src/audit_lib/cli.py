@@ -1,6 +1,6 @@
 """The ``audit`` command: thin over ``audit_lib.run`` and ``audit_lib.contract``.
 
-    audit validate DATA_DIR
+    audit validate DATA_DIR [--params PARAMS]
     audit demo-data OUT_DIR [--lines N] [--seed S]
     audit run PARAMS [--data DIR] [--out DIR] [--only NAME ...] [--jobs N] [--language sv|en] [--force]
     audit verify OUT_DIR [--strict] [--keep DIR]
@@ -19,9 +19,20 @@ from pathlib import Path
 
 def _validate(args: argparse.Namespace) -> int:
     from .contract import validate_package
+    from .params import ParamsError, load_params
 
-    package, report = validate_package(args.data_dir)
+    regions = None
+    if args.params is not None:
+        try:
+            regions = list(load_params(args.params).regions)
+        except ParamsError as e:
+            print(str(e), file=sys.stderr)
+            return 2
+    package, report = validate_package(args.data_dir, regions=regions)
     print(report.format())
+    if regions is None:
+        print("Region codes were not checked against parameters: give --params PARAMS to check them "
+              "(`audit run` does).")
     if report.ok:
         n = {k: len(v) for k, v in package.tables.items()}
         n.update({k: v.n_rows for k, v in package.large.items()})
@@ -103,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check a data package against the contract")
     v.add_argument("data_dir", type=Path)
+    v.add_argument("--params", type=Path, default=None, metavar="PARAMS",
+                   help="parameters file whose region codes the package's codes must match (as `audit run`)")
     v.set_defaults(func=_validate)
 
     d = sub.add_parser("demo-data", help="write the seeded demo data package")

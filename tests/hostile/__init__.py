@@ -117,6 +117,8 @@ class Case:
     make: Callable[[Path], None]
     expect: Expect
     fatal: bool = True
+    # the problem is found only with the parameters' region codes (validate --params, run)
+    needs_params: bool = False
 
 
 def _edit(name: str, fn: Callable[[bytes], bytes]) -> Callable[[Path], None]:
@@ -296,6 +298,182 @@ CASES: list[Case] = [
          Expect("purchase_lines.csv", "absurd value", row=2, column="amount_sek")),
     Case("large_table_missing_column", _edit("purchase_lines", lambda b: b.replace(b"article_id", b"artikel", 1)),
          Expect("purchase_lines.csv", "required column is missing", column="article_id")),
+]
+
+
+# ------------------------------------------------------------------ issue 12: reading the package
+def _lines_with(name: str, newline: bytes, empty_after: int | None = None) -> Callable[[Path], None]:
+    """``name``.csv with ``newline`` line endings, and an empty line after line ``empty_after``."""
+    def make(folder: Path) -> None:
+        p = folder / f"{name}.csv"
+        lines = p.read_bytes().rstrip(b"\n").split(b"\n")
+        if empty_after is not None:
+            lines.insert(empty_after, b"")
+        p.write_bytes(newline.join(lines) + newline)
+    return make
+
+
+def _then(*steps: Callable[[Path], None]) -> Callable[[Path], None]:
+    def make(folder: Path) -> None:
+        for step in steps:
+            step(folder)
+    return make
+
+
+def _workbook(name: str, sheets: list[tuple[str, str, list[list[object]]]]) -> Callable[[Path], None]:
+    """``name``.xlsx with sheets (title, state, rows); a row is a list of cell values (a value
+    ``("XFD", v)`` is written into that column instead)."""
+    def make(folder: Path) -> None:
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        wb.remove(wb.active)
+        for title, state, rows in sheets:
+            ws = wb.create_sheet(title)
+            ws.sheet_state = state
+            for i, row in enumerate(rows):
+                for j, v in enumerate(row):
+                    if isinstance(v, tuple):
+                        ws[f"{v[0]}{i + 1}"] = v[1]
+                    elif v not in ("", None):
+                        ws.cell(row=i + 1, column=j + 1, value=v)
+        (folder / f"{name}.csv").unlink(missing_ok=True)
+        wb.save(folder / f"{name}.xlsx")
+    return make
+
+
+def _table_rows(name: str, edit: Callable[[list[list[object]]], None] | None = None) -> list[list[object]]:
+    cols, rows = TABLES_CSV[name]
+    out: list[list[object]] = [list(cols)] + [list(r) for r in rows]
+    if edit is not None:
+        edit(out)
+    return out
+
+
+def _zip_bomb(name: str, mib: int) -> Callable[[Path], None]:
+    """``name``.xlsx: a few KiB on disk that unpacks to ``mib`` MiB."""
+    def make(folder: Path) -> None:
+        import zipfile
+
+        (folder / f"{name}.csv").unlink(missing_ok=True)
+        with zipfile.ZipFile(folder / f"{name}.xlsx", "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+            with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
+                block = b" " * (1 << 20)
+                for _ in range(mib):
+                    fh.write(block)
+    return make
+
+
+def _symlink_out(name: str) -> Callable[[Path], None]:
+    def make(folder: Path) -> None:
+        outside = folder.parent / f"outside-{name}.csv"
+        outside.write_bytes((folder / f"{name}.csv").read_bytes())
+        (folder / f"{name}.csv").unlink()
+        (folder / f"{name}.csv").symlink_to(outside)
+    return make
+
+
+def _fifo(name: str) -> Callable[[Path], None]:
+    def make(folder: Path) -> None:
+        import os
+
+        (folder / f"{name}.csv").unlink()
+        os.mkfifo(folder / f"{name}.csv")
+    return make
+
+
+def _parquet_folder(name: str) -> Callable[[Path], None]:
+    def make(folder: Path) -> None:
+        import pyarrow.csv as pcsv
+        import pyarrow.parquet as pq
+
+        d = folder / f"{name}.parquet"
+        d.mkdir()
+        t = pcsv.read_csv(folder / f"{name}.csv", parse_options=pcsv.ParseOptions(delimiter=";"))
+        pq.write_table(t, d / "part-0.parquet")
+        (folder / f"{name}.csv").unlink()
+    return make
+
+
+def _set(rows: list[list[object]], row: int, col: str, value: object) -> None:
+    rows[row - 1][rows[0].index(col)] = value
+
+
+PR, PL, B = "procurement_regions.csv", "purchase_lines.csv", "bids.csv"
+CASES += [
+    # region codes against the parameters' codes (SRM, VML): look-alikes, invisible characters, case
+    Case("region_cyrillic_em", _set_cell("procurement_regions", 3, "region", "SR\u041c"),
+         Expect(PR, "nearest known code: 'SRM'", row=3, column="region"), needs_params=True),
+    Case("region_lower_case", _set_cell("procurements", 3, "lead_region", "srm"),
+         Expect(P, "nearest known code: 'SRM'", row=3, column="lead_region"), needs_params=True),
+    Case("region_zero_width_space", _set_cell("procurement_regions", 4, "region", "SR\u200bM"),
+         Expect(PR, "U+200B ZERO WIDTH SPACE", row=4, column="region")),
+    Case("region_trailing_bom", _set_cell("rollouts", 2, "region", "SRM\ufeff"),
+         Expect("rollouts.csv", "U+FEFF ZERO WIDTH NO-BREAK SPACE", row=2, column="region")),
+    Case("large_table_region_cyrillic", _set_cell("purchase_lines", 4, "region", "SR\u041c"),
+         Expect(PL, "nearest known code: 'SRM'", row=4, column="region"), needs_params=True),
+    Case("large_table_region_zero_width", _set_cell("purchase_lines", 2, "region", "SRM\u200b"),
+         Expect(PL, "U+200B ZERO WIDTH SPACE", row=2, column="region")),
+    # ids that differ only by invisible characters; bidirectional controls in ids
+    Case("id_with_zero_width_joiner", _set_cell("procurements", 3, "procurement_id", "IN-2024-0002\u200d"),
+         Expect(P, "U+200D ZERO WIDTH JOINER", row=3, column="procurement_id")),
+    Case("bidder_id_with_bidi_override", _set_cell("bids", 3, "bidder_id", "\u202eL2"),
+         Expect(B, "U+202E RIGHT-TO-LEFT OVERRIDE", row=3, column="bidder_id")),
+    Case("title_with_bidi_override", _set_cell("procurements", 2, "title", "Ambulanser \u202e(fordon)"),
+         Expect(P, "bidirectional control characters removed", row=2, column="title", severity="warning"),
+         fatal=False),
+    # numbers: dot as thousands separator, digits of other scripts, underscores
+    Case("number_dot_thousands", _set_cell("procurement_regions", 5, "estimated_value_sek", "900.000"),
+         Expect(PR, "ambiguous number", row=5, column="estimated_value_sek")),
+    Case("number_arabic_indic_digits", _set_cell("bids", 2, "evaluated_price_sek", "\u0662\u0663\u0668\u0669"),
+         Expect(B, "digits 0-9", row=2, column="evaluated_price_sek")),
+    Case("number_full_width_digits", _set_cell("coordination_effort", 3, "hours", "\uff17\uff14"),
+         Expect("coordination_effort.csv", "digits 0-9", row=3, column="hours")),
+    Case("number_underscores", _set_cell("bids", 3, "evaluated_price_sek", "2_389_762"),
+         Expect(B, "digits 0-9", row=3, column="evaluated_price_sek")),
+    Case("int_arabic_indic_digits", _set_cell("targets", 3, "year", "\u0662\u0660\u0662\u0664"),
+         Expect("targets.csv", "whole number", row=3, column="year")),
+    Case("large_table_dot_thousands", _set_cell("purchase_lines", 3, "amount_sek", "1.200"),
+         Expect(PL, "ambiguous number", row=3, column="amount_sek")),
+    Case("large_table_underscores", _set_cell("purchase_lines", 2, "amount_sek", "1_500"),
+         Expect(PL, "digits 0-9", row=2, column="amount_sek")),
+    Case("large_table_full_width_digits", _set_cell("purchase_lines", 4, "quantity", "\uff11\uff10"),
+         Expect(PL, "digits 0-9", row=4, column="quantity")),
+    Case("large_table_date_with_time", _set_cell("purchase_lines", 2, "order_date", "2024-01-05 12:30"),
+         Expect(PL, "expected a date as YYYY-MM-DD", row=2, column="order_date")),
+    # purchase_lines: duplicated columns, old Mac line endings, empty lines
+    Case("large_table_duplicate_column", _edit("purchase_lines", lambda b: b.replace(b"category", b"amount_sek", 1)),
+         Expect(PL, "more than once", column="amount_sek")),
+    Case("large_table_duplicate_spelled_column", _edit("purchase_lines", lambda b: b.replace(
+        b"amount_sek\n", b"amount_sek;Amount SEK\n", 1).replace(b"\n2024-01-05;SRM;Fordon;A1;2;1500,5\n",
+                                                                  b"\n2024-01-05;SRM;Fordon;A1;2;1500,5;7\n")),
+         Expect(PL, "more than once", column="amount_sek")),
+    Case("large_table_cr_line_endings", _then(_set_cell("purchase_lines", 3, "quantity", "-1"),
+                                              _lines_with("purchase_lines", b"\r")),
+         Expect(PL, "must be > 0", row=3, column="quantity")),
+    Case("large_table_row_after_empty_line", _then(_set_cell("purchase_lines", 4, "quantity", "-1"),
+                                                   _lines_with("purchase_lines", b"\n", empty_after=2)),
+         Expect(PL, "must be > 0", row=5, column="quantity")),
+    # xlsx: formulas without a saved value; a hidden first sheet; a zip bomb
+    Case("xlsx_formula_without_value", _workbook("indicators", [("Blad1", "visible", _table_rows(
+        "indicators", lambda r: _set(r, 3, "followed_up", "=1=1")))]),
+         Expect("indicators.xlsx", "formula without a saved value", row=3, column="C")),
+    Case("xlsx_hidden_first_sheet", _workbook("indicators", [
+        ("Gammal", "hidden", _table_rows("indicators", lambda r: _set(r, 2, "followed_up", "kanske"))),
+        ("Indikatorer", "visible", _table_rows("indicators"))]),
+         Expect("indicators.xlsx", "the first visible one", severity="warning"), fatal=False),
+    Case("xlsx_hidden_first_sheet_bad_visible", _workbook("indicators", [
+        ("Gammal", "hidden", _table_rows("indicators")),
+        ("Indikatorer", "visible", _table_rows("indicators", lambda r: _set(r, 3, "followed_up", "kanske")))]),
+         Expect("indicators.xlsx", "expected true/false", row=3, column="followed_up")),
+    Case("xlsx_unpacks_to_hundreds_of_mib", _zip_bomb("bids", 160), Expect("bids.xlsx", "unpacks to 160 MiB")),
+    # files that are not what their name says
+    Case("symlink_out_of_package", _symlink_out("bids"), Expect(B, "leads out of the data folder")),
+    Case("fifo_named_like_a_table", _fifo("bids"), Expect(B, "FIFO")),
+    Case("parquet_dataset_folder", _parquet_folder("purchase_lines"),
+         Expect("purchase_lines.parquet", "a folder, not a file")),
+    Case("one_table_in_two_formats_by_case", lambda f: shutil.copy(f / "procurements.csv", f / "Procurements.XLSX"),
+         Expect("Procurements.XLSX", "ambiguous")),
 ]
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,21 +31,20 @@ from .read import (
     _utf8_letter,
     normalise_header,
 )
-from .spec import MAX_DATE, MIN_DATE, TableSpec
-from .validate import plausibility_rule
+from .parse import PARSERS, CellError, parse_key
+from .spec import MAX_DATE, MIN_DATE, ColumnSpec, TableSpec
+from .sqltypes import Source, ident, typed_select
+from .validate import plausibility_rule, unknown_code_rule
 
-SQL_TYPES = {"str": "VARCHAR", "float": "DOUBLE", "int": "BIGINT", "date": "DATE", "bool": "BOOLEAN"}
 _CHUNK = 8 << 20
 # bytes that Windows-1252 leaves undefined
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+# More empty lines than this in a large CSV are refused (their row numbers are kept in the SQL).
+MAX_EMPTY_LINES = 10_000
 
 
 def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)
@@ -54,12 +54,15 @@ class CsvLayout:
     encoding: str  # utf-8 or latin-1 (DuckDB's name for the single-byte fallback)
     separator: str
     header: tuple[str, ...]
+    newline: str = "\n"  # "\n" (also "\r\n") or "\r" (old Mac)
+    # (t, j): data rows numbered t and above (from 1) follow j empty lines, which DuckDB skips
+    empty_lines: tuple[tuple[int, int], ...] = ()
 
 
 _LAYOUTS: dict[tuple[str, int, int], CsvLayout] = {}
 
 
-def _line_at(path: Path, offset: int) -> int:
+def _line_at(path: Path, offset: int, newline: bytes = b"\n") -> int:
     """The 1-based line of byte ``offset`` (counts newlines in chunks)."""
     line, pos = 1, 0
     with open(path, "rb") as fh:
@@ -67,9 +70,50 @@ def _line_at(path: Path, offset: int) -> int:
             block = fh.read(min(_CHUNK, offset - pos))
             if not block:
                 break
-            line += block.count(b"\n")
+            line += block.count(newline)
             pos += len(block)
     return line
+
+
+def _newline(path: Path) -> bytes:
+    """``\r`` for a file whose lines end in a lone carriage return (old Mac), else ``\n``."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    cr, lf = head.find(b"\r"), head.find(b"\n")
+    if cr >= 0 and (lf < 0 or cr < lf) and head[cr + 1 : cr + 2] != b"\n":
+        return b"\r"
+    return b"\n"
+
+
+def _empty_lines(path: Path, newline: bytes) -> tuple[tuple[int, int], ...]:
+    """Where DuckDB's row count and the file's lines part: for each run of empty lines, the
+    data-row number (from 1) after which it lies and the number of empty lines so far."""
+    nl = newline[0:1]
+    pattern = re.compile(re.escape(nl) + (b"(?=\r?\n)" if nl == b"\n" else b"(?=\r)"))
+    lines_before, j, out = 0, 0, {}  # newlines before the current buffer
+    carry = b""
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(_CHUNK)
+            buf = carry + block
+            cut = len(buf) if not block else max(len(buf) - 2, 0)
+            last = 0
+            for m in pattern.finditer(buf):
+                if m.start() >= cut:
+                    break
+                lines_before += buf.count(nl, last, m.start())
+                last = m.start()
+                j += 1
+                if j > MAX_EMPTY_LINES:
+                    raise ReadError(Problem("error", path.name, f"more than {MAX_EMPTY_LINES} empty lines",
+                                            row=lines_before + 2))
+                # the empty line is line lines_before + 2; the header is line 1
+                out[lines_before + 2 - j] = j
+            lines_before += buf.count(nl, last, cut)
+            carry = buf[cut:]
+            if not block:
+                break
+    return tuple(sorted(out.items()))
 
 
 def csv_layout(path: Path) -> CsvLayout:
@@ -100,7 +144,8 @@ def csv_layout(path: Path) -> CsvLayout:
             if nul >= 0:
                 raise ReadError(Problem(
                     "error", file, "encoding: the file contains NUL bytes (a binary file, or UTF-16 text "
-                    "without a byte order mark); save it as 'CSV UTF-8'", row=_line_at(path, pos + nul)))
+                    "without a byte order mark); save it as 'CSV UTF-8'",
+                    row=_line_at(path, pos + nul, _newline(path))))
             if not has_multibyte and _utf8_letter(block) is not None:
                 has_multibyte = True
             if undefined_at < 0:
@@ -123,20 +168,23 @@ def csv_layout(path: Path) -> CsvLayout:
     elif has_multibyte:
         raise ReadError(Problem(
             "error", file, "encoding: mixed encodings: some lines are UTF-8, this line has bytes that are not "
-            "UTF-8 (Windows-1252?); save the whole file in one encoding", row=_line_at(path, first_bad)))
+            "UTF-8 (Windows-1252?); save the whole file in one encoding",
+            row=_line_at(path, first_bad, _newline(path))))
     elif undefined_at >= 0:
         raise ReadError(Problem(
-            "error", file, "encoding: bytes cannot be read as UTF-8 or Windows-1252", row=_line_at(path, undefined_at)))
+            "error", file, "encoding: bytes cannot be read as UTF-8 or Windows-1252",
+            row=_line_at(path, undefined_at, _newline(path))))
     else:
         encoding = "latin-1"
+    newline = _newline(path)
     with open(path, "rb") as fh:
-        first = fh.readline(1 << 20)
+        first = fh.read(1 << 20).split(newline, 1)[0]
     text = first.decode("utf-8" if encoding == "utf-8" else "cp1252", "replace").lstrip("\ufeff").rstrip("\r\n")
     if not text.strip():
         raise ReadError(Problem("error", file, "the first line is empty: expected the header row", row=1))
     sep = detect_separator(text)
     header = tuple(next(csv.reader([text], delimiter=sep)))
-    layout = CsvLayout(encoding, sep, header)
+    layout = CsvLayout(encoding, sep, header, newline.decode(), _empty_lines(path, newline))
     _LAYOUTS[key] = layout
     return layout
 
@@ -144,39 +192,59 @@ def csv_layout(path: Path) -> CsvLayout:
 def _csv_scan(path: Path, layout: CsvLayout) -> str:
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(layout.header)))
     sep = layout.separator.replace("'", "''")
+    new_line = ", new_line='\\r'" if layout.newline == "\r" else ""
     return (
         f"read_csv({_quote(path)}, delim='{sep}', quote='\"', escape='\"', header=true, auto_detect=false, "
         f"columns={{{cols}}}, encoding='{layout.encoding}', strict_mode=true, null_padding=false, "
-        f"ignore_errors=false, skip=0)"
+        f"ignore_errors=false, skip=0{new_line})"
     )
 
 
-def _columns(path: Path) -> dict[str, str]:
-    """Normalised column name -> the scan's own column name (first of duplicates wins)."""
+def _file_columns(path: Path) -> list[tuple[str, Source]]:
+    """(normalised name, source) for every column of the file, duplicates included."""
     if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(path)
         con = duckdb.connect()
         try:
-            names = con.sql(f"SELECT * FROM read_parquet({_quote(path)}) LIMIT 0").columns
+            described = con.sql(f"DESCRIBE SELECT * FROM read_parquet({_quote(path)})").fetchall()
         finally:
             con.close()
-        pairs = [(normalise_header(c), c) for c in names]
-    else:
-        layout = csv_layout(path)
-        pairs = [(normalise_header(h) or f"unnamed_{i + 1}", f"c{i}") for i, h in enumerate(layout.header)]
-    out: dict[str, str] = {}
-    for norm, own in pairs:
-        out.setdefault(norm, own)
+        out = []
+        for field, row in zip(schema, described):
+            tz = getattr(field.type, "tz", None)
+            out.append((normalise_header(field.name), Source(row[0], row[1], tz)))
+        return out
+    layout = csv_layout(path)
+    return [(normalise_header(h) or f"unnamed_{i + 1}", Source(f"c{i}")) for i, h in enumerate(layout.header)]
+
+
+def _columns(path: Path) -> dict[str, Source]:
+    """Normalised column name -> the scan's column (first of duplicates wins)."""
+    out: dict[str, Source] = {}
+    for norm, src in _file_columns(path):
+        out.setdefault(norm, src)
     return out
 
 
 def raw_scan_sql(path: Path) -> str:
     """A SELECT over the file, values as stored (CSV: all text, columns ``c0..``), plus ``_row``
-    (the row number a person sees: the CSV line, or the Parquet row from 1)."""
+    (the row number a person sees: the CSV line, or the Parquet row from 1). CSV rows whose
+    cells are all empty are skipped, as in the small tables."""
     if path.suffix.lower() == ".parquet":
         return (f"SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row "
                 f"FROM read_parquet({_quote(path)}, file_row_number=true)")
-    # CSV: the header is line 1, so the first data row is line 2
-    return f"SELECT *, row_number() OVER () + 1 AS _row FROM {_csv_scan(path, csv_layout(path))}"
+    layout = csv_layout(path)
+    numbered = f"SELECT *, row_number() OVER () AS _k FROM {_csv_scan(path, layout)}"
+    if layout.empty_lines:  # DuckDB skips empty lines: add back those above each row
+        values = ", ".join(f"({t}, {j})" for t, j in layout.empty_lines)
+        rows = (f"SELECT s.* EXCLUDE (_k), s._k + 1 + coalesce(e.j, 0) AS _row FROM ({numbered}) s "
+                f"ASOF LEFT JOIN (VALUES {values}) e(t, j) ON s._k >= e.t")
+    else:  # the header is line 1, so the first data row is line 2
+        rows = f"SELECT * EXCLUDE (_k), _k + 1 AS _row FROM ({numbered})"
+    blank = " AND ".join(f"coalesce(trim(c{i}), '') = ''" for i in range(len(layout.header)))
+    return f"SELECT * FROM ({rows}) WHERE NOT ({blank})"
 
 
 def file_columns(con: duckdb.DuckDBPyConnection | None, path: Path) -> list[str]:
@@ -184,24 +252,9 @@ def file_columns(con: duckdb.DuckDBPyConnection | None, path: Path) -> list[str]
     return list(_columns(path))
 
 
-def _typed_select(source: str, actual: dict[str, str], spec: TableSpec, is_csv: bool) -> str:
-    parts = []
-    for col in spec.columns:
-        src = _ident(actual.get(col.name, col.name))
-        if col.type == "str":
-            parts.append(f"TRIM(CAST({src} AS VARCHAR)) AS {col.name}")
-        elif col.type == "float" and is_csv:
-            parts.append(f"TRY_CAST(REPLACE(REPLACE(TRIM({src}), ' ', ''), ',', '.') AS DOUBLE) AS {col.name}")
-        elif is_csv:
-            parts.append(f"TRY_CAST(TRIM({src}) AS {SQL_TYPES[col.type]}) AS {col.name}")
-        else:
-            parts.append(f"TRY_CAST({src} AS {SQL_TYPES[col.type]}) AS {col.name}")
-    return f"SELECT {', '.join(parts)}, _row FROM ({source})"
-
-
 def relation_sql(path: Path, spec: TableSpec, con: duckdb.DuckDBPyConnection | None = None) -> str:
     """A typed SELECT of the contract's columns (names normalised); bad cells become NULL."""
-    return _typed_select(raw_scan_sql(path), _columns(path), spec, path.suffix.lower() == ".csv")
+    return typed_select(raw_scan_sql(path), _columns(path), spec)
 
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
@@ -226,11 +279,14 @@ def _duckdb_problem(e: duckdb.Error, file: str) -> Problem:
     return Problem("error", file, f"cannot be read: {reason[:200]}", row=row)
 
 
-def check_large(path: Path, spec: TableSpec, report: ValidationReport) -> int:
-    """Check a large table against the contract; add problems to ``report``; return row count."""
+def check_large(
+    path: Path, spec: TableSpec, report: ValidationReport, regions: Collection[str] | None = None
+) -> int:
+    """Check a large table against the contract; add problems to ``report``; return row count.
+    ``regions``: the parameters' region codes (None: region codes are not checked)."""
     file = path.name
     try:
-        columns = file_columns(None, path)
+        named = _file_columns(path)
     except ReadError as e:
         report.add(e.problem)
         return 0
@@ -240,21 +296,28 @@ def check_large(path: Path, spec: TableSpec, report: ValidationReport) -> int:
     except OSError as e:
         report.add(Problem("error", file, f"cannot be opened ({e.strerror or type(e).__name__})"))
         return 0
+    except Exception as e:  # pyarrow on a file that is not Parquet
+        report.add(Problem("error", file, f"not a readable {path.suffix.lstrip('.')} file ({type(e).__name__})"))
+        return 0
+    columns = list(dict.fromkeys(norm for norm, _ in named))
     for c in columns:
         if c in RESERVED_COLUMNS:
             report.add(Problem("error", file, "column name is reserved by the loader; rename it", column=c))
             return 0
-    missing = [c for c in spec.column_names if c not in columns]
+    dupes = list(dict.fromkeys(norm for i, (norm, _) in enumerate(named) if norm in [n for n, _ in named[:i]]))
+    for c in dupes:
+        report.add(Problem("error", file, "column appears more than once in the header", column=c))
+    missing = [c for c in spec.required_columns if c not in columns]
     for c in missing:
         report.add(Problem("error", file, "required column is missing", column=c))
     for c in columns:
         if c not in spec.column_names:
             report.add(Problem("warning", file, "column is not in the contract; ignored", column=c))
-    if missing:
+    if missing or dupes:
         return 0
     con = duckdb.connect()
     try:
-        return _check_rows(con, path, spec, report)
+        return _check_rows(con, path, spec, report, regions)
     except duckdb.Error as e:
         report.add(_duckdb_problem(e, file))
         return 0
@@ -262,58 +325,83 @@ def check_large(path: Path, spec: TableSpec, report: ValidationReport) -> int:
         con.close()
 
 
-def _check_rows(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec, report: ValidationReport) -> int:
+def _cell_rule(parser: Callable[[object], object], generic: str) -> Callable[[str], str]:
+    """The rule for one listed cell as the small tables word it (the parser's own message)."""
+    def describe(value: str) -> str:
+        try:
+            parser(value)
+        except CellError as e:
+            return f"{generic.split(':')[0]}: {e}"
+        return generic
+    return describe
+
+
+def _column_rules(col: ColumnSpec, src: str, table: str, regions: Collection[str] | None) -> list[tuple]:
+    """(rule, SQL condition over r (raw) and t (typed), describe or None) for one column."""
+    rules: list[tuple] = []
+    if not col.nullable:
+        rules.append(("required: the cell is empty", f"(r.{src} IS NULL OR TRIM(CAST(r.{src} AS VARCHAR)) = '')", None))
+    if col.type != "str":
+        generic = f"type {col.type}: cannot be read as {col.type}"
+        rules.append((generic,
+                      f"(r.{src} IS NOT NULL AND TRIM(CAST(r.{src} AS VARCHAR)) <> '' AND t.{col.name} IS NULL)",
+                      _cell_rule(PARSERS[col.type], generic)))
+    if col.key:
+        generic = "type str: an id or code with an invisible or control character"
+        rules.append((generic, f"regexp_matches(t.{col.name}, '[\\p{{Cf}}\\p{{Cc}}\\p{{Co}}\\p{{Zl}}\\p{{Zp}}]')",
+                      _cell_rule(parse_key, generic)))
+    if col.region and regions is not None:
+        known = sorted(set(regions))
+        listed = ", ".join("'" + k.replace("'", "''") + "'" for k in known) or "NULL"
+        rules.append(("unknown region code", f"t.{col.name} NOT IN ({listed})",
+                      lambda v, known=known: unknown_code_rule(v, known)))
+    if col.gt is not None:
+        rules.append((f"must be > {col.gt:g}", f"t.{col.name} <= {col.gt}", None))
+    if col.ge is not None:
+        rules.append((f"must be >= {col.ge:g}", f"t.{col.name} < {col.ge}", None))
+    if col.le is not None:
+        rules.append((f"must be <= {col.le:g}", f"t.{col.name} > {col.le}", None))
+    if col.type == "float":
+        rules.append(("type float: expected a finite number", f"(isinf(t.{col.name}) OR isnan(t.{col.name}))", None))
+    plausible = plausibility_rule(table, col.name)
+    if plausible is not None and col.type in ("float", "int"):
+        bound, rule = plausible
+        rules.append((rule, f"abs(t.{col.name}) > {bound!r}", None))
+    if col.type == "date":
+        rules.append((f"date out of range {MIN_DATE} .. {MAX_DATE}",
+                      f"(t.{col.name} < DATE '{MIN_DATE}' OR t.{col.name} > DATE '{MAX_DATE}')", None))
+    if col.allowed is not None:
+        allowed = ", ".join("'" + a.replace("'", "''") + "'" for a in col.allowed)
+        rules.append((f"allowed values: {', '.join(col.allowed)}", f"t.{col.name} NOT IN ({allowed})", None))
+    return rules
+
+
+def _check_rows(
+    con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec, report: ValidationReport,
+    regions: Collection[str] | None = None,
+) -> int:
     file = path.name
     actual = _columns(path)
-    is_csv = path.suffix.lower() == ".csv"
-    if is_csv:  # parse the text once (the rules below scan it many times)
+    if path.suffix.lower() == ".csv":  # parse the text once (the rules below scan it many times)
         con.sql(f"CREATE TEMP TABLE r AS SELECT * FROM ({raw_scan_sql(path)})")
     else:
         con.sql(f"CREATE TEMP VIEW r AS SELECT * FROM ({raw_scan_sql(path)})")
-    con.sql(f"CREATE TEMP VIEW t AS {_typed_select('SELECT * FROM r', actual, spec, is_csv)}")
+    kind = "TABLE" if path.suffix.lower() == ".csv" else "VIEW"
+    con.sql(f"CREATE TEMP {kind} t AS {typed_select('SELECT * FROM r', actual, spec)}")
     n_rows = con.sql("SELECT count(*) FROM r").fetchall()[0][0]
     if n_rows == 0:
         report.add(Problem("error", file, "file has a header but no rows"))
         return 0
-    checks: list[tuple[str, str, str]] = []  # (column, rule, condition)
+    checks: list[tuple] = []  # (column, rule, value SQL, condition SQL, describe)
     for col in spec.columns:
-        src = _ident(actual[col.name])
-        rules: list[tuple[str, str]] = []
-        if not col.nullable:
-            rules.append(("required: the cell is empty", f"(r.{src} IS NULL OR TRIM(CAST(r.{src} AS VARCHAR)) = '')"))
-        if col.type != "str":
-            rules.append(
-                (f"type {col.type}: cannot be read as {col.type}",
-                 f"(r.{src} IS NOT NULL AND TRIM(CAST(r.{src} AS VARCHAR)) <> '' AND t.{col.name} IS NULL)")
-            )
-        if col.gt is not None:
-            rules.append((f"must be > {col.gt:g}", f"t.{col.name} <= {col.gt}"))
-        if col.ge is not None:
-            rules.append((f"must be >= {col.ge:g}", f"t.{col.name} < {col.ge}"))
-        if col.le is not None:
-            rules.append((f"must be <= {col.le:g}", f"t.{col.name} > {col.le}"))
-        if col.type == "float":
-            rules.append(("type float: expected a finite number", f"(isinf(t.{col.name}) OR isnan(t.{col.name}))"))
-        plausible = plausibility_rule(spec.name, col.name)
-        if plausible is not None and col.type in ("float", "int"):
-            bound, rule = plausible
-            rules.append((rule, f"abs(t.{col.name}) > {bound!r}"))
-        if col.type == "date":
-            rules.append(
-                (f"date out of range {MIN_DATE} .. {MAX_DATE}",
-                 f"(t.{col.name} < DATE '{MIN_DATE}' OR t.{col.name} > DATE '{MAX_DATE}')")
-            )
-        if col.allowed is not None:
-            allowed = ", ".join("'" + a.replace("'", "''") + "'" for a in col.allowed)
-            rules.append((f"allowed values: {', '.join(col.allowed)}", f"t.{col.name} NOT IN ({allowed})"))
-        checks.extend((col.name, rule, f"CAST(r.{src} AS VARCHAR)|{cond}") for rule, cond in rules)
+        if col.name not in actual:
+            continue  # an optional column the file does not have
+        src = ident(actual[col.name].name)
+        checks.extend((col.name, rule, f"CAST(r.{src} AS VARCHAR)", cond, describe)
+                      for rule, cond, describe in _column_rules(col, src, spec.name, regions))
     # one query for all rules: per rule the first MAX_PER_RULE offending rows and the count
-    parts = []
-    for k, (_, _, both) in enumerate(checks):
-        value, cond = both.split("|", 1)
-        parts.append(
-            f"SELECT {k} AS k, r._row AS _row, {value} AS v FROM r JOIN t USING (_row) WHERE {cond}"
-        )
+    parts = [f"SELECT {k} AS k, r._row AS _row, {value} AS v FROM r JOIN t USING (_row) WHERE {cond}"
+             for k, (_, _, value, cond, _) in enumerate(checks)]
     hits = con.sql(
         "SELECT k, _row, v, n FROM (SELECT k, _row, v, count(*) OVER (PARTITION BY k) AS n, "
         "row_number() OVER (PARTITION BY k ORDER BY _row) AS i FROM (" + " UNION ALL ".join(parts) + ")) "
@@ -321,8 +409,9 @@ def _check_rows(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec, rep
     ).fetchall()
     counted: set[int] = set()
     for k, row, value, n in hits:
-        column, rule, _ = checks[k]
-        report.add(Problem("error", file, rule, row=int(row), column=column, value=value))
+        column, rule, _, _, describe = checks[k]
+        shown = describe(value) if describe is not None and value is not None else rule
+        report.add(Problem("error", file, shown, row=int(row), column=column, value=value))
         if k not in counted:
             counted.add(k)
             report.add_count(file, column, rule, int(n) - min(int(n), MAX_PER_RULE))

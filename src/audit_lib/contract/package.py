@@ -6,6 +6,9 @@ problem at once; ``validate_package`` returns the report without raising.
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +19,7 @@ from .parse import parse_table
 from .problems import DataPackageError, Problem, ValidationReport
 from .read import ReadError, read_raw
 from .spec import FILE_SUFFIXES, TABLES, TableSpec
-from .validate import check_reference, check_rules
+from .validate import check_codes, check_reference, check_rules
 
 
 @dataclass
@@ -51,10 +54,30 @@ class DataPackage:
         return name in self.tables or name in self.large
 
 
+def _entry_problem(root: Path, p: Path) -> str | None:
+    """Why a directory entry named like a table cannot be read as one (never opens it: a FIFO
+    would block), else None."""
+    try:
+        if p.is_symlink():
+            target = Path(os.path.realpath(p))
+            if not target.is_relative_to(Path(os.path.realpath(root))):
+                return f"a symbolic link that leads out of the data folder (to {target}); copy the file in instead"
+        mode = p.stat().st_mode
+    except OSError as e:
+        return f"cannot be opened ({e.strerror or type(e).__name__}; a broken link?)"
+    if stat.S_ISDIR(mode):
+        return "a folder, not a file: each table is one file (a Parquet dataset folder is not read)"
+    if not stat.S_ISREG(mode):
+        kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        return f"{kind}, not a file: never opened"
+    return None
+
+
 def find_table_files(root: Path, report: ValidationReport) -> dict[str, Path]:
     found: dict[str, Path] = {}
     try:
-        candidates = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in FILE_SUFFIXES)
+        candidates = sorted(p for p in root.iterdir() if p.suffix.lower() in FILE_SUFFIXES)
     except OSError as e:
         report.add(Problem("error", str(root), f"data folder cannot be read ({e.strerror or type(e).__name__})"))
         return found
@@ -63,13 +86,19 @@ def find_table_files(root: Path, report: ValidationReport) -> dict[str, Path]:
         by_stem.setdefault(p.stem.lower(), []).append(p)
     for stem, paths in by_stem.items():
         if stem not in TABLES:
-            report.add(Problem("warning", paths[0].name, "not a table of the data contract; ignored"))
+            for p in paths:
+                if p.is_file() and not p.is_symlink():
+                    report.add(Problem("warning", p.name, "not a table of the data contract; ignored"))
             continue
         if len(paths) > 1:
             report.add(
                 Problem("error", paths[0].name, f"ambiguous: more than one file for table '{stem}': "
-                        + ", ".join(p.name for p in paths))
+                        + ", ".join(p.name for p in paths) + "; keep one")
             )
+            continue
+        why = _entry_problem(root, paths[0])
+        if why is not None:
+            report.add(Problem("error", paths[0].name, why))
             continue
         found[stem] = paths[0]
     for name, spec in TABLES.items():
@@ -81,7 +110,9 @@ def find_table_files(root: Path, report: ValidationReport) -> dict[str, Path]:
     return found
 
 
-def _load_small(path: Path, spec: TableSpec, report: ValidationReport) -> tuple[pd.DataFrame | None, set]:
+def _load_small(
+    path: Path, spec: TableSpec, report: ValidationReport, regions: Collection[str] | None = None
+) -> tuple[pd.DataFrame | None, set]:
     file = path.name
     try:
         raw, warnings = read_raw(path, spec)
@@ -89,7 +120,7 @@ def _load_small(path: Path, spec: TableSpec, report: ValidationReport) -> tuple[
         report.add(e.problem)
         return None, set()
     report.extend(warnings)
-    missing = [c for c in spec.column_names if c not in raw.frame.columns]
+    missing = [c for c in spec.required_columns if c not in raw.frame.columns]
     for c in missing:
         report.add(Problem("error", file, "required column is missing", column=c))
     for c in raw.frame.columns:
@@ -108,16 +139,23 @@ def _load_small(path: Path, spec: TableSpec, report: ValidationReport) -> tuple[
     if missing:
         return frame, failed
     report.extend(check_rules(frame, spec, file, failed))
+    if regions is not None:
+        report.extend(check_codes(frame, spec, file, regions))
+    for c in spec.columns:  # an optional column the file does not have: empty
+        if c.optional and c.name not in frame.columns:
+            frame[c.name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
     return frame, failed
 
 
 def validate_package(
-    data_dir: str | Path, check_large_tables: bool = True
+    data_dir: str | Path, check_large_tables: bool = True, regions: Collection[str] | None = None
 ) -> tuple[DataPackage, ValidationReport]:
     """Read and check every table; return the package (possibly partial) and the full report.
 
     ``check_large_tables=False`` skips the row checks of large tables (only for a package this
-    run has already validated: see ``audit_lib.run.manifest.validated_in_run``)."""
+    run has already validated: see ``audit_lib.run.manifest.validated_in_run``). ``regions``:
+    the parameters' region codes (``params.regions``); every region code in the package must
+    be one of them (None: codes are not checked)."""
     root = Path(data_dir)
     report = ValidationReport()
     package = DataPackage(root=root, report=report)
@@ -131,10 +169,10 @@ def validate_package(
         spec = TABLES[name]
         try:
             if spec.large:
-                n = check_large(path, spec, report) if check_large_tables else -1
+                n = check_large(path, spec, report, regions) if check_large_tables else -1
                 package.large[name] = LargeTable(name, path, n)
                 continue
-            frame, _ = _load_small(path, spec, report)
+            frame, _ = _load_small(path, spec, report, regions)
         except Exception as e:  # garbage never crashes the loader: it is a problem of that file
             report.add(Problem("error", path.name, f"cannot be read ({type(e).__name__}: {_one_line(e)})"))
             continue
@@ -176,9 +214,11 @@ def _check_references(package: DataPackage, report: ValidationReport) -> None:
             )
 
 
-def load_package(data_dir: str | Path, check_large_tables: bool = True) -> DataPackage:
+def load_package(
+    data_dir: str | Path, check_large_tables: bool = True, regions: Collection[str] | None = None
+) -> DataPackage:
     """Load and validate; raise :class:`DataPackageError` with every problem if any is an error."""
-    package, report = validate_package(data_dir, check_large_tables)
+    package, report = validate_package(data_dir, check_large_tables, regions)
     if not report.ok:
         raise DataPackageError(report, str(data_dir))
     return package

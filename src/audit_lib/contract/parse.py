@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from decimal import Decimal
 
 import numpy as np
@@ -20,8 +21,16 @@ from .spec import MAX_DATE, MIN_DATE, ColumnSpec, TableSpec
 TRUE = {"true", "ja", "1", "yes", "sant", "j", "y", "t", "1.0"}
 FALSE = {"false", "nej", "0", "no", "falskt", "n", "f", "0.0"}
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
-_INT = re.compile(r"^[+-]?\d+$")
+_INT = re.compile(r"^[+-]?[0-9]+$")
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
+# After spaces are removed and the decimal comma is made a point: ASCII digits only (Python's
+# float() would also take "2_389_762", Arabic-Indic and full-width digits).
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+# "900.000" or "1.500": a dot followed by groups of three digits may be a thousands separator
+# (900 000) or a decimal point (900.0); such a number is refused as ambiguous.
+_DOT_THOUSANDS = re.compile(r"^[+-]?[1-9][0-9]{0,2}(?:\.[0-9]{3})+$")
+# Bidirectional control characters (they reorder how text is displayed: "Trojan source").
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Whole numbers must fit in 64 bits (the "Int64" column type).
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 # Text cells longer than this are refused (a whole file pasted into one cell?).
@@ -63,6 +72,11 @@ def parse_float(v: object) -> float:
                 raise CellError("expected a number (more than one decimal comma)")
             s = s.replace(",", ".")
         s = s.replace("\u2212", "-")  # typographic minus from word processors
+        if _DOT_THOUSANDS.match(s) and "," not in str(v):
+            raise CellError("ambiguous number: the dot may separate thousands (900.000 = 900 000) or "
+                            "decimals (900.000 = 900); write 900000 or 900,0")
+        if not _NUMBER.match(s):
+            raise CellError("expected a number (digits 0-9, decimal comma or point)")
         try:
             f = float(s)
         except (ValueError, OverflowError):
@@ -121,9 +135,8 @@ def parse_bool(v: object) -> bool:
 def parse_date(v: object) -> pd.Timestamp:
     """An ISO date (or a date/datetime object at midnight) within MIN_DATE .. MAX_DATE."""
     if isinstance(v, (pd.Timestamp, dt.datetime)):
-        if v.tzinfo is not None:
-            raise CellError("expected a date, found a time stamp with a time zone")
-        if (v.hour, v.minute, v.second, v.microsecond) != (0, 0, 0, 0):
+        # an instant with a time zone (Parquet) is read as its date in that zone
+        if v.tzinfo is None and (v.hour, v.minute, v.second, v.microsecond) != (0, 0, 0, 0):
             raise CellError("expected a date without a time of day")
         y, mo, d = v.year, v.month, v.day
     elif isinstance(v, dt.date):
@@ -154,9 +167,32 @@ def parse_str(v: object) -> str:
             raise CellError("expected text, found binary data") from None
     elif isinstance(v, (list, tuple, dict, set, np.ndarray)):
         raise CellError(f"expected text, found {_kind(v)}")
-    s = str(v).strip()
+    s = unicodedata.normalize("NFC", str(v).strip())
     if len(s) > MAX_TEXT_CHARS:
         raise CellError(f"text longer than {MAX_TEXT_CHARS} characters")
+    return s
+
+
+def char_names(chars: object) -> str:
+    """'U+200B ZERO WIDTH SPACE, ...' for messages (the characters themselves may be invisible)."""
+    return ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')}" for c in dict.fromkeys(chars))
+
+
+def invisible_chars(s: str) -> list[str]:
+    """Characters of ``s`` a person cannot see or that change how it is displayed: format
+    characters (zero-width space, BOM, bidirectional controls), control characters, private-use
+    and line or paragraph separators; an id or code holding one is refused."""
+    return [c for c in s if unicodedata.category(c) in ("Cf", "Cc", "Co", "Cn", "Zl", "Zp") or c in BIDI_CONTROLS]
+
+
+def parse_key(v: object) -> str:
+    """An id or code: text without invisible or bidirectional control characters."""
+    s = parse_str(v)
+    bad = invisible_chars(s)
+    if bad:
+        seen = "".join(c for c in s if c not in bad)
+        raise CellError(f"an id or code with an invisible or control character ({char_names(bad)}): it would "
+                        f"differ from {seen!r}, which it looks like; remove the character")
     return s
 
 
@@ -189,7 +225,7 @@ def parse_column(
     values: pd.Series, col: ColumnSpec, file: str
 ) -> tuple[pd.Series, list[Problem], set[int]]:
     """Type one column; return (typed series, problems, rows that failed to parse)."""
-    parser = PARSERS[col.type]
+    parser = parse_key if col.key else PARSERS[col.type]
     out: list[object] = []
     problems: list[Problem] = []
     failed: set[int] = set()
@@ -198,7 +234,14 @@ def parse_column(
             out.append(None)
             continue
         try:
-            out.append(parser(v))
+            parsed = parser(v)
+            if col.type == "str" and not col.key and not BIDI_CONTROLS.isdisjoint(parsed):
+                problems.append(Problem(
+                    "warning", file, "bidirectional control characters removed "
+                    f"({char_names(c for c in parsed if c in BIDI_CONTROLS)}): they reorder displayed text",
+                    row=int(row), column=col.name))
+                parsed = "".join(c for c in parsed if c not in BIDI_CONTROLS)
+            out.append(parsed)
         except (CellError, ValueError, TypeError, OverflowError, ArithmeticError) as e:
             if not isinstance(e, CellError):  # never crash on a cell: report it
                 e = CellError(f"cannot be read ({type(e).__name__})")

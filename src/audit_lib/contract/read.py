@@ -1,7 +1,7 @@
 """Reading one table file as auditors receive it, before any typing.
 
 CSV with ``,`` or ``;``, UTF-8 with or without BOM or Windows-1252; ``.xlsx`` with the table
-on the first sheet (header rows above the table are skipped, with a warning); Parquet.
+on the first visible sheet (header rows above the table are skipped, with a warning); Parquet.
 The result is a frame of raw cell values whose index is the row number a person sees when
 opening the file (CSV line number, Excel row number, Parquet row ordinal from 1).
 """
@@ -22,9 +22,11 @@ from .spec import TableSpec
 
 # Small tables are read whole; a file above this size is refused (purchase_lines is "large"
 # and never read here). Workbooks are also refused when their unpacked size is above
-# MAX_XLSX_UNPACKED_BYTES (a "zip bomb"), Parquet files above MAX_PARQUET_ROWS rows.
+# MAX_XLSX_UNPACKED_BYTES (a "zip bomb": minutes of parsing) or their sheet holds more than
+# MAX_XLSX_CELLS filled cells; Parquet files above MAX_PARQUET_ROWS rows.
 MAX_SMALL_TABLE_BYTES = 200 * 1024 * 1024
-MAX_XLSX_UNPACKED_BYTES = 1024 * 1024 * 1024
+MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_XLSX_CELLS = 5_000_000
 MAX_PARQUET_ROWS = 5_000_000
 HEADER_SEARCH_ROWS = 20
 # Column names the loaders use themselves; a file may not have them.
@@ -218,45 +220,100 @@ def _check_workbook_size(path: Path, file: str) -> None:
             f"{MAX_XLSX_UNPACKED_BYTES // 2**20} MiB limit (is it the right file?)"))
 
 
+def _sheet_cells(wb: object, ws: object, file: str) -> dict[int, dict[int, object]]:
+    """The sheet's non-empty cells, {row: {column: value}} (Excel numbering from 1), read
+    cell by cell: the work is bounded by the cells the file holds, never by the sheet's
+    dimension (one value in column XFD does not make every row 16,384 cells wide). A formula
+    whose value Excel never saved is refused with the cell named."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):  # type: ignore[no-untyped-def]
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                where = f"{get_column_letter(cell['column'])}{cell['row']}"
+                raise ReadError(Problem(
+                    "error", file, f"cell {where} holds a formula without a saved value ("
+                    f"{element.findtext(FORMULA_TAG) or 'formula'}); open the workbook in Excel, let it "
+                    "calculate, save, or paste the values", row=cell["row"], column=get_column_letter(cell["column"])))
+            return cell
+
+    rows: dict[int, dict[int, object]] = {}
+    n = 0
+    with ws._get_source() as src:  # type: ignore[attr-defined]
+        parser = Parser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,  # type: ignore[attr-defined]
+                        date_formats=wb._date_formats,  # type: ignore[attr-defined]
+                        timedelta_formats=wb._timedelta_formats)  # type: ignore[attr-defined]
+        for idx, cells in parser.parse():
+            kept = {c["column"]: c["value"] for c in cells if _present(c["value"])}
+            if kept:
+                rows[idx] = kept
+                n += len(kept)
+                if n > MAX_XLSX_CELLS:
+                    raise ReadError(Problem(
+                        "error", file, f"the sheet holds more than {MAX_XLSX_CELLS} filled cells, above the "
+                        "limit for a small table (is it the right file?)"))
+    return rows
+
+
 def read_xlsx_raw(path: Path, spec: TableSpec) -> tuple[RawTable, list[Problem]]:
-    """The first sheet; the header is the first of its first 20 rows that names at least half
-    of the contract's columns (title rows above it are skipped, with a warning)."""
+    """The first visible sheet; the header is the first of its first 20 rows that names at
+    least half of the contract's columns (title rows above it are skipped, with a warning)."""
+    import openpyxl
+
     file = path.name
     _check_workbook_size(path, file)
+    warnings: list[Problem] = []
     try:
-        sheet = pd.read_excel(path, sheet_name=0, header=None, dtype=object, engine="openpyxl")
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            visible = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+            if not visible:
+                raise ReadError(Problem("error", file, "the workbook has no visible sheet"))
+            ws = visible[0]
+            hidden = [w.title for w in wb.worksheets[: wb.worksheets.index(ws)]]
+            if hidden:
+                warnings.append(Problem(
+                    "warning", file, f"read the sheet '{ws.title}', the first visible one; the hidden sheet(s) "
+                    + ", ".join(f"'{h}'" for h in hidden) + " before it are ignored"))
+            cells = _sheet_cells(wb, ws, file)
+        finally:
+            wb.close()
+    except ReadError:
+        raise
     except Exception as e:  # openpyxl raises many kinds for broken files
         raise ReadError(Problem(
             "error", file, f"not a readable .xlsx workbook ({type(e).__name__}: {_first_line(e)})")) from e
-    if sheet.empty:
-        raise ReadError(Problem("error", file, "first sheet is empty: expected a header row and data"))
-    wanted = set(spec.column_names)
+    if not cells:
+        raise ReadError(Problem("error", file, f"the sheet '{ws.title}' is empty: expected a header row and data"))
+    wanted = set(spec.required_columns)
     header_at = None
-    for i in range(min(HEADER_SEARCH_ROWS, len(sheet))):
-        cells = {normalise_header(v) for v in sheet.iloc[i].tolist() if _present(v)}
-        if len(cells & wanted) >= max(1, len(wanted) // 2):
-            header_at = i
+    for r in range(1, HEADER_SEARCH_ROWS + 1):
+        names = {normalise_header(v) for v in cells.get(r, {}).values()}
+        if len(names & wanted) >= max(1, len(wanted) // 2):
+            header_at = r
             break
     if header_at is None:
         raise ReadError(
             Problem(
                 "error", file,
                 f"no header row with the contract's columns in the first {HEADER_SEARCH_ROWS} rows "
-                f"of the first sheet (expected: {', '.join(spec.column_names)})",
+                f"of the sheet '{ws.title}' (expected: {', '.join(spec.required_columns)})",
             )
         )
-    warnings = []
-    if header_at > 0:
+    if header_at > 1:
         warnings.append(
-            Problem("warning", file, f"header found on row {header_at + 1}; the rows above it are ignored")
+            Problem("warning", file, f"header found on row {header_at}; the rows above it are ignored")
         )
-    header = [normalise_header(v) if _present(v) else f"unnamed_{j + 1}" for j, v in enumerate(sheet.iloc[header_at])]
-    body = sheet.iloc[header_at + 1 :].copy()
-    body.columns = header
-    body.index = pd.Index([i + 1 for i in body.index], name="row")  # Excel rows count from 1
-    body = body.loc[~body.apply(lambda r: all(not _present(v) for v in r), axis=1)]
+    body_rows = sorted(r for r in cells if r > header_at)
+    used = sorted(set(cells[header_at]).union(*(cells[r] for r in body_rows)))
+    head = cells[header_at]
+    header = [normalise_header(head[j]) if j in head else f"unnamed_{j}" for j in used]
+    body = pd.DataFrame([[cells[r].get(j) for j in used] for r in body_rows], columns=header,
+                        index=pd.Index(body_rows, name="row"), dtype=object)
     body = _drop_empty_unnamed(body)
-    return RawTable(body.astype(object)), warnings
+    return RawTable(body), warnings
 
 
 def read_parquet_raw(path: Path, spec: TableSpec) -> RawTable:
@@ -265,6 +322,9 @@ def read_parquet_raw(path: Path, spec: TableSpec) -> RawTable:
     file = path.name
     try:
         meta = pq.read_metadata(path)
+        names = [normalise_header(n) for n in meta.schema.to_arrow_schema().names]
+        for name in dict.fromkeys(n for i, n in enumerate(names) if n in names[:i]):
+            raise ReadError(Problem("error", file, "column appears more than once in the header", column=name))
         if meta.num_rows > MAX_PARQUET_ROWS:
             raise ReadError(Problem(
                 "error", file, f"{meta.num_rows} rows, above the {MAX_PARQUET_ROWS} rows limit for the "

@@ -30,6 +30,12 @@ class ColumnSpec:
     gt: float | None = None  # value > gt
     le: float | None = None  # value <= le
     meaning: str = ""
+    # an id or code: invisible and bidirectional control characters are refused
+    key: bool = False
+    # a region code: checked against the parameters' region codes where they are given
+    region: bool = False
+    # the column may be absent from the file (never required)
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,11 @@ class TableSpec:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def required_columns(self) -> list[str]:
+        """The columns a file of this table must have (all but the optional ones)."""
+        return [c.name for c in self.columns if not c.optional]
+
     def column(self, name: str) -> ColumnSpec:
         for c in self.columns:
             if c.name == name:
@@ -78,10 +89,10 @@ TABLES: dict[str, TableSpec] = {
             required=True,
             meaning="one row per completed procurement",
             columns=(
-                C("procurement_id", "str", unique=True, meaning="the register's id (diarienummer)"),
+                C("procurement_id", "str", unique=True, key=True, meaning="the register's id (diarienummer)"),
                 C("title", "str"),
-                C("category", "str", meaning="purchasing category; matches rollouts.category"),
-                C("lead_region", "str", meaning="region code of the lead buyer"),
+                C("category", "str", key=True, meaning="purchasing category; matches rollouts.category"),
+                C("lead_region", "str", key=True, region=True, meaning="region code of the lead buyer"),
                 C("completed_date", "date", meaning="award date; its year is the audit year"),
                 C("planned_coordinated", "bool", meaning="identified as coordinable in the plan"),
                 C("non_coordination_reason", "str", nullable=True),
@@ -100,8 +111,8 @@ TABLES: dict[str, TableSpec] = {
             required=True,
             meaning="one row per procurement and participating region",
             columns=(
-                C("procurement_id", "str"),
-                C("region", "str"),
+                C("procurement_id", "str", key=True),
+                C("region", "str", key=True, region=True),
                 C("estimated_value_sek", "float", ge=0),
                 C("initiated_by", "str", nullable=True),
                 C("initiation_ref", "str", nullable=True),
@@ -114,14 +125,16 @@ TABLES: dict[str, TableSpec] = {
             required=False,
             meaning="bids per procurement; needed to recompute the market-price method",
             columns=(
-                C("procurement_id", "str"),
-                C("bidder_id", "str"),
+                C("procurement_id", "str", key=True),
+                C("bidder_id", "str", key=True),
                 C("evaluated_price_sek", "float", gt=0),
                 C("approved", "bool"),
                 C("awarded", "bool"),
+                C("lot_id", "str", nullable=True, key=True, optional=True,
+                  meaning="the lot (delomrade) bid on; optional: a bidder may bid once per lot"),
             ),
             references=(Reference("procurement_id", "procurements", "procurement_id"),),
-            unique_together=("procurement_id", "bidder_id"),
+            extra_checks=("bidder_repeats",),
         ),
         TableSpec(
             "targets",
@@ -143,8 +156,8 @@ TABLES: dict[str, TableSpec] = {
             required=False,
             meaning="start dates of e-commerce, category management and coordinated contracts",
             columns=(
-                C("category", "str"),
-                C("region", "str"),
+                C("category", "str", key=True),
+                C("region", "str", key=True, region=True),
                 C("ecommerce_start", "date", nullable=True),
                 C("category_management_start", "date", nullable=True),
                 C("coordinated_contract_start", "date", nullable=True),
@@ -158,9 +171,9 @@ TABLES: dict[str, TableSpec] = {
             meaning="order lines (millions of rows; Parquet or CSV)",
             columns=(
                 C("order_date", "date"),
-                C("region", "str"),
-                C("category", "str"),
-                C("article_id", "str"),
+                C("region", "str", key=True, region=True),
+                C("category", "str", key=True),
+                C("article_id", "str", key=True),
                 C("quantity", "float", gt=0),
                 C("amount_sek", "float"),
             ),
@@ -170,7 +183,7 @@ TABLES: dict[str, TableSpec] = {
             required=False,
             meaning="time spent coordinating",
             columns=(
-                C("procurement_id", "str"),
+                C("procurement_id", "str", key=True),
                 C("activity", "str"),
                 C("hours", "float", ge=0),
             ),

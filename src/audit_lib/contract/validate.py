@@ -7,9 +7,14 @@ failure becomes a :class:`Problem` with file, row, column, value and rule.
 
 from __future__ import annotations
 
+import difflib
+import unicodedata
+from collections.abc import Collection
+
 import pandas as pd
 import pandera.pandas as pa
 
+from .parse import char_names
 from .problems import Problem
 from .spec import MAX_DATE, MIN_DATE, ColumnSpec, TableSpec
 
@@ -122,6 +127,8 @@ def check_rules(
                     value=None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value),
                 )
             )
+    if "bidder_repeats" in spec.extra_checks:
+        problems.extend(check_bidder_repeats(frame, file))
     if "share_is_fraction" in spec.extra_checks and {"indicator", "target", "outcome"} <= set(frame.columns):
         share = frame["indicator"] == "coordinated_share"
         for column in ("target", "outcome"):
@@ -171,4 +178,75 @@ def check_reference(
             value=str(frame.at[row, column]),
         )
         for row in frame.index[bad]
+    ]
+
+
+# Letters of other scripts that look like Latin capitals (for the nearest known code only).
+_LOOKALIKE = str.maketrans("АВСЕНІЈКМОРЅТХУавсеіјкморѕтху" "ΑΒΕΗΙΚΜΝΟΡΤΧΥΖ",
+                           "ABCEHIJKMOPSTXYabceijkmopstxy" "ABEHIKMNOPTXYZ")
+
+
+def _skeleton(code: str) -> str:
+    s = unicodedata.normalize("NFKC", code).translate(_LOOKALIKE)
+    return "".join(c for c in s if unicodedata.category(c)[0] not in "CZ").upper()
+
+
+def nearest_code(value: str, known: Collection[str]) -> str | None:
+    """The known code ``value`` most resembles (look-alike letters, case and invisible
+    characters aside), else None."""
+    codes = sorted(known)
+    if not codes:
+        return None
+    skel = {_skeleton(k): k for k in codes}
+    v = _skeleton(value)
+    if v in skel:
+        return skel[v]
+    close = difflib.get_close_matches(v, list(skel), n=1, cutoff=0.5)
+    return skel[close[0]] if close else None
+
+
+def unknown_code_rule(value: str, known: Collection[str]) -> str:
+    """The rule text for a region code not among the parameters' codes."""
+    rule = f"unknown region code (the parameters' regions: {', '.join(sorted(known))})"
+    near = nearest_code(value, known)
+    if near is not None:
+        rule += f"; nearest known code: {near!r}"
+    odd = [c for c in value if not c.isascii()]
+    if odd:
+        rule += f"; it holds {char_names(odd)}"
+    elif near is not None and value.upper() == near:
+        rule += " (codes are case-sensitive)"
+    return rule
+
+
+def check_codes(frame: pd.DataFrame, spec: TableSpec, file: str, regions: Collection[str]) -> list[Problem]:
+    """Every region code of ``frame`` must be one of ``regions`` (the parameters' codes)."""
+    known = set(regions)
+    problems = []
+    for col in spec.columns:
+        if not col.region or col.name not in frame.columns:
+            continue
+        values = frame[col.name]
+        bad = values.notna() & ~values.astype(str).isin(known)
+        for row in frame.index[bad]:
+            v = str(values.at[row])
+            problems.append(Problem("error", file, unknown_code_rule(v, known), row=int(row), column=col.name,
+                                    value=v))
+    return problems
+
+
+def check_bidder_repeats(frame: pd.DataFrame, file: str) -> list[Problem]:
+    """A warning for each bidder that bids more than once in a procurement (in one lot, where
+    ``lot_id`` is given): kept, and the market method counts its lowest approved bid."""
+    keys = ["procurement_id", "lot_id", "bidder_id"] if "lot_id" in frame.columns else ["procurement_id", "bidder_id"]
+    if not set(keys) <= set(frame.columns):
+        return []
+    k = frame[keys].astype(object).where(frame[keys].notna(), "").astype(str)
+    repeated = k.duplicated(keep="first")
+    where = "in one lot" if "lot_id" in frame.columns else "without a lot_id"
+    return [
+        Problem("warning", file, f"bidder bids more than once in a procurement {where} (alternative bids?); "
+                "rows kept, the market method counts the bidder's lowest approved bid" + _also_on(k, keys, row),
+                row=int(row), column=", ".join(keys), value=", ".join(k.at[row, c] for c in keys))
+        for row in frame.index[repeated]
     ]
