@@ -23,16 +23,6 @@ FATAL = [c for c in CASES if c.fatal]
 NOT_FATAL = [c for c in CASES if not c.fatal]
 
 
-def run_checks_region_codes() -> bool:
-    """Does ``audit run`` pass the parameters' region codes to validation? (Issue 12: the
-    runner's part; until it does, the region cases are checked through validate only.)"""
-    import inspect
-
-    from audit_lib.run import runner
-
-    return "regions=" in inspect.getsource(runner)
-
-
 def snapshot(folder: Path) -> dict[str, str]:
     """sha256 of every file under ``folder`` (relative paths)."""
     return {
@@ -75,8 +65,6 @@ def test_hostile_package_is_refused_and_leaves_good_output(case: Case, tmp_path,
     assert cli.main(["validate", str(data), "--params", str(PARAMS)]) == 1
     said = capsys.readouterr().out
     assert expected_line(case) in said and case.expect.rule.lower() in said.lower(), said
-    if case.needs_params and not run_checks_region_codes():
-        pytest.skip("audit run does not pass params.regions to validation yet (runner: issue 12)")
 
     code = cli.main(["run", str(PARAMS), "--data", str(data), "--out", str(out), "--only", "q3_targets"])
     err = capsys.readouterr().err

@@ -210,14 +210,10 @@ def test_remove_stale_puts_back_an_output_moved_aside_by_a_killed_run(tmp_path):
 
 
 def test_injected_parameters_do_not_depend_on_the_staging_folder(tmp_path, demo_dir):
-    from audit_lib.params import load_params
-
     inside = ROOT / "params" / "demo.yaml"
-    p = load_params(inside)
-    got = runner.notebook_parameters(inside, p, p.data_path, "sv")
-    assert got == {"params_file": "params/demo.yaml", "data_dir": "", "results_dir": "results", "language": "sv"}
-    other = runner.notebook_parameters(inside, p, demo_dir, "en")
-    assert other["data_dir"] == str(demo_dir.resolve()) and other["results_dir"] == "results"
+    got = runner.notebook_parameters(inside, "sv")
+    assert got == {"params_file": "params/demo.yaml", "data_dir": "inputs", "results_dir": "results", "language": "sv"}
+    assert runner.notebook_parameters(inside, "en", has_data=False)["data_dir"] == ""
 
 
 def test_the_kernel_is_reached_over_unix_sockets_not_tcp(tmp_path, demo_dir, capfd):

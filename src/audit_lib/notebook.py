@@ -119,7 +119,8 @@ def start(
         hint = " For the demo: `audit demo-data data/demo` (or `make demo`)." if params.generate_demo_data else ""
         raise FileNotFoundError(f"No data package at {data}.{hint}")
     else:
-        package = load_package(data, check_large_tables=not validated_in_run(out.parent, data))
+        package = load_package(data, check_large_tables=not validated_in_run(out.parent, data),
+                               regions=list(params.regions))
     evidence = load_register(params.path(params.evidence), params.audit_year, params)
     setup_matplotlib()
     return Audit(name, params, package, evidence, out, lang)

@@ -180,7 +180,7 @@ def _run_locked(
                 _, snap_hashes = take_snapshot(originals, staging / SNAPSHOT)
             except OSError as e:
                 raise RunError(f"The data package {data} cannot be read; nothing was run: {e}", 1) from None
-            _, report = validate_package(staging / SNAPSHOT)
+            _, report = validate_package(staging / SNAPSHOT, regions=list(params.regions))
             if not report.ok:
                 raise RunError(f"The data package {data} breaks the contract; nothing was run.\n{report.format()}", 1)
             if report.warnings:
