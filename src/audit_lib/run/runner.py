@@ -36,6 +36,7 @@ from typing import Any
 from ..contract import validate_package
 from ..params import RunParams, dump_params, load_params
 from ..report.results import dumps, write_json_atomic
+from ..report.workbook import write_workbook
 from .cache import (cache_entry, cache_json, copy_html, copy_outputs, fingerprint, html_reusable, html_with_new_appendix,
                     internal_reusable, read_cache, reusable, why_rerun)
 from .execute import NotebookRun, execute_notebook, failed_placeholder, process_alive, remove_orphan_socket_dirs
@@ -232,6 +233,7 @@ def run(
             internal = {r.name: p for r in result.runs
                         if r.reused and r.status == "ok" and (p := internal_reusable(previous, out, r.name))}
             build_site(staging, lang, reuse_internal=internal, mapper=mapper)
+        write_workbook(staging, lang)
         entries = {r.name: cache_entry(fingerprints[r.name], staging, r.name, appendices[r.name])
                    for r in result.runs if r.status == "ok"}
         write_json_atomic(staging / "cache.json", cache_json(entries))
