@@ -6,6 +6,7 @@
     audit verify OUT_DIR [--strict] [--keep DIR]
     audit new-year YEAR --from PARAMS [--out FILE] [--previous-out DIR]
     audit sample PARAMS [--data DIR] [--out FILE] [--seed S]
+    audit sign OUT_DIR --role preparer|reviewer|fact_check --name NAME [--note TEXT]
 
 Exit codes: 0 success; 1 the data package or a notebook failed, or a run does not verify;
 2 bad usage or parameters.
@@ -142,6 +143,21 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sign(args: argparse.Namespace) -> int:
+    from .run.signoff import SignError, sign
+
+    try:
+        sig = sign(args.out_dir, args.role, args.name, args.note or "")
+    except SignError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    if sig.finalized:
+        print(f"The run is final: the draft banner was removed from {len(sig.finalized)} page(s); site and PDF rebuilt.")
+    print(f"Signed by {sig.name} ({sig.role}) on {sig.date}: {len(sig.files)} files recorded in "
+          f"{args.out_dir / 'signatures.json'}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="audit", description="Reproducible audit notebooks for procurement audits.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -192,6 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the sample as CSV (default: outputs/<run name>.sample.csv)")
     sa.add_argument("--seed", type=int, default=None, help="random start seed (default: seed of PARAMS)")
     sa.set_defaults(func=_sample)
+
+    sg = sub.add_parser("sign", help="sign a finished run (a reviewer's signature makes it final)")
+    sg.add_argument("out_dir", type=Path, help="the output folder of a run")
+    sg.add_argument("--role", required=True, choices=["preparer", "reviewer", "fact_check"])
+    sg.add_argument("--name", required=True)
+    sg.add_argument("--note", default=None, metavar="TEXT")
+    sg.set_defaults(func=_sign)
     return p
 
 

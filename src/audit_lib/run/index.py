@@ -114,11 +114,13 @@ def index_html(entries: list[dict[str, Any]], language: str, year: int, regions:
     (ok/failed), ``level`` or None. ``summary``: the summary notebook's results, or None.
     ``workbook``: the file name of the run's findings workbook, linked at the foot."""
     from .render import CSP  # here, not at the top: the summary kernel imports this module
+    from .signoff import draft_banner
 
     t = Texts(language)
     summary_ok = bool(summary) and summary.get("status") == "ok" and any(
         e["name"] == "summary" and e["status"] == "ok" for e in entries)
     parts = [
+        draft_banner(language),  # removed in place when a reviewer signs (run/signoff.py)
         f'<h1 class="report-title">{esc(t("common.index_title"))} {year}</h1>',
         f"<p>{esc(t('common.scope', year=year, regions=regions))}</p>",
     ]
