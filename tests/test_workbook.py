@@ -60,7 +60,7 @@ def test_workbook_cells_are_typed_and_text_never_a_formula(tmp_path):
     assert cells[0.25].number_format == "0.0%" and cells[1234567.5].number_format == "#,##0"
     assert figures.freeze_panes == "A4" and figures.auto_filter.ref
     # the table in full, numbers as numbers, dates as dates, text as text
-    table = next(wb[n] for n in wb.sheetnames if n.startswith("1 Process") and "details" in n)
+    table = next(wb[n] for n in wb.sheetnames if n.startswith("F1 ") and "details" in n)
     data = list(table.iter_rows(values_only=True))
     assert len(data) == 1 + 250 and data[0][0] == "Upphandling (diarienummer)"
     assert isinstance(data[5][1], dt.datetime) and data[5][2] == 4000.0

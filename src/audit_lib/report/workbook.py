@@ -142,10 +142,11 @@ class _Writer:
                     "percent": f({"num_format": "0.0%"}), "date": f({"num_format": "yyyy-mm-dd"}), "text": None}
         self.names: set[str] = set()
 
-    def label(self, key: str) -> str:
-        """A column's or figure's name: from the catalog where it has one, else the key."""
+    def label(self, key: str, notebook: str = "") -> str:
+        """A column's or figure's name: from the catalog where it has one (the workbook's own
+        names, then the notebook's column names ``<notebook>.col_<key>``), else the key."""
         leaf = key.rsplit(".", 1)[-1]
-        for k in (f"workbook.col.{key}", f"workbook.col.{leaf}"):
+        for k in (f"workbook.col.{key}", f"workbook.col.{leaf}", f"{notebook}.col_{leaf}"):
             if self.t.has(k):
                 return self.t(k)
         return key
@@ -180,7 +181,9 @@ class _Writer:
             kind = self.cell_format(key, value)
             ws.write_number(row, col, value, self.fmt[kind])
             return min(len(f"{value:,.2f}") if isinstance(value, float) else len(f"{value:,}"), 20) + 1
-        if isinstance(value, (dict, list)):
+        if isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
+            value = ", ".join("" if v is None else str(v) for v in value)
+        elif isinstance(value, (dict, list)):
             value = json.dumps(value, ensure_ascii=False, sort_keys=True)
         text = str(value)
         if _DATE.match(text):
@@ -193,10 +196,15 @@ class _Writer:
         return len(text)
 
     def table(self, ws, rows: list[dict[str, Any]], columns: list[str] | None = None, first_row: int = 0,
-              headers: list[str] | None = None) -> int:
+              headers: list[str] | None = None, notebook: str = "") -> int:
         """A filterable table with a frozen header at ``first_row``; returns the next free row."""
         cols = columns or list(dict.fromkeys(k for r in rows for k in r))
-        heads = headers or [self.label(c) for c in cols]
+        heads = headers or [self.label(c, notebook) for c in cols]
+        seen: dict[str, int] = {}
+        for j, h in enumerate(heads):  # two keys with one name: tell them apart
+            seen[h] = seen.get(h, 0) + 1
+            if seen[h] > 1:
+                heads[j] = f"{h} ({cols[j]})"
         widths = [min(max(len(h), 6), MAX_WIDTH) for h in heads]
         for j, h in enumerate(heads):
             ws.write_string(first_row, j, h, self.fmt["header"])
@@ -272,7 +280,7 @@ def _notebook(w: _Writer, name: str, results: dict[str, Any]) -> None:
     t = w.t
     short = t(f"workbook.short.{name}") if t.has(f"workbook.short.{name}") else name
     ws = w.sheet(short)
-    figures = [{"figure": w.label(k), "key": k, "value": v, "low": lo, "high": hi} for k, v, lo, hi in key_figures(results)]
+    figures = [{"figure": w.label(k, name), "key": k, "value": v, "low": lo, "high": hi} for k, v, lo, hi in key_figures(results)]
     ws.write_string(0, 0, str(results.get("title") or name), w.fmt["title"])
     heads = [t("workbook.col_figure"), t("workbook.col_value"), t("workbook.col_low"), t("workbook.col_high"),
              t("workbook.col_key")]
@@ -294,10 +302,9 @@ def _notebook(w: _Writer, name: str, results: dict[str, Any]) -> None:
         ws.write_string(1, 0, t("workbook.failed"))
     elif level:
         ws.write_string(1, 0, t("workbook.assessment", level=t(f"level.{level}")))
+    tab = t(f"workbook.tab.{name}") if t.has(f"workbook.tab.{name}") else short
     for key, rows in tables(results):
-        label = w.label(key)
-        tws = w.sheet(f"{short} {label}")
-        w.table(tws, rows)
+        w.table(w.sheet(f"{tab} {w.label(key, name)}"), rows, notebook=name)
 
 
 def write_workbook(run_dir: Path, language: str) -> Path:
