@@ -94,7 +94,7 @@ def test_certainty_items_are_always_selected():
     pop = _pop(values)
     big = set(pop.loc[pop["estimated_value_sek"] >= pop["estimated_value_sek"].sum() / 40, "procurement_id"])
     assert len(big) >= 3
-    for seed in range(200):
+    for seed in range(60):
         s = select(pop, size=40, seed=seed)
         chosen = s.items.set_index("procurement_id")
         assert big <= set(chosen.index)
@@ -110,12 +110,11 @@ def test_same_seed_same_sample_other_seed_other_sample():
     assert list(a.items["procurement_id"]) != list(c.items["procurement_id"])
 
 
-def test_selection_frequency_is_proportional_to_value():
+def _check_frequencies(seeds: int) -> None:
     values = np.array([1, 2, 3, 5, 8, 13, 21, 34] * 5, dtype=float) * 1_000
     pop = _pop(values)
     size = 10
     interval = values.sum() / size
-    seeds = 4_000
     counts = pd.Series(0, index=pop["procurement_id"])
     for seed in range(seeds):
         counts[select(pop, size=size, seed=seed).items["procurement_id"]] += 1
@@ -123,6 +122,15 @@ def test_selection_frequency_is_proportional_to_value():
     freq = counts.to_numpy() / seeds
     se = np.sqrt(expected * (1 - expected) / seeds)
     assert np.all(np.abs(freq - expected) <= 4 * se + 1e-9), np.c_[values, freq, expected]
+
+
+def test_selection_frequency_is_proportional_to_value():
+    _check_frequencies(300)
+
+
+@pytest.mark.slow
+def test_selection_frequency_is_proportional_to_value_over_many_seeds():
+    _check_frequencies(4_000)
 
 
 def test_risk_stratum_is_selected_in_full_and_not_sampled():

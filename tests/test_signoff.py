@@ -13,8 +13,8 @@ from test_run import no_pdf, quiet, tiny_notebook, write_params  # noqa: F401 (n
 
 from audit_lib import cli
 from audit_lib.run import runner
-from audit_lib.run.signoff import (SignError, check_signatures, draft_banner, is_final, is_signed, sign,
-                                   strip_draft)
+from audit_lib.run.signoff import (SignError, archive_signed, check_signatures, draft_banner, is_final, is_signed,
+                                   sign, strip_draft)
 from audit_lib.run.verify import verify
 
 DRAFT = "Utkast"
@@ -95,3 +95,15 @@ def test_bad_signatures_are_usage_errors(tmp_path, capsys):
         sign(tmp_path, "boss", "X")
     with pytest.raises(SignError, match="needs a name"):
         sign(tmp_path, "preparer", "  ")
+
+
+def test_a_signed_run_is_archived_aside(tmp_path):
+    out = tmp_path / "demo"
+    out.mkdir()
+    (out / "manifest.json").write_text("{}", encoding="utf-8")
+    sign(out, "preparer", "A")
+    assert is_signed(out)
+    first = archive_signed(out)
+    out.mkdir()
+    assert first.name == "demo.signed-1" and is_signed(first) and not is_signed(out)
+    assert archive_signed(out).name == "demo.signed-2"
