@@ -5,6 +5,8 @@
     audit run PARAMS [--data DIR] [--out DIR] [--only NAME ...] [--jobs N] [--language sv|en] [--force]
     audit verify OUT_DIR [--strict] [--keep DIR]
     audit new-year YEAR --from PARAMS [--out FILE] [--previous-out DIR]
+    audit sample PARAMS [--data DIR] [--out FILE] [--seed S]
+    audit sign OUT_DIR --role preparer|reviewer|fact_check --name NAME [--note TEXT]
 
 Exit codes: 0 success; 1 the data package or a notebook failed, or a run does not verify;
 2 bad usage or parameters.
@@ -13,6 +15,7 @@ Exit codes: 0 success; 1 the data package or a notebook failed, or a run does no
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -108,6 +111,97 @@ def _new_year(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sample(args: argparse.Namespace) -> int:
+    """Monetary-unit sample of the audit year's procurements (``audit_lib.sampling``) to CSV,
+    with the evaluation of the recorded file-review outcomes when ``sampling.outcomes_file`` is set."""
+    from .contract import validate_package
+    from .params import ParamsError, load_params
+    from .report.fmt import number
+    from .report.texts import Texts
+    from .run.notebooks import PROJECT_ROOT
+    from .sampling import SamplingError, draw, evaluate_sample, population, read_outcomes, risk_stratum
+
+    try:
+        params = load_params(args.params)
+    except ParamsError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    sp = params.sampling
+    if sp is None:
+        print(f"{args.params}: no 'sampling' section (give size, or tolerable_misstatement_sek)", file=sys.stderr)
+        return 2
+    data = args.data.resolve() if args.data else params.data_path
+    if data is None:
+        print(f"{args.params}: no data_dir; give the data package with --data", file=sys.stderr)
+        return 2
+    package, report = validate_package(data, check_large_tables=False,  # only the small tables are read
+                                       regions=list(params.regions))
+    if not report.ok:
+        print(f"The data package {data} breaks the contract; nothing was sampled.\n{report.format()}", file=sys.stderr)
+        return 1
+    t = Texts(params.language)
+    pop = population(package["procurements"], package["procurement_regions"], params.audit_year)
+    try:
+        risk = risk_stratum(package, params, pop, t)
+    except SamplingError as e:
+        print(f"{args.params}: {e}", file=sys.stderr)
+        return 2
+    seed = params.seed if args.seed is None else args.seed
+    reasons = {"certainty": t("sampling.reason_certainty"), "pps": t("sampling.reason_pps")}
+    try:
+        sample = draw(pop, sp, seed, risk, reasons, money=lambda x: number(x, t.language))
+    except SamplingError as e:
+        print(f"{args.params}: {e}", file=sys.stderr)
+        return 2
+    out = (args.out or PROJECT_ROOT / "outputs" / f"{params.run_name}.sample.csv").resolve()
+    items = sample.items.assign(completed_date=sample.items["completed_date"].dt.date)
+    header = ",".join(items.columns)
+    if out == data or data in out.parents:
+        print(f"audit sample: {out} is inside the data folder {data}; a sample is never written there.", file=sys.stderr)
+        return 2
+    if out.exists() and (not out.is_file() or out.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0] != header):
+        print(f"audit sample: {out} exists and is not a sample written by this command; it is never overwritten. "
+              "Choose another --out.", file=sys.stderr)
+        return 2
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    items.to_csv(tmp, index=False, float_format="%.2f", lineterminator="\n")
+    os.replace(tmp, out)
+    s = sample.summary()
+    print(f"{s['selected']} procurements selected ({s['n_risk']} risk stratum, {s['n_certainty']} certainty, "
+          f"{s['n_pps']} by monetary unit); interval {s['interval_sek']:,.0f} SEK, {s['size']} selection points, "
+          f"seed {seed}, random start {s['random_start_sek']:,.2f} -> {out}")
+    outcomes_path = params.path(sp.outcomes_file)
+    if outcomes_path is not None:
+        try:
+            outcomes = read_outcomes(outcomes_path)
+            ev = evaluate_sample(sample, outcomes, sp.tolerable_misstatement_sek)
+        except (OSError, ValueError, KeyError) as e:
+            print(f"{outcomes_path}: {e}", file=sys.stderr)
+            return 1
+        e = ev.summary()
+        verdict = {None: "no tolerable misstatement given", True: "EXCEEDS the tolerable misstatement",
+                   False: "below the tolerable misstatement"}[e["exceeds_tolerable"]]
+        print(f"Evaluation of {e['n_misstatements']} misstatement(s): projected {e['projected_misstatement_sek']:,.0f} SEK, "
+              f"upper misstatement limit {e['upper_misstatement_limit_sek']:,.0f} SEK ({verdict})")
+    return 0
+
+
+def _sign(args: argparse.Namespace) -> int:
+    from .run.signoff import SignError, sign
+
+    try:
+        sig = sign(args.out_dir, args.role, args.name, args.note or "")
+    except SignError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    if sig.finalized:
+        print(f"The run is final: the draft banner was removed from {len(sig.finalized)} page(s); site and PDF rebuilt.")
+    print(f"Signed by {sig.name} ({sig.role}) on {sig.date}: {len(sig.files)} files recorded in "
+          f"{args.out_dir / 'signatures.json'}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="audit", description="Reproducible audit notebooks for procurement audits.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -152,6 +246,21 @@ def build_parser() -> argparse.ArgumentParser:
     ny.add_argument("--previous-out", type=Path, default=None, metavar="DIR",
                     help="last year's output folder, if not outputs/<run name>")
     ny.set_defaults(func=_new_year)
+
+    sa = sub.add_parser("sample", help="monetary-unit sample of the audit year's procurements for file review")
+    sa.add_argument("params", type=Path, help="parameters file with a 'sampling' section")
+    sa.add_argument("--data", type=Path, default=None, help="data package folder (default: data_dir of PARAMS)")
+    sa.add_argument("--out", type=Path, default=None, metavar="FILE",
+                    help="the sample as CSV (default: outputs/<run name>.sample.csv)")
+    sa.add_argument("--seed", type=int, default=None, help="random start seed (default: seed of PARAMS)")
+    sa.set_defaults(func=_sample)
+
+    sg = sub.add_parser("sign", help="sign a finished run (a reviewer's signature makes it final)")
+    sg.add_argument("out_dir", type=Path, help="the output folder of a run")
+    sg.add_argument("--role", required=True, choices=["preparer", "reviewer", "fact_check"])
+    sg.add_argument("--name", required=True)
+    sg.add_argument("--note", default=None, metavar="TEXT")
+    sg.set_defaults(func=_sign)
     return p
 
 

@@ -365,6 +365,24 @@ class MethodValidationParams(Strict):
     randomization_reps: int = Field(999, ge=99, description="placebo draws (all of them when fewer exist)")
 
 
+class SamplingParams(Strict):
+    """Monetary-unit sampling of the audit year's procurements for file review (``audit sample``;
+    ``audit_lib.sampling``). The size is ``size`` if given, else from the misstatements."""
+
+    size: int | None = Field(None, ge=1, description="fixed sample size (selection points)")
+    tolerable_misstatement_sek: float | None = Field(None, gt=0, description="tolerable misstatement (TM)")
+    expected_misstatement_sek: float = Field(0.0, ge=0, description="expected misstatement (EM)")
+    confidence: float = Field(0.95, gt=0, lt=1, description="1 - risk of incorrect acceptance")
+    risk_stratum: list[Literal["delegation_breach", "single_bid"]] = Field(
+        default_factory=list, description="findings of the review selected in full, not sampled"
+    )
+    risk_ids: list[str] = Field(default_factory=list, description="further procurement ids selected in full")
+    single_bid_min_sek: float = Field(1_000_000.0, ge=0, description="single-bid procurements from this value")
+    outcomes_file: str | None = Field(
+        None, description="CSV of file-review outcomes: procurement_id, misstatement_sek (overstatement)"
+    )
+
+
 class RunParams(Strict):
     run_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     audit_year: int = Field(ge=2000, le=2100)
@@ -395,6 +413,7 @@ class RunParams(Strict):
     followup: FollowupParams = FollowupParams()
     summary: SummaryParams = SummaryParams()
     method_validation: MethodValidationParams = MethodValidationParams()
+    sampling: SamplingParams | None = None
 
     # where the file was read from; relative paths resolve against its folder
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -438,7 +457,7 @@ class RunParams(Strict):
 
 SECTION_NAMES = (
     "q1_process", "q2_gains", "q3_targets", "q4_savings_model", "q5_indicators", "q6_learning",
-    "decision_level", "causality", "external_statistics", "followup", "summary", "method_validation",
+    "decision_level", "causality", "external_statistics", "followup", "summary", "method_validation", "sampling",
 )
 
 

@@ -109,15 +109,18 @@ def _rows_with_run_status(summary: Mapping[str, Any], entries: list[dict[str, An
 
 
 def index_html(entries: list[dict[str, Any]], language: str, year: int, regions: str,
-               summary: Mapping[str, Any] | None = None) -> str:
+               summary: Mapping[str, Any] | None = None, workbook: str | None = None) -> str:
     """``entries``: the run's notebooks in order, dicts with ``name``, ``title``, ``status``
-    (ok/failed), ``level`` or None. ``summary``: the summary notebook's results, or None."""
+    (ok/failed), ``level`` or None. ``summary``: the summary notebook's results, or None.
+    ``workbook``: the file name of the run's findings workbook, linked at the foot."""
     from .render import CSP  # here, not at the top: the summary kernel imports this module
+    from .signoff import draft_banner
 
     t = Texts(language)
     summary_ok = bool(summary) and summary.get("status") == "ok" and any(
         e["name"] == "summary" and e["status"] == "ok" for e in entries)
     parts = [
+        draft_banner(language),  # removed in place when a reviewer signs (run/signoff.py)
         f'<h1 class="report-title">{esc(t("common.index_title"))} {year}</h1>',
         f"<p>{esc(t('common.scope', year=year, regions=regions))}</p>",
     ]
@@ -159,6 +162,8 @@ def index_html(entries: list[dict[str, Any]], language: str, year: int, regions:
             f"<th>{esc(t('common.index_assessment'))}</th><th>{esc(t('common.index_status'))}</th></tr></thead>"
             f"<tbody>{''.join(rows_html)}</tbody></table></div>",
         ]
+    if workbook:
+        parts.append(f'<p class="workbook-link"><a href="{esc(workbook)}">{esc(t("workbook.link"))}</a></p>')
     return (
         f'<!DOCTYPE html>\n<html lang="{esc(language)}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'

@@ -252,6 +252,7 @@ def appendix_html(manifest: dict[str, Any], language: str, notebook: str | None 
     hash of every input file, package versions. No times (they are in manifest.json only)."""
     from ..report.display import esc
     from ..report.texts import Texts
+    from .signoff import draft_banner
 
     t = Texts(language)
     code = manifest["code"]
@@ -276,7 +277,7 @@ def appendix_html(manifest: dict[str, Any], language: str, notebook: str | None 
     pk = [("python", manifest["python"])] + sorted((k, v) for k, v in manifest["packages"].items())
     packages = ", ".join(f"{esc(k)} {esc(v if v is not None else '–')}" for k, v in pk)
     return (
-        f'<section class="run-appendix"><details><summary>{esc(t("run.appendix_heading"))}</summary>'
+        f'<section class="run-appendix">{draft_banner(language)}<details><summary>{esc(t("run.appendix_heading"))}</summary>'
         f"<p>{esc(t('run.appendix_intro'))}</p>"
         f'<table class="audit-table appendix-table"><tbody>{kv}</tbody></table>'
         f"<h4>{esc(t('run.appendix_inputs'))}</h4>"

@@ -25,6 +25,7 @@ from pathlib import Path
 
 RUN_FILES = "run-files.json"  # the files a run wrote, relative to its folder
 MANIFEST = "manifest.json"
+SIGNATURES = "signatures.json"  # written by `audit sign` into a finished run
 
 
 class UnsafeOutput(Exception):
@@ -52,13 +53,13 @@ def _previous_run_files(out: Path) -> set[str] | None:
         return None
     try:
         listed = json.loads((out / RUN_FILES).read_text(encoding="utf-8"))
-        return set(listed["files"]) | {RUN_FILES}
+        return set(listed["files"]) | {RUN_FILES, SIGNATURES}
     except (OSError, ValueError, KeyError, TypeError):
         # a run from before run-files.json: its known layout
         return {p for p in written_files(out) if _known_layout(p)}
 
 
-_TOP_FILES = {MANIFEST, "cache.json", "params.resolved.yaml", "validation.json", "index.html", RUN_FILES}
+_TOP_FILES = {MANIFEST, "cache.json", "params.resolved.yaml", "validation.json", "index.html", RUN_FILES, SIGNATURES}
 _TOP_DIRS = {"results", "notebooks", "internal", "site"}
 
 

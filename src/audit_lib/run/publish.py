@@ -52,6 +52,7 @@ def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, la
         pass
     regions = ", ".join(getattr(v, lang) for v in params.regions.values())
     write_text(staging / "index.html", index_html(entries, lang, params.audit_year, regions,
-                                                     summary=read_results(staging / "results", "summary")))
+                                                     summary=read_results(staging / "results", "summary"),
+                                                     workbook=f"{params.run_name}.xlsx"))
 
 

@@ -40,11 +40,13 @@ from ..evidence import load_register
 from ..params import ParamsError, RunParams, dump_params, load_params
 from ..safepaths import PathError, system_folder
 from ..report.results import dumps, write_json_atomic
+from ..report.workbook import write_workbook
 from .cache import (cache_entry, cache_json, copy_html, copy_outputs, fingerprint, html_reusable, html_with_new_appendix,
                     internal_reusable, read_cache, reusable, why_rerun)
 from .execute import NotebookRun, execute_notebook, failed_placeholder, process_alive, remove_orphan_socket_dirs
 from .manifest import (appendix_html, build_manifest, code_state, collect_inputs, display_path, environment,
                        notebook_entry, write_validation_stamp)
+from .signoff import archive_signed, is_signed
 from .outdir import UnsafeOutput, check_output_folder, output_lock, write_run_files
 from .snapshot import SNAPSHOT, changed_inputs, remove_snapshot, take_snapshot
 from .notebooks import NOTEBOOK_DIR, PROJECT_ROOT, NotebookInfo, discover, select
@@ -143,8 +145,14 @@ def run(
         hint = (f" For the demo, write the demo package first: `audit demo-data {display_path(data)}` (or `make demo`)."
                 if params.generate_demo_data else "")
         raise RunError(f"The data package {data} does not exist; nothing was run.{hint}", 1)
+    signed = out.is_dir() and is_signed(out)
+    if signed and not force:
+        raise RunError(f"{out} holds a signed run; it is not overwritten. Run into another --out, or give --force "
+                       "to move the signed run aside (to <out>.signed-<n>) first.")
     try:
         with output_lock(out):
+            if signed:
+                say(f"Moved the signed run aside to {archive_signed(out)}.")
             return _run_locked(params_path, params, data, out, notebooks, jobs, lang, notebook_dir, say, force,
                                started)
     except UnsafeOutput as e:
@@ -270,6 +278,7 @@ def _run_locked(
             internal = {r.name: p for r in result.runs
                         if r.reused and r.status == "ok" and (p := internal_reusable(previous, out, r.name))}
             build_site(staging, lang, reuse_internal=internal, mapper=mapper)
+        write_workbook(staging, lang)
         entries = {r.name: cache_entry(fingerprints[r.name], staging, r.name, appendices[r.name])
                    for r in result.runs if r.status == "ok"}
         write_json_atomic(staging / "cache.json", cache_json(entries))

@@ -29,8 +29,9 @@ from typing import Any
 
 from .manifest import code_state, environment, read_manifest, sha256_file, tree_files
 from .notebooks import PROJECT_ROOT
+from .signoff import check_signatures, finalize, is_final
 
-NOT_COMPARED = {"manifest.json", "cache.json"}
+NOT_COMPARED = {"manifest.json", "cache.json", "signatures.json"}
 _APPENDIX = re.compile(r'<section class="run-appendix">.*?</section>', re.S)
 
 
@@ -45,6 +46,7 @@ class FileDiff:
 class VerifyReport:
     out_dir: Path
     input_problems: list[str] = field(default_factory=list)
+    signature_problems: list[str] = field(default_factory=list)
     code_notes: list[str] = field(default_factory=list)
     diffs: list[FileDiff] = field(default_factory=list)
     compared: int = 0
@@ -54,7 +56,7 @@ class VerifyReport:
     @property
     def ok(self) -> bool:
         bad = [d for d in self.diffs if self.strict or d.kind != "appendix_only"]
-        return not self.input_problems and not bad and self.rerun_error is None
+        return not self.input_problems and not self.signature_problems and not bad and self.rerun_error is None
 
     def format(self) -> str:
         lines = [f"Verifying {self.out_dir}"]
@@ -63,6 +65,9 @@ class VerifyReport:
             lines += [f"  {p}" for p in self.input_problems]
         else:
             lines.append("Inputs: every recorded input file matches its sha256.")
+        if self.signature_problems:
+            lines.append("Files changed since the run was signed:")
+            lines += [f"  {p}" for p in self.signature_problems]
         if self.code_notes:
             lines.append("Code and packages differ from the recorded run:")
             lines += [f"  {n}" for n in self.code_notes]
@@ -221,6 +226,7 @@ def verify(out_dir: str | Path, strict: bool = False, keep: Path | None = None,
                          "would replace what it is compared with. Keep it in another folder.")
     report = VerifyReport(out, strict=strict)
     report.input_problems = check_inputs(manifest)
+    report.signature_problems = check_signatures(out)
     nb_dir = Path(manifest.get("notebook_dir") or PROJECT_ROOT / "notebooks")
     if not nb_dir.is_absolute():
         nb_dir = PROJECT_ROOT / nb_dir
@@ -239,6 +245,8 @@ def verify(out_dir: str | Path, strict: bool = False, keep: Path | None = None,
         recorded_labels = set(manifest.get("inputs", {}))
         for label in sorted(set(result.manifest.get("inputs", {})) - recorded_labels):
             report.input_problems.append(f"{label}: a new input file the recorded run did not have")
+        if is_final(out):  # the recorded run was made final by its reviewer: so is the rerun
+            finalize(rerun_dir, manifest.get("language") or "sv")
         report.diffs, report.compared = compare_dirs(out, rerun_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
