@@ -69,7 +69,8 @@ def tiny_notebook(folder: Path, name: str, order: int = 10, sections: tuple[str,
 def write_params(folder: Path, data_dir: Path, name: str = "params.yaml", **sections: dict) -> Path:
     """A small valid parameters file over ``data_dir`` with the given sections."""
     data = {"run_name": "t", "audit_year": 2025, "data_dir": str(data_dir),
-            "regions": {"SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"}}, **sections}
+            "regions": {"SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"},
+                        "VML": {"sv": "Region Västmanland", "en": "Region Västmanland"}}, **sections}
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

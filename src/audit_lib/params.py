@@ -490,6 +490,8 @@ def path_values(params: RunParams) -> dict[str, str]:
     out = {k: v for k in ("data_dir", "evidence") if (v := getattr(params, k))}
     for section in SECTION_NAMES:
         model = getattr(params, section)
+        if model is None:  # an optional section not given (sampling)
+            continue
         for key in type(model).model_fields:
             value = getattr(model, key)
             if key.endswith(PATH_SUFFIXES) and isinstance(value, str) and value:
