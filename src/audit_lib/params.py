@@ -178,6 +178,10 @@ class CausalityParams(Strict):
     )
     divergence_min: float = Field(0.005, ge=0, description="... and by more than this on the log price (0.005 = 0.5 %)")
     cluster: Literal["category", "category_region"] = "category"
+    identification_tests: list[Literal["wild_cluster_bootstrap", "f_test"]] = Field(
+        default_factory=lambda: ["wild_cluster_bootstrap", "f_test"], min_length=1,
+        description="pre-trend tests whose rejection makes the effects associational (all are run and shown)",
+    )
     criteria: Criteria = Criteria()
 
     @field_validator("event_window")
