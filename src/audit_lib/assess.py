@@ -3,7 +3,15 @@
 Levels, strongest first: Ja, Till stor del, Till viss del, Nej. The criteria for each
 question live in the parameters (``Criteria``): per level, conditions on named inputs.
 The levels are tried from Ja downwards; the first whose conditions all hold is the computed
-assessment; if none holds, Nej. Inputs come from the analysis (figures) and from the
+assessment; if none holds, Nej. A condition whose input is missing is *not assessable*: it
+neither holds nor fails, and a level is decided on the conditions that can be assessed (at
+least one must be); the assessment says how many could not be.
+
+Each condition records its ``margin``: how far the value lies on the passing side of the
+threshold (negative: on the failing side), for ordered comparisons. The *deciding* conditions
+are those of the level reached and the failing ones of the level just above it; the
+assessment is ``on_edge`` when a deciding condition lies within ``tolerance`` of its threshold
+(``tolerance`` x max(1, |threshold|)), so a small change in the figure would change the level. Inputs come from the analysis (figures) and from the
 auditors' evidence register (facts established in interviews and documents). An override
 from the evidence register replaces the computed level, and is shown as an override with
 its author and justification.
@@ -18,6 +26,7 @@ from typing import Any
 
 from .params import LEVELS, Condition, Criteria, Level
 
+DEFAULT_TOLERANCE = 0.02  # on_edge: within 2 % of the threshold (2 percentage points for a share)
 _OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
         "==": operator.eq, "!=": operator.ne}
 
@@ -28,7 +37,18 @@ class ConditionResult:
     op: str
     value: Any
     actual: Any
-    holds: bool | None  # None: the input is missing, so the condition cannot hold
+    holds: bool | None  # None: the input is missing, so the condition is not assessable
+    margin: float | None = None  # distance from the threshold, positive on the passing side
+
+    @property
+    def assessable(self) -> bool:
+        return self.holds is not None
+
+    def near(self, tolerance: float) -> bool:
+        """Within ``tolerance`` (scaled by the threshold, at least 1) of the threshold."""
+        if self.margin is None or not isinstance(self.value, (int, float)) or isinstance(self.value, bool):
+            return False
+        return abs(self.margin) <= tolerance * max(1.0, abs(float(self.value)))
 
 
 @dataclass(frozen=True)
@@ -47,6 +67,36 @@ class Assessment:
     inputs: dict[str, Any]
     trace: dict[str, list[ConditionResult]] = field(default_factory=dict)
     override: Override | None = None
+    tolerance: float = DEFAULT_TOLERANCE
+
+    @property
+    def not_assessable(self) -> list[str]:
+        """Inputs of the levels tried whose value is missing (each once, in order)."""
+        seen: list[str] = []
+        for results in self.trace.values():
+            for r in results:
+                if not r.assessable and r.input not in seen:
+                    seen.append(r.input)
+        return seen
+
+    @property
+    def deciding(self) -> list[ConditionResult]:
+        """The conditions that decide the level: those of the level reached that hold and the
+        failing ones of the level just above it."""
+        levels = list(self.trace)
+        out: list[ConditionResult] = []
+        if self.computed_level in self.trace:
+            out += [r for r in self.trace[self.computed_level] if r.holds]
+            above = levels[: levels.index(self.computed_level)]
+        else:
+            above = levels
+        if above:
+            out += [r for r in self.trace[above[-1]] if r.holds is False]
+        return out
+
+    @property
+    def on_edge(self) -> bool:
+        return any(r.near(self.tolerance) for r in self.deciding)
 
     @property
     def overridden(self) -> bool:
@@ -63,11 +113,17 @@ class Assessment:
             "rule": {
                 lvl: [
                     {"input": c.input, "op": c.op, "value": _jsonable(c.value),
-                     "actual": _jsonable(c.actual), "holds": c.holds}
+                     "actual": _jsonable(c.actual), "holds": c.holds, "margin": _jsonable(c.margin),
+                     "assessable": c.assessable}
                     for c in conds
                 ]
                 for lvl, conds in self.trace.items()
             },
+            "on_edge": self.on_edge,
+            "edge_tolerance": self.tolerance,
+            "deciding": sorted({c.input for c in self.deciding}),
+            "not_assessable": self.not_assessable,
+            "n_not_assessable": len(self.not_assessable),
         }
 
 
@@ -79,6 +135,22 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def _number(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) and not hasattr(v, "item"):
+        return None
+    x = float(v)
+    return x if math.isfinite(x) else None
+
+
+def margin(op: str, actual: Any, value: Any) -> float | None:
+    """How far ``actual`` lies on the passing side of ``value`` (negative: the failing side),
+    for ordered comparisons of numbers; None otherwise."""
+    a, v = _number(actual), _number(value)
+    if a is None or v is None or op not in (">=", ">", "<=", "<"):
+        return None
+    return a - v if op in (">=", ">") else v - a
+
+
 def check(cond: Condition, inputs: dict[str, Any]) -> ConditionResult:
     actual = inputs.get(cond.input)
     if actual is None or (isinstance(actual, float) and math.isnan(actual)):
@@ -87,21 +159,29 @@ def check(cond: Condition, inputs: dict[str, Any]) -> ConditionResult:
         holds = bool(_OPS[cond.op](actual, cond.value))
     except TypeError:
         holds = False
-    return ConditionResult(cond.input, cond.op, cond.value, actual, holds)
+    return ConditionResult(cond.input, cond.op, cond.value, actual, holds, margin(cond.op, actual, cond.value))
+
+
+def level_holds(results: list[ConditionResult]) -> bool:
+    """A level holds when every condition that can be assessed holds and at least one can."""
+    assessable = [r for r in results if r.assessable]
+    return bool(assessable) and all(r.holds for r in assessable)
 
 
 def assess(
-    question: str, criteria: Criteria, inputs: dict[str, Any], override: Override | None = None
+    question: str, criteria: Criteria, inputs: dict[str, Any], override: Override | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
 ) -> Assessment:
-    """Apply ``criteria`` to ``inputs``; a level with no conditions never holds."""
+    """Apply ``criteria`` to ``inputs``; a level with no conditions (or none assessable) never
+    holds."""
     trace: dict[str, list[ConditionResult]] = {}
     computed: Level = "nej"
     for level in LEVELS[:-1]:
         conds: list[Condition] = getattr(criteria, level)
         results = [check(c, inputs) for c in conds]
         trace[level] = results
-        if conds and all(r.holds for r in results):
+        if level_holds(results):
             computed = level
             break
     level = override.level if override else computed
-    return Assessment(question, level, computed, dict(inputs), trace, override)
+    return Assessment(question, level, computed, dict(inputs), trace, override, tolerance)

@@ -146,6 +146,12 @@ class DecisionLevelParams(Strict):
     period: Literal["audit_year", "all_years"] = Field(
         "audit_year", description="check the audit year's procurements, or every year in the package"
     )
+    materiality_amount_sek: float = Field(
+        50_000_000, ge=0, description="a breach of the delegation order at or above this estimated value is material"
+    )
+    materiality_share: float = Field(
+        0.10, ge=0, le=1, description="... and so is one at or above this share of the value checked in the period"
+    )
     criteria: Criteria = Criteria()
 
 
@@ -322,6 +328,10 @@ class RunParams(Strict):
     )
     seed: int = 20251027
     significance_level: float = Field(0.05, gt=0, lt=0.5)
+    edge_tolerance: float = Field(
+        0.02, ge=0, le=0.5, description="an assessment is on the edge when a deciding criterion lies within this "
+        "share of its threshold (at least this much absolutely; 0.02 = 2 percentage points for a share)",
+    )
     regions: dict[str, RegionName]
     notebooks: list[str] | None = Field(None, description="notebooks to run; all when empty")
 
