@@ -29,14 +29,20 @@ def test_boundaries_are_inclusive_for_ge():
 def test_missing_input_is_not_assessable_not_failed():
     """A criterion whose input is missing neither holds nor fails: the level is decided on the
     criteria that can be assessed, and the assessment says how many could not be."""
-    a = assess("q", CRIT, {"share": 0.95})
-    assert a.level == "ja"  # was Till stor del: the missing fact counted as failed
+    crit = Criteria(ja=[Condition(input="share", op=">=", value=0.9), Condition(input="documented", op="==", value=True),
+                        Condition(input="target", op=">=", value=0.5)],
+                    till_stor_del=[Condition(input="share", op=">=", value=0.75)])
+    a = assess("q", crit, {"share": 0.95, "documented": True})
+    assert a.level == "ja"  # was Till stor del: the missing target counted as failed
     ja = a.trace["ja"]
-    assert ja[1].holds is None and ja[1].actual is None and not ja[1].assessable
-    assert a.not_assessable == ["documented"]
+    assert ja[2].holds is None and ja[2].actual is None and not ja[2].assessable
+    assert a.not_assessable == ["target"]
     j = a.to_json()
-    assert j["n_not_assessable"] == 1 and j["not_assessable"] == ["documented"]
-    assert j["rule"]["ja"][1]["assessable"] is False
+    assert j["n_not_assessable"] == 1 and j["not_assessable"] == ["target"]
+    assert j["rule"]["ja"][2]["assessable"] is False
+    # a level resting on as many missing inputs as assessed ones is not reached
+    half = assess("q", CRIT, {"share": 0.95})
+    assert half.level == "till_stor_del" and half.not_assessable == ["documented"]
     # a level none of whose criteria can be assessed never holds
     assert assess("q", CRIT, {"share": float("nan")}).level == "nej"
     assert assess("q", CRIT, {}).level == "nej"

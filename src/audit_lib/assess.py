@@ -4,8 +4,10 @@ Levels, strongest first: Ja, Till stor del, Till viss del, Nej. The criteria for
 question live in the parameters (``Criteria``): per level, conditions on named inputs.
 The levels are tried from Ja downwards; the first whose conditions all hold is the computed
 assessment; if none holds, Nej. A condition whose input is missing is *not assessable*: it
-neither holds nor fails, and a level is decided on the conditions that can be assessed (at
-least one must be); the assessment says how many could not be.
+neither holds nor fails, and a level is decided on the conditions that can be assessed; the
+assessment says how many could not be. A level resting mostly on missing inputs is not
+reached: more of its conditions must be assessable than not (so a missing table never lifts a
+level on the strength of one remaining fact).
 
 Each condition records its ``margin``: how far the value lies on the passing side of the
 threshold (negative: on the failing side), for ordered comparisons. The *deciding* conditions
@@ -163,17 +165,18 @@ def check(cond: Condition, inputs: dict[str, Any]) -> ConditionResult:
 
 
 def level_holds(results: list[ConditionResult]) -> bool:
-    """A level holds when every condition that can be assessed holds and at least one can."""
+    """A level holds when every condition that can be assessed holds and more of its
+    conditions can be assessed than cannot."""
     assessable = [r for r in results if r.assessable]
-    return bool(assessable) and all(r.holds for r in assessable)
+    return len(assessable) > len(results) - len(assessable) and all(r.holds for r in assessable)
 
 
 def assess(
     question: str, criteria: Criteria, inputs: dict[str, Any], override: Override | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
 ) -> Assessment:
-    """Apply ``criteria`` to ``inputs``; a level with no conditions (or none assessable) never
-    holds."""
+    """Apply ``criteria`` to ``inputs``; a level with no conditions (or mostly not assessable
+    ones) never holds."""
     trace: dict[str, list[ConditionResult]] = {}
     computed: Level = "nej"
     for level in LEVELS[:-1]:
