@@ -77,6 +77,23 @@ def test_comment_precedence_register_then_override_then_rule():
     assert (by["q3"].comment, by["q3"].comment_source) == ("från regeln", "rule")
 
 
+def test_register_comment_written_for_another_level_is_marked():
+    results = {"q1_process": result("q1_process", "q1", "nej"), "q2_gains": result("q2_gains", "q2", "ja")}
+    rows = s.question_rows(NOTEBOOKS, results, set(), 2025, {"q1": "Kommentar", "q2": "Annan"}, lambda a: "regel",
+                           {"q1": "till_viss_del", "q2": "ja"}, lambda w, lv: f"[{w} != {lv}]")
+    by = {r.question: r for r in rows}
+    assert by["q1"].comment_other_level and by["q1"].comment == "[till_viss_del != nej] Kommentar"
+    assert by["q1"].to_json()["comment_level"] == "till_viss_del"
+    assert not by["q2"].comment_other_level and by["q2"].comment == "Annan"
+
+
+def test_index_shows_the_answer_date():
+    summary = {"status": "ok", "conclusion": {"sentence": "S", "answer_by": "2026-02-26"}, "assessments": {},
+               "recommendations": []}
+    html = index_html([{"name": "summary", "title": "S", "status": "ok", "level": None}], "sv", 2025, "R", summary)
+    assert "senast 2026-02-26" in html
+
+
 RULE = {"ja": [{"input": "x_share", "op": ">=", "value": 0.9, "actual": 0.4, "holds": False}],
         "till_stor_del": [{"input": "x_share", "op": ">=", "value": 0.5, "actual": 0.4, "holds": False},
                           {"input": "documented", "op": "==", "value": True, "actual": None, "holds": None},
@@ -119,7 +136,9 @@ def test_report_levels_give_the_report_conclusion():
 
 
 def test_demo_params_carry_the_default_rule():
-    assert load_params(ROOT / "params" / "demo.yaml").summary == SummaryParams()
+    demo = load_params(ROOT / "params" / "demo.yaml").summary
+    assert demo.model_copy(update={"answer_by": None}) == SummaryParams()  # the rule is the default one
+    assert demo.answer_by.isoformat() == "2026-02-26"  # the board's answer date (cover letter)
 
 
 def test_conclusion_moves_with_the_levels():
@@ -247,6 +266,8 @@ def test_notebook_reproduces_the_report_closing_table(demo_dir, tmp_path):
     assert res["conclusion"]["sentence"] == REPORT_SENTENCE_SV and res["conclusion"]["complete"] is True
     assert res["conclusion"]["dimensions"]["efficient"]["level"] == "till_viss_del"
     assert [r["id"] for r in res["recommendations"]] == ["R1", "R2", "R3", "R4", "R5"]
+    assert res["conclusion"]["answer_by"] == "2026-02-26"
+    assert not any(a[q]["comment_other_level"] for q in a)  # the register's comments fit the report's levels
 
 
 def test_notebook_with_failures_and_generated_comments_in_english(demo_dir, tmp_path):

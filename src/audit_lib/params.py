@@ -8,6 +8,7 @@ hashes exactly those, so changing one section reruns only the notebook that uses
 
 from __future__ import annotations
 
+import datetime as _dt
 from pathlib import Path
 from typing import Any, Literal
 
@@ -294,6 +295,9 @@ class SummaryParams(Strict):
 
     questions: dict[str, str] = Field(
         default_factory=_default_questions, description="question id -> notebook, in table order"
+    )
+    answer_by: _dt.date | None = Field(
+        None, description="the date by which the board must answer the auditors (shown with the conclusion)"
     )
     level_scores: dict[Level, float] = Field(
         default_factory=lambda: {"ja": 3.0, "till_stor_del": 2.0, "till_viss_del": 1.0, "nej": 0.0},

@@ -56,11 +56,14 @@ class QuestionRow:
     comment: str | None = None
     comment_source: str | None = None  # register | override | rule
     title: str | None = None
+    comment_level: str | None = None  # the level a register comment was written for, when stated
+    comment_other_level: bool = False  # ... and it differs from the level in force
 
     def to_json(self) -> dict[str, Any]:
         return {"question": self.question, "notebook": self.notebook, "status": self.status, "level": self.level,
                 "computed_level": self.computed_level, "overridden": self.overridden, "comment": self.comment,
-                "comment_source": self.comment_source, "title": self.title}
+                "comment_source": self.comment_source, "title": self.title, "comment_level": self.comment_level,
+                "comment_other_level": self.comment_other_level}
 
 
 def default_format_value(name: str, value: Any, yes: str, no: str, fmt: Any) -> str:
@@ -101,11 +104,16 @@ def rule_comment(assessment: Mapping[str, Any], t: Callable[..., str], label: Ca
 def question_rows(
     questions: Mapping[str, str], results: Mapping[str, Mapping[str, Any] | None], ran: set[str],
     audit_year: int, comments: Mapping[str, str | None], rule_text: Callable[[Mapping[str, Any]], str],
+    comment_levels: Mapping[str, str | None] | None = None,
+    other_level_note: Callable[[str, str], str] | None = None,
 ) -> list[QuestionRow]:
     """One row per question id in ``questions`` (id -> notebook). ``results`` maps notebook ->
     its results dict (or None), ``ran`` the notebooks that were executed in this run,
     ``comments`` question id -> the auditors' comment (or None), ``rule_text`` builds a comment
-    from an assessment dict."""
+    from an assessment dict. ``comment_levels``: question id -> the level the auditors wrote
+    their comment for; where it differs from the level in force the row says so
+    (``comment_other_level``) and ``other_level_note(written, level)`` is put before the
+    comment, so it is never read as a comment on the level shown."""
     rows = []
     for q, nb in questions.items():
         res = results.get(nb)
@@ -117,6 +125,11 @@ def question_rows(
             row.overridden = bool(a.get("overridden"))
             if comments.get(q):
                 row.comment, row.comment_source = comments[q], "register"
+                row.comment_level = (comment_levels or {}).get(q)
+                if row.comment_level is not None and row.comment_level != row.level:
+                    row.comment_other_level = True
+                    if other_level_note is not None:
+                        row.comment = f"{other_level_note(row.comment_level, row.level)} {row.comment}"
             elif a.get("override") and a["override"].get("justification"):
                 row.comment, row.comment_source = a["override"]["justification"], "override"
             else:
