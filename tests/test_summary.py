@@ -87,11 +87,38 @@ def test_register_comment_written_for_another_level_is_marked():
     assert not by["q2"].comment_other_level and by["q2"].comment == "Annan"
 
 
+CAUSALITY = {"status": "ok", "identified": False, "settings": {"level": 0.95},
+             "identification_reasons": {"category_management": ["pretrend_rejected"], "coordination": ["other_initiative"],
+                                        "ecommerce": ["other_initiative"]},
+             "effects": {"coordination": {"estimate": -0.05, "ci_low": -0.06, "ci_high": -0.04},
+                         "ecommerce": {"estimate": -0.03, "ci_low": -0.04, "ci_high": -0.02},
+                         "category_management": {"estimate": -0.02, "ci_low": -0.03, "ci_high": -0.01}}}
+
+
+def test_causality_question_answered_with_a_statement():
+    """Each initiative's price change with its interval and share, and whether the design
+    identifies them; not identified: associational, why, and no causal words."""
+    t, f = Texts("en"), Formatter("en")
+    st = s.causality_statement(CAUSALITY, t, f)
+    assert st["identified"] is False and len(st["items"]) == 3
+    assert st["items"][0].startswith("Coordinated contract: -4.9%") and "50%" in st["items"][0]
+    assert "associational" in st["note"] and "Category management" in st["note"] and "caused" not in st["note"]
+    sv = s.causality_statement(CAUSALITY, Texts("sv"), Formatter("sv"))
+    assert "associativa" in sv["note"] and not any(w in " ".join(sv["items"]) + sv["note"]
+                                                   for w in ("orsakseffekt", "ledde till"))
+    ok = s.causality_statement(dict(CAUSALITY, identified=True, identification_reasons={}), t, f)
+    assert "effects of each initiative" in ok["note"]
+    assert s.causality_statement({"status": "ok", "effects": {}}, t, f) is None
+    assert s.causality_statement(None, t, f) is None
+
+
 def test_index_shows_the_answer_date():
-    summary = {"status": "ok", "conclusion": {"sentence": "S", "answer_by": "2026-02-26"}, "assessments": {},
-               "recommendations": []}
+    causal = s.causality_statement(CAUSALITY, Texts("sv"), Formatter("sv"))
+    summary = {"status": "ok", "conclusion": {"sentence": "S", "answer_by": "2026-02-26", "causality": causal},
+               "assessments": {}, "recommendations": []}
     html = index_html([{"name": "summary", "title": "S", "status": "ok", "level": None}], "sv", 2025, "R", summary)
     assert "senast 2026-02-26" in html
+    assert "Sänkte samordningen priserna" in html and "associativa" in html
 
 
 RULE = {"ja": [{"input": "x_share", "op": ">=", "value": 0.9, "actual": 0.4, "holds": False}],

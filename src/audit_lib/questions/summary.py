@@ -248,3 +248,43 @@ def review_recommendations(recommendations: list[Any], language: str) -> list[di
     (open, in progress, done, not started) and belong to the follow-up report."""
     return [{"id": r.id, "question": r.question, "text": r.text.get(language), "status": r.status}
             for r in recommendations if r.status == "new"]
+
+
+CAUSAL_TREATMENTS = ("coordination", "ecommerce", "category_management")
+
+
+def causality_statement(res: Mapping[str, Any] | None, t: Callable[..., str], fmt: Any) -> dict[str, Any] | None:
+    """The answer to "did coordination lower prices, or was it e-commerce and category
+    management?" as a statement, from the causality notebook's results: per initiative its
+    estimated price change with interval and its share of the three together, and whether the
+    design identifies them (if not, why, and no causal words). None when the notebook did not
+    run or had no data."""
+    if not res or res.get("status") != "ok" or not res.get("effects") or "identified" not in res:
+        return None
+    eff = res["effects"]
+    shown = [g for g in CAUSAL_TREATMENTS if g in eff and eff[g].get("estimate") is not None]
+    total = sum(eff[g]["estimate"] for g in shown)
+    same_sign = len({math.copysign(1, eff[g]["estimate"]) for g in shown}) == 1 and total != 0
+    def pct(x: float | None) -> str:  # an effect on the log price, as a percent change
+        return fmt.percent(math.expm1(x), 1) if x is not None else "–"
+
+    items = []
+    for g in shown:
+        e = eff[g]
+        items.append(t("summary.causality_item", group=t(f"causality.treatment.{g}"), pct=pct(e["estimate"]),
+                       low=pct(e.get("ci_low")), high=pct(e.get("ci_high")),
+                       share=fmt.percent(e["estimate"] / total) if same_sign else "–"))
+    identified = bool(res["identified"])
+    if identified:
+        note = t("summary.causality_identified")
+    else:
+        alpha = 1 - float((res.get("settings") or {}).get("level", 0.95))
+        groups: dict[str, list[str]] = {}
+        for g, why in (res.get("identification_reasons") or {}).items():
+            for r in why:
+                if r != "other_initiative" and "+" not in g:
+                    groups.setdefault(r, []).append(t(f"causality.treatment.{g}"))
+        reasons = "; ".join(t(f"causality.reason.{r}", groups=", ".join(gs), alpha=fmt.number(alpha, 2))
+                            for r, gs in groups.items())
+        note = t("summary.causality_not_identified", reasons=reasons)
+    return {"identified": identified, "items": items, "note": note}
