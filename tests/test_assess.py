@@ -84,3 +84,16 @@ def test_override_is_kept_apart_from_the_computed_level():
 
 def test_type_mismatch_does_not_crash():
     assert assess("q", CRIT, {"share": "high"}).level == "nej"
+
+
+def test_stability_under_neighbouring_thresholds():
+    """Each numeric threshold moved to its neighbours one at a time: a verdict that flips
+    there records how; one far from every threshold is stable."""
+    a = assess("q", CRIT, {"share": 0.52, "documented": True}, step=0.05)
+    j = a.to_json()
+    assert j["stable"] is False
+    flip = [f for f in j["flips"] if f["level_of_threshold"] == "till_viss_del"]
+    assert flip and flip[0]["input"] == "share" and flip[0]["moved_to"] == pytest.approx(0.55)
+    assert flip[0]["level"] == "nej"
+    assert assess("q", CRIT, {"share": 0.62, "documented": True}, step=0.05).to_json()["stable"] is True
+    assert assess("q", CRIT, {"share": 0.52}, step=None).flips == []

@@ -13,7 +13,9 @@ Each condition records its ``margin``: how far the value lies on the passing sid
 threshold (negative: on the failing side), for ordered comparisons. The *deciding* conditions
 are those of the level reached and the failing ones of the level just above it; the
 assessment is ``on_edge`` when a deciding condition lies within ``tolerance`` of its threshold
-(``tolerance`` x max(1, |threshold|)), so a small change in the figure would change the level. Inputs come from the analysis (figures) and from the
+(``tolerance`` x max(1, |threshold|)), so a small change in the figure would change the level.
+``stability`` moves each numeric threshold to its neighbours (``step``, scaled the same way) one
+at a time; a verdict that flips there records how (``flips``; ``stable`` when none does). Inputs come from the analysis (figures) and from the
 auditors' evidence register (facts established in interviews and documents). An override
 from the evidence register replaces the computed level, and is shown as an override with
 its author and justification.
@@ -29,6 +31,7 @@ from typing import Any
 from .params import LEVELS, Condition, Criteria, Level
 
 DEFAULT_TOLERANCE = 0.02  # on_edge: within 2 % of the threshold (2 percentage points for a share)
+DEFAULT_STEP = 0.05  # stability: thresholds moved by 5 % (5 percentage points for a share)
 _OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
         "==": operator.eq, "!=": operator.ne}
 
@@ -70,6 +73,7 @@ class Assessment:
     trace: dict[str, list[ConditionResult]] = field(default_factory=dict)
     override: Override | None = None
     tolerance: float = DEFAULT_TOLERANCE
+    flips: list[dict[str, Any]] = field(default_factory=list)  # see ``stability``
 
     @property
     def not_assessable(self) -> list[str]:
@@ -122,6 +126,8 @@ class Assessment:
                 for lvl, conds in self.trace.items()
             },
             "on_edge": self.on_edge,
+            "stable": not self.flips,
+            "flips": [{k: _jsonable(v) for k, v in f.items()} for f in self.flips],
             "edge_tolerance": self.tolerance,
             "deciding": sorted({c.input for c in self.deciding}),
             "not_assessable": self.not_assessable,
@@ -171,20 +177,47 @@ def level_holds(results: list[ConditionResult]) -> bool:
     return len(assessable) > len(results) - len(assessable) and all(r.holds for r in assessable)
 
 
+def _computed(criteria: Criteria, inputs: dict[str, Any]) -> tuple[Level, dict[str, list[ConditionResult]]]:
+    trace: dict[str, list[ConditionResult]] = {}
+    for level in LEVELS[:-1]:
+        results = [check(c, inputs) for c in getattr(criteria, level)]
+        trace[level] = results
+        if level_holds(results):
+            return level, trace
+    return "nej", trace
+
+
+def stability(criteria: Criteria, inputs: dict[str, Any], step: float = DEFAULT_STEP) -> list[dict[str, Any]]:
+    """The level under neighbouring thresholds: each numeric threshold moved by ``step``
+    (scaled like the edge tolerance) down and up, one at a time. Returns the moves that change
+    the computed level: ``level_of_threshold`` (the level whose condition moved), ``input``,
+    ``op``, ``value`` (as set), ``moved_to`` and ``level`` (the level it gives)."""
+    base, _ = _computed(criteria, inputs)
+    flips = []
+    for lvl in LEVELS[:-1]:
+        conds: list[Condition] = getattr(criteria, lvl)
+        for i, c in enumerate(conds):
+            v = _number(c.value)
+            if v is None or c.op not in (">=", ">", "<=", "<"):
+                continue
+            for sign in (-1, 1):
+                moved = v + sign * step * max(1.0, abs(v))
+                changed = criteria.model_copy(update={lvl: [*conds[:i], c.model_copy(update={"value": moved}),
+                                                            *conds[i + 1:]]})
+                level, _ = _computed(changed, inputs)
+                if level != base:
+                    flips.append({"level_of_threshold": lvl, "input": c.input, "op": c.op, "value": c.value,
+                                  "moved_to": moved, "level": level})
+    return flips
+
+
 def assess(
     question: str, criteria: Criteria, inputs: dict[str, Any], override: Override | None = None,
-    tolerance: float = DEFAULT_TOLERANCE,
+    tolerance: float = DEFAULT_TOLERANCE, step: float | None = DEFAULT_STEP,
 ) -> Assessment:
     """Apply ``criteria`` to ``inputs``; a level with no conditions (or mostly not assessable
     ones) never holds."""
-    trace: dict[str, list[ConditionResult]] = {}
-    computed: Level = "nej"
-    for level in LEVELS[:-1]:
-        conds: list[Condition] = getattr(criteria, level)
-        results = [check(c, inputs) for c in conds]
-        trace[level] = results
-        if level_holds(results):
-            computed = level
-            break
+    computed, trace = _computed(criteria, inputs)
     level = override.level if override else computed
-    return Assessment(question, level, computed, dict(inputs), trace, override, tolerance)
+    flips = stability(criteria, inputs, step) if step else []
+    return Assessment(question, level, computed, dict(inputs), trace, override, tolerance, flips)

@@ -336,6 +336,10 @@ class RunParams(Strict):
         0.02, ge=0, le=0.5, description="an assessment is on the edge when a deciding criterion lies within this "
         "share of its threshold (at least this much absolutely; 0.02 = 2 percentage points for a share)",
     )
+    stability_step: float = Field(
+        0.05, ge=0, le=0.5, description="stability: each numeric threshold is moved by this share of itself (at least "
+        "this much absolutely) down and up, and a verdict that changes is reported as unstable; 0 turns it off",
+    )
     regions: dict[str, RegionName]
     notebooks: list[str] | None = Field(None, description="notebooks to run; all when empty")
 

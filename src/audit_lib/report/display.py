@@ -153,6 +153,11 @@ def assessment_box(a: Assessment, t: Texts, format_value: Callable[[str, Any], s
     if a.on_edge:
         near = sorted({label(r.input) for r in a.deciding if r.near(a.tolerance)})
         parts.append(f'<p class="assessment-edge">{esc(t("assess.on_edge", names=", ".join(near)))}</p>')
+    for flip in a.flips[:3]:
+        parts.append('<p class="assessment-unstable">' + esc(t(
+            "assess.unstable", name=label(flip["input"]), op=flip["op"], value=fv(flip["input"], flip["value"]),
+            moved=fv(flip["input"], flip["moved_to"]), threshold_level=t(f"level.{flip['level_of_threshold']}"),
+            level=t(f"level.{flip['level']}"))) + "</p>")
     if a.not_assessable:
         parts.append(f'<p class="assessment-not-assessable">{esc(t("assess.not_assessable", n=len(a.not_assessable), names=", ".join(label(n) for n in a.not_assessable)))}</p>')
     rows = []
