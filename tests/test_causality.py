@@ -53,8 +53,12 @@ def run_question(p: did.StaggeredPanel, post: int = 12, reps: int = 399, seed: i
     s = cz.Settings(post=post, reps=reps, seed=seed)
     ident = cz.identification(data, s.min_treated_clusters, 3)
     est = cz.estimate(data, s)
-    eff = cz.finalize_effects(cz.effects_table(est, ident), s.alpha, s.divergence_share, s.divergence_min)
-    eff = eff.set_index("group")
+    # the estimator tests judge interpretation by the bootstrap pre-trend test alone: on these
+    # ten-cluster panels the analytic F test rejects a true null most of the time (see
+    # test_f_test_rejection_makes_every_effect_associational for the default, both tests)
+    eff = cz.finalize_effects(cz.effects_table(est, ident), s.alpha, s.divergence_share, s.divergence_min,
+                              tests=("wild_cluster_bootstrap",))
+    eff = cz.apply_design(eff, data.treatments, s.alpha).set_index("group")
     return data, ident, est, eff, s
 
 
@@ -211,6 +215,52 @@ def test_coinciding_rollouts_are_reported_jointly():
     assert set(res["effects"]) == set(cz.TREATMENTS)
     assert res["joint_effects"][joint]["cells"] == ["Kategori 03/R0"]
     assert res["joint_effects"][joint]["estimate"] == pytest.approx(r["estimate"])
+
+
+def effects_rows(p_boot: dict, p_f: dict, status: dict | None = None) -> pd.DataFrame:
+    """Hand-made effects rows as ``effects_table`` makes them (before ``finalize_effects``)."""
+    groups = list(p_boot)
+    return pd.DataFrame({
+        "group": groups, "estimate": -0.04, "ci_low": -0.06, "ci_high": -0.02, "twfe_estimate": -0.04,
+        "twfe_difference_p": 0.5, "status": [(status or {}).get(g, "separate") for g in groups],
+        "pretrend_p": [p_boot[g] for g in groups], "pretrend_p_f": [p_f[g] for g in groups],
+        "identified": True, "separable": True, "estimable": True, "n_cells": 6, "joint_with": [[] for _ in groups],
+    })
+
+
+def test_f_test_rejection_makes_every_effect_associational():
+    """The analytic F test rejects for category management while every bootstrap p is about
+    0.5 (the demo's case): by default both tests decide, so no effect is read causally, each
+    says why, and every test run is recorded."""
+    e = effects_rows({"ecommerce": 0.5, "category_management": 0.45, "coordination": 0.52},
+                     {"ecommerce": 0.3, "category_management": 4.7e-5, "coordination": 0.2})
+    eff = cz.apply_design(cz.finalize_effects(e, 0.05), list(cz.TREATMENTS), 0.05)
+    assert (eff["interpretation"] == "associational").all() and not eff["identified"].any()
+    assert not cz.design_identified(eff, list(cz.TREATMENTS))
+    why = cz.identification_reasons(eff)
+    assert why["category_management"] == ["pretrend_rejected"]
+    assert why["coordination"] == why["ecommerce"] == ["other_initiative"]
+    assert cz.reason_groups(eff, list(cz.TREATMENTS)) == {"pretrend_rejected": ["category_management"]}
+    keys = dict((v["group"], k) for k, v in cz.conclusions(eff, pd.DataFrame({"group": [], "estimate": [],
+                                                                               "covers_zero": []})))
+    assert keys["coordination"] == "causality.conclusion_associational_other"
+    assert keys["category_management"] == "causality.conclusion_associational_pretrend"
+    # with the bootstrap test alone deciding, the same figures are causal
+    boot = cz.apply_design(cz.finalize_effects(e, 0.05, tests=("wild_cluster_bootstrap",)), list(cz.TREATMENTS), 0.05)
+    assert boot["identified"].all() and cz.design_identified(boot, list(cz.TREATMENTS))
+    pre = pd.DataFrame({"group": ["category_management"], "statistic": [3.1], "p_value": [0.45],
+                        "statistic_f": [9.9], "p_value_f": [4.7e-5], "n_leads": [6]})
+    tests = cz.pretrend_tests_table(pre, 0.05)
+    assert [(r["test"], r["driver"], r["rejects"]) for r in tests] == [
+        ("wild_cluster_bootstrap", "category_management", False), ("f_test", "category_management", True)]
+
+
+def test_too_few_treated_categories_are_not_identified():
+    e = effects_rows({"ecommerce": 0.5, "category_management": 0.5, "coordination": 0.5},
+                     {"ecommerce": 0.5, "category_management": 0.5, "coordination": 0.5}, {"coordination": "weak"})
+    eff = cz.apply_design(cz.finalize_effects(e, 0.05), list(cz.TREATMENTS), 0.05)
+    assert cz.identification_reasons(eff)["coordination"] == ["too_few_treated"]
+    assert not cz.design_identified(eff, list(cz.TREATMENTS))
 
 
 # ---------------------------------------------------------------- identification on hand-made cells

@@ -94,6 +94,27 @@ def test_violations_sorted_by_value_and_counted():
     assert inputs["missing_references"] == 2
 
 
+def test_breaches_weighed_by_value_and_materiality():
+    """Value share beside count share; one breach above the amount, or above the share of the
+    period's value, is material and decides the level under the demo criteria."""
+    regions, view = frames()
+    c = dl.check(regions, view, RULES, RANK, True, [2025])
+    ruled_value = 300e6 + 300e6 + 40e6 + 40e6 + 5e6 + 5e6 + 5e6  # rows a rule applies to (not G)
+    inputs = dl.assessment_inputs(c, materiality_amount_sek=50e6, materiality_share=0.10)
+    assert inputs["violation_share_value"] == pytest.approx((300e6 + 40e6 + 5e6 + 5e6) / ruled_value)
+    assert inputs["material_violations"] == 1  # A/SRM: 300 mnkr; C is 40 mnkr, 5.9 % of the value
+    # a lower share threshold makes C material as well; a higher amount and share make none
+    assert dl.assessment_inputs(c, 1e9, 0.05)["material_violations"] == 2
+    assert dl.assessment_inputs(c, 1e9, 0.9)["material_violations"] == 0
+    from audit_lib.assess import assess
+    from audit_lib.params import load_params
+
+    crit = load_params(ROOT / "params" / "demo.yaml").decision_level.criteria
+    few = dict(inputs, level_violations=1, level_violation_share=0.02, missing_references=0)
+    assert assess("decision_level", crit, few).level == "nej"
+    assert assess("decision_level", crit, dict(few, material_violations=0)).level == "till_viss_del"
+
+
 def test_reference_not_required_and_all_years():
     regions, view = frames()
     c = dl.check(regions, view, RULES, RANK, require_reference=False, years=None)
@@ -164,7 +185,12 @@ def test_notebook_flags_the_textile_procurement(dl_results, planted):
     assert h["estimated_value_sek"] == pytest.approx(300e6, rel=0.01) and h["reasons"] == ["level_too_low"]
     assert set(h) >= {"procurement_id", "region", "estimated_value_sek", "required_body", "recorded_body"}
     assert r["reason_counts"]["missing_reference"] == 2
-    assert r["assessment"]["level"] == "till_viss_del"
+    # one breach, the 300 mnkr textile procurement the council never initiated, is about a quarter of
+    # the year's value: material, so Nej (it was Till viss del when breaches were only counted)
+    a = r["assessment"]
+    assert a["level"] == "nej"
+    assert a["inputs"]["material_violations"] == 1
+    assert a["inputs"]["violation_share_value"] > 0.2 > a["inputs"]["level_violation_share"]
 
 
 def test_notebook_all_years_in_english(demo_dir, tmp_path, planted):

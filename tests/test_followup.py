@@ -100,8 +100,57 @@ def test_assessment_changes_and_changed_criteria():
     assert df.loc["q3", "direction"] == "unchanged" and df.loc["q3", "criteria_changed"] is False
     assert df.loc["q4", "direction"] == "dropped" and df.loc["q4", "current_level"] is None
     assert df.loc["q5", "direction"] == "new"
-    assert fu.direction_counts(df.reset_index()) == {"improved": 1, "unchanged": 1, "worsened": 1, "new": 1,
-                                                      "dropped": 1}
+    assert fu.direction_counts(df.reset_index()) == {"improved": 1, "unchanged": 1, "worsened": 1, "changed": 0,
+                                                      "new": 1, "dropped": 1}
+
+
+def q1_criteria():
+    from audit_lib.params import load_params
+
+    return load_params(ROOT / "params" / "demo.yaml").q1_process.criteria
+
+
+def q1_res(year, level, **inputs):
+    base = {"common_process_documented": True, "shared_view_strategic": True, "ownership_clear": False,
+            "deviation_handling_defined": False}
+    return res(year, level, inputs={**base, **inputs})
+
+
+def test_q1_is_not_called_improved_when_every_figure_got_worse():
+    """The demo's case: 2024 had no share target (target_attainment missing), which then
+    counted as a failed criterion, so q1 went Till viss del -> Till stor del while every
+    figure behind it got worse. Like for like it is not an improvement."""
+    prev = {"q1_process": q1_res(2024, "till_viss_del", plan_followed_share=0.70, reasons_documented_share=0.6,
+                                 target_attainment=None)}
+    cur = {"q1_process": q1_res(2025, "till_stor_del", plan_followed_share=0.62, reasons_documented_share=0.5,
+                                target_attainment=0.55)}
+    row = fu.assessment_changes(prev, cur, {"q1_process": q1_criteria()}).iloc[0]
+    assert row["recorded_direction"] == "improved"
+    assert row["direction"] != "improved"
+    assert row["previous_level_now"] == "till_stor_del"  # last year's figures under this year's rule
+    assert row["figures"]["plan_followed_share"] == "worse" and row["figures"]["reasons_documented_share"] == "worse"
+    assert row["figures"]["target_attainment"] == "missing"
+    assert row["n_better"] == 0 and row["n_worse"] == 2
+    assert row["direction"] == "changed" and set(row["because"]) >= {"criteria", "missing_inputs"}
+    # the same change with figures that did improve is an improvement
+    better = {"q1_process": q1_res(2024, "till_viss_del", plan_followed_share=0.40, reasons_documented_share=0.4,
+                                   target_attainment=0.3)}
+    up = fu.assessment_changes(better, cur, {"q1_process": q1_criteria()}).iloc[0]
+    assert up["previous_level_now"] == "till_viss_del" and up["direction"] == "improved" and up["because"] == []
+    # a higher level while the figures point both ways is a change, with the data named
+    mixed = {"q1_process": q1_res(2024, "till_viss_del", plan_followed_share=0.40, reasons_documented_share=0.8,
+                                  target_attainment=0.3)}
+    mx = fu.assessment_changes(mixed, cur, {"q1_process": q1_criteria()}).iloc[0]
+    assert mx["direction"] == "changed" and mx["because"] == ["data"]
+
+
+def test_figure_direction_reads_the_condition():
+    assert fu.figure_direction(">=", 0.5, 0.4, 0.6) == "better"
+    assert fu.figure_direction("<=", 0.05, 0.01, 0.03) == "worse"
+    assert fu.figure_direction("==", 0, 3, 1) == "better"
+    assert fu.figure_direction("==", True, True, False) == "worse"
+    assert fu.figure_direction(">=", 0.5, None, 0.6) == "missing"
+    assert fu.figure_direction(">=", 0.5, 0.6, 0.6) == "same"
 
 
 def test_level_direction():

@@ -108,6 +108,7 @@ def test_the_demo_scaffolds_its_next_year(tmp_path, capsys):
     p = load_params(params / "demo-2026.yaml")
     assert (p.audit_year, p.run_name, p.evidence, p.data_dir) == (2026, "demo-2026", "evidence/demo-2026", "../data/demo")
     assert "data_dir is still ../data/demo" in out
+    assert p.summary.answer_by is None  # 2025's answer date (2026-02-26) is not the 2026 review's
     # every recommendation of the demo's 2025 register that is not done is carried, as open
     prev = load_register(params / "evidence" / "demo-2025", 2025)
     expected = [r.id for r in prev.recommendations if r.status != "done"]
@@ -145,6 +146,8 @@ def test_the_demo_years_share_everything_but_the_year():
     assert (before["audit_year"], before["run_name"], before["evidence"]) == (2024, "demo-2024", "evidence/demo-2024")
     assert now["followup"]["previous_results_dir"] == "../outputs/demo-2024/results"
     year_specific = {"audit_year", "run_name", "evidence", "followup"}
+    for p in (now, before):  # the board's answer date is the year's own
+        p["summary"] = {k: v for k, v in p.get("summary", {}).items() if k != "answer_by"}
     differ = sorted(k for k in set(now) | set(before) if k not in year_specific and now.get(k) != before.get(k))
     assert differ == [], f"params/demo-2024.yaml differs from params/demo.yaml in: {', '.join(differ)}"
 

@@ -40,6 +40,10 @@ def test_anchoring_and_assessment(q3_results):
     assert a["level"] == "till_viss_del"  # the report's assessment
     assert a["inputs"]["derivation_documented"] is False  # from the evidence register
     assert a["rule"]["till_stor_del"][2]["holds"] is False
+    # 50 % within the interval against >= 50 %: on the edge, and a neighbouring threshold flips it
+    viss = {c["input"]: c for c in a["rule"]["till_viss_del"]}
+    assert viss["within_interval_share"]["margin"] == pytest.approx(0.0, abs=1e-9)
+    assert a["on_edge"] is True and a["stable"] is False and a["n_not_assessable"] == 0
 
 
 def test_english_run(demo_dir, tmp_path):

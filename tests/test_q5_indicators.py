@@ -160,6 +160,8 @@ def test_notebook_records_coverage_and_assessment(q5_results):
     assert a["level"] == "till_viss_del"  # the report's assessment
     assert a["inputs"]["results_used_in_steering"] is True  # from the evidence register
     assert a["rule"]["till_stor_del"][0]["holds"] is False  # 20 % of goal areas < 60 %
+    assert a["on_edge"] is True  # 20 % against >= 20 % for Till viss del
+    assert a["rule"]["till_viss_del"][0]["margin"] == pytest.approx(0.0, abs=1e-9)
     matrix = {r["goal_area"]: r for r in q5_results["matrix"]}
     assert matrix["cost"]["regionstyrelse"] == 2 and matrix["learning"]["not_followed_up"] == 1
 

@@ -77,6 +77,50 @@ def test_comment_precedence_register_then_override_then_rule():
     assert (by["q3"].comment, by["q3"].comment_source) == ("från regeln", "rule")
 
 
+def test_register_comment_written_for_another_level_is_marked():
+    results = {"q1_process": result("q1_process", "q1", "nej"), "q2_gains": result("q2_gains", "q2", "ja")}
+    rows = s.question_rows(NOTEBOOKS, results, set(), 2025, {"q1": "Kommentar", "q2": "Annan"}, lambda a: "regel",
+                           {"q1": "till_viss_del", "q2": "ja"}, lambda w, lv: f"[{w} != {lv}]")
+    by = {r.question: r for r in rows}
+    assert by["q1"].comment_other_level and by["q1"].comment == "[till_viss_del != nej] Kommentar"
+    assert by["q1"].to_json()["comment_level"] == "till_viss_del"
+    assert not by["q2"].comment_other_level and by["q2"].comment == "Annan"
+
+
+CAUSALITY = {"status": "ok", "identified": False, "settings": {"level": 0.95},
+             "identification_reasons": {"category_management": ["pretrend_rejected"], "coordination": ["other_initiative"],
+                                        "ecommerce": ["other_initiative"]},
+             "effects": {"coordination": {"estimate": -0.05, "ci_low": -0.06, "ci_high": -0.04},
+                         "ecommerce": {"estimate": -0.03, "ci_low": -0.04, "ci_high": -0.02},
+                         "category_management": {"estimate": -0.02, "ci_low": -0.03, "ci_high": -0.01}}}
+
+
+def test_causality_question_answered_with_a_statement():
+    """Each initiative's price change with its interval and share, and whether the design
+    identifies them; not identified: associational, why, and no causal words."""
+    t, f = Texts("en"), Formatter("en")
+    st = s.causality_statement(CAUSALITY, t, f)
+    assert st["identified"] is False and len(st["items"]) == 3
+    assert st["items"][0].startswith("Coordinated contract: -4.9%") and "50%" in st["items"][0]
+    assert "associational" in st["note"] and "Category management" in st["note"] and "caused" not in st["note"]
+    sv = s.causality_statement(CAUSALITY, Texts("sv"), Formatter("sv"))
+    assert "associativa" in sv["note"] and not any(w in " ".join(sv["items"]) + sv["note"]
+                                                   for w in ("orsakseffekt", "ledde till"))
+    ok = s.causality_statement(dict(CAUSALITY, identified=True, identification_reasons={}), t, f)
+    assert "effects of each initiative" in ok["note"]
+    assert s.causality_statement({"status": "ok", "effects": {}}, t, f) is None
+    assert s.causality_statement(None, t, f) is None
+
+
+def test_index_shows_the_answer_date():
+    causal = s.causality_statement(CAUSALITY, Texts("sv"), Formatter("sv"))
+    summary = {"status": "ok", "conclusion": {"sentence": "S", "answer_by": "2026-02-26", "causality": causal},
+               "assessments": {}, "recommendations": []}
+    html = index_html([{"name": "summary", "title": "S", "status": "ok", "level": None}], "sv", 2025, "R", summary)
+    assert "senast 2026-02-26" in html
+    assert "Sänkte samordningen priserna" in html and "associativa" in html
+
+
 RULE = {"ja": [{"input": "x_share", "op": ">=", "value": 0.9, "actual": 0.4, "holds": False}],
         "till_stor_del": [{"input": "x_share", "op": ">=", "value": 0.5, "actual": 0.4, "holds": False},
                           {"input": "documented", "op": "==", "value": True, "actual": None, "holds": None},
@@ -119,7 +163,9 @@ def test_report_levels_give_the_report_conclusion():
 
 
 def test_demo_params_carry_the_default_rule():
-    assert load_params(ROOT / "params" / "demo.yaml").summary == SummaryParams()
+    demo = load_params(ROOT / "params" / "demo.yaml").summary
+    assert demo.model_copy(update={"answer_by": None}) == SummaryParams()  # the rule is the default one
+    assert demo.answer_by.isoformat() == "2026-02-26"  # the board's answer date (cover letter)
 
 
 def test_conclusion_moves_with_the_levels():
@@ -247,6 +293,8 @@ def test_notebook_reproduces_the_report_closing_table(demo_dir, tmp_path):
     assert res["conclusion"]["sentence"] == REPORT_SENTENCE_SV and res["conclusion"]["complete"] is True
     assert res["conclusion"]["dimensions"]["efficient"]["level"] == "till_viss_del"
     assert [r["id"] for r in res["recommendations"]] == ["R1", "R2", "R3", "R4", "R5"]
+    assert res["conclusion"]["answer_by"] == "2026-02-26"
+    assert not any(a[q]["comment_other_level"] for q in a)  # the register's comments fit the report's levels
 
 
 def test_notebook_with_failures_and_generated_comments_in_english(demo_dir, tmp_path):

@@ -69,6 +69,7 @@ class Comment(Text):
     """The auditors' comment on a question's assessment, as in the report's closing table."""
 
     evidence: list[str] = Field(default_factory=list, description="observation ids")
+    level: Level | None = Field(None, description="the level the comment was written for")
 
 
 class OverrideEntry(_Strict):
@@ -127,6 +128,11 @@ class EvidenceRegister(_Strict):
         """The auditors' closing-table comment on ``question`` (None when there is none)."""
         c = self.comments.get(question)
         return c.get(language) if c is not None else None
+
+    def comment_level(self, question: str) -> Level | None:
+        """The level the auditors wrote their comment on ``question`` for (None if not stated)."""
+        c = self.comments.get(question)
+        return c.level if c is not None else None
 
     def override_for(self, question: str, language: str = "sv") -> Override | None:
         o = self.overrides.get(question)

@@ -90,7 +90,8 @@ class Audit:
                              "already computes; remove them from the register, or record an override with its reason")
         all_inputs = {**inputs, **facts}
         a = assess(question, criteria if criteria is not None else self.section.criteria, all_inputs,
-                   self.evidence.override_for(question, self.language))
+                   self.evidence.override_for(question, self.language), self.params.edge_tolerance,
+                   self.params.stability_step)
         self.assessment = a
         self.results["assessment"] = a.to_json()
         self.show(d.heading(self.t("assess.section"), 2), d.assessment_box(a, self.t, format_value))

@@ -24,6 +24,7 @@ Guards against a hostile or mistyped file (each an error naming the key):
 
 from __future__ import annotations
 
+import datetime as _dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -189,6 +190,12 @@ class DecisionLevelParams(Strict):
     period: Literal["audit_year", "all_years"] = Field(
         "audit_year", description="check the audit year's procurements, or every year in the package"
     )
+    materiality_amount_sek: float = Field(
+        50_000_000, ge=0, description="a breach of the delegation order at or above this estimated value is material"
+    )
+    materiality_share: float = Field(
+        0.10, ge=0, le=1, description="... and so is one at or above this share of the value checked in the period"
+    )
     criteria: Criteria = Criteria()
 
 
@@ -222,6 +229,10 @@ class CausalityParams(Strict):
     )
     divergence_min: float = Field(0.005, ge=0, description="... and by more than this on the log price (0.005 = 0.5 %)")
     cluster: Literal["category", "category_region"] = "category"
+    identification_tests: list[Literal["wild_cluster_bootstrap", "f_test"]] = Field(
+        default_factory=lambda: ["wild_cluster_bootstrap", "f_test"], min_length=1,
+        description="pre-trend tests whose rejection makes the effects associational (all are run and shown)",
+    )
     criteria: Criteria = Criteria()
 
     @field_validator("event_window")
@@ -329,6 +340,9 @@ class SummaryParams(Strict):
     questions: dict[str, str] = Field(
         default_factory=_default_questions, description="question id -> notebook, in table order"
     )
+    answer_by: _dt.date | None = Field(
+        None, description="the date by which the board must answer the auditors (shown with the conclusion)"
+    )
     level_scores: dict[Level, float] = Field(
         default_factory=lambda: {"ja": 3.0, "till_stor_del": 2.0, "till_viss_del": 1.0, "nej": 0.0},
         description="score of each level, for the conclusion's inputs",
@@ -398,6 +412,14 @@ class RunParams(Strict):
     )
     seed: int = Field(20251027, ge=0, le=MAX_SEED, description="seed of every random stream of the run")
     significance_level: float = Field(0.05, gt=0, lt=0.5)
+    edge_tolerance: float = Field(
+        0.02, ge=0, le=0.5, description="an assessment is on the edge when a deciding criterion lies within this "
+        "share of its threshold (at least this much absolutely; 0.02 = 2 percentage points for a share)",
+    )
+    stability_step: float = Field(
+        0.05, ge=0, le=0.5, description="stability: each numeric threshold is moved by this share of itself (at least "
+        "this much absolutely) down and up, and a verdict that changes is reported as unstable; 0 turns it off",
+    )
     regions: dict[str, RegionName]
     notebooks: list[str] | None = Field(None, description="notebooks to run; all when empty")
 

@@ -253,6 +253,7 @@ class Settings:
     naive_window: int = 12
     divergence_share: float = 0.2  # TWFE differs materially: by more than this share of the robust estimate
     divergence_min: float = 0.005  # ... and by more than this (on the log price)
+    tests: tuple[str, ...] = ("wild_cluster_bootstrap", "f_test")  # pre-trend tests that decide identification
 
     @property
     def alpha(self) -> float:
@@ -266,7 +267,8 @@ def settings_from(section, seed: int, significance_level: float) -> Settings:
                     few_clusters_below=int(section.few_clusters_below),
                     min_treated_clusters=int(section.min_treated_clusters),
                     placebo_shift=int(section.placebo_shift_months), naive_window=int(section.naive_window_months),
-                    divergence_share=float(section.divergence_share), divergence_min=float(section.divergence_min))
+                    divergence_share=float(section.divergence_share), divergence_min=float(section.divergence_min),
+                    tests=tuple(section.identification_tests))
 
 
 @dataclass
@@ -274,7 +276,7 @@ class Estimates:
     effects: pd.DataFrame  # robust estimator: one row per group
     twfe: pd.DataFrame  # TWFE (statsmodels SE; interval as for the robust estimator)
     event_study: pd.DataFrame  # group, event_time, estimator, estimate, se, ci_low, ci_high, n
-    pretrend: pd.DataFrame  # group, statistic, p_value (bootstrap), p_value_f, n_leads
+    pretrend: pd.DataFrame  # group, statistic, p_value (bootstrap), statistic_f, p_value_f (F test), n_leads
     meta: dict = field(default_factory=dict)
 
 
@@ -336,16 +338,18 @@ def robust_effects(p: StaggeredPanel, s: Settings, jackknife: bool = True
 
 
 def pretrend_tests(p: StaggeredPanel, s: Settings, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Joint test of each group's ``pre`` leads on untreated observations (wild restricted
-    bootstrap, ``linear.bootstrap_wald``); and the leads with intervals (the robust event
-    study's pre-period)."""
+    """Joint tests of each group's ``pre`` leads on untreated observations: the wild restricted
+    bootstrap (``linear.bootstrap_wald``) and the analytic F test (``linear.wald_f_test``); and
+    the leads with intervals (the robust event study's pre-period)."""
     fit = did.pretrend_fit(p, s.pre)
     rng = _rng(s.seed, k)
     rows = []
     for g in p.groups:
         idx = [j for j, nm in enumerate(fit.leads.names) if nm[0] == g]
-        stat, p_boot, p_f, q = linear.bootstrap_wald(fit.leads, idx, fit.null_fitted, fit.null_resid, s.reps, rng)
-        rows.append({"group": g, "statistic": stat, "p_value": p_boot, "p_value_f": p_f, "n_leads": q})
+        stat, p_boot, _, q = linear.bootstrap_wald(fit.leads, idx, fit.null_fitted, fit.null_resid, s.reps, rng)
+        f_stat, p_f, _ = linear.wald_f_test(fit.leads, idx)
+        rows.append({"group": g, "statistic": stat, "p_value": p_boot, "statistic_f": f_stat, "p_value_f": p_f,
+                     "n_leads": q})
     leads = _intervals(fit.leads, p, lambda q: did.pretrend_fit(q, s.pre).leads, s)
     leads["group"] = [t[0] for t in fit.leads.names]
     leads["event_time"] = [int(t[1]) for t in fit.leads.names]
@@ -384,8 +388,9 @@ def estimate(data: CausalityData, s: Settings) -> Estimates:
     p = data.panel()
     att, prof, meta = robust_effects(p, s)
     pt, leads = pretrend_tests(p, s, 2)
-    att = att.merge(pt[["group", "p_value", "statistic", "n_leads"]].rename(
-        columns={"p_value": "pretrend_p", "statistic": "pretrend_stat", "n_leads": "pretrend_leads"}), on="group")
+    att = att.merge(pt[["group", "p_value", "statistic", "p_value_f", "n_leads"]].rename(
+        columns={"p_value": "pretrend_p", "statistic": "pretrend_stat", "p_value_f": "pretrend_p_f",
+                 "n_leads": "pretrend_leads"}), on="group")
     # TWFE: statsmodels for the estimate and its CR1 standard error; interval as for the robust one
     tw = did.twfe_static(p)
     tw_fr = _intervals(tw, p, did.twfe_static, s)
@@ -557,29 +562,48 @@ def effects_table(est: Estimates, ident: pd.DataFrame) -> pd.DataFrame:
     tw = est.twfe[["group", "estimate", "se", "ci_low", "ci_high", "difference_p"]].add_prefix("twfe_").rename(
         columns={"twfe_group": "group"})
     e = e.merge(tw, on="group", how="left")
-    e["identified"] = e["identified"].fillna(False).astype(bool) & e["estimable"].astype(bool)
+    e["separable"] = e["identified"].fillna(False).astype(bool) & e["estimable"].astype(bool)
+    e["identified"] = e["separable"]  # until finalize_effects has weighed the pre-trend tests
     return e
 
 
-def interpretation(row, alpha: float) -> str:
+ALL_TESTS = ("wild_cluster_bootstrap", "f_test")
+TEST_COLUMNS = {"wild_cluster_bootstrap": "pretrend_p", "f_test": "pretrend_p_f"}
+
+
+def pretrend_min_p(row, tests=ALL_TESTS) -> float:
+    """The smallest p-value of the pre-trend ``tests`` run for a group; NaN when none ran."""
+    ps = [row[TEST_COLUMNS[t]] for t in tests if TEST_COLUMNS[t] in row and np.isfinite(row[TEST_COLUMNS[t]])]
+    return float(min(ps)) if ps else float("nan")
+
+
+def interpretation(row, alpha: float, tests=ALL_TESTS) -> str:
     """``not_identified`` (no cells of its own, or no estimate), ``associational`` (weak
-    identification, pre-trend rejected or not testable) or ``causal``."""
+    identification, or any of the pre-trend ``tests`` rejects, or none could be run) or
+    ``causal``."""
     if row["status"] in ("joint_only", "not_treated") or not np.isfinite(row["estimate"]):
         return "not_identified"
-    if row["status"] == "weak" or not np.isfinite(row["pretrend_p"]) or row["pretrend_p"] < alpha:
+    p_min = pretrend_min_p(row, tests)
+    if row["status"] == "weak" or not np.isfinite(p_min) or p_min < alpha:
         return "associational"
     return "causal"
 
 
 def finalize_effects(effects: pd.DataFrame, alpha: float, divergence_share: float = 0.2,
-                     divergence_min: float = 0.005) -> pd.DataFrame:
+                     divergence_min: float = 0.005, tests=ALL_TESTS) -> pd.DataFrame:
     """Interpretation, percent changes and whether TWFE differs from the robust estimate:
     significantly (``twfe_difference_p < alpha``) or materially (by more than
     ``divergence_share`` of the robust estimate and more than ``divergence_min``). With about
     ten clusters a real bias of TWFE is often not significant, so materiality is the rule an
     auditor can use."""
     e = effects.copy()
-    e["interpretation"] = [interpretation(r, alpha) for _, r in e.iterrows()]
+    if "pretrend_p_f" not in e:
+        e["pretrend_p_f"] = np.nan
+    e["interpretation"] = [interpretation(r, alpha, tests) for _, r in e.iterrows()]
+    e["pretrend_min_p"] = [pretrend_min_p(r, tests) for _, r in e.iterrows()]
+    # identified: a causal reading is defensible (separately estimable, enough treated
+    # categories for the interval, and no pre-trend test rejects)
+    e["identified"] = e["interpretation"] == "causal"
     e["pct"] = np.expm1(e["estimate"])
     e["pct_low"] = np.expm1(e["ci_low"])
     e["pct_high"] = np.expm1(e["ci_high"])
@@ -596,11 +620,12 @@ def results_entry(row) -> dict:
     def num(x):
         return None if x is None or not np.isfinite(x) else float(x)
 
-    ok = bool(row["identified"]) or row.get("status") == "weak"
+    ok = bool(row.get("separable", row["identified"])) or row.get("status") == "weak"
     return {
         "estimate": num(row["estimate"]) if ok else None, "se": num(row["se"]) if ok else None,
         "ci_low": num(row["ci_low"]) if ok else None, "ci_high": num(row["ci_high"]) if ok else None,
-        "pretrend_p": num(row["pretrend_p"]), "identified": bool(row["identified"]),
+        "pretrend_p": num(row["pretrend_p"]), "pretrend_p_f": num(row.get("pretrend_p_f", np.nan)),
+        "identified": bool(row["identified"]), "separable": bool(row.get("separable", row["identified"])),
         "status": row["status"], "interpretation": row["interpretation"], "ci_method": row["ci_method"],
         "n_cells": int(row["n_cells"]), "n_obs": int(row["n_obs"]),
         "twfe": {"estimate": num(row["twfe_estimate"]), "se": num(row["twfe_se"]),
@@ -623,7 +648,7 @@ def assessment_inputs(effects: pd.DataFrame, placebo_tab: pd.DataFrame, group: s
         "coordination_identified": bool(r["identified"]),
         "coordination_estimate": num(r["estimate"]),
         "coordination_ci_high": num(r["ci_high"]),
-        "coordination_pretrend_p": num(r["pretrend_p"]),
+        "coordination_pretrend_p": num(r["pretrend_min_p"]) if "pretrend_min_p" in r else num(r["pretrend_p"]),
         "coordination_placebo_ok": bool(pl["covers_zero"]) if pl is not None and np.isfinite(pl["estimate"]) else None,
         "coordination_estimators_agree": (not bool(r["twfe_differs"])) if np.isfinite(r["twfe_estimate"]) else None,
     }
@@ -638,7 +663,8 @@ def conclusions(effects: pd.DataFrame, placebo_tab: pd.DataFrame) -> list[tuple[
         g = r["group"]
         joint = JOINT in g
         kind = r["interpretation"]
-        v = {"group": g, "pct": r["pct"], "low_pct": r["pct_low"], "high_pct": r["pct_high"], "p": r["pretrend_p"],
+        v = {"group": g, "pct": r["pct"], "low_pct": r["pct_low"], "high_pct": r["pct_high"],
+             "p": r["pretrend_min_p"] if "pretrend_min_p" in r else r["pretrend_p"],
              "n_cells": int(r["n_cells"])}
         if kind == "not_identified":
             if not joint:
@@ -652,6 +678,9 @@ def conclusions(effects: pd.DataFrame, placebo_tab: pd.DataFrame) -> list[tuple[
             key = "causality.conclusion_causal" if significant else "causality.conclusion_no_effect"
         elif r["status"] == "weak":
             key = "causality.conclusion_associational_weak"
+        elif list(r.get("reasons", [])) == ["other_initiative"]:
+            key = "causality.conclusion_associational_other"
+            v["others"] = list(r["failing_initiatives"])
         else:
             key = "causality.conclusion_associational_pretrend"
         out.append((key, v))
@@ -693,7 +722,8 @@ def analyse(panel: pd.DataFrame, rollouts: pd.DataFrame, view: pd.DataFrame, sec
     data = prepare(panel, rollouts, list(section.treatments), section.cluster, section.min_cell_months)
     ident = identification(data, s.min_treated_clusters, section.close_start_months)
     est = estimate(data, s)
-    eff = finalize_effects(effects_table(est, ident), s.alpha, s.divergence_share, s.divergence_min)
+    eff = finalize_effects(effects_table(est, ident), s.alpha, s.divergence_share, s.divergence_min, s.tests)
+    eff = apply_design(eff, data.treatments, s.alpha)
     pl = placebo(data, s)
     loo = leave_one_wave_out(data, s)
     naive = naive_before_after(data, s.naive_window)
@@ -702,6 +732,86 @@ def analyse(panel: pd.DataFrame, rollouts: pd.DataFrame, view: pd.DataFrame, sec
     board = board_comparison(data, eff, view)
     return Analysis(data, s, ident, est, eff, pl, loo, naive, uv, sek, sek_year, board,
                     assessment_inputs(eff, pl), conclusions(eff, pl))
+
+
+PRETREND_TESTS = {"wild_cluster_bootstrap": ("p_value", "statistic"), "f_test": ("p_value_f", "statistic_f")}
+
+
+def pretrend_tests_table(pretrend: pd.DataFrame, alpha: float, tests=ALL_TESTS) -> list[dict]:
+    """Every pre-trend test that was run: one entry per test and driver (effect group), with
+    its statistic, p-value, whether it rejects parallel trends at ``alpha`` and whether it
+    ``decides`` identification (is one of ``tests``)."""
+    out = []
+    for r in pretrend.to_dict("records"):
+        for test, (pcol, scol) in PRETREND_TESTS.items():
+            pv, st = r.get(pcol), r.get(scol)
+            if pv is None or not np.isfinite(pv):
+                continue
+            out.append({"test": test, "driver": r["group"], "statistic": float(st) if np.isfinite(st) else None,
+                        "p_value": float(pv), "n_leads": int(r["n_leads"]), "rejects": bool(pv < alpha),
+                        "decides": test in tests})
+    return out
+
+
+def own_reasons(r, alpha: float) -> list[str]:
+    """Why one effect on its own does not bear a causal reading: ``not_separable`` (never
+    starts on its own, or no estimate), ``too_few_treated`` (too few categories for the
+    interval to be trusted), ``pretrend_rejected`` (a pre-trend test rejects at ``alpha``),
+    ``pretrend_not_testable``. Empty when it does."""
+    if r["status"] in ("joint_only", "not_treated") or not np.isfinite(r["estimate"]):
+        return ["not_separable"]
+    why = ["too_few_treated"] if r["status"] == "weak" else []
+    p_min = r["pretrend_min_p"]
+    if not np.isfinite(p_min):
+        why.append("pretrend_not_testable")
+    elif p_min < alpha:
+        why.append("pretrend_rejected")
+    return why
+
+
+def apply_design(effects: pd.DataFrame, treatments: list[str], alpha: float) -> pd.DataFrame:
+    """Weigh the design as a whole. The initiatives' effects are estimated from one common
+    comparison group (the months without any initiative), so when the pre-trend tests reject
+    for one initiative, or one rests on too few categories, that comparison group is suspect for
+    all: no effect is then read causally. Adds ``reasons`` (own reasons, plus
+    ``other_initiative`` when only another initiative fails) and sets ``identified`` and
+    ``interpretation`` accordingly."""
+    e = effects.copy()
+    e["reasons"] = [own_reasons(r, alpha) for _, r in e.iterrows()]
+    own_ok = {g: not why for g, why in zip(e["group"], e["reasons"])}
+    design_ok = all(own_ok.get(t, False) for t in treatments)
+    if not design_ok:
+        failing = [t for t in treatments if not own_ok.get(t, False)]
+        e["reasons"] = [why if why else ["other_initiative"] for why in e["reasons"]]
+        e["failing_initiatives"] = [[t for t in failing if t != g] for g in e["group"]]
+        e.loc[e["interpretation"] == "causal", "interpretation"] = "associational"
+    else:
+        e["failing_initiatives"] = [[] for _ in range(len(e))]
+    e["identified"] = e["interpretation"] == "causal"
+    return e
+
+
+def design_identified(effects: pd.DataFrame, treatments: list[str]) -> bool:
+    """Does the design identify the price effect of every initiative, so that a causal
+    reading is defensible? (``apply_design`` has set ``identified``.)"""
+    rows = effects.set_index("group")
+    return bool(all(t in rows.index and bool(rows.loc[t, "identified"]) for t in treatments))
+
+
+def reason_groups(effects: pd.DataFrame, treatments: list[str]) -> dict[str, list[str]]:
+    """Reason -> the initiatives it applies to (own reasons only, in ``treatments`` order)."""
+    rows = effects.set_index("group")
+    out: dict[str, list[str]] = {}
+    for t in treatments:
+        for why in (rows.loc[t, "reasons"] if t in rows.index else ["not_separable"]):
+            if why != "other_initiative":
+                out.setdefault(why, []).append(t)
+    return out
+
+
+def identification_reasons(effects: pd.DataFrame) -> dict[str, list[str]]:
+    """Per effect group that is not identified: why (``apply_design``'s ``reasons``)."""
+    return {g: list(why) for g, why, ok in zip(effects["group"], effects["reasons"], effects["identified"]) if not ok}
 
 
 def results(a: Analysis) -> dict:
@@ -717,7 +827,11 @@ def results(a: Analysis) -> dict:
     sek = {r["group"]: {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items() if k != "group"}
            for r in a.sek.to_dict("records")}
     pt = a.estimates.pretrend.set_index("group")
+    tests = pretrend_tests_table(a.estimates.pretrend, a.settings.alpha, a.settings.tests)
     return {
+        "identified": design_identified(a.effects, a.data.treatments),
+        "identification_reasons": identification_reasons(a.effects),
+        "pretrend_tests": tests,
         "effects": effects,
         "joint_effects": joint,
         "sek": sek,
@@ -732,5 +846,6 @@ def results(a: Analysis) -> dict:
         "event_study": a.estimates.event_study,
         "coverage": a.data.coverage | {k: v for k, v in a.estimates.meta.items() if k != "n_by_target"},
         "settings": {"level": a.settings.level, "bootstrap_reps": a.settings.reps, "seed": a.settings.seed,
+                     "identification_tests": list(a.settings.tests),
                      "event_window": [-a.settings.pre, a.settings.post]},
     }

@@ -14,7 +14,9 @@ procurement view to findings:
   ``missing_body`` (no body recorded where a rule applies), ``missing_reference`` (no decision
   reference, when references are required);
 - ``violations``: the rows that break a rule;
-- ``coverage`` and ``assessment_inputs``.
+- ``coverage`` and ``assessment_inputs``: breaches weighed by count and by value; a single
+  breach above the materiality threshold (an amount, or a share of the period's value) is
+  ``material`` and, under the default criteria, decisive.
 
 Body names are compared after folding case, surrounding space and the Swedish letters å, ä, ö
 (so ``Regionfullmäktige`` and ``regionfullmaktige`` are the same body); any other spelling is
@@ -136,19 +138,44 @@ def coverage(checked: pd.DataFrame, rules: Sequence[DelegationRule]) -> dict:
     }
 
 
-def assessment_inputs(checked: pd.DataFrame) -> dict:
+LEVEL_REASONS = frozenset({"level_too_low", "unknown_body", "missing_body"})
+
+
+def level_breaches(checked: pd.DataFrame) -> pd.Series:
+    """Rows decided too low, by an unknown body or by none recorded, where a rule applies."""
+    bad = checked["reasons"].map(lambda rs: bool(LEVEL_REASONS & set(rs)))
+    return bad & checked["rule_applies"].astype(bool)
+
+
+def material(checked: pd.DataFrame, amount_sek: float, share: float) -> pd.Series:
+    """Level breaches that are material: an estimated value at or above ``amount_sek``, or at or
+    above ``share`` of the estimated value of all rows a rule applies to."""
+    ruled_value = float(checked.loc[checked["rule_applies"].astype(bool), "estimated_value_sek"].sum())
+    big = (checked["estimated_value_sek"] >= amount_sek) | (
+        (checked["estimated_value_sek"] >= share * ruled_value) if ruled_value > 0 else False)
+    return level_breaches(checked) & big
+
+
+def assessment_inputs(checked: pd.DataFrame, materiality_amount_sek: float = 50e6,
+                      materiality_share: float = 0.10) -> dict:
     """``level_violations`` (decided too low, by an unknown body or by none recorded, where a
-    rule applies), their share of rows a rule applies to, and ``missing_references``.
+    rule applies), their share of rows a rule applies to by count (``level_violation_share``)
+    and by estimated value (``violation_share_value``), ``material_violations`` (those at or
+    above the materiality amount or share, see ``material``) and ``missing_references``.
 
     Where nothing could be checked (no rows, or no rule applies to any) the figures are None,
     not zero: an empty check is not a clean result, and the criteria cannot hold on it."""
     counts = reason_counts(checked)
-    bad = checked["reasons"].map(lambda rs: bool({"level_too_low", "unknown_body", "missing_body"} & set(rs)))
-    level = int((bad & checked["rule_applies"]).sum())
-    n = int(checked["rule_applies"].sum())
+    breach = level_breaches(checked)
+    level = int(breach.sum())
+    ruled = checked["rule_applies"].astype(bool)
+    n = int(ruled.sum())
+    value = float(checked.loc[ruled, "estimated_value_sek"].sum())
     return {
         "level_violations": level if n else None,
         "level_violation_share": level / n if n else None,
+        "violation_share_value": float(checked.loc[breach, "estimated_value_sek"].sum()) / value if n and value > 0 else None,
+        "material_violations": int(material(checked, materiality_amount_sek, materiality_share).sum()) if n else None,
         "missing_references": counts["missing_reference"] if len(checked) else None,
         "rows_checked": int(len(checked)),
     }

@@ -12,9 +12,15 @@ notebook) and the evidence register's recommendations. No file I/O.
   ``<name>_high``, is the uncertainty of ``<name>``: where both years have one, the comparison says whether the
   two intervals overlap (if they do, the change may be noise; if they do not, it exceeds the
   uncertainty of both estimates; overlap is a conservative check, not a test).
-- **Assessments** are compared on the four-level scale (Nej < Till viss del < Till stor del <
-  Ja); a level change where the criteria themselves changed between the years is flagged, as
-  the change may then reflect the rule rather than the practice.
+- **Assessments** are compared like with like: last year's inputs are assessed again under
+  this year's criteria (``previous_level_now``), and each input a criterion uses gets a
+  direction (better, worse, same, missing) read from its condition (higher is better for
+  ``>=``, lower for ``<=``, towards the required value for ``==``). A level change is called
+  ``improved`` (or ``worsened``) only when the like-for-like levels differ that way and the
+  underlying figures agree (some better, none worse; or the reverse); otherwise it is
+  ``changed`` and ``because`` says what changed: ``criteria`` (the rule, not the practice),
+  ``missing_inputs`` (an input present in one year only) or ``data`` (figures that point the
+  other way or both ways).
 - **Recommendations**: last year's recommendations are those carried into this year's register
   (status other than ``new``; ``audit new-year`` carries them with status ``open``) and those
   last year's follow-up recorded as made or still open; one missing from this year's register
@@ -215,25 +221,113 @@ def level_direction(previous: str | None, current: str | None) -> str:
     return "improved" if d > 0 else "worsened" if d < 0 else "unchanged"
 
 
-def assessment_changes(previous: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+def _present(v: Any) -> bool:
+    return v is not None and not (isinstance(v, float) and math.isnan(v))
+
+
+def figure_direction(op: str, target: Any, previous: Any, current: Any) -> str:
+    """better | worse | same | missing: how an input moved, read from its condition."""
+    if not _present(previous) or not _present(current):
+        return "missing"
+    try:
+        if isinstance(target, bool) or isinstance(previous, bool) or isinstance(current, bool):
+            if previous == current:
+                return "same"
+            good = (current == target) if op == "==" else (current != target)
+            return "better" if good else "worse"
+        p, c = float(previous), float(current)
+        if op == "==":
+            d = abs(p - float(target)) - abs(c - float(target))
+        elif op in (">=", ">"):
+            d = c - p
+        elif op in ("<=", "<"):
+            d = p - c
+        else:
+            return "same" if _same(p, c) else "missing"
+    except (TypeError, ValueError):
+        return "same" if previous == current else "missing"
+    if abs(d) <= TOLERANCE * max(1.0, abs(p), abs(c)):
+        return "same"
+    return "better" if d > 0 else "worse"
+
+
+def criteria_inputs(criteria: Any) -> dict[str, tuple[str, Any]]:
+    """Each input the criteria use, with the operator and value of its first condition (from Ja
+    downwards)."""
+    from ..params import LEVELS
+
+    out: dict[str, tuple[str, Any]] = {}
+    for level in LEVELS[:-1]:
+        for c in getattr(criteria, level):
+            out.setdefault(c.input, (c.op, c.value))
+    return out
+
+
+def like_for_like(pa: Mapping[str, Any] | None, ca: Mapping[str, Any] | None, criteria: Any | None) -> dict[str, Any]:
+    """Last year's inputs under this year's ``criteria``; the direction of each input; the
+    verdict change read against them (see the module docstring)."""
+    from ..assess import assess
+
+    raw = level_direction(pa.get("level") if pa else None, ca.get("level") if ca else None)
+    out: dict[str, Any] = {"recorded_direction": raw, "previous_level_now": None, "figures": {},
+                           "n_better": 0, "n_worse": 0, "n_missing": 0, "because": [], "direction": raw}
+    if not pa or not ca or criteria is None:
+        return out
+    p_in, c_in = pa.get("inputs") or {}, ca.get("inputs") or {}
+    now = assess(str(ca.get("question") or ""), criteria, dict(p_in)).computed_level
+    if pa.get("overridden") and pa.get("override"):
+        now = pa["override"]["level"]  # the auditors' level stands; their justification applies to it
+    out["previous_level_now"] = now
+    figs = {name: figure_direction(op, value, p_in.get(name), c_in.get(name))
+            for name, (op, value) in criteria_inputs(criteria).items()}
+    out["figures"] = figs
+    n = Counter(figs.values())
+    out["n_better"], out["n_worse"], out["n_missing"] = n["better"], n["worse"], n["missing"]
+    like = level_direction(now, ca.get("level"))
+    because = []
+    if now != pa.get("level") or criteria_changed(pa, ca):
+        because.append("criteria")
+    if n["missing"] and raw != "unchanged":
+        because.append("missing_inputs")
+    agree = {"improved": n["better"] > 0 and n["worse"] == 0, "worsened": n["worse"] > 0 and n["better"] == 0}
+    if like in agree and not agree[like]:
+        because.append("data")
+    if like == "unchanged" and raw != "unchanged":
+        direction = "changed"  # the recorded change is not there like for like
+    elif like in agree:
+        direction = like if agree[like] else "changed"
+    else:
+        direction = like
+    out["direction"] = direction
+    out["because"] = because if direction == "changed" or raw != direction else []
+    return out
+
+
+def assessment_changes(previous: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]],
+                       criteria: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """One row per notebook assessed in either year: ``question``, ``previous_level``,
-    ``current_level``, ``direction``, ``criteria_changed`` (see ``criteria_changed``),
-    ``previous_overridden``, ``current_overridden``."""
+    ``current_level``, ``direction`` (like for like, see ``like_for_like``; the recorded
+    levels' direction where this year's ``criteria`` of the notebook are not given),
+    ``recorded_direction``, ``previous_level_now``, ``figures`` (input -> direction),
+    ``n_better``, ``n_worse``, ``n_missing``, ``because``, ``criteria_changed`` (see
+    ``criteria_changed``), ``previous_overridden``, ``current_overridden``."""
     rows = []
     for nb in sorted(set(previous) | set(current)):
         pa = (previous.get(nb) or {}).get("assessment") if (previous.get(nb) or {}).get("status") == "ok" else None
         ca = (current.get(nb) or {}).get("assessment") if (current.get(nb) or {}).get("status") == "ok" else None
         if not pa and not ca:
             continue
+        lfl = like_for_like(pa, ca, (criteria or {}).get(nb))
         rows.append({
             "notebook": nb, "question": (ca or pa).get("question"),
             "previous_level": pa.get("level") if pa else None, "current_level": ca.get("level") if ca else None,
-            "direction": level_direction(pa.get("level") if pa else None, ca.get("level") if ca else None),
+            **lfl,
             "criteria_changed": criteria_changed(pa, ca),
             "previous_overridden": bool(pa.get("overridden")) if pa else None,
             "current_overridden": bool(ca.get("overridden")) if ca else None,
         })
-    cols = ["notebook", "question", "previous_level", "current_level", "direction", "criteria_changed",
+    cols = ["notebook", "question", "previous_level", "current_level", "direction", "recorded_direction",
+            "previous_level_now", "figures", "n_better", "n_worse", "n_missing", "because", "criteria_changed",
             "previous_overridden", "current_overridden"]
     return pd.DataFrame(rows, columns=cols, dtype=object)
 
@@ -281,7 +375,20 @@ def status_counts(followed: pd.DataFrame) -> dict[str, int]:
 
 def direction_counts(assessments: pd.DataFrame) -> dict[str, int]:
     c = Counter(assessments["direction"]) if len(assessments) else Counter()
-    return {s: int(c.get(s, 0)) for s in ("improved", "unchanged", "worsened", "new", "dropped")}
+    return {s: int(c.get(s, 0)) for s in ("improved", "unchanged", "worsened", "changed", "new", "dropped")}
+
+
+def criteria_by_notebook(params: Any) -> dict[str, Any]:
+    """This year's criteria of every notebook whose parameter section has them."""
+    from ..params import SECTION_NAMES
+
+    return {nb: getattr(params, nb).criteria for nb in SECTION_NAMES if hasattr(getattr(params, nb, None), "criteria")}
+
+
+def figures_summary(figs: Mapping[str, str]) -> dict[str, int]:
+    """How many underlying figures went each way."""
+    c = Counter(figs.values())
+    return {k: int(c.get(k, 0)) for k in ("better", "worse", "same", "missing")}
 
 
 def parameter_names(params: Any, notebooks: set[str] | list[str]) -> dict[str, frozenset[str]]:

@@ -56,11 +56,14 @@ class QuestionRow:
     comment: str | None = None
     comment_source: str | None = None  # register | override | rule
     title: str | None = None
+    comment_level: str | None = None  # the level a register comment was written for, when stated
+    comment_other_level: bool = False  # ... and it differs from the level in force
 
     def to_json(self) -> dict[str, Any]:
         return {"question": self.question, "notebook": self.notebook, "status": self.status, "level": self.level,
                 "computed_level": self.computed_level, "overridden": self.overridden, "comment": self.comment,
-                "comment_source": self.comment_source, "title": self.title}
+                "comment_source": self.comment_source, "title": self.title, "comment_level": self.comment_level,
+                "comment_other_level": self.comment_other_level}
 
 
 def default_format_value(name: str, value: Any, yes: str, no: str, fmt: Any) -> str:
@@ -101,11 +104,16 @@ def rule_comment(assessment: Mapping[str, Any], t: Callable[..., str], label: Ca
 def question_rows(
     questions: Mapping[str, str], results: Mapping[str, Mapping[str, Any] | None], ran: set[str],
     audit_year: int, comments: Mapping[str, str | None], rule_text: Callable[[Mapping[str, Any]], str],
+    comment_levels: Mapping[str, str | None] | None = None,
+    other_level_note: Callable[[str, str], str] | None = None,
 ) -> list[QuestionRow]:
     """One row per question id in ``questions`` (id -> notebook). ``results`` maps notebook ->
     its results dict (or None), ``ran`` the notebooks that were executed in this run,
     ``comments`` question id -> the auditors' comment (or None), ``rule_text`` builds a comment
-    from an assessment dict."""
+    from an assessment dict. ``comment_levels``: question id -> the level the auditors wrote
+    their comment for; where it differs from the level in force the row says so
+    (``comment_other_level``) and ``other_level_note(written, level)`` is put before the
+    comment, so it is never read as a comment on the level shown."""
     rows = []
     for q, nb in questions.items():
         res = results.get(nb)
@@ -117,6 +125,11 @@ def question_rows(
             row.overridden = bool(a.get("overridden"))
             if comments.get(q):
                 row.comment, row.comment_source = comments[q], "register"
+                row.comment_level = (comment_levels or {}).get(q)
+                if row.comment_level is not None and row.comment_level != row.level:
+                    row.comment_other_level = True
+                    if other_level_note is not None:
+                        row.comment = f"{other_level_note(row.comment_level, row.level)} {row.comment}"
             elif a.get("override") and a["override"].get("justification"):
                 row.comment, row.comment_source = a["override"]["justification"], "override"
             else:
@@ -235,3 +248,43 @@ def review_recommendations(recommendations: list[Any], language: str) -> list[di
     (open, in progress, done, not started) and belong to the follow-up report."""
     return [{"id": r.id, "question": r.question, "text": r.text.get(language), "status": r.status}
             for r in recommendations if r.status == "new"]
+
+
+CAUSAL_TREATMENTS = ("coordination", "ecommerce", "category_management")
+
+
+def causality_statement(res: Mapping[str, Any] | None, t: Callable[..., str], fmt: Any) -> dict[str, Any] | None:
+    """The answer to "did coordination lower prices, or was it e-commerce and category
+    management?" as a statement, from the causality notebook's results: per initiative its
+    estimated price change with interval and its share of the three together, and whether the
+    design identifies them (if not, why, and no causal words). None when the notebook did not
+    run or had no data."""
+    if not res or res.get("status") != "ok" or not res.get("effects") or "identified" not in res:
+        return None
+    eff = res["effects"]
+    shown = [g for g in CAUSAL_TREATMENTS if g in eff and eff[g].get("estimate") is not None]
+    total = sum(eff[g]["estimate"] for g in shown)
+    same_sign = len({math.copysign(1, eff[g]["estimate"]) for g in shown}) == 1 and total != 0
+    def pct(x: float | None) -> str:  # an effect on the log price, as a percent change
+        return fmt.percent(math.expm1(x), 1) if x is not None else "–"
+
+    items = []
+    for g in shown:
+        e = eff[g]
+        items.append(t("summary.causality_item", group=t(f"causality.treatment.{g}"), pct=pct(e["estimate"]),
+                       low=pct(e.get("ci_low")), high=pct(e.get("ci_high")),
+                       share=fmt.percent(e["estimate"] / total) if same_sign else "–"))
+    identified = bool(res["identified"])
+    if identified:
+        note = t("summary.causality_identified")
+    else:
+        alpha = 1 - float((res.get("settings") or {}).get("level", 0.95))
+        groups: dict[str, list[str]] = {}
+        for g, why in (res.get("identification_reasons") or {}).items():
+            for r in why:
+                if r != "other_initiative" and "+" not in g:
+                    groups.setdefault(r, []).append(t(f"causality.treatment.{g}"))
+        reasons = "; ".join(t(f"causality.reason.{r}", groups=", ".join(gs), alpha=fmt.number(alpha, 2))
+                            for r, gs in groups.items())
+        note = t("summary.causality_not_identified", reasons=reasons)
+    return {"identified": identified, "items": items, "note": note}

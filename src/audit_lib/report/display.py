@@ -147,6 +147,19 @@ def assessment_box(a: Assessment, t: Texts, format_value: Callable[[str, Any], s
                     date=a.override.date))
             + f"<blockquote>{esc(a.override.justification)}</blockquote></div>"
         )
+    def label(name: str) -> str:
+        return t(f"input.{name}") if t.has(f"input.{name}") else name
+
+    if a.on_edge:
+        near = sorted({label(r.input) for r in a.deciding if r.near(a.tolerance)})
+        parts.append(f'<p class="assessment-edge">{esc(t("assess.on_edge", names=", ".join(near)))}</p>')
+    for flip in a.flips[:3]:
+        parts.append('<p class="assessment-unstable">' + esc(t(
+            "assess.unstable", name=label(flip["input"]), op=flip["op"], value=fv(flip["input"], flip["value"]),
+            moved=fv(flip["input"], flip["moved_to"]), threshold_level=t(f"level.{flip['level_of_threshold']}"),
+            level=t(f"level.{flip['level']}"))) + "</p>")
+    if a.not_assessable:
+        parts.append(f'<p class="assessment-not-assessable">{esc(t("assess.not_assessable", n=len(a.not_assessable), names=", ".join(label(n) for n in a.not_assessable)))}</p>')
     rows = []
     for lvl, results in a.trace.items():
         if not results:
@@ -155,10 +168,15 @@ def assessment_box(a: Assessment, t: Texts, format_value: Callable[[str, Any], s
         conds = []
         for r in results:
             mark = {True: "✔", False: "✘", None: "?"}[r.holds]
-            label = t(f"input.{r.input}") if t.has(f"input.{r.input}") else r.input
+            if not r.assessable:
+                detail = t("assess.not_assessable_mark")
+            else:
+                detail = f"{t('assess.actual')}: {fv(r.input, r.actual)}"
+                if r.margin is not None:
+                    detail += f", {t('assess.margin')}: {fv(r.input, r.margin)}"
             conds.append(
-                f"<li><span class='mark'>{mark}</span> {esc(label)} {esc(r.op)} {esc(fv(r.input, r.value))} "
-                f"({esc(t('assess.actual'))}: {esc(fv(r.input, r.actual))})</li>"
+                f"<li><span class='mark'>{mark}</span> {esc(label(r.input))} {esc(r.op)} {esc(fv(r.input, r.value))} "
+                f"({esc(detail)})</li>"
             )
         rows.append(f"<tr><th>{esc(t(f'level.{lvl}'))}</th><td><ul>{''.join(conds)}</ul></td></tr>")
     rows.append(f"<tr><th>{esc(t('level.nej'))}</th><td>{esc(t('assess.otherwise'))}</td></tr>")

@@ -130,6 +130,13 @@ def index_html(entries: list[dict[str, Any]], language: str, year: int, regions:
         question_notebooks = {r["notebook"] for r in rows}
         c = summary.get("conclusion") or {}
         comment = f"<p>{esc(c['comment'])}</p>" if c.get("comment") else ""
+        causal = c.get("causality")
+        if causal:
+            comment += (f'<h3>{esc(t("summary.causality_heading"))}</h3><ul>'
+                        + "".join(f"<li>{esc(i)}</li>" for i in causal.get("items", []))
+                        + f'</ul><p>{esc(causal.get("note", ""))}</p>')
+        if c.get("answer_by"):
+            comment += f'<p class="answer-by">{esc(t("summary.answer_by", date=c["answer_by"]))}</p>'
         parts += [
             f'<h2 id="conclusion">{esc(t("summary.conclusion_heading"))}</h2>',
             f'<div class="conclusion"><p class="sentence">{esc(c.get("sentence", ""))}</p>{comment}'

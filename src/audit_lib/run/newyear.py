@@ -153,6 +153,8 @@ def new_year(year: int, from_params: str | Path, out: str | Path | None = None,
     text = set_top_level(text, "evidence", evidence)
     text = set_section_key(text, "followup", "previous_results_dir", rel_results,
                            f"results of the {old} run ({prev.run_name})")
+    if prev.summary.answer_by is not None:  # last year's answer date does not carry over
+        text = set_section_key(text, "summary", "answer_by", None, f"the date the board must answer the {year} review by")
 
     ev_dir = (dst.parent / evidence).resolve()
     carried, closed, followup_text = carry_recommendations(prev, year)

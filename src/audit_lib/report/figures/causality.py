@@ -179,15 +179,14 @@ def leave_one_out(loo: pd.DataFrame, effects: pd.DataFrame, groups: list[str], t
 
 def money_by_category(board: pd.DataFrame, legend: dict[str, str], xlabel: str,
                       scale: float = 1e6, fmt: Callable[[float], str] | None = None):
-    """Per category: the saving implied by the estimated coordination effect (bar with
-    interval) beside the board's reported enabled savings for the same category and years."""
+    """Per category: the saving implied by the one common coordination effect applied to the
+    category's spend (a bar without an interval: it is not an estimate per category) beside the
+    board's reported enabled savings for the same category and years."""
     b = board.sort_values("category", ascending=False).reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(b) + 1.3))
     y = np.arange(len(b))
     est = b["saving_sek"].to_numpy() / scale
-    err = np.vstack([est - b["saving_low_sek"].to_numpy() / scale, b["saving_high_sek"].to_numpy() / scale - est])
-    ax.barh(y + 0.2, est, height=0.38, color=TREATMENT_COLORS["coordination"], xerr=err, ecolor="black",
-            error_kw={"lw": 0.8}, label=legend["estimated"])
+    ax.barh(y + 0.2, est, height=0.38, color=TREATMENT_COLORS["coordination"], label=legend["estimated"])
     ax.barh(y - 0.2, b["reported_sek"].to_numpy() / scale, height=0.38, color=COLORS["muted"],
             label=legend["reported"])
     ax.barh(y - 0.2, b["reported_coordinated_sek"].to_numpy() / scale, height=0.38, color=COLORS["target"],
