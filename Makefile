@@ -10,7 +10,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 UV     := $(BIN)/python -m uv
 
-.PHONY: demo test test-slow install lock benchmarks clean
+.PHONY: demo test test-slow lint install lock benchmarks clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,14 @@ demo: $(STAMP)
 	$(BIN)/audit run params/demo-2024.yaml --jobs 2
 	$(BIN)/audit run params/demo.yaml --jobs 2
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -q
+# lint first (mypy takes about a minute on a cold cache), then the suite; the slowest tests are listed at the end
+test: lint
+	$(BIN)/python -m pytest -q --durations=15
+
+# style and types: ruff (lint only; settings in pyproject.toml) and mypy (strict where pyproject.toml says)
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/mypy
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
@@ -44,4 +50,4 @@ lock:
 	$(UV) pip compile pyproject.toml --extra test --python-version 3.11 --no-header -o requirements.lock
 
 clean:
-	rm -rf $(VENV) outputs/*/ .pytest_cache
+	rm -rf $(VENV) outputs/*/ .pytest_cache .mypy_cache .ruff_cache

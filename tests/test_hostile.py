@@ -15,7 +15,7 @@ import pytest
 
 from audit_lib import cli
 from audit_lib.contract import validate_package
-from hostile import CASES, Case, big_purchase_lines, matches, write_minimal_package
+from hostile import CASES, Case, big_purchase_lines, write_minimal_package
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "params" / "demo.yaml"

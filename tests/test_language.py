@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from audit_lib.report.texts import catalog, placeholders
+from audit_lib.report.texts import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "params" / "demo.yaml"

@@ -94,7 +94,7 @@ def test_literal_keys_in_notebooks_exist(nb):
 
 
 def test_texts_format_with_their_placeholders():
-    for key, entry in catalog().items():
+    for key, entry in catalog().items():  # noqa: B007 (key is used once texts format through text(key, ...))
         for lang in LANGUAGES:
             values = {p: "X" for p in placeholders(entry[lang])}
             entry[lang].format(**values)  # no stray braces

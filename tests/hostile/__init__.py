@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from audit_lib.contract import Problem
+
 # ------------------------------------------------------------------ a small valid package
 PROCUREMENTS = [
     # id, title, category, lead, date, planned, reason, method, saving, b_old, b_new, first, neg, ext, lessons
@@ -232,7 +234,7 @@ CASES: list[Case] = [
     Case("header_only", _edit("coordination_effort", lambda b: b.split(b"\n")[0] + b"\n"),
          Expect("coordination_effort.csv", "header but no rows")),
     Case("utf16", _edit("procurements", lambda b: b.decode("utf-8").encode("utf-16")), Expect(P, "UTF-16", row=1)),
-    Case("mixed_encoding", _edit("procurements", lambda b: b.replace("Textilservice".encode(), "Tvättservice".encode("cp1252"))),
+    Case("mixed_encoding", _edit("procurements", lambda b: b.replace(b"Textilservice", "Tvättservice".encode("cp1252"))),
          Expect(P, "mixed encodings", row=3)),
     Case("undecodable_bytes", _edit("rollouts", lambda b: b.replace(b"Textil", b"Text\x81l")),
          Expect("rollouts.csv", "cannot be read as UTF-8 or Windows-1252", row=3)),
@@ -477,14 +479,14 @@ CASES += [
 ]
 
 
-def matches(problem: object, expect: Expect) -> bool:
+def matches(problem: Problem, expect: Expect) -> bool:
     """Does a :class:`~audit_lib.contract.Problem` say what ``expect`` says?"""
     return (
-        getattr(problem, "severity") == expect.severity
-        and getattr(problem, "file") == expect.file
-        and expect.rule.lower() in getattr(problem, "rule").lower()
-        and (expect.row is None or getattr(problem, "row") == expect.row)
-        and (expect.column is None or getattr(problem, "column") == expect.column)
+        problem.severity == expect.severity
+        and problem.file == expect.file
+        and expect.rule.lower() in problem.rule.lower()
+        and (expect.row is None or problem.row == expect.row)
+        and (expect.column is None or problem.column == expect.column)
     )
 
 

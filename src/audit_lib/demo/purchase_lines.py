@@ -58,7 +58,7 @@ def make_rollouts(
     """Staggered starts by category and region (some cells never treated)."""
     rng = np.random.default_rng(seed + 1)
     rows = []
-    for c_i, cat in enumerate(categories):
+    for cat in categories:
         coord = int(rng.integers(14, 66)) if rng.random() < 0.7 else None  # joint: same in both regions
         for region in regions:
             eco = int(rng.integers(12, 66)) if rng.random() < 0.75 else None

@@ -121,7 +121,7 @@ def violations(checked: pd.DataFrame) -> pd.DataFrame:
 
 def reason_counts(checked: pd.DataFrame) -> dict[str, int]:
     """How many procurement-regions break each rule (a row may break more than one)."""
-    return {r: int(checked["reasons"].map(lambda rs: r in rs).sum()) for r in REASONS}
+    return {r: int(checked["reasons"].map(lambda rs, r=r: r in rs).sum()) for r in REASONS}
 
 
 def coverage(checked: pd.DataFrame, rules: Sequence[DelegationRule]) -> dict:

@@ -205,7 +205,7 @@ def environment() -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------ the manifest
 def iso(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, tz=dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.fromtimestamp(ts, tz=dt.UTC).isoformat(timespec="seconds")
 
 
 def build_manifest(

@@ -36,6 +36,7 @@ treatments that always start together) is marked not estimable rather than given
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any, cast
 
 import numpy as np
 
@@ -60,7 +61,7 @@ class StaggeredPanel:
         return list(self.starts)
 
     def event_time(self, g: str) -> np.ndarray:
-        return self.time - self.starts[g][self.unit]
+        return cast(np.ndarray, self.time - self.starts[g][self.unit])
 
     def active(self, g: str) -> np.ndarray:
         return self.event_time(g) >= 0
@@ -95,11 +96,12 @@ def fe_matrix(unit: np.ndarray, time: np.ndarray) -> np.ndarray:
 def _estimable_rows(L: np.ndarray, X: np.ndarray, Xp: np.ndarray) -> np.ndarray:
     """Which linear combinations ``L @ beta`` (rows of L) the design X identifies."""
     P = Xp @ X
-    return np.linalg.norm(L - L @ P, axis=1) <= TOL * np.maximum(1.0, np.linalg.norm(L, axis=1))
+    return cast(np.ndarray, np.linalg.norm(L - L @ P, axis=1) <= TOL * np.maximum(1.0, np.linalg.norm(L, axis=1)))
 
 
 def _event_columns(p: StaggeredPanel, lo: int, hi: int, skip: tuple[int, ...] = (),
-                   bin_low: bool = True, bin_high: bool = True, mask: np.ndarray | None = None):
+                   bin_low: bool = True, bin_high: bool = True,
+                   mask: np.ndarray | None = None) -> tuple[np.ndarray, list[tuple[str, int]]]:
     """Event-time dummies per treatment for ``lo <= e <= hi`` (ends pooled), skipping ``skip``."""
     cols, names = [], []
     for g in p.groups:
@@ -122,7 +124,7 @@ def _event_columns(p: StaggeredPanel, lo: int, hi: int, skip: tuple[int, ...] = 
     return X, names
 
 
-def _ols(p: StaggeredPanel, X: np.ndarray, rows: list[int], names: list, use: np.ndarray,
+def _ols(p: StaggeredPanel, X: np.ndarray, rows: list[int], names: list[Any], use: np.ndarray,
          L: np.ndarray | None = None) -> LinearEstimate:
     """OLS of y on X over the observations ``use``; targets are coefficient ``rows`` (or the
     combinations ``L`` of all coefficients)."""
@@ -185,7 +187,8 @@ def imputation(p: StaggeredPanel, post: int) -> LinearEstimate:
     counts = X2.sum(axis=0)
     # targets: each event-time coefficient, then each treatment's average
     n_coef = E.shape[1]
-    L_rows, t_names = [], []
+    L_rows: list[np.ndarray] = []
+    t_names: list[tuple[str, int | str]] = []  # (treatment, event time) then (treatment, "att")
     for j, nm in enumerate(names):
         row = np.zeros(n_coef)
         row[j] = 1.0

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 from scipy import stats
@@ -42,16 +43,16 @@ class LinearEstimate:
     ``resid_op`` maps outcome columns (n x B) to their residuals, for the bootstrap;
     ``estimable`` is False for targets the design cannot identify (their estimate is NaN)."""
 
-    names: list
+    names: list[Any]  # strings or (treatment, event time) tuples
     A: np.ndarray  # (q, n)
     y: np.ndarray  # (n,)
     resid: np.ndarray  # (n,)
     resid_op: Callable[[np.ndarray], np.ndarray]
     cluster: np.ndarray  # (n,) integer codes
     n_params: int
-    estimable: np.ndarray = field(default=None)  # type: ignore[assignment]
+    estimable: np.ndarray = field(default=None)  # type: ignore[arg-type]  # None: all, set in __post_init__
     n_obs: int = 0
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.estimable is None:
@@ -62,18 +63,18 @@ class LinearEstimate:
     @property
     def estimate(self) -> np.ndarray:
         est = self.A @ self.y
-        return np.where(self.estimable, est, np.nan)
+        return cast(np.ndarray, np.where(self.estimable, est, np.nan))
 
     @property
     def fitted(self) -> np.ndarray:
-        return self.y - self.resid
+        return cast(np.ndarray, self.y - self.resid)
 
     @property
     def n_clusters(self) -> int:
         used = np.any(self.A != 0, axis=0)
         return int(len(np.unique(self.cluster[used]))) if used.any() else 0
 
-    def index(self, name) -> int:
+    def index(self, name: Any) -> int:
         return self.names.index(name)
 
 
@@ -98,12 +99,12 @@ def cluster_vcov(est: LinearEstimate, resid: np.ndarray | None = None) -> np.nda
     e = est.resid if resid is None else resid
     s = _cluster_scores(est.A, e[:, None], est.cluster)[:, :, 0]  # (G, q)
     G = est.n_clusters
-    return _small_sample(G, est.n_obs, est.n_params) * (s.T @ s)
+    return cast(np.ndarray, _small_sample(G, est.n_obs, est.n_params) * (s.T @ s))
 
 
 def cluster_se(est: LinearEstimate) -> np.ndarray:
     v = np.sqrt(np.clip(np.diag(cluster_vcov(est)), 0, None))
-    return np.where(est.estimable, v, np.nan)
+    return cast(np.ndarray, np.where(est.estimable, v, np.nan))
 
 
 def webb_weights(rng: np.random.Generator, n_reps: int, n_clusters: int) -> np.ndarray:

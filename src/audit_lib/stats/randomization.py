@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 
-def placebo_assignments(untreated: Sequence, dates: Sequence, reps: int = 999,
-                        seed: int = 0) -> tuple[list[dict], bool]:
+def placebo_assignments(untreated: Iterable[Any], dates: Iterable[Any], reps: int = 999,
+                        seed: int = 0) -> tuple[list[dict[Any, Any]], bool]:
     """Assignments {untreated unit: placebo adoption date}; ``exact`` when all were enumerated."""
     units, dates = list(untreated), list(dates)
     k = len(dates)
@@ -39,7 +40,7 @@ def placebo_assignments(untreated: Sequence, dates: Sequence, reps: int = 999,
 
 
 def randomization_inference(estimate: float, placebo: Sequence[float], level: float = 0.95,
-                            exact: bool = False) -> dict:
+                            exact: bool = False) -> dict[str, Any]:
     """p-value and interval of ``estimate`` from its placebo distribution."""
     p = np.asarray([x for x in placebo if np.isfinite(x)], dtype=float)
     if not len(p):
@@ -53,8 +54,9 @@ def randomization_inference(estimate: float, placebo: Sequence[float], level: fl
             "min_p_value": 1 / (1 + len(p))}
 
 
-def run(estimate: float, untreated: Sequence, dates: Sequence, placebo_estimate: Callable[[dict], float],
-        reps: int = 999, seed: int = 0, level: float = 0.95) -> dict:
+def run(estimate: float, untreated: Iterable[Any], dates: Iterable[Any],
+        placebo_estimate: Callable[[dict[Any, Any]], float],
+        reps: int = 999, seed: int = 0, level: float = 0.95) -> dict[str, Any]:
     """Draw placebo assignments, estimate each with ``placebo_estimate`` and infer."""
     assignments, exact = placebo_assignments(untreated, dates, reps, seed)
     return randomization_inference(estimate, [placebo_estimate(a) for a in assignments], level, exact)

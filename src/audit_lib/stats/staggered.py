@@ -36,8 +36,10 @@ cells rest on one or two treated units, whose own variance no covariance can see
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
@@ -158,14 +160,14 @@ def standard_errors(panel: Panel, IF: np.ndarray, method: str = "analytic", reps
     n = len(panel.group)
     S = _cluster_sums(panel, IF)
     if method == "analytic":
-        return np.sqrt((S**2).sum(axis=0)) / n
+        return cast(np.ndarray, np.sqrt((S**2).sum(axis=0)) / n)
     if method != "bootstrap":
         raise PanelError(f"se must be 'analytic' or 'bootstrap', not {method!r}")
     rng = np.random.default_rng(seed)
     V = np.where(rng.random((reps, S.shape[0])) < MAMMEN_P, MAMMEN[0], MAMMEN[1])
     draws = V @ S / n
     q75, q25 = np.percentile(draws, [75, 25], axis=0)
-    return (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+    return cast(np.ndarray, (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25)))
 
 
 def _group_shares(panel: Panel, groups: np.ndarray) -> np.ndarray:
@@ -185,21 +187,21 @@ def _weighted(panel: Panel, att: np.ndarray, IF: np.ndarray, groups: np.ndarray)
 @dataclass
 class StaggeredResult:
     att_gt: pd.DataFrame  # group, time, base, event_time, att, se, low, high, n_treated, n_control
-    aggregates: dict[str, dict]  # simple, event_time, group: estimate, se, low, high
+    aggregates: dict[str, dict[str, float]]  # simple, event_time, group: estimate, se, low, high
     event_study: pd.DataFrame  # event_time, att, se, low, high
     by_group: pd.DataFrame  # group, att, se, low, high
-    pretrend: dict  # statistic, df, p_value (None without pre-adoption cells)
-    pretrend_event: dict  # the pre-adoption event-time aggregates jointly zero
-    meta: dict = field(default_factory=dict)
-    randomization: dict | None = None  # few treated clusters: placebo inference on the simple aggregate
+    pretrend: dict[str, Any] | None  # statistic, df, p_value (None without pre-adoption cells)
+    pretrend_event: dict[str, Any] | None  # the pre-adoption event-time aggregates jointly zero
+    meta: dict[str, Any] = field(default_factory=dict)
+    randomization: dict[str, Any] | None = None  # few treated clusters: placebo inference on the simple aggregate
 
 
-def _interval(est, se, level: float):
+def _interval(est: npt.ArrayLike, se: npt.ArrayLike, level: float) -> tuple[np.ndarray, np.ndarray]:
     z = stats.norm.ppf(0.5 + level / 2)
     return np.asarray(est) - z * np.asarray(se), np.asarray(est) + z * np.asarray(se)
 
 
-def wald_zero(panel: Panel, a: np.ndarray, IF: np.ndarray) -> dict | None:
+def wald_zero(panel: Panel, a: np.ndarray, IF: np.ndarray) -> dict[str, Any] | None:
     """Wald test that estimates ``a`` (influence functions ``IF``) are jointly zero, with their
     cluster-robust covariance; degrees of freedom = its rank."""
     if not len(a):
@@ -212,7 +214,7 @@ def wald_zero(panel: Panel, a: np.ndarray, IF: np.ndarray) -> dict | None:
     return {"statistic": stat, "df": rank, "p_value": float(stats.chi2.sf(stat, rank)), "n_estimates": int(len(a))}
 
 
-def pretrend_test(panel: Panel, frame: pd.DataFrame, IF: np.ndarray) -> dict | None:
+def pretrend_test(panel: Panel, frame: pd.DataFrame, IF: np.ndarray) -> dict[str, Any] | None:
     """The pre-adoption ATT(g, t) jointly zero (``did``'s pre-test), with the fewest treated
     units in any of them (with one or two the covariance misses their own variance)."""
     pre = np.flatnonzero((frame["time"] < frame["group"]).to_numpy() & frame["att"].notna().to_numpy())
@@ -222,7 +224,8 @@ def pretrend_test(panel: Panel, frame: pd.DataFrame, IF: np.ndarray) -> dict | N
     return out
 
 
-def aggregate(panel: Panel, frame: pd.DataFrame, IF: np.ndarray) -> tuple[dict, pd.DataFrame, pd.DataFrame, np.ndarray]:
+def aggregate(panel: Panel, frame: pd.DataFrame, IF: np.ndarray) -> tuple[dict[str, float], pd.DataFrame, pd.DataFrame,
+                                                                          np.ndarray]:
     """Point estimates and influence functions of the aggregations, in the column order
     simple, event_time, group, per event time..., per group..."""
     ok = frame["att"].notna().to_numpy()
@@ -284,7 +287,7 @@ def att_gt(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption: str
     for f in (ev, gr):
         f["low"], f["high"] = _interval(f["att"], f["se"], level)
     treated = panel.group > 0
-    meta = {"n_units": int(len(panel.group)), "n_treated_units": int(treated.sum()),
+    meta: dict[str, Any] = {"n_units": int(len(panel.group)), "n_treated_units": int(treated.sum()),
             "n_never_treated": int((~treated).sum()), "n_periods": int(len(panel.periods)),
             "n_treated_clusters": int(len(np.unique(panel.cluster[treated]))),
             "n_clusters": int(panel.cluster.max() + 1), "control": control, "se": se, "level": level,
@@ -299,14 +302,14 @@ def att_gt(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption: str
 
 
 def randomization_simple(panel: Panel, estimate: float, control: str = "never", reps: int = 999, seed: int = 0,
-                         level: float = 0.95) -> dict:
+                         level: float = 0.95) -> dict[str, Any]:
     """Placebo inference for the simple aggregate: the treated units' adoption dates given to
     untreated units, estimated on the untreated units only (units are the permuted clusters)."""
     untreated = np.flatnonzero(panel.group == 0)
     sub = replace(panel, units=panel.units[untreated], Y=panel.Y[untreated], group=panel.group[untreated],
                   weight=panel.weight[untreated], cluster=pd.factorize(panel.cluster[untreated])[0])
 
-    def placebo(assign: dict) -> float:
+    def placebo(assign: dict[Any, Any]) -> float:
         g = np.zeros(len(untreated))
         g[list(assign)] = list(assign.values())
         return simple_att(replace(sub, group=g), control)

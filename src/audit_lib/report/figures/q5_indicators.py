@@ -24,8 +24,8 @@ def coverage_grid(matrix: pd.DataFrame, row_labels: dict[str, str], col_labels: 
     bad = LinearSegmentedColormap.from_list("bad", ["#ffffff", COLORS["warn"]])
     vmax = max(int(m.to_numpy().max()), 1)
     steering = [c not in ("other", "not_reported", "not_followed_up") for c in m.columns]
-    for i, area in enumerate(m.index):
-        for j, col in enumerate(m.columns):
+    for i in range(n_rows):
+        for j in range(n_cols):
             v = int(m.iloc[i, j])
             cmap = good if steering[j] else bad
             colour = cmap(0.25 + 0.75 * v / vmax) if v else "#ffffff"
