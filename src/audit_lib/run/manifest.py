@@ -213,8 +213,11 @@ def iso(ts: float) -> str:
 def build_manifest(
     params: RunParams, params_path: Path, data_dir: Path, inputs: dict[str, dict[str, str]],
     code: dict[str, Any], env: dict[str, Any], runs: list[NotebookRun], started: float, ended: float,
-    language: str, notebook_dir: Path | None = None,
+    language: str, notebook_dir: Path | None = None, synthetic: bool = False,
 ) -> dict[str, Any]:
+    """``synthetic``: the data package declares itself synthetic (``datapackage.json``)."""
+    from ..contract.period import Period
+
     resolved = dump_params(params)
     return {
         "manifest_version": MANIFEST_VERSION,
@@ -227,6 +230,8 @@ def build_manifest(
         "params": params.model_dump(mode="json"),
         "language": language,
         "data_dir": str(Path(data_dir).resolve()),
+        "period": Period.of(params).to_json(),
+        "synthetic_data": synthetic,
         "notebook_dir": display_path(notebook_dir or PROJECT_ROOT / "notebooks"),
         "inputs": inputs,
         "started": iso(started),

@@ -212,7 +212,7 @@ def run(
         order = {n.name: i for i, n in enumerate(notebooks)}
         result.runs.sort(key=lambda r: order[r.name])
         manifest = build_manifest(params, params_path, data, inputs, code, env, result.runs, started, ended, lang,
-                                  notebook_dir)
+                                  notebook_dir, synthetic=package.metadata.synthetic)
         appendices = {r.name: appendix_html(manifest, lang, r.name) for r in result.runs}
         in_place = set()
         for r in result.runs:  # a reused notebook's report: copied, or with the new appendix
@@ -225,7 +225,8 @@ def run(
                 write_text(staging / f"{r.name}.html", html)
                 in_place.add(r.name)
         with _render_pool(jobs) as mapper:
-            render_reports(result.runs, staging, params, lang, appendix=appendices.get, skip=in_place, mapper=mapper)
+            render_reports(result.runs, staging, params, lang, appendix=appendices.get, skip=in_place, mapper=mapper,
+                           synthetic=package.metadata.synthetic)
             manifest["notebooks"] = [notebook_entry(r) for r in result.runs]  # statuses as rendered
             result.manifest = manifest
             write_json_atomic(staging / "manifest.json", dumps(manifest))
