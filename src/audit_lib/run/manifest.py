@@ -3,8 +3,9 @@
 ``manifest.json`` (in the output folder) records the code version (commit, whether the tree
 had uncommitted changes, and a sha256 over the library source and each notebook), the
 resolved parameters and their hash, the sha256 of every input file (data package, evidence
-register, parameters file, files the parameter sections point to), package versions, start
-and end time and each notebook's status, duration and cache key.
+register, parameters file, files the parameter sections point to), the audited period
+(``period``), whether the data package declares itself synthetic (``synthetic_data``), package
+versions, start and end time and each notebook's status, duration and cache key.
 
 Every HTML report carries an appendix built from the same facts *except* times and
 durations (``appendix_html``), so two runs of the same parameters on the same data give
