@@ -139,3 +139,18 @@ def test_empty_template_register_is_valid():
     r = load_register(ROOT / "params" / "evidence" / "2025", 2025)
     assert r.observations == [] and r.comments == {}
     assert yaml.safe_load((ROOT / "params" / "evidence" / "2025" / "README.yaml").read_text(encoding="utf-8"))["year"] == 2025
+
+
+def test_a_fact_never_silently_replaces_a_computed_input(tmp_path):
+    """An auditor's fact named like a figure the data computes is an error, not a silent
+    replacement of the figure (an override is the way to depart from the computed verdict)."""
+    from types import SimpleNamespace
+
+    from audit_lib.notebook import Audit
+    from audit_lib.params import load_params
+
+    params = load_params(Path(__file__).resolve().parents[1] / "params" / "demo.yaml")
+    evidence = SimpleNamespace(facts_for=lambda q: {"plan_followed_share": 0.9, "ownership_clear": True})
+    audit = Audit("q1_process", params, None, evidence, tmp_path, "sv")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="plan_followed_share"):
+        audit.assess("q1", {"plan_followed_share": 0.4})

@@ -55,9 +55,12 @@ def test_two_runs_of_the_demo_are_byte_identical(tmp_path, demo_dir):
 
 @pytest.mark.slow
 def test_the_full_demo_twice_and_verified(tmp_path):
-    """Every notebook on the full demo package (generated if missing), twice, then verify."""
-    first = runner.run(DEMO, out_dir=tmp_path / "one", progress=quiet, jobs=2)
-    second = runner.run(DEMO, out_dir=tmp_path / "two", progress=quiet, jobs=2)
+    """Every notebook on the full demo package (written by ``audit demo-data``), twice, then verify."""
+    from audit_lib.demo.generate import generate
+
+    data = generate(tmp_path / "data").path
+    first = runner.run(DEMO, data_dir=data, out_dir=tmp_path / "one", progress=quiet, jobs=2)
+    second = runner.run(DEMO, data_dir=data, out_dir=tmp_path / "two", progress=quiet, jobs=2)
     assert [r.name for r in first.runs] == [r.name for r in second.runs]
     assert _differences(snapshot(tmp_path / "one"), snapshot(tmp_path / "two")) == []
     report = verify(tmp_path / "one", progress=quiet)

@@ -34,7 +34,15 @@ def _validate(args: argparse.Namespace) -> int:
 def _demo_data(args: argparse.Namespace) -> int:
     from .demo.generate import generate
 
-    pkg = generate(args.out_dir, n_lines=args.lines, seed=args.seed)
+    out = Path(args.out_dir)
+    if str(args.out_dir).strip() == "":
+        print("audit demo-data: the folder is empty (an unset shell variable?); nothing was written.", file=sys.stderr)
+        return 2
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "PLANTED.json").is_file())):
+        print(f"audit demo-data: {out} exists and is not a demo package written by this command; it is never "
+              "overwritten. Choose a new or empty folder. Nothing was written.", file=sys.stderr)
+        return 2
+    pkg = generate(out, n_lines=args.lines, seed=args.seed)
     print(f"Demo data package written to {pkg.path}")
     return 0
 
@@ -42,6 +50,10 @@ def _demo_data(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from .run.runner import RunError, run
 
+    for flag, value in (("--data", args.data), ("--out", args.out)):
+        if value is not None and value.strip() == "":
+            print(f"audit run: {flag} is empty (an unset shell variable?); nothing was run.", file=sys.stderr)
+            return 2
     try:
         result = run(args.params, data_dir=args.data, out_dir=args.out, only=args.only, jobs=args.jobs,
                      language=args.language, force=args.force)
@@ -55,9 +67,15 @@ def _run(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from .run.verify import verify
 
+    keep = None
+    if args.keep is not None:
+        if args.keep.strip() == "":
+            print("audit verify: --keep is empty (an unset shell variable?); nothing was run.", file=sys.stderr)
+            return 2
+        keep = Path(args.keep)
     try:
-        report = verify(args.out_dir, strict=args.strict, keep=args.keep)
-    except FileNotFoundError as e:
+        report = verify(args.out_dir, strict=args.strict, keep=keep)
+    except (FileNotFoundError, ValueError) as e:
         print(str(e), file=sys.stderr)
         return 2
     print(report.format())
@@ -88,15 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=_validate)
 
     d = sub.add_parser("demo-data", help="write the seeded demo data package")
-    d.add_argument("out_dir", type=Path)
+    d.add_argument("out_dir")
     d.add_argument("--lines", type=int, default=2_000_000, help="purchase lines to generate (default 2,000,000)")
     d.add_argument("--seed", type=int, default=20251027)
     d.set_defaults(func=_demo_data)
 
     r = sub.add_parser("run", help="run the review: notebooks -> HTML findings")
     r.add_argument("params", type=Path, help="parameters file, e.g. params/demo.yaml")
-    r.add_argument("--data", type=Path, default=None, help="data package folder (default: data_dir of PARAMS)")
-    r.add_argument("--out", type=Path, default=None, help="output folder (default: outputs/<run_name>)")
+    r.add_argument("--data", default=None, help="data package folder (default: data_dir of PARAMS)")
+    r.add_argument("--out", default=None, help="output folder (default: outputs/<run_name>)")
     r.add_argument("--only", nargs="+", default=None, metavar="NAME", help="run only these notebooks")
     r.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel processes")
     r.add_argument("--language", choices=["sv", "en"], default=None, help="report language (default: PARAMS)")
@@ -109,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     ve.add_argument("out_dir", type=Path, help="the output folder of a run (with manifest.json)")
     ve.add_argument("--strict", action="store_true",
                     help="count reports whose provenance appendix alone differs as differences")
-    ve.add_argument("--keep", type=Path, default=None, metavar="DIR", help="keep the rerun in DIR")
+    ve.add_argument("--keep", default=None, metavar="DIR", help="keep the rerun in DIR")
     ve.set_defaults(func=_verify)
 
     ny = sub.add_parser("new-year", help="scaffold next year's parameters and evidence register")
@@ -126,7 +144,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except OSError as e:  # a folder that cannot be read or written: a message, not a traceback
+        where = f" ({e.filename})" if e.filename else ""
+        print(f"audit {args.command}: {e.strerror or e}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"audit {args.command}: interrupted; nothing half-written was published.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

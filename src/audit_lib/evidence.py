@@ -10,23 +10,34 @@ Much of an audit is interviews and documents. The register records, per question
   ``summary`` for the overall conclusion), citing observations;
 - ``recommendations``: the review's recommendations, with their follow-up status.
 
-The format is documented in ``docs/evidence_register.md``; loading is strict (unknown keys are
-errors) and uses safe YAML loading.
+The format is documented in ``docs/evidence_register.md``; loading is strict and uses safe
+YAML loading: an unknown or twice-written key, an unknown question id and (given the run's
+parameters) a fact no criterion uses are errors naming the nearest valid name, never ignored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from .assess import Override
-from .params import Level
+from .params import Level, _default_questions
+from .yamlfile import DuplicateKeyError
+from .yamlfile import loads as load_yaml
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .params import RunParams
 
 QUESTIONS = ("q1", "q2", "q3", "q4", "q5", "q6", "decision_level", "causality", "external_statistics")
+# question id -> the parameter section whose criteria assess it (facts and overrides apply)
+ASSESSED = {**_default_questions(), "decision_level": "decision_level", "causality": "causality"}
+# what an observation or a recommendation may be about: a question, the follow-up, the summary
+TOPICS = (*QUESTIONS, "followup", "summary")
 
 
 class _Strict(BaseModel):
@@ -86,26 +97,25 @@ class EvidenceRegister(_Strict):
     @model_validator(mode="after")
     def _references_resolve(self, info: ValidationInfo) -> EvidenceRegister:
         ids = [o.id for o in self.observations]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        dupes = _twice(ids)
         if dupes:
             raise ValueError(f"observation ids must be unique: {', '.join(dupes)}")
+        dupes = _twice([r.id for r in self.recommendations])
+        if dupes:
+            raise ValueError(f"recommendation ids must be unique: {', '.join(dupes)}")
         if info.context and info.context.get("part_of_folder"):
             return self  # one file of a folder: references may point to another file (checked merged)
-        known = set(ids)
-        for q, facts in self.facts.items():
-            for name, fact in facts.items():
-                missing = [e for e in fact.evidence if e not in known]
-                if missing:
-                    raise ValueError(f"facts.{q}.{name}: unknown observation id(s) {', '.join(missing)}")
-        for q, c in self.comments.items():
-            missing = [e for e in c.evidence if e not in known]
+        for where, refs in self._references():
+            missing = [e for e in refs if e not in ids]
             if missing:
-                raise ValueError(f"comments.{q}: unknown observation id(s) {', '.join(missing)}")
-        for r in self.recommendations:
-            missing = [e for e in r.status_evidence if e not in known]
-            if missing:
-                raise ValueError(f"recommendation {r.id}: unknown observation id(s) {', '.join(missing)}")
+                raise ValueError(f"{where}: unknown observation id(s) {', '.join(missing)}{nearest(missing[0], ids)}")
         return self
+
+    def _references(self) -> list[tuple[str, list[str]]]:
+        """Every list of observation ids, with where it is."""
+        return ([(f"facts.{q}.{name}", f.evidence) for q, named in self.facts.items() for name, f in named.items()]
+                + [(f"comments.{q}", c.evidence) for q, c in self.comments.items()]
+                + [(f"recommendation {r.id}", r.status_evidence) for r in self.recommendations])
 
     def observations_for(self, question: str) -> list[Observation]:
         return [o for o in self.observations if o.question == question]
@@ -133,10 +143,68 @@ def empty_register(year: int) -> EvidenceRegister:
     return EvidenceRegister(year=year)
 
 
-def _read_one(p: Path, part_of_folder: bool = False) -> EvidenceRegister:
+def _twice(values: list[str]) -> list[str]:
+    return sorted({v for v in values if values.count(v) > 1})
+
+
+def nearest(name: str, valid: list[str] | tuple[str, ...] | set[str]) -> str:
+    """`` (did you mean 'q3'?)`` for the closest valid name (case ignored), else the valid names."""
+    by_lower = {v.lower(): v for v in sorted(valid)}
+    close = difflib.get_close_matches(str(name).lower(), list(by_lower), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {by_lower[close[0]]!r}?)"
+    return f" (valid: {', '.join(sorted(valid))})" if valid else " (none is valid here)"
+
+
+def fact_names(params: RunParams) -> dict[str, set[str]]:
+    """Per assessed question, the inputs its criteria in ``params`` name: the valid fact names."""
+    out = {}
+    for q, section in ASSESSED.items():
+        criteria = getattr(params, section).criteria
+        out[q] = {c.input for level in ("ja", "till_stor_del", "till_viss_del") for c in getattr(criteria, level)}
+    return out
+
+
+def name_problems(reg: EvidenceRegister, params: RunParams | None = None) -> list[str]:
+    """Question ids, fact names and dimension names the register uses that nothing reads: each
+    with the nearest valid name. Fact names and dimensions are checked only with ``params``."""
+    problems = []
+    for i, o in enumerate(reg.observations):
+        if o.question not in TOPICS:
+            problems.append(f"observations[{i}] ({o.id}).question: unknown question {o.question!r}"
+                            f"{nearest(o.question, TOPICS)}")
+    for r in reg.recommendations:
+        if r.question is not None and r.question not in TOPICS:
+            problems.append(f"recommendation {r.id}.question: unknown question {r.question!r}"
+                            f"{nearest(r.question, TOPICS)}")
+    names = fact_names(params) if params is not None else None
+    for q, named in reg.facts.items():
+        if q not in ASSESSED:
+            problems.append(f"facts.{q}: no assessed question {q!r}{nearest(q, ASSESSED)}")
+        elif names is not None:
+            problems += [f"facts.{q}.{n}: no criterion of {ASSESSED[q]} uses {n!r}{nearest(n, names[q])}"
+                         for n in named if n not in names[q]]
+    dims = list(params.summary.dimensions) if params is not None else None
+    for key in reg.overrides:
+        if key.startswith("summary."):
+            dim = key.removeprefix("summary.")
+            if dims is not None and dim not in dims:
+                problems.append(f"overrides.{key}: unknown dimension {dim!r}{nearest(dim, dims)}")
+        elif key not in ASSESSED:
+            valid = [*ASSESSED, *(f"summary.{d}" for d in dims or [])]
+            problems.append(f"overrides.{key}: no assessed question {key!r}{nearest(key, valid)}")
+    shown = [*(params.summary.questions if params is not None else ASSESSED), "summary"]
+    problems += [f"comments.{q}: no question {q!r} in the closing table{nearest(q, shown)}"
+                 for q in reg.comments if q not in shown]
+    return problems
+
+
+def _read_one(p: Path, part_of_folder: bool = False, params: RunParams | None = None) -> EvidenceRegister:
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        return EvidenceRegister.model_validate(data, context={"part_of_folder": part_of_folder})
+        data = load_yaml(p.read_text(encoding="utf-8"))
+        reg = EvidenceRegister.model_validate(data, context={"part_of_folder": part_of_folder})
+    except DuplicateKeyError as e:
+        raise EvidenceError(f"{p}: {e}") from None
     except yaml.YAMLError as e:
         raise EvidenceError(f"{p}: not valid YAML: {e}") from None
     except ValidationError as e:
@@ -146,6 +214,10 @@ def _read_one(p: Path, part_of_folder: bool = False) -> EvidenceRegister:
             msg = "unknown key (misspelled?)" if err["type"] == "extra_forbidden" else err["msg"]
             lines.append(f"  {key}: {msg}")
         raise EvidenceError("\n".join(lines)) from None
+    problems = name_problems(reg, params)
+    if problems:
+        raise EvidenceError("\n".join([f"{p}: invalid evidence register", *(f"  {m}" for m in problems)]))
+    return reg
 
 
 def merge_registers(parts: list[tuple[str, EvidenceRegister]]) -> EvidenceRegister:
@@ -167,8 +239,7 @@ def merge_registers(parts: list[tuple[str, EvidenceRegister]]) -> EvidenceRegist
             if q in comments:
                 raise EvidenceError(f"{source}: comment for {q} is defined in more than one file")
             comments[q] = c
-    rec_ids = [r.id for r in recs]
-    dupes = sorted({i for i in rec_ids if rec_ids.count(i) > 1})
+    dupes = _twice([r.id for r in recs])
     if dupes:
         raise EvidenceError(f"recommendation ids must be unique: {', '.join(dupes)}")
     year = parts[0][1].year if parts else 0
@@ -179,9 +250,10 @@ def merge_registers(parts: list[tuple[str, EvidenceRegister]]) -> EvidenceRegist
         raise EvidenceError(f"evidence register: {e.errors()[0]['msg']}") from None
 
 
-def load_register(path: str | Path | None, year: int) -> EvidenceRegister:
+def load_register(path: str | Path | None, year: int, params: RunParams | None = None) -> EvidenceRegister:
     """Load the register: one YAML file, or a folder of YAML files (one per question, say)
-    merged into one. With no path, an empty register (every fact counts as missing)."""
+    merged into one. With no path, an empty register (every fact counts as missing). With the
+    run's ``params``, a fact no criterion uses and an unknown summary dimension are errors."""
     if path is None:
         return empty_register(year)
     p = Path(path)
@@ -189,14 +261,14 @@ def load_register(path: str | Path | None, year: int) -> EvidenceRegister:
         files = sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml"))
         if not files:
             raise EvidenceError(f"{p}: evidence folder has no .yaml files")
-        parts = [(str(f), _read_one(f, part_of_folder=True)) for f in files]
+        parts = [(str(f), _read_one(f, part_of_folder=True, params=params)) for f in files]
         for source, reg in parts:
             if reg.year != year:
                 raise EvidenceError(f"{source}: register is for {reg.year}, the run audits {year}")
         return merge_registers(parts)
     if not p.is_file():
         raise EvidenceError(f"{p}: evidence register not found")
-    reg = _read_one(p)
+    reg = _read_one(p, params=params)
     if reg.year != year:
         raise EvidenceError(f"{p}: register is for {reg.year}, the run audits {year}")
     return reg

@@ -86,6 +86,10 @@ class Audit:
         """Assess on the four-level scale from ``inputs`` and the auditors' facts; show it with
         its rule and evidence, and record it."""
         facts = self.evidence.facts_for(question)
+        clash = sorted(set(facts) & set(inputs))
+        if clash:  # a fact never silently replaces a figure the data gives (an override says why)
+            raise ValueError(f"the evidence register gives {question} the fact(s) {', '.join(clash)}, which the data "
+                             "already computes; remove them from the register, or record an override with its reason")
         all_inputs = {**inputs, **facts}
         a = assess(question, criteria if criteria is not None else self.section.criteria, all_inputs,
                    self.evidence.override_for(question, self.language))
@@ -110,14 +114,16 @@ def start(
     params = load_params(_from_root(params_file))
     lang = language or params.language
     data = Path(data_dir) if data_dir else params.data_path
-    if params.generate_demo_data and not (data / "procurements.csv").exists():
-        from .demo.generate import generate
-
-        generate(data)
     out = Path(results_dir) if results_dir else PROJECT_ROOT / "outputs" / "interactive" / "results"
-    package = load_package(data, check_large_tables=not validated_in_run(out.parent, data))
+    if data is None:  # a run that reads no data package (method validation)
+        package = DataPackage(root=Path("."))
+    elif not data.is_dir():  # never created here: a run only reads its data folder
+        hint = " For the demo: `audit demo-data data/demo` (or `make demo`)." if params.generate_demo_data else ""
+        raise FileNotFoundError(f"No data package at {data}.{hint}")
+    else:
+        package = load_package(data, check_large_tables=not validated_in_run(out.parent, data))
     package = see_period(package, Period.of(params))  # no question sees a row after the period's end
-    evidence = load_register(params.path(params.evidence), params.audit_year)
+    evidence = load_register(params.path(params.evidence), params.audit_year, params)
     setup_matplotlib()
     return Audit(name, params, package, evidence, out, lang)
 

@@ -4,24 +4,63 @@ An unknown or misspelled key is an error (papermill alone would only warn), and 
 names the key. Relative paths in a parameters file are relative to that file's folder.
 Each notebook reads the common keys and its own section; the run cache (``audit_lib.run``)
 hashes exactly those, so changing one section reruns only the notebook that uses it.
+
+Guards against a hostile or mistyped file (each an error naming the key):
+
+- a key written twice in one mapping (``audit_lib.yamlfile``): the YAML loader would keep the
+  last one silently;
+- numbers are finite (no ``.inf``/``.nan``), whole-number keys refuse ``true``/``false``, and
+  seeds and counts have bounds: ``seed`` 0 to 2**32 - 1; resample and simulation counts at
+  most ``MAX_RESAMPLES`` (100,000); years searched at most ``MAX_YEARS`` (50); months at most
+  ``MAX_MONTHS`` (240); bid and tender counts at most ``MAX_BIDS`` (1,000); cluster and lot
+  counts at most ``MAX_UNITS`` (1,000,000); lists of alternatives at most 20 entries;
+- paths (``data_dir``, ``evidence`` and section keys ending in ``_dir``, ``_file``, ``_path``)
+  may not point into a system folder (``SYSTEM_FOLDERS``: ``/proc``, ``/sys``, ``/dev``,
+  ``/etc``, ``/usr/lib``, ...) nor at a top folder (``SYSTEM_ROOTS``: ``/``, ``/usr``,
+  ``/home``, ``/tmp``, ...), symlinks followed; a folder the run hashes (all but ``data_dir``) may hold at
+  most ``MAX_TREE_ENTRIES`` (10,000) files and folders and ``MAX_TREE_BYTES`` (2 GiB). These
+  limits live in ``audit_lib.safepaths``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
+)
+
+from . import safepaths
+from .yamlfile import DuplicateKeyError
+from .yamlfile import loads as load_yaml
 
 Language = Literal["sv", "en"]
 Level = Literal["ja", "till_stor_del", "till_viss_del", "nej"]
 LEVELS: tuple[Level, ...] = ("ja", "till_stor_del", "till_viss_del", "nej")
 
+# bounds on counts (documented in the module docstring)
+MAX_SEED = 2**32 - 1
+MAX_RESAMPLES = 100_000
+MAX_YEARS = 50
+MAX_MONTHS = 240
+MAX_BIDS = 1_000
+MAX_UNITS = 1_000_000
+MAX_CHOICES = 20
+
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_a_number(cls, v: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(v, bool) and field is not None and field.annotation in (int, float, int | None, float | None):
+            raise ValueError("expected a number, not true/false")
+        return v
 
 
 # ---------------------------------------------------------------- assessment criteria
@@ -61,7 +100,7 @@ class DelegationRule(Strict):
 # ---------------------------------------------------------------- one section per notebook
 class Q1Params(Strict):
     interval_level: float = Field(0.95, gt=0, lt=1, description="level of the intervals around shares")
-    bootstrap_reps: int = Field(2000, ge=100, description="resamples for the value-share interval")
+    bootstrap_reps: int = Field(2000, ge=100, le=MAX_RESAMPLES, description="resamples for the value-share interval")
     criteria: Criteria = Criteria()
 
 
@@ -71,9 +110,11 @@ class Q2Params(Strict):
         250_000.0, ge=0, description="cost of running one procurement procedure"
     )
     interval_level: float = Field(0.95, gt=0, lt=1, description="level of the intervals")
-    bootstrap_reps: int = Field(2000, ge=100, description="resamples for the savings-rate comparison")
+    bootstrap_reps: int = Field(
+        2000, ge=100, le=MAX_RESAMPLES, description="resamples for the savings-rate comparison"
+    )
     examples_years: int = Field(
-        3, ge=1, description="years searched for good and poor examples: the audit year and the ones before"
+        3, ge=1, le=MAX_YEARS, description="years searched for good and poor examples: the audit year and the ones before"
     )
     high_effort_factor: float = Field(
         2.5, gt=1, description="recorded hours at least this times the median count as unusually high effort"
@@ -83,7 +124,7 @@ class Q2Params(Strict):
 
 class Q3Params(Strict):
     forecast_level: float = Field(0.80, gt=0, lt=1, description="level of the forecast interval")
-    min_history_years: int = Field(3, ge=2, description="outcomes needed before a forecast is made")
+    min_history_years: int = Field(3, ge=2, le=MAX_YEARS, description="outcomes needed before a forecast is made")
     criteria: Criteria = Criteria()
 
 
@@ -91,20 +132,22 @@ class Q4Params(Strict):
     """The savings model (question 4): the register's rules, the reconciliation tolerance, the
     alternative baselines and the interval. See ``audit_lib.questions.q4_savings_model``."""
 
-    market_min_bids: int = Field(3, ge=1, description="approved bids needed for the market-price method")
+    market_min_bids: int = Field(3, ge=1, le=MAX_BIDS, description="approved bids needed for the market-price method")
     tolerance_sek: float = Field(1_000.0, ge=0, description="register vs recomputed: absolute tolerance")
-    tolerance_pct: float = Field(0.01, ge=0, description="register vs recomputed: relative tolerance")
-    n_resamples: int = Field(2000, ge=100, description="bootstrap resamples over procurements")
+    tolerance_pct: float = Field(0.01, ge=0, le=1, description="register vs recomputed: relative tolerance")
+    n_resamples: int = Field(2000, ge=100, le=MAX_RESAMPLES, description="bootstrap resamples over procurements")
     interval_level: float = Field(0.90, gt=0, lt=1, description="level of the bootstrap interval")
     interval_baselines: list[Literal["mean", "median", "second_lowest", "estimated_value"]] = Field(
         default_factory=lambda: ["mean", "median", "second_lowest", "estimated_value"], min_length=1,
         description="market-method baselines whose bootstrap intervals make up the range",
     )
-    sensitivity_min_bids: list[int] = Field(default_factory=lambda: [2, 3, 4, 5], min_length=1)
-    sensitivity_tolerance_pct: list[float] = Field(default_factory=lambda: [0.0, 0.01, 0.05], min_length=1)
-    max_n_bids: int = Field(10, ge=3, description="bids from which procurements are pooled in the by-bids view")
-    null_model_sims: int = Field(4000, ge=100, description="simulated tenders per bid count in the null model")
-    top_k: int = Field(5, ge=1, description="largest procurements whose share of the total is shown")
+    sensitivity_min_bids: list[Annotated[int, Field(ge=1, le=MAX_BIDS)]] = Field(
+        default_factory=lambda: [2, 3, 4, 5], min_length=1, max_length=MAX_CHOICES)
+    sensitivity_tolerance_pct: list[Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=lambda: [0.0, 0.01, 0.05], min_length=1, max_length=MAX_CHOICES)
+    max_n_bids: int = Field(10, ge=3, le=MAX_BIDS, description="bids from which procurements are pooled in the by-bids view")
+    null_model_sims: int = Field(4000, ge=100, le=MAX_RESAMPLES, description="simulated tenders per bid count in the null model")
+    top_k: int = Field(5, ge=1, le=MAX_BIDS, description="largest procurements whose share of the total is shown")
     real_bids_dir: str | None = Field(None, description="folder of real bid-level data (optional)")
     criteria: Criteria = Criteria()
 
@@ -130,9 +173,9 @@ class Q6Params(Strict):
     """Question 6: documented lessons, external consultants and repeated problems by category."""
 
     interval_level: float = Field(0.95, gt=0, lt=1, description="level of the Wilson interval for shares")
-    window_years: int = Field(3, ge=1, description="years up to the audit year searched for repeated problems")
+    window_years: int = Field(3, ge=1, le=MAX_YEARS, description="years up to the audit year searched for repeated problems")
     min_repeat_years: int = Field(
-        2, ge=2, description="a problem is repeated in a category when it occurs in at least this many years"
+        2, ge=2, le=MAX_YEARS, description="a problem is repeated in a category when it occurs in at least this many years"
     )
     criteria: Criteria = Criteria()
 
@@ -157,23 +200,24 @@ class CausalityParams(Strict):
         default_factory=lambda: ["ecommerce", "category_management", "coordination"],
         description="initiatives to estimate (columns of the rollouts table)", min_length=1,
     )
-    event_window: tuple[int, int] = Field(
+    event_window: tuple[Annotated[int, Field(ge=-MAX_MONTHS, le=MAX_MONTHS)],
+                        Annotated[int, Field(ge=-MAX_MONTHS, le=MAX_MONTHS)]] = Field(
         (-6, 12), description="event study: months before (leads, tested jointly) and after the start; "
         "effects from the second number of months on are pooled",
     )
-    placebo_shift_months: int = Field(12, ge=1, description="placebo: every start moved this many months earlier")
-    min_cell_months: int = Field(12, ge=2, description="cells with fewer months of price index are left out")
-    index_base_months: int = Field(12, ge=1, description="the price index is 100 on average over a cell's first months")
-    bootstrap_reps: int = Field(999, ge=99, description="wild cluster bootstrap replications (p-values, pre-trend test)")
+    placebo_shift_months: int = Field(12, ge=1, le=MAX_MONTHS, description="placebo: every start moved this many months earlier")
+    min_cell_months: int = Field(12, ge=2, le=MAX_MONTHS, description="cells with fewer months of price index are left out")
+    index_base_months: int = Field(12, ge=1, le=MAX_MONTHS, description="the price index is 100 on average over a cell's first months")
+    bootstrap_reps: int = Field(999, ge=99, le=MAX_RESAMPLES, description="wild cluster bootstrap replications (p-values, pre-trend test)")
     few_clusters_below: int = Field(
-        30, ge=2, description="with fewer clusters than this: cluster-jackknife intervals and wild bootstrap "
+        30, ge=2, le=MAX_UNITS, description="with fewer clusters than this: cluster-jackknife intervals and wild bootstrap "
         "p-values; otherwise cluster-robust (CR1) intervals",
     )
     min_treated_clusters: int = Field(
-        3, ge=1, description="an effect resting on fewer treated clusters is weakly identified (associational)"
+        3, ge=1, le=MAX_UNITS, description="an effect resting on fewer treated clusters is weakly identified (associational)"
     )
-    close_start_months: int = Field(3, ge=0, description="two starts this close (but not equal) are flagged")
-    naive_window_months: int = Field(12, ge=1, description="months before and after in the naive comparison")
+    close_start_months: int = Field(3, ge=0, le=MAX_MONTHS, description="two starts this close (but not equal) are flagged")
+    naive_window_months: int = Field(12, ge=1, le=MAX_MONTHS, description="months before and after in the naive comparison")
     divergence_share: float = Field(
         0.2, ge=0, description="TWFE and the robust estimate differ materially: by more than this share of the latter"
     )
@@ -218,9 +262,9 @@ class ExternalStatisticsParams(Strict):
         description="words left out when comparing titles across buyers",
     )
     interval_level: float = Field(0.95, gt=0, lt=1)
-    bootstrap_reps: int = Field(2000, ge=200)
-    min_peer_lots: int = Field(10, ge=1, description="lots a peer buyer needs to be shown in the distribution")
-    market_min_tenders: int = Field(3, ge=1, description="tenders a lot needs for the market-price method")
+    bootstrap_reps: int = Field(2000, ge=200, le=MAX_RESAMPLES)
+    min_peer_lots: int = Field(10, ge=1, le=MAX_UNITS, description="lots a peer buyer needs to be shown in the distribution")
+    market_min_tenders: int = Field(3, ge=1, le=MAX_BIDS, description="tenders a lot needs for the market-price method")
     count_tolerance: float = Field(
         0.10, ge=0, description="register vs statistics: relative difference still counted as agreeing"
     )
@@ -306,6 +350,22 @@ class SummaryParams(Strict):
         return self
 
 
+class MethodValidationParams(Strict):
+    """The method-validation notebook (``audit run params/method_validation.yaml``; not part of
+    a region's review): the staggered estimators on published results and a real rollout."""
+
+    mpdta_file: str | None = Field(None, description="mpdta.csv (Callaway and Sant'Anna 2021); empty: skipped")
+    decarolis_file: str | None = Field(None, description="Authority.dta (Decarolis 2014); empty: skipped")
+    control: Literal["never", "notyet"] = Field("never", description="controls: never or not-yet treated")
+    se: Literal["analytic", "bootstrap"] = Field("analytic", description="influence-function or multiplier bootstrap")
+    bootstrap_reps: int = Field(999, ge=99, description="multiplier bootstrap draws (seeded by seed)")
+    interval_level: float = Field(0.95, gt=0, lt=1)
+    min_treated_clusters: int = Field(
+        10, ge=1, description="fewer treated clusters: randomization inference instead of cluster-robust"
+    )
+    randomization_reps: int = Field(999, ge=99, description="placebo draws (all of them when fewer exist)")
+
+
 class RunParams(Strict):
     run_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     audit_year: int = Field(ge=2000, le=2100)
@@ -315,14 +375,16 @@ class RunParams(Strict):
         "no notebook sees a row dated after it"
     )
     language: Language = "sv"
-    data_dir: str
+    data_dir: str = Field("", description="the data package folder; empty for a run that reads no data package "
+                          "(the method-validation run)")
     generate_demo_data: bool = Field(
-        False, description="create the demo package in data_dir if it is missing (demo only)"
+        False, description="data_dir is the demo package: an error for a missing package says how to write it "
+        "(`audit demo-data`); a run never writes data"
     )
     evidence: str | None = Field(
         None, description="the auditors' evidence register: a YAML file or a folder of YAML files"
     )
-    seed: int = 20251027
+    seed: int = Field(20251027, ge=0, le=MAX_SEED, description="seed of every random stream of the run")
     significance_level: float = Field(0.05, gt=0, lt=0.5)
     regions: dict[str, RegionName]
     notebooks: list[str] | None = Field(None, description="notebooks to run; all when empty")
@@ -338,6 +400,7 @@ class RunParams(Strict):
     external_statistics: ExternalStatisticsParams = ExternalStatisticsParams()
     followup: FollowupParams = FollowupParams()
     summary: SummaryParams = SummaryParams()
+    method_validation: MethodValidationParams = MethodValidationParams()
 
     # where the file was read from; relative paths resolve against its folder
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -396,8 +459,9 @@ class RunParams(Strict):
         return p if p.is_absolute() else (self.base_dir / p).resolve()
 
     @property
-    def data_path(self) -> Path:
-        return self.path(self.data_dir)  # type: ignore[return-value]
+    def data_path(self) -> Path | None:
+        """The data package folder, or None for a run without one."""
+        return self.path(self.data_dir) if self.data_dir else None
 
     def section(self, name: str) -> BaseModel:
         return getattr(self, name)
@@ -410,7 +474,7 @@ class RunParams(Strict):
 
 SECTION_NAMES = (
     "q1_process", "q2_gains", "q3_targets", "q4_savings_model", "q5_indicators", "q6_learning",
-    "decision_level", "causality", "external_statistics", "followup", "summary",
+    "decision_level", "causality", "external_statistics", "followup", "summary", "method_validation",
 )
 
 
@@ -433,6 +497,39 @@ def _format_validation_error(err: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------------------------ paths
+PATH_SUFFIXES = ("_dir", "_file", "_path")
+
+
+def path_values(params: RunParams) -> dict[str, str]:
+    """Every path the parameters give, by key (``data_dir``, ``evidence``, and section keys
+    ending in _dir, _file or _path), as written."""
+    out = {k: v for k in ("data_dir", "evidence") if (v := getattr(params, k))}
+    for section in SECTION_NAMES:
+        model = getattr(params, section)
+        for key in type(model).model_fields:
+            value = getattr(model, key)
+            if key.endswith(PATH_SUFFIXES) and isinstance(value, str) and value:
+                out[f"{section}.{key}"] = value
+    return out
+
+
+def _check_paths(params: RunParams, source: str) -> None:
+    """Refuse paths at or into system folders, and folders too large to hash (every path key
+    but ``data_dir`` is hashed as an input of the run)."""
+    for key, value in path_values(params).items():
+        p = params.path(value)
+        sys_dir = safepaths.system_folder(p)
+        if sys_dir is not None:
+            raise ParamsError(f"{source}: {key}: {value!r} is the system folder {sys_dir} or inside it; "
+                              "give a folder of your own")
+        if key != "data_dir" and p.is_dir():
+            try:
+                safepaths.bounded_files(p)
+            except safepaths.PathError as e:
+                raise ParamsError(f"{source}: {key}: {e}") from None
+
+
 def parse_params(data: Any, source: str = "parameters", base_dir: Path | None = None) -> RunParams:
     if not isinstance(data, dict):
         raise ParamsError(f"{source}: expected a mapping of keys to values at the top level")
@@ -440,7 +537,9 @@ def parse_params(data: Any, source: str = "parameters", base_dir: Path | None = 
         params = RunParams.model_validate(data)
     except ValidationError as err:
         raise ParamsError(_format_validation_error(err, source)) from None
-    return params.model_copy(update={"base_dir": (base_dir or Path(".")).resolve()})
+    params = params.model_copy(update={"base_dir": (base_dir or Path(".")).resolve()})
+    _check_paths(params, source)
+    return params
 
 
 def load_params(path: str | Path) -> RunParams:
@@ -449,7 +548,9 @@ def load_params(path: str | Path) -> RunParams:
     if not p.is_file():
         raise ParamsError(f"{p}: parameters file not found")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = load_yaml(p.read_text(encoding="utf-8"))
+    except DuplicateKeyError as e:
+        raise ParamsError(f"{p}: {e}") from None
     except yaml.YAMLError as e:
         raise ParamsError(f"{p}: not valid YAML: {e}") from None
     return parse_params(data, str(p), p.parent)

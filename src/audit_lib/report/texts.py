@@ -12,7 +12,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from ..yamlfile import DuplicateKeyError
+from ..yamlfile import loads as load_yaml
 
 LANGUAGES = ("sv", "en")
 
@@ -28,7 +29,10 @@ def catalog() -> dict[str, dict[str, str]]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yaml"):
             continue
-        data = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+        try:
+            data = load_yaml(entry.read_text(encoding="utf-8")) or {}
+        except DuplicateKeyError as e:
+            raise TextError(f"{entry.name}: {e}") from None
         for key, value in data.items():
             if key in merged:
                 raise TextError(f"text key {key!r} is defined twice (second time in {entry.name})")

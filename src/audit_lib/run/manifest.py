@@ -27,7 +27,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..params import RunParams, dump_params
+from ..params import PATH_SUFFIXES, RunParams, dump_params
+from ..safepaths import bounded_files
 from .notebooks import PROJECT_ROOT
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,7 +63,7 @@ def sha256_json(value: Any) -> str:
 def tree_files(root: Path) -> list[Path]:
     """The files under ``root`` (sorted; hidden files, caches and bytecode left out)."""
     out = []
-    for p in sorted(root.rglob("*")):
+    for p in sorted(bounded_files(root)):  # a huge tree is refused before it is read
         rel = p.relative_to(root).parts
         if not p.is_file() or any(part.startswith(".") or part in _SKIP_PARTS for part in rel):
             continue
@@ -129,9 +130,6 @@ def section_names(params: RunParams) -> list[str]:
     from ..params import SECTION_NAMES
 
     return list(SECTION_NAMES)
-
-
-PATH_SUFFIXES = ("_dir", "_file", "_path")
 
 
 def section_paths(params: RunParams, section: str) -> dict[str, Path]:
@@ -212,7 +210,7 @@ def iso(ts: float) -> str:
 
 
 def build_manifest(
-    params: RunParams, params_path: Path, data_dir: Path, inputs: dict[str, dict[str, str]],
+    params: RunParams, params_path: Path, data_dir: Path | None, inputs: dict[str, dict[str, str]],
     code: dict[str, Any], env: dict[str, Any], runs: list[NotebookRun], started: float, ended: float,
     language: str, notebook_dir: Path | None = None, synthetic: bool = False,
 ) -> dict[str, Any]:
@@ -230,7 +228,7 @@ def build_manifest(
         "params_sha256": sha256_bytes(resolved.encode("utf-8")),
         "params": params.model_dump(mode="json"),
         "language": language,
-        "data_dir": str(Path(data_dir).resolve()),
+        "data_dir": str(Path(data_dir).resolve()) if data_dir is not None else None,
         "period": Period.of(params).to_json(),
         "synthetic_data": synthetic,
         "notebook_dir": display_path(notebook_dir or PROJECT_ROOT / "notebooks"),

@@ -188,7 +188,7 @@ def new_year(year: int, from_params: str | Path, out: str | Path | None = None,
 def carry_recommendations(prev: Any, year: int) -> tuple[list[str], list[str], str]:
     """The register file carrying the previous register's recommendations that were not done,
     with status ``open`` (and last year's status in a comment)."""
-    reg = load_register(prev.path(prev.evidence), prev.audit_year) if prev.evidence else None
+    reg = load_register(prev.path(prev.evidence), prev.audit_year, prev) if prev.evidence else None
     recs = list(reg.recommendations) if reg else []
     carried = [r for r in recs if r.status != "done"]
     closed = [r.id for r in recs if r.status == "done"]

@@ -3,7 +3,9 @@
 Each notebook declares in its metadata ``audit``: ``order`` (run and list order), ``question``
 (e.g. ``q3``) and ``sections`` (the parameter sections it reads besides the common keys).
 Notebooks with ``order >= AFTER_ALL`` (summary, follow-up) read the others' results and run
-after all of them have finished.
+after all of them have finished. A notebook with ``standalone: true`` (method validation) is
+not part of a region's review: it runs only when named (``notebooks:`` in the parameters or
+``--only``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class NotebookInfo:
     order: int
     question: str | None
     sections: tuple[str, ...]
+    standalone: bool = False
 
     @property
     def after_all(self) -> bool:
@@ -39,16 +42,17 @@ def discover(folder: Path = NOTEBOOK_DIR) -> list[NotebookInfo]:
         found.append(
             NotebookInfo(
                 name=path.stem, path=path, order=int(meta.get("order", 500)), question=meta.get("question"),
-                sections=tuple(meta.get("sections", [])),
+                sections=tuple(meta.get("sections", [])), standalone=bool(meta.get("standalone", False)),
             )
         )
     return sorted(found, key=lambda n: (n.order, n.name))
 
 
 def select(all_notebooks: list[NotebookInfo], names: list[str] | None) -> list[NotebookInfo]:
-    """The notebooks named (in run order); unknown names are an error naming the known ones."""
+    """The notebooks named (in run order); unknown names are an error naming the known ones.
+    Without names: every notebook of the review (not the standalone ones)."""
     if not names:
-        return list(all_notebooks)
+        return [n for n in all_notebooks if not n.standalone]
     known = {n.name: n for n in all_notebooks}
     unknown = [n for n in names if n not in known]
     if unknown:

@@ -34,13 +34,20 @@ from pathlib import Path
 from typing import Any
 
 from ..contract import validate_package
-from ..params import RunParams, dump_params, load_params
+from ..contract.metadata import METADATA_FILE
+from ..contract.package import find_table_files
+from ..contract.problems import ValidationReport
+from ..evidence import load_register
+from ..params import ParamsError, RunParams, dump_params, load_params
+from ..safepaths import PathError, system_folder
 from ..report.results import dumps, write_json_atomic
 from .cache import (cache_entry, cache_json, copy_html, copy_outputs, fingerprint, html_reusable, html_with_new_appendix,
                     internal_reusable, read_cache, reusable, why_rerun)
 from .execute import NotebookRun, execute_notebook, failed_placeholder, process_alive, remove_orphan_socket_dirs
 from .manifest import (appendix_html, build_manifest, code_state, collect_inputs, display_path, environment,
-                       input_hashes, notebook_entry, write_validation_stamp)
+                       notebook_entry, write_validation_stamp)
+from .outdir import UnsafeOutput, check_output_folder, output_lock, write_run_files
+from .snapshot import SNAPSHOT, changed_inputs, remove_snapshot, take_snapshot
 from .notebooks import NOTEBOOK_DIR, PROJECT_ROOT, NotebookInfo, discover, select
 from .publish import render_reports
 from .render import Mapper, write_text
@@ -76,13 +83,13 @@ class RunResult:
         return [r.name for r in self.runs if r.reused]
 
 
-def notebook_parameters(params_path: Path, params: RunParams, data: Path, language: str) -> dict[str, str]:
+def notebook_parameters(params_path: Path, language: str, has_data: bool = True) -> dict[str, str]:
     """The values papermill injects. None depends on the staging folder: the parameters file is
-    given relative to the project root when inside it, the data folder is left empty when it
-    is the one the parameters name, and results go to ``results`` in the working folder."""
-    data_dir = "" if Path(data).resolve() == params.data_path else str(Path(data).resolve())
-    return {"params_file": display_path(params_path), "data_dir": data_dir, "results_dir": RESULTS,
-            "language": language}
+    given relative to the project root when inside it, the data is the run's snapshot of the
+    package (``inputs`` in the working folder; empty for a run without a data package) and
+    results go to ``results`` beside it."""
+    return {"params_file": display_path(params_path), "data_dir": SNAPSHOT if has_data else "",
+            "results_dir": RESULTS, "language": language}
 
 
 def _run_one(info: NotebookInfo, staging: Path, params: dict[str, str]) -> NotebookRun:
@@ -119,32 +126,45 @@ def run(
     params_path = Path(params_path)
     try:
         params = load_params(params_path)
-    except Exception as e:  # ParamsError carries the precise message
+        load_register(params.path(params.evidence), params.audit_year, params)  # every problem before any run
+    except Exception as e:  # ParamsError and EvidenceError carry the precise message
         raise RunError(str(e)) from None
     lang = language or params.language
     data = Path(data_dir).resolve() if data_dir else params.data_path
-    if params.generate_demo_data and not (data / "procurements.csv").exists() and data_dir is None:
-        from ..demo.generate import generate
-
-        say(f"Creating the demo data package in {data} ...")
-        generate(data)
-    out = Path(out_dir) if out_dir else PROJECT_ROOT / "outputs" / params.run_name
-    out = out.resolve()
+    out = (Path(out_dir) if out_dir is not None else PROJECT_ROOT / "outputs" / params.run_name).resolve()
     try:
+        for what, p in (("the data folder", data), ("the output folder", out)):
+            if p is not None and (system := system_folder(p)) is not None:
+                raise UnsafeOutput(f"{what} {p} is or lies in the system folder {system}; nothing was run.")
+        check_output_folder(out_dir, out, data, protected=(PROJECT_ROOT, params_path.resolve().parent))
         notebooks = select(discover(notebook_dir), only or params.notebooks)
-    except ValueError as e:
+    except (UnsafeOutput, ValueError) as e:
+        raise RunError(str(e)) from None
+    if data is not None and not data.is_dir():
+        hint = (f" For the demo, write the demo package first: `audit demo-data {display_path(data)}` (or `make demo`)."
+                if params.generate_demo_data else "")
+        raise RunError(f"The data package {data} does not exist; nothing was run.{hint}", 1)
+    try:
+        with output_lock(out):
+            return _run_locked(params_path, params, data, out, notebooks, jobs, lang, notebook_dir, say, force,
+                               started)
+    except UnsafeOutput as e:
         raise RunError(str(e)) from None
 
-    say(f"Validating the data package {data} ...")
-    package, report = validate_package(data)
-    if not report.ok:
-        raise RunError(f"The data package {data} breaks the contract; nothing was run.\n{report.format()}", 1)
-    if report.warnings:
-        say(report.format())
 
+def _run_locked(
+    params_path: Path, params: RunParams, data: Path | None, out: Path, notebooks: list[NotebookInfo], jobs: int,
+    lang: str, notebook_dir: Path, say: Callable[[str], None], force: bool, started: float,
+) -> RunResult:
+    """The run proper, while this process holds the output folder's lock."""
+    found = ValidationReport()
+    originals = find_table_files(data, found) if data is not None else {}
+    if data is not None and (data / METADATA_FILE).is_file():  # datapackage.json: is the package synthetic?
+        originals[METADATA_FILE] = data / METADATA_FILE
+    if not found.ok:
+        raise RunError(f"The data package {data} breaks the contract; nothing was run.\n{found.format()}", 1)
     code = code_state([n.path for n in notebooks])
     env = environment()
-    inputs = collect_inputs(params, params_path, package.files)
     previous = {} if force else read_cache(out)
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -156,11 +176,34 @@ def run(
     result = RunResult(out)
     fingerprints = {}
     try:
+        snap_hashes: dict[str, str] = {}
+        synthetic = False
+        if data is not None:
+            say(f"Validating the data package {data} ...")
+            try:
+                _, snap_hashes = take_snapshot(originals, staging / SNAPSHOT)
+            except OSError as e:
+                raise RunError(f"The data package {data} cannot be read; nothing was run: {e}", 1) from None
+            snapped, report = validate_package(staging / SNAPSHOT)
+            synthetic = snapped.metadata.synthetic
+            if not report.ok:
+                raise RunError(f"The data package {data} breaks the contract; nothing was run.\n{report.format()}", 1)
+            if report.warnings:
+                say(report.format())
+        try:
+            inputs = collect_inputs(params, params_path, originals)
+        except (ParamsError, PathError) as e:
+            raise RunError(str(e)) from None
+        moved = [f"data/{n}: changed while it was read" for n, h in snap_hashes.items()
+                 if inputs.get(f"data/{n}", {}).get("sha256") != h]
+        if moved:
+            raise RunError("Input files changed while the run read them; nothing was run:\n  " + "\n  ".join(moved), 1)
         results_dir = staging / RESULTS
         results_dir.mkdir()
         (staging / "params.resolved.yaml").write_text(dump_params(params), encoding="utf-8")
-        write_validation_stamp(staging, data, input_hashes(package.files))
-        nb_params = notebook_parameters(params_path, params, data, lang)
+        if data is not None:
+            write_validation_stamp(staging, staging / SNAPSHOT, snap_hashes)
+        nb_params = notebook_parameters(params_path, lang, has_data=data is not None)
         total, done = len(notebooks), 0
 
         def report_run(r: NotebookRun) -> None:
@@ -212,7 +255,7 @@ def run(
         order = {n.name: i for i, n in enumerate(notebooks)}
         result.runs.sort(key=lambda r: order[r.name])
         manifest = build_manifest(params, params_path, data, inputs, code, env, result.runs, started, ended, lang,
-                                  notebook_dir, synthetic=package.metadata.synthetic)
+                                  notebook_dir, synthetic=synthetic)
         appendices = {r.name: appendix_html(manifest, lang, r.name) for r in result.runs}
         in_place = set()
         for r in result.runs:  # a reused notebook's report: copied, or with the new appendix
@@ -226,7 +269,7 @@ def run(
                 in_place.add(r.name)
         with _render_pool(jobs) as mapper:
             render_reports(result.runs, staging, params, lang, appendix=appendices.get, skip=in_place, mapper=mapper,
-                           synthetic=package.metadata.synthetic)
+                           synthetic=synthetic)
             manifest["notebooks"] = [notebook_entry(r) for r in result.runs]  # statuses as rendered
             result.manifest = manifest
             write_json_atomic(staging / "manifest.json", dumps(manifest))
@@ -236,8 +279,19 @@ def run(
         entries = {r.name: cache_entry(fingerprints[r.name], staging, r.name, appendices[r.name])
                    for r in result.runs if r.status == "ok"}
         write_json_atomic(staging / "cache.json", cache_json(entries))
+        try:
+            changed = changed_inputs(inputs, collect_inputs(params, params_path, originals))
+        except (ParamsError, PathError, OSError) as e:
+            changed = [f"the inputs cannot be read again: {e}"]
+        if changed:
+            raise RunError("Inputs changed during the run, so its findings may not match the recorded hashes; "
+                           "nothing was published. Run again:\n  " + "\n  ".join(changed), 1)
+        remove_snapshot(staging / SNAPSHOT)
+        (staging / "validation.json").unlink(missing_ok=True)
+        write_run_files(staging)
         _publish(staging, out)
     finally:
+        remove_snapshot(staging / SNAPSHOT)
         shutil.rmtree(staging, ignore_errors=True)
     n_reused = len(result.reused)
     extra = f"; {n_reused} unchanged notebook(s) reused, --force reruns all" if n_reused else ""

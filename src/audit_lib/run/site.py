@@ -32,11 +32,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..contract import CONTRACT_VERSION
 from ..report.display import synthetic_banner, synthetic_print_css
 from ..report.texts import Texts
+from ..yamlfile import loads as load_yaml
 from .pdf import PdfError, PdfResult, find_chromium, html_to_pdf, pdf_enabled
 from .render import (CSP, CSS, Mapper, RenderJob, headings, render_file_or_error, toc_html, unique_heading_ids,
                      write_text)
@@ -76,7 +75,7 @@ def _params(run_dir: Path) -> tuple[dict[str, Any], str]:
     if not path.is_file():
         return {}, ""
     text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     return (data if isinstance(data, dict) else {}), text
 
 

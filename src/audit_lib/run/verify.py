@@ -215,6 +215,10 @@ def verify(out_dir: str | Path, strict: bool = False, keep: Path | None = None,
     manifest = read_manifest(out)
     if manifest is None:
         raise FileNotFoundError(f"{out}: no manifest.json (not the output folder of an audit run)")
+    if keep is not None and (keep.resolve() == out or out in keep.resolve().parents
+                             or keep.resolve() in out.parents):
+        raise ValueError(f"--keep {keep} is, contains or lies inside the run being verified ({out}); the rerun "
+                         "would replace what it is compared with. Keep it in another folder.")
     report = VerifyReport(out, strict=strict)
     report.input_problems = check_inputs(manifest)
     nb_dir = Path(manifest.get("notebook_dir") or PROJECT_ROOT / "notebooks")

@@ -1,0 +1,72 @@
+"""What is validated is what is analysed: a run reads its data package from a snapshot.
+
+Before anything is validated, every table file of the package is copied into the run's
+working folder (``inputs/``) and hashed while it is copied, so the hash recorded in the
+manifest is the hash of exactly the bytes that are validated and analysed. The user's data
+folder is only ever read. Before the run is published, every input (data, parameters,
+evidence register) is hashed again where it lives; a file that changed during the run fails
+the run, and nothing is published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+from pathlib import Path
+
+SNAPSHOT = "inputs"  # the snapshot folder, relative to the run's working folder
+_CHUNK = 1 << 20
+
+
+def copy_hashed(src: Path, dst: Path) -> str:
+    """Copy ``src`` to ``dst`` and return the sha256 of the bytes written. Only a regular
+    file is opened (a FIFO or device named like a table would block or never end)."""
+    st = os.stat(src)
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(f"{src.name} is not a regular file")
+    h = hashlib.sha256()
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        while chunk := fin.read(_CHUNK):
+            h.update(chunk)
+            fout.write(chunk)
+    shutil.copystat(src, dst)
+    os.chmod(dst, 0o444)  # the snapshot is read-only to the kernels
+    return h.hexdigest()
+
+
+def take_snapshot(files: dict[str, Path], dst: Path) -> tuple[dict[str, Path], dict[str, str]]:
+    """Copy the package's table files into ``dst``; return the copies and their sha256 by
+    file name (as ``manifest.input_hashes`` names them)."""
+    dst.mkdir(parents=True, exist_ok=True)
+    copies: dict[str, Path] = {}
+    hashes: dict[str, str] = {}
+    for name, src in sorted(files.items()):
+        target = dst / src.name
+        hashes[src.name] = copy_hashed(src, target)
+        copies[name] = target
+    return copies, hashes
+
+
+def remove_snapshot(folder: Path) -> None:
+    """Remove the snapshot (its files are read-only; the folder is the run's own)."""
+    if folder.is_dir():
+        for p in folder.iterdir():
+            if p.is_file():
+                os.chmod(p, 0o644)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def changed_inputs(recorded: dict[str, dict[str, str]], now: dict[str, dict[str, str]]) -> list[str]:
+    """The inputs (labels) whose file changed, appeared or vanished since ``recorded``."""
+    out = []
+    for label in sorted(set(recorded) | set(now)):
+        a, b = recorded.get(label), now.get(label)
+        if a is None:
+            out.append(f"{label}: appeared during the run")
+        elif b is None:
+            out.append(f"{label}: disappeared during the run")
+        elif a.get("sha256") != b.get("sha256"):
+            out.append(f"{label}: changed during the run")
+    return out

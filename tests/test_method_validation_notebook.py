@@ -1,0 +1,62 @@
+"""The method-validation notebook through papermill on the real public data, and its place in
+runs: region runs leave it out, the method-validation parameters run only it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import ROOT, output_text
+
+from audit_lib.params import load_params
+from audit_lib.run.notebooks import discover, select
+
+
+def test_region_runs_leave_it_out_and_its_own_run_has_only_it():
+    found = discover()
+    assert "method_validation" in [n.name for n in found]
+    for name in ("demo.yaml", "demo-2024.yaml", "2025.yaml"):
+        params = load_params(ROOT / "params" / name)
+        assert "method_validation" not in [n.name for n in select(found, params.notebooks)], name
+    mv = load_params(ROOT / "params" / "method_validation.yaml")
+    assert [n.name for n in select(found, mv.notebooks)] == ["method_validation"]
+    assert [n.name for n in select(found, ["method_validation"])] == ["method_validation"]  # --only
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_notebook_records_the_published_figures_beside_the_reproduced(shared_data, demo_dir, tmp_path, language):
+    import papermill as pm
+
+    mpdta = shared_data / "mpdta" / "mpdta.csv"
+    dta = shared_data / "decarolis-2014" / "Authority.dta"
+    if not (mpdta.is_file() and dta.is_file()):
+        pytest.skip("mpdta or decarolis-2014 absent")
+    text = (ROOT / "params" / "method_validation.yaml").read_text(encoding="utf-8")
+    text = text.replace("../../shared/data/mpdta/mpdta.csv", str(mpdta))
+    text = text.replace("../../shared/data/decarolis-2014/Authority.dta", str(dta))
+    params = tmp_path / "method_validation.yaml"
+    params.write_text(text.replace("generate_demo_data: true", "generate_demo_data: false"), encoding="utf-8")
+    out = tmp_path / "method_validation.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "method_validation.ipynb"), str(out),
+                        parameters={"params_file": str(params), "data_dir": str(demo_dir),
+                                    "results_dir": str(tmp_path / "results"), "language": language},
+                        kernel_name="python3", cwd=str(ROOT / "notebooks"), progress_bar=False)
+    r = json.loads((tmp_path / "results" / "method_validation.json").read_text(encoding="utf-8"))
+    assert r["status"] == "ok"
+    cells = {(c["group"], c["time"]): c for c in r["mpdta"]["att_gt"]}
+    assert len(cells) == 12 and all(c["matches"] for c in cells.values())
+    assert {"group", "time", "att", "se"} <= set(cells[(2004, 2004)])
+    assert round(cells[(2004, 2004)]["att"], 4) == -0.0105
+    aggs = r["mpdta"]["aggregates"]
+    assert [round(aggs[k]["estimate"], 4) for k in ("simple", "event_time", "group")] == [-0.0400, -0.0772, -0.0310]
+    t2 = r["decarolis"]["table2a_col1"]
+    assert f"{t2['estimate']:.2f}" == "13.10" and f"{t2['se']:.3f}" == "1.609" and t2["n"] == 1262
+    assert f"{t2['r2']:.3f}" == "0.505" and t2["inference"] == "randomization"
+    st = r["decarolis"]["staggered"]
+    s = st["aggregates"]["simple"]
+    assert s["low"] < s["estimate"] < s["high"] and st["pretrend"]["p_value"] is not None
+    assert st["pretrend_event"]["df"] > 0
+    shown = output_text(out)
+    sep = "," if language == "sv" else "."
+    for published in (f"0{sep}0105", f"13{sep}10", f"1{sep}609", f"0{sep}505"):
+        assert published in shown, published

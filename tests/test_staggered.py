@@ -1,0 +1,182 @@
+"""Group-time effects (audit_lib.stats.staggered): known effects on simulated panels, the
+published mpdta results of Callaway and Sant'Anna (2021) / the R package ``did``, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from audit_lib.stats import randomization
+from audit_lib.stats.staggered import PanelError, att_gt
+
+GROUPS = {4: lambda e: 1.0 + 0.5 * e, 6: lambda e: np.full_like(e, 2.0, dtype=float)}
+
+
+def simulated(n_units: int = 600, periods: int = 8, seed: int = 1, pre_trend: float = 0.0) -> pd.DataFrame:
+    """Unit and period effects, noise, and effects by event time per group (4, 6, never)."""
+    rng = np.random.default_rng(seed)
+    g = rng.choice([4, 6, 0], size=n_units, p=[0.3, 0.3, 0.4])
+    rows = []
+    level = rng.normal(0, 1, n_units)
+    trend = rng.normal(0, 1, periods + 1)
+    for i in range(n_units):
+        for t in range(1, periods + 1):
+            y = level[i] + trend[t] + rng.normal(0, 0.5)
+            if g[i] and t >= g[i]:
+                y += GROUPS[g[i]](np.array(t - g[i]))
+            if g[i]:
+                y += pre_trend * t
+            rows.append((i, t, y, g[i]))
+    return pd.DataFrame(rows, columns=["unit", "time", "y", "g"])
+
+
+def truth(group: int, time: int) -> float:
+    return float(GROUPS[group](np.array(time - group))) if time >= group else 0.0
+
+
+def test_known_effects_within_intervals():
+    r = att_gt(simulated(), "unit", "time", "y", "g")
+    cells = r.att_gt
+    true = np.array([truth(int(g), int(t)) for g, t in zip(cells["group"], cells["time"])])
+    z = (cells["att"] - true) / cells["se"]
+    assert (z.abs() < 3.5).all(), cells.assign(true=true)
+    assert ((cells["low"] <= true) & (true <= cells["high"])).mean() >= 0.8
+    # simple: group-size weighted post cells; both groups are equally likely, so roughly the
+    # unweighted mean of the post-cell truths
+    post = cells[cells["event_time"] >= 0]
+    pg = post["n_treated"]
+    simple_true = float(np.average([truth(int(g), int(t)) for g, t in zip(post["group"], post["time"])], weights=pg))
+    s = r.aggregates["simple"]
+    assert abs(s["estimate"] - simple_true) < 3.5 * s["se"]
+    assert r.pretrend["p_value"] > 0.001 and r.pretrend_event["p_value"] > 0.001
+
+
+def test_pretrend_detected_and_notyet_controls():
+    r = att_gt(simulated(pre_trend=0.3), "unit", "time", "y", "g")
+    assert r.pretrend["p_value"] < 1e-6 and r.pretrend_event["p_value"] < 1e-6
+    assert r.pretrend_event["n_estimates"] == 4  # event times -4 .. -1
+    clean = att_gt(simulated(), "unit", "time", "y", "g", control="notyet")
+    assert clean.meta["control"] == "notyet"
+    # with not-yet-treated controls, group 4's cells before period 6 use group 6 as controls too
+    c = clean.att_gt.set_index(["group", "time"])
+    never = att_gt(simulated(), "unit", "time", "y", "g").att_gt.set_index(["group", "time"])
+    assert c.loc[(4, 4), "n_control"] > never.loc[(4, 4), "n_control"]
+    assert abs(c.loc[(4, 4), "att"] - truth(4, 4)) < 3.5 * c.loc[(4, 4), "se"]
+
+
+def test_bootstrap_se_close_to_analytic_and_seeded():
+    data = simulated(n_units=300)
+    a = att_gt(data, "unit", "time", "y", "g")
+    b1 = att_gt(data, "unit", "time", "y", "g", se="bootstrap", seed=7)
+    b2 = att_gt(data, "unit", "time", "y", "g", se="bootstrap", seed=7)
+    assert b1.att_gt["se"].equals(b2.att_gt["se"])
+    ratio = b1.att_gt["se"] / a.att_gt["se"]
+    assert ratio.between(0.8, 1.25).all()
+
+
+def test_unbalanced_panel_uses_units_seen_in_both_periods():
+    data = simulated(n_units=300)
+    holes = data.drop(data.sample(frac=0.1, random_state=3).index)
+    r = att_gt(holes, "unit", "time", "y", "g")
+    full = att_gt(data, "unit", "time", "y", "g")
+    assert (r.att_gt["n_treated"] <= full.att_gt["n_treated"]).all()
+    assert r.att_gt["att"].notna().all()
+
+
+def test_first_period_adopters_dropped_and_late_adopters_never_treated():
+    data = simulated(n_units=200)
+    data.loc[data["unit"] == 0, "g"] = 1
+    data.loc[data["unit"] == 1, "g"] = 99
+    r = att_gt(data, "unit", "time", "y", "g")
+    assert r.meta["dropped_first_period"] == 1 and r.meta["adopted_after_last"] == 1
+
+
+def test_bad_panels_named():
+    data = simulated(n_units=20)
+    with pytest.raises(PanelError, match="'nope'"):
+        att_gt(data, "unit", "time", "nope", "g")
+    bad = data.copy()
+    bad.loc[3, "g"] = 5 if bad.loc[3, "g"] != 5 else 4
+    with pytest.raises(PanelError, match="constant within each unit"):
+        att_gt(bad, "unit", "time", "y", "g")
+    dup = pd.concat([data, data.iloc[[0]]])
+    with pytest.raises(PanelError, match="more than one row"):
+        att_gt(dup, "unit", "time", "y", "g")
+    with pytest.raises(PanelError, match="never-treated"):
+        att_gt(data[data["g"] > 0], "unit", "time", "y", "g")
+
+
+def test_few_treated_units_get_randomization_inference():
+    data = simulated(n_units=120, seed=4)
+    treated = data.loc[data["g"] > 0, "unit"].unique()
+    data = data[(data["g"] == 0) | data["unit"].isin(treated[:2])]
+    r = att_gt(data, "unit", "time", "y", "g", min_treated_clusters=10, reps=199, seed=3)
+    assert r.meta["inference"] == "randomization"
+    ri = r.randomization
+    assert ri["draws"] == 199 and not ri["exact"]
+    assert ri["low"] < r.aggregates["simple"]["estimate"] < ri["high"]
+    assert ri["p_value"] < 0.05  # effects of 1-2.5 against noise 0.5
+    again = att_gt(data, "unit", "time", "y", "g", min_treated_clusters=10, reps=199, seed=3)
+    assert again.randomization == ri
+    many = att_gt(simulated(n_units=120, seed=4), "unit", "time", "y", "g", min_treated_clusters=10)
+    assert many.meta["inference"] == "cluster_robust" and many.randomization is None
+
+
+def test_randomization_exact_when_few_untreated():
+    assignments, exact = randomization.placebo_assignments(["a", "b", "c"], [5], reps=99)
+    assert exact and len(assignments) == 3
+    out = randomization.randomization_inference(2.0, [0.5, -1.0, 3.0], exact=True)
+    assert out["p_value"] == pytest.approx(2 / 4) and out["draws"] == 3
+
+
+# ---------------------------------------------------------------- mpdta (published results)
+PUBLISHED = {  # group -> ATT(g, t) for t = 2004 .. 2007 (README of ../shared/data)
+    2004: [-0.0105, -0.0704, -0.1373, -0.1008],
+    2006: [0.0065, -0.0028, -0.0046, -0.0412],
+    2007: [0.0305, -0.0027, -0.0311, -0.0261],
+}
+
+
+@pytest.fixture(scope="module")
+def mpdta(shared_data):
+    path = shared_data / "mpdta" / "mpdta.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    return pd.read_csv(path)
+
+
+def test_mpdta_group_time_effects_to_four_decimals(mpdta):
+    r = att_gt(mpdta, "countyreal", "year", "lemp", "first.treat")
+    got = r.att_gt.set_index(["group", "time"])["att"]
+    assert len(got) == 12
+    for g, values in PUBLISHED.items():
+        for t, v in zip(range(2004, 2008), values):
+            assert round(got[(g, t)], 4) == v, (g, t, got[(g, t)])
+
+
+def test_mpdta_aggregates_and_pretest(mpdta):
+    r = att_gt(mpdta, "countyreal", "year", "lemp", "first.treat")
+    assert round(r.aggregates["simple"]["estimate"], 4) == -0.0400
+    assert round(r.aggregates["event_time"]["estimate"], 4) == -0.0772
+    assert round(r.aggregates["group"]["estimate"], 4) == -0.0310
+    assert r.pretrend["df"] == 5
+    assert round(r.pretrend["p_value"], 4) == 0.1681  # did's reported Wald pre-test: 0.16812
+    for a in r.aggregates.values():
+        assert a["low"] < a["estimate"] < a["high"] and a["se"] > 0
+
+
+def test_weights_act_as_frequency_weights_and_clusters_group_units():
+    data = simulated(n_units=200, seed=5)
+    w = (data["unit"] % 3 + 1).astype(float)
+    weighted = att_gt(data.assign(w=w), "unit", "time", "y", "g", weights="w")
+    copies = pd.concat([data[w >= k].assign(unit=lambda x, k=k: x["unit"] * 10 + k) for k in (1, 2, 3)])
+    duplicated = att_gt(copies, "unit", "time", "y", "g")
+    assert weighted.att_gt["att"].to_numpy() == pytest.approx(duplicated.att_gt["att"].to_numpy())
+    assert weighted.aggregates["simple"]["estimate"] == pytest.approx(duplicated.aggregates["simple"]["estimate"])
+    # clustering by a column equal to the unit changes nothing; coarser clusters change the se
+    by_unit = att_gt(data.assign(c=data["unit"]), "unit", "time", "y", "g", cluster="c")
+    plain = att_gt(data, "unit", "time", "y", "g")
+    assert by_unit.att_gt["se"].to_numpy() == pytest.approx(plain.att_gt["se"].to_numpy())
+    coarse = att_gt(data.assign(c=data["unit"] // 10), "unit", "time", "y", "g", cluster="c")
+    assert coarse.meta["n_clusters"] == 20 and not np.allclose(coarse.att_gt["se"], plain.att_gt["se"])
