@@ -145,7 +145,7 @@ def test_the_demo_years_share_everything_but_the_year():
     before = yaml.safe_load((ROOT / "params" / "demo-2024.yaml").read_text(encoding="utf-8"))
     assert (before["audit_year"], before["run_name"], before["evidence"]) == (2024, "demo-2024", "evidence/demo-2024")
     assert now["followup"]["previous_results_dir"] == "../outputs/demo-2024/results"
-    year_specific = {"audit_year", "run_name", "evidence", "followup"}
+    year_specific = {"audit_year", "period_start", "period_end", "run_name", "evidence", "followup"}
     for p in (now, before):  # the board's answer date is the year's own
         p["summary"] = {k: v for k, v in p.get("summary", {}).items() if k != "answer_by"}
     differ = sorted(k for k in set(now) | set(before) if k not in year_specific and now.get(k) != before.get(k))

@@ -22,6 +22,7 @@ from IPython.display import display
 
 from .assess import Assessment, assess
 from .contract import DataPackage, load_package
+from .contract.period import Period, see_period
 from .evidence import EvidenceRegister, load_register
 from .params import RunParams, load_params
 from .report import display as d
@@ -49,6 +50,7 @@ class Audit:
         self.f = Formatter(language)
         self.results: dict[str, Any] = {
             "notebook": name, "audit_year": params.audit_year, "language": language,
+            "audit_period": Period.of(params).to_json(), "synthetic_data": package.metadata.synthetic,
         }
         self.assessment: Assessment | None = None
 
@@ -72,7 +74,7 @@ class Audit:
         regions = ", ".join(getattr(r, self.language) for r in self.params.regions.values())
         self.show(
             d.Html(f'<h1 class="report-title">{d.esc(title)}</h1>'),
-            d.paragraph(self.t("common.scope", year=self.year, regions=regions)),
+            d.paragraph(self.t("common.scope", year=self.year, regions=regions, **Period.of(self.params).to_json())),
         )
 
     # -- recording -------------------------------------------------------------------------
@@ -122,6 +124,7 @@ def start(
     else:
         package = load_package(data, check_large_tables=not validated_in_run(out.parent, data),
                                regions=list(params.regions))
+    package = see_period(package, Period.of(params))  # no question sees a row after the period's end
     evidence = load_register(params.path(params.evidence), params.audit_year, params)
     setup_matplotlib()
     return Audit(name, params, package, evidence, out, lang)

@@ -24,7 +24,7 @@ Guards against a hostile or mistyped file (each an error naming the key):
 
 from __future__ import annotations
 
-import datetime as _dt
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -340,7 +340,7 @@ class SummaryParams(Strict):
     questions: dict[str, str] = Field(
         default_factory=_default_questions, description="question id -> notebook, in table order"
     )
-    answer_by: _dt.date | None = Field(
+    answer_by: dt.date | None = Field(
         None, description="the date by which the board must answer the auditors (shown with the conclusion)"
     )
     level_scores: dict[Level, float] = Field(
@@ -400,6 +400,11 @@ class SamplingParams(Strict):
 class RunParams(Strict):
     run_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     audit_year: int = Field(ge=2000, le=2100)
+    period_start: dt.date = Field(description="first day of the audited period; default 1 January of audit_year")
+    period_end: dt.date = Field(
+        description="last day of the audited period (an interim cut-off such as 31 August); default 31 December; "
+        "no notebook sees a row dated after it"
+    )
     language: Language = "sv"
     data_dir: str = Field("", description="the data package folder; empty for a run that reads no data package "
                           "(the method-validation run)")
@@ -439,6 +444,36 @@ class RunParams(Strict):
 
     # where the file was read from; relative paths resolve against its folder
     base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _period_defaults_to_audit_year(cls, data: Any) -> Any:
+        """An absent (or empty) period is the whole audit year."""
+        if not isinstance(data, dict) or isinstance(data.get("audit_year"), bool):
+            return data
+        try:
+            year = int(data.get("audit_year"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return data
+        if not 1 <= year <= 9999:
+            return data
+        data = dict(data)
+        for key, default in (("period_start", dt.date(year, 1, 1)), ("period_end", dt.date(year, 12, 31))):
+            if data.get(key) is None:
+                data[key] = default
+        return data
+
+    @model_validator(mode="after")
+    def _period_in_audit_year(self) -> RunParams:
+        """The period lies in the audit year (the questions take 'the audit year' as the year
+        of a row's date) and does not end before it starts."""
+        for key in ("period_start", "period_end"):
+            if getattr(self, key).year != self.audit_year:
+                raise ValueError(f"{key} {getattr(self, key).isoformat()} is not in audit_year {self.audit_year}")
+        if self.period_start > self.period_end:
+            raise ValueError(f"period_start {self.period_start.isoformat()} is after period_end "
+                             f"{self.period_end.isoformat()}")
+        return self
 
     @field_validator("regions")
     @classmethod

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .large import check_large, relation_sql
+from .metadata import METADATA_FILE, PackageMetadata, read_metadata
 from .parse import parse_table
 from .problems import DataPackageError, Problem, ValidationReport
 from .read import ReadError, read_raw
@@ -40,8 +41,9 @@ class DataPackage:
     root: Path
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     large: dict[str, LargeTable] = field(default_factory=dict)
-    files: dict[str, Path] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)  # table name -> file; also datapackage.json
     report: ValidationReport = field(default_factory=ValidationReport)
+    metadata: PackageMetadata = field(default_factory=PackageMetadata)  # datapackage.json (synthetic?)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name in self.large:
@@ -178,6 +180,9 @@ def validate_package(
             continue
         if frame is not None:
             package.tables[name] = frame
+    package.metadata = read_metadata(root, report)
+    if package.metadata.path is not None:  # an input of the run like the tables (hashed, cached)
+        package.files[METADATA_FILE] = package.metadata.path
     try:
         _check_references(package, report)
     except Exception as e:

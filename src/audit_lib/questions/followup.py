@@ -37,7 +37,8 @@ from typing import Any
 import pandas as pd
 
 LEVEL_RANK = {"nej": 0, "till_viss_del": 1, "till_stor_del": 2, "ja": 3}
-META_KEYS = frozenset({"notebook", "audit_year", "language", "status", "title", "failed_cell", "error"})
+META_KEYS = frozenset({"notebook", "audit_year", "audit_period", "synthetic_data", "language", "status", "title",
+                       "failed_cell", "error"})
 STATUS_ORDER = ("done", "in_progress", "open", "not_started", "missing", "new")
 CARRIED = ("open", "in_progress", "done", "not_started")
 TOLERANCE = 1e-9  # numbers closer than this (relative) count as unchanged

@@ -42,6 +42,18 @@ def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+def synthetic_banner(t: Texts) -> str:
+    """The banner at the top of every page of a run on synthetic data (a package whose
+    ``datapackage.json`` says ``"synthetic": true``): the report pages, the index, the site."""
+    return f'<div class="synthetic-banner" role="note">{esc(t("common.synthetic_banner"))}</div>'
+
+
+def synthetic_print_css(t: Texts) -> str:
+    """The same words in the top margin of every printed page (the PDF)."""
+    words = t("common.synthetic_banner").replace("\\", "\\\\").replace('"', '\\"')
+    return '@page { @top-center { content: "' + words + '"; font-size: 9pt; font-weight: bold; color: #7a4d00; } }\n'
+
+
 def slug(text: str) -> str:
     s = re.sub(r"[^a-z0-9åäö]+", "-", text.lower()).strip("-")
     return s or "section"

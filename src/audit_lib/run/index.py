@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
-from ..report.display import LEVEL_CLASS, esc
+from ..report.display import LEVEL_CLASS, esc, synthetic_banner
 from ..report.texts import Texts
 
 CSS = (resources.files("audit_lib.report") / "static" / "audit.css").read_text(encoding="utf-8")
@@ -109,20 +109,25 @@ def _rows_with_run_status(summary: Mapping[str, Any], entries: list[dict[str, An
 
 
 def index_html(entries: list[dict[str, Any]], language: str, year: int, regions: str,
-               summary: Mapping[str, Any] | None = None, workbook: str | None = None) -> str:
+               summary: Mapping[str, Any] | None = None, workbook: str | None = None,
+               period: Mapping[str, str] | None = None, synthetic: bool = False) -> str:
     """``entries``: the run's notebooks in order, dicts with ``name``, ``title``, ``status``
     (ok/failed), ``level`` or None. ``summary``: the summary notebook's results, or None.
-    ``workbook``: the file name of the run's findings workbook, linked at the foot."""
+    ``workbook``: the file name of the run's findings workbook, linked at the foot.
+    ``period``: ``start`` and ``end`` (ISO dates; default the whole year). ``synthetic``: the
+    data package is synthetic (a banner says so)."""
     from .render import CSP  # here, not at the top: the summary kernel imports this module
     from .signoff import draft_banner
 
     t = Texts(language)
     summary_ok = bool(summary) and summary.get("status") == "ok" and any(
         e["name"] == "summary" and e["status"] == "ok" for e in entries)
+    period = period or {"start": f"{year}-01-01", "end": f"{year}-12-31"}
     parts = [
         draft_banner(language),  # removed in place when a reviewer signs (run/signoff.py)
+        synthetic_banner(t) if synthetic else "",
         f'<h1 class="report-title">{esc(t("common.index_title"))} {year}</h1>',
-        f"<p>{esc(t('common.scope', year=year, regions=regions))}</p>",
+        f"<p>{esc(t('common.scope', year=year, regions=regions, start=period['start'], end=period['end']))}</p>",
     ]
     question_notebooks: set[str] = set()
     if summary_ok:

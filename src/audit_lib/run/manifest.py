@@ -3,8 +3,9 @@
 ``manifest.json`` (in the output folder) records the code version (commit, whether the tree
 had uncommitted changes, and a sha256 over the library source and each notebook), the
 resolved parameters and their hash, the sha256 of every input file (data package, evidence
-register, parameters file, files the parameter sections point to), package versions, start
-and end time and each notebook's status, duration and cache key.
+register, parameters file, files the parameter sections point to), the audited period
+(``period``), whether the data package declares itself synthetic (``synthetic_data``), package
+versions, start and end time and each notebook's status, duration and cache key.
 
 Every HTML report carries an appendix built from the same facts *except* times and
 durations (``appendix_html``), so two runs of the same parameters on the same data give
@@ -211,8 +212,11 @@ def iso(ts: float) -> str:
 def build_manifest(
     params: RunParams, params_path: Path, data_dir: Path | None, inputs: dict[str, dict[str, str]],
     code: dict[str, Any], env: dict[str, Any], runs: list[NotebookRun], started: float, ended: float,
-    language: str, notebook_dir: Path | None = None,
+    language: str, notebook_dir: Path | None = None, synthetic: bool = False,
 ) -> dict[str, Any]:
+    """``synthetic``: the data package declares itself synthetic (``datapackage.json``)."""
+    from ..contract.period import Period
+
     resolved = dump_params(params)
     return {
         "manifest_version": MANIFEST_VERSION,
@@ -225,6 +229,8 @@ def build_manifest(
         "params": params.model_dump(mode="json"),
         "language": language,
         "data_dir": str(Path(data_dir).resolve()) if data_dir is not None else None,
+        "period": Period.of(params).to_json(),
+        "synthetic_data": synthetic,
         "notebook_dir": display_path(notebook_dir or PROJECT_ROOT / "notebooks"),
         "inputs": inputs,
         "started": iso(started),

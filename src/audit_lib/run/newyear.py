@@ -5,7 +5,8 @@ Writes, beside the previous parameters file:
 - ``<run name>.yaml``: the previous file with ``audit_year`` set to YEAR, the year in
   ``run_name``, ``data_dir`` and ``evidence`` bumped (``2025`` → ``2026``; a run name without
   the year gets ``-YEAR`` appended; a data folder without the year is kept, and said so), and
-  ``followup.previous_results_dir`` pointing at the previous run's ``results/`` folder. The
+  ``followup.previous_results_dir`` pointing at the previous run's ``results/`` folder; a
+  ``period_start``/``period_end`` in the file is set to the whole new year. The
   file's comments and every other section are kept as they are; the result is validated.
 - the new evidence register folder with ``README.yaml`` (the year) and ``followup.yaml``:
   every recommendation of the previous register that was not done, carried with status
@@ -149,6 +150,10 @@ def new_year(year: int, from_params: str | Path, out: str | Path | None = None,
     text = src.read_text(encoding="utf-8")
     text = set_top_level(text, "run_name", run_name)
     text = set_top_level(text, "audit_year", year)
+    for key, day in (("period_start", f"{year}-01-01"), ("period_end", f"{year}-12-31")):
+        if re.search(rf"^{key}:", text, re.M):  # last year's period (perhaps an interim cut-off)
+            text = set_top_level(text, key, day)
+            notes.append(f"{key} is set to {day} (the whole year): change it for an interim report")
     text = set_top_level(text, "data_dir", data_dir)
     text = set_top_level(text, "evidence", evidence)
     text = set_section_key(text, "followup", "previous_results_dir", rel_results,

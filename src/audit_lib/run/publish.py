@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..contract.period import Period
 from ..params import RunParams
 from ..report.results import dumps, read_results, write_json_atomic
 from .execute import NotebookRun
@@ -19,11 +20,12 @@ from .render import Mapper, RenderJob, render_file, write_text
 
 def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, lang: str,
                    appendix: Callable[[str], str | None] | None = None, skip: set[str] | frozenset[str] = frozenset(),
-                   mapper: Mapper = map) -> None:
+                   mapper: Mapper = map, synthetic: bool = False) -> None:
     """Render each notebook's HTML (with ``appendix(name)``, the provenance appendix, at the
     foot) and the index page. Notebooks in ``skip`` already have their HTML in place (copied
     from the previous run by the cache) and are only listed. ``mapper`` renders the pages
-    (``map``, or a process pool's ``map`` to render them in parallel)."""
+    (``map``, or a process pool's ``map`` to render them in parallel). ``synthetic``: the data
+    package is synthetic; every page says so in a banner."""
     entries = []
     jobs: list[RenderJob] = []
     for r in runs:
@@ -37,7 +39,7 @@ def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, la
         if r.status == "failed" or res is None or res.get("status") != "ok":
             r.status = "failed"
             res = {"notebook": r.name, "status": "failed", "error": r.error, "failed_cell": r.failed_cell,
-                   "title": (res or {}).get("title")}
+                   "title": (res or {}).get("title"), "synthetic_data": synthetic}
             write_json_atomic(staging / "results" / f"{r.name}.json", dumps(res))
         nb_path = staging / "notebooks" / f"{r.name}.ipynb"
         nb = nbformat.read(str(nb_path), as_version=4)
@@ -45,7 +47,7 @@ def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, la
         nb.metadata["title"] = title
         nbformat.write(nb, str(nb_path))
         jobs.append(RenderJob(nb_path, staging / f"{r.name}.html", lang, public=True, failed=r.status == "failed",
-                              appendix_html=(appendix(r.name) or "") if appendix else ""))
+                              appendix_html=(appendix(r.name) or "") if appendix else "", synthetic=synthetic))
         level = (res.get("assessment") or {}).get("level") if r.status == "ok" else None
         entries.append({"name": r.name, "title": title, "status": r.status, "level": level})
     for _ in mapper(render_file, jobs):  # consume: a failed render raises here
@@ -53,6 +55,7 @@ def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, la
     regions = ", ".join(getattr(v, lang) for v in params.regions.values())
     write_text(staging / "index.html", index_html(entries, lang, params.audit_year, regions,
                                                      summary=read_results(staging / "results", "summary"),
-                                                     workbook=f"{params.run_name}.xlsx"))
+                                                     workbook=f"{params.run_name}.xlsx",
+                                                     period=Period.of(params).to_json(), synthetic=synthetic))
 
 

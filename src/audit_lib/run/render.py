@@ -29,6 +29,7 @@ from typing import Any
 import nbformat
 from nbconvert import HTMLExporter
 
+from ..report.display import synthetic_banner
 from ..report.texts import Texts
 
 TEMPLATES = Path(str(resources.files("audit_lib.report") / "templates"))
@@ -193,13 +194,14 @@ def insert_toc(html: str, title: str) -> str:
 
 def render_html(
     nb: nbformat.NotebookNode, *, language: str, public: bool = True, failed: bool = False,
-    index_href: str = "index.html", appendix_html: str = "", toc: bool = True,
+    index_href: str = "index.html", appendix_html: str = "", toc: bool = True, synthetic: bool = False,
 ) -> str:
     """The report page of one executed notebook.
 
     ``public``: without code, internal cells and parameters; else the internal rendition with
     code (``failed`` reports always show their code). ``appendix_html`` (trusted markup made by
-    the project, never data) closes the page. ``toc`` adds the contents box."""
+    the project, never data) closes the page. ``toc`` adds the contents box. ``synthetic``: the
+    run's data package is synthetic (a banner says so at the top)."""
     t = Texts(language)
     show_code = not public or failed
     exporter = HTMLExporter(
@@ -216,6 +218,7 @@ def render_html(
             "audit_failed_text": t("common.failed_banner"), "audit_appendix": appendix_html,
             "audit_csp": CSP, "audit_internal": not public,
             "audit_internal_text": t("site.internal_banner"),
+            "audit_synthetic_html": synthetic_banner(t) if synthetic else "",
         },
     )
     if toc:
@@ -235,13 +238,14 @@ class RenderJob:
     failed: bool = False
     index_href: str = "index.html"
     appendix_html: str = ""
+    synthetic: bool = False
 
 
 def render_file(job: RenderJob) -> None:
     """Render ``job.notebook`` to ``job.html``."""
     nb = nbformat.read(str(job.notebook), as_version=4)
     write_text(job.html, render_html(nb, language=job.language, public=job.public, failed=job.failed,
-                                     index_href=job.index_href, appendix_html=job.appendix_html))
+                                     index_href=job.index_href, appendix_html=job.appendix_html, synthetic=job.synthetic))
 
 
 def render_file_or_error(job: RenderJob) -> str | None:

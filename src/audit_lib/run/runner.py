@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..contract import validate_package
+from ..contract.metadata import METADATA_FILE
 from ..contract.package import find_table_files
 from ..contract.problems import ValidationReport
 from ..evidence import load_register
@@ -166,6 +167,8 @@ def _run_locked(
     """The run proper, while this process holds the output folder's lock."""
     found = ValidationReport()
     originals = find_table_files(data, found) if data is not None else {}
+    if data is not None and (data / METADATA_FILE).is_file():  # datapackage.json: is the package synthetic?
+        originals[METADATA_FILE] = data / METADATA_FILE
     if not found.ok:
         raise RunError(f"The data package {data} breaks the contract; nothing was run.\n{found.format()}", 1)
     code = code_state([n.path for n in notebooks])
@@ -182,13 +185,15 @@ def _run_locked(
     fingerprints = {}
     try:
         snap_hashes: dict[str, str] = {}
+        synthetic = False
         if data is not None:
             say(f"Validating the data package {data} ...")
             try:
                 _, snap_hashes = take_snapshot(originals, staging / SNAPSHOT)
             except OSError as e:
                 raise RunError(f"The data package {data} cannot be read; nothing was run: {e}", 1) from None
-            _, report = validate_package(staging / SNAPSHOT, regions=list(params.regions))
+            snapped, report = validate_package(staging / SNAPSHOT, regions=list(params.regions))
+            synthetic = snapped.metadata.synthetic
             if not report.ok:
                 raise RunError(f"The data package {data} breaks the contract; nothing was run.\n{report.format()}", 1)
             if report.warnings:
@@ -258,7 +263,7 @@ def _run_locked(
         order = {n.name: i for i, n in enumerate(notebooks)}
         result.runs.sort(key=lambda r: order[r.name])
         manifest = build_manifest(params, params_path, data, inputs, code, env, result.runs, started, ended, lang,
-                                  notebook_dir)
+                                  notebook_dir, synthetic=synthetic)
         appendices = {r.name: appendix_html(manifest, lang, r.name) for r in result.runs}
         in_place = set()
         for r in result.runs:  # a reused notebook's report: copied, or with the new appendix
@@ -271,7 +276,8 @@ def _run_locked(
                 write_text(staging / f"{r.name}.html", html)
                 in_place.add(r.name)
         with _render_pool(jobs) as mapper:
-            render_reports(result.runs, staging, params, lang, appendix=appendices.get, skip=in_place, mapper=mapper)
+            render_reports(result.runs, staging, params, lang, appendix=appendices.get, skip=in_place, mapper=mapper,
+                           synthetic=synthetic)
             manifest["notebooks"] = [notebook_entry(r) for r in result.runs]  # statuses as rendered
             result.manifest = manifest
             write_json_atomic(staging / "manifest.json", dumps(manifest))

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..contract import CONTRACT_VERSION
+from ..report.display import synthetic_banner, synthetic_print_css
 from ..report.texts import Texts
 from ..yamlfile import loads as load_yaml
 from .pdf import PdfError, PdfResult, find_chromium, html_to_pdf, pdf_enabled
@@ -162,7 +163,7 @@ def appendix_body(run_dir: Path, names: list[str], t: Texts) -> str:
 
     from .manifest import git_state, package_versions
 
-    _, params_text = _params(run_dir)
+    params, params_text = _params(run_dir)
     manifest = _read_json(run_dir / "manifest.json")
     unknown = t("site.unknown")
     if isinstance(manifest.get("inputs"), dict) and manifest["inputs"]:
@@ -188,7 +189,7 @@ def appendix_body(run_dir: Path, names: list[str], t: Texts) -> str:
         rows.append((res.get("title") or name, t(f"common.status_{'ok' if status == 'ok' else 'failed'}")))
     parts = [
         f'<h1 class="report-title" id="appendix-title">{escape(t("site.appendix_title"))}</h1>',
-        f"<p>{escape(t('site.appendix_intro'))}</p>",
+        f"<p>{escape((_scope(params, t) + ' ' + t('site.appendix_intro')).strip())}</p>",
         f'<h2 id="status">{escape(t("site.notebooks_heading"))}</h2>',
         _table(rows, (t("site.report"), t("common.index_status"))),
         f'<h2 id="parameters">{escape(t("site.params_heading"))}</h2>',
@@ -204,6 +205,17 @@ def appendix_body(run_dir: Path, names: list[str], t: Texts) -> str:
         "</section>",
     ]
     return "\n".join(parts)
+
+
+def _scope(params: Mapping[str, Any], t: Texts) -> str:
+    """The run's scope (audit year, period, regions) in the words of every report's first line;
+    empty where the resolved parameters are missing."""
+    year, start, end = params.get("audit_year"), params.get("period_start"), params.get("period_end")
+    if not (year and start and end):
+        return ""
+    regions = ", ".join(str(r.get(t.language, "")) for r in (params.get("regions") or {}).values()
+                        if isinstance(r, dict))
+    return t("common.scope", year=year, start=start, end=end, regions=regions)
 
 
 def _appendix_toc(html: str, t: Texts) -> str:
@@ -241,8 +253,9 @@ def _main_of(html: str) -> str:
     return re.sub(r'<nav class="audit-toc".*?</nav>\n?', "", body, flags=re.S)
 
 
-def print_document(site: Path, names: list[str], language: str, t: Texts, title: str) -> str:
-    """Cover (the index), contents, every report, the appendix: one page for printing."""
+def print_document(site: Path, names: list[str], language: str, t: Texts, title: str, synthetic: bool = False) -> str:
+    """Cover (the index), contents, every report, the appendix: one page for printing.
+    ``synthetic``: the run's data is synthetic; the top margin of every page says so."""
     first = site / f"{names[0]}.html" if names else None
     head = ""
     if first is not None:
@@ -273,7 +286,8 @@ def print_document(site: Path, names: list[str], language: str, t: Texts, title:
     head = re.sub(r"<title>.*?</title>", f"<title>{escape(title)}</title>", head, count=1, flags=re.S)
     return (
         f'<!DOCTYPE html>\n<html lang="{escape(language)}">\n<head>{head}\n'
-        "<style>tr.failed td { color: #b00020; font-weight: bold; }</style>\n</head>\n"
+        "<style>tr.failed td { color: #b00020; font-weight: bold; }\n"
+        + (synthetic_print_css(t) if synthetic else "") + "</style>\n</head>\n"
         f'<body class="jp-Notebook audit-print"><main>\n<section class="print-cover">{cover}</section>\n{toc}\n'
         + "\n".join(sections) + "\n</main></body>\n</html>\n"
     )
@@ -286,7 +300,7 @@ def internal_page(run_dir: Path, name: str) -> Path:
 
 
 def build_internal(run_dir: Path, names: list[str], language: str,
-                   reuse: Mapping[str, Path] | None = None, mapper: Mapper = map) -> list[str]:
+                   reuse: Mapping[str, Path] | None = None, mapper: Mapper = map, synthetic: bool = False) -> list[str]:
     """``internal/<name>.html``: each report with its code, from the executed notebook; the
     notebooks in ``reuse`` get a copy of that (identical) rendition instead. ``mapper``
     renders the pages (``map``, or a process pool's ``map``)."""
@@ -304,7 +318,7 @@ def build_internal(run_dir: Path, names: list[str], language: str,
             continue
         res = _read_json(run_dir / "results" / f"{name}.json")
         jobs.append(RenderJob(nb_path, dst, language, public=False, failed=res.get("status") != "ok",
-                              index_href="../index.html"))
+                              index_href="../index.html", synthetic=synthetic))
     for job, error in zip(jobs, mapper(render_file_or_error, jobs)):
         if error:  # the public site does not depend on the internal rendition
             _warn(f"no internal rendition of {job.html.stem}: {error}")
@@ -325,6 +339,8 @@ def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, interna
     run_dir = Path(run_dir)
     t = Texts(language)
     params, _ = _params(run_dir)
+    synthetic = bool(_read_json(run_dir / "manifest.json").get("synthetic_data"))
+    banner = synthetic_banner(t) if synthetic else ""
     run_name = str(params.get("run_name") or run_dir.name.lstrip(".").split(".staging")[0] or "report")
     site = run_dir / SITE_DIR
     shutil.rmtree(site, ignore_errors=True)
@@ -341,7 +357,7 @@ def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, interna
     appendix = _page(
         t("site.appendix_title"),
         f'<nav class="audit-nav"><a href="index.html">{escape("← " + t("common.index_title"))}</a></nav>\n'
-        + appendix_body(run_dir, names, t),
+        + banner + appendix_body(run_dir, names, t),
         language,
     )
     appendix = _appendix_toc(appendix, t)
@@ -351,7 +367,7 @@ def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, interna
     want_pdf = pdf_enabled() if pdf is None else pdf
     pdf_name = f"{run_name}.pdf"
     index_src = run_dir / "index.html"
-    index_html = index_src.read_text(encoding="utf-8") if index_src.is_file() else _page(title, f"<h1>{escape(title)}</h1>", language)
+    index_html = index_src.read_text(encoding="utf-8") if index_src.is_file() else _page(title, f"{banner}<h1>{escape(title)}</h1>", language)
 
     def write_index(with_pdf: bool) -> None:
         html = _with_csp(index_html)
@@ -371,7 +387,7 @@ def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, interna
         else:
             with tempfile.TemporaryDirectory(prefix="audit-print-") as tmp:
                 doc = Path(tmp) / "print.html"
-                doc.write_text(print_document(site, names, language, t, title), encoding="utf-8")
+                doc.write_text(print_document(site, names, language, t, title, synthetic), encoding="utf-8")
                 try:
                     result.pdf = html_to_pdf(doc, run_dir / pdf_name)
                 except PdfError as e:
@@ -384,5 +400,5 @@ def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, interna
         result.pdf = PdfResult(None, skipped="switched off")
 
     if internal:
-        result.internal = build_internal(run_dir, names, language, reuse_internal, mapper)
+        result.internal = build_internal(run_dir, names, language, reuse_internal, mapper, synthetic)
     return result
