@@ -116,6 +116,7 @@ def start(
     package = load_package(data, check_large_tables=not validated_in_run(out.parent, data))
     evidence = load_register(params.path(params.evidence), params.audit_year)
     setup_matplotlib()
+    d.set_language(lang)
     return Audit(name, params, package, evidence, out, lang)
 
 
