@@ -19,7 +19,7 @@ pytestmark = [
     pytest.mark.skipif(not chromium_available(), reason="needs /usr/bin/chromium (apt-get install chromium)"),
 ]
 
-RUNS = ("sv", "en", "sv-2024")
+RUNS = ("sv", "en")
 
 
 @pytest.fixture(scope="session")
