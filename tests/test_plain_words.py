@@ -19,7 +19,8 @@ from public_runs import VISIBLE_TEXT, chromium_available, each_page, language_ru
 from audit_lib.report import display as d
 from audit_lib.report.texts import LANGUAGES, Texts, catalog
 
-SNAKE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b")
+# a name with an underscore, unless it is a file's name (a data value: "contracted_value.xlsx")
+SNAKE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b(?!\.[A-Za-z]{2,7}\b)")
 OPERATOR = re.compile(r"==|>=|<=|!=")
 
 
@@ -30,6 +31,7 @@ def raw_words(text: str) -> list[str]:
 def test_the_scan_finds_what_it_looks_for():
     assert raw_words("Antal n_violations == 0, andel >= 50 %") == ["==", ">=", "n_violations"]
     assert raw_words("Andel mål härledda ur historik: minst 50 % (utfall 2024–2025)") == []
+    assert raw_words("Filen contracted_value.xlsx, 9 780 rader; n_warnings.") == ["n_warnings"]
 
 
 @pytest.mark.browser
@@ -88,3 +90,16 @@ def test_a_cut_table_has_the_whole_table_one_click_away(language, words):
     assert first.count("<tr>") == 1 + 12 and "P11" in first and "P12" not in first
     assert words in rest and rest.count("<tr>") == 1 + 29 and "P28" in rest
     assert "… 17 +" not in html
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not chromium_available(), reason="shares the browser tests' runs")
+def test_every_followed_up_figure_has_a_name_for_readers(tmp_path_factory, demo_dir):
+    """The follow-up names each key figure from the catalog (``input.<name>`` or
+    ``indicator.<name>``); a name without one would show raw, even one without an underscore."""
+    runs = language_runs(tmp_path_factory.mktemp("language-runs"), demo_dir)
+    figures = json.loads((runs["sv"].out / "results" / "followup.json").read_text(encoding="utf-8"))["figures"]
+    assert len(figures) > 20
+    unnamed = sorted({f["name"] for f in figures} - {k.split(".", 1)[1] for k in catalog()
+                                                   if k.startswith(("input.", "indicator."))})
+    assert not unnamed
