@@ -127,6 +127,7 @@ def start(
     package = see_period(package, Period.of(params))  # no question sees a row after the period's end
     evidence = load_register(params.path(params.evidence), params.audit_year, params)
     setup_matplotlib()
+    d.set_language(lang)
     return Audit(name, params, package, evidence, out, lang)
 
 

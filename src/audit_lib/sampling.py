@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .report.texts import fill
+
 # The AICPA guide's expansion factors for expected misstatement, by risk of incorrect acceptance.
 EXPANSION_FACTORS = {0.01: 1.9, 0.05: 1.6, 0.10: 1.5, 0.15: 1.4, 0.20: 1.3, 0.25: 1.25, 0.30: 1.2,
                      0.37: 1.15, 0.50: 1.0}
@@ -189,7 +191,7 @@ def select(pop: pd.DataFrame, *, size: int | None = None, interval: float | None
     chosen = chosen[chosen["hits"] > 0].copy()
     certain = chosen["estimated_value_sek"] >= interval
     chosen["stratum"] = np.where(certain, "certainty", "pps")
-    chosen["reason"] = [why[s].format(interval=money(interval), hits=h) for s, h in zip(chosen["stratum"], chosen["hits"])]
+    chosen["reason"] = [fill(why[s], interval=money(interval), hits=h) for s, h in zip(chosen["stratum"], chosen["hits"])]
     r = pop[in_risk].copy()
     r["stratum"] = "risk"
     r["reason"] = r["procurement_id"].map(risk)

@@ -133,16 +133,16 @@ def planted_params(tmp: Path, data: Path) -> tuple[Path, int]:
 
 
 # ------------------------------------------------------------------ the runs (once per session)
-def _run(params: Path, data: Path, out: Path, pdf: bool) -> RunInfo:
+def _run(params: Path, data: Path, out: Path, pdf: bool, language: str | None = None) -> RunInfo:
     """``audit run`` in this process (notebooks in 2 worker processes), PDF on or off
-    whatever the environment says."""
+    whatever the environment says; in ``language`` (else the parameters')."""
     from audit_lib.run.runner import run
 
     saved = os.environ.get("AUDIT_PDF")
     os.environ["AUDIT_PDF"] = "1" if pdf else "0"
     started = time.perf_counter()
     try:
-        result = run(params, data_dir=data, out_dir=out, jobs=2, progress=lambda msg: None)
+        result = run(params, data_dir=data, out_dir=out, jobs=2, language=language, progress=lambda msg: None)
     finally:
         if saved is None:
             os.environ.pop("AUDIT_PDF", None)

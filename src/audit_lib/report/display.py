@@ -20,6 +20,16 @@ from .fmt import MISSING
 from .texts import Texts
 
 LEVEL_CLASS = {"ja": "lvl-ja", "till_stor_del": "lvl-stor", "till_viss_del": "lvl-viss", "nej": "lvl-nej"}
+# A criterion's comparison in words (``assess.op_ge`` ... in the text catalog), never as ``>=``.
+OP_WORDS = {">=": "ge", "<=": "le", "==": "eq", "!=": "ne", ">": "gt", "<": "lt"}
+# The language of the words that display code writes itself (a cut table's "show all" line);
+# the notebook's ``start`` sets it.
+_language = {"current": "sv"}
+HOLDS_KEY = {True: "assess.holds", False: "assess.fails", None: "assess.unknown"}
+
+
+def set_language(language: str) -> None:
+    _language["current"] = language
 
 
 class Html:
@@ -64,6 +74,16 @@ def heading(text: str, level: int = 2, anchor: str | None = None) -> Html:
     return Html(f'<h{level} id="{esc(a)}">{esc(text)}</h{level}>')
 
 
+# Where a page's skip link leads: the start of its content, after the navigation.
+CONTENT_TARGET = '<div id="content" tabindex="-1"></div>'
+
+
+def skip_link(t: Texts) -> str:
+    """The first thing on a page: a link past the navigation to :data:`CONTENT_TARGET`,
+    shown when focused."""
+    return f'<a class="skip-link" href="#content">{esc(t("common.skip_link"))}</a>'
+
+
 def paragraph(text: str) -> Html:
     return Html(f"<p>{esc(text)}</p>")
 
@@ -100,7 +120,7 @@ def table(
     numeric = set(numeric) | {c for c in columns if c in formats}
     shown = df if max_rows is None else df.head(max_rows)
     head = "".join(
-        f'<th class="{"num" if c in numeric else ""}">{esc(label)}</th>' for c, label in columns.items()
+        f'<th scope="col" class="{"num" if c in numeric else ""}">{esc(label)}</th>' for c, label in columns.items()
     )
     body = []
     for _, row in shown.iterrows():
@@ -115,14 +135,22 @@ def table(
                 s = str(v)
             cells.append(f'<td class="{"num" if c in numeric else ""}">{esc(s)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
-    more = ""
-    if max_rows is not None and len(df) > max_rows:
-        more = f'<tfoot><tr><td colspan="{len(columns)}">… {len(df) - max_rows} + </td></tr></tfoot>'
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return Html(
-        f'<div class="table-wrap"><table class="audit-table">{cap}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody>{more}</table></div>"
-    )
+    markup = (f'<div class="table-wrap" tabindex="0"{_label(caption)}><table class="audit-table">{cap}'
+              f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
+    if max_rows is not None and len(df) > max_rows:
+        # the first rows, then the whole table one click away (no script: <details>)
+        whole = table(df, columns, formats, caption, None, numeric)
+        t = Texts(_language["current"])
+        markup += (f'<details class="table-all"><summary>{esc(t("common.table_all", n=len(df), shown=max_rows))}'
+                   f"</summary>{whole}</details>")
+    return Html(markup)
+
+
+def _label(caption: str | None) -> str:
+    """A table's scrolling box is focusable (a keyboard scrolls it) and, with a caption, a
+    named region."""
+    return f' role="region" aria-label="{esc(caption)}"' if caption else ""
 
 
 _SVG_ID = re.compile(r'(id="|url\(#|xlink:href="#|href="#)([A-Za-z0-9_-]+)')
@@ -167,15 +195,16 @@ def assessment_box(a: Assessment, t: Texts, format_value: Callable[[str, Any], s
         parts.append(f'<p class="assessment-edge">{esc(t("assess.on_edge", names=", ".join(near)))}</p>')
     for flip in a.flips[:3]:
         parts.append('<p class="assessment-unstable">' + esc(t(
-            "assess.unstable", name=label(flip["input"]), op=flip["op"], value=fv(flip["input"], flip["value"]),
-            moved=fv(flip["input"], flip["moved_to"]), threshold_level=t(f"level.{flip['level_of_threshold']}"),
+            "assess.unstable", name=label(flip["input"]),
+            value=t(f"assess.op_{OP_WORDS[flip['op']]}", value=fv(flip["input"], flip["value"])),
+            moved=t(f"assess.op_{OP_WORDS[flip['op']]}", value=fv(flip["input"], flip["moved_to"])), threshold_level=t(f"level.{flip['level_of_threshold']}"),
             level=t(f"level.{flip['level']}"))) + "</p>")
     if a.not_assessable:
         parts.append(f'<p class="assessment-not-assessable">{esc(t("assess.not_assessable", n=len(a.not_assessable), names=", ".join(label(n) for n in a.not_assessable)))}</p>')
     rows = []
     for lvl, results in a.trace.items():
         if not results:
-            rows.append(f"<tr><th>{esc(t(f'level.{lvl}'))}</th><td>{esc(t('assess.no_conditions'))}</td></tr>")
+            rows.append(f"<tr><th scope='row'>{esc(t(f'level.{lvl}'))}</th><td>{esc(t('assess.no_conditions'))}</td></tr>")
             continue
         conds = []
         for r in results:
@@ -186,15 +215,18 @@ def assessment_box(a: Assessment, t: Texts, format_value: Callable[[str, Any], s
                 detail = f"{t('assess.actual')}: {fv(r.input, r.actual)}"
                 if r.margin is not None:
                     detail += f", {t('assess.margin')}: {fv(r.input, r.margin)}"
+            wanted = t(f"assess.op_{OP_WORDS[r.op]}", value=fv(r.input, r.value))
             conds.append(
-                f"<li><span class='mark'>{mark}</span> {esc(label(r.input))} {esc(r.op)} {esc(fv(r.input, r.value))} "
-                f"({esc(detail)})</li>"
+                f"<li><span class='mark' aria-hidden='true'>{mark}</span>"
+                f"<span class='visually-hidden'>{esc(t(HOLDS_KEY[r.holds]))}: </span>"
+                f" {esc(label(r.input))}: {esc(wanted)} ({esc(detail)})</li>"
             )
-        rows.append(f"<tr><th>{esc(t(f'level.{lvl}'))}</th><td><ul>{''.join(conds)}</ul></td></tr>")
-    rows.append(f"<tr><th>{esc(t('level.nej'))}</th><td>{esc(t('assess.otherwise'))}</td></tr>")
+        rows.append(f"<tr><th scope='row'>{esc(t(f'level.{lvl}'))}</th><td><ul>{''.join(conds)}</ul></td></tr>")
+    rows.append(f"<tr><th scope='row'>{esc(t('level.nej'))}</th><td>{esc(t('assess.otherwise'))}</td></tr>")
     parts.append(
         f"<details open><summary>{esc(t('assess.rule'))}</summary>"
-        f"<table class='rule'>{''.join(rows)}</table></details></div>"
+        f"<table class='rule'><caption class='visually-hidden'>{esc(t('assess.rule'))}</caption>{''.join(rows)}"
+        "</table></details></div>"
     )
     return Html("".join(parts))
 

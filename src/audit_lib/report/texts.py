@@ -3,6 +3,10 @@
 Each catalog file holds keys of one topic (``common.yaml``, one file per notebook); each key
 maps to its Swedish and English text, with ``{name}`` placeholders filled by ``format``.
 A test checks that every key has both languages and that both use the same placeholders.
+
+A placeholder may choose a word by its number: ``{n:kombination|kombinationer}`` writes the
+first form when ``n`` is 1, else the second (``{n} {n:kombination|kombinationer}`` gives
+"1 kombination", "3 kombinationer"), so no text says "kombination(er)".
 """
 
 from __future__ import annotations
@@ -40,6 +44,22 @@ def catalog() -> dict[str, dict[str, str]]:
     return merged
 
 
+class _PluralFormatter(string.Formatter):
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec:
+            one, _, other = format_spec.partition("|")
+            return one if str(value).strip() in ("1", "1.0") else other
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _PluralFormatter()
+
+
+def fill(template: str, **values: Any) -> str:
+    """Fill a catalog template later (with ``{n:one|other}`` plurals), as ``Texts.__call__`` does."""
+    return _FORMATTER.format(template, **values)
+
+
 def placeholders(template: str) -> set[str]:
     return {f for _, f, _, _ in string.Formatter().parse(template) if f}
 
@@ -51,7 +71,7 @@ def text(key: str, language: str, /, **values: Any) -> str:
     template = entry.get(language)
     if template is None:
         raise TextError(f"text {key!r} has no {language!r} version")
-    return template.format(**values) if values else template
+    return _FORMATTER.format(template, **values) if values else template
 
 
 class Texts:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
-from ..report.display import LEVEL_CLASS, esc, synthetic_banner
+from ..report.display import CONTENT_TARGET, LEVEL_CLASS, esc, skip_link, synthetic_banner
 from ..report.texts import Texts
 
 CSS = (resources.files("audit_lib.report") / "static" / "audit.css").read_text(encoding="utf-8")
@@ -72,9 +72,11 @@ def closing_table(rows: list[Mapping[str, Any]], t: Texts, link: bool = True) ->
         cls = ' class="failed"' if status == "failed" else ""
         body.append(f"<tr{cls}><td>{q_cell}</td>{a_cell}<td>{comment}</td></tr>")
     return (
-        '<div class="table-wrap"><table class="audit-table closing"><thead><tr>'
-        f'<th>{esc(t("summary.col_question"))}</th><th>{esc(t("summary.col_assessment"))}</th>'
-        f'<th>{esc(t("summary.col_comment"))}</th></tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+        '<div class="table-wrap" role="region" tabindex="0" aria-labelledby="closing-caption">'
+        f'<table class="audit-table closing"><caption id="closing-caption" class="visually-hidden">'
+        f'{esc(t("summary.table_heading"))}</caption><thead><tr>'
+        f'<th scope="col">{esc(t("summary.col_question"))}</th><th scope="col">{esc(t("summary.col_assessment"))}</th>'
+        f'<th scope="col">{esc(t("summary.col_comment"))}</th></tr></thead><tbody>{"".join(body)}</tbody></table></div>'
     )
 
 
@@ -170,8 +172,11 @@ def index_html(entries: list[dict[str, Any]], language: str, year: int, regions:
             )
         parts += [
             f'<h2 id="reports">{esc(heading)}</h2>',
-            f'<div class="table-wrap"><table class="audit-table"><thead><tr><th>{esc(t("summary.col_report"))}</th>'
-            f"<th>{esc(t('common.index_assessment'))}</th><th>{esc(t('common.index_status'))}</th></tr></thead>"
+            '<div class="table-wrap" role="region" tabindex="0" aria-labelledby="reports-caption">'
+            f'<table class="audit-table"><caption id="reports-caption" class="visually-hidden">{esc(heading)}</caption>'
+            f'<thead><tr><th scope="col">{esc(t("summary.col_report"))}</th>'
+            f"<th scope=\"col\">{esc(t('common.index_assessment'))}</th>"
+            f"<th scope=\"col\">{esc(t('common.index_status'))}</th></tr></thead>"
             f"<tbody>{''.join(rows_html)}</tbody></table></div>",
         ]
     if workbook:
@@ -181,5 +186,5 @@ def index_html(entries: list[dict[str, Any]], language: str, year: int, regions:
         f'<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">\n'
         f"<title>{esc(t('common.index_title'))} {year}</title>\n<style>\n{CSS}\n{INDEX_CSS}</style>\n</head>\n"
-        f'<body class="audit-index"><main>\n' + "\n".join(parts) + "\n</main></body>\n</html>\n"
+        f'<body class="audit-index"><main>\n{skip_link(t)}{CONTENT_TARGET}\n' + "\n".join(parts) + "\n</main></body>\n</html>\n"
     )

@@ -275,20 +275,25 @@ def appendix_html(manifest: dict[str, Any], language: str, notebook: str | None 
         (t("run.appendix_params_hash"), manifest["params_sha256"]),
         (t("run.appendix_language"), manifest["language"]),
     ]
-    kv = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in rows)
+    kv = "".join(f'<tr><th scope="row">{esc(k)}</th><td><code>{esc(v)}</code></td></tr>' for k, v in rows)
     files = "".join(
-        f"<tr><td>{esc(label)}</td><td><code>{esc(v['sha256'])}</code></td></tr>"
+        f"<tr><td><code>{esc(label)}</code></td><td><code>{esc(v['sha256'])}</code></td></tr>"
         for label, v in sorted(manifest["inputs"].items())
     )
     pk = [("python", manifest["python"])] + sorted((k, v) for k, v in manifest["packages"].items())
     packages = ", ".join(f"{esc(k)} {esc(v if v is not None else '–')}" for k, v in pk)
+    heading, inputs = esc(t("run.appendix_heading")), esc(t("run.appendix_inputs"))
     return (
-        f'<section class="run-appendix">{draft_banner(language)}<details><summary>{esc(t("run.appendix_heading"))}</summary>'
+        f'<section class="run-appendix">{draft_banner(language)}<details><summary>{heading}</summary>'
         f"<p>{esc(t('run.appendix_intro'))}</p>"
-        f'<table class="audit-table appendix-table"><tbody>{kv}</tbody></table>'
-        f"<h4>{esc(t('run.appendix_inputs'))}</h4>"
-        f'<table class="audit-table appendix-table"><thead><tr><th>{esc(t("run.appendix_file"))}</th>'
-        f"<th>sha256</th></tr></thead><tbody>{files}</tbody></table>"
-        f"<h4>{esc(t('run.appendix_packages'))}</h4><p><code>{packages}</code></p>"
+        f'<div class="table-wrap" role="region" tabindex="0" aria-label="{heading}">'
+        f'<table class="audit-table appendix-table"><caption class="visually-hidden">{heading}</caption>'
+        f"<tbody>{kv}</tbody></table></div>"
+        f"<h3>{inputs}</h3>"
+        f'<div class="table-wrap" role="region" tabindex="0" aria-label="{inputs}">'
+        f'<table class="audit-table appendix-table"><caption class="visually-hidden">{inputs}</caption>'
+        f'<thead><tr><th scope="col">{esc(t("run.appendix_file"))}</th>'
+        f'<th scope="col">sha256</th></tr></thead><tbody>{files}</tbody></table></div>'
+        f"<h3>{esc(t('run.appendix_packages'))}</h3><p><code>{packages}</code></p>"
         f"<p>{esc(t('run.appendix_verify'))}</p></details></section>"
     )

@@ -192,6 +192,27 @@ def insert_toc(html: str, title: str) -> str:
     return html
 
 
+_TABLE_OPEN = re.compile(r'<table class="audit-table[^"]*">')
+_HEADING_TEXT = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.S)
+
+
+def caption_tables(html: str) -> str:
+    """Give every report table without a caption one: the text of the heading above it, for
+    screen readers only (the heading already shows it)."""
+    found = [(m.end(), re.sub(r"<[^>]+>", "", m.group(2)).replace("¶", "").strip())
+             for m in _HEADING_TEXT.finditer(html)]
+
+    def add(m: re.Match[str]) -> str:
+        if html.startswith("<caption", m.end()):
+            return m.group(0)
+        above = [text for end, text in found if end <= m.start() and text]
+        if not above:
+            return m.group(0)
+        return f'{m.group(0)}<caption class="visually-hidden">{above[-1]}</caption>'
+
+    return _TABLE_OPEN.sub(add, html)
+
+
 def render_html(
     nb: nbformat.NotebookNode, *, language: str, public: bool = True, failed: bool = False,
     index_href: str = "index.html", appendix_html: str = "", toc: bool = True, synthetic: bool = False,
@@ -217,10 +238,11 @@ def render_html(
             "audit_index_label": "← " + t("common.index_title"), "audit_failed": failed,
             "audit_failed_text": t("common.failed_banner"), "audit_appendix": appendix_html,
             "audit_csp": CSP, "audit_internal": not public,
-            "audit_internal_text": t("site.internal_banner"),
+            "audit_internal_text": t("site.internal_banner"), "audit_skip_text": t("common.skip_link"),
             "audit_synthetic_html": synthetic_banner(t) if synthetic else "",
         },
     )
+    body = caption_tables(body)
     if toc:
         body = insert_toc(body, t("site.contents"))
     return body

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..contract import CONTRACT_VERSION
-from ..report.display import synthetic_banner, synthetic_print_css
+from ..report.display import CONTENT_TARGET, skip_link, synthetic_banner, synthetic_print_css
 from ..report.texts import Texts
 from ..yamlfile import loads as load_yaml
 from .pdf import PdfError, PdfResult, find_chromium, html_to_pdf, pdf_enabled
@@ -95,13 +95,16 @@ def report_names(run_dir: Path) -> list[str]:
 
 # ------------------------------------------------------------------ page pieces
 def _page(title: str, body: str, language: str, extra_css: str = "") -> str:
-    """A standalone page with the project's stylesheet and the no-script, no-request policy."""
+    """A standalone page with the project's stylesheet and the no-script, no-request policy;
+    ``body`` holds :data:`CONTENT_TARGET` (else it goes first), where the skip link leads."""
+    if CONTENT_TARGET not in body:
+        body = CONTENT_TARGET + body
     return (
         f'<!DOCTYPE html>\n<html lang="{escape(language)}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">\n'
         f'<meta name="referrer" content="no-referrer">\n<title>{escape(title)}</title>\n'
-        f"<style>\n{CSS}\n{extra_css}</style>\n</head>\n<body class=\"audit-site\"><main>\n{body}\n</main></body>\n</html>\n"
+        f"<style>\n{CSS}\n{extra_css}</style>\n</head>\n<body class=\"audit-site\"><main>\n{skip_link(Texts(language))}{body}\n</main></body>\n</html>\n"
     )
 
 
@@ -140,8 +143,8 @@ def _contents(run_dir: Path, names: list[str], t: Texts, pdf_name: str | None) -
     )
 
 
-def _table(rows: list[tuple[str, ...]], header: tuple[str, ...], code_cols: tuple[int, ...] = ()) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+def _table(rows: list[tuple[str, ...]], header: tuple[str, ...], caption: str, code_cols: tuple[int, ...] = ()) -> str:
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in header)
     body = "".join(
         "<tr>" + "".join(
             f"<td><code>{escape(str(c))}</code></td>" if i in code_cols else f"<td>{escape(str(c))}</td>"
@@ -149,7 +152,9 @@ def _table(rows: list[tuple[str, ...]], header: tuple[str, ...], code_cols: tupl
         ) + "</tr>"
         for r in rows
     )
-    return f'<div class="table-wrap"><table class="audit-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return (f'<div class="table-wrap" role="region" tabindex="0" aria-label="{escape(caption)}"><table class="audit-table">'
+            f'<caption class="visually-hidden">{escape(caption)}</caption><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
 
 
 def appendix_body(run_dir: Path, names: list[str], t: Texts) -> str:
@@ -180,7 +185,7 @@ def appendix_body(run_dir: Path, names: list[str], t: Texts) -> str:
     software = [(t("site.commit"), code.get("commit") or unknown),
                 (t("site.uncommitted"), unknown if dirty is None else t("common.yes" if dirty else "common.no"))]
     if code.get("source_sha256"):
-        software.append(("SHA-256 (audit_lib)", code["source_sha256"]))
+        software.append((t("run.appendix_source"), code["source_sha256"]))
     software.append((t("site.python"), python))
     rows = []
     for name in names:
@@ -191,17 +196,18 @@ def appendix_body(run_dir: Path, names: list[str], t: Texts) -> str:
         f'<h1 class="report-title" id="appendix-title">{escape(t("site.appendix_title"))}</h1>',
         f"<p>{escape((_scope(params, t) + ' ' + t('site.appendix_intro')).strip())}</p>",
         f'<h2 id="status">{escape(t("site.notebooks_heading"))}</h2>',
-        _table(rows, (t("site.report"), t("common.index_status"))),
+        _table(rows, (t("site.report"), t("common.index_status")), t("site.notebooks_heading")),
         f'<h2 id="parameters">{escape(t("site.params_heading"))}</h2>',
         f"<p>{escape(t('site.params_intro'))}</p>",
         f'<pre class="params">{escape(params_text)}</pre>',
         '<section class="run-appendix">',
         f'<h2 id="inputs">{escape(t("site.inputs_heading"))}</h2>',
         f"<p>{escape(t('site.inputs_intro', version=CONTRACT_VERSION))}</p>",
-        _table(files, (t("site.file"), t("site.sha256")), code_cols=(1,)),
+        _table(files, (t("site.file"), t("site.sha256")), t("site.inputs_heading"), code_cols=(0, 1)),
         f'<h2 id="software">{escape(t("site.code_heading"))}</h2>',
-        _table(software, (t("site.code_heading"), ""), code_cols=(1,)),
-        _table(sorted((k, v or unknown) for k, v in packages.items()), (t("site.package"), t("site.version"))),
+        _table(software, (t("site.code_heading"), t("site.version")), t("site.code_heading"), code_cols=(1,)),
+        _table(sorted((k, v or unknown) for k, v in packages.items()), (t("site.package"), t("site.version")),
+               t("site.package"), code_cols=(0,)),
         "</section>",
     ]
     return "\n".join(parts)
@@ -357,7 +363,7 @@ def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, interna
     appendix = _page(
         t("site.appendix_title"),
         f'<nav class="audit-nav"><a href="index.html">{escape("← " + t("common.index_title"))}</a></nav>\n'
-        + banner + appendix_body(run_dir, names, t),
+        + banner + CONTENT_TARGET + appendix_body(run_dir, names, t),
         language,
     )
     appendix = _appendix_toc(appendix, t)

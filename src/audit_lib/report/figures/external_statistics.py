@@ -11,6 +11,7 @@ from matplotlib.ticker import PercentFormatter
 
 from ..style import COLORS
 
+_HATCHES = ["", "//", "..", "\\\\", "xx", "--"]
 _PALETTE = ["#1f5f99", "#c65a00", "#2b7a3d", "#7a3d8c", "#8c6d1f", "#1f8c8c", "#9a9a9a", "#5a5a5a"]
 
 
@@ -27,7 +28,8 @@ def composition_bars(
     for i, v in enumerate(values):
         share = np.array([float(mix.loc[(mix["group"] == g) & (mix["value"] == v), "share"].sum()) for g in groups])
         share = np.nan_to_num(share)
-        ax.barh(y, share, left=left, color=_PALETTE[i % len(_PALETTE)], label=value_labels.get(v, v), height=0.6)
+        ax.barh(y, share, left=left, color=_PALETTE[i % len(_PALETTE)], label=value_labels.get(v, v), height=0.6,
+                hatch=_HATCHES[i % len(_HATCHES)], edgecolor="white")  # segments differ by pattern, not only hue
         left += share
     ax.set_yticks(y, [group_labels.get(g, g) for g in groups])
     ax.set_xlim(0, 1)

@@ -17,8 +17,10 @@ def gains_vs_cost(summary: pd.DataFrame, legend: dict[str, str], money_label: st
     x = np.arange(len(summary))
     w = 0.26
     ax.bar(x - w, summary["enabled_savings_sek"].fillna(0) / scale, w, color=COLORS["outcome"], label=legend["enabled"])
-    ax.bar(x, summary["admin_gain_sek"] / scale, w, color=COLORS["interval"], label=legend["admin"])
-    ax.bar(x + w, summary["coordination_cost_sek"] / scale, w, color=COLORS["warn"], label=legend["cost_recorded"])
+    ax.bar(x, summary["admin_gain_sek"] / scale, w, color=COLORS["interval"], hatch="//",
+           edgecolor=COLORS["outcome"], label=legend["admin"])
+    ax.bar(x + w, summary["coordination_cost_sek"] / scale, w, color=COLORS["warn"], hatch="..",
+           edgecolor="white", label=legend["cost_recorded"])
     est = summary["coordination_cost_est_sek"].to_numpy(dtype=float) / scale
     lo = summary["coordination_cost_est_low"].to_numpy(dtype=float) / scale
     hi = summary["coordination_cost_est_high"].to_numpy(dtype=float) / scale

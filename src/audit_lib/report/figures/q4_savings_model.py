@@ -32,7 +32,8 @@ def coverage_by_year(by_year: pd.DataFrame, audit_year: int, labels: Mapping[str
     years = by_year["year"].to_numpy()
     w = 0.38
     ax.bar(years - w / 2, by_year["coverage_count"], w, color=COLORS["outcome"], label=labels["count"])
-    ax.bar(years + w / 2, by_year["coverage_value"], w, color=COLORS["interval"], label=labels["value"])
+    ax.bar(years + w / 2, by_year["coverage_value"], w, color=COLORS["interval"], hatch="//",
+           edgecolor=COLORS["outcome"], label=labels["value"])
     sel = years == audit_year
     if sel.any():
         ax.axvspan(audit_year - 0.5, audit_year + 0.5, color=COLORS["muted"], alpha=0.12, lw=0)
@@ -51,8 +52,9 @@ def saving_vs_bids(by_n: pd.DataFrame, null: pd.DataFrame | None, labels: Mappin
     rule reports when nothing has changed (``null``). ``labels``: ``mean``, ``median``,
     ``second_lowest``, ``null``, ``xlabel``, ``ylabel``, ``pooled`` (tick suffix for max_n)."""
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
-    for name in ("mean", "median", "second_lowest"):
-        ax.plot(by_n["n"], by_n[f"{name}_share"], "-o", color=BASELINE_COLORS[name], label=labels[name], ms=5)
+    # lines differ by marker and dash as well as colour
+    for name, style in (("mean", "-o"), ("median", "-.s"), ("second_lowest", ":^")):
+        ax.plot(by_n["n"], by_n[f"{name}_share"], style, color=BASELINE_COLORS[name], label=labels[name], ms=5)
     if null is not None and len(null):
         ax.plot(null["n"], null["mean_share"], "--", color=BASELINE_COLORS["mean"], alpha=0.7, label=labels["null"])
     ax.axhline(0, color="black", lw=0.8)
