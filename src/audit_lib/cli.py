@@ -121,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true",
                    help="execute every notebook (by default a notebook whose code, parameters and inputs are "
                         "unchanged since the last run into the same folder is reused)")
+    r.add_argument("--engine", choices=["duckdb", "spark"], default=None,
+                   help="where the purchase lines are processed (default: engine.backend of PARAMS, duckdb)")
     r.set_defaults(func=_run)
 
     ve = sub.add_parser("verify", help="re-execute a finished run and report every difference")
