@@ -55,6 +55,7 @@ def broken_rows() -> dict:
         ("2024-01-05", "SRM", "Papper", "A1", "two", "10"),     # type float
         ("2024-01-05", "SRM", "Papper", "A1", "2", "1e15"),     # absurd amount
         ("2024-01-05", "SRM", "Papper", "A1", "2", "inf"),      # not finite
+        ("2024-01-05", "SRM", "Papper", "A1", "nan", "10"),     # not finite (NaN is not NULL)
         ("2024-01-05", "SRM", "Papper", None, "2", "10"),       # required: article empty
     ]
     rows += [("2024-02-05", "VML", "Möbler", "B2", "-3", "5")] * 25  # more than MAX_PER_RULE of one rule
@@ -135,7 +136,7 @@ def test_panel_from_a_partitioned_dataset_folder_and_a_glob(lines, duck, tmp_pat
 
 def test_duckdb_validation_report_equals_todays(broken, duck, tmp_path):
     today = sql_report(broken)
-    assert today[2] == 37 and len(today[0]) > 8 and today[1]  # every rule hit, one rule counted beyond the list
+    assert today[2] == 38 and len(today[0]) > 8 and today[1]  # every rule hit, one rule counted beyond the list
     assert engine_report(broken, duck) == today
     csv = tmp_path / "purchase_lines.csv"
     pd.DataFrame(broken_rows()).to_csv(csv, index=False)
@@ -181,7 +182,7 @@ def test_default_run_works_without_pyspark_and_imports_none_of_it(lines, broken)
         f"p = panel.build_panel(Path({str(lines)!r}))\n"
         "assert p.coverage['n_lines'] == 30000\n"
         "r = ValidationReport()\n"
-        f"assert validate.check_large(Path({str(broken)!r}), TABLES['purchase_lines'], r) == 37 and r.errors\n"
+        f"assert validate.check_large(Path({str(broken)!r}), TABLES['purchase_lines'], r) == 38 and r.errors\n"
         "assert not [m for m in sys.modules if m.split('.')[0] in ('pyspark', 'py4j')]\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("JAVA_HOME", "SPARK_HOME")}
