@@ -11,14 +11,23 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def pyproject_pins() -> dict[str, str]:
+# extras that the default install leaves out (each has its own lock, requirements-<extra>.lock)
+SEPARATE_EXTRAS = ("spark",)
+
+
+def pyproject_pins(extras: tuple[str, ...] | None = None) -> dict[str, str]:
+    """The pins of the default install (dependencies and the extras it includes), or of ``extras``."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    deps = project["dependencies"] + [d for ds in project["optional-dependencies"].values() for d in ds]
+    optional = project["optional-dependencies"]
+    if extras is None:
+        deps = project["dependencies"] + [d for k, ds in optional.items() if k not in SEPARATE_EXTRAS for d in ds]
+    else:
+        deps = [d for k in extras for d in optional[k]]
     out = {}
     for d in deps:
         name, _, version = d.partition("==")
         assert version, f"{d} is not pinned with =="
-        out[name.lower()] = version
+        out[name.split("[")[0].lower()] = version
     return out
 
 
@@ -30,7 +39,7 @@ def test_environment_yml_lists_the_same_pins():
         if line.startswith("-e"):
             continue
         name, _, version = line.partition("==")
-        pins[name.lower()] = version
+        pins[name.split("[")[0].lower()] = version
     assert pins == pyproject_pins()
     assert "python=3.11" in env["dependencies"]
 
@@ -41,14 +50,23 @@ def test_design_card_packages_are_dependencies():
         assert pkg in pins
 
 
-def test_lock_agrees_with_direct_pins():
+def lock_pins(name: str) -> dict[str, str]:
     lock = {}
-    for line in (ROOT / "requirements.lock").read_text().splitlines():
+    for line in (ROOT / name).read_text().splitlines():
         m = re.match(r"^([A-Za-z0-9_.-]+)==([^\s;]+)", line)
         if m:
             lock[m.group(1).lower().replace("_", "-")] = m.group(2)
+    return lock
+
+
+def test_lock_agrees_with_direct_pins():
+    lock = lock_pins("requirements.lock")
     for name, version in pyproject_pins().items():
         assert lock.get(name.replace("_", "-")) == version, name
+    for extra in SEPARATE_EXTRAS:  # a separate extra: its own lock, nothing of it in the default one
+        own = lock_pins(f"requirements-{extra}.lock")
+        for name, version in pyproject_pins((extra,)).items():
+            assert own.get(name) == version and name not in lock, name
 
 
 def test_ci_runs_the_readme_test_command():

@@ -70,7 +70,7 @@ def _run(args: argparse.Namespace) -> int:
             return 2
     try:
         result = run(args.params, data_dir=args.data, out_dir=args.out, only=args.only, jobs=args.jobs,
-                     language=args.language, force=args.force)
+                     language=args.language, force=args.force, engine=args.engine)
     except RunError as e:
         print(str(e), file=sys.stderr)
         return e.exit_code
@@ -228,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true",
                    help="execute every notebook (by default a notebook whose code, parameters and inputs are "
                         "unchanged since the last run into the same folder is reused)")
+    r.add_argument("--engine", choices=["duckdb", "spark"], default=None,
+                   help="where the purchase lines are processed (default: engine.backend of PARAMS, duckdb)")
     r.set_defaults(func=_run)
 
     ve = sub.add_parser("verify", help="re-execute a finished run and report every difference")

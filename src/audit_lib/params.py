@@ -397,6 +397,25 @@ class SamplingParams(Strict):
     )
 
 
+# ---------------------------------------------------------------- engine (large tables)
+class EngineParams(Strict):
+    """Where the large-table work (``purchase_lines``: typed reading, price-index aggregate,
+    validation) runs: embedded DuckDB (default) or Spark (``audit_lib.engine``; the
+    ``[spark]`` extra and a Java runtime). The small tables stay in pandas."""
+
+    backend: Literal["duckdb", "spark"] = "duckdb"
+    master: str | None = Field(
+        None, description='Spark master: "local[2]" (default for spark) or a cluster URL such as spark://host:7077'
+    )
+    conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings (spark.* keys)")
+
+    @model_validator(mode="after")
+    def _spark_only(self) -> EngineParams:
+        if self.backend == "duckdb" and (self.master or self.conf):
+            raise ValueError("engine: master and conf are Spark settings; set backend: spark")
+        return self
+
+
 class RunParams(Strict):
     run_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     audit_year: int = Field(ge=2000, le=2100)
@@ -441,6 +460,7 @@ class RunParams(Strict):
     summary: SummaryParams = SummaryParams()
     method_validation: MethodValidationParams = MethodValidationParams()
     sampling: SamplingParams | None = None
+    engine: EngineParams = EngineParams()
 
     # where the file was read from; relative paths resolve against its folder
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -122,6 +122,7 @@ def run(
     params_path: str | Path, data_dir: str | Path | None = None, out_dir: str | Path | None = None,
     only: list[str] | None = None, jobs: int = 1, language: str | None = None,
     notebook_dir: Path = NOTEBOOK_DIR, progress: Callable[[str], None] | None = None, force: bool = False,
+    engine: str | None = None,
 ) -> RunResult:
     say = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
     started = time.time()
@@ -132,6 +133,10 @@ def run(
     except Exception as e:  # ParamsError and EvidenceError carry the precise message
         raise RunError(str(e)) from None
     lang = language or params.language
+    if (engine or params.engine.backend) != "duckdb":
+        raise RunError(f"engine {engine or params.engine.backend}: the review's notebooks do not use the Spark engine "
+                       "yet (the library path is in audit_lib.engine; see docs/scale.md). Run with the default "
+                       "engine, duckdb. Nothing was run.")
     data = Path(data_dir).resolve() if data_dir else params.data_path
     out = (Path(out_dir) if out_dir is not None else PROJECT_ROOT / "outputs" / params.run_name).resolve()
     try:

@@ -1,0 +1,53 @@
+"""The price-index panel's article-month aggregate as one ibis expression (DuckDB or Spark).
+
+It is ``audit_lib.panel.article_month_sql`` written once for every engine: one row per
+category, region, month and article with the exact (DECIMAL) sums of the usable lines
+(amount > 0 and quantity > 0), their count and the count of all lines, ordered by the group
+(NULLs last, as DuckDB orders them) so that the result is the same bytes on every run and
+every engine. The engine returns this small table (cells x months x articles rows); the index
+itself is the same numpy code as today's path (``audit_lib.panel.index_from_aggregate``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from ..contract.spec import TABLES
+from ..panel import Panel, index_from_aggregate
+from .connect import connect
+from .read import read_typed
+
+KEYS = ("category", "region", "month_index", "article_id")
+EXACT = dt.Decimal(38, 6)
+
+
+def article_month(lines: ir.Table) -> ir.Table:
+    """The article-month aggregate of typed purchase lines (see the module docstring)."""
+    month_index = (lines.order_date.year().cast("int64") * 12 + lines.order_date.month().cast("int64") - 1)
+    t = lines.select("category", "region", "article_id", "quantity", "amount_sek", month_index=month_index)
+    ok = (t.amount_sek > 0) & (t.quantity > 0)
+    agg = t.group_by(list(KEYS)).aggregate(
+        spend=t.amount_sek.cast(EXACT).sum(where=ok).cast("float64"),
+        qty=t.quantity.cast(EXACT).sum(where=ok).cast("float64"),
+        n_ok=t.count(where=ok),
+        n_all=t.count(),
+    )
+    return agg.order_by([ibis.asc(k, nulls_first=False) for k in KEYS])
+
+
+def build_panel(path: Path | str, engine: Any = None, base_months: int = 12, con=None) -> Panel:
+    """Purchase lines at ``path`` (a file, or a Parquet dataset folder or glob) to the panel,
+    the large-table work on ``engine`` (``{backend: duckdb}`` by default, or Spark)."""
+    own = con is None
+    con = connect(engine) if own else con
+    try:
+        agg = article_month(read_typed(con, path, TABLES["purchase_lines"])).to_pyarrow()
+    finally:
+        if own and getattr(con, "name", "") == "duckdb":
+            con.disconnect()
+    return index_from_aggregate(agg, base_months)
