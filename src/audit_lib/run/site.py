@@ -283,6 +283,9 @@ def print_document(site: Path, names: list[str], language: str, t: Texts, title:
     contents.append(f'<li><a href="#appendix">{escape(t("site.appendix_title"))}</a></li>')
     sections.append(f'<section class="print-report" id="appendix">{_prefix_ids(_main_of(appendix), "appendix", known)}</section>')
     cover = re.sub(r'<nav class="audit-toc site-toc".*?</nav>\n?', "", cover, flags=re.S)
+    # the workbook is a file beside the pages, not part of the printed report: a link to it would
+    # print as an absolute file:// address of the temporary print folder (different every time)
+    cover = re.sub(r'<p class="workbook-link">.*?</p>\n?', "", cover, flags=re.S)
     cover = _prefix_ids(cover, "cover", known)
     toc = (f'<nav class="print-toc" id="contents"><h2>{escape(t("site.contents"))}</h2>'
            f'<ol>{"".join(contents)}</ol></nav>')
