@@ -151,6 +151,8 @@ def test_a_fact_never_silently_replaces_a_computed_input(tmp_path):
 
     params = load_params(Path(__file__).resolve().parents[1] / "params" / "demo.yaml")
     evidence = SimpleNamespace(facts_for=lambda q: {"plan_followed_share": 0.9, "ownership_clear": True})
-    audit = Audit("q1_process", params, None, evidence, tmp_path, "sv")  # type: ignore[arg-type]
+    from audit_lib.contract import DataPackage
+
+    audit = Audit("q1_process", params, DataPackage(root=tmp_path), evidence, tmp_path, "sv")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="plan_followed_share"):
         audit.assess("q1", {"plan_followed_share": 0.4})
