@@ -110,7 +110,7 @@ def scan(con, path: Path | str) -> Scan:
         table = con.table(view)
     zones = _zones(files[0])
     schema = table.schema()
-    named = [(normalise_header(c), Source(c, _kind(schema[c]), zones.get(c))) for c in table.columns
+    named = [(normalise_header(c), Source(c, _kind(schema[c], c in zones), zones.get(c))) for c in table.columns
              if c not in ("_row", "_file")]
     return Scan(table, _first(named), False, name, engine, [n for n, _ in named])
 
@@ -129,12 +129,13 @@ def _zones(file: str) -> dict[str, str]:
     return {f.name: f.type.tz for f in pq.read_schema(file) if getattr(f.type, "tz", None)}
 
 
-def _kind(dtype) -> str:
-    """The DuckDB type name ``contract.sqltypes`` decides by, for an ibis data type."""
+def _kind(dtype, zoned: bool) -> str:
+    """The DuckDB type name ``contract.sqltypes`` decides by, for an ibis data type (``zoned``:
+    a time stamp with a time zone in the file's Arrow schema; Spark's type does not say)."""
     if dtype.is_string():
         return "VARCHAR"
     if dtype.is_timestamp():
-        return "TIMESTAMP WITH TIME ZONE" if dtype.timezone else "TIMESTAMP"
+        return "TIMESTAMP WITH TIME ZONE" if zoned or dtype.timezone else "TIMESTAMP"
     for name in ("date", "time", "interval", "boolean"):
         if getattr(dtype, f"is_{name}")():
             return name.upper()
@@ -214,8 +215,7 @@ def typed_column(raw: ir.Value, col: ColumnSpec, src: Source, engine: str) -> ir
             local = _local_duckdb(zone, raw) if engine == "duckdb" else _local_spark(raw, zone)
             return local.date()
         if kind.startswith("TIMESTAMP"):  # a date, not a time of day
-            midnight = (raw.hour() == 0) & (raw.minute() == 0) & (raw.second() == 0) & (raw.microsecond() == 0)
-            return ibis.ifelse(midnight, raw.date(), ibis.null("date"))
+            return ibis.ifelse(raw.truncate("D") == raw, raw.date(), ibis.null("date"))
         return ibis.null("date")
     if col.type == "float" and (kind == "BOOLEAN" or kind.startswith(("DATE", "TIME", "INTERVAL"))):
         return ibis.null("float64")
