@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -256,3 +257,65 @@ def test_spark_refuses_csv_with_a_clear_problem(spark, tmp_path):
     pd.DataFrame(broken_rows()).to_csv(csv, index=False)
     problems, _, n = engine_report(csv, spark)
     assert n == 0 and "Parquet" in problems[0].rule and problems[0].file == "purchase_lines.csv"
+
+
+# ---------------------------------------------------------------- the rules of contract/sqltypes.py
+def hostile_rows() -> dict:
+    """Cells that today's reading types by the small tables' rules (contract/sqltypes.py)."""
+    quantity = ["900.000", "1 234,5", "2_389_762", "\u0663", "\u22125", "1.234,5", "1,234.5", "1,2,3", "+.5",
+                "1e3", " 7 ", "12'000", "1\u00a0000", "0,5", "inf", "nan"]
+    n = len(quantity)
+    dates = ["2024-01-05 00:00", "2024-01-05T10:00", "2024-02-30", " 2024-03-01\u00a0", "2024-1-5",
+             "2024-01-05T00:00:00.000"] + ["2024-01-05"] * (n - 6)
+    articles = ["A\u200b1", "A\tB", " A2\u3000"] + [f"A{i}" for i in range(n - 3)]
+    categories = ["Mo\u0308bler", "M\u00f6bler"] + ["Papper"] * (n - 2)
+    regions = ["SRM", "XYZ", "VML"] + ["SRM"] * (n - 3)
+    return {"order_date": dates, "region": regions, "category": categories, "article_id": articles,
+            "quantity": quantity, "amount_sek": quantity[::-1]}
+
+
+def hostile_files(folder) -> list:
+    files = [folder / "purchase_lines.parquet", folder / "purchase_lines.csv"]
+    pq.write_table(pa.table(hostile_rows()), files[0])
+    pd.DataFrame(hostile_rows()).to_csv(files[1], index=False, sep=";")
+    stamps = pd.to_datetime(["2024-01-31 23:30", "2024-06-30 22:30", "2024-03-01 00:00"]).tz_localize("UTC")
+    base = {"region": ["SRM"] * 3, "category": ["Papper"] * 3, "article_id": ["A1"] * 3,
+            "quantity": [1.0] * 3, "amount_sek": [2.0] * 3}
+    zoned = pa.table({"order_date": pa.array(stamps.tz_convert("Europe/Stockholm")), **base})
+    naive = pa.table({"order_date": pa.array(stamps.tz_localize(None) + pd.Timedelta("1h")), **base})
+    for name, t in (("zoned", zoned), ("naive", naive)):
+        (folder / name).mkdir()
+        files.append(folder / name / "purchase_lines.parquet")
+        pq.write_table(t, files[-1])
+    (folder / "dupes").mkdir()
+    files.append(folder / "dupes" / "purchase_lines.csv")
+    files[-1].write_text("order_date;region;Region;category;article_id;quantity;amount_sek\n"
+                         "2024-01-05;SRM;SRM;Papper;A1;1;2\n", encoding="utf-8")
+    return files
+
+
+def assert_same_typed_lines(path, con):
+    today = duckdb.sql(relation_sql(path, SPEC)).arrow().read_all()
+    ours = epanel.read_typed(con, path, SPEC).drop("_file").to_pyarrow()
+    assert ours.to_pylist() == today.to_pylist()
+
+
+def test_duckdb_reads_and_validates_hostile_cells_as_today(duck, tmp_path):
+    for path in hostile_files(tmp_path):
+        today = ValidationReport()
+        n = check_large(path, SPEC, today, regions=["SRM", "VML"])
+        ours = ValidationReport()
+        assert evalidate.check_large(path, SPEC, ours, con=duck, regions=["SRM", "VML"]) == n, path
+        assert (ours.problems, ours.suppressed) == (today.problems, today.suppressed), path
+        if "dupes" not in str(path):
+            assert_same_typed_lines(path, duck)
+
+
+def test_spark_reads_and_validates_hostile_cells_as_today(spark, tmp_path):
+    for path in [p for p in hostile_files(tmp_path) if p.suffix == ".parquet"]:
+        today = ValidationReport()
+        n = check_large(path, SPEC, today, regions=["SRM", "VML"])
+        ours = ValidationReport()
+        assert evalidate.check_large(path, SPEC, ours, con=spark, regions=["SRM", "VML"]) == n, path
+        assert (ours.problems, ours.suppressed) == (today.problems, today.suppressed), path
+        assert_same_typed_lines(path, spark)

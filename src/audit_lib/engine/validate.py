@@ -9,8 +9,11 @@ unions the offending rows of every rule and keeps the first ones per rule.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import itertools
 import sys
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,9 @@ import ibis.expr.types as ir
 from ..contract.problems import MAX_PER_RULE, Problem, ValidationReport
 from ..contract.read import RESERVED_COLUMNS, ReadError
 from ..contract.spec import MAX_DATE, MIN_DATE, TableSpec
-from ..contract.validate import plausibility_rule
+from ..contract.large import _cell_rule
+from ..contract.parse import PARSERS, parse_key
+from ..contract.validate import plausibility_rule, unknown_code_rule
 from .connect import EngineError, backend_name, connect
 from .read import Scan, scan, sql_trim, typed
 
@@ -38,47 +43,61 @@ def _null(v: ir.Value) -> ir.BooleanValue:
     return v.cast("string").isnull()
 
 
-def rules(t: ir.Table, spec: TableSpec) -> list[tuple[str, str, ir.BooleanValue]]:
-    """(column, rule, offending-row condition) for every rule of the contract, in the order of
-    ``contract.large``; ``t`` has the typed columns and ``raw_<column>``."""
-    out: list[tuple[str, str, ir.BooleanValue]] = []
+Check = tuple[str, str, ir.BooleanValue, Callable[[str], str] | None]
+
+
+def rules(t: ir.Table, spec: TableSpec, regions: Collection[str] | None = None) -> list[Check]:
+    """(column, rule, offending-row condition, describe or None) for every rule of the contract,
+    in the order of ``contract.large._column_rules``; ``t`` has the typed columns and
+    ``raw_<column>``; ``describe`` words one listed cell as the small tables do."""
+    out: list[Check] = []
     for col in spec.columns:
+        if col.name not in t.columns:
+            continue  # an optional column the file does not have
         raw, v = t[f"raw_{col.name}"], t[col.name]
         if not col.nullable:
-            out.append((col.name, "required: the cell is empty", _null(raw) | _blank(raw)))
+            out.append((col.name, "required: the cell is empty", _null(raw) | _blank(raw), None))
         if col.type != "str":
-            out.append((col.name, f"type {col.type}: cannot be read as {col.type}",
-                        ~_null(raw) & ~_blank(raw) & _null(v)))
+            generic = f"type {col.type}: cannot be read as {col.type}"
+            out.append((col.name, generic, ~_null(raw) & ~_blank(raw) & _null(v), _cell_rule(PARSERS[col.type], generic)))
+        if col.key:
+            generic = "type str: an id or code with an invisible or control character"
+            out.append((col.name, generic, v.re_search("[\\p{Cf}\\p{Cc}\\p{Co}\\p{Zl}\\p{Zp}]"),
+                        _cell_rule(parse_key, generic)))
+        if col.region and regions is not None:
+            known = sorted(set(regions))
+            out.append((col.name, "unknown region code", v.notin(known) if known else ibis.null("boolean"),
+                        functools.partial(unknown_code_rule, known=known)))
         if col.gt is not None:
-            out.append((col.name, f"must be > {col.gt:g}", v <= col.gt))
+            out.append((col.name, f"must be > {col.gt:g}", v <= col.gt, None))
         if col.ge is not None:
-            out.append((col.name, f"must be >= {col.ge:g}", v < col.ge))
+            out.append((col.name, f"must be >= {col.ge:g}", v < col.ge, None))
         if col.le is not None:
-            out.append((col.name, f"must be <= {col.le:g}", v > col.le))
+            out.append((col.name, f"must be <= {col.le:g}", v > col.le, None))
         if col.type == "float":
             # not ibis's isinf, which compiles to FALSE on Spark (ibis 12.0.0); NaN also passes
             # this test, as NaN compares greater than every number on both engines
             infinite = v.abs() > sys.float_info.max
-            out.append((col.name, "type float: expected a finite number", infinite | v.isnan()))
+            out.append((col.name, "type float: expected a finite number", infinite | v.isnan(), None))
         plausible = plausibility_rule(spec.name, col.name)
         if plausible is not None and col.type in ("float", "int"):
             bound, rule = plausible
-            out.append((col.name, rule, v.abs() > bound))
+            out.append((col.name, rule, v.abs() > bound, None))
         if col.type == "date":
             out.append((col.name, f"date out of range {MIN_DATE} .. {MAX_DATE}",
-                        (v < ibis.date(str(MIN_DATE))) | (v > ibis.date(str(MAX_DATE)))))
+                        (v < ibis.date(str(MIN_DATE))) | (v > ibis.date(str(MAX_DATE))), None))
         if col.allowed is not None:
-            out.append((col.name, f"allowed values: {', '.join(col.allowed)}", v.notin(list(col.allowed))))
+            out.append((col.name, f"allowed values: {', '.join(col.allowed)}", v.notin(list(col.allowed)), None))
     return out
 
 
-def offending_rows(t: ir.Table, checks: list[tuple[str, str, ir.BooleanValue]]) -> ir.Table:
+def offending_rows(t: ir.Table, checks: list[Check]) -> ir.Table:
     """Per rule ``k``: its first ``MAX_PER_RULE`` offending rows (``_file``, ``_row``, stored
     value ``v``) and ``n``, the rule's count of offending rows; ordered by rule and row."""
     parts = [
         t.filter(cond).select(k=ibis.literal(k, "int64"), _file=t["_file"], _row=t["_row"].cast("int64"),
                               v=t[f"raw_{column}"].cast("string"))
-        for k, (column, _, cond) in enumerate(checks)
+        for k, (column, _, cond, _) in enumerate(checks)
     ]
     u = ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
     u = u.mutate(n=ibis._.count().over(group_by="k"),
@@ -98,43 +117,49 @@ def _read_problem(e: Exception, file: str, engine: str) -> Problem:
     return Problem("error", file, f"cannot be read: {(lines[0] if lines else type(e).__name__)[:200]}")
 
 
-def check_scan(s: Scan, spec: TableSpec, report: ValidationReport) -> int:
+def check_scan(s: Scan, spec: TableSpec, report: ValidationReport, regions: Collection[str] | None = None) -> int:
     """The header and row rules on a scan; add problems to ``report``; return the row count."""
     file = s.name
     for c in s.columns:
         if c in RESERVED_COLUMNS:
             report.add(Problem("error", file, "column name is reserved by the loader; rename it", column=c))
             return 0
-    missing = [c for c in spec.column_names if c not in s.columns]
+    dupes = list(dict.fromkeys(n for i, n in enumerate(s.names) if n in s.names[:i]))
+    for c in dupes:
+        report.add(Problem("error", file, "column appears more than once in the header", column=c))
+    missing = [c for c in spec.required_columns if c not in s.columns]
     for c in missing:
         report.add(Problem("error", file, "required column is missing", column=c))
     for c in s.columns:
         if c not in spec.column_names:
             report.add(Problem("warning", file, "column is not in the contract; ignored", column=c))
-    if missing:
+    if missing or dupes:
         return 0
     t = typed(s, spec, keep_raw=True)
     n_rows = int(t.count().to_pyarrow().as_py())
     if n_rows == 0:
         report.add(Problem("error", file, "file has a header but no rows"))
         return 0
-    checks = rules(t, spec)
+    checks = rules(t, spec, regions)
     hits = offending_rows(t, checks).to_pyarrow().to_pylist()
     dataset = len({h["_file"] for h in hits}) > 1 or s.name != (hits[0]["_file"] if hits else s.name)
     counted: set[int] = set()
     for h in hits:
-        column, rule, _ = checks[h["k"]]
+        column, rule, _, describe = checks[h["k"]]
         where = f"{s.name}/{h['_file']}" if dataset else file
-        report.add(Problem("error", where, rule, row=int(h["_row"]), column=column, value=h["v"]))
+        shown = describe(h["v"]) if describe is not None and h["v"] is not None else rule
+        report.add(Problem("error", where, shown, row=int(h["_row"]), column=column, value=h["v"]))
         if h["k"] not in counted:
             counted.add(h["k"])
             report.add_count(file, column, rule, int(h["n"]) - min(int(h["n"]), MAX_PER_RULE))
     return n_rows
 
 
-def check_large(path: Path | str, spec: TableSpec, report: ValidationReport, engine: Any = None, con=None) -> int:
+def check_large(path: Path | str, spec: TableSpec, report: ValidationReport, engine: Any = None, con=None,
+                regions: Collection[str] | None = None) -> int:
     """``contract.large.check_large`` on ``engine`` (DuckDB by default, or Spark): the same
-    problems for the same file; ``path`` may also be a Parquet dataset folder or glob."""
+    problems for the same file; ``path`` may also be a Parquet dataset folder or glob.
+    ``regions``: the parameters' region codes (None: region codes are not checked)."""
     name = Path(path).name
     own = con is None
     try:
@@ -146,8 +171,8 @@ def check_large(path: Path | str, spec: TableSpec, report: ValidationReport, eng
     try:
         s = scan(con, path)
         if s.is_csv:  # parse the text once (the rules scan it many times), as contract.large does
-            s = Scan(con.create_table(f"audit_raw_{next(_TEMP)}", s.table, temp=True), s.columns, True, s.name)
-        return check_scan(s, spec, report)
+            s = dataclasses.replace(s, table=con.create_table(f"audit_raw_{next(_TEMP)}", s.table, temp=True))
+        return check_scan(s, spec, report, regions)
     except ReadError as e:
         report.add(e.problem)
     except EngineError as e:
