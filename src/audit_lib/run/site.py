@@ -309,10 +309,14 @@ def internal_page(run_dir: Path, name: str) -> Path:
 
 
 def build_internal(run_dir: Path, names: list[str], language: str,
-                   reuse: Mapping[str, Path] | None = None, mapper: Mapper = map, synthetic: bool = False) -> list[str]:
+                   reuse: Mapping[str, Path] | None = None, mapper: Mapper = map,
+                   synthetic: bool | None = None) -> list[str]:
     """``internal/<name>.html``: each report with its code, from the executed notebook; the
     notebooks in ``reuse`` get a copy of that (identical) rendition instead. ``mapper``
-    renders the pages (``map``, or a process pool's ``map``)."""
+    renders the pages (``map``, or a process pool's ``map``). ``synthetic``: the synthetic-data
+    banner; by default as the run's manifest says."""
+    if synthetic is None:
+        synthetic = bool(_read_json(run_dir / "manifest.json").get("synthetic_data"))
     out, jobs = [], []
     reuse = reuse or {}
     for name in names:
