@@ -300,7 +300,9 @@ def test_run_with_a_duplicate_key_exits_2_with_one_message(tmp_path):
     proc = _cli(["run", str(p), "--out", str(tmp_path / "out")])
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert proc.stderr.strip() == f"{p}: key 'seed' is defined twice, on line 10 and line {len(demo_text().splitlines()) + 2}"
+    first = next(i for i, line in enumerate(demo_text().splitlines(), 1) if line.startswith("seed:"))
+    assert proc.stderr.strip() == (f"{p}: key 'seed' is defined twice, on line {first} and line "
+                                   f"{len(demo_text().splitlines()) + 2}")
     assert not (tmp_path / "out").exists()
 
 
