@@ -71,7 +71,7 @@ def text(key: str, language: str, /, **values: Any) -> str:
     template = entry.get(language)
     if template is None:
         raise TextError(f"text {key!r} has no {language!r} version")
-    return _FORMATTER.format(template, **values) if values else template
+    return fill(template, **values) if values else template
 
 
 class Texts:
