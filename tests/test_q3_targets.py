@@ -128,3 +128,28 @@ def test_demo_targets_carry_published_figures(demo_package):
     assert row(t, 2024, "coordinated_count")["outcome"] == 43
     published = t[~t["synthetic"]]
     assert set(published["year"]) == {2022, 2023, 2024, 2025}
+
+
+def test_analyse_is_the_chain_of_steps_and_the_period_sets_the_year():
+    """``analyse`` on plain tables: the targets table, the register's history behind the
+    coordinated share, and the criteria's inputs over the period's year; ``results`` records
+    the table without its free-text source."""
+    import datetime as dt
+
+    from audit_lib.contract.period import Period
+    from audit_lib.params import Q3Params
+
+    procurements = pd.DataFrame({"procurement_id": ["a", "b", "c"],
+                                 "completed_date": pd.to_datetime(["2021-05-01", "2022-05-01", "2023-05-01"])})
+    regions = pd.DataFrame({"procurement_id": ["a", "a", "b", "c", "c"], "region": ["X", "Y", "X", "X", "Y"],
+                            "estimated_value_sek": [1.0, 1.0, 1.0, 1.0, 1.0]})
+    tables = {"targets": published_targets(), "procurements": procurements, "procurement_regions": regions}
+    res = q3.analyse(tables, Q3Params(min_history_years=2), Period(dt.date(2024, 1, 1), dt.date(2024, 12, 31)))
+    assert res.audit_year == 2024
+    assert pd.Series(res.inputs).equals(pd.Series(q3.assessment_inputs(res.table, res.anchor, 2024)))
+    # the share's history comes from the register (1, 0, 1 coordinated in 2021-2023)
+    share = res.anchor[res.anchor["indicator"] == "coordinated_share"].iloc[0]
+    assert share["n_history"] == 3 and share["last_outcome"] == 1.0
+    recorded = q3.results(res)
+    assert list(recorded) == ["table", "anchoring", "assessment_inputs"]
+    assert "source" not in recorded["table"].columns

@@ -62,6 +62,16 @@ class Audit:
     def year(self) -> int:
         return self.params.audit_year
 
+    @property
+    def period(self) -> Period:
+        """The audited period (``period_start`` to ``period_end``)."""
+        return Period.of(self.params)
+
+    @property
+    def seed(self) -> int:
+        """The run's seed; a question derives its own streams from it."""
+        return int(self.params.seed)
+
     # -- showing ---------------------------------------------------------------------------
     def show(self, *parts: Any) -> None:
         for p in parts:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import pandas as pd
 
 
@@ -59,3 +61,10 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float,
 def is_blank(values: pd.Series) -> pd.Series:
     """True where a text cell is missing or only whitespace (a reason that was not given)."""
     return values.isna() | values.astype("string").str.strip().fillna("").eq("")
+
+
+class Tables(Protocol):
+    """What ``analyse()`` reads tables from: the validated package (``DataPackage``) or, in a
+    test, a plain ``dict`` of DataFrames."""
+
+    def __getitem__(self, name: str, /) -> pd.DataFrame: ...

@@ -5,7 +5,9 @@ Pure functions from the ``targets`` table (and the register's history) to figure
   distinct from zero (``target_set`` false, gap empty);
 - ``anchoring``: each target beside the earlier outcomes: last outcome, mean, linear trend
   forecast with its prediction interval (statsmodels OLS), and where the target falls in it;
-- ``assessment_inputs``: the figures the four-level criteria use.
+- ``assessment_inputs``: the figures the four-level criteria use;
+- ``analyse``: the one entry point a notebook calls (tables, parameters, period, seed in; a
+  ``Q3Result`` out), and ``results`` the figures its results JSON records.
 
 A handful of yearly outcomes says little: with n years of history the trend has n - 2 degrees
 of freedom, so the interval is wide; ``anchoring`` reports n and the interval, never a point
@@ -16,11 +18,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
+
+from ..contract.period import Period
+from ..params import Q3Params
+from . import common
 
 INDICATOR_ORDER = ("coordinated_count", "coordinated_share", "enabled_savings_sek")
 
@@ -137,3 +144,29 @@ def assessment_inputs(table: pd.DataFrame, anchor: pd.DataFrame, audit_year: int
         "targets_met_share": float((window.loc[window["target_set"], "gap"] >= 0).mean())
         if window["target_set"].any() else float("nan"),
     }
+
+
+@dataclass(frozen=True)
+class Q3Result:
+    """What question 3 finds: the targets table, each target beside its history, and the
+    figures the criteria use."""
+
+    table: pd.DataFrame  # target_table
+    anchor: pd.DataFrame  # anchoring
+    inputs: dict[str, Any]  # assessment_inputs
+    audit_year: int
+
+
+def analyse(tables: common.Tables, params: Q3Params, period: Period, seed: int = 0) -> Q3Result:
+    """Question 3 on the package as the period sees it (no randomness: ``seed`` is unused)."""
+    table = target_table(tables["targets"])
+    view = common.procurement_view(tables["procurements"], tables["procurement_regions"])
+    history = outcome_history(table, common.coordination_by_year(view))
+    anchor = anchoring(table, history, params.forecast_level, params.min_history_years)
+    year = period.end.year
+    return Q3Result(table, anchor, assessment_inputs(table, anchor, year), year)
+
+
+def results(res: Q3Result) -> dict[str, Any]:
+    """The figures the results JSON records (the table without its free-text source)."""
+    return {"table": res.table.drop(columns=["source"]), "anchoring": res.anchor, "assessment_inputs": res.inputs}
