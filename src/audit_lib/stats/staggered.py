@@ -1,10 +1,17 @@
 """Group-time effects of a staggered rollout on any panel (Callaway and Sant'Anna 2021).
 
 A panel is one row per unit and period with an outcome and the period in which the unit
-adopted the change (its *group* ``g``; 0 or missing = never adopted). No covariates. For each
-group ``g`` and period ``t`` the group-time effect is a two-period difference in differences:
+adopted the change (its *group* ``g``; 0 or missing = never adopted). For each group ``g``
+and period ``t`` the group-time effect is a two-period difference in differences:
 
     ATT(g, t) = mean(Y_t - Y_b | group g) - mean(Y_t - Y_b | controls)
+
+With covariates (unit characteristics, constant within unit) parallel trends need only hold
+conditionally on them: the controls' change ``Y_t - Y_b`` is regressed on the covariates
+(weighted least squares with an intercept, controls of the cell only) and the adopters'
+predicted change replaces the controls' mean (the outcome-regression estimator of Heckman,
+Ichimura and Todd 1997 as in Sant'Anna and Zhao 2020, ``did``'s ``est_method = "reg"``); its
+influence function includes the estimation of the regression coefficients.
 
 with a *varying base period* (the default of the R package ``did``): ``b`` is the last period
 before ``g`` for post-adoption cells (``t >= g``) and the period just before ``t`` for
@@ -65,6 +72,7 @@ class Panel:
     cluster: np.ndarray  # integer codes per unit
     dropped_first_period: int = 0
     adopted_after_last: int = 0
+    X: np.ndarray | None = None  # covariates per unit with an intercept column first (None: none)
 
 
 def _one_per_unit(df: pd.DataFrame, unit: str, col: str) -> pd.Series:
@@ -77,10 +85,28 @@ def _one_per_unit(df: pd.DataFrame, unit: str, col: str) -> pd.Series:
     return per.first()
 
 
+def _covariates(df: pd.DataFrame, unit: str, covariates: tuple[str, ...], index: pd.Index) -> np.ndarray | None:
+    """Unit-level covariates with an intercept column; each numeric, present and constant
+    within unit (errors name the column and rows)."""
+    if not covariates:
+        return None
+    cols = []
+    for c in covariates:
+        num = pd.to_numeric(df[c], errors="coerce")
+        bad = num.isna()
+        if bad.any():
+            raise PanelError(f"covariate {c!r} must be a number in every row; rows {df.index[bad][:5].tolist()} "
+                             "are missing or not numeric")
+        cols.append(_one_per_unit(df.assign(**{c: num}), unit, c).reindex(index).to_numpy(float))
+    return np.column_stack([np.ones(len(index))] + cols)
+
+
 def make_panel(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption: str,
-               weights: str | None = None, cluster: str | None = None) -> Panel:
+               weights: str | None = None, cluster: str | None = None, covariates: tuple[str, ...] = ()) -> Panel:
     """Check the long table and turn it wide. Errors name the column and rows."""
-    cols = [unit, time, outcome, adoption] + [c for c in (weights, cluster) if c]
+    covariates = tuple(covariates)
+    cols = [unit, time, outcome, adoption] + [c for c in (weights, cluster) if c] + [
+        c for c in covariates if c not in (unit, time, outcome, adoption, weights, cluster)]
     missing = [c for c in cols if c not in data.columns]
     if missing:
         raise PanelError(f"column(s) {', '.join(map(repr, missing))} not in the panel; it has {list(data.columns)}")
@@ -102,6 +128,7 @@ def make_panel(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption:
     if (w <= 0).any() or w.isna().any():
         raise PanelError(f"column {weights!r} must be positive for every unit")
     cl = _one_per_unit(df, unit, cluster) if cluster else pd.Series(g.index, index=g.index)
+    X = _covariates(df, unit, covariates, g.index)
     periods = np.sort(df[time].unique())
     wide = df.pivot(index=unit, columns=time, values=outcome).reindex(index=g.index, columns=periods)
     gv = np.array(g, dtype=float)
@@ -113,7 +140,7 @@ def make_panel(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption:
         units=g.index.to_numpy()[keep], periods=periods, Y=wide.to_numpy(float)[keep], group=gv[keep],
         weight=(w.to_numpy(float) / w.to_numpy(float)[keep].mean())[keep],
         cluster=pd.factorize(cl.to_numpy()[keep], sort=True)[0], dropped_first_period=int(first.sum()),
-        adopted_after_last=int(after.sum()),
+        adopted_after_last=int(after.sum()), X=None if X is None else X[keep],
     )
 
 
@@ -136,7 +163,9 @@ def cells(panel: Panel, control: str = "never") -> tuple[pd.DataFrame, np.ndarra
             dy = np.where(seen, Y[:, ti] - Y[:, bi], 0.0)
             inf = np.zeros(n)
             att = np.nan
-            if d.any() and c.any():
+            if d.any() and c.any() and panel.X is not None:
+                att, inf = _regression_cell(panel.X, w, d, c, dy)
+            elif d.any() and c.any():
                 p1, p0 = (w * d).sum() / n, (w * c).sum() / n
                 m1, m0 = (w * d * dy).sum() / (n * p1), (w * c * dy).sum() / (n * p0)
                 att = m1 - m0
@@ -146,6 +175,28 @@ def cells(panel: Panel, control: str = "never") -> tuple[pd.DataFrame, np.ndarra
             infs.append(inf)
     frame = pd.DataFrame(rows, columns=["group", "time", "base", "event_time", "att", "n_treated", "n_control"])
     return frame, (np.column_stack(infs) if infs else np.zeros((n, 0)))
+
+
+def _regression_cell(X: np.ndarray, w: np.ndarray, d: np.ndarray, c: np.ndarray,
+                     dy: np.ndarray) -> tuple[float, np.ndarray]:
+    """One cell by outcome regression: the controls' change regressed on the covariates, the
+    adopters' mean change minus their predicted change; the influence function (over all
+    ``n`` units) includes the coefficients' estimation. Without covariates (``X`` an
+    intercept) it is the plain difference in means."""
+    n = len(w)
+    wc = w * c
+    A = (X * wc[:, None]).T @ X / n
+    if np.linalg.matrix_rank(A) < X.shape[1]:
+        return float("nan"), np.zeros(n)  # the controls cannot identify the coefficients
+    beta = np.linalg.solve(A, (X * wc[:, None]).T @ dy / n)
+    pred = X @ beta
+    wd = w * d
+    p1 = wd.sum() / n
+    m1, m_pred = (wd * dy).sum() / (n * p1), (wd * pred).sum() / (n * p1)
+    lin_ols = (wc * (dy - pred))[:, None] * X @ np.linalg.inv(A)  # each unit's share of beta - beta_hat
+    M1 = (wd[:, None] * X).sum(axis=0) / n
+    inf = wd * (dy - m1) / p1 - (wd * (pred - m_pred) + lin_ols @ M1) / p1
+    return float(m1 - m_pred), inf
 
 
 def _cluster_sums(panel: Panel, IF: np.ndarray) -> np.ndarray:
@@ -256,7 +307,8 @@ def aggregate(panel: Panel, frame: pd.DataFrame, IF: np.ndarray) -> tuple[dict[s
 
 def att_gt(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption: str, weights: str | None = None,
            control: str = "never", se: str = "analytic", cluster: str | None = None, reps: int = 999,
-           seed: int = 0, level: float = 0.95, min_treated_clusters: int = 0) -> StaggeredResult:
+           seed: int = 0, level: float = 0.95, min_treated_clusters: int = 0,
+           covariates: tuple[str, ...] = ()) -> StaggeredResult:
     """Group-time effects, their aggregations and the pre-trend test (see the module text).
 
     ``data`` is long: one row per unit and period; ``adoption`` is the period the unit
@@ -265,8 +317,9 @@ def att_gt(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption: str
     by ``cluster`` (a column constant within unit) or by unit. With fewer than
     ``min_treated_clusters`` treated clusters the simple aggregate also gets randomization
     inference (``audit_lib.stats.randomization``), and ``meta["inference"]`` says which
-    inference is to be reported."""
-    panel = make_panel(data, unit, time, outcome, adoption, weights, cluster)
+    inference is to be reported. ``covariates``: unit-level columns for conditional parallel
+    trends (outcome regression, see the module text)."""
+    panel = make_panel(data, unit, time, outcome, adoption, weights, cluster, covariates)
     if not (panel.group == 0).any() and control == "never":
         raise PanelError(f"no never-treated unit (column {adoption!r} is never 0 or missing): use control='notyet'")
     frame, IF = cells(panel, control)
@@ -292,7 +345,7 @@ def att_gt(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption: str
             "n_treated_clusters": int(len(np.unique(panel.cluster[treated]))),
             "n_clusters": int(panel.cluster.max() + 1), "control": control, "se": se, "level": level,
             "dropped_first_period": panel.dropped_first_period, "adopted_after_last": panel.adopted_after_last,
-            "cells_not_estimable": int(frame["att"].isna().sum())}
+            "cells_not_estimable": int(frame["att"].isna().sum()), "covariates": list(covariates)}
     few = meta["n_treated_clusters"] < min_treated_clusters
     meta["inference"] = "randomization" if few else "cluster_robust"
     ri = randomization_simple(panel, est["simple"], control, reps, seed, level) if few else None
@@ -307,7 +360,8 @@ def randomization_simple(panel: Panel, estimate: float, control: str = "never", 
     untreated units, estimated on the untreated units only (units are the permuted clusters)."""
     untreated = np.flatnonzero(panel.group == 0)
     sub = replace(panel, units=panel.units[untreated], Y=panel.Y[untreated], group=panel.group[untreated],
-                  weight=panel.weight[untreated], cluster=pd.factorize(panel.cluster[untreated])[0])
+                  weight=panel.weight[untreated], cluster=pd.factorize(panel.cluster[untreated])[0],
+                  X=None if panel.X is None else panel.X[untreated])
 
     def placebo(assign: dict[Any, Any]) -> float:
         g = np.zeros(len(untreated))
