@@ -130,7 +130,8 @@ def test_documented_example_loads_as_documented(tmp_path):
     assert [x.id for x in r.recommendations] == ["R1"]
     # every top-level key the page's table names is one the schema accepts
     table_keys = re.findall(r"^\| `(\w+)` \|", doc, flags=re.M)
-    assert set(table_keys) == {"year", "observations", "facts", "overrides", "comments", "recommendations"}
+    assert set(table_keys) == {"year", "observations", "facts", "overrides", "comments", "recommendations",
+                               "responses"}
     from audit_lib.evidence import EvidenceRegister
     assert set(table_keys) == set(EvidenceRegister.model_fields)
 

@@ -8,7 +8,10 @@ Much of an audit is interviews and documents. The register records, per question
   (keyed by question id, or ``summary.<dimension>`` for the overall conclusion);
 - ``comments``: the auditors' one-line comment per question for the closing table (and
   ``summary`` for the overall conclusion), citing observations;
-- ``recommendations``: the review's recommendations, with their follow-up status.
+- ``recommendations``: the review's recommendations, with their follow-up status;
+- ``responses``: the board's answer to each recommendation (when it was received, what it
+  says) and the measures it promises, each with an owner, a deadline and a status (planned,
+  in progress, done, rejected with a reason); ``audit_lib.responses`` judges them.
 
 The format is documented in ``docs/evidence_register.md``; loading is strict and uses safe
 YAML loading: an unknown or twice-written key, an unknown question id and (given the run's
@@ -87,6 +90,43 @@ class Recommendation(_Strict):
     status_evidence: list[str] = Field(default_factory=list)
 
 
+class Measure(_Strict):
+    """A measure the board promises in its answer, and what became of it."""
+
+    text: Text
+    owner: str = Field(min_length=1, description="who is responsible (a role or a body)")
+    deadline: dt.date
+    status: Literal["planned", "in_progress", "done", "rejected"] = "planned"
+    completed: dt.date | None = Field(None, description="the day it was done (status done)")
+    reason: Text | None = Field(None, description="why it was rejected (status rejected)")
+    evidence: list[str] = Field(default_factory=list, description="observation ids")
+
+    @model_validator(mode="after")
+    def _status_fits(self) -> Measure:
+        if self.status == "rejected" and self.reason is None:
+            raise ValueError("a rejected measure needs its reason (reason: {sv: ..., en: ...})")
+        if self.completed is not None and self.status != "done":
+            raise ValueError(f"completed is given but status is {self.status!r}: only a done measure has a completion day")
+        return self
+
+
+class Response(_Strict):
+    """The board's answer to one recommendation (``received`` empty: no answer yet)."""
+
+    recommendation: str = Field(description="the recommendation's id")
+    received: dt.date | None = None
+    answer: Text | None = None
+    measures: list[Measure] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list, description="observation ids (e.g. the board's minutes)")
+
+    @model_validator(mode="after")
+    def _answered(self) -> Response:
+        if self.received is None and (self.answer is not None or self.measures):
+            raise ValueError(f"response to {self.recommendation}: an answer or measures without the day it was "
+                             "received (received: YYYY-MM-DD)")
+        return self
+
+
 class EvidenceRegister(_Strict):
     year: int
     observations: list[Observation] = Field(default_factory=list)
@@ -94,6 +134,7 @@ class EvidenceRegister(_Strict):
     overrides: dict[str, OverrideEntry] = Field(default_factory=dict)
     comments: dict[str, Comment] = Field(default_factory=dict, description="question -> closing-table comment")
     recommendations: list[Recommendation] = Field(default_factory=list)
+    responses: list[Response] = Field(default_factory=list, description="the board's answers to the recommendations")
 
     @model_validator(mode="after")
     def _references_resolve(self, info: ValidationInfo) -> EvidenceRegister:
@@ -104,8 +145,16 @@ class EvidenceRegister(_Strict):
         dupes = _twice([r.id for r in self.recommendations])
         if dupes:
             raise ValueError(f"recommendation ids must be unique: {', '.join(dupes)}")
+        dupes = _twice([r.recommendation for r in self.responses])
+        if dupes:
+            raise ValueError(f"more than one response to recommendation(s) {', '.join(dupes)}")
         if info.context and info.context.get("part_of_folder"):
             return self  # one file of a folder: references may point to another file (checked merged)
+        recs = [r.id for r in self.recommendations]
+        for r in self.responses:
+            if r.recommendation not in recs:
+                raise ValueError(f"response to {r.recommendation!r}: no such recommendation in the register"
+                                 f"{nearest(r.recommendation, recs)}")
         for where, refs in self._references():
             missing = [e for e in refs if e not in ids]
             if missing:
@@ -116,7 +165,10 @@ class EvidenceRegister(_Strict):
         """Every list of observation ids, with where it is."""
         return ([(f"facts.{q}.{name}", f.evidence) for q, named in self.facts.items() for name, f in named.items()]
                 + [(f"comments.{q}", c.evidence) for q, c in self.comments.items()]
-                + [(f"recommendation {r.id}", r.status_evidence) for r in self.recommendations])
+                + [(f"recommendation {r.id}", r.status_evidence) for r in self.recommendations]
+                + [(f"response to {r.recommendation}", r.evidence) for r in self.responses]
+                + [(f"response to {r.recommendation}, measure {i + 1}", m.evidence)
+                   for r in self.responses for i, m in enumerate(r.measures)])
 
     def observations_for(self, question: str) -> list[Observation]:
         return [o for o in self.observations if o.question == question]
@@ -228,10 +280,11 @@ def _read_one(p: Path, part_of_folder: bool = False, params: RunParams | None = 
 
 def merge_registers(parts: list[tuple[str, EvidenceRegister]]) -> EvidenceRegister:
     """Merge the files of a register folder; the same id, fact or override twice is an error."""
-    obs, recs, facts, overrides, comments = [], [], {}, {}, {}
+    obs, recs, facts, overrides, comments, responses = [], [], {}, {}, {}, []
     for source, reg in parts:
         obs.extend(reg.observations)
         recs.extend(reg.recommendations)
+        responses.extend(reg.responses)
         for q, named in reg.facts.items():
             for name, fact in named.items():
                 if name in facts.setdefault(q, {}):
@@ -251,7 +304,7 @@ def merge_registers(parts: list[tuple[str, EvidenceRegister]]) -> EvidenceRegist
     year = parts[0][1].year if parts else 0
     try:
         return EvidenceRegister(year=year, observations=obs, facts=facts, overrides=overrides,
-                                comments=comments, recommendations=recs)
+                                comments=comments, recommendations=recs, responses=responses)
     except ValidationError as e:
         raise EvidenceError(f"evidence register: {e.errors()[0]['msg']}") from None
 

@@ -1,0 +1,99 @@
+"""The board's responses: answers in time or not, promised measures done, late or overdue, and
+the register's checks of the responses file (each error names where it is)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from audit_lib import responses as rs
+from audit_lib.evidence import EvidenceError, EvidenceRegister, Measure, load_register
+
+D = dt.date
+REC = {"id": "R1", "question": "q1", "text": {"sv": "Tydliggör ansvaret.", "en": "Clarify responsibility."}}
+
+
+def measure(**kw) -> Measure:
+    base = {"text": {"sv": "Ny rutin", "en": "New routine"}, "owner": "Inköpschef", "deadline": D(2026, 6, 30)}
+    return Measure.model_validate({**base, **kw})
+
+
+@pytest.mark.parametrize(("kw", "as_of", "outcome"), [
+    ({"status": "done", "completed": D(2026, 6, 30)}, D(2026, 12, 31), "done"),  # on the deadline: in time
+    ({"status": "done", "completed": D(2026, 7, 1)}, D(2026, 12, 31), "done_late"),
+    ({"status": "done"}, D(2026, 12, 31), "done"),  # done, no day given: not judged late
+    ({"status": "in_progress"}, D(2026, 7, 1), "overdue"),
+    ({"status": "planned"}, D(2026, 6, 30), "not_due"),  # the deadline day itself is not past
+    ({"status": "rejected", "reason": {"sv": "Ryms inte i budget"}}, D(2026, 12, 31), "rejected"),
+])
+def test_a_measure_judged_on_a_day(kw, as_of, outcome):
+    assert rs.measure_outcome(measure(**kw), as_of) == outcome
+
+
+def register(responses: list[dict], recs: list[dict] | None = None) -> EvidenceRegister:
+    return EvidenceRegister.model_validate({"year": 2025, "recommendations": recs or [REC], "responses": responses})
+
+
+def test_answers_in_time_late_missing_and_not_yet_due():
+    recs = [REC, {**REC, "id": "R2"}, {**REC, "id": "R3"}]
+    reg = register([{"recommendation": "R1", "received": D(2026, 2, 26), "answer": {"sv": "Vi gör så."},
+                     "measures": [{"text": {"sv": "Rutin"}, "owner": "Inköpschef", "deadline": D(2026, 6, 30)},
+                                  {"text": {"sv": "Utbildning"}, "owner": "HR", "deadline": D(2026, 9, 30),
+                                   "status": "done", "completed": D(2026, 8, 1)}]},
+                    {"recommendation": "R2", "received": D(2026, 2, 27)}], recs)
+    answer_by = D(2026, 2, 26)
+    before = rs.responses(reg, answer_by, D(2026, 2, 1))
+    assert [s.answered for s in before] == ["in_time", "late", "not_due"]
+    after = rs.responses(reg, answer_by, D(2026, 7, 1), "en")
+    r1, r2, r3 = after
+    assert (r1.answered, r1.deadline, r1.owner, r1.status) == ("in_time", "2026-09-30", "Inköpschef, HR", "in_progress")
+    assert [m.outcome for m in r1.measures] == ["overdue", "done"] and r1.overdue
+    assert r1.recommendation == "Clarify responsibility." and r1.answer == "Vi gör så."  # no English answer: Swedish
+    assert r2.answered == "late" and r2.overdue and r2.status == "no_measures"
+    assert r3.answered == "missing" and r3.received is None and r3.overdue
+    assert rs.without_answer(after) == ["R3"]
+    c = rs.counts(after)
+    assert (c["in_time"], c["late"], c["missing"], c["measures_overdue"], c["measures_done"], c["overdue"]) == (1, 1, 1, 1, 1, 3)
+    assert r1.to_json()["measures"][1]["completed"] == "2026-08-01"
+
+
+def test_without_an_answer_date_nothing_is_missing_or_late():
+    reg = register([{"recommendation": "R1", "received": D(2026, 5, 1)}])
+    s = rs.responses(reg, None, D(2026, 12, 31))[0]
+    assert s.answered == "in_time" and not s.overdue
+    assert rs.answered(None, None, D(2030, 1, 1)) == "not_due"
+
+
+@pytest.mark.parametrize(("responses", "message"), [
+    ([{"recommendation": "R9", "received": D(2026, 2, 1)}], "no such recommendation.*R1"),
+    ([{"recommendation": "R1", "received": D(2026, 2, 1)}, {"recommendation": "R1"}], "more than one response"),
+    ([{"recommendation": "R1", "answer": {"sv": "Ja"}}], "without the day it was received"),
+    ([{"recommendation": "R1", "received": D(2026, 2, 1),
+       "measures": [{"text": {"sv": "x"}, "owner": "y", "deadline": D(2026, 3, 1), "status": "rejected"}]}],
+     "rejected measure needs its reason"),
+    ([{"recommendation": "R1", "received": D(2026, 2, 1),
+       "measures": [{"text": {"sv": "x"}, "owner": "y", "deadline": D(2026, 3, 1), "completed": D(2026, 2, 2)}]}],
+     "only a done measure"),
+    ([{"recommendation": "R1", "received": D(2026, 2, 1),
+       "measures": [{"text": {"sv": "x"}, "owner": "", "deadline": D(2026, 3, 1)}]}], "owner"),
+    ([{"recommendation": "R1", "received": D(2026, 2, 1), "evidence": ["O1"]}], "unknown observation"),
+])
+def test_bad_responses_are_named(responses, message):
+    with pytest.raises(ValueError, match=message):
+        register(responses)
+
+
+def test_a_responses_file_in_a_register_folder(tmp_path):
+    (tmp_path / "recommendations.yaml").write_text(
+        "year: 2025\nrecommendations:\n  - id: R1\n    text: {sv: Gör något}\n", encoding="utf-8")
+    (tmp_path / "responses.yaml").write_text(
+        "year: 2025\nresponses:\n  - recommendation: R1\n    received: 2026-02-20\n"
+        "    measures:\n      - {text: {sv: Rutin}, owner: Inköpschef, deadline: 2026-06-30, status: planned}\n",
+        encoding="utf-8")
+    reg = load_register(tmp_path, 2025)
+    assert reg.responses[0].measures[0].owner == "Inköpschef"
+    (tmp_path / "responses.yaml").write_text(
+        "year: 2025\nresponses:\n  - recommendation: R1\n    recieved: 2026-02-20\n", encoding="utf-8")
+    with pytest.raises(EvidenceError, match=r"responses\.yaml.*\n.*recieved: unknown key"):
+        load_register(tmp_path, 2025)
