@@ -162,3 +162,18 @@ def test_the_demo_years_share_the_auditors_facts():
     differ = sorted(f"{q}.{n}" for q, named in now.items() for n, f in named.items()
                     if before.get(q, {}).get(n) is None or before[q][n].value != f.value)
     assert differ == [], f"copy these facts into params/evidence/demo-2024/facts.yaml: {', '.join(differ)}"
+
+
+def test_carries_the_boards_answers_and_promised_measures(project):
+    (project / "params" / "evidence" / "2025" / "responses.yaml").write_text(
+        "year: 2025\nresponses:\n"
+        "  - recommendation: R1\n    received: 2026-02-20\n    answer: {sv: Vi gör det}\n    measures:\n"
+        "      - {text: {sv: Ny rutin}, owner: Inköpschef, deadline: 2026-06-30, status: in_progress}\n"
+        "  - recommendation: R9\n    received: 2026-02-20\n", encoding="utf-8")
+    result = new_year(2026, project / "params" / "2025.yaml", previous_out=project / "nowhere")
+    reg = load_register(result.evidence_dir, 2026)
+    # R9 was done: neither it nor its answer is carried; R1's answer and measure are, as they were
+    assert [a.recommendation for a in reg.responses] == ["R1"]
+    m = reg.responses[0].measures[0]
+    assert (m.owner, m.deadline.isoformat(), m.status) == ("Inköpschef", "2026-06-30", "in_progress")
+    assert reg.responses[0].received.isoformat() == "2026-02-20"

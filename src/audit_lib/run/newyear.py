@@ -10,7 +10,9 @@ Writes, beside the previous parameters file:
   file's comments and every other section are kept as they are; the result is validated.
 - the new evidence register folder with ``README.yaml`` (the year) and ``followup.yaml``:
   every recommendation of the previous register that was not done, carried with status
-  ``open`` (last year's status in a comment) for the auditors to follow up.
+  ``open`` (last year's status in a comment) for the auditors to follow up, and the board's
+  answers to them with the measures it promised (owner, deadline, status), so the follow-up
+  judges each measure as done, late or not done.
 
 Nothing is overwritten: an existing parameters file or ``followup.yaml`` is an error.
 """
@@ -208,5 +210,14 @@ def carry_recommendations(prev: Any, year: int) -> tuple[list[str], list[str], s
                 "status": "open", "status_evidence": []}
         dumped = yaml.safe_dump([item], allow_unicode=True, sort_keys=False, width=100).rstrip("\n")
         body.append(f"  # {prev.audit_year}: {r.status}")
+        body += ["  " + ln for ln in dumped.splitlines()]
+    ids = {r.id for r in carried}
+    answers = [a for a in (reg.responses if reg else []) if a.recommendation in ids]
+    if answers:  # the board's answers and promised measures: the follow-up judges them this year
+        body.append("# The board's answers to them and the measures it promised: set each measure's status "
+                    "(done with completed:, in_progress, planned, rejected with reason:) as the follow-up finds it.")
+        body.append("responses:")
+        dumped = yaml.safe_dump([a.model_dump(mode="json", exclude_none=True) for a in answers],
+                                allow_unicode=True, sort_keys=False, width=100).rstrip("\n")
         body += ["  " + ln for ln in dumped.splitlines()]
     return [r.id for r in carried], closed, head + "\n".join(body) + "\n"
