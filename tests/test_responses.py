@@ -97,3 +97,26 @@ def test_a_responses_file_in_a_register_folder(tmp_path):
         "year: 2025\nresponses:\n  - recommendation: R1\n    recieved: 2026-02-20\n", encoding="utf-8")
     with pytest.raises(EvidenceError, match=r"responses\.yaml.*\n.*recieved: unknown key"):
         load_register(tmp_path, 2025)
+
+
+def test_the_page_section_in_both_languages():
+    from audit_lib.report.fmt import Formatter
+    from audit_lib.report.pages import responses as page
+    from audit_lib.report.texts import Texts
+
+    recs = [REC, {**REC, "id": "R2"}]
+    reg = register([{"recommendation": "R1", "received": D(2026, 3, 2), "measures": [
+        {"text": {"sv": "Ny rutin", "en": "New routine"}, "owner": "Inköpschef", "deadline": D(2026, 6, 30)},
+        {"text": {"sv": "Utbildning"}, "owner": "HR", "deadline": D(2026, 9, 30), "status": "rejected",
+         "reason": {"sv": "Ryms inte", "en": "No budget"}}]}], recs)
+    for lang, words in (("sv", ["Svar 2026-03-02, för sent", "Avvisad: Ryms inte", "Svar saknas",
+                                "Rekommendationer utan svar: R2.", "1 kom för sent"]),
+                        ("en", ["Answered 2026-03-02, late", "Rejected: No budget", "No answer",
+                                "Recommendations without an answer: R2.", "1 came late"])):
+        statuses = rs.responses(reg, D(2026, 2, 26), D(2026, 7, 1), lang)
+        html = "".join(str(p) for p in page.section(statuses, Texts(lang), Formatter(lang), "2026-02-26", "2026-07-01"))
+        for w in words:
+            assert w in html, (lang, w)
+        assert html.count("<tr>") == 1 + 3  # header, two measures of R1, R2 without measures
+    empty = page.section([], Texts("sv"), Formatter("sv"), None, "2026-07-01")
+    assert "inga rekommendationer" in "".join(str(p) for p in empty)
