@@ -50,3 +50,10 @@ def test_english_run(demo_dir, tmp_path):
     res = run_notebook("q3_targets", demo_dir, tmp_path, language="en")
     assert res["language"] == "en"
     assert res["title"].startswith("Question 3")
+
+
+def test_results_record_the_parameters_they_were_computed_with(q3_results):
+    p = q3_results["parameters"]
+    assert p["q3_targets"]["forecast_level"] == 0.8 and p["q3_targets"]["min_history_years"] == 3
+    assert p["q3_targets"]["criteria"]["ja"]  # the criteria as resolved, defaults included
+    assert isinstance(p["seed"], int) and 0 < p["edge_tolerance"] < 1

@@ -110,8 +110,19 @@ class Audit:
         self.show(d.heading(self.t("evidence.heading"), 3), d.evidence_list(self.evidence.observations_for(question), self.t))
         return a
 
+    def parameters(self) -> dict[str, Any]:
+        """The parameters the results were computed with: the notebook's own section (as the
+        run resolved it, defaults included) and the run-wide settings the analysis reads."""
+        out: dict[str, Any] = {"seed": self.params.seed, "edge_tolerance": self.params.edge_tolerance,
+                               "stability_step": self.params.stability_step}
+        section = getattr(self.params, self.name, None)
+        if section is not None and hasattr(section, "model_dump"):
+            out[self.name] = section.model_dump(mode="json")
+        return out
+
     def finish(self) -> Path:
         """Write ``results/<notebook>.json`` with ``status: ok``."""
+        self.results["parameters"] = self.parameters()
         self.results["status"] = "ok"
         path = self.results_dir / f"{self.name}.json"
         write_json_atomic(path, dumps(self.results))
