@@ -6,6 +6,10 @@ stylesheet's ``@page`` rules, and no network (the page's Content-Security-Policy
 request; background networking is switched off). The PDF's creation and modification dates
 are then set to a fixed value so that the same run gives the same bytes.
 
+The PDF is tagged (Chromium writes the structure tree from the page's HTML: headings, tables,
+lists, figures with their text alternative), carries the page's title and language, and has
+bookmarks from the headings. It is not checked against PDF/UA (see docs/publishing.md).
+
 PDF creation is skipped, with a warning and no error, where Chromium is absent, and can be
 switched off for fast test runs with ``AUDIT_PDF=0`` (also ``off``, ``false``, ``no``).
 """
@@ -30,6 +34,7 @@ CHROMIUM_FLAGS = (
     "--disable-component-update", "--no-first-run", "--no-default-browser-check", "--disable-extensions",
     "--disable-sync", "--metrics-recording-only", "--mute-audio", "--hide-scrollbars",
     "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw", "--virtual-time-budget=10000",
+    "--generate-pdf-document-outline",  # bookmarks from the headings (the PDF is tagged by default)
 )
 _PDF_DATE = re.compile(rb"\(D:\d{14}[^)]*\)")
 _XMP_DATE = re.compile(rb"(<xmp:(?:CreateDate|ModifyDate|MetadataDate)>)([^<]*)(</xmp:)")
