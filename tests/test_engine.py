@@ -319,3 +319,28 @@ def test_spark_reads_and_validates_hostile_cells_as_today(spark, tmp_path):
         assert evalidate.check_large(path, SPEC, ours, con=spark, regions=["SRM", "VML"]) == n, path
         assert (ours.problems, ours.suppressed) == (today.problems, today.suppressed), path
         assert_same_typed_lines(path, spark)
+
+
+def _capped_sql(path, until):
+    from audit_lib.contract.period import CappedTable
+
+    return CappedTable("purchase_lines", path, 0, "order_date", until).sql()
+
+
+def test_duckdb_panel_sees_no_line_after_the_period(lines, duck):
+    import datetime as pydt
+
+    until = pydt.date(2020, 6, 30)  # the lines run from 2019-01 to 2020-12
+    today = build_panel(_capped_sql(lines, until), base_months=6)
+    ours = epanel.build_panel(lines, base_months=6, con=duck, until=until)
+    assert_same_panel(today, ours)
+    cut = pd.Timestamp(2020, 6, 1)
+    assert ours.frame["month"].max() <= cut < build_panel(relation_sql(lines, SPEC)).frame["month"].max()
+
+
+def test_spark_panel_sees_no_line_after_the_period(lines, spark):
+    import datetime as pydt
+
+    until = pydt.date(2020, 6, 30)  # the lines run from 2019-01 to 2020-12
+    assert_same_panel(build_panel(_capped_sql(lines, until), base_months=6),
+                      epanel.build_panel(lines, base_months=6, con=spark, until=until))

@@ -197,14 +197,16 @@ def index_from_aggregate(agg: pa.Table, base_months: int = 12) -> Panel:
 
 def build_panel(
     source_sql: str, con: duckdb.DuckDBPyConnection | None = None, base_months: int = 12, engine=None, path=None,
+    until=None,
 ) -> Panel:
     """Purchase lines (a typed DuckDB SELECT, e.g. ``package.large["purchase_lines"].sql()``)
     to the category x region x month price index panel.
 
     With ``engine`` (the ``engine`` parameter, e.g. ``{backend: spark}``) the aggregate runs
-    through ``audit_lib.engine`` (ibis) over the file, folder or glob at ``path`` instead."""
+    through ``audit_lib.engine`` (ibis) over the file, folder or glob at ``path`` instead, seeing
+    no line ordered after ``until`` (the DuckDB path's ``source_sql`` is capped already)."""
     if engine is not None:
         from .engine.panel import build_panel as build_on_engine
 
-        return build_on_engine(path, engine, base_months)
+        return build_on_engine(path, engine, base_months, until=until)
     return index_from_aggregate(aggregate_lines(source_sql, con), base_months)

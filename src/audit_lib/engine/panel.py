@@ -10,6 +10,7 @@ itself is the same numpy code as today's path (``audit_lib.panel.index_from_aggr
 
 from __future__ import annotations
 
+import datetime as pydt
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +41,22 @@ def article_month(lines: ir.Table) -> ir.Table:
     return agg.order_by([ibis.asc(k, nulls_first=False) for k in KEYS])
 
 
-def build_panel(path: Path | str, engine: Any = None, base_months: int = 12, con=None) -> Panel:
+def seen_until(lines: ir.Table, until: pydt.date | None) -> ir.Table:
+    """Only the lines ordered on or before ``until`` (the audited period's end; None: all), as
+    ``contract.period.see_period`` caps the DuckDB path."""
+    return lines if until is None else lines.filter(lines.order_date <= ibis.date(until.isoformat()))
+
+
+def build_panel(path: Path | str, engine: Any = None, base_months: int = 12, con=None,
+                until: pydt.date | None = None) -> Panel:
     """Purchase lines at ``path`` (a file, or a Parquet dataset folder or glob) to the panel,
-    the large-table work on ``engine`` (``{backend: duckdb}`` by default, or Spark)."""
+    the large-table work on ``engine`` (``{backend: duckdb}`` by default, or Spark); lines
+    ordered after ``until`` are not seen."""
     own = con is None
     con = connect(engine) if own else con
     try:
-        agg = article_month(read_typed(con, path, TABLES["purchase_lines"])).to_pyarrow()
+        lines = seen_until(read_typed(con, path, TABLES["purchase_lines"]), until)
+        agg = article_month(lines).to_pyarrow()
     finally:
         if own and getattr(con, "name", "") == "duckdb":
             con.disconnect()
