@@ -40,7 +40,8 @@ def test_normalise_body_folds_case_space_and_swedish_letters():
     assert dl.normalise_body(float("nan")) is None
 
 
-def frames():
+def tables():
+    """The package's two tables: eight procurements, each with its regions' rows."""
     procurements = pd.DataFrame({
         "procurement_id": ["A", "B", "C", "D", "E", "F", "G", "H"],
         "title": list("abcdefgh"),
@@ -57,8 +58,13 @@ def frames():
         ("G", "VML", 1e6, "forvaltning", "R6"),           # no VML rule reaches 1 mnkr
         ("H", "SRM", 500e6, "inkopsnamnden", "R7"),       # 2024: outside the audit year
     ], columns=["procurement_id", "region", "estimated_value_sek", "initiated_by", "initiation_ref"])
-    view = common.procurement_view(procurements, regions)
-    return regions, view
+    return {"procurements": procurements, "procurement_regions": regions}
+
+
+def frames():
+    t = tables()
+    regions = t["procurement_regions"]
+    return regions, common.procurement_view(t["procurements"], regions)
 
 
 def reasons_by_key(checked):
@@ -207,3 +213,83 @@ def test_notebook_all_years_in_english(demo_dir, tmp_path, planted):
     assert "<table" in html
     for swedish in ("Avvikelse", "beslutsreferens saknas", "Krävt organ", "regionfullmäktige"):
         assert swedish not in html
+
+
+def test_years_checked_too_low_and_rules_in_order():
+    regions, view = frames()
+    assert dl.years_checked(view, "audit_year", 2025) == [2025]
+    assert dl.years_checked(view, "all_years", 2025) == [2024, 2025]
+    v = dl.violations(dl.check(regions, view, RULES, RANK, True, [2025]))
+    assert dl.too_low(v)["procurement_id"].tolist() == ["A", "C"]  # largest value first, as the violations
+    ordered = dl.rules_in_order(list(reversed(RULES)))
+    assert [(r.region, r.from_value_sek) for r in ordered] == [("SRM", 100e6), ("SRM", 30e6), ("SRM", 0),
+                                                                ("VML", 50e6)]
+
+
+def _params(**kw):
+    from audit_lib.params import DecisionLevelParams
+
+    return DecisionLevelParams(rules=RULES, bodies_rank=RANK, **kw)
+
+
+def _period(year):
+    import datetime as dt
+
+    from audit_lib.contract.period import Period
+
+    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
+def test_analyse_is_the_chain_of_steps_and_results_records_it():
+    res = dl.analyse(tables(), _params(), _period(2025))
+    assert res.years == [2025] and res.audit_year == 2025 and res.period == "audit_year"
+    assert res.violations["procurement_id"].tolist() == ["A", "C", "D", "E", "F"]
+    assert res.too_low["procurement_id"].tolist() == ["A", "C"]
+    assert res.counts == {"level_too_low": 2, "unknown_body": 1, "missing_body": 1, "missing_reference": 2}
+    assert res.inputs["level_violations"] == 4 and res.inputs["material_violations"] == 1
+    recorded = dl.results(res)
+    assert list(recorded) == ["violations", "n_violations", "reason_counts", "coverage", "period", "years", "rules",
+                              "assessment_inputs"]
+    assert list(recorded["violations"].columns) == dl.RECORDED_COLUMNS and recorded["n_violations"] == 5
+    assert recorded["rules"][0] == RULES[0].model_dump()
+    every = dl.analyse(tables(), _params(period="all_years", require_reference=False), _period(2025))
+    assert every.years == [2024, 2025] and "H" in set(every.too_low["procurement_id"])
+
+
+def test_page_names_bodies_regions_and_rules():
+    from audit_lib.params import load_params
+    from audit_lib.report.fmt import Formatter
+    from audit_lib.report.pages import decision_level as page
+    from audit_lib.report.texts import Texts
+
+    t, f = Texts("sv"), Formatter("sv")
+    run = load_params(ROOT / "params" / "demo.yaml")
+    assert page.body(None, t) == t("decision_level.missing")
+    assert page.body("nämnden för allt", t) == "nämnden för allt"  # not in the catalog: as recorded
+    assert page.body(" Regionfullmäktige", t) == t("decision_level.body.regionfullmaktige")
+    res = dl.analyse(tables(), _params(), _period(2025))
+    rules = page.rules(res, t, f, _params(), run)
+    assert len(rules) == 3 and "DO VML" in str(rules[2])
+    findings = page.findings(res, t, f, _params(), run)
+    sentences = [str(x) for x in findings if "callout-warning" in str(x)]
+    assert len(sentences) == 3  # A and C decided too low, one unknown body
+    assert t("decision_level.list_heading") in "".join(str(x) for x in findings)
+    assert len(page.figure(res, t, f)) == 1
+    none = dl.analyse(tables(), _params(), _period(2030))
+    assert str(page.findings(none, t, f, _params(), run)[-1]) == str(page.d.callout(t("decision_level.no_rows"),
+                                                                                     "warning"))
+    assert page.figure(none, t, f) == []
+    no_rules = dl.analyse(tables(), _params().model_copy(update={"rules": []}), _period(2025))
+    assert str(page.rules(no_rules, t, f, _params(), run)[-1]) == str(page.d.callout(t("decision_level.no_rules"),
+                                                                                      "warning"))
+
+
+def test_page_inputs_shows_shares_with_one_decimal_and_the_rest_as_counts():
+    from audit_lib.report.fmt import Formatter
+    from audit_lib.report.pages import decision_level as page
+    from audit_lib.report.texts import Texts
+
+    show = page.INPUTS.bind(Texts("en"), Formatter("en"))
+    assert show("level_violation_share", 4 / 7) == "57.1%"
+    assert show("violation_share_value", 0.5) == "50.0%"
+    assert show("rows_checked", 1234) == "1,234" and show("material_violations", None) == "–"

@@ -176,3 +176,94 @@ def test_notebook_without_indicators_table(demo_copy, tmp_path):
     assert res["assessment"]["rule"]["till_viss_del"][0]["holds"] is None
     html = (tmp_path / "q5_indicators.ipynb").read_text(encoding="utf-8")
     assert "no indicators table" in html
+
+
+def test_key_counts_uncovered_and_outside_the_mission():
+    """What the page states, on the hand-made table plus an area the mission does not name."""
+    extra = pd.concat([HAND, indicators([("innovation", "Nya idéer", True, None)])], ignore_index=True)
+    s = q5.indicator_status(extra, BODIES)
+    c = q5.coverage(s, AREAS)
+    assert q5.key_counts(s, c) == {"areas_followed": 3, "areas_reported": 1, "n_areas": 5,
+                                   "indicators_followed": 5, "n_indicators": 6}
+    assert q5.uncovered_areas(c) == ["commercial_soundness", "learning"]  # the mission's order
+    assert q5.areas_outside_mission(c) == ["innovation"]
+    assert q5.key_counts(None, None) is None
+    assert q5.uncovered_areas(None) == [] and q5.areas_outside_mission(None) == []
+
+
+def _period(year):
+    import datetime as dt
+
+    from audit_lib.contract.period import Period
+
+    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
+TARGETS = pd.DataFrame([
+    (2025, "coordinated_share", 0.30, 0.21, "full_year"),
+    (2024, "enabled_savings_sek", 70e6, 68.1e6, "full_year"),
+], columns=["year", "indicator", "target", "outcome", "period"])
+
+
+def test_analyse_is_the_chain_of_steps_and_results_records_it():
+    from audit_lib.params import Q5Params
+
+    res = q5.analyse({"indicators": HAND, "targets": TARGETS}, Q5Params(goal_areas=AREAS, governing_bodies=BODIES),
+                     _period(2025))
+    assert res.audit_year == 2025 and list(res.targets["indicator"]) == ["coordinated_share"]
+    assert res.inputs == q5.assessment_inputs(res.coverage, res.targets)
+    assert res.counts is not None and res.counts["areas_reported"] == 1
+    assert res.uncovered == ["commercial_soundness", "learning"] and res.outside == []
+    recorded = q5.results(res)
+    assert list(recorded) == ["indicators_available", "coverage", "indicators", "matrix", "targets_in_audit_year",
+                              "assessment_inputs"]
+    assert recorded["indicators_available"] is True
+    assert list(recorded["matrix"].columns[:2]) == ["goal_area", "regionfullmaktige"]
+    assert recorded["matrix"]["goal_area"].tolist() == AREAS
+
+
+def test_analyse_without_indicators_table():
+    from audit_lib.params import Q5Params
+
+    res = q5.analyse({"targets": TARGETS}, Q5Params(), _period(2024))
+    assert res.status is None and res.coverage is None and res.matrix is None and res.counts is None
+    assert list(res.targets["indicator"]) == ["enabled_savings_sek"]
+    recorded = q5.results(res)
+    assert recorded["indicators_available"] is False and recorded["matrix"] is None
+    assert recorded["assessment_inputs"]["n_indicators_with_target"] == 1
+
+
+def test_page_states_the_counts_labels_and_targets():
+    from audit_lib.params import Q5Params
+    from audit_lib.report.fmt import Formatter
+    from audit_lib.report.pages import q5_indicators as page
+    from audit_lib.report.texts import Texts
+
+    t, f = Texts("en"), Formatter("en")
+    res = q5.analyse({"indicators": HAND, "targets": TARGETS}, Q5Params(goal_areas=AREAS, governing_bodies=BODIES),
+                     _period(2025))
+    html = "".join(str(x) for x in page.coverage(res, t, f, BODIES))
+    assert t("q5_indicators.of", k="3", n="5") in html and t("q5_indicators.of", k="4", n="5") in html
+    assert t("q5_indicators.uncovered", areas=f"{t('goal_area.commercial_soundness')}, {t('goal_area.learning')}") \
+        in html.replace("&#x27;", "'")
+    assert page.area("innovation", t) == "innovation"  # no name in the catalog: the code
+    assert page.recipient("other", t) == t("q5_indicators.recipient.other")
+    assert len(page.indicators(res, t, f)) == 5
+    targets = "".join(str(x) for x in page.targets(res, t, f))
+    assert "30%" in targets and "21%" in targets
+    empty = q5.analyse({"targets": TARGETS}, Q5Params(), _period(2023))
+    assert [str(x) for x in page.coverage(empty, t, f, BODIES)] == [str(page.d.callout(t("q5_indicators.no_table"),
+                                                                                        "warning"))]
+    assert page.indicators(empty, t, f) == []
+    assert t("q5_indicators.no_targets", year=2023) in str(page.targets(empty, t, f)[-1])
+
+
+def test_page_inputs_shows_shares_as_percent_and_the_rest_as_whole_numbers():
+    from audit_lib.report.fmt import Formatter
+    from audit_lib.report.pages import q5_indicators as page
+    from audit_lib.report.texts import Texts
+
+    show = page.INPUTS.bind(Texts("en"), Formatter("en"))
+    assert show("goal_areas_followed_share", 0.2) == "20%"
+    assert show("n_indicators_with_target", 2.4) == "2"
+    assert show("n_indicators_followed_up", None) == "–" and show("x", True) == "yes"

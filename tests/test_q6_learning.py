@@ -197,3 +197,67 @@ def test_notebook_assessment_follows_the_rule_and_the_evidence(q6_results):
     stor = {c["input"]: c["holds"] for c in a["rule"]["till_stor_del"]}
     assert stor["learning_structure_exists"] is False
     assert all(c["holds"] for c in a["rule"]["till_viss_del"])
+
+
+def test_repeated_lessons_share_over_the_repeated_problems():
+    """IT (planned, not coordinated: A1 no, B1 yes) and Textil (consultant: A3 no, C2 yes) repeat:
+    2 of their 4 procurements documented lessons; the single-year problems do not count."""
+    r = q6.repeated_problems(HAND, 2025, 3, 2)
+    assert q6.repeated_lessons_share(r) == pytest.approx(0.5)
+    assert math.isnan(q6.repeated_lessons_share(q6.repeated_problems(HAND, 2025, 3, 3)))  # none repeats
+    assert math.isnan(q6.repeated_lessons_share(r.iloc[0:0]))
+
+
+def tables_of(v: pd.DataFrame) -> dict:
+    """The package's two tables behind a view: a coordinated procurement has two regions."""
+    procurements = v.drop(columns=["year", "coordinated"]).assign(
+        completed_date=pd.to_datetime(v["year"].astype(str) + "-06-01"))
+    regions = pd.DataFrame([(pid, reg, 1.0) for pid, c in zip(v["procurement_id"], v["coordinated"])
+                            for reg in (("X", "Y") if c else ("X",))],
+                           columns=["procurement_id", "region", "estimated_value_sek"])
+    return {"procurements": procurements, "procurement_regions": regions}
+
+
+def test_analyse_is_the_chain_of_steps_and_results_records_it():
+    import datetime as dt
+
+    from audit_lib.contract.period import Period
+    from audit_lib.params import Q6Params
+
+    res = q6.analyse(tables_of(HAND), Q6Params(window_years=3, min_repeat_years=2),
+                     Period(dt.date(2025, 1, 1), dt.date(2025, 6, 30)))
+    assert res.window == (2023, 2025) and res.n_categories == 4
+    assert list(res.consultants["procurement_id"]) == ["A3", "B3", "C2"]
+    assert res.repeated_lessons_share == pytest.approx(0.5)
+    assert res.inputs["lessons_documented_share"] == pytest.approx(0.4)
+    assert res.inputs["n_categories_repeated"] == 2
+    assert list(res.by_year["year"]) == [2021, 2023, 2024, 2025]
+    recorded = q6.results(res)
+    assert list(recorded) == ["by_year", "consultant_procurements", "repeated_problems", "window", "assessment_inputs"]
+    assert recorded["window"] == [2023, 2025]
+
+
+def test_page_shows_counts_with_intervals_and_folds_the_consultants():
+    import datetime as dt
+
+    from audit_lib.contract.period import Period
+    from audit_lib.params import Q6Params
+    from audit_lib.report.fmt import Formatter
+    from audit_lib.report.pages import q6_learning as page
+    from audit_lib.report.texts import Texts
+
+    t, f = Texts("en"), Formatter("en")
+    lo, hi = q6.wilson(2, 5, 0.95)
+    assert page.with_interval(2, 0.4, lo, hi, f) == f"2 (40%; {f.percent(lo)} – {f.percent(hi)})"
+    assert page.with_interval(0, float("nan"), float("nan"), float("nan"), f) == "0 (–; –)"
+    res = q6.analyse(tables_of(HAND), Q6Params(), Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31)))
+    lessons = page.lessons(res, t, f, 0.95)
+    assert len(lessons) == 6 and "2 (40%; " in str(lessons[3])
+    consultants = page.consultants(res, t, f)
+    assert str(consultants[-1]).startswith("<details><summary>") and "A3" in str(consultants[-1])
+    repeated = page.repeated(res, t, f, 2)
+    summary = t("q6_learning.repeated_summary", k="2", n="4", share="50%")
+    assert str(repeated[2]) == str(page.d.callout(summary, "warning"))
+    show = page.INPUTS.bind(t, f)
+    assert show("lessons_documented_share", 0.4) == "40%" and show("lessons_documented_low", 0.118) == "0"
+    assert show("n_completed", 5) == "5"

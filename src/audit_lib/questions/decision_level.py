@@ -16,7 +16,9 @@ procurement view to findings:
 - ``violations``: the rows that break a rule;
 - ``coverage`` and ``assessment_inputs``: breaches weighed by count and by value; a single
   breach above the materiality threshold (an amount, or a share of the period's value) is
-  ``material`` and, under the default criteria, decisive.
+  ``material`` and, under the default criteria, decisive;
+- ``analyse``: the one entry point a notebook calls (tables, parameters, period, seed in; a
+  ``DecisionLevelResult`` out), and ``results`` the figures its results JSON records.
 
 Body names are compared after folding case, surrounding space and the Swedish letters å, ä, ö
 (so ``Regionfullmäktige`` and ``regionfullmaktige`` are the same body); any other spelling is
@@ -27,10 +29,14 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-from ..params import DelegationRule
+from ..contract.period import Period
+from ..params import DecisionLevelParams, DelegationRule
+from . import common
 
 REASONS = ("level_too_low", "unknown_body", "missing_body", "missing_reference")
 
@@ -124,7 +130,7 @@ def reason_counts(checked: pd.DataFrame) -> dict[str, int]:
     return {r: int(checked["reasons"].map(lambda rs, r=r: r in rs).sum()) for r in REASONS}
 
 
-def coverage(checked: pd.DataFrame, rules: Sequence[DelegationRule]) -> dict:
+def coverage(checked: pd.DataFrame, rules: Sequence[DelegationRule]) -> dict[str, Any]:
     """How much could be checked: rows, rows a rule applies to, regions in the data without
     rules (their rows cannot be checked against a value threshold), unknown body names."""
     ruled = {r.region for r in rules}
@@ -157,7 +163,7 @@ def material(checked: pd.DataFrame, amount_sek: float, share: float) -> pd.Serie
 
 
 def assessment_inputs(checked: pd.DataFrame, materiality_amount_sek: float = 50e6,
-                      materiality_share: float = 0.10) -> dict:
+                      materiality_share: float = 0.10) -> dict[str, Any]:
     """``level_violations`` (decided too low, by an unknown body or by none recorded, where a
     rule applies), their share of rows a rule applies to by count (``level_violation_share``)
     and by estimated value (``violation_share_value``), ``material_violations`` (those at or
@@ -179,3 +185,64 @@ def assessment_inputs(checked: pd.DataFrame, materiality_amount_sek: float = 50e
         "missing_references": counts["missing_reference"] if len(checked) else None,
         "rows_checked": int(len(checked)),
     }
+
+
+def years_checked(view: pd.DataFrame, period: str, audit_year: int) -> list[int]:
+    """The completion years checked: the audit year alone (``period`` ``audit_year``), or every
+    year in the procurement view, ascending (``all_years``)."""
+    if period == "audit_year":
+        return [int(audit_year)]
+    return sorted(int(y) for y in view["year"].unique())
+
+
+def too_low(violating: pd.DataFrame) -> pd.DataFrame:
+    """The violations decided by a body ranked below the required one, in their order."""
+    return violating[violating["reasons"].map(lambda rs: "level_too_low" in rs)]
+
+
+def rules_in_order(rules: Sequence[DelegationRule]) -> list[DelegationRule]:
+    """The delegation rules by region, highest threshold first within a region."""
+    return sorted(rules, key=lambda r: (r.region, -r.from_value_sek))
+
+
+RECORDED_COLUMNS = ["procurement_id", "region", "year", "title", "estimated_value_sek", "required_body",
+                    "recorded_body", "rule_from_value_sek", "rule_source", "initiation_ref", "reasons"]
+
+
+@dataclass(frozen=True)
+class DecisionLevelResult:
+    """What the decision-level check finds: every procurement-region checked, the violations
+    (and those decided too low), the counts by reason, what could be checked, the criteria's
+    figures, and the years and rules it checked against."""
+
+    checked: pd.DataFrame  # check
+    violations: pd.DataFrame  # violations
+    too_low: pd.DataFrame  # too_low
+    counts: dict[str, int]  # reason_counts
+    coverage: dict[str, Any]  # coverage
+    inputs: dict[str, Any]  # assessment_inputs
+    period: str  # "audit_year" or "all_years"
+    years: list[int]  # years_checked
+    rules: list[DelegationRule]
+    audit_year: int
+
+
+def analyse(tables: common.Tables, params: DecisionLevelParams, period: Period, seed: int = 0) -> DecisionLevelResult:
+    """The decision-level check on the package as the period sees it (no randomness: ``seed``
+    is unused)."""
+    regions = tables["procurement_regions"]
+    view = common.procurement_view(tables["procurements"], regions)
+    year = period.end.year
+    years = years_checked(view, params.period, year)
+    checked = check(regions, view, params.rules, params.bodies_rank, params.require_reference, years)
+    found = violations(checked)
+    inputs = assessment_inputs(checked, params.materiality_amount_sek, params.materiality_share)
+    return DecisionLevelResult(checked, found, too_low(found), reason_counts(checked), coverage(checked, params.rules),
+                               inputs, params.period, years, list(params.rules), year)
+
+
+def results(res: DecisionLevelResult) -> dict[str, Any]:
+    """The figures the results JSON records (the violations without the check's flags)."""
+    return {"violations": res.violations[RECORDED_COLUMNS], "n_violations": len(res.violations),
+            "reason_counts": res.counts, "coverage": res.coverage, "period": res.period, "years": res.years,
+            "rules": [r.model_dump() for r in res.rules], "assessment_inputs": res.inputs}

@@ -13,7 +13,10 @@ table to figures:
   elsewhere, not reported, not followed up): counts of indicators, for the figure;
 - ``targets_set``: the indicators of the ``targets`` table with a target in the audit year
   (targets are how results enter steering);
-- ``assessment_inputs``: the figures the four-level criteria use.
+- ``assessment_inputs``: the figures the four-level criteria use;
+- ``key_counts``, ``uncovered_areas``, ``areas_outside_mission``: what the page states;
+- ``analyse``: the one entry point a notebook calls (tables, parameters, period, seed in; a
+  ``Q5Result`` out), and ``results`` the figures its results JSON records.
 
 Coverage is a count of what is documented, not a judgement of the indicators' quality. An
 absent ``indicators`` table means coverage is unknown (the functions return ``None`` and the
@@ -23,9 +26,15 @@ inputs are missing), never zero.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ..contract.period import Period
+from ..params import Q5Params
+from . import common
 
 STATUS_ORDER = ("reported", "followed_up_not_reported", "defined_not_followed_up", "no_indicator")
 NOT_REPORTED = "not_reported"
@@ -124,7 +133,7 @@ def targets_set(targets: pd.DataFrame, audit_year: int) -> pd.DataFrame:
     return out.reset_index()
 
 
-def assessment_inputs(cov: pd.DataFrame | None, targets_in_year: pd.DataFrame) -> dict:
+def assessment_inputs(cov: pd.DataFrame | None, targets_in_year: pd.DataFrame) -> dict[str, Any]:
     """Figures for the criteria: over the mission's goal areas, the share with at least one
     indicator followed up (``goal_areas_followed_share``) and with one reported to a governing
     body (``goal_areas_reported_share``); the number of indicators followed up; the number of
@@ -143,3 +152,76 @@ def assessment_inputs(cov: pd.DataFrame | None, targets_in_year: pd.DataFrame) -
         "n_indicators_followed_up": int(cov["n_followed_up"].sum()),
         "n_indicators_with_target": n_targets,
     }
+
+
+def optional_table(tables: common.Tables, name: str) -> pd.DataFrame | None:
+    """A table the data contract makes optional: None when the package (or dict) has none."""
+    try:
+        return tables[name]
+    except KeyError:
+        return None
+
+
+def key_counts(status: pd.DataFrame | None, cov: pd.DataFrame | None) -> dict[str, int] | None:
+    """The page's key figures: of the mission's goal areas, how many have an indicator followed
+    up (``areas_followed``) and one reported to a governing body (``areas_reported``), of
+    ``n_areas``; of the ``n_indicators`` defined, how many are followed up. None without an
+    ``indicators`` table."""
+    if status is None or cov is None:
+        return None
+    mission = cov[cov["in_mission"]]
+    return {"areas_followed": int((mission["n_followed_up"] > 0).sum()),
+            "areas_reported": int((mission["n_reported"] > 0).sum()),
+            "n_areas": int(len(mission)),
+            "indicators_followed": int(status["followed_up"].sum()),
+            "n_indicators": int(len(status))}
+
+
+def uncovered_areas(cov: pd.DataFrame | None) -> list[str]:
+    """The mission's goal areas without any indicator followed up, in the mission's order."""
+    if cov is None:
+        return []
+    mission = cov[cov["in_mission"]]
+    return [str(a) for a in mission.loc[mission["n_followed_up"] == 0, "goal_area"]]
+
+
+def areas_outside_mission(cov: pd.DataFrame | None) -> list[str]:
+    """Goal areas found in the ``indicators`` table that the mission does not name."""
+    if cov is None:
+        return []
+    return [str(a) for a in cov.loc[~cov["in_mission"], "goal_area"]]
+
+
+@dataclass(frozen=True)
+class Q5Result:
+    """What question 5 finds: each indicator's status, the goal areas' coverage and its matrix
+    (all None without an ``indicators`` table), the audit year's targets and the criteria's
+    figures."""
+
+    status: pd.DataFrame | None  # indicator_status
+    coverage: pd.DataFrame | None  # coverage
+    matrix: pd.DataFrame | None  # coverage_matrix
+    targets: pd.DataFrame  # targets_set
+    inputs: dict[str, Any]  # assessment_inputs
+    counts: dict[str, int] | None  # key_counts
+    uncovered: list[str]  # uncovered_areas
+    outside: list[str]  # areas_outside_mission
+    audit_year: int
+
+
+def analyse(tables: common.Tables, params: Q5Params, period: Period, seed: int = 0) -> Q5Result:
+    """Question 5 on the package as the period sees it (no randomness: ``seed`` is unused)."""
+    status = indicator_status(optional_table(tables, "indicators"), params.governing_bodies)
+    cov = coverage(status, params.goal_areas)
+    matrix = coverage_matrix(status, params.goal_areas, params.governing_bodies)
+    year = period.end.year
+    in_year = targets_set(tables["targets"], year)
+    return Q5Result(status, cov, matrix, in_year, assessment_inputs(cov, in_year), key_counts(status, cov),
+                    uncovered_areas(cov), areas_outside_mission(cov), year)
+
+
+def results(res: Q5Result) -> dict[str, Any]:
+    """The figures the results JSON records (the matrix with its goal areas as a column)."""
+    return {"indicators_available": res.status is not None, "coverage": res.coverage, "indicators": res.status,
+            "matrix": None if res.matrix is None else res.matrix.reset_index(),
+            "targets_in_audit_year": res.targets, "assessment_inputs": res.inputs}

@@ -17,7 +17,9 @@ What the register can show about learning. Pure functions from the procurement v
 - ``repeated_problems``: per category and problem, over a window of years up to the audit year,
   how many procurements and in how many distinct years; a problem is *repeated* when it occurs
   in at least ``min_repeat_years`` years, which suggests that it was not learned from;
-- ``assessment_inputs``: the figures the four-level criteria use.
+- ``assessment_inputs``: the figures the four-level criteria use;
+- ``analyse``: the one entry point a notebook calls (tables, parameters, period, seed in; a
+  ``Q6Result`` out), and ``results`` the figures its results JSON records.
 
 The intervals treat a year's procurements as draws from the unit's way of working: they say
 how precisely the year's share measures that propensity, not that the year is a sample.
@@ -25,8 +27,15 @@ how precisely the year's share measures that propensity, not that the year is a 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
+
+from ..contract.period import Period
+from ..params import Q6Params
+from . import common
 
 PROBLEMS = ("planned_not_coordinated", "external_consultant")
 
@@ -122,7 +131,7 @@ def categories_in_window(view: pd.DataFrame, audit_year: int, window_years: int)
     return int(view.loc[view["year"].between(first, audit_year), "category"].nunique())
 
 
-def assessment_inputs(by_year: pd.DataFrame, repeated: pd.DataFrame, n_categories: int, audit_year: int) -> dict:
+def assessment_inputs(by_year: pd.DataFrame, repeated: pd.DataFrame, n_categories: int, audit_year: int) -> dict[str, Any]:
     """Figures for the criteria: the audit year's ``lessons_documented_share`` (with its
     interval and n), ``consultant_share``, and over the window the number and share of
     categories with at least one repeated problem."""
@@ -139,3 +148,44 @@ def assessment_inputs(by_year: pd.DataFrame, repeated: pd.DataFrame, n_categorie
         "n_categories": int(n_categories),
         "categories_repeated_share": len(rep_cats) / n_categories if n_categories else nan,
     }
+
+
+def repeated_lessons_share(repeated: pd.DataFrame) -> float:
+    """Among the procurements with a repeated problem, the share with documented lessons (NaN
+    when no problem is repeated)."""
+    rep = repeated[repeated["repeated"].astype(bool)] if len(repeated) else repeated
+    n = int(rep["n_procurements"].sum()) if len(rep) else 0
+    return float(rep["n_lessons"].sum()) / n if n else float("nan")
+
+
+@dataclass(frozen=True)
+class Q6Result:
+    """What question 6 finds: documented lessons and consultants by year, the window's
+    consultant procurements and problems by category, and the criteria's figures."""
+
+    by_year: pd.DataFrame  # learning_by_year
+    consultants: pd.DataFrame  # consultant_procurements
+    repeated: pd.DataFrame  # repeated_problems
+    n_categories: int  # categories_in_window
+    repeated_lessons_share: float  # repeated_lessons_share
+    inputs: dict[str, Any]  # assessment_inputs
+    window: tuple[int, int]  # first and last year searched (the last is the audit year)
+
+
+def analyse(tables: common.Tables, params: Q6Params, period: Period, seed: int = 0) -> Q6Result:
+    """Question 6 on the package as the period sees it (no randomness: ``seed`` is unused)."""
+    view = common.procurement_view(tables["procurements"], tables["procurement_regions"])
+    year = period.end.year
+    first = year - params.window_years + 1
+    by_year = learning_by_year(view, params.interval_level)
+    repeated = repeated_problems(view, year, params.window_years, params.min_repeat_years)
+    n_categories = categories_in_window(view, year, params.window_years)
+    return Q6Result(by_year, consultant_procurements(view, first, year), repeated, n_categories,
+                    repeated_lessons_share(repeated), assessment_inputs(by_year, repeated, n_categories, year),
+                    (first, year))
+
+
+def results(res: Q6Result) -> dict[str, Any]:
+    """The figures the results JSON records."""
+    return {"by_year": res.by_year, "consultant_procurements": res.consultants, "repeated_problems": res.repeated,
+            "window": list(res.window), "assessment_inputs": res.inputs}
