@@ -5,6 +5,7 @@ planted cases, and a case planted by hand into a valid package."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
@@ -13,9 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from audit_lib.contract.period import Period
+from audit_lib.params import Q4Params
 from audit_lib.questions import q4_savings_model as q4
 
 YEAR = 2025
+PERIOD = Period(dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31))
 
 
 # ------------------------------------------------------------------------------ hand-made packages
@@ -412,10 +416,9 @@ def test_sensitivity_over_min_bids_and_tolerance():
 def demo_result(package, **kw):
     args = dict(market_min_bids=3, tolerance_sek=1000.0, tolerance_pct=0.01, n_resamples=300, interval_level=0.9,
                 interval_baselines=list(q4.BASELINES), sensitivity_min_bids=[3], sensitivity_tolerance_pct=[0.01],
-                seed=20251027, null_model_sims=200)
+                null_model_sims=200)
     args.update(kw)
-    return q4.analyse(package["procurements"], package["procurement_regions"],
-                      package["bids"] if package.has("bids") else None, YEAR, **args)
+    return q4.analyse(package, Q4Params(**args), PERIOD, seed=20251027)
 
 
 @pytest.fixture(scope="module")
@@ -501,3 +504,126 @@ def test_bootstrap_interval_coverage_on_simulated_years():
         b = q4.bootstrap_totals(m, 400, 0.9, seed=r).iloc[0]
         hits += b["low"] <= n * shape * scale <= b["high"]
     assert 0.83 <= hits / reps <= 0.95
+
+
+# ------------------------------------------------------------------------------ what the page shows, computed here
+def test_earlier_findings_count_procurements_once_and_mismatches():
+    f = pd.DataFrame({"procurement_id": ["A", "A", "B", "C", "D", "E"],
+                      "year": [YEAR - 1, YEAR - 1, YEAR - 2, YEAR - 1, YEAR, YEAR],
+                      "finding": ["market_too_few_bids", "unapproved_counted", "basket_inputs_missing", q4.MISMATCH,
+                                  "market_too_few_bids", q4.MISMATCH]})
+    # A twice (two kinds) counts once; the audit year's D and E are not earlier
+    assert q4.earlier_findings(f, YEAR) == {"invalid": 2, "mismatch": 1}
+    assert q4.earlier_findings(f, YEAR - 2) == {"invalid": 0, "mismatch": 0}
+
+
+def test_totals_beside_interval():
+    totals = pd.DataFrame({"basis": ["reported", "recomputed", "median"], "total_sek": [100.0, 80.0, 100.0]})
+    boot = pd.DataFrame({"baseline": ["mean", "median"], "point": [80.0, 100.0], "low": [70.0, 90.0],
+                         "high": [90.0, 115.0], "se": [1.0, 1.0]})
+    t = q4.totals_beside_interval(totals, boot).set_index("basis")
+    assert list(t["baseline"]) == ["reported", "mean", "median"]
+    assert list(t["in_bootstrap"]) == [False, True, True]
+    assert np.isnan(t.loc["reported", "low"]) and (t.loc["recomputed", "low"], t.loc["recomputed", "high"]) == (70, 90)
+    assert t["vs_reported"].to_list() == pytest.approx([0.0, -0.2, 0.0])
+
+
+def test_market_bias_figures():
+    by_n = pd.DataFrame({"n": [2, 3, 10], "n_procurements": [4, 5, 1], "min_mean_saving": [3.0, 0.5, 7.0]})
+    null = pd.DataFrame({"n": [2, 3, 4], "mean_share": [0.01, 0.02, 0.04]})
+    b = q4.market_bias(by_n, null, market_min_bids=3, max_n=10)
+    assert b["n_procurements"] == 10 and b["min_mean_saving"] == 0.5
+    assert b["null"] == {"n_lo": 3, "share_lo": 0.02, "n_hi": 4, "share_hi": 0.04}
+    assert q4.market_bias(by_n, null, market_min_bids=5, max_n=3)["null"]["n_lo"] == 3  # capped at max_n
+    assert q4.market_bias(by_n, null, market_min_bids=1, max_n=10)["null"] is None  # no row for one bid
+    assert q4.market_bias(by_n, null.iloc[:0], 3, 10)["null"] is None
+
+
+def test_register_rule_marks_the_registers_own_row():
+    sens = pd.DataFrame({"min_bids": [2, 3, 3, 4], "tolerance_pct": [0.01, 0.0, 0.01 + 1e-15, 0.01]})
+    assert q4.register_rule(sens, 3, 0.01).to_list() == [False, False, True, False]
+
+
+def test_optional_table_from_a_package_or_a_dict(demo_package):
+    assert q4.optional_table({"bids": pd.DataFrame()}, "bids") is not None
+    assert q4.optional_table({}, "bids") is None
+    assert q4.optional_table(demo_package, "bids") is demo_package["bids"]
+    assert q4.optional_table(demo_package, "no_such_table") is None
+
+
+def hand_made_tables(with_bids=True):
+    rows = [proc("M", "market", 25.0), proc("K", "basket", 20.0, basket_old_sek=120.0, basket_new_sek=100.0),
+            proc("N", "negotiation", 5.0, first_price_sek=105.0, negotiated_price_sek=100.0),
+            proc("X", "market", 9.0, year=YEAR - 1)]
+    p, reg, b = package(rows, market_bids("M", [100, 110, 150]) + market_bids("X", [100]), values={"M": 130.0})
+    tables = {"procurements": p, "procurement_regions": reg}
+    return tables | {"bids": b} if with_bids else tables
+
+
+def test_analyse_is_the_chain_of_steps_and_the_period_sets_the_year():
+    params = Q4Params(n_resamples=200, null_model_sims=100, sensitivity_min_bids=[2, 3],
+                      sensitivity_tolerance_pct=[0.0, 0.01], top_k=1, tolerance_sek=0.0)
+    res = q4.analyse(hand_made_tables(), params, PERIOD, seed=7)
+    assert res.audit_year == YEAR and res.params is params
+    assert res.totals_dict() == pytest.approx({"reported": 50, "recomputed": 45, "median": 35, "second_lowest": 35,
+                                               "estimated_value": 55})
+    assert list(res.year_findings["procurement_id"]) == ["M"]  # the mismatch; X (too few bids) is last year's
+    assert res.earlier == {"invalid": 1, "mismatch": 0}
+    assert res.top_share == pytest.approx(20 / 45)  # the basket's 20 of 45
+    assert res.n_not_computable == 0 and res.coverage["n_procurements"] == 3
+    assert res.inputs["range_width_share"] == pytest.approx((res.interval["high"] - res.interval["low"]) / 50)
+    assert res.interval["level"] == params.interval_level
+    assert res.sensitivity_rule.to_list() == [False, False, False, True]  # min_bids 3, tolerance 1 %
+    assert res.bias["n_procurements"] == 1 and res.bias["null"]["n_lo"] == 3  # M, the only one with bids
+    with pytest.raises(AttributeError):  # frozen
+        res.audit_year = 2000  # type: ignore[misc]
+    # same seed, same figures; without a bids table the market method cannot be computed
+    assert res.bootstrap.equals(q4.analyse(hand_made_tables(), params, PERIOD, seed=7).bootstrap)
+    no_bids = q4.analyse(hand_made_tables(with_bids=False), params, PERIOD, seed=7)
+    assert no_bids.table.set_index("procurement_id").loc["M", "market_reason"] == "no_bids_table"
+
+
+def test_results_records_the_same_keys_in_the_same_order():
+    params = Q4Params(n_resamples=200, null_model_sims=100, top_k=2, tolerance_sek=0.0)
+    res = q4.analyse(hand_made_tables(), params, PERIOD, seed=1)
+    rec = q4.results(res)
+    assert list(rec) == [
+        "coverage_count", "coverage_value", "coverage", "coverage_by_year", "coverage_by_category",
+        "coverage_by_region", "reasons", "invalid_applications", "invalid_by_kind", "mismatches", "findings",
+        "findings_all_years", "by_method", "totals", "totals_table", "bootstrap", "interval", "by_n_bids",
+        "null_model", "log_price_sd", "sensitivity", "top_share", "assessment_inputs"]
+    assert "title" not in rec["findings"].columns and set(rec["findings"]["year"]) == {YEAR}
+    assert len(rec["findings_all_years"]) == 2
+    assert not any(k.startswith("by_") for k in rec["coverage"])
+    assert rec["top_share"] == {"k": 2, "share": res.top_share}
+
+
+def test_real_data_not_configured_absent_and_recorded(tmp_path):
+    params = Q4Params(real_bids_dir="somewhere")
+    assert q4.real_data(None, params).status == "not_configured"
+    absent = q4.real_data(tmp_path / "missing", params)
+    assert absent.status == "absent" and absent.folder == "somewhere" and not absent.available
+    assert q4.real_data(tmp_path, params).status == "absent"  # a folder without a known source
+    assert q4.real_results(absent) == {"available": False, "sources": []}
+
+
+def test_input_format_shows_the_criteria_inputs_as_before():
+    """``page.INPUTS`` gives the strings the notebook's own ``show_input`` gave, in both languages."""
+    from audit_lib.report.fmt import Formatter
+    from audit_lib.report.pages import q4_savings_model as page
+    from audit_lib.report.texts import Texts
+
+    for language in ("sv", "en"):
+        t, f = Texts(language), Formatter(language)
+
+        def before(name, v, t=t, f=f):
+            if isinstance(v, bool) or v is None:
+                return {True: t("common.yes"), False: t("common.no"), None: "–"}[v]
+            return f.percent(v, 1) if name.endswith("_share") or name.startswith("savings_coverage") else f.number(v, 2)
+
+        show = page.INPUTS.bind(t, f)
+        for name, v in [("savings_coverage_count", 0.6123), ("savings_coverage_value", float("nan")),
+                        ("invalid_application_share", 0.25), ("range_width_share", 1.5), ("reported_within_range", True),
+                        ("reported_within_range", False), ("x", None), ("other_figure", 1234.567)]:
+            assert show(name, v) == before(name, v), (language, name)
+    assert page.INPUTS.bind(Texts("sv"), Formatter("sv"))("savings_coverage_count", 0.6123) == "61,2\u00a0%"

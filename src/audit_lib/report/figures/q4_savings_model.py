@@ -12,6 +12,8 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..style import COLORS
@@ -20,12 +22,12 @@ BASELINE_COLORS = {"mean": COLORS["warn"], "median": COLORS["outcome"], "second_
                    "estimated_value": COLORS["target"]}
 
 
-def _percent_axis(ax, axis: str = "y", decimal: str = ".") -> None:
+def _percent_axis(ax: Axes, axis: str = "y", decimal: str = ".") -> None:
     fmt = FuncFormatter(lambda v, _: f"{100 * v:.0f} %".replace(".", decimal))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
-def coverage_by_year(by_year: pd.DataFrame, audit_year: int, labels: Mapping[str, str]):
+def coverage_by_year(by_year: pd.DataFrame, audit_year: int, labels: Mapping[str, str]) -> Figure:
     """Share of procurements with a computable saving, by count and by estimated value, per
     year. ``labels``: ``count``, ``value``, ``ylabel``."""
     fig, ax = plt.subplots(figsize=(7.5, 3.2))
@@ -46,7 +48,7 @@ def coverage_by_year(by_year: pd.DataFrame, audit_year: int, labels: Mapping[str
     return fig
 
 
-def saving_vs_bids(by_n: pd.DataFrame, null: pd.DataFrame | None, labels: Mapping[str, str], max_n: int):
+def saving_vs_bids(by_n: pd.DataFrame, null: pd.DataFrame | None, labels: Mapping[str, str], max_n: int) -> Figure:
     """Median saving as a share of the lowest bid, by number of approved bids, under the mean
     (the register's rule), median and second-lowest baselines; dashed: what the mean-based
     rule reports when nothing has changed (``null``). ``labels``: ``mean``, ``median``,
@@ -70,7 +72,7 @@ def saving_vs_bids(by_n: pd.DataFrame, null: pd.DataFrame | None, labels: Mappin
 
 
 def baseline_totals(totals: pd.DataFrame, boot: pd.DataFrame, interval: Mapping[str, float],
-                    labels: Mapping[str, str], scale: float = 1e6):
+                    labels: Mapping[str, str], scale: float = 1e6) -> Figure:
     """The audit year's total under each basis (bars), with each baseline's bootstrap interval
     (whiskers), the range across baselines (band) and the register's reported figure (line).
     ``labels``: one per basis (``reported``, ``recomputed``, ``median``, ...), and ``range``,
@@ -80,7 +82,7 @@ def baseline_totals(totals: pd.DataFrame, boot: pd.DataFrame, interval: Mapping[
     ax.axvspan(interval["low"] / scale, interval["high"] / scale, color=COLORS["interval"], alpha=0.35, lw=0,
                label=labels["range"])
     base_of = {"recomputed": "mean"}
-    for i, r in t.iterrows():
+    for i, (_, r) in enumerate(t.iterrows()):
         name = base_of.get(r["basis"], r["basis"])
         color = COLORS["target"] if r["basis"] == "reported" else BASELINE_COLORS.get(name, COLORS["outcome"])
         ax.barh(i, r["total_sek"] / scale, color=color, height=0.6)
