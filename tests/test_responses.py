@@ -43,8 +43,9 @@ def test_answers_in_time_late_missing_and_not_yet_due():
                                    "status": "done", "completed": D(2026, 8, 1)}]},
                     {"recommendation": "R2", "received": D(2026, 2, 27)}], recs)
     answer_by = D(2026, 2, 26)
-    before = rs.responses(reg, answer_by, D(2026, 2, 1))
-    assert [s.answered for s in before] == ["in_time", "late", "not_due"]
+    before = rs.responses(reg, answer_by, D(2026, 2, 1))  # before any answer came
+    assert [s.answered for s in before] == ["not_due", "not_due", "not_due"]
+    assert [s.answered for s in rs.responses(reg, answer_by, D(2026, 2, 27))] == ["in_time", "late", "missing"]
     after = rs.responses(reg, answer_by, D(2026, 7, 1), "en")
     r1, r2, r3 = after
     assert (r1.answered, r1.deadline, r1.owner, r1.status) == ("in_time", "2026-09-30", "Inköpschef, HR", "in_progress")
@@ -120,3 +121,17 @@ def test_the_page_section_in_both_languages():
         assert html.count("<tr>") == 1 + 3  # header, two measures of R1, R2 without measures
     empty = page.section([], Texts("sv"), Formatter("sv"), None, "2026-07-01")
     assert "inga rekommendationer" in "".join(str(p) for p in empty)
+
+
+def test_nothing_after_the_day_is_seen():
+    """A review judged on a day before the answer came sees no answer and no measure; a measure
+    completed after the day is not yet done."""
+    reg = register([{"recommendation": "R1", "received": D(2026, 2, 20), "answer": {"sv": "Ja"},
+                     "measures": [{"text": {"sv": "Rutin"}, "owner": "Inköpschef", "deadline": D(2026, 6, 30),
+                                   "status": "done", "completed": D(2026, 6, 1)}]}])
+    early = rs.responses(reg, D(2026, 2, 26), D(2026, 1, 31))[0]
+    assert (early.answered, early.received, early.answer, early.measures) == ("not_due", None, None, ())
+    mid = rs.responses(reg, D(2026, 2, 26), D(2026, 5, 1))[0]
+    assert mid.answered == "in_time" and mid.measures[0].outcome == "not_due"  # done on 1 June, not yet
+    late = rs.responses(reg, D(2026, 2, 26), D(2026, 7, 1))[0]
+    assert late.measures[0].outcome == "done" and not late.overdue

@@ -12,6 +12,10 @@ day ``as_of`` (a date the auditors state, never the clock, so a rerun gives the 
 - a recommendation is ``overdue`` when its answer is missing or late, or one of its measures
   is overdue.
 
+What happened after ``as_of`` is not seen: an answer received later counts as not yet
+received, a measure completed later as not yet done (so an earlier review rerun with this
+year's register says what was known on its day).
+
 Pure functions of the register; no I/O.
 """
 
@@ -60,7 +64,7 @@ def measure_outcome(m: Measure, as_of: dt.date) -> str:
     """A measure's state on ``as_of`` (see the module text)."""
     if m.status == "rejected":
         return "rejected"
-    if m.status == "done":
+    if m.status == "done" and (m.completed is None or m.completed <= as_of):
         return "done_late" if m.completed is not None and m.completed > m.deadline else "done"
     return "overdue" if as_of > m.deadline else "not_due"
 
@@ -69,7 +73,7 @@ def answered(response: Response | None, answer_by: dt.date | None, as_of: dt.dat
     """Whether the answer came in time (``in_time``, ``late``), or has not come (``missing``
     once the answer date has passed, ``not_due`` before it)."""
     received = response.received if response is not None else None
-    if received is not None:
+    if received is not None and received <= as_of:
         return "late" if answer_by is not None and received > answer_by else "in_time"
     return "missing" if answer_by is not None and as_of > answer_by else "not_due"
 
@@ -90,18 +94,19 @@ def _overall(statuses: list[str]) -> str:
 def judge(rec: Recommendation, response: Response | None, answer_by: dt.date | None, as_of: dt.date,
           language: str = "sv") -> ResponseStatus:
     """One recommendation's response, judged on ``as_of``."""
+    state = answered(response, answer_by, as_of)
+    seen = response if response is not None and state in ("in_time", "late") else None
     measures = tuple(
         MeasureStatus(m.text.get(language), m.owner, m.deadline.isoformat(), m.status, measure_outcome(m, as_of),
                       m.completed.isoformat() if m.completed else None,
                       m.reason.get(language) if m.reason else None)
-        for m in (response.measures if response is not None else []))
-    state = answered(response, answer_by, as_of)
+        for m in (seen.measures if seen is not None else []))
     owners = list(dict.fromkeys(m.owner for m in measures))
     return ResponseStatus(
         id=rec.id, question=rec.question, recommendation=rec.text.get(language),
         answer_by=answer_by.isoformat() if answer_by else None,
-        received=response.received.isoformat() if response is not None and response.received else None,
-        answer=response.answer.get(language) if response is not None and response.answer else None,
+        received=seen.received.isoformat() if seen is not None and seen.received else None,
+        answer=seen.answer.get(language) if seen is not None and seen.answer else None,
         answered=state, deadline=max((m.deadline for m in measures), default=None),
         owner=", ".join(owners) or None, status=_overall([m.status for m in measures]),
         overdue=state in ("missing", "late") or any(m.outcome == "overdue" for m in measures),
