@@ -40,7 +40,7 @@ def test_answers_in_time_late_missing_and_not_yet_due():
     reg = register([{"recommendation": "R1", "received": D(2026, 2, 26), "answer": {"sv": "Vi gör så."},
                      "measures": [{"text": {"sv": "Rutin"}, "owner": "Inköpschef", "deadline": D(2026, 6, 30)},
                                   {"text": {"sv": "Utbildning"}, "owner": "HR", "deadline": D(2026, 9, 30),
-                                   "status": "done", "completed": D(2026, 8, 1)}]},
+                                   "status": "done", "completed": D(2026, 6, 15)}]},
                     {"recommendation": "R2", "received": D(2026, 2, 27)}], recs)
     answer_by = D(2026, 2, 26)
     before = rs.responses(reg, answer_by, D(2026, 2, 1))  # before any answer came
@@ -56,7 +56,7 @@ def test_answers_in_time_late_missing_and_not_yet_due():
     assert rs.without_answer(after) == ["R3"]
     c = rs.counts(after)
     assert (c["in_time"], c["late"], c["missing"], c["measures_overdue"], c["measures_done"], c["overdue"]) == (1, 1, 1, 1, 1, 3)
-    assert r1.to_json()["measures"][1]["completed"] == "2026-08-01"
+    assert r1.to_json()["measures"][1]["completed"] == "2026-06-15"
 
 
 def test_without_an_answer_date_nothing_is_missing_or_late():
