@@ -157,3 +157,32 @@ def test_a_fact_never_silently_replaces_a_computed_input(tmp_path):
     audit = Audit("q1_process", params, DataPackage(root=tmp_path), evidence, tmp_path, "sv")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="plan_followed_share"):
         audit.assess("q1", {"plan_followed_share": 0.4})
+
+
+def test_each_fact_links_to_the_observations_it_rests_on():
+    """A criterion on an auditors' fact shows its evidence ids as links, and every link lands on
+    an entry of the page's evidence list, also one tagged to another question."""
+    from audit_lib.assess import assess
+    from audit_lib.evidence import EvidenceRegister
+    from audit_lib.params import Condition, Criteria
+    from audit_lib.report import display as d
+    from audit_lib.report.texts import Texts
+
+    reg = EvidenceRegister.model_validate({
+        "year": 2025,
+        "observations": [
+            {"id": "E1.2", "question": "q1", "text": {"sv": "Ansvaret är oklart"}, "source": "Intervju", "date": "2025-09-01"},
+            {"id": "E9.1", "question": "summary", "text": {"sv": "Styrelsens protokoll"}, "source": "Protokoll",
+             "date": "2025-09-02"}],
+        "facts": {"q1": {"ownership_clear": {"value": False, "evidence": ["E1.2", "E9.1"]}}}})
+    assert reg.fact_evidence("q1") == {"ownership_clear": ["E1.2", "E9.1"]}
+    assert [o.id for o in reg.evidence_for("q1")] == ["E1.2", "E9.1"]
+    criteria = Criteria(ja=[Condition(input="ownership_clear", op="==", value=True)])
+    a = assess("q1", criteria, {"ownership_clear": False})
+    t = Texts("sv")
+    box = str(d.assessment_box(a, t, evidence=reg.fact_evidence("q1")))
+    listing = str(d.evidence_list(reg.evidence_for("q1"), t))
+    links = re.findall(r'href="#([^"]+)"', box)
+    assert links == ["ev-E1-2", "ev-E9-1"] and "underlag" in box
+    for anchor in links:
+        assert f"id='{anchor}'" in listing

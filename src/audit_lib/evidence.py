@@ -173,6 +173,17 @@ class EvidenceRegister(_Strict):
     def observations_for(self, question: str) -> list[Observation]:
         return [o for o in self.observations if o.question == question]
 
+    def fact_evidence(self, question: str) -> dict[str, list[str]]:
+        """Per fact of ``question``, the observation ids it rests on."""
+        return {k: list(f.evidence) for k, f in self.facts.get(question, {}).items() if f.evidence}
+
+    def evidence_for(self, question: str) -> list[Observation]:
+        """The observations a page on ``question`` lists: those tagged to it, then those its
+        facts cite that are tagged to another question (so every link on the page resolves)."""
+        own = self.observations_for(question)
+        cited = {i for ids in self.fact_evidence(question).values() for i in ids} - {o.id for o in own}
+        return own + [o for o in self.observations if o.id in cited]
+
     def facts_for(self, question: str) -> dict[str, bool | float | int | str]:
         return {k: f.value for k, f in self.facts.get(question, {}).items()}
 

@@ -106,8 +106,9 @@ class Audit:
                    self.params.stability_step)
         self.assessment = a
         self.results["assessment"] = a.to_json()
-        self.show(d.heading(self.t("assess.section"), 2), d.assessment_box(a, self.t, format_value))
-        self.show(d.heading(self.t("evidence.heading"), 3), d.evidence_list(self.evidence.observations_for(question), self.t))
+        self.show(d.heading(self.t("assess.section"), 2),
+                  d.assessment_box(a, self.t, format_value, self.evidence.fact_evidence(question)))
+        self.show(d.heading(self.t("evidence.heading"), 3), d.evidence_list(self.evidence.evidence_for(question), self.t))
         return a
 
     def parameters(self) -> dict[str, Any]:

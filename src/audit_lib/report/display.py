@@ -172,8 +172,23 @@ def figure(fig: Any, caption: str, alt: str | None = None, key: str = "fig") -> 
     return Html(f'<figure class="audit-figure">{svg}<figcaption>{esc(caption)}</figcaption></figure>')
 
 
-def assessment_box(a: Assessment, t: Texts, format_value: Callable[[str, Any], str] | None = None) -> Html:
-    """The assessment with its rule: each level's conditions, the inputs, any override."""
+def evidence_anchor(observation_id: str) -> str:
+    """The id of an observation's entry in the page's evidence list."""
+    return "ev-" + re.sub(r"[^A-Za-z0-9_-]", "-", observation_id)
+
+
+def evidence_links(ids: Iterable[str], t: Texts) -> str:
+    """" – underlag: E1.2, E1.3" with each id a link to its entry in the evidence list."""
+    links = ", ".join(f'<a href="#{evidence_anchor(i)}">{esc(i)}</a>' for i in ids)
+    return f" <span class='ev-refs'>– {esc(t('evidence.based_on'))}: {links}</span>" if links else ""
+
+
+def assessment_box(a: Assessment, t: Texts, format_value: Callable[[str, Any], str] | None = None,
+                   evidence: Mapping[str, list[str]] | None = None) -> Html:
+    """The assessment with its rule: each level's conditions, the inputs, any override; with
+    ``evidence`` (input name -> observation ids, the register's facts), each condition on an
+    auditors' fact links to the observations it rests on."""
+    evidence = evidence or {}
     fv = format_value or (lambda name, v: MISSING if v is None else str(v))
     level = t(f"level.{a.level}")
     parts = [
@@ -219,7 +234,7 @@ def assessment_box(a: Assessment, t: Texts, format_value: Callable[[str, Any], s
             conds.append(
                 f"<li><span class='mark' aria-hidden='true'>{mark}</span>"
                 f"<span class='visually-hidden'>{esc(t(HOLDS_KEY[r.holds]))}: </span>"
-                f" {esc(label(r.input))}: {esc(wanted)} ({esc(detail)})</li>"
+                f" {esc(label(r.input))}: {esc(wanted)} ({esc(detail)}){evidence_links(evidence.get(r.input, []), t)}</li>"
             )
         rows.append(f"<tr><th scope='row'>{esc(t(f'level.{lvl}'))}</th><td><ul>{''.join(conds)}</ul></td></tr>")
     rows.append(f"<tr><th scope='row'>{esc(t('level.nej'))}</th><td>{esc(t('assess.otherwise'))}</td></tr>")
@@ -236,7 +251,7 @@ def evidence_list(observations: Iterable[Any], t: Texts) -> Html:
     if not obs:
         return callout(t("evidence.none"), "info")
     items = "".join(
-        f"<li><span class='ev-id'>{esc(o.id)}</span> {esc(o.text.get(t.language))} "
+        f"<li id='{evidence_anchor(o.id)}'><span class='ev-id'>{esc(o.id)}</span> {esc(o.text.get(t.language))} "
         f"<span class='ev-source'>({esc(o.source)}, {esc(o.date.isoformat())})</span></li>"
         for o in obs
     )
