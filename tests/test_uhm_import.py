@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from audit_lib.external import uhm
+from audit_lib.external import cells, uhm
 from audit_lib.external.uhm import BuyerNotFound, StatisticsError, load_statistics, read_statistics_file, resolve_buyers
 
 H = {c.name: c.header for c in uhm.COLUMNS}
@@ -119,9 +119,9 @@ def test_normalised_table_written_as_csv_reads_back(tmp_path):
 
 
 def test_excel_serial_dates_in_both_date_systems():
-    assert uhm._parse_date_cell(44256) == pd.Timestamp(2021, 3, 1)
-    assert uhm._parse_date_cell(42794, date1904=True) == pd.Timestamp(2021, 3, 1)
-    assert uhm._parse_date_cell("2021-03-01 00:00:00") == pd.Timestamp(2021, 3, 1)
+    assert cells.parse_date_cell(44256) == pd.Timestamp(2021, 3, 1)
+    assert cells.parse_date_cell(42794, date1904=True) == pd.Timestamp(2021, 3, 1)
+    assert cells.parse_date_cell("2021-03-01 00:00:00") == pd.Timestamp(2021, 3, 1)
 
 
 # ------------------------------------------------------------------------------------------ broken files
