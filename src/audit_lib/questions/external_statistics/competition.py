@@ -5,6 +5,7 @@ and the per-buyer distribution among the peers."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,7 @@ def cluster_bootstrap_mean(
 # ---------------------------------------------------------------------------------------- competition
 def competition_figures(
     lots: pd.DataFrame, level: float, reps: int, rng: np.random.Generator, min_tenders: int,
-) -> dict:
+) -> dict[str, Any]:
     """Tenders per lot over ``lots``: ``n_lots``, ``n_procurements`` (with lots), ``n_single``,
     ``single_tender_share`` (+ Wilson ``_low``/``_high``, which treats lots as independent, and
     ``_cluster_low``/``_cluster_high`` from resampling whole procurements), ``mean_tenders_per_lot``

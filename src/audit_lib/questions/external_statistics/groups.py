@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,8 @@ class Groups:
     def label(self, org: pd.Series) -> pd.Series:
         """Per row: the audited buyer's query, ``PEERS`` or None (neither)."""
         out = org.map(self.audited)
-        return out.where(out.notna(), np.where(org.isin(self.peers), PEERS, None))
+        peers = np.array([PEERS if x else None for x in org.isin(self.peers)], dtype=object)
+        return out.where(out.notna(), peers)
 
 
 def make_groups(buyers: Sequence[Buyer], buyer_table: pd.DataFrame, peer_sector: str | Sequence[str] | None) -> Groups:
@@ -99,8 +101,8 @@ def composition(procs: pd.DataFrame, groups: Groups, column: str) -> pd.DataFram
     (of that group's procurements). Values ordered by their national frequency."""
     p = procs.assign(group=groups.label(procs["buyer_org_number"]),
                      value=procs[column].fillna("").astype(str))
-    order = procs[column].fillna("").astype(str).value_counts()
-    order = list(order.index[order.index != ""]) + ([""] if (order.index == "").any() else [])
+    freq = procs[column].fillna("").astype(str).value_counts()
+    order = list(freq.index[freq.index != ""]) + ([""] if (freq.index == "").any() else [])
     p = p[p["group"].notna()]
     counts = p.groupby(["group", "value"])["n_procurements"].sum()
     totals = p.groupby("group")["n_procurements"].sum()
@@ -121,7 +123,7 @@ def coordination_flags(procs: pd.DataFrame, groups: Groups) -> pd.DataFrame:
     p = procs.assign(group=groups.label(procs["buyer_org_number"]),
                      flagged=procs["coordinated_flag"].fillna(False).astype(bool))
 
-    def row(name: str, sub: pd.DataFrame) -> dict:
+    def row(name: str, sub: pd.DataFrame) -> dict[str, Any]:
         n = int(sub["n_procurements"].sum())
         k = int(sub.loc[sub["flagged"], "n_procurements"].sum())
         return dict(group=name, n_procurements=n, n_flagged=k, flagged_share=k / n if n else float("nan"))

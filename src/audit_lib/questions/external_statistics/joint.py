@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -16,6 +17,11 @@ from .groups import AUDITED, STRONG_REASONS, WEAK_REASONS
 SIGNAL_COLUMNS = ["procurement_id", "year", "buyer", "buyer_name", "published_date", "title", "coordinated_flag",
                   "reason", "participants", "other_buyers", "detail"]
 Add = Callable[[pd.Series, str, Iterable[str], Iterable[str], str], None]
+
+
+def _as_set(values: pd.Series) -> Any:
+    """A group's values as a set (for ``groupby(...).agg``)."""
+    return set(values)
 
 
 def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
@@ -128,7 +134,7 @@ def _same_reference(p: pd.DataFrame, audited: Mapping[str, str], reference_patte
     refs = refs[refs["ref"].notna() & (refs["ref"] != "")]
     if not len(refs):
         return
-    orgs = refs.groupby("ref")["buyer_org_number"].agg(lambda s: set(s))
+    orgs = refs.groupby("ref")["buyer_org_number"].agg(_as_set)
     shared = orgs[orgs.map(lambda s: len(s) > 1 and bool(s & set(audited)))]
     for _, r in refs[refs["ref"].isin(shared.index)].iterrows():
         involved = shared[r["ref"]]
@@ -142,7 +148,7 @@ def _same_id_other_buyer(
     """3. The same procurement id under another buyer (in any table)."""
     cols = ["procurement_id", "year", "buyer_org_number", "buyer_name"]
     allids = pd.concat([t[cols] for t in tables if t is not None], ignore_index=True).drop_duplicates()
-    per_id = allids.groupby(["procurement_id", "year"])["buyer_org_number"].agg(lambda s: set(s))
+    per_id = allids.groupby(["procurement_id", "year"])["buyer_org_number"].agg(_as_set)
     multi = per_id[per_id.map(lambda s: len(s) > 1 and bool(s & set(audited)))]
     if not len(multi):
         return
@@ -167,7 +173,7 @@ def _same_title(
     mine = p[p["buyer"].notna()].copy()
     mine["norm"] = mine["title_s"].map(lambda s: normalise_title(s, remove, ignore))
     mine = mine[mine["norm"] != ""]
-    by_title = mine.groupby(["year", "norm"])["buyer"].agg(lambda s: set(s))
+    by_title = mine.groupby(["year", "norm"])["buyer"].agg(_as_set)
     many = by_title[by_title.map(len) > 1]
     for _, r in mine.iterrows():
         k = (r["year"], r["norm"])
@@ -185,7 +191,7 @@ def joint_counts(signals: pd.DataFrame, buyers: Sequence[Buyer]) -> pd.DataFrame
     strong = signals[signals["reason"].isin(STRONG_REASONS)]
     weak = signals[signals["reason"].isin(WEAK_REASONS)]
 
-    def ids(frame: pd.DataFrame, q: str | None) -> set:
+    def ids(frame: pd.DataFrame, q: str | None) -> set[tuple[Any, Any]]:
         if q is None:
             return set(zip(frame["procurement_id"], frame["year"]))
         m = frame["participants"].map(lambda t: q in t)

@@ -4,6 +4,7 @@ the link from a buyer to the package's region, and the results' per-buyer entrie
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -58,10 +59,10 @@ def register_comparison(
     reported in the targets table against what was detected). ``status`` is ``agrees`` (difference
     within ``tolerance`` of the register's figure), ``differs`` or ``not_comparable``.
     """
-    c = counts.set_index("group")
+    c: Any = counts.set_index("group")  # Any: pandas' stubs type a cell as any scalar
     rows = []
     for year in years:
-        reg = None if register_view is None else register_view[register_view["year"] == year]
+        reg: Any = None if register_view is None else register_view[register_view["year"] == year]
         has_reg = reg is not None and len(reg) > 0
         linked = [q for q in c.index if q in region_of]
         for q in linked:
@@ -102,7 +103,7 @@ def peer_totals(procs: pd.DataFrame, groups: Groups) -> pd.Series:
 def buyer_entries(
     buyers: Sequence[Buyer], procs: pd.DataFrame, groups: Groups, flags: pd.DataFrame, joint: pd.DataFrame,
     comp: pd.DataFrame | None, dist: pd.DataFrame | None, region_of: Mapping[str, str],
-) -> tuple[list[dict], dict]:
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The results: one entry per audited buyer and one for the peers.
 
     Each buyer entry: ``buyer`` (as in the parameters), ``buyer_name``, ``org_numbers``,
@@ -113,16 +114,16 @@ def buyer_entries(
     where it stands among the peer buyers (``peer_share_below_*``: the share of peer buyers with a
     lower figure) and ``peer``: the peers' figures (as in the second return value).
     """
-    f = flags.set_index("group")
-    j = joint.set_index("group")
-    c = comp.set_index("group") if comp is not None else None
+    f: Any = flags.set_index("group")  # Any: pandas' stubs type a cell as any scalar
+    j: Any = joint.set_index("group")
+    c: Any = comp.set_index("group") if comp is not None else None
     totals = peer_totals(procs, groups)
     comp_keys = ["n_lots", "n_single", "single_tender_share", "single_tender_share_low", "single_tender_share_high",
                  "single_tender_share_cluster_low", "single_tender_share_cluster_high",
                  "mean_tenders_per_lot", "mean_tenders_per_lot_low", "mean_tenders_per_lot_high",
                  "median_tenders_per_lot", "share_min_tenders"]
     peer_d = dist[dist["group"] == PEERS] if dist is not None else None
-    peer = dict(
+    peer: dict[str, Any] = dict(
         sectors=list(groups.peer_sectors), n_buyers=int(len(groups.peers)),
         n_buyers_with_procurements=int(len(totals)),
         n_procurements=int(f.at[PEERS, "n_procurements"]), n_flagged_coordinated=int(f.at[PEERS, "n_flagged"]),
@@ -138,7 +139,7 @@ def buyer_entries(
     entries = []
     for b in buyers:
         q = b.query
-        e = dict(
+        e: dict[str, Any] = dict(
             buyer=q, buyer_name=b.name, org_numbers=list(b.org_numbers), sector=b.sector, region=region_of.get(q),
             n_procurements=int(f.at[q, "n_procurements"]), n_flagged_coordinated=int(f.at[q, "n_flagged"]),
             n_detected_joint=int(j.at[q, "n_detected_joint"]), n_detected_lead=int(j.at[q, "n_detected_lead"]),

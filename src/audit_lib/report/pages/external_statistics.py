@@ -207,7 +207,7 @@ def _competition_table(comp: pd.DataFrame, t: Texts, f: Formatter, label: Labels
                    numeric=["lots_s", "single_s", "mean_s", "min_s"])
 
 
-def _competition_sentences(found: Findings, c: pd.DataFrame, t: Texts, f: Formatter, label: Labels) -> list[d.Html]:
+def _competition_sentences(found: Findings, c: Any, t: Texts, f: Formatter, label: Labels) -> list[d.Html]:
     """Per audited buyer with lots: its single-tender share against the peers', and the cluster note."""
     ranks = {e["buyer"]: e["peer_share_below_single_tender_share"] for e in found.entries}
     parts = []
@@ -242,8 +242,9 @@ def competition(res: ExternalStatisticsResult, t: Texts, f: Formatter, label: La
     level = f.percent(params.interval_level)
     parts += [d.paragraph(t("external_statistics.comp_intro", level=level)),
               _competition_table(comp, t, f, label, params.market_min_tenders)]
-    c = comp.set_index("group")
+    c: Any = comp.set_index("group")  # Any: pandas' stubs type a cell as any scalar
     parts += _competition_sentences(found, c, t, f, label)
+    assert found.dist is not None  # both come from the lots table
     fig = competition_vs_peers(found.dist, comp, list(found.groups.order), PEERS, label,
                                {"single": t("external_statistics.ax_single"), "mean": t("external_statistics.ax_mean")},
                                {"peer_buyer": t("external_statistics.legend_peer_buyer"),
