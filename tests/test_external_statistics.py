@@ -208,6 +208,124 @@ def test_register_comparison_differences_and_status():
     assert set(out.loc[out["year"] == 2019, "status"]) == {"not_comparable"}  # no register data for 2019
 
 
+# ------------------------------------------------------------------------------------------ analyse
+def statistics_folder(tmp_path: Path) -> Path:
+    """The small example as an export folder (normalised headers, CSV)."""
+    procs, lots, _ = small()
+    folder = tmp_path / "uhm"
+    folder.mkdir(parents=True)
+    procs.assign(published_date="2021-05-01").to_csv(folder / "procurements.csv", sep=";", index=False)
+    lots.to_csv(folder / "lots.csv", sep=";", index=False)
+    return folder
+
+
+def register_tables(planted: bool = False) -> dict[str, pd.DataFrame]:
+    """A register of three 2021 procurements (two led by A, one by B; one coordinated) and the
+    board's reported coordinated count."""
+    procurements = pd.DataFrame({"procurement_id": ["r1", "r2", "r3"], "lead_region": ["RA", "RA", "RB"],
+                                 "completed_date": pd.to_datetime(["2021-02-01", "2021-06-01", "2021-09-01"])})
+    regions = pd.DataFrame({"procurement_id": ["r1", "r1", "r2", "r3"], "region": ["RA", "RB", "RA", "RB"],
+                            "estimated_value_sek": [1.0, 1.0, 1.0, 1.0]})
+    targets = pd.DataFrame({"year": [2021], "indicator": ["coordinated_count"], "period": ["full_year"],
+                            "outcome": [4.0]})
+    return {"procurements": procurements, "procurement_regions": regions, "targets": targets}
+
+
+class Region:
+    def __init__(self, sv: str, en: str) -> None:
+        self.sv, self.en = sv, en
+
+
+REGION_PARAMS = {"RA": Region("Region A", "Region A"), "RB": Region("Region B", "Region B")}
+PERIOD = None  # analyse takes the statistics year from the parameters, not the period
+
+
+def es_params(**kw):
+    from audit_lib.params import ExternalStatisticsParams
+
+    return ExternalStatisticsParams(**{"buyers": [A, B], "bootstrap_reps": 200, **kw})
+
+
+def test_analyse_without_statistics_says_why_and_records_it(tmp_path):
+    for folder, reason in ((None, "unset"), (tmp_path / "nowhere", "absent")):
+        res = es.analyse({}, es_params(statistics_dir="x"), PERIOD, 0, folder=folder, regions=REGION_PARAMS)
+        assert res.findings is None and res.unavailable_reason == reason
+        assert es.results(res) == {"available": False, "unavailable_reason": reason, "statistics_dir": "x",
+                                   "buyers": [], "assessment": None}
+
+
+def test_analyse_is_the_chain_of_steps_on_a_small_export(tmp_path):
+    """The whole question on a hand-made export: buyers resolved, peers of their sector, regions
+    linked by name, the counts beside the register's (2 led by A, 1 by B, 1 coordinated, 4
+    reported), and the results in the order the page records them."""
+    res = es.analyse(register_tables(), es_params(), PERIOD, 1, folder=statistics_folder(tmp_path),
+                     regions=REGION_PARAMS)
+    found = res.findings
+    assert found is not None and found.years == [2021] and not found.synthetic_register
+    assert [b.query for b in found.buyers] == [A, B] and found.region_of == {A: "RA", B: "RB"}
+    assert found.groups.peers == {ORG["P1"], ORG["P2"]} and found.n_warnings == 0
+    e = {x["buyer"]: x for x in found.entries}
+    assert (e[A]["n_procurements"], e[B]["n_procurements"], e[A]["n_flagged_coordinated"]) == (4, 2, 1)
+    assert e[A]["n_lots"] == 3 and e[A]["single_tender_share"] == pytest.approx(2 / 3)
+    rows = {(r.measure, r.group): r for r in found.comparison.itertuples()}
+    assert (rows[("procurements", A)].register, rows[("procurements", A)].statistics) == (2.0, 4.0)
+    assert rows[("procurements", es.AUDITED)].register == 3.0
+    assert rows[("coordinated_flag", es.AUDITED)].register == 1.0
+    assert rows[("coordinated_reported", es.AUDITED)].register == 4.0
+    recorded = es.results(res)
+    assert list(recorded) == ["available", "statistics_dir", "years", "files", "n_warnings", "peer_sectors",
+                              "register_comparison", "buyers", "peers", "procurements_per_year", "procedures",
+                              "contract_types", "coordination_flags", "joint_counts", "detected", "competition",
+                              "peer_distribution", "assessment"]
+    assert [f["table"] for f in recorded["files"]] == ["lots", "procurements"]
+    assert all(isinstance(x, list) for x in recorded["detected"]["participants"])
+    # the same seed gives the same intervals; the bootstrap is the only randomness
+    again = es.analyse(register_tables(), es_params(), PERIOD, 1, folder=statistics_folder(tmp_path / "b"),
+                       regions=REGION_PARAMS)
+    assert again.findings.comp.equals(found.comp)
+
+
+def test_analyse_refuses_a_missing_year_and_no_buyers_and_marks_a_synthetic_register(tmp_path):
+    folder = statistics_folder(tmp_path)
+    with pytest.raises(ValueError, match="year: 2020 is not in the statistics .years present: .2021.."):
+        es.analyse(register_tables(), es_params(year=2020), PERIOD, folder=folder, regions=REGION_PARAMS)
+    with pytest.raises(ValueError, match="buyers is empty"):
+        es.analyse(register_tables(), es_params(buyers=[]), PERIOD, folder=folder, regions=REGION_PARAMS)
+    res = es.analyse(register_tables(), es_params(year=2021), PERIOD, folder=folder, regions=REGION_PARAMS, demo=True)
+    assert res.findings.synthetic_register
+    without_targets = {k: v for k, v in register_tables().items() if k != "targets"}
+    res = es.analyse(without_targets, es_params(), PERIOD, folder=folder, regions={})
+    assert res.findings.region_of == {}  # no region names to link by: only the coordinated counts compare
+    comparison = res.findings.comparison.set_index("measure")
+    assert list(comparison.index) == ["coordinated_flag", "coordinated_detected", "coordinated_reported"]
+    assert comparison.at["coordinated_flag", "register"] == 1.0
+    assert comparison.at["coordinated_reported", "status"] == "not_comparable"
+
+
+def test_page_parts_from_the_result(tmp_path):
+    """The page shows what the result holds: the buyers by their region's name, the synthetic
+    register's warning, and nothing but the reason where the statistics are missing."""
+    from audit_lib.report.fmt import Formatter
+    from audit_lib.report.pages import external_statistics as page
+    from audit_lib.report.texts import Texts
+
+    t, f = Texts("en"), Formatter("en")
+    regions = {"RA": Region("Region Alfa", "Alpha Region"), "RB": Region("Region Beta", "Beta Region")}
+    res = es.analyse(register_tables(), es_params(buyer_regions={A: "RA", B: "RB"}), PERIOD, 1,
+                     folder=statistics_folder(tmp_path), regions=regions, demo=True)
+    label = page.labels(res, t, regions, "en")
+    assert label[A] == "Alpha Region" and label[B] == "Beta Region" and set(label) >= {es.PEERS, es.AUDITED}
+    register = "".join(x.markup for x in page.register(res, t, f, label, 0.1))
+    assert t("external_statistics.synthetic_register").split()[0] in register
+    assert "Alpha Region" in "".join(x.markup for x in page.sources(res, t, f, label))
+    none = es.analyse({}, es_params(), PERIOD, folder=None, regions=regions)
+    assert page.labels(none, t, regions, "en") == {}
+    assert len(page.intro(none, t)) == 2 and len(page.intro(res, t)) == 1
+    for part in (page.sources, page.volume, page.mix, page.coordination):
+        assert part(none, t, f, {}) == []
+    assert page.competition(none, t, f, {}, es_params()) == [] and page.register(none, t, f, {}, 0.1) == []
+
+
 # ------------------------------------------------------------------------------------------ real data
 REGIONS = ["REGION SÖRMLAND", "REGION VÄSTMANLAND"]
 ALIASES = {"REGION SÖRMLAND": ["Sörmland"], "REGION VÄSTMANLAND": ["Västmanland"]}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from audit_lib.external import uhm
+from audit_lib.external import cells, uhm
 from audit_lib.external.uhm import BuyerNotFound, StatisticsError, load_statistics, read_statistics_file, resolve_buyers
 
 H = {c.name: c.header for c in uhm.COLUMNS}
@@ -119,9 +119,9 @@ def test_normalised_table_written_as_csv_reads_back(tmp_path):
 
 
 def test_excel_serial_dates_in_both_date_systems():
-    assert uhm._parse_date_cell(44256) == pd.Timestamp(2021, 3, 1)
-    assert uhm._parse_date_cell(42794, date1904=True) == pd.Timestamp(2021, 3, 1)
-    assert uhm._parse_date_cell("2021-03-01 00:00:00") == pd.Timestamp(2021, 3, 1)
+    assert cells.parse_date_cell(44256) == pd.Timestamp(2021, 3, 1)
+    assert cells.parse_date_cell(42794, date1904=True) == pd.Timestamp(2021, 3, 1)
+    assert cells.parse_date_cell("2021-03-01 00:00:00") == pd.Timestamp(2021, 3, 1)
 
 
 # ------------------------------------------------------------------------------------------ broken files
@@ -356,3 +356,16 @@ def test_real_tables_as_csv_give_the_same_normalised_tables(imported, straight, 
         cols = list(uhm.TABLE_COLUMNS[name])
         a, b = getattr(from_csv, name)[cols], getattr(imported, name)[cols]
         pd.testing.assert_frame_equal(a, b)
+
+
+def test_csv_header_line_is_found_below_titles_with_the_separator_that_names_most_columns():
+    """The CSV reader's header search: title lines are skipped; of the contract's separators
+    (and tab) the one that splits the line into the most known headers wins (the Swedish
+    measure header contains a comma, so a ;-separated header also "splits" on commas)."""
+    from audit_lib.external.csv_rows import find_header_line
+
+    semi = "År;Namn för köpare;Organisationsnummer för köpare;Antal upphandlingar, Summa\n"
+    assert find_header_line(["Statistik 2021\n", "Filter: alla\n", semi, "2021;A;1;1\n"]) == (2, ";")
+    assert find_header_line(["year\tbuyer_name\tbuyer_org_number\tn_procurements\n"]) == (0, "\t")
+    assert find_header_line(['year,buyer_name,"Antal upphandlingar, Summa"\n']) == (0, ",")
+    assert find_header_line(["a;b;c\n", "year;buyer_name\n"]) is None  # fewer than three known headers

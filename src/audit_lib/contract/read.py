@@ -386,3 +386,9 @@ def read_raw(path: Path, spec: TableSpec) -> tuple[RawTable, list[Problem]]:
     for c in reserved:
         raise ReadError(Problem("error", path.name, "column name is reserved by the loader; rename it", column=c))
     return raw, warnings
+
+
+def split_line(line: str, sep: str) -> list[str]:
+    """One line's fields with the separator ``sep`` (none where the line cannot be parsed);
+    the statistics importer shares it to find the header and its separator."""
+    return _split(line, sep)
