@@ -186,3 +186,22 @@ def test_each_fact_links_to_the_observations_it_rests_on():
     assert links == ["ev-E1-2", "ev-E9-1"] and "underlag" in box
     for anchor in links:
         assert f"id='{anchor}'" in listing
+
+
+def test_a_fact_contradicted_by_an_observation_is_flagged():
+    from audit_lib.evidence import EvidenceRegister, contradictions
+
+    reg = EvidenceRegister.model_validate({
+        "year": 2025,
+        "observations": [
+            {"id": "E1.1", "question": "q1", "text": {"sv": "Det finns ingen dokumenterad gemensam process"},
+             "source": "Intervju", "date": "2025-09-01", "shows": {"common_process_documented": False}},
+            {"id": "E1.2", "question": "q1", "text": {"sv": "Ansvaret är tydligt"}, "source": "Protokoll",
+             "date": "2025-09-02", "shows": {"ownership_clear": True}},
+            {"id": "E6.1", "question": "q6", "text": {"sv": "Annan fråga"}, "source": "Intervju",
+             "date": "2025-09-03", "shows": {"common_process_documented": True}}],
+        "facts": {"q1": {"common_process_documented": {"value": True, "evidence": []},
+                         "ownership_clear": {"value": True, "evidence": ["E1.2"]}}}})
+    found = contradictions(reg)
+    assert found == ["fact q1.common_process_documented = True, but observation E1.1 (Intervju, 2025-09-01) "
+                     "shows False"]  # E1.2 agrees; E6.1 is about another question and not cited

@@ -61,6 +61,8 @@ class Observation(_Strict):
     text: Text
     source: str = Field(min_length=1, description="document or interview reference")
     date: dt.date
+    shows: dict[str, bool | float | int | str] = Field(
+        default_factory=dict, description="what it shows about the question's facts, by fact name (for the check)")
 
 
 class Fact(_Strict):
@@ -206,6 +208,21 @@ class EvidenceRegister(_Strict):
 
 class EvidenceError(Exception):
     pass
+
+
+def contradictions(reg: EvidenceRegister) -> list[str]:
+    """Facts that an observation of the register contradicts: an observation tagged to the
+    fact's question, or cited by the fact, whose ``shows`` gives the fact another value. For the
+    auditors, before publishing; a contradiction is a warning, not an error (the auditors
+    decide which is right)."""
+    out = []
+    for q, named in sorted(reg.facts.items()):
+        for name, fact in sorted(named.items()):
+            for o in reg.observations:
+                if (o.question == q or o.id in fact.evidence) and name in o.shows and o.shows[name] != fact.value:
+                    out.append(f"fact {q}.{name} = {fact.value!r}, but observation {o.id} ({o.source}, "
+                               f"{o.date.isoformat()}) shows {o.shows[name]!r}")
+    return out
 
 
 def empty_register(year: int) -> EvidenceRegister:
