@@ -232,3 +232,71 @@ def test_real_national_statistics_coordinated_share(shared_data):
     assert (int(both.sum()), len(buyers)) == (3, 131)
     lo, hi = common.wilson_interval(int(both.sum()), len(buyers), 0.95)
     assert lo < 3 / 131 < hi < 0.19  # even the interval's top is far below the register's 19 %
+
+
+def targets_table() -> pd.DataFrame:
+    return pd.DataFrame([
+        (2024, "coordinated_share", 0.25, 0.20, "full_year", "a"),
+        (2025, "coordinated_share", 0.28, 0.19, "interim", "b"),
+        (2025, "coordinated_share", 0.30, None, "full_year", "c"),
+        (2023, "coordinated_share", None, 0.18, "full_year", "d"),
+        (2025, "coordinated_count", 40.0, 36.0, "full_year", "e"),
+    ], columns=["year", "indicator", "target", "outcome", "period", "source"])
+
+
+def test_targets_by_year_keeps_set_share_targets_and_the_last_row_of_a_year():
+    assert q1.targets_by_year(targets_table()) == {2024: 0.25, 2025: 0.30}
+    assert q1.targets_by_year(targets_table().iloc[:0]) == {}
+
+
+def test_share_seeds_are_derived_from_the_run_seed():
+    assert q1.share_seeds(7) == {"year": 7, "category": 8, "region": 9}
+
+
+def test_analyse_is_the_chain_of_steps_and_results_records_the_notebooks_figures():
+    import datetime as dt
+
+    from audit_lib.contract.period import Period
+    from audit_lib.params import Q1Params
+
+    p, r = register()
+    tables = {"procurements": p, "procurement_regions": r, "targets": targets_table()}
+    params = Q1Params(interval_level=0.9, bootstrap_reps=200)
+    res = q1.analyse(tables, params, Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31)), seed=11)
+    view = common.procurement_view(p, r)
+    yv = q1.year_view(view, 2025)
+    assert res.audit_year == 2025 and res.interval_level == 0.9
+    pd.testing.assert_frame_equal(res.by_year, q1.share_table(view, "year", 0.9, 200, 11))
+    pd.testing.assert_frame_equal(res.by_category, q1.share_table(yv, "category", 0.9, 200, 12))
+    pd.testing.assert_frame_equal(res.by_region, q1.share_table(
+        q1.year_view(q1.region_view(view, r), 2025), "region", 0.9, 200, 13))
+    assert res.year_share["n"] == 10 and res.year_share["coordinated"] == 5
+    assert res.target["target"] == 0.30 and res.targets_by_year == {2024: 0.25, 2025: 0.30}
+    assert res.largest["procurement_id"] == "P01"
+    assert res.inputs["target_attainment"] == pytest.approx(0.5 / 0.30)
+    recorded = q1.results(res)
+    assert list(recorded) == [
+        "coordinated_share_count", "coordinated_share_count_interval", "coordinated_share_value",
+        "coordinated_share_value_interval", "n_procurements", "coordinated_count", "interval_level", "target",
+        "largest_procurement", "planned_not_coordinated", "undocumented_reasons", "planned_not_coordinated_details",
+        "reasons", "funnel", "by_year", "by_category", "by_region", "assessment_inputs"]
+    assert recorded["coordinated_share_count"] == 0.5 and recorded["n_procurements"] == 10
+    assert recorded["planned_not_coordinated"] == ["P05", "P06", "P07"]
+    assert recorded["undocumented_reasons"] == ["P06", "P07"]
+    assert recorded["coordinated_share_value_interval"] == [res.year_share["share_value_low"],
+                                                           res.year_share["share_value_high"]]
+
+
+def test_analyse_without_procurements_in_the_year_records_zeros_and_nothing():
+    import datetime as dt
+
+    from audit_lib.contract.period import Period
+    from audit_lib.params import Q1Params
+
+    p, r = register()
+    tables = {"procurements": p, "procurement_regions": r, "targets": targets_table()}
+    res = q1.analyse(tables, Q1Params(bootstrap_reps=200), Period(dt.date(2023, 1, 1), dt.date(2023, 12, 31)))
+    recorded = q1.results(res)
+    assert res.year_share == {} and res.target["period"] == "full_year" and np.isnan(res.target["target"])
+    assert recorded["coordinated_share_count"] is None and recorded["n_procurements"] == 0
+    assert recorded["coordinated_share_count_interval"] == [None, None]

@@ -16,6 +16,12 @@ HOURLY, PER_PROC = 1_000.0, 100_000.0
 
 
 def register():
+    """The view and effort of ``register_tables``."""
+    procurements, regions, effort = register_tables()
+    return common.procurement_view(procurements, regions), effort
+
+
+def register_tables():
     """2025: C1-C4 coordinated (two regions; C4 three regions), S1-S2 single. 2024: C5.
 
     Savings: C1 1.0 mnkr, C2 0.5 mnkr, C3 none computed, C4 2.0 mnkr; S1 0.2 mnkr, S2 none.
@@ -37,7 +43,7 @@ def register():
     regions = pd.DataFrame(reg, columns=["procurement_id", "region", "estimated_value_sek"])
     effort = pd.DataFrame([("C1", "möte", 10.0), ("C1", "krav", 20.0), ("C2", "möte", 40.0), ("C4", "möte", 0.0),
                            ("C5", "möte", 100.0), ("S1", "möte", 5.0)], columns=["procurement_id", "activity", "hours"])
-    return common.procurement_view(procurements, regions), effort
+    return procurements, regions, effort
 
 
 @pytest.fixture
@@ -188,3 +194,77 @@ def test_notebook_in_english(demo_dir, tmp_path):
     assert "<table" in html
     for swedish in ("Möjliggjorda besparingar", "samordningskostnad", "mnkr", "extern konsult"):
         assert swedish not in html
+
+
+def test_derived_seeds_and_example_years():
+    assert q2.rate_seeds(7) == {"all_years": 8, "audit_year": 9}
+    assert q2.example_years(2025, 3) == [2023, 2024, 2025]
+    assert q2.example_years(2025, 1) == [2025]
+
+
+def test_high_effort_threshold_is_the_factor_times_the_median_recorded_hours(gains):
+    # recorded hours: C1 30, C2 40, C4 0, C5 100 (C3 none): median 35
+    assert q2.high_effort_threshold(gains, 2.0) == 70.0
+    assert np.isnan(q2.high_effort_threshold(gains.assign(effort_recorded=False), 2.0))
+
+
+def tables_for_analyse(with_effort=True):
+    procurements, regions, effort = register_tables()
+    tables = {"procurements": procurements, "procurement_regions": regions}
+    if with_effort:
+        tables["coordination_effort"] = effort
+    return tables
+
+
+def period(year):
+    import datetime as dt
+
+    from audit_lib.contract.period import Period
+
+    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
+def test_analyse_is_the_chain_of_steps_and_results_records_the_notebooks_figures():
+    from audit_lib.params import Q2Params
+
+    params = Q2Params(hourly_cost_sek=HOURLY, cost_per_procurement_sek=PER_PROC, bootstrap_reps=200,
+                      examples_years=2, high_effort_factor=2.0)
+    tables = tables_for_analyse()
+    # S2 with a saving too: two single-region procurements, so the rates' intervals are drawn
+    tables["procurements"] = tables["procurements"].assign(
+        reported_saving_sek=tables["procurements"]["reported_saving_sek"].fillna({5: 1e5}))
+    res = q2.analyse(tables, params, period(2025), seed=5)
+    view = common.procurement_view(tables["procurements"], tables["procurement_regions"])
+    assert res.audit_year == 2025 and res.has_effort and res.all_years == [2024, 2025]
+    assert res.example_years == [2024, 2025] and res.threshold == 70.0
+    assert np.isfinite(res.rate_all["difference_low"]) and np.isfinite(res.rate_year["difference_low"])
+    assert res.rate_all == q2.savings_rate_comparison(view, None, 0.95, 200, 6)  # the run's seed + 1
+    assert res.rate_year == q2.savings_rate_comparison(view, [2025], 0.95, 200, 7)  # the run's seed + 2
+    assert res.rate_all != q2.savings_rate_comparison(view, None, 0.95, 200, 5)
+    assert res.row["n_coordinated"] == 4 and res.row["coordination_cost_sek"] == 70_000
+    assert res.row["enabled_savings_sek"] == pytest.approx(3.5e6)
+    # C2 (consultant) and C5 (100 h >= 70 h) are poor; C1 (lessons) is good
+    assert res.examples[["kind", "procurement_id"]].values.tolist() == [["poor", "C2"], ["poor", "C5"], ["good", "C1"]]
+    assert res.inputs == q2.assessment_inputs(res.row, res.learning)
+    recorded = q2.results(res)
+    assert list(recorded) == [
+        "enabled_savings_sek", "coordination_cost_sek", "net_sek", "admin_gain_sek", "coordination_cost_est_sek",
+        "coordination_cost_est_interval", "net_est_sek", "net_est_interval", "admin_net_sek", "coverage",
+        "hourly_cost_sek", "cost_per_procurement_sek", "interval_level", "by_year", "savings_rate_all_years",
+        "savings_rate_audit_year", "examples", "examples_years", "learning", "assessment_inputs"]
+    assert recorded["coordination_cost_sek"] == 70_000 and recorded["hourly_cost_sek"] == HOURLY
+    assert recorded["coverage"] == {"n_coordinated": 4, "n_effort": 3, "effort_coverage": 0.75, "n_saving": 3,
+                                    "saving_coverage": 0.75}
+    assert recorded["examples_years"] == [2024, 2025]
+
+
+def test_analyse_without_the_effort_table_records_no_cost():
+    from audit_lib.params import Q2Params
+
+    res = q2.analyse(tables_for_analyse(with_effort=False), Q2Params(bootstrap_reps=200), period(2025))
+    recorded = q2.results(res)
+    assert not res.has_effort and np.isnan(res.threshold)
+    assert recorded["coordination_cost_sek"] is None and recorded["net_sek"] is None
+    assert recorded["admin_net_sek"] is None and recorded["enabled_savings_sek"] == pytest.approx(3.5e6)
+    empty = q2.analyse(tables_for_analyse(), Q2Params(bootstrap_reps=200), period(2023))
+    assert empty.row == {} and q2.results(empty)["coverage"]["n_coordinated"] == 0

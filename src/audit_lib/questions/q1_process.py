@@ -12,7 +12,9 @@ and interviews, in the evidence register). Pure functions from the procurement v
 - ``coordinated_target``: the board's target for the coordinated share in a year;
 - ``planned_not_coordinated``: the planned procurements that were not coordinated, their
   reasons, and whether a reason is documented at all;
-- ``assessment_inputs``: the figures the four-level criteria use.
+- ``assessment_inputs``: the figures the four-level criteria use;
+- ``analyse``: the one entry point a notebook calls (tables, parameters, period, seed in; a
+  ``Q1Result`` out), and ``results`` the figures its results JSON records.
 
 The register is a census of the year's procurements, so an interval here does not describe
 sampling from a larger register: it treats the year's procurements as one draw of the process
@@ -23,10 +25,15 @@ large procurements.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
+from ..contract.period import Period
+from ..params import Q1Params
+from . import common
 from .common import is_blank, wilson_interval
 
 FUNNEL_STAGES = (
@@ -143,18 +150,18 @@ def share_table(
     return pd.DataFrame(rows, columns=cols)
 
 
-def largest_procurement(view: pd.DataFrame) -> dict:
+def largest_procurement(view: pd.DataFrame) -> dict[str, Any]:
     """The procurement with the largest estimated value in ``view`` and its share of the total
     (how much one procurement can move the share by value); empty without value."""
     total = float(view["estimated_value_sek"].sum())
     if not len(view) or not total > 0:
         return {}
-    r = view.loc[view["estimated_value_sek"].idxmax()]
+    r = view.loc[cast(Any, view["estimated_value_sek"].idxmax())]
     return {"procurement_id": r["procurement_id"], "title": r["title"], "value_sek": float(r["estimated_value_sek"]),
             "share_of_total": float(r["estimated_value_sek"]) / total, "coordinated": bool(r["coordinated"])}
 
 
-def coordinated_target(targets: pd.DataFrame, year: int) -> dict:
+def coordinated_target(targets: pd.DataFrame, year: int) -> dict[str, Any]:
     """The board's ``coordinated_share`` target for ``year``: the full-year row if there is one,
     else the interim row. Keys ``target`` (nan where none was set), ``outcome`` (the board's
     own reported share), ``period``, ``source``; an empty dict where the table has no row."""
@@ -197,7 +204,9 @@ def reasons_summary(pnc: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def assessment_inputs(year_funnel: pd.DataFrame, year_share: dict, target: dict) -> dict:
+def assessment_inputs(
+    year_funnel: pd.DataFrame, year_share: dict[str, Any], target: dict[str, Any]
+) -> dict[str, Any]:
     """Figures for the criteria, for the audit year.
 
     - ``plan_followed_share``: of the procurements planned as coordinated, the share that was;
@@ -207,12 +216,88 @@ def assessment_inputs(year_funnel: pd.DataFrame, year_share: dict, target: dict)
     - ``coordinated_share_count``: the share itself.
     """
     f = year_funnel.set_index("stage")
-    pnc = int(f.loc["planned_not_coordinated", "count"])
+    count, share_of_parent = f["count"], f["share_of_parent"]
+    pnc = int(count["planned_not_coordinated"])
     share = year_share.get("share", float("nan"))
     tgt = target.get("target", float("nan")) if target else float("nan")
     return {
         "coordinated_share_count": share,
-        "plan_followed_share": float(f.loc["planned_coordinated", "share_of_parent"]),
-        "reasons_documented_share": float(f.loc["reason_documented", "count"]) / pnc if pnc else float("nan"),
+        "plan_followed_share": float(share_of_parent["planned_coordinated"]),
+        "reasons_documented_share": float(count["reason_documented"]) / pnc if pnc else float("nan"),
         "target_attainment": share / tgt if tgt and math.isfinite(tgt) and tgt > 0 else float("nan"),
     }
+
+
+def targets_by_year(targets: pd.DataFrame) -> dict[int, float]:
+    """The board's ``coordinated_share`` target per year (rows without a target left out; where
+    a year has several rows, the last one in the table wins)."""
+    rows = targets[(targets["indicator"] == "coordinated_share") & targets["target"].notna()]
+    return dict(zip(rows["year"].astype(int).tolist(), rows["target"].tolist()))
+
+
+def share_seeds(seed: int) -> dict[str, int]:
+    """The bootstrap seed of each share table, derived from the run's seed."""
+    return {"year": seed, "category": seed + 1, "region": seed + 2}
+
+
+@dataclass(frozen=True)
+class Q1Result:
+    """What question 1 finds for the audit year: the funnel, the coordinated shares by year,
+    category and region, the target, the planned procurements that were not coordinated and
+    the figures the criteria use."""
+
+    funnel: pd.DataFrame
+    by_year: pd.DataFrame
+    by_category: pd.DataFrame
+    by_region: pd.DataFrame
+    year_share: dict[str, Any]  # the audit year's row of ``by_year``; empty without procurements
+    target: dict[str, Any]  # coordinated_target
+    targets_by_year: dict[int, float]
+    largest: dict[str, Any]  # largest_procurement
+    pnc: pd.DataFrame  # planned_not_coordinated
+    reasons: pd.DataFrame  # reasons_summary
+    inputs: dict[str, Any]  # assessment_inputs
+    interval_level: float
+    audit_year: int
+
+
+def analyse(tables: common.Tables, params: Q1Params, period: Period, seed: int = 0) -> Q1Result:
+    """Question 1 on the package as the period sees it; the value-share intervals are
+    bootstrapped with seeds derived from ``seed`` (``share_seeds``)."""
+    year = period.end.year
+    level, reps, seeds = params.interval_level, params.bootstrap_reps, share_seeds(seed)
+    regions = tables["procurement_regions"]
+    view = common.procurement_view(tables["procurements"], regions)
+    in_year = year_view(view, year)
+    year_funnel = funnel(in_year)
+    by_year = share_table(view, "year", level, reps, seeds["year"])
+    by_category = share_table(in_year, "category", level, reps, seeds["category"])
+    by_region = share_table(year_view(region_view(view, regions), year), "region", level, reps, seeds["region"])
+    target = coordinated_target(tables["targets"], year)
+    pnc = planned_not_coordinated(in_year)
+    current = by_year[by_year["year"] == year]
+    year_share = {str(k): v for k, v in current.iloc[0].to_dict().items()} if len(current) else {}
+    return Q1Result(
+        funnel=year_funnel, by_year=by_year, by_category=by_category, by_region=by_region,
+        year_share=year_share, target=target, targets_by_year=targets_by_year(tables["targets"]),
+        largest=largest_procurement(in_year), pnc=pnc, reasons=reasons_summary(pnc),
+        inputs=assessment_inputs(year_funnel, year_share, target), interval_level=level, audit_year=year,
+    )
+
+
+def results(res: Q1Result) -> dict[str, Any]:
+    """The figures the results JSON records: the audit year's shares with their intervals, the
+    target, the planned procurements not coordinated, and every table behind the page."""
+    ys, pnc = res.year_share, res.pnc
+    return dict(
+        coordinated_share_count=ys.get("share"),
+        coordinated_share_count_interval=[ys.get("share_low"), ys.get("share_high")],
+        coordinated_share_value=ys.get("share_value"),
+        coordinated_share_value_interval=[ys.get("share_value_low"), ys.get("share_value_high")],
+        n_procurements=ys.get("n", 0), coordinated_count=ys.get("coordinated", 0),
+        interval_level=res.interval_level, target=res.target, largest_procurement=res.largest,
+        planned_not_coordinated=pnc["procurement_id"].tolist(),
+        undocumented_reasons=pnc.loc[~pnc["reason_documented"], "procurement_id"].tolist(),
+        planned_not_coordinated_details=pnc, reasons=res.reasons, funnel=res.funnel,
+        by_year=res.by_year, by_category=res.by_category, by_region=res.by_region, assessment_inputs=res.inputs,
+    )

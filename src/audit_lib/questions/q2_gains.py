@@ -15,7 +15,9 @@ Pure functions from the procurement view (``common.procurement_view``) and the o
   single-region procurements (associational: which procurements are coordinated is not random);
 - ``examples``: coordinated procurements flagged as possible good or poor examples (external
   consultant, unusual effort, lessons documented), for the auditors to follow up;
-- ``assessment_inputs``: the figures the four-level criteria use.
+- ``assessment_inputs``: the figures the four-level criteria use;
+- ``analyse``: the one entry point a notebook calls (tables, parameters, period, seed in; a
+  ``Q2Result`` out), and ``results`` the figures its results JSON records.
 
 Enabled savings are computed, not realised: they are what a contract may save against a
 reference price, and they are the saving of the whole procurement, not the part caused by
@@ -25,10 +27,16 @@ coordinating it.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..contract.period import Period
+from ..params import Q2Params
+from . import common
 from .common import wilson_interval
 
 
@@ -103,7 +111,7 @@ def year_summary(gains: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     - ``admin_gain_sek``, ``admin_net_sek`` (against the recorded cost), ``admin_net_est_sek``.
     """
     rows = []
-    for year, g in sorted(gains.groupby("year"), key=lambda kv: kv[0]):
+    for year, g in sorted(gains.groupby("year"), key=itemgetter(0)):
         n = len(g)
         rec = g[g["effort_recorded"]]
         n_eff = len(rec)
@@ -132,7 +140,7 @@ def year_summary(gains: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
 
 def savings_rate_comparison(
     view: pd.DataFrame, years: list[int] | None = None, level: float = 0.95, reps: int = 2000, seed: int = 0
-) -> dict:
+) -> dict[str, Any]:
     """Enabled saving over estimated value, per procurement with a computed saving and a
     positive value: mean rate for coordinated and for single-region procurements, their
     difference and a bootstrap interval of the difference (resampling within each group).
@@ -187,7 +195,9 @@ def examples(gains: pd.DataFrame, years: list[int], high_effort_factor: float) -
     return g.sort_values(["_k", "procurement_id"])[cols].reset_index(drop=True)
 
 
-def learning_figures(gains: pd.DataFrame, ex: pd.DataFrame, years: list[int], level: float = 0.95) -> dict:
+def learning_figures(
+    gains: pd.DataFrame, ex: pd.DataFrame, years: list[int], level: float = 0.95
+) -> dict[str, Any]:
     """Lessons documented: among coordinated procurements of ``years`` (share, Wilson interval)
     and among the poor examples (where learning matters most)."""
     g = gains[gains["year"].isin(years)]
@@ -200,7 +210,7 @@ def learning_figures(gains: pd.DataFrame, ex: pd.DataFrame, years: list[int], le
             "n_good": int((ex["kind"] == "good").sum())}
 
 
-def assessment_inputs(year_row: pd.Series | dict, learning: dict) -> dict:
+def assessment_inputs(year_row: pd.Series | dict[str, Any], learning: dict[str, Any]) -> dict[str, Any]:
     """Figures for the criteria, for the audit year: coverage of the cost data
     (``effort_coverage``) and of the savings (``saving_coverage``), whether the enabled savings
     exceed the extrapolated cost even at the interval's unfavourable end
@@ -216,3 +226,94 @@ def assessment_inputs(year_row: pd.Series | dict, learning: dict) -> dict:
         "good_examples": learning.get("n_good", 0),
         "poor_examples": learning.get("n_poor", 0),
     }
+
+
+def rate_seeds(seed: int) -> dict[str, int]:
+    """The bootstrap seeds of the savings-rate comparisons, derived from the run's seed."""
+    return {"all_years": seed + 1, "audit_year": seed + 2}
+
+
+def example_years(audit_year: int, n_years: int) -> list[int]:
+    """The years searched for examples: the audit year and the ``n_years - 1`` before it."""
+    return list(range(audit_year - n_years + 1, audit_year + 1))
+
+
+def high_effort_threshold(gains: pd.DataFrame, high_effort_factor: float) -> float:
+    """The hours from which a procurement counts as high effort (``examples``): the factor
+    times the median recorded hours; nan when no effort is recorded."""
+    return float(high_effort_factor * gains.loc[gains["effort_recorded"], "hours"].median())
+
+
+def _optional(tables: common.Tables, name: str) -> pd.DataFrame | None:
+    """An optional table, or None where the package does not have it."""
+    try:
+        return tables[name]
+    except KeyError:
+        return None
+
+
+@dataclass(frozen=True)
+class Q2Result:
+    """What question 2 finds: gains and costs per coordinated procurement and per year, the
+    savings rates compared, the good and poor examples and the figures the criteria use."""
+
+    gains: pd.DataFrame  # gains_table
+    summary: pd.DataFrame  # year_summary
+    row: dict[str, Any]  # the audit year's row of ``summary``; empty without coordinated procurements
+    has_effort: bool  # whether any coordination effort is recorded
+    all_years: list[int]  # the years of the register
+    rate_all: dict[str, Any]  # savings_rate_comparison over all years
+    rate_year: dict[str, Any]  # ... over the audit year
+    example_years: list[int]
+    examples: pd.DataFrame
+    threshold: float  # high_effort_threshold
+    learning: dict[str, Any]  # learning_figures
+    inputs: dict[str, Any]  # assessment_inputs
+    params: Q2Params
+    audit_year: int
+
+
+def analyse(tables: common.Tables, params: Q2Params, period: Period, seed: int = 0) -> Q2Result:
+    """Question 2 on the package as the period sees it; the savings-rate intervals are
+    bootstrapped with seeds derived from ``seed`` (``rate_seeds``)."""
+    p, year, seeds = params, period.end.year, rate_seeds(seed)
+    view = common.procurement_view(tables["procurements"], tables["procurement_regions"])
+    effort = _optional(tables, "coordination_effort")
+    gains = gains_table(view, effort, p.hourly_cost_sek, p.cost_per_procurement_sek)
+    summary = year_summary(gains, p.interval_level)
+    current = summary[summary["year"] == year]
+    row = {str(k): v for k, v in current.iloc[0].to_dict().items()} if len(current) else {}
+    years = example_years(year, p.examples_years)
+    ex = examples(gains, years, p.high_effort_factor)
+    learning = learning_figures(gains, ex, years, p.interval_level)
+    return Q2Result(
+        gains=gains, summary=summary, row=row, has_effort=effort is not None and len(effort) > 0,
+        all_years=sorted(int(y) for y in view["year"].unique()),
+        rate_all=savings_rate_comparison(view, None, p.interval_level, p.bootstrap_reps, seeds["all_years"]),
+        rate_year=savings_rate_comparison(view, [year], p.interval_level, p.bootstrap_reps, seeds["audit_year"]),
+        example_years=years, examples=ex, threshold=high_effort_threshold(gains, p.high_effort_factor),
+        learning=learning, inputs=assessment_inputs(row, learning), params=p, audit_year=year,
+    )
+
+
+def results(res: Q2Result) -> dict[str, Any]:
+    """The figures the results JSON records: the audit year's gains and costs (the recorded
+    cost and the net only where effort is recorded at all), their coverage, the parameters of
+    the cost model, and every table behind the page."""
+    row, effort, p = res.row, res.has_effort, res.params
+    return dict(
+        enabled_savings_sek=row.get("enabled_savings_sek"),
+        coordination_cost_sek=row.get("coordination_cost_sek") if effort else None,
+        net_sek=row.get("net_sek") if effort else None, admin_gain_sek=row.get("admin_gain_sek"),
+        coordination_cost_est_sek=row.get("coordination_cost_est_sek"),
+        coordination_cost_est_interval=[row.get("coordination_cost_est_low"), row.get("coordination_cost_est_high")],
+        net_est_sek=row.get("net_est_sek"), net_est_interval=[row.get("net_est_low"), row.get("net_est_high")],
+        admin_net_sek=row.get("admin_net_sek") if effort else None,
+        coverage={"n_coordinated": row.get("n_coordinated", 0), "n_effort": row.get("n_effort", 0),
+                  "effort_coverage": row.get("effort_coverage"), "n_saving": row.get("n_saving", 0),
+                  "saving_coverage": row.get("saving_coverage")},
+        hourly_cost_sek=p.hourly_cost_sek, cost_per_procurement_sek=p.cost_per_procurement_sek,
+        interval_level=p.interval_level, by_year=res.summary, savings_rate_all_years=res.rate_all,
+        savings_rate_audit_year=res.rate_year, examples=res.examples, examples_years=res.example_years,
+        learning=res.learning, assessment_inputs=res.inputs,
+    )
