@@ -28,9 +28,9 @@ an unknown body.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -83,7 +83,7 @@ def check(
         v = v[v["year"].isin(list(years))]
     r = regions.merge(v, on="procurement_id", how="inner")
     rows = []
-    for row in r.itertuples(index=False):
+    for row in cast(Iterable[Any], r.itertuples(index=False)):
         rule = required_body(rules, row.region, float(row.estimated_value_sek))
         recorded = normalise_body(row.initiated_by)
         reasons = []

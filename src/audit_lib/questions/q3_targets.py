@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -110,7 +111,7 @@ def anchoring(
     forecast, forecast_low, forecast_high, within_interval, percentile, target_vs_last``.
     """
     rows = []
-    for r in table[table["target_set"]].itertuples(index=False):
+    for r in cast(Iterable[Any], table[table["target_set"]].itertuples(index=False)):
         h = history[(history["indicator"] == r.indicator) & (history["year"] < r.year)]
         fc = trend_forecast(h["year"].to_numpy(), h["outcome"].to_numpy(), r.year, level) if len(h) >= min_history_years else None
         last = float(h["outcome"].iloc[-1]) if len(h) else float("nan")
@@ -130,7 +131,7 @@ def anchoring(
     return pd.DataFrame(rows, columns=cols)
 
 
-def assessment_inputs(table: pd.DataFrame, anchor: pd.DataFrame, audit_year: int, years_back: int = 3) -> dict:
+def assessment_inputs(table: pd.DataFrame, anchor: pd.DataFrame, audit_year: int, years_back: int = 3) -> dict[str, Any]:
     """Figures for the criteria, over the audit year and the ``years_back`` years before it."""
     window = table[(table["year"] > audit_year - years_back - 1) & (table["year"] <= audit_year)]
     window = window[window["outcome"].notna()]

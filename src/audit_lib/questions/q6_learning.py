@@ -28,7 +28,7 @@ how precisely the year's share measures that propensity, not that the year is a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
@@ -68,7 +68,7 @@ def learning_by_year(view: pd.DataFrame, level: float) -> pd.DataFrame:
         s, lo, hi = _share(k, n, level)
         cs, clo, chi = _share(kc, nc, level)
         es, elo, ehi = _share(ke, n, level)
-        rows.append(dict(year=int(year), n=n, n_lessons=k, lessons_share=s, lessons_low=lo, lessons_high=hi,
+        rows.append(dict(year=int(cast(Any, year)), n=n, n_lessons=k, lessons_share=s, lessons_low=lo, lessons_high=hi,
                          n_coordinated=nc, n_coordinated_lessons=kc, coordinated_lessons_share=cs,
                          coordinated_lessons_low=clo, coordinated_lessons_high=chi, n_consultant=ke,
                          consultant_share=es, consultant_low=elo, consultant_high=ehi))
