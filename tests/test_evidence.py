@@ -131,7 +131,7 @@ def test_documented_example_loads_as_documented(tmp_path):
     # every top-level key the page's table names is one the schema accepts
     table_keys = re.findall(r"^\| `(\w+)` \|", doc, flags=re.M)
     assert set(table_keys) == {"year", "observations", "facts", "overrides", "comments", "recommendations",
-                               "responses"}
+                               "responses", "rules"}
     from audit_lib.evidence import EvidenceRegister
     assert set(table_keys) == set(EvidenceRegister.model_fields)
 
@@ -205,3 +205,21 @@ def test_a_fact_contradicted_by_an_observation_is_flagged():
     found = contradictions(reg)
     assert found == ["fact q1.common_process_documented = True, but observation E1.1 (Intervju, 2025-09-01) "
                      "shows False"]  # E1.2 agrees; E6.1 is about another question and not cited
+
+
+def test_a_parameter_other_than_the_boards_rule_makes_a_what_if_run(tmp_path):
+    from audit_lib.evidence import EvidenceRegister, what_if
+    from audit_lib.params import load_params
+
+    params = load_params(ROOT / "params" / "demo.yaml")
+    reg = EvidenceRegister.model_validate({"year": 2025, "rules": {
+        "q4_savings_model.market_min_bids": {"value": 3, "source": "Riktlinje för besparingsberäkning"}}})
+    assert what_if(reg, params) == []  # the demo's parameter is the board's rule
+    analyst = params.model_copy(update={"q4_savings_model": params.q4_savings_model.model_copy(
+        update={"market_min_bids": 5})})
+    assert what_if(reg, analyst) == [{"parameter": "q4_savings_model.market_min_bids", "value": 5, "rule": 3,
+                                      "source": "Riktlinje för besparingsberäkning", "date": None}]
+    (tmp_path / "rules.yaml").write_text(
+        "year: 2025\nrules:\n  q4_savings_model.market_min_bid: {value: 3, source: Riktlinje}\n", encoding="utf-8")
+    with pytest.raises(EvidenceError, match="no parameter 'market_min_bid'.*market_min_bids"):
+        load_register(tmp_path / "rules.yaml", 2025, params)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
@@ -129,6 +129,16 @@ class Response(_Strict):
         return self
 
 
+class BoardRule(_Strict):
+    """A rule the board (or its administration) has documented, with where it is written: the
+    value a parameter takes in the review. A run whose parameter differs is a what-if run."""
+
+    value: bool | float | int | str
+    source: str = Field(min_length=1, description="the document the rule is written in")
+    date: dt.date | None = None
+    text: Text | None = None
+
+
 class EvidenceRegister(_Strict):
     year: int
     observations: list[Observation] = Field(default_factory=list)
@@ -137,6 +147,8 @@ class EvidenceRegister(_Strict):
     comments: dict[str, Comment] = Field(default_factory=dict, description="question -> closing-table comment")
     recommendations: list[Recommendation] = Field(default_factory=list)
     responses: list[Response] = Field(default_factory=list, description="the board's answers to the recommendations")
+    rules: dict[str, BoardRule] = Field(
+        default_factory=dict, description="parameter (section.key) -> the board's documented rule for it")
 
     @model_validator(mode="after")
     def _references_resolve(self, info: ValidationInfo) -> EvidenceRegister:
@@ -210,6 +222,29 @@ class EvidenceError(Exception):
     pass
 
 
+def parameter_value(params: Any, dotted: str) -> Any:
+    """The value of ``section.key`` in the run's parameters; KeyError naming the nearest."""
+    node = params
+    for part in dotted.split("."):
+        fields = list(getattr(type(node), "model_fields", {}))
+        if part not in fields:
+            raise KeyError(f"rules.{dotted}: no parameter {part!r}{nearest(part, fields)}")
+        node = getattr(node, part)
+    return node
+
+
+def what_if(reg: EvidenceRegister, params: Any) -> list[dict[str, Any]]:
+    """The parameters that differ from the board's documented rules: a run with any is a
+    what-if run (an analyst's sensitivity), not the review's finding on the board's rules."""
+    out = []
+    for dotted, rule in sorted(reg.rules.items()):
+        value = parameter_value(params, dotted)
+        if value != rule.value:
+            out.append({"parameter": dotted, "value": value, "rule": rule.value, "source": rule.source,
+                        "date": rule.date.isoformat() if rule.date else None})
+    return out
+
+
 def contradictions(reg: EvidenceRegister) -> list[str]:
     """Facts that an observation of the register contradicts: an observation tagged to the
     fact's question, or cited by the fact, whose ``shows`` gives the fact another value. For the
@@ -279,6 +314,12 @@ def name_problems(reg: EvidenceRegister, params: RunParams | None = None) -> lis
         elif key not in ASSESSED:
             valid = [*ASSESSED, *(f"summary.{d}" for d in dims or [])]
             problems.append(f"overrides.{key}: no assessed question {key!r}{nearest(key, valid)}")
+    if params is not None:
+        for key in reg.rules:
+            try:
+                parameter_value(params, key)
+            except KeyError as e:
+                problems.append(str(e.args[0]))
     shown = [*(params.summary.questions if params is not None else ASSESSED), "summary"]
     problems += [f"comments.{q}: no question {q!r} in the closing table{nearest(q, shown)}"
                  for q in reg.comments if q not in shown]
@@ -308,8 +349,12 @@ def _read_one(p: Path, part_of_folder: bool = False, params: RunParams | None = 
 
 def merge_registers(parts: list[tuple[str, EvidenceRegister]]) -> EvidenceRegister:
     """Merge the files of a register folder; the same id, fact or override twice is an error."""
-    obs, recs, facts, overrides, comments, responses = [], [], {}, {}, {}, []
+    obs, recs, facts, overrides, comments, responses, rules = [], [], {}, {}, {}, [], {}
     for source, reg in parts:
+        for key, rule in reg.rules.items():
+            if key in rules:
+                raise EvidenceError(f"{source}: the board's rule for {key} is defined in more than one file")
+            rules[key] = rule
         obs.extend(reg.observations)
         recs.extend(reg.recommendations)
         responses.extend(reg.responses)
@@ -332,7 +377,7 @@ def merge_registers(parts: list[tuple[str, EvidenceRegister]]) -> EvidenceRegist
     year = parts[0][1].year if parts else 0
     try:
         return EvidenceRegister(year=year, observations=obs, facts=facts, overrides=overrides,
-                                comments=comments, recommendations=recs, responses=responses)
+                                comments=comments, recommendations=recs, responses=responses, rules=rules)
     except ValidationError as e:
         raise EvidenceError(f"evidence register: {e.errors()[0]['msg']}") from None
 
