@@ -290,3 +290,76 @@ def test_run_new_year_run_gives_a_followup_against_last_year(tmp_path, demo_dir)
     assert {x["status"] for x in r["recommendations_followed_up"]} == {"open"}
     assert {x["previous_status"] for x in r["recommendations_followed_up"]} == {"new"}
     assert r["recommendation_status"]["open"] == 5
+
+
+# ------------------------------------------------------------------------------ analyse, results, page
+def _register(recommendations=(), observations=()):
+    from audit_lib.evidence import EvidenceRegister
+
+    return EvidenceRegister(year=2025, observations=list(observations), recommendations=list(recommendations))
+
+
+def test_analyse_compares_only_with_an_earlier_year_and_results_record_it(tmp_path):
+    """``analyse`` on hand-made results: the comparison with last year (its own follow-up left
+    out of the figures, its recommendations carried), this year's failures, and ``results``
+    recording nothing compared when there is no previous folder."""
+    from audit_lib.params import load_params
+
+    params = load_params(ROOT / "params" / "demo.yaml")
+    current = {"q3_targets": res(2025, "till_viss_del", inputs={"a": 0.5}, n_cases=12),
+               "q1_process": res(2025, status="failed")}
+    previous = {"q3_targets": res(2024, "nej", inputs={"a": 0.4}, n_cases=10),
+                "followup": {"status": "ok", "audit_year": 2024,
+                             "recommendations": [{"id": "R9", "question": "q3", "text": {"sv": "x"}, "status": "new"}]}}
+    r = fu.analyse(current, previous, params, _register(), "sv")
+    assert r.availability["available"] and r.availability["previous_year"] == 2024
+    assert "followup" not in r.previous and r.failed_now == ["q1_process"]
+    row = r.figures[r.figures["name"] == "n_cases"].iloc[0]
+    assert (row["previous"], row["current"], row["change"]) == (10, 12, 2.0)
+    assert list(r.assessments["notebook"]) == ["q3_targets"] and sum(r.directions.values()) == 1
+    assert r.assessments.iloc[0]["recorded_direction"] == "improved"
+    assert list(r.followed_up["id"]) == ["R9"] and r.followed_up.iloc[0]["status"] == "missing"
+    recorded = fu.results(r)
+    assert list(recorded) == ["available", "reason", "previous_year", "previous_results_dir", "assessments",
+                              "assessment_changes", "figures", "recommendations_followed_up",
+                              "recommendation_status", "recommendations"]
+    assert recorded["previous_results_dir"] == params.followup.previous_results_dir
+    # the previous folder is configured but not there: nothing compared, and nothing recorded as compared
+    none = fu.results(fu.analyse(current, None, params, _register(), "sv"))
+    assert (none["available"], none["reason"]) == (False, "not_found")
+    assert none["assessments"] == [] and none["figures"] == [] and none["assessment_changes"] is None
+
+
+def test_read_all_results_reads_a_folder_by_name_and_says_when_it_is_not_there(tmp_path):
+    from audit_lib.report.results import read_all_results
+
+    (tmp_path / "b.json").write_text('{"x": 2}', encoding="utf-8")
+    (tmp_path / "a.json").write_text('{"x": 1}', encoding="utf-8")
+    (tmp_path / "followup.json").write_text("{}", encoding="utf-8")
+    got = read_all_results(tmp_path, skip={"followup"})
+    assert got == {"a": {"x": 1}, "b": {"x": 2}} and list(got) == ["a", "b"]
+    assert read_all_results(tmp_path / "absent") is None and read_all_results(None) is None
+
+
+def test_page_formats_values_changes_and_intervals_as_the_notebook_did():
+    from types import SimpleNamespace
+
+    from audit_lib.report.fmt import Formatter
+    from audit_lib.report.pages import followup as page
+    from audit_lib.report.texts import Texts
+
+    t, f = Texts("sv"), Formatter("sv")
+    assert page.value_s("share", 0.25, t, f) == f.percent(0.25, 1)
+    assert page.value_s("money", 2e6, t, f) == f.mnkr(2e6)
+    assert page.value_s("bool", True, t, f) == t("common.yes") and page.value_s("count", None, t, f) == "–"
+    r = SimpleNamespace(status="changed", kind="count", change=2.0, change_rel=0.2, intervals_overlap=None)
+    assert page.change_s(r, t, f) == f"+{f.count(2.0)} (+{f.percent(0.2, 1)})"
+    assert page.uncertainty_s(r, t, f) == ""
+    r = SimpleNamespace(kind="number", intervals_overlap=False, previous_low=1.0, previous_high=2.0,
+                        current_low=3.0, current_high=4.0)
+    assert page.uncertainty_s(r, t, f) == f"{f.number(1, 2)} – {f.number(2, 2)} → {f.number(3, 2)} – {f.number(4, 2)}: " \
+        + t("followup.overlap_no")
+    assert page.level_label("ja", True, t) == f"{t('level.ja')} ({t('followup.overridden')})"
+    assert page.text_of({"sv": "s", "en": ""}, "en") == "s" and page.text_of(None, "sv") == ""
+    assert page.evidence_s([{"id": "E1", "text": "seen", "source": "doc", "date": "2025-01-02"}], t) \
+        == "E1: seen (doc, 2025-01-02)"

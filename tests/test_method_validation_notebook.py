@@ -60,3 +60,22 @@ def test_notebook_records_the_published_figures_beside_the_reproduced(shared_dat
     sep = "," if language == "sv" else "."
     for published in (f"0{sep}0105", f"13{sep}10", f"1{sep}609", f"0{sep}505"):
         assert published in shown, published
+
+
+def test_results_record_both_parts_and_the_page_says_when_a_file_is_absent():
+    """``results`` records the two validations; a part without its file is None, and the page
+    says so instead of showing figures."""
+    from audit_lib.params import MethodValidationParams
+    from audit_lib.questions import method_validation as mv
+    from audit_lib.report.fmt import Formatter
+    from audit_lib.report.pages import method_validation as page
+    from audit_lib.report.texts import Texts
+
+    res = mv.analyse(None, None, MethodValidationParams(), 1)
+    assert mv.results(res) == {"mpdta": None, "decarolis": None}
+    t, f = Texts("en"), Formatter("en")
+    shown = [str(h) for h in page.mpdta(res, t, f, MethodValidationParams()) + page.table2(res, t, f)]
+    assert len(shown) == 4 and t("method_validation.absent", name="mpdta") in "".join(shown)
+    assert page.staggered(res, t, f, MethodValidationParams()) == []
+    assert page.p_value(0.0001, f) == "< 0.001" and page.p_value(0.25, f) == "= 0.250"
+    assert page.interval2({"low": 1, "high": 2.5}, f) == "1.00 – 2.50" and page.interval2({}, f) == "–"

@@ -325,3 +325,52 @@ def test_notebook_with_failures_and_generated_comments_in_english(demo_dir, tmp_
     assert res["conclusion"]["sentence"] == ("The overall assessment cannot be made in full: there is no assessment for "
                                              "question 2, question 3 and question 4 (the report failed or was not run).")
     assert res["recommendations"] == []
+
+
+# ------------------------------------------------------------------ analyse, results, page
+def test_analyse_reads_the_results_given_and_results_record_the_conclusion():
+    """``analyse`` on hand-made results: the report's levels give the report's sentence, a
+    question without results is not run (and outside a run nothing links), and ``results``
+    records the rows, the conclusion and the recommendations."""
+    from audit_lib.evidence import EvidenceRegister
+
+    t, f = Texts("sv"), Formatter("sv")
+    results = {nb: result(nb, q, REPORT_LEVELS[q]) for q, nb in NOTEBOOKS.items()}
+    recs = [Recommendation(id="R1", text=Text(sv="Gör"), status="new"),
+            Recommendation(id="R0", text=Text(sv="Gjort"), status="open")]
+    register = EvidenceRegister(year=2025, recommendations=recs)
+    res = s.analyse(results, set(NOTEBOOKS.values()), SummaryParams(), register, "sv", 2025, t, f)
+    assert res.sentence == REPORT_SENTENCE_SV and res.levels == REPORT_LEVELS and res.linked
+    recorded = s.results(res)
+    assert list(recorded) == ["assessments", "conclusion", "recommendations"]
+    assert recorded["conclusion"]["complete"] is True and recorded["conclusion"]["answer_by"] is None
+    assert [r["id"] for r in recorded["recommendations"]] == ["R1"]
+    partial = s.analyse({k: v for k, v in results.items() if k != "q4_savings_model"}, None, SummaryParams(),
+                        register, "sv", 2025, t, f)
+    assert partial.levels["q4"] is None and not partial.linked
+    assert s.results(partial)["assessments"]["q4"]["status"] == "not_run"
+    assert s.results(partial)["conclusion"]["complete"] is False
+
+
+def test_executed_notebooks_are_the_run_folders_notebooks(tmp_path):
+    from audit_lib.report.results import executed_notebooks
+
+    (tmp_path / "results").mkdir()
+    assert executed_notebooks(tmp_path / "results") is None
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "q1_process.ipynb").write_text("{}", encoding="utf-8")
+    assert executed_notebooks(tmp_path / "results") == {"q1_process"}
+
+
+def test_page_names_the_questions_with_their_levels_and_scores_dimension_inputs():
+    from audit_lib.evidence import EvidenceRegister
+    from audit_lib.report.pages import summary as page
+
+    t, f = Texts("sv"), Formatter("sv")
+    results = {"q1_process": result("q1_process", "q1", "ja")}
+    res = s.analyse(results, None, SummaryParams(), EvidenceRegister(year=2025), "sv", 2025, t, f)
+    assert page.names(["q1", "q2"], res, t) == (f"{t('summary.question_short', n='1')} ({t('level.ja')}), "
+                                                f"{t('summary.question_short', n='2')}")
+    score = page.SCORES.bind(t, f)
+    assert score("n_assessed", 3) == f.count(3) and score("mean_score", 1.5) == f.number(1.5, 2)
+    assert score("x", None) == "–" and score("x", True) == t("common.yes")

@@ -14,15 +14,19 @@ reproduce published results and run on a real procurement rollout.
    (``min_treated_clusters``), beside two-way fixed effects on the same data.
 
 The files are read by ``audit_lib.realdata`` (the only I/O); everything else is pure.
+``analyse`` is the one entry point a notebook calls (a ``MethodValidationResult`` out), and
+``results`` the figures its results JSON records; the page is ``report/pages/method_validation.py``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..params import MethodValidationParams
 from ..realdata import decarolis as dec
 from ..stats.staggered import StaggeredResult, att_gt
 
@@ -48,7 +52,7 @@ def read_mpdta(path: str | Path) -> pd.DataFrame:
     return df
 
 
-def _estimate(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption: str, p: Any,
+def _estimate(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption: str, p: MethodValidationParams,
               seed: int) -> StaggeredResult:
     return att_gt(data, unit, time, outcome, adoption, control=p.control, se=p.se, reps=p.bootstrap_reps,
                   seed=seed, level=p.interval_level, min_treated_clusters=p.min_treated_clusters)
@@ -58,7 +62,7 @@ def _int_keys(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
     return frame.astype({c: int for c in cols if c in frame.columns})
 
 
-def mpdta_validation(data: pd.DataFrame, p: Any, seed: int) -> dict:
+def mpdta_validation(data: pd.DataFrame, p: MethodValidationParams, seed: int) -> dict[str, Any]:
     """ATT(g, t) and aggregations on mpdta beside the published figures."""
     r = _estimate(data, "countyreal", "year", "lemp", "first.treat", p, seed)
     cells = _int_keys(r.att_gt, ("group", "time", "base", "event_time"))
@@ -75,7 +79,7 @@ def mpdta_validation(data: pd.DataFrame, p: Any, seed: int) -> dict:
     }
 
 
-def decarolis_validation(auctions: pd.DataFrame, p: Any, seed: int) -> dict:
+def decarolis_validation(auctions: pd.DataFrame, p: MethodValidationParams, seed: int) -> dict[str, Any]:
     """Table 2A column 1 beside the published figures; the staggered estimate on the full data
     beside two-way fixed effects."""
     t2 = dec.table2a_col1(auctions, p.randomization_reps, seed, p.interval_level)
@@ -100,9 +104,23 @@ def decarolis_validation(auctions: pd.DataFrame, p: Any, seed: int) -> dict:
     return {"table2a_col1": t2, "staggered": staggered, "twfe_full": dec.twfe_full_sample(auctions, panel)}
 
 
-def analyse(mpdta_file: str | Path | None, decarolis_file: str | Path | None, p: Any, seed: int) -> dict:
+@dataclass(frozen=True)
+class MethodValidationResult:
+    """Both validations; a part whose file was not given is None."""
+
+    mpdta: dict[str, Any] | None  # mpdta_validation
+    decarolis: dict[str, Any] | None  # decarolis_validation
+
+
+def analyse(mpdta_file: str | Path | None, decarolis_file: str | Path | None, p: MethodValidationParams,
+            seed: int) -> MethodValidationResult:
     """Both validations; a part whose file is not given (None) is None."""
-    return {
-        "mpdta": mpdta_validation(read_mpdta(mpdta_file), p, seed) if mpdta_file else None,
-        "decarolis": decarolis_validation(dec.read_authority(decarolis_file), p, seed) if decarolis_file else None,
-    }
+    return MethodValidationResult(
+        mpdta=mpdta_validation(read_mpdta(mpdta_file), p, seed) if mpdta_file else None,
+        decarolis=decarolis_validation(dec.read_authority(decarolis_file), p, seed) if decarolis_file else None,
+    )
+
+
+def results(res: MethodValidationResult) -> dict[str, Any]:
+    """The figures the results JSON records."""
+    return {"mpdta": res.mpdta, "decarolis": res.decarolis}

@@ -17,17 +17,25 @@ Pure functions; the summary notebook reads ``results/<notebook>.json`` and passe
   four-level scale, exactly as a question's assessment. The evidence register may override a
   dimension (``overrides: {summary.efficient: ...}``). A dimension with a question that has no
   assessment is not concluded (unless overridden): a missing question is never read as Nej.
+- ``analyse``: the one entry point the notebook calls (the other notebooks' results, the
+  evidence register, the run's texts and formats in; a ``SummaryResult`` out), and ``results``
+  what its results JSON records. The words it records (comments, the conclusion's sentence) are
+  in the report's language, so it takes ``t`` and ``f``; the page is ``report/pages/summary.py``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..assess import Assessment, Override, assess
-from ..params import LEVELS, ConclusionDimension
+from ..evidence import EvidenceRegister
+from ..params import LEVELS, ConclusionDimension, SummaryParams
+from ..report.fmt import Formatter
+from ..report.texts import Texts
 
 OPS = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠", ">": ">", "<": "<"}
 
@@ -288,3 +296,68 @@ def causality_statement(res: Mapping[str, Any] | None, t: Callable[..., str], fm
                             for r, gs in groups.items())
         note = t("summary.causality_not_identified", reasons=reasons)
     return {"identified": identified, "items": items, "note": note}
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    """The closing table's rows, the overall conclusion and this review's recommendations."""
+
+    rows: list[QuestionRow]  # question_rows
+    conclusions: list[DimensionConclusion]  # conclude
+    sentence: str  # conclusion_sentence
+    comment: str | None  # the auditors' comment on the conclusion
+    answer_by: dt.date | None
+    causality: dict[str, Any] | None  # causality_statement
+    recommendations: list[dict[str, Any]]  # review_recommendations
+    level_scores: dict[str, float]
+    linked: bool  # the run executed the notebooks (the closing table links to their pages)
+
+    @property
+    def levels(self) -> dict[str, str | None]:
+        """Each question's level in force (None without an assessment)."""
+        return {r.question: r.level for r in self.rows}
+
+
+def rule_text(t: Texts, f: Formatter) -> Callable[[Mapping[str, Any]], str]:
+    """``rule_comment`` in the report's words: inputs by their label, values in their format."""
+    def label(name: str) -> str:
+        return t(f"input.{name}") if t.has(f"input.{name}") else name
+
+    def value(name: str, v: Any) -> str:
+        return default_format_value(name, v, t("common.yes"), t("common.no"), f)
+
+    return lambda a: rule_comment(a, t, label, value)
+
+
+def analyse(results: Mapping[str, Mapping[str, Any]] | None, ran: set[str] | None, params: SummaryParams,
+            evidence: EvidenceRegister, language: str, audit_year: int, t: Texts, f: Formatter) -> SummaryResult:
+    """The summary from ``results`` (notebook -> its results JSON; a notebook without one is
+    absent) and ``ran``, the notebooks this run executed (None outside a run)."""
+    questions, results = params.questions, results or {}
+    comments = {q: evidence.comment_for(q, language) for q in questions}
+    rows = question_rows(questions, {nb: results.get(nb) for nb in questions.values()}, ran or set(), audit_year,
+                         comments, rule_text(t, f), {q: evidence.comment_level(q) for q in questions},
+                         lambda written, level: t("summary.comment_other_level", written=t(f"level.{written}"),
+                                                  level=t(f"level.{level}")))
+    overrides = {name: evidence.override_for(f"summary.{name}", language) for name in params.dimensions}
+    conclusions = conclude({r.question: r.level for r in rows}, params.dimensions, params.level_scores, overrides)
+    return SummaryResult(
+        rows=rows, conclusions=conclusions, sentence=conclusion_sentence(conclusions, t, t.has),
+        comment=evidence.comment_for("summary", language), answer_by=params.answer_by,
+        causality=causality_statement(results.get("causality"), t, f),
+        recommendations=review_recommendations(evidence.recommendations, language),
+        level_scores=dict(params.level_scores), linked=ran is not None,
+    )
+
+
+def results(res: SummaryResult) -> dict[str, Any]:
+    """What the results JSON records: each question's row, the conclusion, the recommendations."""
+    return {
+        "assessments": {r.question: r.to_json() for r in res.rows},
+        "conclusion": {"sentence": res.sentence, "comment": res.comment,
+                       "complete": all(c.level is not None for c in res.conclusions) and bool(res.conclusions),
+                       "answer_by": res.answer_by.isoformat() if res.answer_by else None,
+                       "causality": res.causality,
+                       "dimensions": {c.name: c.to_json() for c in res.conclusions}},
+        "recommendations": res.recommendations,
+    }

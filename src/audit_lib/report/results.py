@@ -13,6 +13,7 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,25 @@ def write_json_atomic(path: Path, text: str) -> None:
 
 
 def read_results(results_dir: Path, name: str) -> dict[str, Any] | None:
+    """The results JSON a notebook recorded in the folder; None when it has none."""
     p = Path(results_dir) / f"{name}.json"
     if not p.is_file():
         return None
-    return json.loads(p.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(p.read_text(encoding="utf-8"))
+    return data
+
+
+def read_all_results(results_dir: Path | None, skip: Iterable[str] = ()) -> dict[str, dict[str, Any]] | None:
+    """Every results JSON in a folder, by notebook name in name order, less those in ``skip``;
+    None when no folder is given or it is not there."""
+    if results_dir is None or not Path(results_dir).is_dir():
+        return None
+    names = [p.stem for p in sorted(Path(results_dir).glob("*.json"))]
+    return {name: read_results(results_dir, name) or {} for name in names if name not in set(skip)}
+
+
+def executed_notebooks(results_dir: Path) -> set[str] | None:
+    """The notebooks a run executed (``notebooks/*.ipynb`` beside ``results/``); None when there
+    is no such folder (an interactive session)."""
+    executed = Path(results_dir).parent / "notebooks"
+    return {p.stem for p in executed.glob("*.ipynb")} if executed.is_dir() else None
