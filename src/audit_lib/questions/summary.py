@@ -82,8 +82,8 @@ def default_format_value(name: str, value: Any, yes: str, no: str, fmt: Any) -> 
         return yes if value else no
     if isinstance(value, (int, float)):
         if name.endswith("_share"):
-            return fmt.percent(value)
-        return fmt.count(value) if float(value).is_integer() else fmt.number(value, 2)
+            return str(fmt.percent(value))
+        return str(fmt.count(value) if float(value).is_integer() else fmt.number(value, 2))
     return str(value)
 
 
@@ -150,7 +150,7 @@ def dimension_inputs(levels: Mapping[str, str | None], questions: list[str],
                      level_scores: Mapping[str, float]) -> dict[str, Any]:
     """``mean_score``, ``min_score``, ``max_score`` over the questions' levels, ``n_assessed``
     and ``missing`` (questions without an assessment)."""
-    scores = [level_scores[levels[q]] for q in questions if levels.get(q)]
+    scores = [level_scores[str(levels[q])] for q in questions if levels.get(q)]
     missing = [q for q in questions if not levels.get(q)]
     nan = float("nan")
     return {
@@ -340,13 +340,14 @@ def analyse(results: Mapping[str, Mapping[str, Any]] | None, ran: set[str] | Non
                          lambda written, level: t("summary.comment_other_level", written=t(f"level.{written}"),
                                                   level=t(f"level.{level}")))
     overrides = {name: evidence.override_for(f"summary.{name}", language) for name in params.dimensions}
-    conclusions = conclude({r.question: r.level for r in rows}, params.dimensions, params.level_scores, overrides)
+    scores: dict[str, float] = {str(k): v for k, v in params.level_scores.items()}
+    conclusions = conclude({r.question: r.level for r in rows}, params.dimensions, scores, overrides)
     return SummaryResult(
         rows=rows, conclusions=conclusions, sentence=conclusion_sentence(conclusions, t, t.has),
         comment=evidence.comment_for("summary", language), answer_by=params.answer_by,
         causality=causality_statement(results.get("causality"), t, f),
         recommendations=review_recommendations(evidence.recommendations, language),
-        level_scores=dict(params.level_scores), linked=ran is not None,
+        level_scores=scores, linked=ran is not None,
     )
 
 
