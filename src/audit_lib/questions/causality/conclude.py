@@ -8,6 +8,8 @@ plain-language conclusions (text keys with their values).
 from __future__ import annotations
 
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -32,13 +34,13 @@ ALL_TESTS = ("wild_cluster_bootstrap", "f_test")
 TEST_COLUMNS = {"wild_cluster_bootstrap": "pretrend_p", "f_test": "pretrend_p_f"}
 
 
-def pretrend_min_p(row, tests=ALL_TESTS) -> float:
+def pretrend_min_p(row: pd.Series[Any], tests: tuple[str, ...] = ALL_TESTS) -> float:
     """The smallest p-value of the pre-trend ``tests`` run for a group; NaN when none ran."""
     ps = [row[TEST_COLUMNS[t]] for t in tests if TEST_COLUMNS[t] in row and np.isfinite(row[TEST_COLUMNS[t]])]
     return float(min(ps)) if ps else float("nan")
 
 
-def interpretation(row, alpha: float, tests=ALL_TESTS) -> str:
+def interpretation(row: pd.Series[Any], alpha: float, tests: tuple[str, ...] = ALL_TESTS) -> str:
     """``not_identified`` (no cells of its own, or no estimate), ``associational`` (weak
     identification, or any of the pre-trend ``tests`` rejects, or none could be run) or
     ``causal``."""
@@ -51,7 +53,7 @@ def interpretation(row, alpha: float, tests=ALL_TESTS) -> str:
 
 
 def finalize_effects(effects: pd.DataFrame, alpha: float, divergence_share: float = 0.2,
-                     divergence_min: float = 0.005, tests=ALL_TESTS) -> pd.DataFrame:
+                     divergence_min: float = 0.005, tests: tuple[str, ...] = ALL_TESTS) -> pd.DataFrame:
     """Interpretation, percent changes and whether TWFE differs from the robust estimate:
     significantly (``twfe_difference_p < alpha``) or materially (by more than
     ``divergence_share`` of the robust estimate and more than ``divergence_min``). With about
@@ -75,10 +77,10 @@ def finalize_effects(effects: pd.DataFrame, alpha: float, divergence_share: floa
     return e
 
 
-def results_entry(row) -> dict:
+def results_entry(row: pd.Series[Any]) -> dict[str, Any]:
     """The ``effects`` entry of the results JSON for one group."""
 
-    def num(x):
+    def num(x: Any) -> float | None:
         return None if x is None or not np.isfinite(x) else float(x)
 
     ok = bool(row.get("separable", row["identified"])) or row.get("status") == "weak"
@@ -95,12 +97,12 @@ def results_entry(row) -> dict:
     }
 
 
-def assessment_inputs(effects: pd.DataFrame, placebo_tab: pd.DataFrame, group: str = "coordination") -> dict:
+def assessment_inputs(effects: pd.DataFrame, placebo_tab: pd.DataFrame, group: str = "coordination") -> dict[str, Any]:
     """Figures the criteria use, for the coordination effect."""
     r = effects.set_index("group").loc[group] if group in set(effects["group"]) else None
     pl = placebo_tab.set_index("group").loc[group] if group in set(placebo_tab["group"]) else None
 
-    def num(x):
+    def num(x: Any) -> float | None:
         return float(x) if x is not None and np.isfinite(x) else None
 
     if r is None:
@@ -115,11 +117,11 @@ def assessment_inputs(effects: pd.DataFrame, placebo_tab: pd.DataFrame, group: s
     }
 
 
-def conclusions(effects: pd.DataFrame, placebo_tab: pd.DataFrame) -> list[tuple[str, dict]]:
+def conclusions(effects: pd.DataFrame, placebo_tab: pd.DataFrame) -> list[tuple[str, dict[str, Any]]]:
     """Plain-language conclusions as (text key, values): one per group, then divergence and
     placebo warnings. In the values, ``group`` and ``with`` are group names (to be labelled),
     keys ending in ``_pct`` are fractions to show as percent, ``p`` is a p-value."""
-    out: list[tuple[str, dict]] = []
+    out: list[tuple[str, dict[str, Any]]] = []
     for _, r in effects.iterrows():
         g = r["group"]
         joint = JOINT in g
@@ -158,14 +160,15 @@ def conclusions(effects: pd.DataFrame, placebo_tab: pd.DataFrame) -> list[tuple[
 PRETREND_TESTS = {"wild_cluster_bootstrap": ("p_value", "statistic"), "f_test": ("p_value_f", "statistic_f")}
 
 
-def pretrend_tests_table(pretrend: pd.DataFrame, alpha: float, tests=ALL_TESTS) -> list[dict]:
+def pretrend_tests_table(pretrend: pd.DataFrame, alpha: float, tests: tuple[str, ...] = ALL_TESTS
+                         ) -> list[dict[str, Any]]:
     """Every pre-trend test that was run: one entry per test and driver (effect group), with
     its statistic, p-value, whether it rejects parallel trends at ``alpha`` and whether it
     ``decides`` identification (is one of ``tests``)."""
     out = []
     for r in pretrend.to_dict("records"):
         for test, (pcol, scol) in PRETREND_TESTS.items():
-            pv, st = r.get(pcol), r.get(scol)
+            pv, st = r.get(pcol), r.get(scol, np.nan)
             if pv is None or not np.isfinite(pv):
                 continue
             out.append({"test": test, "driver": r["group"], "statistic": float(st) if np.isfinite(st) else None,
@@ -174,7 +177,7 @@ def pretrend_tests_table(pretrend: pd.DataFrame, alpha: float, tests=ALL_TESTS) 
     return out
 
 
-def own_reasons(r, alpha: float) -> list[str]:
+def own_reasons(r: pd.Series[Any], alpha: float) -> list[str]:
     """Why one effect on its own does not bear a causal reading: ``not_separable`` (never
     starts on its own, or no estimate), ``too_few_treated`` (too few categories for the
     interval to be trusted), ``pretrend_rejected`` (a pre-trend test rejects at ``alpha``),
@@ -221,10 +224,10 @@ def design_identified(effects: pd.DataFrame, treatments: list[str]) -> bool:
 
 def reason_groups(effects: pd.DataFrame, treatments: list[str]) -> dict[str, list[str]]:
     """Reason -> the initiatives it applies to (own reasons only, in ``treatments`` order)."""
-    rows = effects.set_index("group")
+    reasons: dict[str, list[str]] = dict(zip(effects["group"], effects["reasons"]))
     out: dict[str, list[str]] = {}
     for t in treatments:
-        for why in (rows.loc[t, "reasons"] if t in rows.index else ["not_separable"]):
+        for why in reasons.get(t, ["not_separable"]):
             if why != "other_initiative":
                 out.setdefault(why, []).append(t)
     return out

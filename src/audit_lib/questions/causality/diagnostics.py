@@ -60,11 +60,10 @@ def naive_before_after(data: CausalityData, window: int) -> pd.DataFrame:
     rows = []
     for g in data.groups:
         diffs = []
-        for c in data.cells.itertuples():
-            s = data.cells.loc[c.Index, f"start__{g}"]
+        for unit, s in zip(data.cells["unit"], data.cells[f"start__{g}"]):
             if s >= NEVER:
                 continue
-            cf = f[f["unit"] == c.unit]
+            cf = f[f["unit"] == unit]
             after = cf[(cf["time"] >= s) & (cf["time"] < s + window)]["y"]
             before = cf[(cf["time"] < s) & (cf["time"] >= s - window)]["y"]
             if len(after) >= window // 2 and len(before) >= window // 2:

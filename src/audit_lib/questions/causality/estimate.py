@@ -7,13 +7,16 @@ pre-trend tests; intervals by the cluster jackknife where clusters are few.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from ...params import CausalityParams
 from ...stats import did, linear
 from ...stats.did import StaggeredPanel
 from ...stats.threads import single_threaded_blas
@@ -72,7 +75,7 @@ class Settings:
         return 1.0 - self.level
 
 
-def settings_from(section, seed: int, significance_level: float) -> Settings:
+def settings_from(section: CausalityParams, seed: int, significance_level: float) -> Settings:
     """Settings from a ``CausalityParams`` section."""
     return Settings(pre=-int(section.event_window[0]), post=int(section.event_window[1]), level=1 - significance_level,
                     reps=int(section.bootstrap_reps), seed=int(seed),
@@ -89,7 +92,7 @@ class Estimates:
     twfe: pd.DataFrame  # TWFE (statsmodels SE; interval as for the robust estimator)
     event_study: pd.DataFrame  # group, event_time, estimator, estimate, se, ci_low, ci_high, n
     pretrend: pd.DataFrame  # group, statistic, p_value (bootstrap), statistic_f, p_value_f (F test), n_leads
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def weak_groups(p: StaggeredPanel, min_treated_clusters: int) -> list[str]:
@@ -121,8 +124,8 @@ def _pooled_rows(est: linear.LinearEstimate, p: StaggeredPanel, fr: pd.DataFrame
     return fr
 
 
-def _intervals(est: linear.LinearEstimate, p: StaggeredPanel, refit, s: Settings, jackknife: bool = True
-               ) -> pd.DataFrame:
+def _intervals(est: linear.LinearEstimate, p: StaggeredPanel, refit: Callable[[StaggeredPanel], linear.LinearEstimate],
+               s: Settings, jackknife: bool = True) -> pd.DataFrame:
     """Intervals and p-values for every target: the cluster jackknife (CV3, t(G - 1)) where
     clusters are few, CR1 with t(G - 1) otherwise (or when ``jackknife`` is False);
     pooled-covariance intervals for weak groups (``weak_groups``)."""
@@ -134,7 +137,7 @@ def _intervals(est: linear.LinearEstimate, p: StaggeredPanel, refit, s: Settings
 
 
 def robust_effects(p: StaggeredPanel, s: Settings, jackknife: bool = True
-                   ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """The imputation estimator: (per-group averages, event-time profile, meta)."""
     est = did.imputation(p, s.post)
     fr = _intervals(est, p, lambda q: did.imputation(q, s.post), s, jackknife)

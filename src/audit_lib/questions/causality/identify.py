@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,7 @@ class CausalityData:
     treatments: list[str]
     groups: list[str]  # effect groups: treatments and joint groups (a+b)
     origin: pd.Timestamp
-    coverage: dict = field(default_factory=dict)
+    coverage: dict[str, Any] = field(default_factory=dict)
 
     def panel(self, column: str = "y", starts: str = "groups") -> StaggeredPanel:
         """The stats-layer panel; ``starts="groups"`` uses the effect groups (joint cells
@@ -146,7 +147,7 @@ def identification(data: CausalityData, min_treated_clusters: int, close_start_m
     for g in data.groups:
         start = c[f"start__{g}"].to_numpy()
         inside = (start > 0) & (start <= last)  # a start at month 0 or earlier leaves no before-period
-        row = {"group": g, "joint": JOINT in g, "n_cells": int(inside.sum()),
+        row: dict[str, Any] = {"group": g, "joint": JOINT in g, "n_cells": int(inside.sum()),
                "n_clusters": int(c.loc[inside, "cluster"].nunique()),
                "n_cells_before_panel": int(((start <= 0)).sum())}
         if JOINT not in g:

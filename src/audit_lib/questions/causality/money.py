@@ -27,16 +27,17 @@ def sek_effects(data: CausalityData, effects: pd.DataFrame) -> tuple[pd.DataFram
     p = data.panel()
     f = data.frame
     tot, by_year = [], []
-    for r in effects.itertuples():
-        on = p.active(r.group)
+    for r in effects.to_dict("records"):
+        on = p.active(r["group"])
         spend = float(f.loc[on, "spend_sek"].sum())
         years = f.loc[on].groupby("year")["spend_sek"].sum()
-        tot.append({"group": r.group, "spend_sek": spend, "saving_sek": _saving(spend, r.estimate),
-                    "saving_low_sek": _saving(spend, r.ci_high), "saving_high_sek": _saving(spend, r.ci_low),
-                    "n_cell_months": int(on.sum()), "identified": bool(r.identified)})
-        for y, s in years.items():
-            by_year.append({"group": r.group, "year": int(y), "spend_sek": float(s), "saving_sek": _saving(s, r.estimate),
-                            "saving_low_sek": _saving(s, r.ci_high), "saving_high_sek": _saving(s, r.ci_low)})
+        tot.append({"group": r["group"], "spend_sek": spend, "saving_sek": _saving(spend, r["estimate"]),
+                    "saving_low_sek": _saving(spend, r["ci_high"]), "saving_high_sek": _saving(spend, r["ci_low"]),
+                    "n_cell_months": int(on.sum()), "identified": bool(r["identified"])})
+        for y, s in zip(years.index, years):
+            by_year.append({"group": r["group"], "year": int(y), "spend_sek": float(s),
+                            "saving_sek": _saving(s, r["estimate"]), "saving_low_sek": _saving(s, r["ci_high"]),
+                            "saving_high_sek": _saving(s, r["ci_low"])})
     return pd.DataFrame(tot), pd.DataFrame(by_year, columns=["group", "year", "spend_sek", "saving_sek",
                                                              "saving_low_sek", "saving_high_sek"])
 
@@ -51,7 +52,8 @@ def board_comparison(data: CausalityData, effects: pd.DataFrame, view: pd.DataFr
     ``view`` is ``questions.common.procurement_view`` (one row per procurement, with
     ``coordinated`` and ``year``). Enabled savings are computed over a contract's term when it
     is awarded and are not realised savings; the two columns measure different things."""
-    r = effects.set_index("group").loc[group] if group in set(effects["group"]) else None
+    row = effects[effects["group"] == group]
+    tau = {k: float(row[k].iloc[0]) if len(row) else np.nan for k in ("estimate", "ci_low", "ci_high")}
     p = data.panel()
     on = p.active(group) if group in p.starts else np.zeros(len(p.y), dtype=bool)
     f = data.frame.assign(_on=on)
@@ -63,9 +65,8 @@ def board_comparison(data: CausalityData, effects: pd.DataFrame, view: pd.DataFr
         rows.append({
             "category": cat, "first_month": pd.Timestamp(cf["month"].min()).strftime("%Y-%m"),
             "years": f"{years[0]}–{years[-1]}", "spend_sek": spend,
-            "saving_sek": _saving(spend, r["estimate"]) if r is not None else np.nan,
-            "saving_low_sek": _saving(spend, r["ci_high"]) if r is not None else np.nan,
-            "saving_high_sek": _saving(spend, r["ci_low"]) if r is not None else np.nan,
+            "saving_sek": _saving(spend, tau["estimate"]), "saving_low_sek": _saving(spend, tau["ci_high"]),
+            "saving_high_sek": _saving(spend, tau["ci_low"]),
             "reported_sek": float(v["reported_saving_sek"].sum()),
             "reported_coordinated_sek": float(v.loc[v["coordinated"], "reported_saving_sek"].sum()),
             "n_procurements": int(len(v)), "n_coordinated": int(v["coordinated"].sum()),

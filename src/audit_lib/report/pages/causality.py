@@ -13,10 +13,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...questions.causality import CausalityResult, members, reason_groups
-from ...questions.causality import design_identified as _design_identified
-from ...questions.causality import pretrend_tests_table as _pretrend_tests_table
-from ...questions.causality.analysis import Analysis
+from ...questions.causality import (
+    Analysis,
+    CausalityResult,
+    design_identified,
+    members,
+    pretrend_tests_table,
+    reason_groups,
+)
 from .. import display as d
 from ..figures import causality as figs
 from ..fmt import MISSING, Formatter
@@ -179,7 +183,7 @@ def effects(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
     e, s = a.effects, a.settings
     parts = [d.heading(t("causality.results_heading")), d.paragraph(t("causality.results_intro")),
              _effects_table(a, t, f)]
-    if not _design_identified(e, a.data.treatments):
+    if not design_identified(e, a.data.treatments):
         why = [t(f"causality.reason.{r}", groups=", ".join(label(g, t) for g in gs), alpha=f.number(s.alpha, 2))
                for r, gs in reason_groups(e, a.data.treatments).items()]
         parts.append(d.callout(t("causality.not_identified", reasons="; ".join(why)), "caution"))
@@ -205,7 +209,7 @@ def effects(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
 
 
 def _pretrend_table(a: Analysis, t: Texts, f: Formatter) -> d.Html:
-    pt = pd.DataFrame(_pretrend_tests_table(a.estimates.pretrend, a.settings.alpha, a.settings.tests))
+    pt = pd.DataFrame(pretrend_tests_table(a.estimates.pretrend, a.settings.alpha, a.settings.tests))
     shown = pt.assign(
         driver_s=lambda x: x["driver"].map(lambda g: label(g, t)),
         test_s=lambda x: x["test"].map(lambda k: t(f"causality.test.{k}")),
