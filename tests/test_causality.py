@@ -208,13 +208,26 @@ def test_coinciding_rollouts_are_reported_jointly():
     assert r["interpretation"] == "associational"
     for g in ("ecommerce", "category_management"):
         assert eff.loc[g, "ci_low"] <= CONSTANT[g](np.zeros(1))[0] <= eff.loc[g, "ci_high"]
-    res = cz.results(cz.Analysis(data, s, ident, est, eff.reset_index(), pd.DataFrame(
+    res = cz.analysis_results(cz.Analysis(data, s, ident, est, eff.reset_index(), pd.DataFrame(
         {"group": [], "estimate": [], "se": [], "ci_low": [], "ci_high": [], "covers_zero": []}),
         pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame({"group": []}), pd.DataFrame(), pd.DataFrame(),
         {}, []))
     assert set(res["effects"]) == set(cz.TREATMENTS)
     assert res["joint_effects"][joint]["cells"] == ["Kategori 03/R0"]
     assert res["joint_effects"][joint]["estimate"] == pytest.approx(r["estimate"])
+    # the results JSON of the whole question: coverage and inputs first, the board's share last
+    from audit_lib.params import CausalityParams
+
+    a = cz.Analysis(data, s, ident, est, eff.reset_index(), pd.DataFrame(
+        {"group": [], "estimate": [], "se": [], "ci_low": [], "ci_high": [], "covers_zero": []}),
+        pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame({"group": []}), pd.DataFrame(), pd.DataFrame(),
+        {"coordination_identified": False}, [])
+    share = {"estimate": 0.5, "low": 0.25, "high": 0.75}
+    recorded = cz.results(cz.CausalityResult(CausalityParams(), a, {"n_lines": 7}, (), share))
+    assert list(recorded) == ["panel_coverage", "assessment_inputs", *res, "board_share"]
+    assert recorded["panel_coverage"] == {"n_lines": 7} and recorded["board_share"] == share
+    assert recorded["assessment_inputs"] == {"coordination_identified": False}
+    assert "board_share" not in cz.results(cz.CausalityResult(CausalityParams(), a, {"n_lines": 7}))
 
 
 def effects_rows(p_boot: dict, p_f: dict, status: dict | None = None) -> pd.DataFrame:
@@ -382,3 +395,63 @@ def test_omitted_initiatives_are_named():
                        "category_management_start": [pd.NaT], "coordinated_contract_start": [pd.Timestamp(2021, 1, 1)]})
     assert cz.omitted_treatments(ro, ["coordination"]) == ["ecommerce"]
     assert cz.omitted_treatments(ro, list(cz.TREATMENTS)) == []
+
+
+# ---------------------------------------------------------------- the one entry point and the page
+def test_board_share_is_the_summed_saving_over_the_summed_reported_savings():
+    board = pd.DataFrame({"category": ["A", "B"], "saving_sek": [10.0, 30.0], "saving_low_sek": [5.0, 15.0],
+                          "saving_high_sek": [20.0, 40.0], "reported_sek": [150.0, 50.0]})
+    share = cz.board_share(board)
+    assert list(share) == ["estimate", "low", "high"]
+    assert share == pytest.approx({"estimate": 0.2, "low": 0.1, "high": 0.3})
+    nothing = cz.board_share(board.assign(reported_sek=0.0))
+    assert all(np.isnan(v) for v in nothing.values())
+
+
+class _NoLines(dict):
+    """A package without purchase lines (only small tables)."""
+
+    large: dict = {}
+
+    def has(self, name: str) -> bool:
+        return name in self
+
+
+def test_analyse_without_purchase_lines_records_that_data_is_missing():
+    from audit_lib.params import CausalityParams
+    from audit_lib.report.fmt import Formatter
+    from audit_lib.report.pages import causality as page
+
+    res = cz.analyse(_NoLines(rollouts=pd.DataFrame()), CausalityParams(), seed=1)
+    assert not res.available and res.inputs == {}
+    assert cz.results(res) == {"effects": {}, "data_missing": True}
+    t, f = Texts("en"), Formatter("en")
+    assert [str(h) for h in page.no_data(res, t)] == [str(h) for h in [page.d.callout(t("causality.no_data"),
+                                                                                      "warning")]]
+    for part in (page.data, page.identification, page.effects, page.event_studies, page.diagnostics,
+                 page.warnings, page.money, page.conclusions):
+        assert part(res, t, f) == []
+    assert page.assessment_text(res, t, f) == {} and page.assessment_question(res, t) == []
+
+
+def test_page_values_as_the_notebook_showed_them():
+    from audit_lib.report.fmt import Formatter
+    from audit_lib.report.pages import causality as page
+
+    t, f = Texts("en"), Formatter("en")
+    assert page.label("coordination", t) == "Coordinated contract"
+    assert page.label("ecommerce+category_management", t) == "E-commerce + Category management (jointly)"
+    assert page.pct(np.log(0.95), f) == "-5.0%"
+    assert page.pct(1e-7, f) == "0.0%"  # a tiny change is no change, not "-0.0%"
+    show = lambda x: page.pct(x, f)  # noqa: E731
+    assert page.with_interval(np.log(0.95), np.log(0.9), 0.0, show) == "-5.0% (-10.0% – 0.0%)"
+    assert page.with_interval(np.log(0.95), float("nan"), 0.0, show) == "-5.0% (–)"
+    assert page.with_interval(float("nan"), 0.0, 0.0, show) == "–"
+    assert page.mn(12_345_678, f) == "12.3"
+    values = page.conclusion_values({"group": "coordination", "others": ["ecommerce", "category_management"],
+                                     "low_pct": -0.0512, "p": 0.01234, "n_cells": 12}, t, f)
+    assert values == {"group": "Coordinated contract", "others": "E-commerce, Category management",
+                      "low_pct": "-5.1%", "p": "0.012", "n_cells": "12"}
+    show_input = page.INPUTS.bind(t, f)  # as the notebook's show_input: booleans, missing, three decimals
+    assert [show_input("coordination_identified", True), show_input("coordination_placebo_ok", None),
+            show_input("coordination_estimate", -0.04567), show_input("x_share", 0.5)] == [t("common.yes"), "–", "-0.046", "0.500"]

@@ -11,6 +11,8 @@ from collections.abc import Callable
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from ..style import COLORS
 
@@ -24,7 +26,7 @@ def _color(group: str) -> str:
 
 
 def rollout_timeline(cells: pd.DataFrame, treatments: list[str], labels: dict[str, str], joint_label: str,
-                     origin: pd.Timestamp, n_months: int):
+                     origin: pd.Timestamp, n_months: int) -> Figure:
     """One row per cell; a marker at each initiative's start month; a ring where two start
     together (only their joint effect is identified there)."""
     c = cells.sort_values(["category", "region"]).reset_index(drop=True)
@@ -58,7 +60,7 @@ def rollout_timeline(cells: pd.DataFrame, treatments: list[str], labels: dict[st
 
 
 def price_index(frame: pd.DataFrame, cells: pd.DataFrame, treatments: list[str], labels: dict[str, str],
-                ylabel: str, ncols: int = 5):
+                ylabel: str, ncols: int = 5) -> Figure:
     """Small multiples: the price index per category (one line per region) with the start
     months of the initiatives as vertical lines."""
     cats = sorted(frame["category"].unique())
@@ -79,8 +81,8 @@ def price_index(frame: pd.DataFrame, cells: pd.DataFrame, treatments: list[str],
         ax.tick_params(labelsize=7)
     for ax in axes.flat[len(cats):]:
         ax.set_visible(False)
-    handles = [plt.Line2D([], [], color=COLORS["outcome"], ls=styles[i % 4], label=r) for i, r in enumerate(regions)]
-    handles += [plt.Line2D([], [], color=_color(t), label=labels[t]) for t in treatments]
+    handles = [Line2D([], [], color=COLORS["outcome"], ls=styles[i % 4], label=r) for i, r in enumerate(regions)]
+    handles += [Line2D([], [], color=_color(t), label=labels[t]) for t in treatments]
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, bbox_to_anchor=(0.5, -0.01))
     fig.supylabel(ylabel, fontsize=8)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
@@ -88,7 +90,7 @@ def price_index(frame: pd.DataFrame, cells: pd.DataFrame, treatments: list[str],
 
 
 def event_studies(es: pd.DataFrame, groups: list[str], titles: dict[str, str], legend: dict[str, str],
-                  xlabel: str, ylabel: str):
+                  xlabel: str, ylabel: str) -> Figure:
     """One panel per effect group: the robust estimator's effects by month since the start
     (leads before it) with intervals, and TWFE's event study beside it (hollow)."""
     n = len(groups)
@@ -120,7 +122,7 @@ def event_studies(es: pd.DataFrame, groups: list[str], titles: dict[str, str], l
 
 
 def estimate_comparison(rows: pd.DataFrame, groups: list[str], group_labels: dict[str, str],
-                        series: dict[str, str], xlabel: str):
+                        series: dict[str, str], xlabel: str) -> Figure:
     """Per group, one line per series (``series`` maps a column prefix in ``rows`` to its
     label): point and interval, in percent. ``rows`` has, per group, ``<prefix>_estimate``,
     ``<prefix>_low`` and ``<prefix>_high`` (NaN where a series has none)."""
@@ -152,7 +154,7 @@ def estimate_comparison(rows: pd.DataFrame, groups: list[str], group_labels: dic
 
 
 def leave_one_out(loo: pd.DataFrame, effects: pd.DataFrame, groups: list[str], titles: dict[str, str],
-                  all_label: str, xlabel: str):
+                  all_label: str, xlabel: str) -> Figure:
     """Per group: the estimate with all cells (band) and without each rollout wave (points)."""
     n = len(groups)
     fig, axes = plt.subplots(1, n, figsize=(2.2 * n + 0.8, 2.6), squeeze=False, sharey=True)
@@ -178,7 +180,7 @@ def leave_one_out(loo: pd.DataFrame, effects: pd.DataFrame, groups: list[str], t
 
 
 def money_by_category(board: pd.DataFrame, legend: dict[str, str], xlabel: str,
-                      scale: float = 1e6, fmt: Callable[[float], str] | None = None):
+                      scale: float = 1e6, fmt: Callable[[float], str] | None = None) -> Figure:
     """Per category: the saving implied by the one common coordination effect applied to the
     category's spend (a bar without an interval: it is not an estimate per category) beside the
     board's reported enabled savings for the same category and years."""
