@@ -423,7 +423,7 @@ def test_analyse_without_purchase_lines_records_that_data_is_missing():
     from audit_lib.report.pages import causality as page
 
     res = cz.analyse(_NoLines(rollouts=pd.DataFrame()), CausalityParams(), seed=1)
-    assert not res.available and res.inputs == {}
+    assert not res.available and res.inputs is None
     assert cz.results(res) == {"effects": {}, "data_missing": True}
     t, f = Texts("en"), Formatter("en")
     assert [str(h) for h in page.no_data(res, t)] == [str(h) for h in [page.d.callout(t("causality.no_data"),

@@ -91,10 +91,13 @@ class Audit:
     def record(self, **values: Any) -> None:
         self.results.update(values)
 
-    def assess(self, question: str, inputs: dict[str, Any], criteria: Any | None = None,
-               format_value: Any = None) -> Assessment:
+    def assess(self, question: str, inputs: dict[str, Any] | None, criteria: Any | None = None,
+               format_value: Any = None) -> Assessment | None:
         """Assess on the four-level scale from ``inputs`` and the auditors' facts; show it with
-        its rule and evidence, and record it."""
+        its rule and evidence, and record it. ``inputs`` None (the question has no data to
+        assess): nothing is assessed, shown or recorded."""
+        if inputs is None:
+            return None
         facts = self.evidence.facts_for(question)
         clash = sorted(set(facts) & set(inputs))
         if clash:  # a fact never silently replaces a figure the data gives (an override says why)

@@ -104,9 +104,9 @@ class CausalityResult:
         return self.analysis is not None
 
     @property
-    def inputs(self) -> dict[str, Any]:
-        """The figures the criteria use (none without data)."""
-        return {} if self.analysis is None else self.analysis.inputs
+    def inputs(self) -> dict[str, Any] | None:
+        """The figures the criteria use; None without data (then nothing is assessed)."""
+        return None if self.analysis is None else self.analysis.inputs
 
 
 def analyse(tables: Package, params: CausalityParams, period: Period | None = None, seed: int = 0,
