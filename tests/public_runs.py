@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 from hostile.site_runs import CHROMIUM, RunInfo, _run
 
+from audit_lib.params import load_params_data
+
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "params"
 LANGUAGES = ("sv", "en")
@@ -29,7 +31,7 @@ _CACHE: dict[str, Any] = {}
 def _absolute_params(src: Path, dst: Path, **changes: Any) -> Path:
     """``src`` with its relative paths made absolute (they are relative to its folder) and
     ``changes`` applied to its sections (``followup__previous_results_dir=...``)."""
-    params = yaml.safe_load(src.read_text(encoding="utf-8"))
+    params = load_params_data(src)
 
     def absolute(node: Any) -> Any:
         if isinstance(node, dict):

@@ -8,14 +8,15 @@ import math
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import ROOT, run_notebook
+
+from audit_lib.params import load_params_data
 
 
 @pytest.fixture(scope="module")
 def results(demo_dir, tmp_path_factory):
     # params/demo.yaml with fewer bootstrap replications (paths made absolute for the copy)
-    data = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    data = load_params_data(ROOT / "params" / "demo.yaml")
     data["evidence"] = str(ROOT / "params" / data["evidence"])
     data["causality"]["bootstrap_reps"] = 399
     tmp = tmp_path_factory.mktemp("causality")
@@ -68,7 +69,7 @@ def test_rollouts_after_a_price_dip_are_not_identified(demo_copy, tmp_path):
         d = pd.to_datetime(ro[col]) + pd.DateOffset(months=4)
         ro[col] = d.dt.strftime("%Y-%m-%d").where(d.notna(), "")
     ro.to_csv(path, index=False)
-    data = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    data = load_params_data(ROOT / "params" / "demo.yaml")
     data["evidence"] = str(ROOT / "params" / data["evidence"])
     data["causality"]["bootstrap_reps"] = 199
     params_file = tmp_path / "demo.yaml"

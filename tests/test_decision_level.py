@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import ROOT, output_text, run_notebook
 
-from audit_lib.params import DelegationRule
+from audit_lib.params import DelegationRule, load_params_data
 from audit_lib.questions import common
 from audit_lib.questions import decision_level as dl
-from conftest import ROOT, output_text, run_notebook
 
 RANK = ["regionfullmaktige", "regionstyrelse", "inkopsnamnden", "forvaltning"]
 RULES = [
@@ -200,7 +200,7 @@ def test_notebook_flags_the_textile_procurement(dl_results, planted):
 
 
 def test_notebook_all_years_in_english(demo_dir, tmp_path, planted):
-    params = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    params = load_params_data(ROOT / "params" / "demo.yaml")
     params["decision_level"]["period"] = "all_years"
     params["evidence"] = str(ROOT / "params" / "evidence" / "demo-2025")
     params_file = Path(tmp_path) / "all_years.yaml"

@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import ROOT, run_notebook
 
 from audit_lib.external import Buyer, buyer_table, load_statistics, resolve_buyers
+from audit_lib.params import load_params_data
 from audit_lib.questions import common
 from audit_lib.questions import external_statistics as es
-from conftest import ROOT, run_notebook
 
 A, B = "REGION A", "REGION B"
 ORG = {A: "1111111111", B: "2222222222", "P1": "3333333333", "P2": "4444444444", "K": "5555555555"}
@@ -408,7 +409,7 @@ def test_real_other_buyers_by_parameters_only(real):
 # ------------------------------------------------------------------------------------------ notebook
 def params_copy(tmp_path: Path, **section) -> Path:
     """params/demo.yaml with absolute paths and the external_statistics section changed."""
-    data = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    data = load_params_data(ROOT / "params" / "demo.yaml")
     data["evidence"] = str(ROOT / "params" / "evidence" / "demo-2025")
     data["data_dir"] = str(ROOT / "data" / "demo")
     es_section = dict(data["external_statistics"])

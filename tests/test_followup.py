@@ -16,6 +16,7 @@ import yaml
 from conftest import run_notebook
 from test_run import no_pdf, quiet  # noqa: F401 (no_pdf: autouse)
 
+from audit_lib.params import load_params_data
 from audit_lib.questions import followup as fu
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -201,7 +202,7 @@ recommendations:
 
 
 def _params(tmp: Path, previous: Path | None) -> Path:
-    data = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    data = load_params_data(ROOT / "params" / "demo.yaml")
     ev = tmp / "evidence"
     ev.mkdir(parents=True, exist_ok=True)
     (ev / "followup.yaml").write_text(REGISTER, encoding="utf-8")
@@ -270,7 +271,8 @@ def test_run_new_year_run_gives_a_followup_against_last_year(tmp_path, demo_dir)
 
     params = tmp_path / "params"
     (params / "evidence").mkdir(parents=True)
-    shutil.copy(ROOT / "params" / "demo-2024.yaml", params / "demo-2024.yaml")
+    for name in ("base.yaml", "demo.yaml", "demo-2024.yaml"):  # demo-2024 extends demo, which extends base
+        shutil.copy(ROOT / "params" / name, params / name)
     shutil.copytree(ROOT / "params" / "evidence" / "demo-2024", params / "evidence" / "demo-2024")
     only = ["q3_targets", "followup"]
     first = run(params / "demo-2024.yaml", data_dir=demo_dir, out_dir=tmp_path / "outputs" / "demo-2024", only=only,

@@ -16,6 +16,7 @@ Cases (file bytes -> expected message):
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -45,7 +46,8 @@ def demo_text() -> str:
 
 
 def params_copy(tmp_path: Path, text: str) -> Path:
-    """A parameters file in a folder beside the real params/ (so its relative paths resolve)."""
+    """A parameters file with its paths made absolute, and the demo's base beside it."""
+    shutil.copy(ROOT / "params" / "base.yaml", tmp_path / "base.yaml")
     p = tmp_path / "p.yaml"
     text = text.replace("evidence: evidence/demo-2025", f"evidence: {ROOT / 'params' / 'evidence' / 'demo-2025'}")
     text = re.sub(r"(data_dir|real_bids_dir|statistics_dir|previous_results_dir): \.\./", r"\1: " + str(ROOT) + "/", text)
@@ -73,8 +75,8 @@ def test_audit_year_twice_in_parameters_is_an_error_not_the_last_one(tmp_path):
 
 
 def test_repeated_section_is_an_error_not_a_section_without_criteria(tmp_path):
-    p = params_copy(tmp_path, demo_text() + "\nq3_targets:\n  forecast_level: 0.9\n")
-    with pytest.raises(ParamsError, match=r"key 'q3_targets' is defined twice, on line \d+ and line \d+"):
+    p = params_copy(tmp_path, demo_text() + "\ndecision_level:\n  period: all_years\n")
+    with pytest.raises(ParamsError, match=r"key 'decision_level' is defined twice, on line \d+ and line \d+"):
         load_params(p)
 
 
@@ -211,9 +213,8 @@ def test_seeds_and_counts_are_range_checked(patch, message):
 
 
 def test_yaml_1e12_is_refused_from_a_file(tmp_path):
-    p = params_copy(tmp_path, demo_text().replace("  bootstrap_reps: 2000          # seeded by seed",
-                                                  "  bootstrap_reps: 1e12", 1))
-    with pytest.raises(ParamsError, match=r"q1_process\.bootstrap_reps"):
+    p = params_copy(tmp_path, demo_text() + "\nq1_process:\n  bootstrap_reps: 1e12\n")
+    with pytest.raises(ParamsError, match=rf"q1_process\.bootstrap_reps: .* \[in {re.escape(str(p))}\]"):
         load_params(p)
 
 
@@ -296,18 +297,18 @@ def _cli(args: list[str]) -> subprocess.CompletedProcess:
 
 
 def test_run_with_a_duplicate_key_exits_2_with_one_message(tmp_path):
-    p = params_copy(tmp_path, demo_text() + "\nseed: -1\n")
+    p = params_copy(tmp_path, demo_text() + "\nrun_name: other\n")
     proc = _cli(["run", str(p), "--out", str(tmp_path / "out")])
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
-    first = next(i for i, line in enumerate(demo_text().splitlines(), 1) if line.startswith("seed:"))
-    assert proc.stderr.strip() == (f"{p}: key 'seed' is defined twice, on line {first} and line "
+    first = next(i for i, line in enumerate(demo_text().splitlines(), 1) if line.startswith("run_name:"))
+    assert proc.stderr.strip() == (f"{p}: key 'run_name' is defined twice, on line {first} and line "
                                    f"{len(demo_text().splitlines()) + 2}")
     assert not (tmp_path / "out").exists()
 
 
 def test_new_year_with_bad_parameters_or_register_exits_2_with_one_message(tmp_path, capsys):
-    p = params_copy(tmp_path, demo_text().replace("seed: 20251027", "seed: -1"))
+    p = params_copy(tmp_path, demo_text() + "\nseed: -1\n")
     assert cli.main(["new-year", "2026", "--from", str(p), "--out", str(tmp_path / "n.yaml")]) == 2
     err = capsys.readouterr().err
     assert "seed: Input should be greater than or equal to 0 (got -1)" in err and "Traceback" not in err
@@ -344,3 +345,114 @@ def test_run_refuses_a_system_folder_as_data_or_output(tmp_path, demo_dir, capsy
     assert "system folder" in capsys.readouterr().err
     assert cli.main(["run", str(p), "--data", str(demo_dir), "--out", "/etc/audit"]) == 2
     assert "system folder" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ 7. bases (extends)
+RUN = "run_name: r\naudit_year: 2025\nregions: {SRM: {sv: S, en: S}}\n"
+
+
+def two_files(tmp_path: Path, run: str, base: str, base_name: str = "base.yaml") -> Path:
+    (tmp_path / base_name).write_text(base, encoding="utf-8")
+    p = tmp_path / "run.yaml"
+    p.write_text(run, encoding="utf-8")
+    return p
+
+
+def test_a_missing_base_names_the_file_that_extends_it(tmp_path):
+    p = tmp_path / "run.yaml"
+    p.write_text("extends: bsae.yaml\n" + RUN, encoding="utf-8")
+    with pytest.raises(ParamsError) as e:
+        load_params(p)
+    assert str(e.value) == f"{p}: extends: base file {tmp_path / 'bsae.yaml'} not found"
+
+
+@pytest.mark.parametrize("files,message", [
+    ({"run.yaml": "extends: run.yaml\n" + RUN}, r"run\.yaml: extends: 'run\.yaml' makes a cycle \(run\.yaml -> run\.yaml\)"),
+    ({"run.yaml": "extends: a.yaml\n" + RUN, "a.yaml": "extends: b.yaml\n", "b.yaml": "extends: a.yaml\nseed: 1\n"},
+     r"b\.yaml: extends: 'a\.yaml' makes a cycle \(run\.yaml -> a\.yaml -> b\.yaml -> a\.yaml\)"),
+])
+def test_a_cycle_of_bases_is_refused(tmp_path, files, message):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(ParamsError, match=message):
+        load_params(tmp_path / "run.yaml")
+
+
+def test_a_long_chain_of_bases_is_refused(tmp_path):
+    from audit_lib.params import MAX_EXTENDS
+
+    for i in range(MAX_EXTENDS + 2):
+        (tmp_path / f"b{i}.yaml").write_text(f"extends: b{i + 1}.yaml\n", encoding="utf-8")
+    (tmp_path / f"b{MAX_EXTENDS + 2}.yaml").write_text(RUN, encoding="utf-8")
+    with pytest.raises(ParamsError, match=rf"extends: more than {MAX_EXTENDS} bases in one chain"):
+        load_params(tmp_path / "b0.yaml")
+
+
+@pytest.mark.parametrize("value,message", [
+    ("../base.yaml", "is not a file name: a base lies in the same folder"),
+    ("sub/base.yaml", "is not a file name"),
+    ("/etc/passwd", "is not a file name"),
+    ("..", "is not a file name"),
+    ("base.txt", "is not a .yaml or .yml file"),
+    ("[base.yaml]", r"expected the file name of a base parameters file in the same folder \(got \['base.yaml'\]\)"),
+    ("''", "expected the file name"),
+    ("5", "expected the file name"),
+])
+def test_a_base_outside_the_folder_or_not_a_file_name_is_refused(tmp_path, value, message):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "base.yaml").write_text("seed: 1\n", encoding="utf-8")
+    p = tmp_path / "sub" / "run.yaml"
+    p.write_text(f"extends: {value}\n" + RUN, encoding="utf-8")
+    with pytest.raises(ParamsError, match=rf"^{re.escape(str(p))}: extends: .*{message}"):
+        load_params(p)
+
+
+def test_a_base_that_links_out_of_the_folder_is_refused(tmp_path):
+    (tmp_path / "elsewhere.yaml").write_text("seed: 1\n", encoding="utf-8")
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "base.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    p = tmp_path / "params" / "run.yaml"
+    p.write_text("extends: base.yaml\n" + RUN, encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"extends: 'base\.yaml' is a link to .*elsewhere\.yaml, outside the folder"):
+        load_params(p)
+
+
+@pytest.mark.parametrize("base", ["- a list\n", "just text\n", "", "{a: [unclosed\n", "seed: 1\nseed: 2\n"])
+def test_a_base_that_is_not_a_mapping_of_keys_is_refused_naming_it(tmp_path, base):
+    p = two_files(tmp_path, "extends: base.yaml\n" + RUN, base)
+    with pytest.raises(ParamsError) as e:
+        load_params(p)
+    message = str(e.value)
+    assert message.startswith(f"{tmp_path / 'base.yaml'}: "), message
+    assert any(s in message for s in ("expected a mapping of keys to values at the top level (it is the base named "
+                                      f"by extends in {p})", "not valid YAML", "key 'seed' is defined twice")), message
+
+
+def test_unknown_keys_name_the_file_they_are_in(tmp_path):
+    p = two_files(tmp_path, "extends: base.yaml\n" + RUN + "q3_targets: {forecast_levle: 0.9}\n",
+                  "q1_process: {bootstrap_repz: 10}\nseed: -1\nextendz: x.yaml\n")
+    with pytest.raises(ParamsError) as e:
+        load_params(p)
+    lines = str(e.value).splitlines()
+    base = tmp_path / "base.yaml"
+    assert lines[0] == f"{p}: invalid parameters"
+    assert f"  q3_targets.forecast_levle: unknown key (misspelled?) [in {p}]" in lines
+    assert f"  q1_process.bootstrap_repz: unknown key (misspelled?) [in {base}]" in lines
+    assert f"  extendz: unknown key (misspelled?) [in {base}]" in lines
+    assert f"  seed: Input should be greater than or equal to 0 (got -1) [in {base}]" in lines
+
+
+def test_a_value_set_in_the_run_file_is_blamed_on_it_not_on_the_base(tmp_path):
+    p = two_files(tmp_path, "extends: base.yaml\n" + RUN + "q1_process: {bootstrap_reps: 5}\n",
+                  "q1_process: {bootstrap_reps: 2000, interval_level: 0.95}\n")
+    with pytest.raises(ParamsError, match=rf"q1_process\.bootstrap_reps: .* \(got 5\) \[in {re.escape(str(p))}\]"):
+        load_params(p)
+
+
+def test_loader_fields_cannot_smuggle_an_input(tmp_path):
+    """``source_files`` (the files hashed as inputs) and ``base_dir`` are the loader's, whatever
+    a file says."""
+    p = tmp_path / "run.yaml"
+    p.write_text(RUN + "source_files: [/etc/shadow]\nbase_dir: /etc\n", encoding="utf-8")
+    params = load_params(p)
+    assert params.source_files == (p,) and params.base_dir == tmp_path.resolve()

@@ -9,7 +9,7 @@ import pytest
 
 from audit_lib import cli
 from audit_lib.evidence import load_register
-from audit_lib.params import load_params
+from audit_lib.params import load_params, load_params_data
 from audit_lib.run.newyear import NewYearError, bump, new_year, set_section_key, set_top_level
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,10 +139,8 @@ def test_the_demo_years_share_everything_but_the_year():
     """params/demo-2024.yaml is the demo's previous year: the same data and sections as
     params/demo.yaml, so the follow-up compares practice, not changed settings. When this fails,
     copy the named sections from params/demo.yaml into params/demo-2024.yaml."""
-    import yaml
-
-    now = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
-    before = yaml.safe_load((ROOT / "params" / "demo-2024.yaml").read_text(encoding="utf-8"))
+    now = load_params_data(ROOT / "params" / "demo.yaml")
+    before = load_params_data(ROOT / "params" / "demo-2024.yaml")
     assert (before["audit_year"], before["run_name"], before["evidence"]) == (2024, "demo-2024", "evidence/demo-2024")
     assert now["followup"]["previous_results_dir"] == "../outputs/demo-2024/results"
     year_specific = {"audit_year", "period_start", "period_end", "run_name", "evidence", "followup"}

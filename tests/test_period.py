@@ -22,7 +22,7 @@ import pytest
 from audit_lib.contract import ValidationReport, load_package, validate_package
 from audit_lib.contract.metadata import METADATA_FILE, read_metadata
 from audit_lib.contract.period import Period, see_period
-from audit_lib.params import ParamsError, load_params, parse_params
+from audit_lib.params import ParamsError, load_params, load_params_data, parse_params
 
 ROOT = Path(__file__).resolve().parents[1]
 BANNER = {"sv": "Syntetiska demodata – inte verkliga granskningsresultat",
@@ -38,9 +38,7 @@ def _max_line_date(package) -> dt.date:
 
 # ------------------------------------------------------------------------------ parameters
 def _demo(**changes):
-    import yaml
-
-    data = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    data = load_params_data(ROOT / "params" / "demo.yaml")
     data.pop("period_start", None)
     data.pop("period_end", None)
     return parse_params({**data, **changes}, base_dir=ROOT / "params")

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT, SHARED_DATA, run_notebook
+
+from audit_lib.params import load_params_data
 
 YEAR = 2025
 
@@ -17,7 +18,7 @@ YEAR = 2025
 def params_copy(tmp: Path, real_bids_dir: str) -> Path:
     """params/demo.yaml with its paths made absolute and this question's evidence only (so that
     another question's evidence file cannot break this test)."""
-    data = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    data = load_params_data(ROOT / "params" / "demo.yaml")
     evidence = tmp / "evidence"
     evidence.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "params" / "evidence" / "demo-2025" / "q4.yaml", evidence / "q4.yaml")

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from audit_lib.params import load_params_data
 from audit_lib.sampling import (SamplingError, evaluate, evaluate_sample, interval_from_misstatement, population,
                                 reliability_factor, sample_size, select)
 
@@ -154,7 +155,7 @@ def test_evaluate_sample_counts_risk_items_as_known_and_rejects_unknown_ids():
 
 # ------------------------------------------------------------------ audit sample on the demo
 def _params_file(tmp_path, demo_dir, sampling: dict) -> object:
-    data = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    data = load_params_data(ROOT / "params" / "demo.yaml")
     data.update(data_dir=str(demo_dir), evidence=str(ROOT / "params" / data["evidence"]), sampling=sampling)
     p = tmp_path / "params.yaml"
     p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

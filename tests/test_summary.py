@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT, run_notebook
 
 from audit_lib.assess import Override
 from audit_lib.evidence import Recommendation, Text
-from audit_lib.params import ParamsError, SummaryParams, load_params, parse_params
+from audit_lib.params import ParamsError, SummaryParams, load_params, load_params_data, parse_params
 from audit_lib.questions import summary as s
 from audit_lib.report.fmt import Formatter
 from audit_lib.report.texts import Texts
 from audit_lib.run.index import index_html
-from conftest import ROOT, run_notebook
 
 REPORT_LEVELS = {"q1": "till_stor_del", "q2": "till_viss_del", "q3": "till_viss_del", "q4": "nej",
                  "q5": "till_viss_del", "q6": "till_viss_del"}
@@ -301,7 +301,7 @@ def test_notebook_with_failures_and_generated_comments_in_english(demo_dir, tmp_
     ev = tmp_path / "evidence"
     ev.mkdir()
     (ev / "s.yaml").write_text("year: 2025\ncomments:\n  q1: {sv: Kommentar, en: Auditors' comment}\n", encoding="utf-8")
-    params = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    params = load_params_data(ROOT / "params" / "demo.yaml")
     params.update(evidence=str(ev), data_dir=str(demo_dir), generate_demo_data=False)
     pf = tmp_path / "params.yaml"
     pf.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")

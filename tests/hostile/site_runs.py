@@ -23,6 +23,8 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 import yaml
 
+from audit_lib.params import load_params_data
+
 from . import PAYLOADS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,7 +106,7 @@ def _plant_yaml(node: Any, counts: list[int]) -> Any:
 def planted_params(tmp: Path, data: Path) -> tuple[Path, int]:
     """params/demo.yaml with its paths made absolute, ``data_dir`` the planted package and the
     evidence register a planted copy; returns (params file, texts planted)."""
-    params = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))
+    params = load_params_data(PARAMS)
     base = PARAMS.parent
 
     def absolute(node: Any) -> Any:

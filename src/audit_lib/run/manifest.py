@@ -3,8 +3,8 @@
 ``manifest.json`` (in the output folder) records the code version (commit, whether the tree
 had uncommitted changes, and a sha256 over the library source and each notebook), the
 resolved parameters and their hash, the sha256 of every input file (data package, evidence
-register, parameters file, files the parameter sections point to), the audited period
-(``period``), whether the data package declares itself synthetic (``synthetic_data``), package
+register, parameters file and its bases, files the parameter sections point to), the audited
+period (``period``), whether the data package declares itself synthetic (``synthetic_data``), package
 versions, start and end time and each notebook's status, duration and cache key.
 
 Every HTML report carries an appendix built from the same facts *except* times and
@@ -100,14 +100,17 @@ def display_path(path: Path, root: Path = PROJECT_ROOT) -> str:
 # ------------------------------------------------------------------------------ inputs
 def collect_inputs(params: RunParams, params_path: Path, data_files: dict[str, Path],
                    sections: Iterable[str] | None = None) -> dict[str, dict[str, str]]:
-    """Every input file of a run, labelled (``data/…``, ``evidence/…``, ``params/…``, and
-    ``<section>.<key>/…`` for files a parameter section points to), with path and sha256."""
+    """Every input file of a run, labelled (``data/…``, ``evidence/…``, ``params/…`` for the
+    parameters file and the bases it extends, and ``<section>.<key>/…`` for files a parameter
+    section points to), with path and sha256."""
     out: dict[str, dict[str, str]] = {}
 
     def add(label: str, path: Path) -> None:
         out[label] = {"path": str(Path(path).resolve()), "sha256": sha256_file(path)}
 
     add(f"params/{Path(params_path).name}", Path(params_path))
+    for base in params.source_files[1:]:  # the base files it extends (``extends:``)
+        add(f"params/{base.name}", base)
     for _, p in sorted(data_files.items()):
         add(f"data/{p.name}", p)
     ev = params.path(params.evidence)
