@@ -19,6 +19,8 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
@@ -279,6 +281,32 @@ def render_file_or_error(job: RenderJob) -> str | None:
     return None
 
 
+# The block of a public report that holds its provenance appendix, as the ``audit`` template
+# writes it (``body_footer``): the only part of a report that a later run replaces.
+APPENDIX_OPEN, APPENDIX_CLOSE = '<footer class="audit-appendix">', "</footer>"
+
+
+def appendix_block(html: str) -> tuple[int, int] | None:
+    """Where the appendix's content is on a report page (start, end), found by plain string
+    search for the template's block; ``None`` unless the page holds exactly one."""
+    if html.count(APPENDIX_OPEN) != 1:
+        return None
+    start = html.index(APPENDIX_OPEN) + len(APPENDIX_OPEN)
+    end = html.find(APPENDIX_CLOSE, start)
+    return (start, end) if end >= 0 else None
+
+
 def write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def render_pool(jobs: int) -> Iterator[Mapper]:
+    """How report pages are rendered: ``jobs`` at a time in worker processes (nbconvert takes
+    1–2 s a page), or in this process with one job."""
+    if jobs <= 1:
+        yield map
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield pool.map
