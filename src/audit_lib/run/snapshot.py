@@ -10,30 +10,27 @@ the run, and nothing is published.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import stat
 from pathlib import Path
 
+from .manifest import sha256_file
+
 SNAPSHOT = "inputs"  # the snapshot folder, relative to the run's working folder
-_CHUNK = 1 << 20
 
 
 def copy_hashed(src: Path, dst: Path) -> str:
-    """Copy ``src`` to ``dst`` and return the sha256 of the bytes written. Only a regular
-    file is opened (a FIFO or device named like a table would block or never end)."""
+    """Copy ``src`` to ``dst`` and return the sha256 of the copy (the bytes the kernels read).
+    Only a regular file is opened (a FIFO or device named like a table would block or never
+    end)."""
     st = os.stat(src)
     if not stat.S_ISREG(st.st_mode):
         raise OSError(f"{src.name} is not a regular file")
-    h = hashlib.sha256()
-    with open(src, "rb") as fin, open(dst, "wb") as fout:
-        while chunk := fin.read(_CHUNK):
-            h.update(chunk)
-            fout.write(chunk)
+    shutil.copyfile(src, dst)
     shutil.copystat(src, dst)
     os.chmod(dst, 0o444)  # the snapshot is read-only to the kernels
-    return h.hexdigest()
+    return sha256_file(dst)
 
 
 def take_snapshot(files: dict[str, Path], dst: Path) -> tuple[dict[str, Path], dict[str, str]]:
