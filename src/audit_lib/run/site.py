@@ -32,12 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from ..contract import CONTRACT_VERSION
-from ..report.display import CONTENT_TARGET, skip_link, synthetic_banner, synthetic_print_css
+from ..report.display import CONTENT_TARGET, skip_link, synthetic_banner
 from ..report.jinja import macro, markup, render
 from ..report.texts import Texts
 from ..yamlfile import loads as load_yaml
+from .printpage import print_document
 from .pdf import PdfError, PdfResult, find_chromium, html_to_pdf, pdf_enabled
-from .render import (CSP, CSS, Heading, Mapper, RenderJob, headings, render_file_or_error, toc_html, unique_heading_ids,
+from .render import (CSP, CSS, Heading, Mapper, RenderJob, find_block, headings, render_file_or_error, toc_html,
                      write_text)
 
 SITE_DIR = "site"
@@ -46,7 +47,6 @@ APPENDIX = "appendix.html"
 
 _INDEX_LINK = re.compile(r'<a href="([A-Za-z0-9_.-]+)\.html">')  # reads the index's links (not a patch)
 _NAV_OPEN, _NAV_CLOSE = '<nav class="audit-nav">', "</nav>"
-_TOC_OPEN = '<nav class="audit-toc"'
 
 
 @dataclass
@@ -98,17 +98,9 @@ def _page_values(title: str, language: str, extra_css: str = "") -> dict[str, An
             "skip_link": markup(skip_link(Texts(language)))}
 
 
-def _find_block(html: str, start: str, end: str, at: int = 0) -> tuple[int, int] | None:
-    """Where the first block from ``start`` to the next ``end`` (both included) is, found by
-    plain string search; ``None`` if there is none."""
-    i = html.find(start, at)
-    j = html.find(end, i + len(start)) if i >= 0 else -1
-    return (i, j + len(end)) if j >= 0 else None
-
-
 def _nav_with_appendix(html: str, t: Texts) -> str:
     """Add the appendix link to a page's navigation bar (the first ``audit-nav``)."""
-    found = _find_block(html, _NAV_OPEN, _NAV_CLOSE)
+    found = find_block(html, _NAV_OPEN, _NAV_CLOSE)
     if found is None:
         return html
     end = found[1] - len(_NAV_CLOSE)
@@ -119,7 +111,7 @@ def _with_csp(html: str) -> str:
     """The page with the no-script, no-request policy after its charset (if it has none)."""
     if 'http-equiv="Content-Security-Policy"' in html:
         return html
-    found = _find_block(html, '<meta charset="utf-8"', ">")
+    found = find_block(html, '<meta charset="utf-8"', ">")
     if found is None:
         return html
     return html[: found[1]] + "\n" + macro("site_parts.html.j2", "csp_meta", CSP) + html[found[1]:]
@@ -203,83 +195,6 @@ def _scope(params: Mapping[str, Any], t: Texts) -> str:
     regions = ", ".join(str(r.get(t.language, "")) for r in (params.get("regions") or {}).values()
                         if isinstance(r, dict))
     return t("common.scope", year=year, start=start, end=end, regions=regions)
-
-
-# ------------------------------------------------------------------ the combined print page
-def _prefix_ids(html: str, prefix: str, names: set[str]) -> str:
-    """Make one page's anchors unique in the combined document and point its links inside it."""
-    html = re.sub(r' id="([^"]*)"', lambda m: f' id="{prefix}--{m.group(1)}"', html)
-    html = re.sub(r'(href|xlink:href)="#([^"]*)"', lambda m: f'{m.group(1)}="#{prefix}--{m.group(2)}"', html)
-    html = re.sub(r"url\(#([^)]*)\)", lambda m: f"url(#{prefix}--{m.group(1)})", html)
-
-    def link(m: re.Match[str]) -> str:
-        target, frag = m.group(1), m.group(2)
-        if target == "index":
-            return 'href="#contents"'
-        if target == APPENDIX.removesuffix(".html"):
-            return f'href="#appendix{"--" + frag if frag else ""}"'
-        if target in names:
-            return f'href="#{target}{"--" + frag if frag else ""}"'
-        return m.group(0)
-
-    return re.sub(r'href="([A-Za-z0-9_.-]+)\.html(?:#([^"]*))?"', link, html)
-
-
-def _without(html: str, start: str, end: str, count: int | None = None) -> str:
-    """``html`` without its blocks from ``start`` to the next ``end`` (each with the line break
-    after it), the first ``count`` of them or all; found by plain string search."""
-    at, n = 0, 0
-    while (found := _find_block(html, start, end, at)) is not None and (count is None or n < count):
-        stop = found[1] + 1 if html.startswith("\n", found[1]) else found[1]
-        html, at, n = html[: found[0]] + html[stop:], found[0], n + 1
-    return html
-
-
-def _main_of(html: str) -> str:
-    """The content of a page's ``main`` element, without the navigation bar (it is for the
-    screen) and the contents box."""
-    start, end = html.find("<main>"), html.rfind("</main>")
-    body = html[start + len("<main>") : end] if start >= 0 and end > start else html
-    found = _find_block(body, _NAV_OPEN, _NAV_CLOSE)
-    if found is not None:
-        body = body[: found[0]] + body[found[1] :]
-    return _without(body, _TOC_OPEN, "</nav>")
-
-
-def _print_head(site: Path, names: list[str], title: str) -> str:
-    """The head of the printed page: the first report's, with the review's title."""
-    page = (site / f"{names[0]}.html").read_text(encoding="utf-8") if names else ""
-    found = _find_block(page, "<head>", "</head>")
-    head = page[found[0] + len("<head>") : found[1] - len("</head>")] if found is not None else ""
-    if not head:
-        return render("print_head.html.j2", csp=CSP, title=title, css=markup(CSS))
-    found = _find_block(head, "<title>", "</title>")
-    return head if found is None else head[: found[0]] + render("print_title.html.j2", title=title) + head[found[1] :]
-
-
-def print_document(site: Path, names: list[str], language: str, t: Texts, title: str, synthetic: bool = False) -> str:
-    """Cover (the index), contents, every report, the appendix: one page for printing.
-    ``synthetic``: the run's data is synthetic; the top margin of every page says so."""
-    known = set(names)
-    reports = []
-    for name in names:
-        page = unique_heading_ids((site / f"{name}.html").read_text(encoding="utf-8"))
-        found = headings(page)
-        reports.append({"id": name, "title": next((h.text for h in found if h.level == 1), name),
-                        "sections": [h for h in found if h.level == 2],
-                        "body": markup(_prefix_ids(_main_of(page), name, known))})
-    appendix = (site / APPENDIX).read_text(encoding="utf-8")
-    reports.append({"id": "appendix", "title": t("site.appendix_title"), "sections": [],
-                    "body": markup(_prefix_ids(_main_of(appendix), "appendix", known))})
-    cover = _main_of((site / "index.html").read_text(encoding="utf-8"))
-    cover = _without(cover, '<nav class="audit-toc site-toc"', "</nav>")
-    # the workbook is a file beside the pages, not part of the printed report: a link to it would
-    # print as an absolute file:// address of the temporary print folder (different every time)
-    cover = _without(cover, '<p class="workbook-link">', "</p>")
-    return render("print.html.j2", language=language, head=markup(_print_head(site, names, title)),
-                  synthetic_css=markup(synthetic_print_css(t) if synthetic else ""),
-                  cover=markup(_prefix_ids(cover, "cover", known)), contents_heading=t("site.contents"),
-                  reports=reports)
 
 
 # ------------------------------------------------------------------ the build

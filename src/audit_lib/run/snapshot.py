@@ -1,7 +1,7 @@
 """What is validated is what is analysed: a run reads its data package from a snapshot.
 
 Before anything is validated, every table file of the package is copied into the run's
-working folder (``inputs/``) and hashed while it is copied, so the hash recorded in the
+working folder (``inputs/``) and the copy is hashed, so the hash recorded in the
 manifest is the hash of exactly the bytes that are validated and analysed. The user's data
 folder is only ever read. Before the run is published, every input (data, parameters,
 evidence register) is hashed again where it lives; a file that changed during the run fails
