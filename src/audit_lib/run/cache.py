@@ -25,7 +25,6 @@ rendition (``internal/<name>.html``, with code and no appendix) is always copied
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import Any
 from ..params import RunParams
 from .manifest import sha256_file, sha256_json
 from .notebooks import NotebookInfo
+from .render import appendix_block
 from .site import internal_page
 
 CACHE_FILE = "cache.json"
@@ -131,8 +131,6 @@ def internal_reusable(previous: dict[str, Any], prev_dir: Path, name: str) -> Pa
     return p if _intact(p, (previous.get(name) or {}).get("internal")) else None
 
 
-# The provenance appendix at the foot of a public report, as the ``audit`` template writes it.
-_APPENDIX = re.compile(r'<footer class="audit-appendix">(.*?)</footer>', re.S)
 
 
 def html_with_new_appendix(previous: dict[str, Any], prev_dir: Path, name: str, appendix: str) -> str | None:
@@ -146,10 +144,10 @@ def html_with_new_appendix(previous: dict[str, Any], prev_dir: Path, name: str, 
     if not appendix or not _intact(html, entry.get("html")):
         return None
     text = html.read_text(encoding="utf-8")
-    found = list(_APPENDIX.finditer(text))
-    if len(found) != 1 or sha256_json(found[0].group(1)) != entry.get("appendix"):
+    at = appendix_block(text)
+    if at is None or sha256_json(text[at[0] : at[1]]) != entry.get("appendix"):
         return None
-    return text[: found[0].start(1)] + appendix + text[found[0].end(1) :]
+    return text[: at[0]] + appendix + text[at[1] :]
 
 
 def html_reusable(previous: dict[str, Any], prev_dir: Path, name: str, appendix: str) -> bool:

@@ -24,6 +24,8 @@ from typing import Any
 
 import nbformat
 
+from .notebooks import NotebookInfo
+
 KERNEL = "python3"
 
 
@@ -207,3 +209,17 @@ def _append_error_cell(dst: Path, text: str) -> None:
                                            traceback=text.splitlines())]
     nb.cells.append(cell)
     nbformat.write(nb, str(dst))
+
+
+def run_in_staging(info: NotebookInfo, staging: Path, params: dict[str, str]) -> NotebookRun:
+    """Execute one notebook of a run into ``staging/notebooks`` (in a worker process)."""
+    dst = staging / "notebooks" / f"{info.name}.ipynb"
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    return execute_notebook(info.path, dst, params, staging, info.name)
+
+
+def lost_run(info: NotebookInfo, staging: Path, exc: BaseException) -> NotebookRun:
+    """A notebook whose worker process failed (it never reported back)."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    failed_placeholder(info.path, staging / "notebooks" / f"{info.name}.ipynb", text)
+    return NotebookRun(info.name, "failed", 0.0, f"{type(exc).__name__}: {exc}", None)

@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
-from ..report.display import CONTENT_TARGET, LEVEL_CLASS, esc, skip_link, synthetic_banner
+from ..report.display import CONTENT_TARGET, LEVEL_CLASS, skip_link, synthetic_banner
+from ..report.jinja import markup, render
 from ..report.texts import Texts
 
 CSS = (resources.files("audit_lib.report") / "static" / "audit.css").read_text(encoding="utf-8")
@@ -48,48 +49,35 @@ def closing_table(rows: list[Mapping[str, Any]], t: Texts, link: bool = True) ->
     """The report's closing table as HTML: question (linked to its report when ``link``),
     assessment, comment. ``rows`` are the summary's ``assessments`` values; a row whose status
     is not ``ok`` shows its status, never a level."""
-    body = []
-    for r in rows:
-        q = esc(question_text(t, r))
-        q_cell = f'<a href="{esc(r["notebook"])}.html">{q}</a>' if link and r.get("status") != "not_run" else q
-        status = r.get("status") or "not_run"
-        if status != "ok":
-            a_cell = f'<td class="status-{esc(status)}">{esc(t(f"summary.status.{status}"))}</td>'
-            comment = "–"
-        elif not r.get("level"):
-            a_cell = f'<td>{esc(t("summary.status.no_assessment"))}</td>'
-            comment = "–"
-        else:
-            note = ""
-            if r.get("overridden") and r.get("computed_level") and r["computed_level"] != r["level"]:
-                note = (f'<span class="note">{esc(t("summary.overridden_note", computed=t("level." + r["computed_level"])))}'
-                        "</span>")
-            a_cell = (f'<td class="level {LEVEL_CLASS.get(r["level"], "")}">{esc(t("level." + r["level"]))}'
-                      f"{note}</td>")
-            comment = esc(r.get("comment") or "–")
-            if r.get("comment_source") == "rule":
-                comment += f' <span class="generated">{esc(t("summary.generated_note"))}</span>'
-        cls = ' class="failed"' if status == "failed" else ""
-        body.append(f"<tr{cls}><td>{q_cell}</td>{a_cell}<td>{comment}</td></tr>")
-    return (
-        '<div class="table-wrap" role="region" tabindex="0" aria-labelledby="closing-caption">'
-        f'<table class="audit-table closing"><caption id="closing-caption" class="visually-hidden">'
-        f'{esc(t("summary.table_heading"))}</caption><thead><tr>'
-        f'<th scope="col">{esc(t("summary.col_question"))}</th><th scope="col">{esc(t("summary.col_assessment"))}</th>'
-        f'<th scope="col">{esc(t("summary.col_comment"))}</th></tr></thead><tbody>{"".join(body)}</tbody></table></div>'
-    )
+    return render("closing_table.html.j2", rows=[_closing_row(r, t, link) for r in rows],
+                  caption=t("summary.table_heading"), col_question=t("summary.col_question"),
+                  col_assessment=t("summary.col_assessment"), col_comment=t("summary.col_comment"))
+
+
+def _closing_row(r: Mapping[str, Any], t: Texts, link: bool) -> dict[str, Any]:
+    """One row of the closing table, as its template shows it."""
+    status = r.get("status") or "not_run"
+    row: dict[str, Any] = {"question": question_text(t, r), "notebook": r["notebook"], "failed": status == "failed",
+                           "link": link and r.get("status") != "not_run", "status": None, "level_class": None}
+    if status != "ok":
+        return {**row, "status": status, "assessment": t(f"summary.status.{status}")}
+    if not r.get("level"):
+        return {**row, "assessment": t("summary.status.no_assessment")}
+    overridden = r.get("overridden") and r.get("computed_level") and r["computed_level"] != r["level"]
+    return {**row, "level_class": LEVEL_CLASS.get(r["level"], ""), "assessment": t("level." + r["level"]),
+            "note": t("summary.overridden_note", computed=t("level." + r["computed_level"])) if overridden else None,
+            "comment": r.get("comment") or "–",
+            "generated": t("summary.generated_note") if r.get("comment_source") == "rule" else None}
 
 
 def recommendations_list(recs: list[Mapping[str, Any]], t: Texts) -> str:
-    if not recs:
-        return f"<p>{esc(t('summary.no_recommendations'))}</p>"
+    """The recommendations as a numbered list, each with the question it answers."""
     items = []
     for r in recs:
         q = r.get("question")
         n = q[1:] if q and q[:1] == "q" and q[1:].isdigit() else q
-        tail = f' <span class="rec-q">{esc(t("summary.recommendation_question", n=n))}</span>' if q else ""
-        items.append(f"<li>{esc(r.get('text'))}{tail}</li>")
-    return f'<ol class="recommendations">{"".join(items)}</ol>'
+        items.append({"text": r.get("text"), "question": t("summary.recommendation_question", n=n) if q else None})
+    return render("recommendations.html.j2", recommendations=items, empty=t("summary.no_recommendations"))
 
 
 def _rows_with_run_status(summary: Mapping[str, Any], entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -122,69 +110,50 @@ def index_html(entries: list[dict[str, Any]], language: str, year: int, regions:
     from .signoff import draft_banner
 
     t = Texts(language)
-    summary_ok = bool(summary) and summary.get("status") == "ok" and any(
+    summary_ok = summary is not None and summary.get("status") == "ok" and any(
         e["name"] == "summary" and e["status"] == "ok" for e in entries)
     period = period or {"start": f"{year}-01-01", "end": f"{year}-12-31"}
-    parts = [
-        draft_banner(language),  # removed in place when a reviewer signs (run/signoff.py)
-        synthetic_banner(t) if synthetic else "",
-        f'<h1 class="report-title">{esc(t("common.index_title"))} {year}</h1>',
-        f"<p>{esc(t('common.scope', year=year, regions=regions, start=period['start'], end=period['end']))}</p>",
-    ]
-    question_notebooks: set[str] = set()
-    if summary_ok:
-        rows = _rows_with_run_status(summary, entries)
-        question_notebooks = {r["notebook"] for r in rows}
-        c = summary.get("conclusion") or {}
-        comment = f"<p>{esc(c['comment'])}</p>" if c.get("comment") else ""
-        causal = c.get("causality")
-        if causal:
-            comment += (f'<h3>{esc(t("summary.causality_heading"))}</h3><ul>'
-                        + "".join(f"<li>{esc(i)}</li>" for i in causal.get("items", []))
-                        + f'</ul><p>{esc(causal.get("note", ""))}</p>')
-        if c.get("answer_by"):
-            comment += f'<p class="answer-by">{esc(t("summary.answer_by", date=c["answer_by"]))}</p>'
-        parts += [
-            f'<h2 id="conclusion">{esc(t("summary.conclusion_heading"))}</h2>',
-            f'<div class="conclusion"><p class="sentence">{esc(c.get("sentence", ""))}</p>{comment}'
-            f'<p><a href="summary.html">{esc(t("summary.how_link"))}</a></p></div>',
-            f'<h2 id="questions">{esc(t("summary.table_heading"))}</h2>',
-            closing_table(rows, t),
-            f'<h2 id="recommendations">{esc(t("summary.recommendations_heading"))}</h2>',
-            f"<p>{esc(t('summary.recommendations_intro'))}</p>",
-            recommendations_list(summary.get("recommendations") or [], t),
-        ]
-    else:
-        failed = any(e["name"] == "summary" and e["status"] != "ok" for e in entries)
-        note = t("summary.status.failed") if failed else t("summary.not_available")
-        parts.append(f'<div class="callout callout-warning">{esc(note)}</div>')
-    others = [e for e in entries if e["name"] not in question_notebooks and not (summary_ok and e["name"] == "summary")]
-    if others:
-        heading = t("summary.other_heading") if summary_ok else t("summary.reports_heading")
-        rows_html = []
-        for e in others:
-            level = t(f"level.{e['level']}") if e.get("level") and e["status"] == "ok" else t("common.no_assessment")
-            status = t(f"common.status_{e['status']}")
-            cls = ' class="failed"' if e["status"] == "failed" else ""
-            rows_html.append(
-                f"<tr{cls}><td><a href=\"{esc(e['name'])}.html\">{esc(e.get('title') or e['name'])}</a></td>"
-                f"<td>{esc(level)}</td><td>{esc(status)}</td></tr>"
-            )
-        parts += [
-            f'<h2 id="reports">{esc(heading)}</h2>',
-            '<div class="table-wrap" role="region" tabindex="0" aria-labelledby="reports-caption">'
-            f'<table class="audit-table"><caption id="reports-caption" class="visually-hidden">{esc(heading)}</caption>'
-            f'<thead><tr><th scope="col">{esc(t("summary.col_report"))}</th>'
-            f"<th scope=\"col\">{esc(t('common.index_assessment'))}</th>"
-            f"<th scope=\"col\">{esc(t('common.index_status'))}</th></tr></thead>"
-            f"<tbody>{''.join(rows_html)}</tbody></table></div>",
-        ]
-    if workbook:
-        parts.append(f'<p class="workbook-link"><a href="{esc(workbook)}">{esc(t("workbook.link"))}</a></p>')
-    return (
-        f'<!DOCTYPE html>\n<html lang="{esc(language)}">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">\n'
-        f"<title>{esc(t('common.index_title'))} {year}</title>\n<style>\n{CSS}\n{INDEX_CSS}</style>\n</head>\n"
-        f'<body class="audit-index"><main>\n{skip_link(t)}{CONTENT_TARGET}\n' + "\n".join(parts) + "\n</main></body>\n</html>\n"
+    rows = _rows_with_run_status(summary, entries) if summary is not None and summary_ok else []
+    failed = any(e["name"] == "summary" and e["status"] != "ok" for e in entries)
+    shown = {r["notebook"] for r in rows} | ({"summary"} if summary_ok else set())
+    return render(
+        "index.html.j2", language=language, csp=CSP, title=t("common.index_title"), year=year, css=markup(CSS),
+        index_css=markup(INDEX_CSS), skip_link=markup(skip_link(t)), content_target=markup(CONTENT_TARGET),
+        draft_banner=markup(draft_banner(language)),  # removed in place when a reviewer signs (run/signoff.py)
+        synthetic_banner=markup(synthetic_banner(t) if synthetic else ""),
+        scope=t("common.scope", year=year, regions=regions, start=period["start"], end=period["end"]),
+        summary=_summary_part(summary, rows, t) if summary is not None and summary_ok else None,
+        no_summary=t("summary.status.failed") if failed else t("summary.not_available"),
+        others=_others_part([e for e in entries if e["name"] not in shown], summary_ok, t),
+        workbook=workbook, workbook_link=t("workbook.link"),
     )
+
+
+def _summary_part(summary: Mapping[str, Any], rows: list[dict[str, Any]], t: Texts) -> dict[str, Any]:
+    """The conclusion, the closing table and the recommendations, from the summary's results."""
+    c = summary.get("conclusion") or {}
+    causal = c.get("causality")
+    return {
+        "conclusion_heading": t("summary.conclusion_heading"), "sentence": c.get("sentence", ""),
+        "comment": c.get("comment"),
+        "causality": {"heading": t("summary.causality_heading"), "items": causal.get("items", []),
+                      "note": causal.get("note", "")} if causal else None,
+        "answer_by": t("summary.answer_by", date=c["answer_by"]) if c.get("answer_by") else None,
+        "how_link": t("summary.how_link"), "table_heading": t("summary.table_heading"),
+        "closing_table": markup(closing_table(rows, t)),
+        "recommendations_heading": t("summary.recommendations_heading"),
+        "recommendations_intro": t("summary.recommendations_intro"),
+        "recommendations": markup(recommendations_list(summary.get("recommendations") or [], t)),
+    }
+
+
+def _others_part(others: list[dict[str, Any]], summary_ok: bool, t: Texts) -> dict[str, Any] | None:
+    """The reports not in the closing table (all of them without a summary), with their status."""
+    if not others:
+        return None
+    rows = [{"name": e["name"], "title": e.get("title") or e["name"], "failed": e["status"] == "failed",
+             "level": t(f"level.{e['level']}") if e.get("level") and e["status"] == "ok" else t("common.no_assessment"),
+             "status": t(f"common.status_{e['status']}")} for e in others]
+    return {"heading": t("summary.other_heading") if summary_ok else t("summary.reports_heading"), "rows": rows,
+            "col_report": t("summary.col_report"), "col_assessment": t("common.index_assessment"),
+            "col_status": t("common.index_status")}

@@ -259,7 +259,7 @@ def read_manifest(out_dir: Path) -> dict[str, Any] | None:
 def appendix_html(manifest: dict[str, Any], language: str, notebook: str | None = None) -> str:
     """The provenance appendix of every report: code version, parameters and their hash, the
     hash of every input file, package versions. No times (they are in manifest.json only)."""
-    from ..report.display import esc
+    from ..report.jinja import markup, render
     from ..report.texts import Texts
     from .signoff import draft_banner
 
@@ -278,25 +278,12 @@ def appendix_html(manifest: dict[str, Any], language: str, notebook: str | None 
         (t("run.appendix_params_hash"), manifest["params_sha256"]),
         (t("run.appendix_language"), manifest["language"]),
     ]
-    kv = "".join(f'<tr><th scope="row">{esc(k)}</th><td><code>{esc(v)}</code></td></tr>' for k, v in rows)
-    files = "".join(
-        f"<tr><td><code>{esc(label)}</code></td><td><code>{esc(v['sha256'])}</code></td></tr>"
-        for label, v in sorted(manifest["inputs"].items())
-    )
     pk = [("python", manifest["python"])] + sorted((k, v) for k, v in manifest["packages"].items())
-    packages = ", ".join(f"{esc(k)} {esc(v if v is not None else '–')}" for k, v in pk)
-    heading, inputs = esc(t("run.appendix_heading")), esc(t("run.appendix_inputs"))
-    return (
-        f'<section class="run-appendix">{draft_banner(language)}<details><summary>{heading}</summary>'
-        f"<p>{esc(t('run.appendix_intro'))}</p>"
-        f'<div class="table-wrap" role="region" tabindex="0" aria-label="{heading}">'
-        f'<table class="audit-table appendix-table"><caption class="visually-hidden">{heading}</caption>'
-        f"<tbody>{kv}</tbody></table></div>"
-        f"<h3>{inputs}</h3>"
-        f'<div class="table-wrap" role="region" tabindex="0" aria-label="{inputs}">'
-        f'<table class="audit-table appendix-table"><caption class="visually-hidden">{inputs}</caption>'
-        f'<thead><tr><th scope="col">{esc(t("run.appendix_file"))}</th>'
-        f'<th scope="col">sha256</th></tr></thead><tbody>{files}</tbody></table></div>'
-        f"<h3>{esc(t('run.appendix_packages'))}</h3><p><code>{packages}</code></p>"
-        f"<p>{esc(t('run.appendix_verify'))}</p></details></section>"
+    return render(
+        "appendix.html.j2", banner=markup(draft_banner(language)), heading=t("run.appendix_heading"),
+        intro=t("run.appendix_intro"), rows=rows, inputs_heading=t("run.appendix_inputs"),
+        file_heading=t("run.appendix_file"),
+        files=[(label, v["sha256"]) for label, v in sorted(manifest["inputs"].items())],
+        packages_heading=t("run.appendix_packages"),
+        packages=", ".join(f"{k} {v if v is not None else '–'}" for k, v in pk), verify=t("run.appendix_verify"),
     )

@@ -1,10 +1,14 @@
-"""Rendering a finished run: each notebook's HTML report and the index page.
+"""Rendering a finished run (each notebook's HTML report and the index page) and putting it
+in place.
 
-Called by the runner on the staging folder, before it is moved into place.
+Called by the runner on the staging folder: :func:`render_reports` before the folder is moved
+into place by :func:`swap_into_place`; :func:`remove_stale` cleans up after killed runs.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +17,7 @@ import nbformat
 from ..contract.period import Period
 from ..params import RunParams
 from ..report.results import dumps, read_results, write_json_atomic
-from .execute import NotebookRun
+from .execute import NotebookRun, process_alive
 from .index import index_html
 from .render import Mapper, RenderJob, render_file, write_text
 
@@ -59,3 +63,24 @@ def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, la
                                                      period=Period.of(params).to_json(), synthetic=synthetic))
 
 
+def remove_stale(out: Path) -> None:
+    """Clean up after runs that were killed (their process no longer exists): remove their
+    staging folders, and put back a previous output that a killed run had moved aside but not
+    yet replaced. A running run's folders are left alone."""
+    for p in sorted(out.parent.glob(f".{out.name}.old-*")) + sorted(out.parent.glob(f".{out.name}.staging-*")):
+        pid = p.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or process_alive(int(pid)):
+            continue
+        if ".old-" in p.name and not out.exists():
+            os.replace(p, out)
+        else:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def swap_into_place(staging: Path, out: Path) -> None:
+    """Replace ``out`` by ``staging`` (the old output is removed only after the swap)."""
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        os.replace(out, old)
+    os.replace(staging, out)
+    shutil.rmtree(old, ignore_errors=True)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
@@ -279,6 +281,47 @@ def render_file_or_error(job: RenderJob) -> str | None:
     return None
 
 
+def find_block(html: str, start: str, end: str, at: int = 0) -> tuple[int, int] | None:
+    """Where the first block from ``start`` to the next ``end`` (both included) is, found by
+    plain string search; ``None`` if there is none."""
+    i = html.find(start, at)
+    j = html.find(end, i + len(start)) if i >= 0 else -1
+    return (i, j + len(end)) if j >= 0 else None
+
+
+def without_blocks(html: str, start: str, end: str, count: int | None = None) -> str:
+    """``html`` without its blocks from ``start`` to the next ``end`` (each with the line break
+    after it), the first ``count`` of them or all; found by plain string search."""
+    at, n = 0, 0
+    while (found := find_block(html, start, end, at)) is not None and (count is None or n < count):
+        stop = found[1] + 1 if html.startswith("\n", found[1]) else found[1]
+        html, at, n = html[: found[0]] + html[stop:], found[0], n + 1
+    return html
+
+
+# The block of a public report that holds its provenance appendix, as the ``audit`` template
+# writes it (``body_footer``): the only part of a report that a later run replaces.
+APPENDIX_OPEN, APPENDIX_CLOSE = '<footer class="audit-appendix">', "</footer>"
+
+
+def appendix_block(html: str) -> tuple[int, int] | None:
+    """Where the appendix's content is on a report page (start, end), found by plain string
+    search for the template's block; ``None`` unless the page holds exactly one."""
+    found = find_block(html, APPENDIX_OPEN, APPENDIX_CLOSE) if html.count(APPENDIX_OPEN) == 1 else None
+    return None if found is None else (found[0] + len(APPENDIX_OPEN), found[1] - len(APPENDIX_CLOSE))
+
+
 def write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def render_pool(jobs: int) -> Iterator[Mapper]:
+    """How report pages are rendered: ``jobs`` at a time in worker processes (nbconvert takes
+    1–2 s a page), or in this process with one job."""
+    if jobs <= 1:
+        yield map
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield pool.map

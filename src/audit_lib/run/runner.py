@@ -1,5 +1,9 @@
 """``audit run``: validate, execute every notebook, render, index, publish atomically.
 
+In four steps, each a function of this module: :func:`plan` (parameters, folders, notebooks;
+nothing written), then, holding the output folder's lock and on a staging folder,
+:func:`execute` (after :func:`stage_inputs`), :func:`render` and :func:`publish`.
+
 1. The parameters are validated (strict schema), then the data package (every problem at
    once). Any error stops the run before anything is written.
 2. Each notebook's cache key (code, parameters, inputs: ``run/cache.py``) is compared with
@@ -25,9 +29,7 @@ import os
 import shutil
 import sys
 import time
-import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,17 +44,17 @@ from ..params import ParamsError, RunParams, dump_params, load_params
 from ..safepaths import PathError, system_folder
 from ..report.results import dumps, write_json_atomic
 from ..report.workbook import write_workbook
-from .cache import (cache_entry, cache_json, copy_html, copy_outputs, fingerprint, html_reusable, html_with_new_appendix,
-                    internal_reusable, read_cache, reusable, why_rerun)
-from .execute import NotebookRun, execute_notebook, failed_placeholder, process_alive, remove_orphan_socket_dirs
+from .cache import (Fingerprint, cache_entry, cache_json, copy_html, copy_outputs, fingerprint, html_reusable,
+                    html_with_new_appendix, internal_reusable, read_cache, reusable, why_rerun)
+from .execute import NotebookRun, lost_run, remove_orphan_socket_dirs, run_in_staging
 from .manifest import (appendix_html, build_manifest, code_state, collect_inputs, display_path, environment,
                        notebook_entry, write_validation_stamp)
 from .signoff import archive_signed, is_signed
 from .outdir import UnsafeOutput, check_output_folder, output_lock, write_run_files
 from .snapshot import SNAPSHOT, changed_inputs, remove_snapshot, take_snapshot
 from .notebooks import NOTEBOOK_DIR, PROJECT_ROOT, NotebookInfo, discover, select
-from .publish import render_reports
-from .render import Mapper, write_text
+from .publish import remove_stale, render_reports, swap_into_place
+from .render import render_pool, write_text
 from .site import build_site
 
 RESULTS = "results"  # the results folder, relative to the run folder (the kernels' working folder)
@@ -94,28 +96,38 @@ def notebook_parameters(params_path: Path, language: str, has_data: bool = True)
             "results_dir": RESULTS, "language": language}
 
 
-def _run_one(info: NotebookInfo, staging: Path, params: dict[str, str]) -> NotebookRun:
-    dst = staging / "notebooks" / f"{info.name}.ipynb"
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    return execute_notebook(info.path, dst, params, staging, info.name)
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run will do, decided before anything is written (``plan``)."""
+
+    params_path: Path
+    params: RunParams
+    data: Path | None
+    out: Path
+    notebooks: list[NotebookInfo]
+    lang: str
+    notebook_dir: Path
+    jobs: int
+    force: bool
+    signed: bool
+    say: Callable[[str], None]
+    started: float
 
 
-@contextmanager
-def _render_pool(jobs: int) -> Iterator[Mapper]:
-    """How report pages are rendered: ``jobs`` at a time in worker processes (nbconvert takes
-    1–2 s a page), or in this process with one job."""
-    if jobs <= 1:
-        yield map
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield pool.map
+@dataclass
+class Staging:
+    """The run's staging folder and what the run knows once its inputs are in place: the
+    code and environment, the previous run's cache record, the inputs' hashes and each
+    notebook's fingerprint (filled in as the notebooks are executed or reused)."""
 
-
-def _lost(info: NotebookInfo, staging: Path, exc: BaseException) -> NotebookRun:
-    """A notebook whose worker process failed (it never reported back)."""
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    failed_placeholder(info.path, staging / "notebooks" / f"{info.name}.ipynb", text)
-    return NotebookRun(info.name, "failed", 0.0, f"{type(exc).__name__}: {exc}", None)
+    folder: Path
+    originals: dict[str, Path]
+    code: dict[str, Any]
+    env: dict[str, Any]
+    previous: dict[str, Any]
+    inputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    synthetic: bool = False
+    fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
 
 
 def run(
@@ -124,15 +136,33 @@ def run(
     notebook_dir: Path = NOTEBOOK_DIR, progress: Callable[[str], None] | None = None, force: bool = False,
     engine: str | None = None,
 ) -> RunResult:
-    say = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
-    started = time.time()
-    params_path = Path(params_path)
+    """Validate, execute every notebook, render, index and publish atomically (see the module
+    docstring): :func:`plan`, then, holding the output folder's lock, :func:`execute`,
+    :func:`render` and :func:`publish` on a staging folder."""
+    p = plan(Path(params_path), data_dir, out_dir, only, jobs, language, notebook_dir, progress or _say, force,
+             engine)
     try:
-        params = load_params(params_path)
-        load_register(params.path(params.evidence), params.audit_year, params)  # every problem before any run
-    except Exception as e:  # ParamsError and EvidenceError carry the precise message
+        with output_lock(p.out):
+            if p.signed:
+                p.say(f"Moved the signed run aside to {archive_signed(p.out)}.")
+            return _run_locked(p)
+    except UnsafeOutput as e:
         raise RunError(str(e)) from None
-    lang = language or params.language
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------ plan
+def plan(
+    params_path: Path, data_dir: str | Path | None, out_dir: str | Path | None, only: list[str] | None, jobs: int,
+    language: str | None, notebook_dir: Path, say: Callable[[str], None], force: bool, engine: str | None,
+) -> RunPlan:
+    """Check the parameters, the evidence register, the engine and the folders, and choose the
+    notebooks; raise :class:`RunError` (nothing written) on any problem."""
+    started = time.time()
+    params = _load_params(params_path)
     if (engine or params.engine.backend) != "duckdb":
         raise RunError(f"engine {engine or params.engine.backend}: the review's notebooks do not use the Spark engine "
                        "yet (the library path is in audit_lib.engine; see docs/scale.md). Run with the default "
@@ -140,10 +170,7 @@ def run(
     data = Path(data_dir).resolve() if data_dir else params.data_path
     out = (Path(out_dir) if out_dir is not None else PROJECT_ROOT / "outputs" / params.run_name).resolve()
     try:
-        for what, p in (("the data folder", data), ("the output folder", out)):
-            if p is not None and (system := system_folder(p)) is not None:
-                raise UnsafeOutput(f"{what} {p} is or lies in the system folder {system}; nothing was run.")
-        check_output_folder(out_dir, out, data, protected=(PROJECT_ROOT, params_path.resolve().parent))
+        _check_folders(params_path, data, out_dir, out)
         notebooks = select(discover(notebook_dir), only or params.notebooks)
     except (UnsafeOutput, ValueError) as e:
         raise RunError(str(e)) from None
@@ -155,182 +182,218 @@ def run(
     if signed and not force:
         raise RunError(f"{out} holds a signed run; it is not overwritten. Run into another --out, or give --force "
                        "to move the signed run aside (to <out>.signed-<n>) first.")
+    return RunPlan(params_path, params, data, out, notebooks, language or params.language, notebook_dir, jobs, force,
+                   signed, say, started)
+
+
+def _load_params(params_path: Path) -> RunParams:
+    """The parameters and the evidence register, every problem before any run."""
     try:
-        with output_lock(out):
-            if signed:
-                say(f"Moved the signed run aside to {archive_signed(out)}.")
-            return _run_locked(params_path, params, data, out, notebooks, jobs, lang, notebook_dir, say, force,
-                               started)
-    except UnsafeOutput as e:
+        params = load_params(params_path)
+        load_register(params.path(params.evidence), params.audit_year, params)
+    except Exception as e:  # ParamsError and EvidenceError carry the precise message
         raise RunError(str(e)) from None
+    return params
 
 
-def _run_locked(
-    params_path: Path, params: RunParams, data: Path | None, out: Path, notebooks: list[NotebookInfo], jobs: int,
-    lang: str, notebook_dir: Path, say: Callable[[str], None], force: bool, started: float,
-) -> RunResult:
-    """The run proper, while this process holds the output folder's lock."""
+def _check_folders(params_path: Path, data: Path | None, out_dir: str | Path | None, out: Path) -> None:
+    """Neither folder is a system folder; the output folder is safe to replace."""
+    for what, p in (("the data folder", data), ("the output folder", out)):
+        if p is not None and (system := system_folder(p)) is not None:
+            raise UnsafeOutput(f"{what} {p} is or lies in the system folder {system}; nothing was run.")
+    check_output_folder(out_dir, out, data, protected=(PROJECT_ROOT, params_path.resolve().parent))
+
+
+def _package_files(data: Path | None) -> dict[str, Path]:
+    """The data package's table files (and ``datapackage.json``: is the package synthetic?)."""
+    if data is None:
+        return {}
     found = ValidationReport()
-    originals = find_table_files(data, found) if data is not None else {}
-    if data is not None and (data / METADATA_FILE).is_file():  # datapackage.json: is the package synthetic?
+    originals = find_table_files(data, found)
+    if (data / METADATA_FILE).is_file():
         originals[METADATA_FILE] = data / METADATA_FILE
     if not found.ok:
         raise RunError(f"The data package {data} breaks the contract; nothing was run.\n{found.format()}", 1)
-    code = code_state([n.path for n in notebooks])
+    return originals
+
+
+def _run_locked(p: RunPlan) -> RunResult:
+    """The run proper, while this process holds the output folder's lock."""
+    originals = _package_files(p.data)
+    code = code_state([n.path for n in p.notebooks])
     env = environment()
-    previous = {} if force else read_cache(out)
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale(out)
+    previous = {} if p.force else read_cache(p.out)
+    p.out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(p.out)
     remove_orphan_socket_dirs()
-    staging = out.parent / f".{out.name}.staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    result = RunResult(out)
-    fingerprints = {}
+    folder = p.out.parent / f".{p.out.name}.staging-{os.getpid()}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    st = Staging(folder, originals, code, env, previous)
     try:
-        snap_hashes: dict[str, str] = {}
-        synthetic = False
-        if data is not None:
-            say(f"Validating the data package {data} ...")
-            try:
-                _, snap_hashes = take_snapshot(originals, staging / SNAPSHOT)
-            except OSError as e:
-                raise RunError(f"The data package {data} cannot be read; nothing was run: {e}", 1) from None
-            snapped, report = validate_package(staging / SNAPSHOT, regions=list(params.regions))
-            synthetic = snapped.metadata.synthetic
-            if not report.ok:
-                raise RunError(f"The data package {data} breaks the contract; nothing was run.\n{report.format()}", 1)
-            if report.warnings:
-                say(report.format())
-        try:
-            inputs = collect_inputs(params, params_path, originals)
-        except (ParamsError, PathError) as e:
-            raise RunError(str(e)) from None
-        moved = [f"data/{n}: changed while it was read" for n, h in snap_hashes.items()
-                 if inputs.get(f"data/{n}", {}).get("sha256") != h]
-        if moved:
-            raise RunError("Input files changed while the run read them; nothing was run:\n  " + "\n  ".join(moved), 1)
-        results_dir = staging / RESULTS
-        results_dir.mkdir()
-        (staging / "params.resolved.yaml").write_text(dump_params(params), encoding="utf-8")
-        if data is not None:
-            write_validation_stamp(staging, staging / SNAPSHOT, snap_hashes)
-        nb_params = notebook_parameters(params_path, lang, has_data=data is not None)
-        total, done = len(notebooks), 0
-
-        def report_run(r: NotebookRun) -> None:
-            nonlocal done
-            done += 1
-            result.runs.append(r)
-            if r.reused:
-                mark = "unchanged since the last run: outputs reused"
-            elif r.status == "ok":
-                mark = f"ok ({r.seconds:.1f} s)"
-            else:
-                mark = f"FAILED at cell {r.failed_cell}: {r.error} ({r.seconds:.1f} s)"
-            why = f" [{r.reason}]" if (r.reason and not r.reused and previous) else ""
-            say(f"[{done}/{total}] {r.name}: {mark}{why}")
-
-        def cached(info: NotebookInfo) -> NotebookRun | None:
-            fp = fingerprint(info, params, lang, code, env, inputs,
-                             results_dir if info.after_all else None)
-            fingerprints[info.name] = fp
-            if reusable(previous, out, info.name, fp):
-                copy_outputs(out, staging, info.name)
-                return NotebookRun(info.name, "ok", 0.0, reused=True, key=fp.key, reason="unchanged")
-            return None
-
-        def finish(info: NotebookInfo, fut: Future) -> NotebookRun:
-            try:
-                r = fut.result()
-            except Exception as e:  # the worker process died or could not start the notebook
-                r = _lost(info, staging, e)
-            r.key = fingerprints[info.name].key
-            r.reason = why_rerun(previous, info.name, fingerprints[info.name]) if previous else "first run"
-            return r
-
-        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures: dict[Future, NotebookInfo] = {}
-            for info in [n for n in notebooks if not n.after_all]:
-                hit = cached(info)
-                if hit:
-                    report_run(hit)
-                else:
-                    futures[pool.submit(_run_one, info, staging, nb_params)] = info
-            for fut in as_completed(futures):
-                report_run(finish(futures[fut], fut))
-            for info in [n for n in notebooks if n.after_all]:  # in order: each may read the ones before
-                hit = cached(info)
-                report_run(hit or finish(info, pool.submit(_run_one, info, staging, nb_params)))
+        stage_inputs(p, st)
+        result = execute(p, st)
         ended = time.time()
-
-        order = {n.name: i for i, n in enumerate(notebooks)}
-        result.runs.sort(key=lambda r: order[r.name])
-        manifest = build_manifest(params, params_path, data, inputs, code, env, result.runs, started, ended, lang,
-                                  notebook_dir, synthetic=synthetic)
-        appendices = {r.name: appendix_html(manifest, lang, r.name) for r in result.runs}
-        in_place = set()
-        for r in result.runs:  # a reused notebook's report: copied, or with the new appendix
-            if not r.reused:
-                continue
-            if html_reusable(previous, out, r.name, appendices[r.name]):
-                copy_html(out, staging, r.name)
-                in_place.add(r.name)
-            elif (html := html_with_new_appendix(previous, out, r.name, appendices[r.name])) is not None:
-                write_text(staging / f"{r.name}.html", html)
-                in_place.add(r.name)
-        with _render_pool(jobs) as mapper:
-            render_reports(result.runs, staging, params, lang, appendix=appendices.get, skip=in_place, mapper=mapper,
-                           synthetic=synthetic)
-            manifest["notebooks"] = [notebook_entry(r) for r in result.runs]  # statuses as rendered
-            result.manifest = manifest
-            write_json_atomic(staging / "manifest.json", dumps(manifest))
-            internal = {r.name: p for r in result.runs
-                        if r.reused and r.status == "ok" and (p := internal_reusable(previous, out, r.name))}
-            build_site(staging, lang, reuse_internal=internal, mapper=mapper)
-        write_workbook(staging, lang)
-        entries = {r.name: cache_entry(fingerprints[r.name], staging, r.name, appendices[r.name])
-                   for r in result.runs if r.status == "ok"}
-        write_json_atomic(staging / "cache.json", cache_json(entries))
-        try:
-            changed = changed_inputs(inputs, collect_inputs(params, params_path, originals))
-        except (ParamsError, PathError, OSError) as e:
-            changed = [f"the inputs cannot be read again: {e}"]
-        if changed:
-            raise RunError("Inputs changed during the run, so its findings may not match the recorded hashes; "
-                           "nothing was published. Run again:\n  " + "\n  ".join(changed), 1)
-        remove_snapshot(staging / SNAPSHOT)
-        (staging / "validation.json").unlink(missing_ok=True)
-        write_run_files(staging)
-        _publish(staging, out)
+        appendices = render(p, st, result, ended)
+        publish(p, st, result, appendices)
     finally:
-        remove_snapshot(staging / SNAPSHOT)
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_snapshot(folder / SNAPSHOT)
+        shutil.rmtree(folder, ignore_errors=True)
     n_reused = len(result.reused)
     extra = f"; {n_reused} unchanged notebook(s) reused, --force reruns all" if n_reused else ""
-    say(f"Published {out} ({'all ok' if result.ok else 'WITH FAILURES'}{extra}).")
+    p.say(f"Published {p.out} ({'all ok' if result.ok else 'WITH FAILURES'}{extra}).")
     return result
 
 
-def remove_stale(out: Path) -> None:
-    """Clean up after runs that were killed (their process no longer exists): remove their
-    staging folders, and put back a previous output that a killed run had moved aside but not
-    yet replaced. A running run's folders are left alone."""
-    for p in sorted(out.parent.glob(f".{out.name}.old-*")) + sorted(out.parent.glob(f".{out.name}.staging-*")):
-        pid = p.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or process_alive(int(pid)):
+def stage_inputs(p: RunPlan, st: Staging) -> None:
+    """Snapshot and validate the data package, hash every input, and write what the kernels
+    read besides the data (the resolved parameters, the validation stamp)."""
+    snap_hashes: dict[str, str] = {}
+    if p.data is not None:
+        snap_hashes = _snapshot(p, st)
+    try:
+        st.inputs = collect_inputs(p.params, p.params_path, st.originals)
+    except (ParamsError, PathError) as e:
+        raise RunError(str(e)) from None
+    moved = [f"data/{n}: changed while it was read" for n, h in snap_hashes.items()
+             if st.inputs.get(f"data/{n}", {}).get("sha256") != h]
+    if moved:
+        raise RunError("Input files changed while the run read them; nothing was run:\n  " + "\n  ".join(moved), 1)
+    (st.folder / RESULTS).mkdir()
+    (st.folder / "params.resolved.yaml").write_text(dump_params(p.params), encoding="utf-8")
+    if p.data is not None:
+        write_validation_stamp(st.folder, st.folder / SNAPSHOT, snap_hashes)
+
+
+def _snapshot(p: RunPlan, st: Staging) -> dict[str, str]:
+    """Copy the package into the staging folder and validate the copy; its files' sha256."""
+    p.say(f"Validating the data package {p.data} ...")
+    try:
+        _, snap_hashes = take_snapshot(st.originals, st.folder / SNAPSHOT)
+    except OSError as e:
+        raise RunError(f"The data package {p.data} cannot be read; nothing was run: {e}", 1) from None
+    snapped, report = validate_package(st.folder / SNAPSHOT, regions=list(p.params.regions))
+    st.synthetic = snapped.metadata.synthetic
+    if not report.ok:
+        raise RunError(f"The data package {p.data} breaks the contract; nothing was run.\n{report.format()}", 1)
+    if report.warnings:
+        p.say(report.format())
+    return snap_hashes
+
+
+# ------------------------------------------------------------------------------ execute
+def execute(p: RunPlan, st: Staging) -> RunResult:
+    """Run each notebook whose cache key changed (``jobs`` at a time), reuse the others'
+    outputs; the notebooks that read the others' results (``after_all``) run last, in order."""
+    result = RunResult(p.out)
+    nb_params = notebook_parameters(p.params_path, p.lang, has_data=p.data is not None)
+    with ProcessPoolExecutor(max_workers=max(1, p.jobs)) as pool:
+        futures: dict[Future[NotebookRun], NotebookInfo] = {}
+        for info in [n for n in p.notebooks if not n.after_all]:
+            hit = _cached(p, st, info)
+            if hit:
+                _report(p, st, result, hit)
+            else:
+                futures[pool.submit(run_in_staging, info, st.folder, nb_params)] = info
+        for fut in as_completed(futures):
+            _report(p, st, result, _finished(st, futures[fut], fut))
+        for info in [n for n in p.notebooks if n.after_all]:  # in order: each may read the ones before
+            hit = _cached(p, st, info)
+            _report(p, st, result, hit or _finished(st, info, pool.submit(run_in_staging, info, st.folder, nb_params)))
+    order = {n.name: i for i, n in enumerate(p.notebooks)}
+    result.runs.sort(key=lambda r: order[r.name])
+    return result
+
+
+def _cached(p: RunPlan, st: Staging, info: NotebookInfo) -> NotebookRun | None:
+    """The notebook's fingerprint (recorded in ``st``); if the previous run has the same one
+    and intact outputs, they are copied and the notebook is reused."""
+    fp = fingerprint(info, p.params, p.lang, st.code, st.env, st.inputs,
+                     st.folder / RESULTS if info.after_all else None)
+    st.fingerprints[info.name] = fp
+    if reusable(st.previous, p.out, info.name, fp):
+        copy_outputs(p.out, st.folder, info.name)
+        return NotebookRun(info.name, "ok", 0.0, reused=True, key=fp.key, reason="unchanged")
+    return None
+
+
+def _finished(st: Staging, info: NotebookInfo, fut: Future[NotebookRun]) -> NotebookRun:
+    """The executed notebook's outcome, with its cache key and why it ran."""
+    try:
+        r = fut.result()
+    except Exception as e:  # the worker process died or could not start the notebook
+        r = lost_run(info, st.folder, e)
+    r.key = st.fingerprints[info.name].key
+    r.reason = why_rerun(st.previous, info.name, st.fingerprints[info.name]) if st.previous else "first run"
+    return r
+
+
+def _report(p: RunPlan, st: Staging, result: RunResult, r: NotebookRun) -> None:
+    """Record one notebook's outcome and say it (``[done/total] name: ...``)."""
+    result.runs.append(r)
+    if r.reused:
+        mark = "unchanged since the last run: outputs reused"
+    elif r.status == "ok":
+        mark = f"ok ({r.seconds:.1f} s)"
+    else:
+        mark = f"FAILED at cell {r.failed_cell}: {r.error} ({r.seconds:.1f} s)"
+    why = f" [{r.reason}]" if (r.reason and not r.reused and st.previous) else ""
+    p.say(f"[{len(result.runs)}/{len(p.notebooks)}] {r.name}: {mark}{why}")
+
+
+# ------------------------------------------------------------------------------ render
+def render(p: RunPlan, st: Staging, result: RunResult, ended: float) -> dict[str, str]:
+    """Build the manifest, render the reports (a reused notebook's report is copied, or given
+    the new appendix), the index, the site and the workbook; return each report's appendix."""
+    manifest = build_manifest(p.params, p.params_path, p.data, st.inputs, st.code, st.env, result.runs, p.started,
+                              ended, p.lang, p.notebook_dir, synthetic=st.synthetic)
+    appendices = {r.name: appendix_html(manifest, p.lang, r.name) for r in result.runs}
+    in_place = _reuse_reports(p, st, result, appendices)
+    with render_pool(p.jobs) as mapper:
+        render_reports(result.runs, st.folder, p.params, p.lang, appendix=appendices.get, skip=in_place,
+                       mapper=mapper, synthetic=st.synthetic)
+        manifest["notebooks"] = [notebook_entry(r) for r in result.runs]  # statuses as rendered
+        result.manifest = manifest
+        write_json_atomic(st.folder / "manifest.json", dumps(manifest))
+        internal = {r.name: path for r in result.runs
+                    if r.reused and r.status == "ok" and (path := internal_reusable(st.previous, p.out, r.name))}
+        build_site(st.folder, p.lang, reuse_internal=internal, mapper=mapper)
+    write_workbook(st.folder, p.lang)
+    return appendices
+
+
+def _reuse_reports(p: RunPlan, st: Staging, result: RunResult, appendices: dict[str, str]) -> set[str]:
+    """Put each reused notebook's report in place: copied when its appendix is unchanged, else
+    the previous report with the new appendix. The names whose report is in place."""
+    in_place = set()
+    for r in result.runs:
+        if not r.reused:
             continue
-        if ".old-" in p.name and not out.exists():
-            os.replace(p, out)
-        else:
-            shutil.rmtree(p, ignore_errors=True)
+        if html_reusable(st.previous, p.out, r.name, appendices[r.name]):
+            copy_html(p.out, st.folder, r.name)
+            in_place.add(r.name)
+        elif (html := html_with_new_appendix(st.previous, p.out, r.name, appendices[r.name])) is not None:
+            write_text(st.folder / f"{r.name}.html", html)
+            in_place.add(r.name)
+    return in_place
 
 
-def _publish(staging: Path, out: Path) -> None:
-    """Replace ``out`` by ``staging`` (the old output is removed only after the swap)."""
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        os.replace(out, old)
-    os.replace(staging, out)
-    shutil.rmtree(old, ignore_errors=True)
+# ------------------------------------------------------------------------------ publish
+def publish(p: RunPlan, st: Staging, result: RunResult, appendices: dict[str, str]) -> None:
+    """Write the cache record, check that no input changed during the run, remove the
+    snapshot and the validation stamp, list the run's files and move the staging folder into
+    place in one rename."""
+    entries = {r.name: cache_entry(st.fingerprints[r.name], st.folder, r.name, appendices[r.name])
+               for r in result.runs if r.status == "ok"}
+    write_json_atomic(st.folder / "cache.json", cache_json(entries))
+    try:
+        changed = changed_inputs(st.inputs, collect_inputs(p.params, p.params_path, st.originals))
+    except (ParamsError, PathError, OSError) as e:
+        changed = [f"the inputs cannot be read again: {e}"]
+    if changed:
+        raise RunError("Inputs changed during the run, so its findings may not match the recorded hashes; "
+                       "nothing was published. Run again:\n  " + "\n  ".join(changed), 1)
+    remove_snapshot(st.folder / SNAPSHOT)
+    (st.folder / "validation.json").unlink(missing_ok=True)
+    write_run_files(st.folder)
+    swap_into_place(st.folder, p.out)

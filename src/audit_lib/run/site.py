@@ -28,26 +28,25 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from html import escape
 from pathlib import Path
 from typing import Any
 
 from ..contract import CONTRACT_VERSION
-from ..report.display import CONTENT_TARGET, skip_link, synthetic_banner, synthetic_print_css
+from ..report.display import CONTENT_TARGET, skip_link, synthetic_banner
+from ..report.jinja import macro, markup, render
 from ..report.texts import Texts
 from ..yamlfile import loads as load_yaml
+from .printpage import print_document
 from .pdf import PdfError, PdfResult, find_chromium, html_to_pdf, pdf_enabled
-from .render import (CSP, CSS, Mapper, RenderJob, headings, render_file_or_error, toc_html, unique_heading_ids,
+from .render import (CSP, CSS, Heading, Mapper, RenderJob, find_block, headings, render_file_or_error, toc_html,
                      write_text)
 
 SITE_DIR = "site"
 INTERNAL_DIR = "internal"
 APPENDIX = "appendix.html"
 
-_INDEX_LINK = re.compile(r'<a href="([A-Za-z0-9_.-]+)\.html">')
-_NAV = re.compile(r'<nav class="audit-nav">(.*?)</nav>', re.S)
-_MAIN = re.compile(r"<main>(.*)</main>", re.S)
-_HEAD = re.compile(r"<head>(.*?)</head>", re.S)
+_INDEX_LINK = re.compile(r'<a href="([A-Za-z0-9_.-]+)\.html">')  # reads the index's links (not a patch)
+_NAV_OPEN, _NAV_CLOSE = '<nav class="audit-nav">', "</nav>"
 
 
 @dataclass
@@ -94,81 +93,48 @@ def report_names(run_dir: Path) -> list[str]:
 
 
 # ------------------------------------------------------------------ page pieces
-def _page(title: str, body: str, language: str, extra_css: str = "") -> str:
-    """A standalone page with the project's stylesheet and the no-script, no-request policy;
-    ``body`` holds :data:`CONTENT_TARGET` (else it goes first), where the skip link leads."""
-    if CONTENT_TARGET not in body:
-        body = CONTENT_TARGET + body
-    return (
-        f'<!DOCTYPE html>\n<html lang="{escape(language)}">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-        f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">\n'
-        f'<meta name="referrer" content="no-referrer">\n<title>{escape(title)}</title>\n'
-        f"<style>\n{CSS}\n{extra_css}</style>\n</head>\n<body class=\"audit-site\"><main>\n{skip_link(Texts(language))}{body}\n</main></body>\n</html>\n"
-    )
+def _page_values(title: str, language: str, extra_css: str = "") -> dict[str, Any]:
+    return {"title": title, "language": language, "csp": CSP, "css": markup(CSS), "extra_css": markup(extra_css),
+            "skip_link": markup(skip_link(Texts(language)))}
 
 
 def _nav_with_appendix(html: str, t: Texts) -> str:
     """Add the appendix link to a page's navigation bar (the first ``audit-nav``)."""
-    link = f' <span class="sep">·</span> <a href="{APPENDIX}">{escape(t("site.appendix_link"))}</a>'
-    return _NAV.sub(lambda m: f'<nav class="audit-nav">{m.group(1)}{link}</nav>', html, count=1)
+    found = find_block(html, _NAV_OPEN, _NAV_CLOSE)
+    if found is None:
+        return html
+    end = found[1] - len(_NAV_CLOSE)
+    return html[:end] + macro("site_parts.html.j2", "nav_link", APPENDIX, t("site.appendix_link")) + html[end:]
 
 
 def _with_csp(html: str) -> str:
+    """The page with the no-script, no-request policy after its charset (if it has none)."""
     if 'http-equiv="Content-Security-Policy"' in html:
         return html
-    meta = f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">'
-    return re.sub(r"(<meta charset=\"utf-8\"\s*/?>)", lambda m: m.group(1) + "\n" + meta, html, count=1)
+    found = find_block(html, '<meta charset="utf-8"', ">")
+    if found is None:
+        return html
+    return html[: found[1]] + "\n" + macro("site_parts.html.j2", "csp_meta", CSP) + html[found[1]:]
 
 
 def _contents(run_dir: Path, names: list[str], t: Texts, pdf_name: str | None) -> str:
     """The site's table of contents: each report with its sections, the appendix, the PDF."""
-    items = []
+    reports = []
     for name in names:
-        html = (run_dir / SITE_DIR / f"{name}.html").read_text(encoding="utf-8")
-        found = headings(html)
-        title = next((h.text for h in found if h.level == 1), name)
-        subs = "".join(
-            f'<li><a href="{escape(name)}.html#{escape(h.id)}">{escape(h.text)}</a></li>'
-            for h in found if h.level == 2
-        )
-        items.append(f'<li><a href="{escape(name)}.html">{escape(title)}</a>' + (f"<ol>{subs}</ol>" if subs else "") + "</li>")
-    items.append(f'<li><a href="{APPENDIX}">{escape(t("site.appendix_title"))}</a></li>')
-    pdf = ""
-    if pdf_name:
-        pdf = f'<p class="pdf-link"><a href="{escape(pdf_name)}">{escape(t("site.pdf_link", name=pdf_name))}</a></p>'
-    return (
-        f'<nav class="audit-toc site-toc" id="contents" aria-label="{escape(t("site.contents"))}">'
-        f'<h2 id="contents-heading">{escape(t("site.contents"))}</h2><ol>{"".join(items)}</ol>{pdf}</nav>\n'
-    )
+        found = headings((run_dir / SITE_DIR / f"{name}.html").read_text(encoding="utf-8"))
+        reports.append({"name": name, "title": next((h.text for h in found if h.level == 1), name),
+                        "sections": [h for h in found if h.level == 2]})
+    return macro("site_parts.html.j2", "contents", t("site.contents"), reports, APPENDIX, t("site.appendix_title"),
+                 pdf_name, t("site.pdf_link", name=pdf_name) if pdf_name else None)
 
 
-def _table(rows: list[tuple[str, ...]], header: tuple[str, ...], caption: str, code_cols: tuple[int, ...] = ()) -> str:
-    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in header)
-    body = "".join(
-        "<tr>" + "".join(
-            f"<td><code>{escape(str(c))}</code></td>" if i in code_cols else f"<td>{escape(str(c))}</td>"
-            for i, c in enumerate(r)
-        ) + "</tr>"
-        for r in rows
-    )
-    return (f'<div class="table-wrap" role="region" tabindex="0" aria-label="{escape(caption)}"><table class="audit-table">'
-            f'<caption class="visually-hidden">{escape(caption)}</caption><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table></div>")
-
-
-def appendix_body(run_dir: Path, names: list[str], t: Texts) -> str:
-    """The appendix: parameters (as run) and provenance (inputs, code, packages, statuses).
-
-    From the run's ``manifest.json`` where it is already written (input files of every kind
-    with their sha256, code version, packages), else from the validation stamp and the
-    working tree. No times and no absolute paths, so reruns give the same page; the
-    provenance is in a ``run-appendix`` section like the reports' own appendix."""
+def _provenance(run_dir: Path, t: Texts) -> dict[str, Any]:
+    """The appendix's input files, code and packages: from the run's ``manifest.json`` where
+    it is already written, else from the validation stamp and the working tree."""
     import platform
 
     from .manifest import git_state, package_versions
 
-    params, params_text = _params(run_dir)
     manifest = _read_json(run_dir / "manifest.json")
     unknown = t("site.unknown")
     if isinstance(manifest.get("inputs"), dict) and manifest["inputs"]:
@@ -180,37 +146,44 @@ def appendix_body(run_dir: Path, names: list[str], t: Texts) -> str:
         files = [(f"data/{k}", v) for k, v in sorted(raw.items())]
     code = manifest.get("code") if isinstance(manifest.get("code"), dict) else git_state()
     packages = manifest.get("packages") if isinstance(manifest.get("packages"), dict) else package_versions()
-    python = manifest.get("python") or platform.python_version()
     dirty = code.get("dirty")
     software = [(t("site.commit"), code.get("commit") or unknown),
                 (t("site.uncommitted"), unknown if dirty is None else t("common.yes" if dirty else "common.no"))]
     if code.get("source_sha256"):
         software.append((t("run.appendix_source"), code["source_sha256"]))
-    software.append((t("site.python"), python))
-    rows = []
+    software.append((t("site.python"), manifest.get("python") or platform.python_version()))
+    return {"files": _cells(files), "software": _cells(software),
+            "packages": _cells(sorted((k, v or unknown) for k, v in packages.items()))}
+
+
+def _cells(rows: list[tuple[Any, ...]]) -> list[tuple[str, ...]]:
+    return [tuple(str(c) for c in r) for r in rows]
+
+
+def appendix_page(run_dir: Path, names: list[str], t: Texts, banner: str) -> str:
+    """The appendix: parameters (as run) and provenance (inputs, code, packages, statuses),
+    with its own contents box. No times and no absolute paths, so reruns give the same page;
+    the provenance is in a ``run-appendix`` section like the reports' own appendix."""
+    params, params_text = _params(run_dir)
+    statuses = []
     for name in names:
         res = _read_json(run_dir / "results" / f"{name}.json")
-        status = res.get("status", "failed")
-        rows.append((res.get("title") or name, t(f"common.status_{'ok' if status == 'ok' else 'failed'}")))
-    parts = [
-        f'<h1 class="report-title" id="appendix-title">{escape(t("site.appendix_title"))}</h1>',
-        f"<p>{escape((_scope(params, t) + ' ' + t('site.appendix_intro')).strip())}</p>",
-        f'<h2 id="status">{escape(t("site.notebooks_heading"))}</h2>',
-        _table(rows, (t("site.report"), t("common.index_status")), t("site.notebooks_heading")),
-        f'<h2 id="parameters">{escape(t("site.params_heading"))}</h2>',
-        f"<p>{escape(t('site.params_intro'))}</p>",
-        f'<pre class="params">{escape(params_text)}</pre>',
-        '<section class="run-appendix">',
-        f'<h2 id="inputs">{escape(t("site.inputs_heading"))}</h2>',
-        f"<p>{escape(t('site.inputs_intro', version=CONTRACT_VERSION))}</p>",
-        _table(files, (t("site.file"), t("site.sha256")), t("site.inputs_heading"), code_cols=(0, 1)),
-        f'<h2 id="software">{escape(t("site.code_heading"))}</h2>',
-        _table(software, (t("site.code_heading"), t("site.version")), t("site.code_heading"), code_cols=(1,)),
-        _table(sorted((k, v or unknown) for k, v in packages.items()), (t("site.package"), t("site.version")),
-               t("site.package"), code_cols=(0,)),
-        "</section>",
-    ]
-    return "\n".join(parts)
+        status = "ok" if res.get("status", "failed") == "ok" else "failed"
+        statuses.append((str(res.get("title") or name), t(f"common.status_{status}")))
+    sections = [("status", "site.notebooks_heading"), ("parameters", "site.params_heading"),
+                ("inputs", "site.inputs_heading"), ("software", "site.code_heading")]
+    toc = toc_html([Heading(2, i, " ".join(t(k).split())) for i, k in sections], t("site.contents"))
+    return render(
+        "site_appendix.html.j2", **_page_values(t("site.appendix_title"), t.language), back="← " + t("common.index_title"),
+        banner=markup(banner), content_target=markup(CONTENT_TARGET), toc=markup(toc),
+        intro=(_scope(params, t) + " " + t("site.appendix_intro")).strip(), statuses=statuses,
+        status_header=(t("site.report"), t("common.index_status")), notebooks_heading=t("site.notebooks_heading"),
+        params_heading=t("site.params_heading"), params_intro=t("site.params_intro"), params_text=params_text,
+        inputs_heading=t("site.inputs_heading"), inputs_intro=t("site.inputs_intro", version=CONTRACT_VERSION),
+        files_header=(t("site.file"), t("site.sha256")), code_heading=t("site.code_heading"),
+        software_header=(t("site.code_heading"), t("site.version")), package_caption=t("site.package"),
+        packages_header=(t("site.package"), t("site.version")), **_provenance(run_dir, t),
+    )
 
 
 def _scope(params: Mapping[str, Any], t: Texts) -> str:
@@ -222,84 +195,6 @@ def _scope(params: Mapping[str, Any], t: Texts) -> str:
     regions = ", ".join(str(r.get(t.language, "")) for r in (params.get("regions") or {}).values()
                         if isinstance(r, dict))
     return t("common.scope", year=year, start=start, end=end, regions=regions)
-
-
-def _appendix_toc(html: str, t: Texts) -> str:
-    """The appendix's own contents box, after its introduction."""
-    box = toc_html([h for h in headings(html) if h.level == 2], t("site.contents"))
-    marker = "</p>\n"
-    at = html.find(marker, html.find('id="appendix-title"'))
-    return html[: at + len(marker)] + box + html[at + len(marker):] if at >= 0 else html
-
-
-# ------------------------------------------------------------------ the combined print page
-def _prefix_ids(html: str, prefix: str, names: set[str]) -> str:
-    """Make one page's anchors unique in the combined document and point its links inside it."""
-    html = re.sub(r' id="([^"]*)"', lambda m: f' id="{prefix}--{m.group(1)}"', html)
-    html = re.sub(r'(href|xlink:href)="#([^"]*)"', lambda m: f'{m.group(1)}="#{prefix}--{m.group(2)}"', html)
-    html = re.sub(r"url\(#([^)]*)\)", lambda m: f"url(#{prefix}--{m.group(1)})", html)
-
-    def link(m: re.Match[str]) -> str:
-        target, frag = m.group(1), m.group(2)
-        if target == "index":
-            return 'href="#contents"'
-        if target == APPENDIX.removesuffix(".html"):
-            return f'href="#appendix{"--" + frag if frag else ""}"'
-        if target in names:
-            return f'href="#{target}{"--" + frag if frag else ""}"'
-        return m.group(0)
-
-    return re.sub(r'href="([A-Za-z0-9_.-]+)\.html(?:#([^"]*))?"', link, html)
-
-
-def _main_of(html: str) -> str:
-    m = _MAIN.search(html)
-    body = m.group(1) if m else html
-    body = _NAV.sub("", body, count=1)  # the navigation bar is for the screen
-    return re.sub(r'<nav class="audit-toc".*?</nav>\n?', "", body, flags=re.S)
-
-
-def print_document(site: Path, names: list[str], language: str, t: Texts, title: str, synthetic: bool = False) -> str:
-    """Cover (the index), contents, every report, the appendix: one page for printing.
-    ``synthetic``: the run's data is synthetic; the top margin of every page says so."""
-    first = site / f"{names[0]}.html" if names else None
-    head = ""
-    if first is not None:
-        m = _HEAD.search(first.read_text(encoding="utf-8"))
-        head = m.group(1) if m else ""
-    index = (site / "index.html").read_text(encoding="utf-8")
-    cover = _main_of(index)
-    known = set(names)
-    contents, sections = [], []
-    for name in names:
-        page = unique_heading_ids((site / f"{name}.html").read_text(encoding="utf-8"))
-        found = headings(page)
-        h1 = next((h.text for h in found if h.level == 1), name)
-        subs = "".join(f'<li><a href="#{escape(name)}--{escape(h.id)}">{escape(h.text)}</a></li>'
-                       for h in found if h.level == 2)
-        contents.append(f'<li><a href="#{escape(name)}">{escape(h1)}</a>' + (f"<ol>{subs}</ol>" if subs else "") + "</li>")
-        sections.append(f'<section class="print-report" id="{escape(name)}">{_prefix_ids(_main_of(page), name, known)}</section>')
-    appendix = (site / APPENDIX).read_text(encoding="utf-8")
-    contents.append(f'<li><a href="#appendix">{escape(t("site.appendix_title"))}</a></li>')
-    sections.append(f'<section class="print-report" id="appendix">{_prefix_ids(_main_of(appendix), "appendix", known)}</section>')
-    cover = re.sub(r'<nav class="audit-toc site-toc".*?</nav>\n?', "", cover, flags=re.S)
-    # the workbook is a file beside the pages, not part of the printed report: a link to it would
-    # print as an absolute file:// address of the temporary print folder (different every time)
-    cover = re.sub(r'<p class="workbook-link">.*?</p>\n?', "", cover, flags=re.S)
-    cover = _prefix_ids(cover, "cover", known)
-    toc = (f'<nav class="print-toc" id="contents"><h2>{escape(t("site.contents"))}</h2>'
-           f'<ol>{"".join(contents)}</ol></nav>')
-    if not head:
-        head = (f'<meta charset="utf-8">\n<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">\n'
-                f"<title>{escape(title)}</title>\n<style>\n{CSS}\n</style>")
-    head = re.sub(r"<title>.*?</title>", f"<title>{escape(title)}</title>", head, count=1, flags=re.S)
-    return (
-        f'<!DOCTYPE html>\n<html lang="{escape(language)}">\n<head>{head}\n'
-        "<style>tr.failed td { color: #b00020; font-weight: bold; }\n"
-        + (synthetic_print_css(t) if synthetic else "") + "</style>\n</head>\n"
-        f'<body class="jp-Notebook audit-print"><main>\n<section class="print-cover">{cover}</section>\n{toc}\n'
-        + "\n".join(sections) + "\n</main></body>\n</html>\n"
-    )
 
 
 # ------------------------------------------------------------------ the build
@@ -341,6 +236,31 @@ def build_internal(run_dir: Path, names: list[str], language: str,
     return out
 
 
+def _write_index(run_dir: Path, index: str, names: list[str], t: Texts, pdf_name: str | None) -> None:
+    """The site's index: the run's index page with the table of contents (and the PDF's link)
+    at the end of its content."""
+    html = _with_csp(index)
+    box = _contents(run_dir, names, t, pdf_name)
+    end = html.rfind("</main>")
+    write_text(run_dir / SITE_DIR / "index.html", html[:end] + box + html[end:] if end >= 0 else html + box)
+
+
+def _print_pdf(run_dir: Path, names: list[str], t: Texts, title: str, synthetic: bool, pdf_name: str) -> PdfResult:
+    """``<run>/<pdf_name>``, printed by Chromium from :func:`print_document`; skipped with a
+    warning where Chromium is absent or fails."""
+    if find_chromium() is None:
+        _warn("no PDF: Chromium is not installed (apt-get install chromium); the site is complete without it")
+        return PdfResult(None, skipped="chromium absent")
+    with tempfile.TemporaryDirectory(prefix="audit-print-") as tmp:
+        doc = Path(tmp) / "print.html"
+        doc.write_text(print_document(run_dir / SITE_DIR, names, t.language, t, title, synthetic), encoding="utf-8")
+        try:
+            return html_to_pdf(doc, run_dir / pdf_name)
+        except PdfError as e:
+            _warn(f"no PDF: {e}")
+            return PdfResult(None, skipped=str(e))
+
+
 def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, internal: bool = True,
                reuse_internal: Mapping[str, Path] | None = None, mapper: Mapper = map) -> SiteResult:
     """Build ``run_dir/site/``, the PDF and the internal rendition from the rendered run
@@ -367,48 +287,24 @@ def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, interna
         result.pages.append(f"{name}.html")
 
     title = f"{t('common.index_title')} {params.get('audit_year', '')}".strip()
-    appendix = _page(
-        t("site.appendix_title"),
-        f'<nav class="audit-nav"><a href="index.html">{escape("← " + t("common.index_title"))}</a></nav>\n'
-        + banner + CONTENT_TARGET + appendix_body(run_dir, names, t),
-        language,
-    )
-    appendix = _appendix_toc(appendix, t)
-    write_text(site / APPENDIX, appendix)
+    write_text(site / APPENDIX, appendix_page(run_dir, names, t, banner))
     result.pages.append(APPENDIX)
 
     want_pdf = pdf_enabled() if pdf is None else pdf
     pdf_name = f"{run_name}.pdf"
     index_src = run_dir / "index.html"
-    index_html = index_src.read_text(encoding="utf-8") if index_src.is_file() else _page(title, f"{banner}<h1>{escape(title)}</h1>", language)
-
-    def write_index(with_pdf: bool) -> None:
-        html = _with_csp(index_html)
-        box = _contents(run_dir, names, t, pdf_name if with_pdf else None)
-        end = html.rfind("</main>")
-        html = html[:end] + box + html[end:] if end >= 0 else html + box
-        write_text(site / "index.html", html)
-
-    write_index(False)
+    index = (index_src.read_text(encoding="utf-8") if index_src.is_file()
+             else render("site_index.html.j2", **_page_values(title, language), banner=markup(banner),
+                         content_target=markup(CONTENT_TARGET)))
+    _write_index(run_dir, index, names, t, None)
     if "index.html" not in result.pages:
         result.pages.insert(0, "index.html")
 
     if want_pdf:
-        if find_chromium() is None:
-            _warn("no PDF: Chromium is not installed (apt-get install chromium); the site is complete without it")
-            result.pdf = PdfResult(None, skipped="chromium absent")
-        else:
-            with tempfile.TemporaryDirectory(prefix="audit-print-") as tmp:
-                doc = Path(tmp) / "print.html"
-                doc.write_text(print_document(site, names, language, t, title, synthetic), encoding="utf-8")
-                try:
-                    result.pdf = html_to_pdf(doc, run_dir / pdf_name)
-                except PdfError as e:
-                    _warn(f"no PDF: {e}")
-                    result.pdf = PdfResult(None, skipped=str(e))
-            if result.pdf and result.pdf.path is not None:
-                shutil.copyfile(result.pdf.path, site / pdf_name)
-                write_index(True)
+        result.pdf = _print_pdf(run_dir, names, t, title, synthetic, pdf_name)
+        if result.pdf.path is not None:
+            shutil.copyfile(result.pdf.path, site / pdf_name)
+            _write_index(run_dir, index, names, t, pdf_name)
     else:
         result.pdf = PdfResult(None, skipped="switched off")
 

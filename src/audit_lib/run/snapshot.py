@@ -1,7 +1,7 @@
 """What is validated is what is analysed: a run reads its data package from a snapshot.
 
 Before anything is validated, every table file of the package is copied into the run's
-working folder (``inputs/``) and hashed while it is copied, so the hash recorded in the
+working folder (``inputs/``) and the copy is hashed, so the hash recorded in the
 manifest is the hash of exactly the bytes that are validated and analysed. The user's data
 folder is only ever read. Before the run is published, every input (data, parameters,
 evidence register) is hashed again where it lives; a file that changed during the run fails
@@ -10,30 +10,27 @@ the run, and nothing is published.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import stat
 from pathlib import Path
 
+from .manifest import sha256_file
+
 SNAPSHOT = "inputs"  # the snapshot folder, relative to the run's working folder
-_CHUNK = 1 << 20
 
 
 def copy_hashed(src: Path, dst: Path) -> str:
-    """Copy ``src`` to ``dst`` and return the sha256 of the bytes written. Only a regular
-    file is opened (a FIFO or device named like a table would block or never end)."""
+    """Copy ``src`` to ``dst`` and return the sha256 of the copy (the bytes the kernels read).
+    Only a regular file is opened (a FIFO or device named like a table would block or never
+    end)."""
     st = os.stat(src)
     if not stat.S_ISREG(st.st_mode):
         raise OSError(f"{src.name} is not a regular file")
-    h = hashlib.sha256()
-    with open(src, "rb") as fin, open(dst, "wb") as fout:
-        while chunk := fin.read(_CHUNK):
-            h.update(chunk)
-            fout.write(chunk)
+    shutil.copyfile(src, dst)
     shutil.copystat(src, dst)
     os.chmod(dst, 0o444)  # the snapshot is read-only to the kernels
-    return h.hexdigest()
+    return sha256_file(dst)
 
 
 def take_snapshot(files: dict[str, Path], dst: Path) -> tuple[dict[str, Path], dict[str, str]]:
