@@ -7,7 +7,9 @@ import os
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
+import yaml
 from hypothesis import settings
 
 # Property tests draw the same examples on every run ("derandomize"), so a test run is
@@ -93,3 +95,60 @@ def output_text(path) -> str:
                 parts.append("".join(v) if isinstance(v, list) else str(v))
             parts.append("".join(out.get("text", [])))
     return "\n".join(parts)
+
+
+# ------------------------------------------------------------------------------ runner helpers
+# For tests of the runner on tiny notebooks (test_run, test_cache, test_manifest, test_verify,
+# test_signoff, test_data_safety, ...). A module that runs the runner without the PDF declares
+# ``pytestmark = pytest.mark.usefixtures("no_pdf")``.
+@pytest.fixture
+def no_pdf(monkeypatch):
+    """The site's PDF (headless Chromium, seconds per run) is not what these tests check."""
+    monkeypatch.setenv("AUDIT_PDF", "0")
+
+
+def quiet(msg: str) -> None:
+    """A progress callback that keeps the test output clean."""
+
+
+def tiny_notebook(folder: Path, name: str, order: int = 10, sections: tuple[str, ...] = (),
+                  body: str = "", question: str | None = None) -> Path:
+    """A notebook that loads the parameters, runs ``body`` (which may add to ``res`` or raise),
+    shows one line and writes ``results/<name>.json`` with status ok."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["audit"] = {"order": order, "question": question or name, "sections": list(sections)}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell('params_file = ""\ndata_dir = ""\nresults_dir = ""\nlanguage = ""')
+    params.metadata["tags"] = ["parameters"]
+    setup = nbformat.v4.new_code_cell(
+        "import json, pathlib\nfrom audit_lib.params import load_params\nfrom IPython.display import HTML, display\n"
+        f"NAME = {name!r}\nP = load_params(params_file)\nR = pathlib.Path(results_dir)\nR.mkdir(parents=True, exist_ok=True)\n"
+        "res = {'notebook': NAME, 'status': 'ok', 'title': NAME.upper(), 'audit_year': P.audit_year}"
+    )
+    work = nbformat.v4.new_code_cell(body or "pass")
+    end = nbformat.v4.new_code_cell(
+        "display(HTML(f'<p>{NAME}: done</p>'))\n"
+        "(R / f'{NAME}.json').write_text(json.dumps(res, sort_keys=True, indent=1) + '\\n', encoding='utf-8')"
+    )
+    nb.cells = [params, setup, work, end]
+    for i, c in enumerate(nb.cells):
+        c["id"] = f"{name}-{i:02d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
+def write_params(folder: Path, data_dir: Path, name: str = "params.yaml", **sections: dict) -> Path:
+    """A small valid parameters file over ``data_dir`` with the given sections."""
+    data = {"run_name": "t", "audit_year": 2025, "data_dir": str(data_dir),
+            "regions": {"SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"},
+                        "VML": {"sv": "Region Västmanland", "en": "Region Västmanland"}}, **sections}
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

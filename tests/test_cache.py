@@ -11,12 +11,14 @@ import json
 from pathlib import Path
 
 import pytest
-from test_run import no_pdf, quiet, snapshot, tiny_notebook, write_params  # noqa: F401 (no_pdf: autouse)
+from conftest import snapshot, tiny_notebook, write_params
 
 from audit_lib.params import load_params
 from audit_lib.run import cache, runner
 from audit_lib.run.notebooks import NotebookInfo, discover
 
+
+pytestmark = pytest.mark.usefixtures("no_pdf")
 
 def _params(folder: Path, data: Path, level: float = 0.8, q1_rule: float | None = None, sig: float = 0.05) -> Path:
     q1 = {"criteria": {"ja": [{"input": "x", "op": ">=", "value": q1_rule}]}} if q1_rule is not None else {}

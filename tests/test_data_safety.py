@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 from audit_lib import cli
 from audit_lib.run import runner
 from audit_lib.run.outdir import RUN_FILES, UnsafeOutput, check_output_folder, lock_path, output_lock
-from test_run import quiet, tiny_notebook, write_params
-
+from conftest import quiet, tiny_notebook, write_params
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS_FILES = sorted((ROOT / "params").glob("*.yaml"))
 

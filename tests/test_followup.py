@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import run_notebook
-from test_run import no_pdf, quiet  # noqa: F401 (no_pdf: autouse)
+from conftest import quiet
 
 from audit_lib.params import load_params_data
 from audit_lib.questions import followup as fu
+
+pytestmark = pytest.mark.usefixtures("no_pdf")
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_run import no_pdf, quiet, tiny_notebook, write_params  # noqa: F401 (no_pdf: autouse)
+from conftest import quiet, tiny_notebook, write_params
 
 from audit_lib.params import dump_params, load_params
 from audit_lib.run import manifest as mf
 from audit_lib.run import runner
+
+pytestmark = pytest.mark.usefixtures("no_pdf")
 
 ROOT = Path(__file__).resolve().parents[1]
 ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")

@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_run import no_pdf, quiet, snapshot  # noqa: F401 (no_pdf: autouse)
+from conftest import quiet, snapshot
 
 from audit_lib.run import runner
 from audit_lib.run.verify import verify
+
+pytestmark = pytest.mark.usefixtures("no_pdf")
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "params" / "demo.yaml"

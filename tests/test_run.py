@@ -2,8 +2,8 @@
 others still run, after-all notebooks run last and in order, nothing is half-written where a
 finished run was (an exception, or the process killed mid-run), and the CLI exit codes.
 
-The helpers here (``tiny_notebook``, ``write_params``, ``quiet``, ``snapshot``, ``no_pdf``)
-are shared by test_cache.py, test_manifest.py and test_verify.py.
+The shared helpers (``tiny_notebook``, ``write_params``, ``quiet``, ``snapshot``, the
+``no_pdf`` fixture) are in conftest.py.
 """
 
 from __future__ import annotations
@@ -17,70 +17,19 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
-import yaml
+
+from conftest import quiet, snapshot, tiny_notebook, write_params
 
 from audit_lib.run import runner
 from audit_lib.run.notebooks import discover
+
+pytestmark = pytest.mark.usefixtures("no_pdf")
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 # ------------------------------------------------------------------------------ helpers
-@pytest.fixture(autouse=True)
-def no_pdf(monkeypatch):
-    """The site's PDF (headless Chromium, seconds per run) is not what these tests check."""
-    monkeypatch.setenv("AUDIT_PDF", "0")
-
-
-def quiet(msg: str) -> None:
-    """A progress callback that keeps the test output clean."""
-
-
-def tiny_notebook(folder: Path, name: str, order: int = 10, sections: tuple[str, ...] = (),
-                  body: str = "", question: str | None = None) -> Path:
-    """A notebook that loads the parameters, runs ``body`` (which may add to ``res`` or raise),
-    shows one line and writes ``results/<name>.json`` with status ok."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["audit"] = {"order": order, "question": question or name, "sections": list(sections)}
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = nbformat.v4.new_code_cell('params_file = ""\ndata_dir = ""\nresults_dir = ""\nlanguage = ""')
-    params.metadata["tags"] = ["parameters"]
-    setup = nbformat.v4.new_code_cell(
-        "import json, pathlib\nfrom audit_lib.params import load_params\nfrom IPython.display import HTML, display\n"
-        f"NAME = {name!r}\nP = load_params(params_file)\nR = pathlib.Path(results_dir)\nR.mkdir(parents=True, exist_ok=True)\n"
-        "res = {'notebook': NAME, 'status': 'ok', 'title': NAME.upper(), 'audit_year': P.audit_year}"
-    )
-    work = nbformat.v4.new_code_cell(body or "pass")
-    end = nbformat.v4.new_code_cell(
-        "display(HTML(f'<p>{NAME}: done</p>'))\n"
-        "(R / f'{NAME}.json').write_text(json.dumps(res, sort_keys=True, indent=1) + '\\n', encoding='utf-8')"
-    )
-    nb.cells = [params, setup, work, end]
-    for i, c in enumerate(nb.cells):
-        c["id"] = f"{name}-{i:02d}"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.ipynb"
-    nbformat.write(nb, str(path))
-    return path
-
-
-def write_params(folder: Path, data_dir: Path, name: str = "params.yaml", **sections: dict) -> Path:
-    """A small valid parameters file over ``data_dir`` with the given sections."""
-    data = {"run_name": "t", "audit_year": 2025, "data_dir": str(data_dir),
-            "regions": {"SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"},
-                        "VML": {"sv": "Region Västmanland", "en": "Region Västmanland"}}, **sections}
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 def leftovers(out: Path) -> list[str]:
     return sorted(p.name for p in out.parent.glob(f".{out.name}.*"))
 

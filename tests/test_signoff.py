@@ -9,13 +9,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_run import no_pdf, quiet, tiny_notebook, write_params  # noqa: F401 (no_pdf: autouse)
+from conftest import quiet, tiny_notebook, write_params
 
 from audit_lib import cli
 from audit_lib.run import runner
 from audit_lib.run.signoff import (SignError, archive_signed, check_signatures, draft_banner, is_final, is_signed,
                                    sign, strip_draft)
 from audit_lib.run.verify import verify
+
+pytestmark = pytest.mark.usefixtures("no_pdf")
 
 DRAFT = "Utkast"
 

@@ -7,11 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_run import no_pdf, quiet, tiny_notebook, write_params  # noqa: F401 (no_pdf: autouse)
+from conftest import quiet, tiny_notebook, write_params
 
 from audit_lib import cli
 from audit_lib.run import runner
 from audit_lib.run.verify import FileDiff, VerifyReport, compare_dirs, describe, json_diff, verify
+
+pytestmark = pytest.mark.usefixtures("no_pdf")
 
 COUNT_TARGETS = "res['n_target_lines'] = sum(1 for _ in open(P.data_path / 'targets.csv', encoding='utf-8'))"
 
