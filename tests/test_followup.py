@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import run_notebook
-from conftest import quiet
+from conftest import quiet, run_notebook
 
 from audit_lib.params import load_params_data
 from audit_lib.questions import followup as fu
+from audit_lib.report.fmt import Formatter
+from audit_lib.report.pages import followup as page
+from audit_lib.report.texts import Texts
 
 pytestmark = pytest.mark.usefixtures("no_pdf")
 
@@ -326,7 +328,7 @@ def test_analyse_compares_only_with_an_earlier_year_and_results_record_it(tmp_pa
     recorded = fu.results(r)
     assert list(recorded) == ["available", "reason", "previous_year", "previous_results_dir", "assessments",
                               "assessment_changes", "figures", "recommendations_followed_up",
-                              "recommendation_status", "recommendations"]
+                              "recommendation_status", "recommendations", "responses"]
     assert recorded["previous_results_dir"] == params.followup.previous_results_dir
     # the previous folder is configured but not there: nothing compared, and nothing recorded as compared
     none = fu.results(fu.analyse(current, None, params, _register(), "sv"))
@@ -367,3 +369,24 @@ def test_page_formats_values_changes_and_intervals_as_the_notebook_did():
     assert page.text_of({"sv": "s", "en": ""}, "en") == "s" and page.text_of(None, "sv") == ""
     assert page.evidence_s([{"id": "E1", "text": "seen", "source": "doc", "date": "2025-01-02"}], t) \
         == "E1: seen (doc, 2025-01-02)"
+
+
+def test_the_boards_promised_measures_a_year_on():
+    """The demo's 2025 register carries the board's answers to the 2024 recommendations: judged
+    at the end of 2025 against last year's answer date, as the follow-up page shows them."""
+    from audit_lib.evidence import load_register
+    from audit_lib.params import load_params
+
+    params = load_params(ROOT / "params" / "demo.yaml")
+    reg = load_register(params.path(params.evidence), 2025, params)
+    previous = {"summary": {"status": "ok", "audit_year": 2024, "conclusion": {"answer_by": "2025-02-26"}}}
+    r = fu.analyse({}, previous, params, reg, "sv")
+    got = {s.id: (s.answered, [m.outcome for m in s.measures], s.overdue) for s in r.measures}
+    assert got == {"R24.1": ("in_time", ["overdue"], True), "R24.2": ("late", ["overdue"], True),
+                   "R24.3": ("in_time", ["not_due"], False), "R24.4": ("missing", [], True),
+                   "R24.5": ("in_time", ["done"], False)}  # this year's R1-R5 are not followed up yet
+    recorded = fu.results(r)["responses"]
+    assert [x["id"] for x in recorded] == ["R24.1", "R24.2", "R24.3", "R24.4", "R24.5"]
+    assert recorded[1]["owner"] == "Ekonomichef" and recorded[1]["deadline"] == "2025-09-30"
+    html = "".join(str(p) for p in page.recommendations(r, Texts("sv"), Formatter("sv")))
+    assert "Svar 2025-03-10, för sent" in html and "Rekommendationer utan svar: R24.4." in html

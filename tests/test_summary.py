@@ -342,14 +342,41 @@ def test_analyse_reads_the_results_given_and_results_record_the_conclusion():
     res = s.analyse(results, set(NOTEBOOKS.values()), SummaryParams(), register, "sv", 2025, t, f)
     assert res.sentence == REPORT_SENTENCE_SV and res.levels == REPORT_LEVELS and res.linked
     recorded = s.results(res)
-    assert list(recorded) == ["assessments", "conclusion", "recommendations"]
+    assert list(recorded) == ["assessments", "conclusion", "recommendations", "responses", "responses_as_of"]
     assert recorded["conclusion"]["complete"] is True and recorded["conclusion"]["answer_by"] is None
+    assert [r["id"] for r in recorded["responses"]] == ["R1"] and recorded["responses_as_of"] == "2025-12-31"
     assert [r["id"] for r in recorded["recommendations"]] == ["R1"]
     partial = s.analyse({k: v for k, v in results.items() if k != "q4_savings_model"}, None, SummaryParams(),
                         register, "sv", 2025, t, f)
     assert partial.levels["q4"] is None and not partial.linked
     assert s.results(partial)["assessments"]["q4"]["status"] == "not_run"
     assert s.results(partial)["conclusion"]["complete"] is False
+
+
+def test_the_boards_answers_to_this_reviews_recommendations():
+    """Each recommendation with its response: the answer in time or late against answer_by,
+    judged on responses_as_of (default: the period's end), recorded and shown."""
+    import datetime as dt
+
+    from audit_lib.contract.period import Period
+    from audit_lib.evidence import EvidenceRegister
+    from audit_lib.report.pages import summary as page
+
+    t, f = Texts("en"), Formatter("en")
+    register = EvidenceRegister.model_validate({"year": 2025, "recommendations": [
+        {"id": "R1", "text": {"sv": "Gör", "en": "Do"}}, {"id": "R2", "text": {"sv": "Gör mer"}}],
+        "responses": [{"recommendation": "R1", "received": "2026-02-20", "measures": [
+            {"text": {"sv": "Rutin"}, "owner": "CFO", "deadline": "2026-06-30"}]}]})
+    period = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    before = s.analyse({}, None, SummaryParams(answer_by=dt.date(2026, 2, 26)), register, "en", 2025, t, f, period)
+    assert [r.answered for r in before.responses] == ["not_due", "not_due"]  # the report goes out before the answer
+    after = s.analyse({}, None, SummaryParams(answer_by=dt.date(2026, 2, 26), responses_as_of=dt.date(2026, 3, 1)),
+                      register, "en", 2025, t, f, period)
+    recorded = s.results(after)["responses"]
+    assert [(r["id"], r["answered"], r["owner"], r["deadline"], r["overdue"]) for r in recorded] == [
+        ("R1", "in_time", "CFO", "2026-06-30", False), ("R2", "missing", None, None, True)]
+    html = "".join(str(p) for p in page.recommendations(after, t, f))
+    assert "Answered 2026-02-20, in time" in html and "Recommendations without an answer: R2." in html
 
 
 def test_executed_notebooks_are_the_run_folders_notebooks(tmp_path):

@@ -54,6 +54,9 @@ class SummaryParams(Section):
     answer_by: dt.date | None = Field(
         default=None, description="the date by which the board must answer the auditors (shown with the conclusion)"
     )
+    responses_as_of: dt.date | None = Field(
+        default=None, description="the day the board's answers are judged on (default: the audited period's end)"
+    )
     level_scores: dict[Level, float] = Field(
         default_factory=_default_level_scores,
         description="score of each level, for the conclusion's inputs",

@@ -32,10 +32,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..assess import Assessment, Override, assess
+from ..contract.period import Period
 from ..evidence import EvidenceRegister
 from ..params import LEVELS, ConclusionDimension, SummaryParams
 from ..report.fmt import Formatter
 from ..report.texts import Texts
+from ..responses import ResponseStatus
+from ..responses import responses as judge_responses
 
 OPS = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠", ">": ">", "<": "<"}
 
@@ -311,6 +314,8 @@ class SummaryResult:
     recommendations: list[dict[str, Any]]  # review_recommendations
     level_scores: dict[str, float]
     linked: bool  # the run executed the notebooks (the closing table links to their pages)
+    responses: list[ResponseStatus] = field(default_factory=list)  # the board's answers to these recommendations
+    responses_as_of: dt.date | None = None  # the day they are judged on
 
     @property
     def levels(self) -> dict[str, str | None]:
@@ -330,9 +335,12 @@ def rule_text(t: Texts, f: Formatter) -> Callable[[Mapping[str, Any]], str]:
 
 
 def analyse(results: Mapping[str, Mapping[str, Any]] | None, ran: set[str] | None, params: SummaryParams,
-            evidence: EvidenceRegister, language: str, audit_year: int, t: Texts, f: Formatter) -> SummaryResult:
+            evidence: EvidenceRegister, language: str, audit_year: int, t: Texts, f: Formatter,
+            period: Period | None = None) -> SummaryResult:
     """The summary from ``results`` (notebook -> its results JSON; a notebook without one is
-    absent) and ``ran``, the notebooks this run executed (None outside a run)."""
+    absent) and ``ran``, the notebooks this run executed (None outside a run). The board's
+    answers to this review's recommendations are judged on ``summary.responses_as_of``, by
+    default the end of the audited ``period``."""
     questions, results = params.questions, results or {}
     comments = {q: evidence.comment_for(q, language) for q in questions}
     rows = question_rows(questions, {nb: results.get(nb) for nb in questions.values()}, ran or set(), audit_year,
@@ -342,12 +350,15 @@ def analyse(results: Mapping[str, Mapping[str, Any]] | None, ran: set[str] | Non
     overrides = {name: evidence.override_for(f"summary.{name}", language) for name in params.dimensions}
     scores: dict[str, float] = {str(k): v for k, v in params.level_scores.items()}
     conclusions = conclude({r.question: r.level for r in rows}, params.dimensions, scores, overrides)
+    as_of = params.responses_as_of or (period.end if period is not None else dt.date(audit_year, 12, 31))
+    made = review_recommendations(evidence.recommendations, language)
+    ids = {r["id"] for r in made}
+    answers = [s for s in judge_responses(evidence, params.answer_by, as_of, language) if s.id in ids]
     return SummaryResult(
         rows=rows, conclusions=conclusions, sentence=conclusion_sentence(conclusions, t, t.has),
         comment=evidence.comment_for("summary", language), answer_by=params.answer_by,
         causality=causality_statement(results.get("causality"), t, f),
-        recommendations=review_recommendations(evidence.recommendations, language),
-        level_scores=scores, linked=ran is not None,
+        recommendations=made, level_scores=scores, linked=ran is not None, responses=answers, responses_as_of=as_of,
     )
 
 
@@ -361,4 +372,6 @@ def results(res: SummaryResult) -> dict[str, Any]:
                        "causality": res.causality,
                        "dimensions": {c.name: c.to_json() for c in res.conclusions}},
         "recommendations": res.recommendations,
+        "responses": [s.to_json() for s in res.responses],
+        "responses_as_of": res.responses_as_of.isoformat() if res.responses_as_of else None,
     }

@@ -4,15 +4,18 @@ point the notebook calls (both years' results and the evidence register in, a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from ...evidence import EvidenceRegister
 from ...params import RunParams
+from ...responses import ResponseStatus
+from ...responses import responses as judge_responses
 from .assessments import assessment_changes, criteria_by_notebook, direction_counts
 from .figures import figure_changes, parameter_names
 from .recommendations import recommendation_followup, status_counts
@@ -63,6 +66,16 @@ class FollowupResult:
     register: list[dict[str, Any]]  # this year's recommendations, as JSON
     language: str
     audit_year: int
+    measures: list[ResponseStatus] = field(default_factory=list)  # the board's answers to last year's recommendations
+    answer_by: dt.date | None = None  # the day last year's review asked the board to answer by
+    measures_as_of: dt.date | None = None  # the day the measures are judged on (the period's end)
+
+
+def previous_answer_by(previous_all: Results | None) -> dt.date | None:
+    """The answer date last year's summary recorded (None when absent)."""
+    summary = (previous_all or {}).get("summary") or {}
+    value = (summary.get("conclusion") or {}).get("answer_by")
+    return dt.date.fromisoformat(value) if isinstance(value, str) else None
 
 
 def _observations(evidence: EvidenceRegister, language: str) -> dict[str, dict[str, Any]]:
@@ -86,12 +99,16 @@ def analyse(current: Results | None, previous_all: Results | None, params: RunPa
     register = [r.model_dump(mode="json") for r in evidence.recommendations]
     previous_recs = ((previous_all or {}).get("followup") or {}).get("recommendations") if avail["available"] else None
     followed = recommendation_followup(register, _observations(evidence, language), previous_recs)
+    answer_by = previous_answer_by(previous_all)
+    carried = {r.id for r in evidence.recommendations if r.status != "new"}
+    measures = [s for s in judge_responses(evidence, answer_by, params.period_end, language) if s.id in carried]
     return FollowupResult(
         availability=avail, previous_results_dir=section.previous_results_dir, previous=previous, current=current,
         assessments=assessments, directions=direction_counts(assessments), figures=figures,
         failed_now=sorted(k for k, r in current.items() if r.get("status") != "ok"),
         followed_up=followed, recommendation_status=status_counts(followed), register=register,
-        language=language, audit_year=year,
+        language=language, audit_year=year, measures=measures, answer_by=answer_by,
+        measures_as_of=params.period_end,
     )
 
 
@@ -106,4 +123,5 @@ def results(res: FollowupResult) -> dict[str, Any]:
         "figures": res.figures if available else [],
         "recommendations_followed_up": res.followed_up, "recommendation_status": res.recommendation_status,
         "recommendations": res.register,
+        "responses": [s.to_json() for s in res.measures],
     }

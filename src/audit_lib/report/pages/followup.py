@@ -11,6 +11,7 @@ from .. import display as d
 from ..fmt import MISSING, Formatter, signed
 from ..texts import Texts
 from ..values import interval, label, yes_no
+from . import responses as responses_page
 
 
 def question_label(res: FollowupResult, notebook: str, t: Texts) -> str:
@@ -192,6 +193,9 @@ def recommendations(res: FollowupResult, t: Texts, f: Formatter) -> list[d.Html]
             parts.append(d.callout(t("followup.recs_missing", n=counts["missing"]), "warning"))
         if counts["open"]:
             parts.append(d.callout(t("followup.recs_open", n=counts["open"]), "info"))
+    if res.measures:  # the board's answers to last year's recommendations and what became of its measures
+        parts += responses_page.section(res.measures, t, f, res.answer_by.isoformat() if res.answer_by else None,
+                                        res.measures_as_of.isoformat() if res.measures_as_of else "", level=3)
     made = [r for r in res.register if r["status"] == "new"]
     return [*parts, d.heading(t("followup.made_heading"), 3),
             d.bullets(f"{r['id']}: {text_of(r['text'], lang)}" for r in made) if made else d.paragraph(t("followup.made_none"))]

@@ -12,6 +12,7 @@ from .. import display as d
 from ..fmt import Formatter
 from ..texts import Texts
 from ..values import InputFormat, label
+from . import responses as responses_page
 
 SCORES = InputFormat(percent_suffixes=(), count_names=("n_assessed",))  # a dimension's inputs: counts, scores
 
@@ -36,7 +37,10 @@ def recommendations(res: SummaryResult, t: Texts, f: Formatter) -> list[d.Html]:
     parts = [d.heading(t("summary.recommendations_heading"))]
     recs: list[Mapping[str, Any]] = list(res.recommendations)
     if recs:
-        return [*parts, d.paragraph(t("summary.recommendations_intro")), d.Html(recommendations_list(recs, t))]
+        answer_by = res.answer_by.isoformat() if res.answer_by else None
+        as_of = res.responses_as_of.isoformat() if res.responses_as_of else ""
+        return [*parts, d.paragraph(t("summary.recommendations_intro")), d.Html(recommendations_list(recs, t)),
+                *responses_page.section(res.responses, t, f, answer_by, as_of, level=3)]
     return [*parts, d.callout(t("summary.no_recommendations"), "info")]
 
 
