@@ -57,3 +57,38 @@ def test_results_record_the_parameters_they_were_computed_with(q3_results):
     assert p["q3_targets"]["forecast_level"] == 0.8 and p["q3_targets"]["min_history_years"] == 3
     assert p["q3_targets"]["criteria"]["ja"]  # the criteria as resolved, defaults included
     assert isinstance(p["seed"], int) and 0 < p["edge_tolerance"] < 1
+
+
+def test_a_what_if_run_says_so_and_a_contradiction_is_for_the_auditors_only(demo_dir, tmp_path):
+    """A parameter other than the board's documented rule: recorded and bannered on the page.
+    A fact its own observation contradicts: shown in the internal rendition, not the public one."""
+    import json
+
+    import nbformat
+    import yaml
+
+    from audit_lib.params import load_params_data
+    from audit_lib.run.render import public_cells
+    from conftest import ROOT
+
+    register = tmp_path / "evidence"
+    register.mkdir()
+    (register / "q3.yaml").write_text(yaml.safe_dump({
+        "year": 2025,
+        "observations": [{"id": "E3.1", "question": "q3", "text": {"sv": "Metoden för målen är dokumenterad"},
+                          "source": "Verksamhetsplan", "date": "2025-09-01", "shows": {"derivation_documented": True}}],
+        "facts": {"q3": {"derivation_documented": {"value": False, "evidence": ["E3.1"]}}},
+        "rules": {"q3_targets.forecast_level": {"value": 0.9, "source": "Riktlinje för mål"}},
+    }, allow_unicode=True), encoding="utf-8")
+    params = load_params_data(ROOT / "params" / "demo.yaml")
+    params["evidence"] = str(register)
+    params_file = tmp_path / "whatif.yaml"
+    params_file.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    r = run_notebook("q3_targets", demo_dir, tmp_path, params_file=params_file)
+    assert [(w["parameter"], w["value"], w["rule"]) for w in r["what_if"]] == [("q3_targets.forecast_level", 0.8, 0.9)]
+    nb = nbformat.read(str(tmp_path / "q3_targets.ipynb"), as_version=4)
+    everything = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)
+    public = json.dumps([c.get("outputs", []) for c in public_cells(nb).cells], ensure_ascii=False)
+    assert "Känslighetsanalys" in public and "styrelsens dokumenterade regel är 0.9" in public
+    assert "registret motsäger sig självt" in everything and "E3.1" in everything
+    assert "registret motsäger sig självt" not in public

@@ -245,13 +245,15 @@ def what_if(reg: EvidenceRegister, params: Any) -> list[dict[str, Any]]:
     return out
 
 
-def contradictions(reg: EvidenceRegister) -> list[str]:
-    """Facts that an observation of the register contradicts: an observation tagged to the
-    fact's question, or cited by the fact, whose ``shows`` gives the fact another value. For the
-    auditors, before publishing; a contradiction is a warning, not an error (the auditors
-    decide which is right)."""
+def contradictions(reg: EvidenceRegister, question: str | None = None) -> list[str]:
+    """Facts (of ``question``, or all) that an observation of the register contradicts: an
+    observation tagged to the fact's question, or cited by the fact, whose ``shows`` gives the
+    fact another value. For the auditors, before publishing; a contradiction is a warning, not
+    an error (the auditors decide which is right)."""
     out = []
     for q, named in sorted(reg.facts.items()):
+        if question is not None and q != question:
+            continue
         for name, fact in sorted(named.items()):
             for o in reg.observations:
                 if (o.question == q or o.id in fact.evidence) and name in o.shows and o.shows[name] != fact.value:

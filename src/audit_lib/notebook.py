@@ -23,13 +23,14 @@ from IPython.display import display
 from .assess import Assessment, assess
 from .contract import DataPackage, load_package
 from .contract.period import Period, see_period
-from .evidence import EvidenceRegister, load_register
+from .evidence import EvidenceRegister, contradictions, load_register, what_if
 from .params import RunParams, load_params
 from .report import display as d
 from .report.fmt import Formatter
 from .report.results import dumps, write_json_atomic
 from .report.style import setup_matplotlib
 from .report.texts import Texts
+from .report.values import label
 from .run.manifest import validated_in_run
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -77,8 +78,14 @@ class Audit:
         for p in parts:
             display(p)
 
+    def show_internal(self, *parts: Any) -> None:
+        """Shown in the internal rendition only (for the auditors), never on a public page."""
+        for p in parts:
+            display(p, metadata={"audit": {"internal": True}})
+
     def title(self) -> None:
-        """The report's title and a line saying what was audited on which data."""
+        """The report's title, a line saying what was audited on which data, and, on a what-if
+        run (a parameter other than the board's documented rule), a banner saying so."""
         title = self.t(f"{self.name}.title")
         self.results["title"] = title
         regions = ", ".join(getattr(r, self.language) for r in self.params.regions.values())
@@ -86,6 +93,13 @@ class Audit:
             d.Html(f'<h1 class="report-title">{d.esc(title)}</h1>'),
             d.paragraph(self.t("common.scope", year=self.year, regions=regions, **Period.of(self.params).to_json())),
         )
+        changed = what_if(self.evidence, self.params)
+        self.results["what_if"] = changed
+        if changed:
+            items = "; ".join(self.t("common.what_if_item", parameter=label(self.t, [f"parameter.{c['parameter']}"],
+                                                                            c["parameter"]), value=c["value"],
+                                     rule=c["rule"], source=c["source"]) for c in changed)
+            self.show(d.callout(self.t("common.what_if", items=items), "warning"))
 
     # -- recording -------------------------------------------------------------------------
     def record(self, **values: Any) -> None:
@@ -104,6 +118,9 @@ class Audit:
             raise ValueError(f"the evidence register gives {question} the fact(s) {', '.join(clash)}, which the data "
                              "already computes; remove them from the register, or record an override with its reason")
         all_inputs = {**inputs, **facts}
+        conflicts = contradictions(self.evidence, question)
+        if conflicts:  # for the auditors to settle before publishing
+            self.show_internal(d.callout(self.t("evidence.contradiction", items="; ".join(conflicts)), "warning"))
         a = assess(question, criteria if criteria is not None else self.section.criteria, all_inputs,
                    self.evidence.override_for(question, self.language), self.params.edge_tolerance,
                    self.params.stability_step)

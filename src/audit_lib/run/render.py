@@ -60,6 +60,7 @@ def public_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.outputs = [
                 o for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                and not o.get("metadata", {}).get("audit", {}).get("internal")  # Audit.show_internal
             ]
             if not cell.outputs:
                 continue

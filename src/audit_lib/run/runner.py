@@ -39,7 +39,7 @@ from ..contract import validate_package
 from ..contract.metadata import METADATA_FILE
 from ..contract.package import find_table_files
 from ..contract.problems import ValidationReport
-from ..evidence import load_register
+from ..evidence import contradictions, load_register, what_if
 from ..params import ParamsError, RunParams, dump_params, load_params
 from ..safepaths import PathError, system_folder
 from ..report.results import dumps, write_json_atomic
@@ -162,7 +162,7 @@ def plan(
     """Check the parameters, the evidence register, the engine and the folders, and choose the
     notebooks; raise :class:`RunError` (nothing written) on any problem."""
     started = time.time()
-    params = _load_params(params_path)
+    params = _load_params(params_path, say)
     if (engine or params.engine.backend) != "duckdb":
         raise RunError(f"engine {engine or params.engine.backend}: the review's notebooks do not use the Spark engine "
                        "yet (the library path is in audit_lib.engine; see docs/scale.md). Run with the default "
@@ -186,13 +186,19 @@ def plan(
                    signed, say, started)
 
 
-def _load_params(params_path: Path) -> RunParams:
-    """The parameters and the evidence register, every problem before any run."""
+def _load_params(params_path: Path, say: Callable[[str], None]) -> RunParams:
+    """The parameters and the evidence register, every problem before any run; the register's
+    contradictions and a what-if run are said (warnings: the run goes on)."""
     try:
         params = load_params(params_path)
-        load_register(params.path(params.evidence), params.audit_year, params)
+        register = load_register(params.path(params.evidence), params.audit_year, params)
     except Exception as e:  # ParamsError and EvidenceError carry the precise message
         raise RunError(str(e)) from None
+    for c in contradictions(register):
+        say(f"warning: evidence register: {c}")
+    for w in what_if(register, params):
+        say(f"warning: what-if run: {w['parameter']} is {w['value']!r}, the board's documented rule is {w['rule']!r} "
+            f"({w['source']}); every page says so")
     return params
 
 
