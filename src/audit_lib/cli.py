@@ -18,6 +18,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .contract.package import DataPackage
+    from .params import RunParams, SamplingParams
+    from .sampling import Sample
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -119,7 +125,7 @@ class _Stop(Exception):
         self.code = code
 
 
-def _sample_package(args: argparse.Namespace):
+def _sample_package(args: argparse.Namespace) -> tuple[RunParams, SamplingParams, Path, DataPackage]:
     """The parameters, their sampling section, the data folder and its validated package."""
     from .contract import validate_package
     from .params import ParamsError, load_params
@@ -141,7 +147,9 @@ def _sample_package(args: argparse.Namespace):
     return params, sp, data, package
 
 
-def _draw_sample(args: argparse.Namespace, params, sp, package):
+def _draw_sample(
+    args: argparse.Namespace, params: RunParams, sp: SamplingParams, package: DataPackage
+) -> tuple[Sample, int]:
     """The monetary-unit sample of the audit year (with its risk stratum) and the seed it used."""
     from .report.fmt import number
     from .report.texts import Texts
@@ -162,7 +170,7 @@ def _draw_sample(args: argparse.Namespace, params, sp, package):
     return sample, seed
 
 
-def _write_sample(sample, out: Path, data: Path) -> None:
+def _write_sample(sample: Sample, out: Path, data: Path) -> None:
     """Write the sample's items as CSV, never into the data folder nor over a file it did not write."""
     items = sample.items.assign(completed_date=sample.items["completed_date"].dt.date)
     header = ",".join(items.columns)
@@ -177,7 +185,7 @@ def _write_sample(sample, out: Path, data: Path) -> None:
     os.replace(tmp, out)
 
 
-def _evaluate_outcomes(sample, sp, outcomes_path: Path) -> None:
+def _evaluate_outcomes(sample: Sample, sp: SamplingParams, outcomes_path: Path) -> None:
     """Print the evaluation of the recorded file-review outcomes against the tolerable misstatement."""
     from .sampling import evaluate_sample, read_outcomes
 
@@ -186,11 +194,11 @@ def _evaluate_outcomes(sample, sp, outcomes_path: Path) -> None:
         ev = evaluate_sample(sample, outcomes, sp.tolerable_misstatement_sek)
     except (OSError, ValueError, KeyError) as e:
         raise _Stop(1, f"{outcomes_path}: {e}") from e
-    e = ev.summary()
+    es = ev.summary()
     verdict = {None: "no tolerable misstatement given", True: "EXCEEDS the tolerable misstatement",
-               False: "below the tolerable misstatement"}[e["exceeds_tolerable"]]
-    print(f"Evaluation of {e['n_misstatements']} misstatement(s): projected {e['projected_misstatement_sek']:,.0f} SEK, "
-          f"upper misstatement limit {e['upper_misstatement_limit_sek']:,.0f} SEK ({verdict})")
+               False: "below the tolerable misstatement"}[es["exceeds_tolerable"]]
+    print(f"Evaluation of {es['n_misstatements']} misstatement(s): projected {es['projected_misstatement_sek']:,.0f} SEK, "
+          f"upper misstatement limit {es['upper_misstatement_limit_sek']:,.0f} SEK ({verdict})")
 
 
 def _sample(args: argparse.Namespace) -> int:
@@ -231,7 +239,7 @@ def _sign(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_data_commands(sub) -> None:
+def _add_data_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v = sub.add_parser("validate", help="check a data package against the contract")
     v.add_argument("data_dir", type=Path)
     v.add_argument("--params", type=Path, default=None, metavar="PARAMS",
@@ -245,7 +253,7 @@ def _add_data_commands(sub) -> None:
     d.set_defaults(func=_demo_data)
 
 
-def _add_run_commands(sub) -> None:
+def _add_run_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     r = sub.add_parser("run", help="run the review: notebooks -> HTML findings")
     r.add_argument("params", type=Path, help="parameters file, e.g. params/demo.yaml")
     r.add_argument("--data", default=None, help="data package folder (default: data_dir of PARAMS)")
@@ -268,7 +276,7 @@ def _add_run_commands(sub) -> None:
     ve.set_defaults(func=_verify)
 
 
-def _add_year_commands(sub) -> None:
+def _add_year_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ny = sub.add_parser("new-year", help="scaffold next year's parameters and evidence register")
     ny.add_argument("year", type=int)
     ny.add_argument("--from", dest="from_params", type=Path, required=True, metavar="PARAMS",
@@ -307,7 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except OSError as e:  # a folder that cannot be read or written: a message, not a traceback
         where = f" ({e.filename})" if e.filename else ""
         print(f"audit {args.command}: {e.strerror or e}{where}", file=sys.stderr)

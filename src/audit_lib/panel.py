@@ -127,7 +127,7 @@ def tpd_index(
     return out
 
 
-def _usable(cols: dict[str, np.ndarray], n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+def _usable(cols: dict[str, np.ndarray], n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, int | float]]:
     """Rows with every key and positive lines, spend and quantity; and the coverage counts."""
     n_all = int(np.sum(cols["n_all"]))
     keys_ok = np.ones(n_rows, dtype=bool)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -186,9 +187,9 @@ def _cell_rule(parser: Callable[[object], object], generic: str) -> Callable[[st
     return describe
 
 
-def _column_rules(col: ColumnSpec, src: str, table: str, regions: Collection[str] | None) -> list[tuple]:
+def _column_rules(col: ColumnSpec, src: str, table: str, regions: Collection[str] | None) -> list[tuple[Any, ...]]:
     """(rule, SQL condition over r (raw) and t (typed), describe or None) for one column."""
-    rules: list[tuple] = []
+    rules: list[tuple[Any, ...]] = []
     if not col.nullable:
         rules.append(("required: the cell is empty", f"(r.{src} IS NULL OR TRIM(CAST(r.{src} AS VARCHAR)) = '')", None))
     if col.type != "str":
@@ -242,7 +243,7 @@ def _check_rows(
     if n_rows == 0:
         report.add(Problem("error", file, "file has a header but no rows"))
         return 0
-    checks: list[tuple] = []  # (column, rule, value SQL, condition SQL, describe)
+    checks: list[tuple[Any, ...]] = []  # (column, rule, value SQL, condition SQL, describe)
     for col in spec.columns:
         if col.name not in actual:
             continue  # an optional column the file does not have

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,8 @@ def _month(i: int) -> pd.Timestamp:
 
 
 def make_rollouts(
-    categories: list[str], regions: list[str], procurements: pd.DataFrame | None, regions_table, seed: int
+    categories: list[str], regions: list[str], procurements: pd.DataFrame | None, regions_table: pd.DataFrame | None,
+    seed: int,
 ) -> pd.DataFrame:
     """Staggered starts by category and region (some cells never treated)."""
     rng = np.random.default_rng(seed + 1)
@@ -80,7 +82,7 @@ def make_rollouts(
     return df
 
 
-def _start_index(value) -> int:
+def _start_index(value: Any) -> int:
     """Month index of a start date (a large number when never treated)."""
     if value is None or pd.isna(value):
         return 10_000
