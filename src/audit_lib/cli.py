@@ -18,6 +18,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .contract.package import DataPackage
+    from .params import RunParams, SamplingParams
+    from .sampling import Sample
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -111,79 +117,110 @@ def _new_year(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sample(args: argparse.Namespace) -> int:
-    """Monetary-unit sample of the audit year's procurements (``audit_lib.sampling``) to CSV,
-    with the evaluation of the recorded file-review outcomes when ``sampling.outcomes_file`` is set."""
+class _Stop(Exception):
+    """A command stops with this exit code after printing its message to stderr."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _sample_package(args: argparse.Namespace) -> tuple[RunParams, SamplingParams, Path, DataPackage]:
+    """The parameters, their sampling section, the data folder and its validated package."""
     from .contract import validate_package
     from .params import ParamsError, load_params
-    from .report.fmt import number
-    from .report.texts import Texts
-    from .run.notebooks import PROJECT_ROOT
-    from .sampling import SamplingError, draw, evaluate_sample, population, read_outcomes, risk_stratum
 
     try:
         params = load_params(args.params)
     except ParamsError as e:
-        print(str(e), file=sys.stderr)
-        return 2
+        raise _Stop(2, str(e)) from e
     sp = params.sampling
     if sp is None:
-        print(f"{args.params}: no 'sampling' section (give size, or tolerable_misstatement_sek)", file=sys.stderr)
-        return 2
+        raise _Stop(2, f"{args.params}: no 'sampling' section (give size, or tolerable_misstatement_sek)")
     data = args.data.resolve() if args.data else params.data_path
     if data is None:
-        print(f"{args.params}: no data_dir; give the data package with --data", file=sys.stderr)
-        return 2
+        raise _Stop(2, f"{args.params}: no data_dir; give the data package with --data")
     package, report = validate_package(data, check_large_tables=False,  # only the small tables are read
                                        regions=list(params.regions))
     if not report.ok:
-        print(f"The data package {data} breaks the contract; nothing was sampled.\n{report.format()}", file=sys.stderr)
-        return 1
+        raise _Stop(1, f"The data package {data} breaks the contract; nothing was sampled.\n{report.format()}")
+    return params, sp, data, package
+
+
+def _draw_sample(
+    args: argparse.Namespace, params: RunParams, sp: SamplingParams, package: DataPackage
+) -> tuple[Sample, int]:
+    """The monetary-unit sample of the audit year (with its risk stratum) and the seed it used."""
+    from .report.fmt import number
+    from .report.texts import Texts
+    from .sampling import SamplingError, draw, population, risk_stratum
+
     t = Texts(params.language)
     pop = population(package["procurements"], package["procurement_regions"], params.audit_year)
     try:
         risk = risk_stratum(package, params, pop, t)
     except SamplingError as e:
-        print(f"{args.params}: {e}", file=sys.stderr)
-        return 2
+        raise _Stop(2, f"{args.params}: {e}") from e
     seed = params.seed if args.seed is None else args.seed
     reasons = {"certainty": t("sampling.reason_certainty"), "pps": t("sampling.reason_pps")}
     try:
         sample = draw(pop, sp, seed, risk, reasons, money=lambda x: number(x, t.language))
     except SamplingError as e:
-        print(f"{args.params}: {e}", file=sys.stderr)
-        return 2
-    out = (args.out or PROJECT_ROOT / "outputs" / f"{params.run_name}.sample.csv").resolve()
+        raise _Stop(2, f"{args.params}: {e}") from e
+    return sample, seed
+
+
+def _write_sample(sample: Sample, out: Path, data: Path) -> None:
+    """Write the sample's items as CSV, never into the data folder nor over a file it did not write."""
     items = sample.items.assign(completed_date=sample.items["completed_date"].dt.date)
     header = ",".join(items.columns)
     if out == data or data in out.parents:
-        print(f"audit sample: {out} is inside the data folder {data}; a sample is never written there.", file=sys.stderr)
-        return 2
+        raise _Stop(2, f"audit sample: {out} is inside the data folder {data}; a sample is never written there.")
     if out.exists() and (not out.is_file() or out.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0] != header):
-        print(f"audit sample: {out} exists and is not a sample written by this command; it is never overwritten. "
-              "Choose another --out.", file=sys.stderr)
-        return 2
+        raise _Stop(2, f"audit sample: {out} exists and is not a sample written by this command; it is never overwritten. "
+                    "Choose another --out.")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     items.to_csv(tmp, index=False, float_format="%.2f", lineterminator="\n")
     os.replace(tmp, out)
-    s = sample.summary()
-    print(f"{s['selected']} procurements selected ({s['n_risk']} risk stratum, {s['n_certainty']} certainty, "
-          f"{s['n_pps']} by monetary unit); interval {s['interval_sek']:,.0f} SEK, {s['size']} selection points, "
-          f"seed {seed}, random start {s['random_start_sek']:,.2f} -> {out}")
-    outcomes_path = params.path(sp.outcomes_file)
-    if outcomes_path is not None:
-        try:
-            outcomes = read_outcomes(outcomes_path)
-            ev = evaluate_sample(sample, outcomes, sp.tolerable_misstatement_sek)
-        except (OSError, ValueError, KeyError) as e:
-            print(f"{outcomes_path}: {e}", file=sys.stderr)
-            return 1
-        e = ev.summary()
-        verdict = {None: "no tolerable misstatement given", True: "EXCEEDS the tolerable misstatement",
-                   False: "below the tolerable misstatement"}[e["exceeds_tolerable"]]
-        print(f"Evaluation of {e['n_misstatements']} misstatement(s): projected {e['projected_misstatement_sek']:,.0f} SEK, "
-              f"upper misstatement limit {e['upper_misstatement_limit_sek']:,.0f} SEK ({verdict})")
+
+
+def _evaluate_outcomes(sample: Sample, sp: SamplingParams, outcomes_path: Path) -> None:
+    """Print the evaluation of the recorded file-review outcomes against the tolerable misstatement."""
+    from .sampling import evaluate_sample, read_outcomes
+
+    try:
+        outcomes = read_outcomes(outcomes_path)
+        ev = evaluate_sample(sample, outcomes, sp.tolerable_misstatement_sek)
+    except (OSError, ValueError, KeyError) as e:
+        raise _Stop(1, f"{outcomes_path}: {e}") from e
+    es = ev.summary()
+    verdict = {None: "no tolerable misstatement given", True: "EXCEEDS the tolerable misstatement",
+               False: "below the tolerable misstatement"}[es["exceeds_tolerable"]]
+    print(f"Evaluation of {es['n_misstatements']} misstatement(s): projected {es['projected_misstatement_sek']:,.0f} SEK, "
+          f"upper misstatement limit {es['upper_misstatement_limit_sek']:,.0f} SEK ({verdict})")
+
+
+def _sample(args: argparse.Namespace) -> int:
+    """Monetary-unit sample of the audit year's procurements (``audit_lib.sampling``) to CSV,
+    with the evaluation of the recorded file-review outcomes when ``sampling.outcomes_file`` is set."""
+    from .run.notebooks import PROJECT_ROOT
+
+    try:
+        params, sp, data, package = _sample_package(args)
+        sample, seed = _draw_sample(args, params, sp, package)
+        out = (args.out or PROJECT_ROOT / "outputs" / f"{params.run_name}.sample.csv").resolve()
+        _write_sample(sample, out, data)
+        s = sample.summary()
+        print(f"{s['selected']} procurements selected ({s['n_risk']} risk stratum, {s['n_certainty']} certainty, "
+              f"{s['n_pps']} by monetary unit); interval {s['interval_sek']:,.0f} SEK, {s['size']} selection points, "
+              f"seed {seed}, random start {s['random_start_sek']:,.2f} -> {out}")
+        outcomes_path = params.path(sp.outcomes_file)
+        if outcomes_path is not None:
+            _evaluate_outcomes(sample, sp, outcomes_path)
+    except _Stop as stop:
+        print(str(stop), file=sys.stderr)
+        return stop.code
     return 0
 
 
@@ -202,10 +239,7 @@ def _sign(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="audit", description="Reproducible audit notebooks for procurement audits.")
-    sub = p.add_subparsers(dest="command", required=True)
-
+def _add_data_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v = sub.add_parser("validate", help="check a data package against the contract")
     v.add_argument("data_dir", type=Path)
     v.add_argument("--params", type=Path, default=None, metavar="PARAMS",
@@ -218,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=20251027)
     d.set_defaults(func=_demo_data)
 
+
+def _add_run_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     r = sub.add_parser("run", help="run the review: notebooks -> HTML findings")
     r.add_argument("params", type=Path, help="parameters file, e.g. params/demo.yaml")
     r.add_argument("--data", default=None, help="data package folder (default: data_dir of PARAMS)")
@@ -239,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     ve.add_argument("--keep", default=None, metavar="DIR", help="keep the rerun in DIR")
     ve.set_defaults(func=_verify)
 
+
+def _add_year_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ny = sub.add_parser("new-year", help="scaffold next year's parameters and evidence register")
     ny.add_argument("year", type=int)
     ny.add_argument("--from", dest="from_params", type=Path, required=True, metavar="PARAMS",
@@ -263,13 +301,22 @@ def build_parser() -> argparse.ArgumentParser:
     sg.add_argument("--name", required=True)
     sg.add_argument("--note", default=None, metavar="TEXT")
     sg.set_defaults(func=_sign)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="audit", description="Reproducible audit notebooks for procurement audits.")
+    sub = p.add_subparsers(dest="command", required=True)
+    _add_data_commands(sub)
+    _add_run_commands(sub)
+    _add_year_commands(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except OSError as e:  # a folder that cannot be read or written: a message, not a traceback
         where = f" ({e.filename})" if e.filename else ""
         print(f"audit {args.command}: {e.strerror or e}{where}", file=sys.stderr)

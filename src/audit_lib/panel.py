@@ -127,12 +127,10 @@ def tpd_index(
     return out
 
 
-def index_from_aggregate(agg: pa.Table, base_months: int = 12) -> Panel:
-    """The panel from the article-month aggregate of :func:`aggregate_lines` (small: cells x
-    months x articles rows)."""
-    cols = {name: agg.column(name).to_numpy(zero_copy_only=False) for name in agg.column_names}
+def _usable(cols: dict[str, np.ndarray], n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, int | float]]:
+    """Rows with every key and positive lines, spend and quantity; and the coverage counts."""
     n_all = int(np.sum(cols["n_all"]))
-    keys_ok = np.ones(len(agg), dtype=bool)
+    keys_ok = np.ones(n_rows, dtype=bool)
     for k in ("category", "region", "month_index", "article_id"):
         keys_ok &= ~pd.isna(cols[k])
     n_ok = np.nan_to_num(cols["n_ok"].astype(float))
@@ -146,10 +144,16 @@ def index_from_aggregate(agg: pa.Table, base_months: int = 12) -> Panel:
         "n_lines_not_positive": int(np.sum(cols["n_all"][keys_ok]) - n_ok[keys_ok].sum()),
         "spend_used_sek": float(spend[use].sum()),
     }
+    return use, n_ok, spend, qty, coverage
+
+
+def _cell_month_frame(
+    cols: dict[str, np.ndarray], use: np.ndarray, n_ok: np.ndarray, spend: np.ndarray, qty: np.ndarray,
+    base_months: int,
+) -> pd.DataFrame:
+    """One row per cell-month: the price index (``tpd_index``) beside the cell-month totals."""
     cat = np.asarray(cols["category"][use]).astype(str)
     reg = np.asarray(cols["region"][use]).astype(str)
-    if not use.any():
-        return Panel(pd.DataFrame(columns=PANEL_COLUMNS), coverage | {"n_cell_months": 0, "n_not_comparable": 0})
     month_index = np.asarray(cols["month_index"][use]).astype(np.int64)
     m0 = int(month_index.min())
     month_code = month_index - m0
@@ -171,7 +175,7 @@ def index_from_aggregate(agg: pa.Table, base_months: int = 12) -> Panel:
     present = tot_art > 0
     cc, mm = np.divmod(np.flatnonzero(present), n_months)
     luv = np.log(tot_spend[present] / tot_qty[present])
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "category": [cell_uniques[i][0] for i in cc],
             "region": [cell_uniques[i][1] for i in cc],
@@ -184,6 +188,16 @@ def index_from_aggregate(agg: pa.Table, base_months: int = 12) -> Panel:
             "n_articles": tot_art[present].astype(np.int64),
         }
     )
+
+
+def index_from_aggregate(agg: pa.Table, base_months: int = 12) -> Panel:
+    """The panel from the article-month aggregate of :func:`aggregate_lines` (small: cells x
+    months x articles rows)."""
+    cols = {name: agg.column(name).to_numpy(zero_copy_only=False) for name in agg.column_names}
+    use, n_ok, spend, qty, coverage = _usable(cols, len(agg))
+    if not use.any():
+        return Panel(pd.DataFrame(columns=PANEL_COLUMNS), coverage | {"n_cell_months": 0, "n_not_comparable": 0})
+    frame = _cell_month_frame(cols, use, n_ok, spend, qty, base_months)
     # the unit value normalised like the index, so both start near 0
     frame["log_unit_value"] = frame["log_unit_value"] - frame.groupby(["category", "region"])["log_unit_value"].transform(
         lambda s: s.iloc[:base_months].mean()

@@ -10,183 +10,34 @@ encoding (UTF-16, NUL bytes, bytes that are neither UTF-8 nor Windows-1252, a mi
 are refused with the line), its header is read with the same rules as the small tables, and
 DuckDB reads it with those explicit options, every column as text, in strict mode, so that a
 row with too many or too few fields or an unclosed quote is an error naming its line.
+The scan of the CSV's layout is in ``large_csv``.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from .problems import MAX_PER_RULE, Problem, ValidationReport
-from .read import (
-    RESERVED_COLUMNS,
-    ReadError,
-    detect_separator,
-    _utf8_letter,
-    normalise_header,
-)
+from .large_csv import MAX_EMPTY_LINES, CsvLayout, csv_layout
+from .read import RESERVED_COLUMNS, ReadError, normalise_header
 from .parse import PARSERS, CellError, parse_key
 from .spec import MAX_DATE, MIN_DATE, ColumnSpec, TableSpec
 from .sqltypes import Source, ident, typed_select
 from .validate import plausibility_rule, unknown_code_rule
 
-_CHUNK = 8 << 20
-# bytes that Windows-1252 leaves undefined
-_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
-# More empty lines than this in a large CSV are refused (their row numbers are kept in the SQL).
-MAX_EMPTY_LINES = 10_000
+# the CSV layout's names stay importable from here
+__all__ = [
+    "MAX_EMPTY_LINES", "CsvLayout", "check_large", "csv_layout", "file_columns", "raw_scan_sql", "relation_sql",
+]
 
 
 def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
-
-
-@dataclass(frozen=True)
-class CsvLayout:
-    """How to read one CSV: its encoding, separator and header (names as in the file)."""
-
-    encoding: str  # utf-8 or latin-1 (DuckDB's name for the single-byte fallback)
-    separator: str
-    header: tuple[str, ...]
-    newline: str = "\n"  # "\n" (also "\r\n") or "\r" (old Mac)
-    # (t, j): data rows numbered t and above (from 1) follow j empty lines, which DuckDB skips
-    empty_lines: tuple[tuple[int, int], ...] = ()
-
-
-_LAYOUTS: dict[tuple[str, int, int], CsvLayout] = {}
-
-
-def _line_at(path: Path, offset: int, newline: bytes = b"\n") -> int:
-    """The 1-based line of byte ``offset`` (counts newlines in chunks)."""
-    line, pos = 1, 0
-    with open(path, "rb") as fh:
-        while pos < offset:
-            block = fh.read(min(_CHUNK, offset - pos))
-            if not block:
-                break
-            line += block.count(newline)
-            pos += len(block)
-    return line
-
-
-def _newline(path: Path) -> bytes:
-    """``\r`` for a file whose lines end in a lone carriage return (old Mac), else ``\n``."""
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 20)
-    cr, lf = head.find(b"\r"), head.find(b"\n")
-    if cr >= 0 and (lf < 0 or cr < lf) and head[cr + 1 : cr + 2] != b"\n":
-        return b"\r"
-    return b"\n"
-
-
-def _empty_lines(path: Path, newline: bytes) -> tuple[tuple[int, int], ...]:
-    """Where DuckDB's row count and the file's lines part: for each run of empty lines, the
-    data-row number (from 1) after which it lies and the number of empty lines so far."""
-    nl = newline[0:1]
-    pattern = re.compile(re.escape(nl) + (b"(?=\r?\n)" if nl == b"\n" else b"(?=\r)"))
-    lines_before, j, out = 0, 0, {}  # newlines before the current buffer
-    carry = b""
-    with open(path, "rb") as fh:
-        while True:
-            block = fh.read(_CHUNK)
-            buf = carry + block
-            cut = len(buf) if not block else max(len(buf) - 2, 0)
-            last = 0
-            for m in pattern.finditer(buf):
-                if m.start() >= cut:
-                    break
-                lines_before += buf.count(nl, last, m.start())
-                last = m.start()
-                j += 1
-                if j > MAX_EMPTY_LINES:
-                    raise ReadError(Problem("error", path.name, f"more than {MAX_EMPTY_LINES} empty lines",
-                                            row=lines_before + 2))
-                # the empty line is line lines_before + 2; the header is line 1
-                out[lines_before + 2 - j] = j
-            lines_before += buf.count(nl, last, cut)
-            carry = buf[cut:]
-            if not block:
-                break
-    return tuple(sorted(out.items()))
-
-
-def csv_layout(path: Path) -> CsvLayout:
-    """Scan a CSV once for its encoding and read its header; raise :class:`ReadError`."""
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    if key in _LAYOUTS:
-        return _LAYOUTS[key]
-    file = path.name
-    with open(path, "rb") as fh:
-        head = fh.read(4)
-    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
-        with open(path, "rb") as fh:
-            if not fh.read(1 << 16).strip(b" \t\r\n\xef\xbb\xbf"):
-                raise ReadError(Problem("error", file, "file is empty: expected a header row and data"))
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ReadError(Problem(
-            "error", file, "encoding: the file is UTF-16 (Excel's 'Unicode text'); save it as 'CSV UTF-8'", row=1))
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8_ok, first_bad, has_multibyte, undefined_at = True, -1, False, -1
-    pos = 0
-    with open(path, "rb") as fh:
-        while True:
-            block = fh.read(_CHUNK)
-            if not block:
-                break
-            nul = block.find(b"\x00")
-            if nul >= 0:
-                raise ReadError(Problem(
-                    "error", file, "encoding: the file contains NUL bytes (a binary file, or UTF-16 text "
-                    "without a byte order mark); save it as 'CSV UTF-8'",
-                    row=_line_at(path, pos + nul, _newline(path))))
-            if not has_multibyte and _utf8_letter(block) is not None:
-                has_multibyte = True
-            if undefined_at < 0:
-                m = _CP1252_UNDEFINED.search(block)
-                if m:
-                    undefined_at = pos + m.start()
-            if utf8_ok:
-                try:
-                    decoder.decode(block, final=False)
-                except UnicodeDecodeError as e:
-                    utf8_ok, first_bad = False, pos + e.start
-            pos += len(block)
-    if utf8_ok:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8_ok, first_bad = False, max(pos - 1, 0)
-    if utf8_ok:
-        encoding = "utf-8"
-    elif has_multibyte:
-        raise ReadError(Problem(
-            "error", file, "encoding: mixed encodings: some lines are UTF-8, this line has bytes that are not "
-            "UTF-8 (Windows-1252?); save the whole file in one encoding",
-            row=_line_at(path, first_bad, _newline(path))))
-    elif undefined_at >= 0:
-        raise ReadError(Problem(
-            "error", file, "encoding: bytes cannot be read as UTF-8 or Windows-1252",
-            row=_line_at(path, undefined_at, _newline(path))))
-    else:
-        encoding = "latin-1"
-    newline = _newline(path)
-    with open(path, "rb") as fh:
-        first = fh.read(1 << 20).split(newline, 1)[0]
-    text = first.decode("utf-8" if encoding == "utf-8" else "cp1252", "replace").lstrip("\ufeff").rstrip("\r\n")
-    if not text.strip():
-        raise ReadError(Problem("error", file, "the first line is empty: expected the header row", row=1))
-    sep = detect_separator(text)
-    header = tuple(next(csv.reader([text], delimiter=sep)))
-    layout = CsvLayout(encoding, sep, header, newline.decode(), _empty_lines(path, newline))
-    _LAYOUTS[key] = layout
-    return layout
 
 
 def _csv_scan(path: Path, layout: CsvLayout) -> str:
@@ -336,9 +187,9 @@ def _cell_rule(parser: Callable[[object], object], generic: str) -> Callable[[st
     return describe
 
 
-def _column_rules(col: ColumnSpec, src: str, table: str, regions: Collection[str] | None) -> list[tuple]:
+def _column_rules(col: ColumnSpec, src: str, table: str, regions: Collection[str] | None) -> list[tuple[Any, ...]]:
     """(rule, SQL condition over r (raw) and t (typed), describe or None) for one column."""
-    rules: list[tuple] = []
+    rules: list[tuple[Any, ...]] = []
     if not col.nullable:
         rules.append(("required: the cell is empty", f"(r.{src} IS NULL OR TRIM(CAST(r.{src} AS VARCHAR)) = '')", None))
     if col.type != "str":
@@ -392,7 +243,7 @@ def _check_rows(
     if n_rows == 0:
         report.add(Problem("error", file, "file has a header but no rows"))
         return 0
-    checks: list[tuple] = []  # (column, rule, value SQL, condition SQL, describe)
+    checks: list[tuple[Any, ...]] = []  # (column, rule, value SQL, condition SQL, describe)
     for col in spec.columns:
         if col.name not in actual:
             continue  # an optional column the file does not have

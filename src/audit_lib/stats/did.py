@@ -35,6 +35,7 @@ treatments that always start together) is marked not estimable rather than given
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -164,6 +165,46 @@ def twfe_event_study(p: StaggeredPanel, pre: int, post: int) -> LinearEstimate:
     return _ols(p, X, list(range(k, k + E.shape[1])), names, np.ones(len(p.y), dtype=bool))
 
 
+def _imputation_targets(
+    p: StaggeredPanel, names: list[tuple[str, int]], counts: np.ndarray
+) -> tuple[np.ndarray, list[tuple[str, int | str]]]:
+    """Target rows: each event-time coefficient, then each treatment's average weighted by counts."""
+    n_coef = len(names)
+    L_rows: list[np.ndarray] = []
+    t_names: list[tuple[str, int | str]] = []  # (treatment, event time) then (treatment, "att")
+    for j, nm in enumerate(names):
+        row = np.zeros(n_coef)
+        row[j] = 1.0
+        L_rows.append(row)
+        t_names.append(nm)
+    for g in p.groups:
+        js = [j for j, (gg, _) in enumerate(names) if gg == g]
+        row = np.zeros(n_coef)
+        tot = counts[js].sum()
+        if tot > 0:
+            row[js] = counts[js] / tot
+        L_rows.append(row)
+        t_names.append((g, "att"))
+    return np.array(L_rows), t_names
+
+
+def _two_stage_resid_op(
+    Z: np.ndarray, Zu: np.ndarray, Zup: np.ndarray, X2: np.ndarray, X2p: np.ndarray,
+    u_idx: np.ndarray, t_idx: np.ndarray,
+) -> Callable[[np.ndarray], np.ndarray]:
+    """Residuals of both stages: untreated on the fixed effects, treated on the event-time dummies."""
+
+    def resid_op(Y: np.ndarray) -> np.ndarray:
+        theta1 = Zup @ Y[u_idx]
+        R = np.zeros_like(Y, dtype=float)
+        R[u_idx] = Y[u_idx] - Zu @ theta1
+        Yt = Y[t_idx] - Z[t_idx] @ theta1
+        R[t_idx] = Yt - X2 @ (X2p @ Yt)
+        return R
+
+    return resid_op
+
+
 def imputation(p: StaggeredPanel, post: int) -> LinearEstimate:
     """The imputation / two-stage estimator; targets ``(g, ell)`` for ell = 0 .. post (post
     pooled) and ``(g, "att")``, the average effect over g's treated observations.
@@ -185,39 +226,15 @@ def imputation(p: StaggeredPanel, post: int) -> LinearEstimate:
     X2 = E[t_idx]
     X2p = np.linalg.pinv(X2) if len(t_idx) else np.zeros((E.shape[1], 0))
     counts = X2.sum(axis=0)
-    # targets: each event-time coefficient, then each treatment's average
     n_coef = E.shape[1]
-    L_rows: list[np.ndarray] = []
-    t_names: list[tuple[str, int | str]] = []  # (treatment, event time) then (treatment, "att")
-    for j, nm in enumerate(names):
-        row = np.zeros(n_coef)
-        row[j] = 1.0
-        L_rows.append(row)
-        t_names.append(nm)
-    for g in p.groups:
-        js = [j for j, (gg, _) in enumerate(names) if gg == g]
-        row = np.zeros(n_coef)
-        tot = counts[js].sum()
-        if tot > 0:
-            row[js] = counts[js] / tot
-        L_rows.append(row)
-        t_names.append((g, "att"))
-    L = np.array(L_rows)
+    L, t_names = _imputation_targets(p, names, counts)
     has_obs = np.array([counts[j] > 0 for j in range(n_coef)] + [True] * len(p.groups))
     est_ok = _estimable_rows(L, X2, X2p) & has_obs & (np.abs(L).sum(axis=1) > 0)
     B2 = L @ X2p  # (q, n_t): targets from the residualised treated outcomes
     A = np.zeros((L.shape[0], n))
     A[:, t_idx] = B2
     A[:, u_idx] = -(B2 @ Z[t_idx]) @ Zup
-
-    def resid_op(Y: np.ndarray) -> np.ndarray:
-        theta1 = Zup @ Y[u_idx]
-        R = np.zeros_like(Y, dtype=float)
-        R[u_idx] = Y[u_idx] - Zu @ theta1
-        Yt = Y[t_idx] - Z[t_idx] @ theta1
-        R[t_idx] = Yt - X2 @ (X2p @ Yt)
-        return R
-
+    resid_op = _two_stage_resid_op(Z, Zu, Zup, X2, X2p, u_idx, t_idx)
     resid = resid_op(p.y[:, None])[:, 0]
     k = int(np.linalg.matrix_rank(Zu)) + (int(np.linalg.matrix_rank(X2)) if len(t_idx) else 0)
     meta = {
