@@ -7,12 +7,13 @@ from pathlib import Path
 import yaml
 
 from audit_lib.cli import main
+from audit_lib.params import load_params_data
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _params(tmp_path: Path, demo_dir: Path, **sampling) -> Path:
-    data = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    data = load_params_data(ROOT / "params" / "demo.yaml")  # its base merged in
     data.update(data_dir=str(demo_dir), evidence=str(ROOT / "params" / data["evidence"]),
                 sampling={"tolerable_misstatement_sek": 20_000_000, **sampling})
     p = tmp_path / "params.yaml"
