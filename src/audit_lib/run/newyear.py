@@ -217,7 +217,10 @@ def carry_recommendations(prev: Any, year: int) -> tuple[list[str], list[str], s
         body.append("# The board's answers to them and the measures it promised: set each measure's status "
                     "(done with completed:, in_progress, planned, rejected with reason:) as the follow-up finds it.")
         body.append("responses:")
-        dumped = yaml.safe_dump([a.model_dump(mode="json", exclude_none=True) for a in answers],
+        # without last year's observation ids: this year's register cites its own observations
+        dumped = yaml.safe_dump([a.model_dump(mode="json", exclude_none=True,
+                                              exclude={"evidence": True, "measures": {"__all__": {"evidence"}}})
+                                 for a in answers],
                                 allow_unicode=True, sort_keys=False, width=100).rstrip("\n")
         body += ["  " + ln for ln in dumped.splitlines()]
     return [r.id for r in carried], closed, head + "\n".join(body) + "\n"
