@@ -87,10 +87,21 @@ def test_literal_keys_in_notebooks_exist(nb):
     cells = json.loads((ROOT / "notebooks" / nb).read_text(encoding="utf-8"))["cells"]
     code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     found = set(LITERAL_KEY.findall(code))
-    if nb in ("q5_indicators.ipynb", "q6_learning.ipynb", "summary.ipynb"):
-        assert len(found) > 10  # the pattern does find keys
     missing = sorted(k for k in found if k not in catalog())
     assert not missing, f"{nb} uses texts that do not exist: {missing}"
+
+
+PAGES = sorted((ROOT / "src" / "audit_lib" / "report" / "pages").glob("*.py"))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_literal_keys_in_page_modules_exist(page):
+    """The words a page shows come from the catalog: every literal key its module names exists."""
+    found = set(LITERAL_KEY.findall(page.read_text(encoding="utf-8")))
+    if page.stem in ("q5_indicators", "q6_learning", "summary"):
+        assert len(found) > 10  # the pattern does find keys
+    missing = sorted(k for k in found if k not in catalog())
+    assert not missing, f"{page.name} uses texts that do not exist: {missing}"
 
 
 def test_texts_format_with_their_placeholders():
