@@ -6,8 +6,10 @@ The package is the test demo package (seeded, 60,000 purchase lines); the review
 2024 and then 2025 with the 2024 results as last year's, as ``make demo`` does. The
 parameters are a copy of ``params/`` in a temporary folder, so the national statistics (a
 path relative to it) are absent and the external-statistics results record that. Structure,
-keys, texts, booleans and integers must be equal; floating-point numbers equal to 1e-9
-(relative), since the last bits of a least-squares fit may differ between processors.
+keys, texts, booleans and integers must be equal; floating-point numbers equal to 1e-7
+(relative; 1e-10 absolute near zero), since the last bits of a least-squares fit may differ
+between processors (and an ill-conditioned fit amplifies them); any real change moves a figure
+by far more.
 
 After a change that is meant to move a figure, regenerate and review the diff:
 ``AUDIT_UPDATE_EXPECTED=1 .venv/bin/python -m pytest tests/test_expected.py``.
@@ -57,7 +59,7 @@ def review(demo_dir, tmp_path_factory) -> dict[str, Path]:
 
 
 def differences(expected: Any, got: Any, where: str = "") -> list[str]:
-    """Where ``got`` differs from ``expected`` (floats compared to 1e-9 relative)."""
+    """Where ``got`` differs from ``expected`` (floats compared to 1e-7 relative)."""
     if isinstance(expected, dict) and isinstance(got, dict):
         out = [f"{where}.{k}: missing" for k in expected if k not in got]
         out += [f"{where}.{k}: not expected" for k in got if k not in expected]
@@ -73,7 +75,7 @@ def differences(expected: Any, got: Any, where: str = "") -> list[str]:
         if isinstance(expected, bool) or isinstance(got, bool) or expected is None or got is None:
             return [] if expected == got else [f"{where}: {got!r}, expected {expected!r}"]
         if isinstance(expected, (int, float)) and isinstance(got, (int, float)) and (
-                math.isclose(expected, got, rel_tol=1e-9, abs_tol=1e-12)):
+                math.isclose(expected, got, rel_tol=1e-7, abs_tol=1e-10)):
             return []
         return [f"{where}: {got!r}, expected {expected!r}"]
     return [] if expected == got and type(expected) is type(got) else [f"{where}: {got!r}, expected {expected!r}"]
@@ -99,7 +101,7 @@ def test_recorded_results_are_the_expected_ones(review, year, notebook):
 def test_the_comparison_sees_a_changed_figure():
     """The checker itself: a moved figure, a new key, a type change and float noise."""
     base = {"a": 1.0, "b": [1, {"c": "x"}], "d": True}
-    assert differences(base, {"a": 1.0 + 1e-12, "b": [1, {"c": "x"}], "d": True}) == []
+    assert differences(base, {"a": 1.0 + 1e-9, "b": [1, {"c": "x"}], "d": True}) == []
     assert differences(base, {"a": 1.001, "b": [1, {"c": "x"}], "d": True}) == [".a: 1.001, expected 1.0"]
     assert differences(base, {"a": 1.0, "b": [1, {"c": "y"}], "d": True}) == [".b[1].c: 'y', expected 'x'"]
     assert differences(base, {"a": 1.0, "b": [1], "d": True, "e": 0}) == [".e: not expected", ".b: 1 items, expected 2"]
