@@ -183,6 +183,22 @@ def evidence_links(ids: Iterable[str], t: Texts) -> str:
     return f" <span class='ev-refs'>– {esc(t('evidence.based_on'))}: {links}</span>" if links else ""
 
 
+def _condition_item(r: Any, t: Texts, fv: Callable[[str, Any], str], name: str, evidence: list[str]) -> str:
+    """One condition of the rule: held or not (a mark and, for screen readers, words), what it
+    asks, the value found and its margin, and the evidence it rests on."""
+    mark = {True: "✔", False: "✘", None: "?"}[r.holds]
+    if not r.assessable:
+        detail = t("assess.not_assessable_mark")
+    else:
+        detail = f"{t('assess.actual')}: {fv(r.input, r.actual)}"
+        if r.margin is not None:
+            detail += f", {t('assess.margin')}: {fv(r.input, r.margin)}"
+    wanted = t(f"assess.op_{OP_WORDS[r.op]}", value=fv(r.input, r.value))
+    return (f"<li><span class='mark' aria-hidden='true'>{mark}</span>"
+            f"<span class='visually-hidden'>{esc(t(HOLDS_KEY[r.holds]))}: </span>"
+            f" {esc(name)}: {esc(wanted)} ({esc(detail)}){evidence_links(evidence, t)}</li>")
+
+
 def assessment_box(a: Assessment, t: Texts, format_value: Callable[[str, Any], str] | None = None,
                    evidence: Mapping[str, list[str]] | None = None) -> Html:
     """The assessment with its rule: each level's conditions, the inputs, any override; with
@@ -221,21 +237,7 @@ def assessment_box(a: Assessment, t: Texts, format_value: Callable[[str, Any], s
         if not results:
             rows.append(f"<tr><th scope='row'>{esc(t(f'level.{lvl}'))}</th><td>{esc(t('assess.no_conditions'))}</td></tr>")
             continue
-        conds = []
-        for r in results:
-            mark = {True: "✔", False: "✘", None: "?"}[r.holds]
-            if not r.assessable:
-                detail = t("assess.not_assessable_mark")
-            else:
-                detail = f"{t('assess.actual')}: {fv(r.input, r.actual)}"
-                if r.margin is not None:
-                    detail += f", {t('assess.margin')}: {fv(r.input, r.margin)}"
-            wanted = t(f"assess.op_{OP_WORDS[r.op]}", value=fv(r.input, r.value))
-            conds.append(
-                f"<li><span class='mark' aria-hidden='true'>{mark}</span>"
-                f"<span class='visually-hidden'>{esc(t(HOLDS_KEY[r.holds]))}: </span>"
-                f" {esc(label(r.input))}: {esc(wanted)} ({esc(detail)}){evidence_links(evidence.get(r.input, []), t)}</li>"
-            )
+        conds = [_condition_item(r, t, fv, label(r.input), evidence.get(r.input, [])) for r in results]
         rows.append(f"<tr><th scope='row'>{esc(t(f'level.{lvl}'))}</th><td><ul>{''.join(conds)}</ul></td></tr>")
     rows.append(f"<tr><th scope='row'>{esc(t('level.nej'))}</th><td>{esc(t('assess.otherwise'))}</td></tr>")
     parts.append(
