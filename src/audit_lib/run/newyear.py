@@ -134,13 +134,7 @@ def new_year(year: int, from_params: str | Path, out: str | Path | None = None,
     if data_dir == prev.data_dir:
         notes.append(f"data_dir is still {prev.data_dir}: point it at {year}'s data package if it is not there")
 
-    if prev.evidence:
-        evidence = bump(prev.evidence, old, year)
-        if evidence == prev.evidence:
-            evidence = str(Path(prev.evidence).parent / str(year)) if Path(prev.evidence).parent != Path(".") \
-                else f"evidence/{year}"
-    else:
-        evidence = f"evidence/{run_name}"
+    evidence = _evidence_folder(prev.evidence, old, year, run_name)
 
     prev_out = Path(previous_out).resolve() if previous_out else PROJECT_ROOT / "outputs" / prev.run_name
     prev_results = prev_out / "results"
@@ -149,19 +143,8 @@ def new_year(year: int, from_params: str | Path, out: str | Path | None = None,
         notes.append(f"{prev_results} does not exist yet: run `audit run {src}` before the {year} run, "
                      "or the follow-up report will say that last year's results are missing")
 
-    text = src.read_text(encoding="utf-8")
-    text = set_top_level(text, "run_name", run_name)
-    text = set_top_level(text, "audit_year", year)
-    for key, day in (("period_start", f"{year}-01-01"), ("period_end", f"{year}-12-31")):
-        if re.search(rf"^{key}:", text, re.M):  # last year's period (perhaps an interim cut-off)
-            text = set_top_level(text, key, day)
-            notes.append(f"{key} is set to {day} (the whole year): change it for an interim report")
-    text = set_top_level(text, "data_dir", data_dir)
-    text = set_top_level(text, "evidence", evidence)
-    text = set_section_key(text, "followup", "previous_results_dir", rel_results,
-                           f"results of the {old} run ({prev.run_name})")
-    if prev.summary.answer_by is not None:  # last year's answer date does not carry over
-        text = set_section_key(text, "summary", "answer_by", None, f"the date the board must answer the {year} review by")
+    text = _next_text(src.read_text(encoding="utf-8"), prev, year, {
+        "run_name": run_name, "data_dir": data_dir, "evidence": evidence, "previous_results_dir": rel_results}, notes)
 
     ev_dir = (dst.parent / evidence).resolve()
     carried, closed, followup_text = carry_recommendations(prev, year)
@@ -187,6 +170,35 @@ def new_year(year: int, from_params: str | Path, out: str | Path | None = None,
             f"year: {year}\n", encoding="utf-8")
     (ev_dir / "followup.yaml").write_text(followup_text, encoding="utf-8")
     return NewYear(dst, ev_dir, rel_results, carried, closed, notes)
+
+
+def _evidence_folder(previous: str | None, old: int, year: int, run_name: str) -> str:
+    """The new year's evidence register: last year's path with the year bumped, else a folder
+    named by the year beside it, else ``evidence/<run name>``."""
+    if not previous:
+        return f"evidence/{run_name}"
+    evidence = bump(previous, old, year)
+    if evidence != previous:
+        return evidence
+    return str(Path(previous).parent / str(year)) if Path(previous).parent != Path(".") else f"evidence/{year}"
+
+
+def _next_text(text: str, prev: Any, year: int, values: dict[str, str], notes: list[str]) -> str:
+    """Last year's parameters file edited for ``year`` (comments kept): run name, year, the
+    whole year as the period, data and evidence folders, last year's results, no answer date."""
+    text = set_top_level(text, "run_name", values["run_name"])
+    text = set_top_level(text, "audit_year", year)
+    for key, day in (("period_start", f"{year}-01-01"), ("period_end", f"{year}-12-31")):
+        if re.search(rf"^{key}:", text, re.M):  # last year's period (perhaps an interim cut-off)
+            text = set_top_level(text, key, day)
+            notes.append(f"{key} is set to {day} (the whole year): change it for an interim report")
+    text = set_top_level(text, "data_dir", values["data_dir"])
+    text = set_top_level(text, "evidence", values["evidence"])
+    text = set_section_key(text, "followup", "previous_results_dir", values["previous_results_dir"],
+                           f"results of the {prev.audit_year} run ({prev.run_name})")
+    if prev.summary.answer_by is not None:  # last year's answer date does not carry over
+        text = set_section_key(text, "summary", "answer_by", None, f"the date the board must answer the {year} review by")
+    return text
 
 
 def carry_recommendations(prev: Any, year: int) -> tuple[list[str], list[str], str]:
