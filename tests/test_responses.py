@@ -135,3 +135,20 @@ def test_nothing_after_the_day_is_seen():
     assert mid.answered == "in_time" and mid.measures[0].outcome == "not_due"  # done on 1 June, not yet
     late = rs.responses(reg, D(2026, 2, 26), D(2026, 7, 1))[0]
     assert late.measures[0].outcome == "done" and not late.overdue
+
+
+def test_before_any_answer_is_due_the_page_says_so_plainly():
+    """No "0 of 5 came in time" before the answer date, and no "no measure promised" for a
+    recommendation the board has not yet answered."""
+    from audit_lib.report.fmt import Formatter
+    from audit_lib.report.pages import responses as page
+    from audit_lib.report.texts import Texts
+
+    statuses = rs.responses(register([]), D(2026, 2, 26), D(2025, 12, 31))
+    html = "".join(str(p) for p in page.section(statuses, Texts("sv"), Formatter("sv"), "2026-02-26", "2025-12-31"))
+    assert "Den 2025-12-31 har inget svar kommit, och inget är försenat." in html
+    assert "0 av" not in html and "Ingen åtgärd utlovad" not in html
+    answered = rs.responses(register([{"recommendation": "R1", "received": D(2026, 2, 1)}]), D(2026, 2, 26),
+                            D(2026, 3, 1))
+    html = "".join(str(p) for p in page.section(answered, Texts("sv"), Formatter("sv"), "2026-02-26", "2026-03-01"))
+    assert "Ingen åtgärd utlovad" in html  # answered, but without a measure

@@ -26,8 +26,9 @@ def rows(statuses: list[ResponseStatus], t: Texts) -> list[dict[str, str]]:
     out = []
     for s in statuses:
         first = {"recommendation": f"{s.id}: {s.recommendation}", "answer": _answer(s, t)}
-        if not s.measures:
-            out.append({**first, "measure": t("responses.no_measure"), "owner": "", "deadline": "", "outcome": ""})
+        if not s.measures:  # no measure: none promised in an answer, or no answer (yet) to promise one
+            none = t("responses.no_measure") if s.answered in ("in_time", "late") else ""
+            out.append({**first, "measure": none, "owner": "", "deadline": "", "outcome": ""})
         for i, m in enumerate(s.measures):
             head = first if i == 0 else {"recommendation": "", "answer": ""}
             out.append({**head, "measure": m.text, "owner": m.owner, "deadline": m.deadline,
@@ -42,7 +43,9 @@ def section(statuses: list[ResponseStatus], t: Texts, f: Formatter, answer_by: s
     if not statuses:
         return [*parts, d.paragraph(t("responses.none"))]
     c = counts(statuses)
-    if answer_by:
+    if answer_by and c["not_due"] == len(statuses):  # the report goes out before any answer is due
+        parts.append(d.paragraph(t("responses.intro_not_due", answer_by=answer_by, as_of=as_of)))
+    elif answer_by:
         parts.append(d.paragraph(t("responses.intro", answer_by=answer_by, as_of=as_of, n=f.count(len(statuses)),
                                    in_time=f.count(c["in_time"]), late=f.count(c["late"]),
                                    missing=f.count(c["missing"]))))
