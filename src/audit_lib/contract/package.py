@@ -143,9 +143,9 @@ def _load_small(
     report.extend(check_rules(frame, spec, file, failed))
     if regions is not None:
         report.extend(check_codes(frame, spec, file, regions))
-    for c in spec.columns:  # an optional column the file does not have: empty
-        if c.optional and c.name not in frame.columns:
-            frame[c.name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    for col in spec.columns:  # an optional column the file does not have: empty
+        if col.optional and col.name not in frame.columns:
+            frame[col.name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
     return frame, failed
 
 

@@ -10,6 +10,8 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
+from typing import Any, cast
 from decimal import Decimal
 
 import numpy as np
@@ -173,7 +175,7 @@ def parse_str(v: object) -> str:
     return s
 
 
-def char_names(chars: object) -> str:
+def char_names(chars: Iterable[str]) -> str:
     """'U+200B ZERO WIDTH SPACE, ...' for messages (the characters themselves may be invisible)."""
     return ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')}" for c in dict.fromkeys(chars))
 
@@ -229,13 +231,14 @@ def parse_column(
     out: list[object] = []
     problems: list[Problem] = []
     failed: set[int] = set()
-    for row, v in values.items():
+    for key, v in values.items():
+        row = cast(int, key)
         if _is_blank(v):
             out.append(None)
             continue
         try:
             parsed = parser(v)
-            if col.type == "str" and not col.key and not BIDI_CONTROLS.isdisjoint(parsed):
+            if isinstance(parsed, str) and col.type == "str" and not col.key and not BIDI_CONTROLS.isdisjoint(parsed):
                 problems.append(Problem(
                     "warning", file, "bidirectional control characters removed "
                     f"({char_names(c for c in parsed if c in BIDI_CONTROLS)}): they reorder displayed text",
@@ -257,7 +260,7 @@ def parse_column(
     elif col.type == "str":
         series = series.astype(object).where(series.notna(), None)
     else:
-        series = series.astype(DTYPES[col.type])
+        series = series.astype(cast(Any, DTYPES[col.type]))
     return series, problems, failed
 
 

@@ -359,6 +359,7 @@ def _present(v: object) -> bool:
 
 def read_raw(path: Path, spec: TableSpec) -> tuple[RawTable, list[Problem]]:
     """Read ``path`` according to its suffix; raise :class:`ReadError` if it cannot be read."""
+    warnings: list[Problem]
     try:
         if not path.is_file():
             raise ReadError(Problem("error", path.name, "not a regular file"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Collection
+from typing import cast
 
 import pandas as pd
 import pandera.pandas as pa
@@ -119,7 +120,7 @@ def check_rules(
                 rule += _also_on(frame, list(spec.unique_together), row)
                 if row is not None and row in frame.index:  # one problem per row, all key values
                     value = ", ".join(str(frame.at[row, c]) for c in spec.unique_together)
-            elif check == "field_uniqueness" and column in frame.columns:
+            elif check == "field_uniqueness" and column is not None and column in frame.columns:
                 rule += _also_on(frame, [column], row)
             problems.append(
                 Problem(
@@ -137,7 +138,7 @@ def check_rules(
                 problems.append(
                     Problem(
                         "error", file, "coordinated_share is a fraction 0-1 (19 % is 0.19)",
-                        row=int(row), column=column, value=f"{frame.at[row, column]:g}",
+                        row=int(row), column=column, value=f"{cast(float, frame.at[row, column]):g}",
                     )
                 )
     # pandera reports a duplicated value once per occurrence; keep the report readable
@@ -247,6 +248,6 @@ def check_bidder_repeats(frame: pd.DataFrame, file: str) -> list[Problem]:
     return [
         Problem("warning", file, f"bidder bids more than once in a procurement {where} (alternative bids?); "
                 "rows kept, the market method counts the bidder's lowest approved bid" + _also_on(k, keys, row),
-                row=int(row), column=", ".join(keys), value=", ".join(k.at[row, c] for c in keys))
+                row=int(row), column=", ".join(keys), value=", ".join(str(k.at[row, c]) for c in keys))
         for row in frame.index[repeated]
     ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -180,7 +181,7 @@ def _region_rows(
         for region, share in zip(r["_regions"], shares):
             value = round(r["_value"] * share, -3)
             body = _required_body(region, value)
-            ref = f"{region}-{year}-{rng.integers(100, 999)}"
+            ref: str | None = f"{region}-{year}-{rng.integers(100, 999)}"
             if r.get("_textile") and region == "SRM":
                 body = "inkopsnamnden"  # the council never initiated it
                 planted["textile"].append({"procurement_id": r["procurement_id"], "region": region})
@@ -276,20 +277,20 @@ def _savings_for_year(rng, year: int, rows: list[dict], bid_rows: list[dict], pl
 
 
 def _targets(procurements: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for year, (target, outcome, source) in cal.COORDINATED_COUNT.items():
         rows.append(dict(year=year, indicator="coordinated_count", target=target, outcome=outcome,
                          period="full_year", source=source))
-    for year, (target, outcome, source) in cal.ENABLED_SAVINGS_MNKR.items():
-        rows.append(dict(year=year, indicator="enabled_savings_sek", target=target * 1e6,
-                         outcome=outcome * 1e6, period="full_year", source=source))
+    for year, (target_mnkr, outcome_mnkr, source) in cal.ENABLED_SAVINGS_MNKR.items():
+        rows.append(dict(year=year, indicator="enabled_savings_sek", target=target_mnkr * 1e6,
+                         outcome=outcome_mnkr * 1e6, period="full_year", source=source))
     t25, src25 = cal.SAVINGS_TARGET_2025_MNKR
     rows.append(dict(year=2025, indicator="enabled_savings_sek", target=t25 * 1e6,
                      outcome=cal.SAVINGS_OUTCOME_2025_MNKR * 1e6, period="full_year",
                      source=f"target: {src25}; outcome: {cal.SYNTHETIC}"))
-    target, outcome, source = cal.INTERIM_SHARE_2025
-    rows.append(dict(year=2025, indicator="coordinated_share", target=target, outcome=outcome,
-                     period="interim", source=source))
+    share_target, share_outcome, share_source = cal.INTERIM_SHARE_2025
+    rows.append(dict(year=2025, indicator="coordinated_share", target=share_target, outcome=share_outcome,
+                     period="interim", source=share_source))
     n_regions = regions.groupby("procurement_id").size()
     year = procurements.set_index("procurement_id")["completed_date"].dt.year
     share_2025 = float((n_regions[year[year == 2025].index] > 1).mean())
@@ -302,8 +303,8 @@ def _targets(procurements: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
 
 
 def _effort(rng, procurements: pd.DataFrame, regions: pd.DataFrame, planted: dict) -> pd.DataFrame:
-    coordinated = regions.groupby("procurement_id").size()
-    coordinated = coordinated[coordinated > 1].index
+    per_procurement = regions.groupby("procurement_id").size()
+    coordinated = per_procurement[per_procurement > 1].index
     rows = []
     for pid in sorted(coordinated):
         if rng.random() < 0.30:  # cost data missing for about 30 % of coordinated procurements

@@ -218,7 +218,7 @@ def carry_recommendations(prev: Any, year: int) -> tuple[list[str], list[str], s
         return [], closed, head + "observations: []\nrecommendations: []\n"
     body = ["observations: []", "recommendations:"]
     for r in carried:
-        item = {"id": r.id, "question": r.question, "text": r.text.model_dump(exclude_none=True),
+        item: dict[str, Any] = {"id": r.id, "question": r.question, "text": r.text.model_dump(exclude_none=True),
                 "status": "open", "status_evidence": []}
         dumped = yaml.safe_dump([item], allow_unicode=True, sort_keys=False, width=100).rstrip("\n")
         body.append(f"  # {prev.audit_year}: {r.status}")
