@@ -114,7 +114,7 @@ def find_table_files(root: Path, report: ValidationReport) -> dict[str, Path]:
 
 def _load_small(
     path: Path, spec: TableSpec, report: ValidationReport, regions: Collection[str] | None = None
-) -> tuple[pd.DataFrame | None, set]:
+) -> tuple[pd.DataFrame | None, set[tuple[int, str]]]:
     file = path.name
     try:
         raw, warnings = read_raw(path, spec)

@@ -92,7 +92,7 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def _sort_key(p: Problem) -> tuple:
+def _sort_key(p: Problem) -> tuple[bool, str, int, str, str]:
     return (p.severity != "error", p.file, p.row if p.row is not None else -1, p.column or "", p.rule)
 
 

@@ -228,7 +228,7 @@ def _sheet_cells(wb: object, ws: object, file: str) -> dict[int, dict[int, objec
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
-    class Parser(WorkSheetParser):
+    class Parser(WorkSheetParser):  # type: ignore[misc]
         def parse_cell(self, element):  # type: ignore[no-untyped-def]
             cell = super().parse_cell(element)
             if cell["value"] is None and element.find(FORMULA_TAG) is not None:

@@ -49,7 +49,7 @@ class _PluralFormatter(string.Formatter):
         if "|" in format_spec:
             one, _, other = format_spec.partition("|")
             return one if str(value).strip() in ("1", "1.0") else other
-        return super().format_field(value, format_spec)
+        return str(super().format_field(value, format_spec))
 
 
 _FORMATTER = _PluralFormatter()

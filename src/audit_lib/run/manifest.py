@@ -252,7 +252,8 @@ def read_manifest(out_dir: Path) -> dict[str, Any] | None:
     p = Path(out_dir) / "manifest.json"
     if not p.is_file():
         return None
-    return json.loads(p.read_text(encoding="utf-8"))
+    manifest: dict[str, Any] = json.loads(p.read_text(encoding="utf-8"))
+    return manifest
 
 
 # ------------------------------------------------------------------------------ the appendix

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def find_chromium() -> str | None:
 def normalise_pdf(data: bytes) -> bytes:
     """Fixed dates and ids (same byte lengths, so the cross-reference offsets stay valid)."""
 
-    def same_len(fill: bytes):
+    def same_len(fill: bytes) -> Callable[[re.Match[bytes]], bytes]:
         def repl(m: re.Match[bytes]) -> bytes:
             inner = m.group(0)
             return (fill * len(inner))[: len(inner)]

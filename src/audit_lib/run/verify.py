@@ -178,7 +178,7 @@ def float_noise(a: Any, b: Any, tolerance: float = 1e-9) -> float | None:
             r = abs(x - y) / max(abs(x), abs(y))
             worst[0] = max(worst[0], r)
             return r <= tolerance
-        return x == y
+        return bool(x == y)
 
     return worst[0] if walk(a, b) and worst[0] > 0 else None
 
