@@ -157,7 +157,7 @@ def check_scan(s: Scan, spec: TableSpec, report: ValidationReport, regions: Coll
     return n_rows
 
 
-def check_large(path: Path | str, spec: TableSpec, report: ValidationReport, engine: Any = None, con=None,
+def check_large(path: Path | str, spec: TableSpec, report: ValidationReport, engine: Any = None, con: Any = None,
                 regions: Collection[str] | None = None) -> int:
     """``contract.large.check_large`` on ``engine`` (DuckDB by default, or Spark): the same
     problems for the same file; ``path`` may also be a Parquet dataset folder or glob.
