@@ -272,11 +272,3 @@ def test_a_run_without_a_data_package_reads_none(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert res == {**res, "tables": 0, "data_dir": ""}
     assert manifest["data_dir"] is None and not [k for k in manifest["inputs"] if k.startswith("data/")]
-
-
-def test_the_spark_engine_is_refused_until_the_notebooks_use_it(tmp_path, demo_dir, capsys):
-    """``--engine spark`` must not silently run on DuckDB (docs/scale.md: not yet wired)."""
-    out = tmp_path / "out"
-    assert cli.main(["run", str(ROOT / "params" / "demo.yaml"), "--data", str(demo_dir), "--out", str(out),
-                     "--engine", "spark"]) == 2
-    assert "do not use the Spark engine yet" in capsys.readouterr().err and not out.exists()

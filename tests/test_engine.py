@@ -171,17 +171,22 @@ sys.meta_path.insert(0, Block())
 
 
 def test_default_run_works_without_pyspark_and_imports_none_of_it(lines, broken):
-    """The default engine (DuckDB) runs the notebook imports, the panel and the validation with
-    PySpark made unimportable, and imports nothing of it (pandera would import an installed
-    PySpark on its own; with the [spark] extra absent there is none)."""
+    """The default engine (DuckDB) runs the notebook imports, the panel (the engine's and the
+    causality question's) and the validation with PySpark made unimportable, and imports
+    nothing of it (pandera would import an installed PySpark on its own; with the [spark] extra
+    absent there is none)."""
     code = BLOCK_PYSPARK + (
-        "import audit_lib.notebook, audit_lib.panel, audit_lib.params, audit_lib.engine\n"
+        "import audit_lib.notebook, audit_lib.panel, audit_lib.params, audit_lib.engine, audit_lib.cli\n"
         "from pathlib import Path\n"
+        "from audit_lib.contract.package import LargeTable\n"
+        "from audit_lib.questions.causality.analysis import purchase_panel\n"
         "from audit_lib.contract.problems import ValidationReport\n"
         "from audit_lib.contract.spec import TABLES\n"
         "from audit_lib.engine import panel, validate\n"
         f"p = panel.build_panel(Path({str(lines)!r}))\n"
         "assert p.coverage['n_lines'] == 30000\n"
+        f"q = purchase_panel(LargeTable('purchase_lines', Path({str(lines)!r}), -1), 12, audit_lib.params.EngineParams())\n"
+        "assert q.coverage == p.coverage  # the causality question's default path\n"
         "r = ValidationReport()\n"
         f"assert validate.check_large(Path({str(broken)!r}), TABLES['purchase_lines'], r) == 38 and r.errors\n"
         "assert not [m for m in sys.modules if m.split('.')[0] in ('pyspark', 'py4j')]\n"

@@ -1,8 +1,9 @@
 """The ``audit`` command: thin over ``audit_lib.run`` and ``audit_lib.contract``.
 
-    audit validate DATA_DIR [--params PARAMS]
+    audit validate DATA_DIR [--params PARAMS] [--engine duckdb|spark]
     audit demo-data OUT_DIR [--lines N] [--seed S]
     audit run PARAMS [--data DIR] [--out DIR] [--only NAME ...] [--jobs N] [--language sv|en] [--force]
+              [--engine duckdb|spark]
     audit verify OUT_DIR [--strict] [--keep DIR]
     audit new-year YEAR --from PARAMS [--out FILE] [--previous-out DIR]
     audit sample PARAMS [--data DIR] [--out FILE] [--seed S]
@@ -28,16 +29,24 @@ if TYPE_CHECKING:
 
 def _validate(args: argparse.Namespace) -> int:
     from .contract import validate_package
+    from .engine import engine_settings
     from .params import ParamsError, load_params
 
-    regions = None
+    regions, engine = None, args.engine
     if args.params is not None:
         try:
-            regions = list(load_params(args.params).regions)
+            params = load_params(args.params)
         except ParamsError as e:
             print(str(e), file=sys.stderr)
             return 2
-    package, report = validate_package(args.data_dir, regions=regions)
+        regions = list(params.regions)
+        engine = params.engine.with_backend(args.engine) if args.engine else params.engine
+    if engine_settings(engine)["backend"] == "duckdb":
+        package, report = validate_package(args.data_dir, regions=regions)
+    else:  # purchase_lines checked where it lives
+        from .engine.validate import validate_package as validate_on_engine
+
+        package, report = validate_on_engine(args.data_dir, engine, regions)
     print(report.format())
     if regions is None:
         print("Region codes were not checked against parameters: give --params PARAMS to check them "
@@ -244,6 +253,8 @@ def _add_data_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     v.add_argument("data_dir", type=Path)
     v.add_argument("--params", type=Path, default=None, metavar="PARAMS",
                    help="parameters file whose region codes the package's codes must match (as `audit run`)")
+    v.add_argument("--engine", choices=["duckdb", "spark"], default=None,
+                   help="where purchase_lines is checked (default: engine.backend of PARAMS, duckdb)")
     v.set_defaults(func=_validate)
 
     d = sub.add_parser("demo-data", help="write the seeded demo data package")

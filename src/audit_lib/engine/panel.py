@@ -47,7 +47,7 @@ def seen_until(lines: ir.Table, until: pydt.date | None) -> ir.Table:
     return lines if until is None else lines.filter(lines.order_date <= ibis.date(until.isoformat()))
 
 
-def build_panel(path: Path | str, engine: Any = None, base_months: int = 12, con=None,
+def build_panel(path: Path | str, engine: Any = None, base_months: int = 12, con: Any = None,
                 until: pydt.date | None = None) -> Panel:
     """Purchase lines at ``path`` (a file, or a Parquet dataset folder or glob) to the panel,
     the large-table work on ``engine`` (``{backend: duckdb}`` by default, or Spark); lines

@@ -20,13 +20,15 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from ..contract.package import DataPackage
+from ..contract.package import validate_package as validate_locally
 from ..contract.problems import MAX_PER_RULE, Problem, ValidationReport
 from ..contract.read import RESERVED_COLUMNS, ReadError
-from ..contract.spec import MAX_DATE, MIN_DATE, TableSpec
+from ..contract.spec import MAX_DATE, MIN_DATE, TABLES, TableSpec
 from ..contract.large import _cell_rule
 from ..contract.parse import PARSERS, parse_key
 from ..contract.validate import plausibility_rule, unknown_code_rule
-from .connect import EngineError, backend_name, connect
+from .connect import EngineError, backend_name, connect, engine_settings
 from .read import Scan, scan, sql_trim, typed
 
 
@@ -155,7 +157,7 @@ def check_scan(s: Scan, spec: TableSpec, report: ValidationReport, regions: Coll
     return n_rows
 
 
-def check_large(path: Path | str, spec: TableSpec, report: ValidationReport, engine: Any = None, con=None,
+def check_large(path: Path | str, spec: TableSpec, report: ValidationReport, engine: Any = None, con: Any = None,
                 regions: Collection[str] | None = None) -> int:
     """``contract.large.check_large`` on ``engine`` (DuckDB by default, or Spark): the same
     problems for the same file; ``path`` may also be a Parquet dataset folder or glob.
@@ -185,3 +187,24 @@ def check_large(path: Path | str, spec: TableSpec, report: ValidationReport, eng
         if own and kind == "duckdb":
             con.disconnect()
     return 0
+
+
+def validate_package(data_dir: Path | str, engine: Any = None,
+                     regions: Collection[str] | None = None) -> tuple[DataPackage, ValidationReport]:
+    """``contract.validate_package`` with the large tables' rows checked on ``engine`` (the
+    ``engine`` parameter): DuckDB (the default) is exactly the contract's own check; on Spark
+    the small tables are checked as always and each large table by :func:`check_large`, one
+    SparkSession for all. The same problems for the same package on either engine."""
+    if engine_settings(engine)["backend"] == "duckdb":
+        return validate_locally(data_dir, regions=regions)
+    package, report = validate_locally(data_dir, check_large_tables=False, regions=regions)
+    con = None
+    for name, table in package.large.items():
+        try:
+            con = con or connect(engine)
+        except EngineError as e:
+            report.add(Problem("error", table.path.name, str(e)))
+            break
+        n = check_large(table.path, TABLES[name], report, con=con, regions=regions)
+        package.large[name] = dataclasses.replace(table, n_rows=n)
+    return package, report

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from .. import safepaths
 from .files import ParamsError, ParamsFiles, read_params_files
 from .run import SECTION_NAMES, RunParams
+from .settings import ENGINE_ENV
 
 
 def _format_validation_error(err: ValidationError, source: str, read: ParamsFiles | None = None) -> str:
@@ -87,10 +88,33 @@ def parse_params(data: Any, source: str = "parameters", base_dir: Path | None = 
 
 
 def load_params(path: str | Path) -> RunParams:
-    """Read and validate a parameters file and the bases it extends (safe YAML loading)."""
+    """Read and validate a parameters file and the bases it extends (safe YAML loading); the
+    engine's backend as ``audit run --engine`` set it for the run (``AUDIT_ENGINE``), if it did."""
     p = Path(path)
     read = read_params_files(p)
-    return parse_params(read.data, str(p), p.parent, read=read)
+    return with_engine(parse_params(read.data, str(p), p.parent, read=read), os.environ.get(ENGINE_ENV) or None)
+
+
+def with_engine(params: RunParams, backend: str | None) -> RunParams:
+    """The parameters with the engine's backend ``backend`` (``--engine``; None: as they are)."""
+    if backend is None:
+        return params
+    try:
+        engine = params.engine.with_backend(backend)
+    except ValidationError:
+        raise ParamsError(f"engine {backend!r} (--engine, {ENGINE_ENV}): not one of duckdb, spark") from None
+    return params.model_copy(update={"engine": engine})
+
+
+def run_engine(params: RunParams, backend: str | None) -> RunParams:
+    """``audit run --engine BACKEND``: the run's parameters with that backend, and the same for
+    its notebooks, which load the parameters file again in their own processes: they inherit
+    ``AUDIT_ENGINE`` from the run's environment (set here). None: the parameters' engine."""
+    if backend is None:
+        return params
+    params = with_engine(params, backend)
+    os.environ[ENGINE_ENV] = backend
+    return params
 
 
 def dump_params(params: RunParams) -> str:

@@ -112,6 +112,9 @@ class SamplingParams(Section):
 
 
 # ---------------------------------------------------------------- engine (large tables)
+ENGINE_ENV = "AUDIT_ENGINE"  # `audit run --engine` tells the run's notebooks (which load the parameters again)
+
+
 class EngineParams(Strict):
     """Where the large-table work (``purchase_lines``: typed reading, price-index aggregate,
     validation) runs: embedded DuckDB (default) or Spark (``audit_lib.engine``; the
@@ -128,3 +131,8 @@ class EngineParams(Strict):
         if self.backend == "duckdb" and (self.master or self.conf):
             raise ValueError("engine: master and conf are Spark settings; set backend: spark")
         return self
+
+    def with_backend(self, backend: str) -> EngineParams:
+        """``--engine BACKEND`` applied: this engine if it is that backend already (its master
+        and conf kept), else that backend's defaults."""
+        return self if backend == self.backend else EngineParams.model_validate({"backend": backend})

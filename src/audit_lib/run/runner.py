@@ -41,6 +41,7 @@ from ..contract.package import find_table_files
 from ..contract.problems import ValidationReport
 from ..evidence import contradictions, load_register, what_if
 from ..params import ParamsError, RunParams, dump_params, load_params
+from ..params.loading import run_engine
 from ..safepaths import PathError, system_folder
 from ..report.results import dumps, write_json_atomic
 from ..report.workbook import write_workbook
@@ -163,10 +164,7 @@ def plan(
     notebooks; raise :class:`RunError` (nothing written) on any problem."""
     started = time.time()
     params = _load_params(params_path, say)
-    if (engine or params.engine.backend) != "duckdb":
-        raise RunError(f"engine {engine or params.engine.backend}: the review's notebooks do not use the Spark engine "
-                       "yet (the library path is in audit_lib.engine; see docs/scale.md). Run with the default "
-                       "engine, duckdb. Nothing was run.")
+    params = run_engine(params, engine)  # --engine: for the run and its notebooks
     data = Path(data_dir).resolve() if data_dir else params.data_path
     out = (Path(out_dir) if out_dir is not None else PROJECT_ROOT / "outputs" / params.run_name).resolve()
     try:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from ...contract.period import Period
-from ...panel import build_panel
+from ...engine import engine_settings
+from ...panel import Panel, build_panel
 from ...params import CausalityParams
 from ...stats.threads import single_threaded_blas
 from .. import common
@@ -33,7 +35,11 @@ from .money import board_comparison, board_share, sek_effects
 
 
 class LargeTable(Protocol):
-    """A table too large for pandas: read through DuckDB from its typed SELECT."""
+    """A table too large for pandas: its file, folder or glob (``path``), read through DuckDB
+    from its typed SELECT (``sql``, capped at the period's end) or on another engine."""
+
+    @property
+    def path(self) -> Path: ...
 
     def sql(self) -> str: ...
 
@@ -109,15 +115,26 @@ class CausalityResult:
         return None if self.analysis is None else self.analysis.inputs
 
 
+def purchase_panel(lines: LargeTable, base_months: int, engine: Any = None) -> Panel:
+    """The price-index panel of the purchase lines on ``engine`` (the ``engine`` parameter).
+    DuckDB (the default): today's direct SQL over the typed SELECT, which the package caps at
+    the period's end. Spark: the same aggregate through ``audit_lib.engine`` over the file,
+    folder or glob, seeing no line ordered after the cap (``until`` of a capped table)."""
+    if engine_settings(engine)["backend"] == "duckdb":
+        return build_panel(lines.sql(), base_months=base_months)
+    return build_panel("", base_months=base_months, engine=engine, path=lines.path,
+                       until=getattr(lines, "until", None))
+
+
 def analyse(tables: Package, params: CausalityParams, period: Period | None = None, seed: int = 0,
-            significance_level: float = 0.05) -> CausalityResult:
-    """Causality on the package: the price-index panel from ``purchase_lines`` (DuckDB), the
-    ``rollouts`` table and the register. The package is already cut at the period's end, so
-    ``period`` is not used; ``seed`` seeds the bootstrap, ``significance_level`` the intervals
-    and tests."""
+            significance_level: float = 0.05, engine: Any = None) -> CausalityResult:
+    """Causality on the package: the price-index panel from ``purchase_lines`` (on ``engine``,
+    the run's ``engine`` parameter: DuckDB by default, or Spark), the ``rollouts`` table and the
+    register. The package is already cut at the period's end, so ``period`` is not used;
+    ``seed`` seeds the bootstrap, ``significance_level`` the intervals and tests."""
     if not (tables.has("purchase_lines") and tables.has("rollouts")):
         return CausalityResult(params)
-    panel = build_panel(tables.large["purchase_lines"].sql(), base_months=params.index_base_months)
+    panel = purchase_panel(tables.large["purchase_lines"], params.index_base_months, engine)
     view = common.procurement_view(tables["procurements"], tables["procurement_regions"])
     rollouts = tables["rollouts"]
     a = analyse_panel(panel.frame, rollouts, view, params, seed, significance_level)
