@@ -34,6 +34,7 @@ def test_notebook_records_the_published_figures_beside_the_reproduced(shared_dat
     text = (ROOT / "params" / "method_validation.yaml").read_text(encoding="utf-8")
     text = text.replace("../../shared/data/mpdta/mpdta.csv", str(mpdta))
     text = text.replace("../../shared/data/decarolis-2014/Authority.dta", str(dta))
+    text = text.replace("../../shared/data/bids-real", str(shared_data / "bids-real"))
     params = tmp_path / "method_validation.yaml"
     params.write_text(text.replace("generate_demo_data: true", "generate_demo_data: false"), encoding="utf-8")
     out = tmp_path / "method_validation.ipynb"
@@ -57,6 +58,16 @@ def test_notebook_records_the_published_figures_beside_the_reproduced(shared_dat
     assert s["low"] < s["estimate"] < s["high"] and st["pretrend"]["p_value"] is not None
     assert st["pretrend_event"]["df"] > 0
     shown = output_text(out)
+    # the savings model's market method on the real bids, moved here from q4's page
+    real = r["real_bids"]
+    if (shared_data / "bids-real").is_dir():
+        by_name = {s["name"]: s for s in real["sources"]}
+        assert real["available"] and set(by_name) == {"comprasnet", "rcext"}
+        for s in by_name.values():
+            assert 0 < s["second_lowest_ratio"] < s["median_ratio"] < 1 and s["min_bids"] == 3
+        from audit_lib.report.texts import Texts
+
+        assert Texts(language)("method_validation.real_heading") in shown and "BRL" in shown
     sep = "," if language == "sv" else "."
     for published in (f"0{sep}0105", f"13{sep}10", f"1{sep}609", f"0{sep}505"):
         assert published in shown, published
@@ -72,10 +83,47 @@ def test_results_record_both_parts_and_the_page_says_when_a_file_is_absent():
     from audit_lib.report.texts import Texts
 
     res = mv.analyse(None, None, MethodValidationParams(), 1)
-    assert mv.results(res) == {"mpdta": None, "decarolis": None}
+    assert mv.results(res) == {"mpdta": None, "decarolis": None, "real_bids": {"available": False, "sources": []}}
     t, f = Texts("en"), Formatter("en")
     shown = [str(h) for h in page.mpdta(res, t, f, MethodValidationParams()) + page.table2(res, t, f)]
     assert len(shown) == 4 and t("method_validation.absent", name="mpdta") in "".join(shown)
     assert page.staggered(res, t, f, MethodValidationParams()) == []
     assert page.p_value(0.0001, f) == "< 0.001" and page.p_value(0.25, f) == "= 0.250"
     assert page.interval2({"low": 1, "high": 2.5}, f) == "1.00 – 2.50" and page.interval2({}, f) == "–"
+    bids = [str(h) for h in page.real_bids(res, t, f, 10)]
+    assert len(bids) == 2 and t("method_validation.real_not_configured") in bids[1]
+
+
+def test_real_bids_absent_folder_said(tmp_path):
+    from audit_lib.params import MethodValidationParams, Q4Params
+    from audit_lib.questions import method_validation as mv
+    from audit_lib.report.fmt import Formatter
+    from audit_lib.report.pages import method_validation as page
+    from audit_lib.report.texts import Texts
+
+    res = mv.analyse(None, None, MethodValidationParams(), 1, tmp_path / "missing", Q4Params(real_bids_dir="missing"))
+    assert res.real_bids.status == "absent"
+    t, f = Texts("sv"), Formatter("sv")
+    assert t("method_validation.real_absent", path="missing") in "".join(str(h) for h in page.real_bids(res, t, f, 10))
+
+
+def test_index_of_the_method_validation_run_has_its_own_title_and_scope():
+    """A run of the method-validation notebook alone: its index says what it is, not the regions'
+    review; a review's index keeps the review's title and scope."""
+    from html import unescape
+
+    from audit_lib.report.texts import Texts
+    from audit_lib.run.index import index_html, own_index
+
+    for language in ("sv", "en"):
+        t = Texts(language)
+        entries = [{"name": "method_validation", "title": "MV", "status": "ok", "level": None}]
+        assert own_index(entries, t) == "method_validation"
+        html = unescape(index_html(entries, language, 2025, "Region Sörmland"))
+        assert t("method_validation.index_title") in html and t("method_validation.index_scope") in html
+        assert t("common.index_title") not in html and "Region Sörmland" not in html
+        review = index_html([{"name": "q4_savings_model", "title": "Q4", "status": "ok", "level": None}, *entries],
+                            language, 2025, "Region Sörmland")
+        assert t("common.index_title") in review and "Region Sörmland" in review
+        assert t("method_validation.index_title") not in review
+

@@ -1,5 +1,6 @@
-"""The Q4 notebook through papermill on the test demo package: what it records, in Swedish with
-the real bid data (where present) and in English with the real-data folder absent."""
+"""The Q4 notebook through papermill on the test demo package: what it records, in Swedish and
+in English. The real bid data are not the region's report's: the method-validation run shows
+them (tests/test_method_validation_notebook.py), so even with the folder given q4 shows none."""
 
 from __future__ import annotations
 
@@ -90,23 +91,15 @@ def test_assessment_is_nej_with_its_rule(q4_sv):
     assert viss["assumptions_documented"] is False and viss["savings_coverage_count"] is False
 
 
-def test_real_data_part(q4_sv):
-    real = q4_sv["real_data"]
-    if not (SHARED_DATA / "bids-real").is_dir():
-        assert real["available"] is False
-        pytest.skip("../shared/data/bids-real is absent")
-    assert real["available"] is True
-    by_name = {s["name"]: s for s in real["sources"]}
-    assert set(by_name) == {"comprasnet", "rcext"}
-    for s in by_name.values():
-        assert 0 < s["second_lowest_ratio"] < s["median_ratio"] < 1
+def test_no_real_bid_data_in_the_regions_report(q4_sv):
+    """The Swedish run is given the real-bid folder: q4 neither records nor shows it."""
+    assert "real_data" not in q4_sv
 
 
-def test_english_run_without_real_data_says_so(q4_en, q4_sv):
+def test_english_run(q4_en, q4_sv):
     res, nb = q4_en
     assert res["language"] == "en" and res["title"].startswith("Question 4")
-    assert res["real_data"] == {"available": False, "sources": []}
-    assert "is not present on this computer" in nb and "This part has been skipped" in nb
+    assert "real_data" not in res and "real bid data" not in nb and "BRL" not in nb
     # seeded: the same interval whatever the language
     assert res["interval"] == q4_sv["interval"]
     assert res["invalid_applications"] == q4_sv["invalid_applications"]

@@ -12,6 +12,10 @@ reproduce published results and run on a real procurement rollout.
    auctions in different years; the outcome the authority x year mean winning discount):
    ATT(g, t), aggregations, event study and pre-trend tests, with the few-treated rule
    (``min_treated_clusters``), beside two-way fixed effects on the same data.
+4. **Real bid-level data** (Brazilian public tenders, every bid of each tender): the savings
+   model's market method (question 4) and its alternative baselines, under the q4 section's
+   rules (``q4_savings_model.real_bids_dir``, ``market_min_bids``, ``max_n_bids``); shown here,
+   not in a region's report.
 
 The files are read by ``audit_lib.realdata`` (the only I/O); everything else is pure.
 ``analyse`` is the one entry point a notebook calls (a ``MethodValidationResult`` out), and
@@ -26,8 +30,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..params import MethodValidationParams
+from ..params import MethodValidationParams, Q4Params
 from ..realdata import decarolis as dec
+from .q4_savings_model import RealData, real_data, real_results
 from ..stats.staggered import StaggeredResult, att_gt
 
 # ../shared/data/README.md: the did package's introductory example, four decimals
@@ -106,21 +111,24 @@ def decarolis_validation(auctions: pd.DataFrame, p: MethodValidationParams, seed
 
 @dataclass(frozen=True)
 class MethodValidationResult:
-    """Both validations; a part whose file was not given is None."""
+    """Both validations (a part whose file was not given is None) and the real bids."""
 
     mpdta: dict[str, Any] | None  # mpdta_validation
     decarolis: dict[str, Any] | None  # decarolis_validation
+    real_bids: RealData  # q4_savings_model.real_data: its status says when no folder is given or none is there
 
 
 def analyse(mpdta_file: str | Path | None, decarolis_file: str | Path | None, p: MethodValidationParams,
-            seed: int) -> MethodValidationResult:
-    """Both validations; a part whose file is not given (None) is None."""
+            seed: int, bids_dir: Path | None = None, bid_params: Q4Params | None = None) -> MethodValidationResult:
+    """Both validations, a part whose file is not given (None) is None; and the market method on
+    the real bids in ``bids_dir`` (resolved by the caller from ``bid_params.real_bids_dir``)."""
     return MethodValidationResult(
         mpdta=mpdta_validation(read_mpdta(mpdta_file), p, seed) if mpdta_file else None,
         decarolis=decarolis_validation(dec.read_authority(decarolis_file), p, seed) if decarolis_file else None,
+        real_bids=real_data(bids_dir, bid_params or Q4Params()),
     )
 
 
 def results(res: MethodValidationResult) -> dict[str, Any]:
     """The figures the results JSON records."""
-    return {"mpdta": res.mpdta, "decarolis": res.decarolis}
+    return {"mpdta": res.mpdta, "decarolis": res.decarolis, "real_bids": real_results(res.real_bids)}

@@ -11,6 +11,7 @@ they live outside ``audit_lib.questions`` for that reason.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,7 +64,7 @@ def _twfe(df: pd.DataFrame, treatment: str) -> tuple[float, float, float, int]:
     return float(fit.params[treatment]), float(fit.bse[treatment]), float(fit.rsquared), int(fit.nobs)
 
 
-def table2a_col1(auctions: pd.DataFrame, reps: int = 999, seed: int = 0, level: float = 0.95) -> dict:
+def table2a_col1(auctions: pd.DataFrame, reps: int = 999, seed: int = 0, level: float = 0.95) -> dict[str, Any]:
     """The paper's regression on its sample, with the count of treated authorities and
     randomization inference over the control authorities (each in turn given the treated
     authority's adoption year; the treated authority left out)."""
@@ -77,7 +78,7 @@ def table2a_col1(auctions: pd.DataFrame, reps: int = 999, seed: int = 0, level: 
     fe = pd.get_dummies(rest[["authority_code", "year"]].astype(str), drop_first=True, dtype=float).to_numpy()
     y = rest["discount"].to_numpy()
 
-    def placebo(assign: dict) -> float:  # the same regression's point estimate, by least squares
+    def placebo(assign: dict[Any, Any]) -> float:  # the same regression's point estimate, by least squares
         d = np.array([float(yr >= assign.get(a, np.inf)) for a, yr in zip(rest["authority_code"], rest["year"])])
         X = np.column_stack([d, np.ones(len(y)), fe])
         return float(np.linalg.lstsq(X, y, rcond=None)[0][0])
@@ -101,7 +102,7 @@ def authority_year_panel(auctions: pd.DataFrame) -> pd.DataFrame:
     return panel
 
 
-def twfe_full_sample(auctions: pd.DataFrame, panel: pd.DataFrame) -> dict:
+def twfe_full_sample(auctions: pd.DataFrame, panel: pd.DataFrame) -> dict[str, Any]:
     """Two-way fixed effects on the full data, for comparison with the staggered estimate:
     ``auctions``: the paper's regression (discount on the auction's own award rule, authority
     and year effects, clustered by authority x year) on every auction; ``panel``: the

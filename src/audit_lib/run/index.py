@@ -116,17 +116,31 @@ def index_html(entries: list[dict[str, Any]], language: str, year: int, regions:
     rows = _rows_with_run_status(summary, entries) if summary is not None and summary_ok else []
     failed = any(e["name"] == "summary" and e["status"] != "ok" for e in entries)
     shown = {r["notebook"] for r in rows} | ({"summary"} if summary_ok else set())
+    own = own_index(entries, t)
+    scope = (t(f"{own}.index_scope") if own else
+             t("common.scope", year=year, regions=regions, start=period["start"], end=period["end"]))
     return render(
-        "index.html.j2", language=language, csp=CSP, title=t("common.index_title"), year=year, css=markup(CSS),
+        "index.html.j2", language=language, csp=CSP, title=t(f"{own or 'common'}.index_title"), year=year,
+        css=markup(CSS),
         index_css=markup(INDEX_CSS), skip_link=markup(skip_link(t)), content_target=markup(CONTENT_TARGET),
         draft_banner=markup(draft_banner(language)),  # removed in place when a reviewer signs (run/signoff.py)
         synthetic_banner=markup(synthetic_banner(t) if synthetic else ""),
-        scope=t("common.scope", year=year, regions=regions, start=period["start"], end=period["end"]),
+        scope=scope,
         summary=_summary_part(summary, rows, t) if summary is not None and summary_ok else None,
         no_summary=t("summary.status.failed") if failed else t("summary.not_available"),
         others=_others_part([e for e in entries if e["name"] not in shown], summary_ok, t),
         workbook=workbook, workbook_link=t("workbook.link"),
     )
+
+
+def own_index(entries: list[dict[str, Any]], t: Texts) -> str | None:
+    """The notebook whose own title and scope the index takes: a run of one notebook that has
+    texts ``<name>.index_title`` and ``<name>.index_scope`` (the method-validation run, which is
+    not a region's review); None for a review."""
+    names = [e["name"] for e in entries]
+    if len(names) == 1 and t.has(f"{names[0]}.index_title") and t.has(f"{names[0]}.index_scope"):
+        return str(names[0])
+    return None
 
 
 def _summary_part(summary: Mapping[str, Any], rows: list[dict[str, Any]], t: Texts) -> dict[str, Any]:

@@ -24,7 +24,8 @@ The package, by what each part does (every public name is importable from here):
 - ``baselines``: the year by method and saving type, its totals under each baseline;
 - ``market_bias``: the market method's growth with the number of bids, and its null model;
 - ``interval``: the bootstrap over procurements and the range over baselines;
-- ``real``: the baselines on real bid-level data, where a folder of it is given;
+- ``real``: the baselines on real bid-level data, where a folder of it is given (shown by the
+  method-validation run, ``questions/method_validation.py``, not by the region's report);
 - ``analyse``: ``analyse(tables, params, period, seed) -> Q4Result``, the one entry point a
   notebook calls, the sensitivity table, and ``results`` (what the results JSON records).
 

@@ -1,5 +1,6 @@
 """What the method-validation page shows: mpdta's effects beside the published figures, Decarolis
-(2014) Table 2A column 1 beside the paper, and the staggered estimate on the full Decarolis data."""
+(2014) Table 2A column 1 beside the paper, the staggered estimate on the full Decarolis data, and
+the savings model's market method on real bid-level data."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ import pandas as pd
 
 from ...params import MethodValidationParams
 from ...questions.method_validation import DECIMALS, MethodValidationResult
+from ...questions.q4_savings_model import RealData, RealSource
 from .. import display as d
+from ..figures import q4_savings_model as fig4
 from ..figures.method_validation import event_study
 from ..fmt import Formatter
 from ..texts import Texts
 
 _MV = "method_validation"
+_Q4 = "q4_savings_model"
 
 
 def _yes_no(t: Texts) -> Callable[[Any], str]:
@@ -157,3 +161,44 @@ def staggered(res: MethodValidationResult, t: Texts, f: Formatter, p: MethodVali
                              reference=t2["estimate"], reference_label=t(f"{_MV}.legend_paper")),
                  t(f"{_MV}.event_caption_decarolis"), key="mv-fig2"),
     ]
+
+
+def _real_source(src: RealSource, real: RealData, t: Texts, f: Formatter, max_n: int) -> list[d.Html]:
+    b, ra = src.bids, src.analysis
+    summ = ra["summary"].assign(label=ra["summary"]["baseline"].map(lambda x: t(f"{_Q4}.basis.{x}")))
+    parts = [
+        d.heading(t(f"{_MV}.real_source_heading", name=b.source, tenders=f.count(b.notes["tenders"]),
+                    bids=f.count(b.notes["bids"])), 3),
+        d.paragraph(t(f"{_MV}.real_sentence", n=f.count(ra["n_tenders"]), min_bids=real.min_bids,
+                      median_ratio=f.percent(ra["median_ratio"]), second_ratio=f.percent(ra["second_lowest_ratio"]),
+                      above=f.percent(ra["mean_above_median_share"]))),
+        d.table(summ, {"label": t(f"{_Q4}.col_basis"), "total": t(f"{_MV}.col_total_brl"),
+                       "median_per_tender": t(f"{_MV}.col_median_tender_brl"),
+                       "median_share_of_lowest": t(f"{_MV}.col_median_share_lowest"),
+                       "ratio_to_mean": t(f"{_MV}.col_ratio_to_mean")},
+                {"total": f.number, "median_per_tender": f.number,
+                 "median_share_of_lowest": lambda x: f.percent(x, 1), "ratio_to_mean": f.percent}),
+    ]
+    if b.notes.get("rows_dropped_nonpositive"):
+        parts.append(d.paragraph(t(f"{_MV}.real_dropped", n=f.count(b.notes["rows_dropped_nonpositive"]))))
+    labels = {"mean": t(f"{_Q4}.basis.mean"), "median": t(f"{_Q4}.basis.median"),
+              "second_lowest": t(f"{_Q4}.basis.second_lowest"), "null": "", "xlabel": t(f"{_Q4}.axis_n_bids"),
+              "ylabel": t(f"{_Q4}.axis_share_of_lowest"), "pooled": t(f"{_Q4}.pooled_suffix")}
+    fig = fig4.saving_vs_bids(ra["by_n_bids"], None, labels, max_n)
+    parts.append(d.figure(fig, t(f"{_MV}.real_figure_caption", name=b.source), key=f"mv-fig-real-{b.name}"))
+    return parts
+
+
+def real_bids(res: MethodValidationResult, t: Texts, f: Formatter, max_n: int) -> list[d.Html]:
+    """The savings model's market method on real bid-level data, or why it is skipped (no folder
+    given, or none there); ``max_n``: bids from which tenders are pooled in the figure."""
+    real = res.real_bids
+    parts = [d.heading(t(f"{_MV}.real_heading"))]
+    if real.status == "not_configured":
+        return [*parts, d.callout(t(f"{_MV}.real_not_configured"), "info")]
+    if not real.available:
+        return [*parts, d.callout(t(f"{_MV}.real_absent", path=real.folder), "warning")]
+    parts.append(d.paragraph(t(f"{_MV}.real_intro")))
+    for src in real.sources:
+        parts.extend(_real_source(src, real, t, f, max_n))
+    return parts

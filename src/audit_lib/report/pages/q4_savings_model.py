@@ -1,6 +1,7 @@
 """What the page of question 4 shows: the model's coverage, the register against the
 recomputation, savings by type, the market method's bias, the totals under each baseline, the
-range, the sensitivity table and the real bid-level data."""
+range and the sensitivity table. (The real bid-level data are shown by the method-validation
+run: ``report/pages/method_validation.py``.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from ...questions.q4_savings_model import MISMATCH, Q4Result, RealData, RealSource
+from ...questions.q4_savings_model import MISMATCH, Q4Result
 from .. import display as d
 from ..figures import q4_savings_model as fig4
 from ..fmt import MISSING, Formatter
@@ -235,39 +236,3 @@ def sensitivity(res: Q4Result, t: Texts, f: Formatter) -> list[d.Html]:
                  "coverage_value": f.percent, "recomputed_sek": f.mnkr, "n_invalid": f.count,
                  "n_mismatch": f.count}),
     ]
-
-
-def _real_source(src: RealSource, real: RealData, t: Texts, f: Formatter, max_n: int) -> list[d.Html]:
-    b, ra = src.bids, src.analysis
-    summ = ra["summary"].assign(label=ra["summary"]["baseline"].map(lambda x: t(f"{Q}.basis.{x}")))
-    parts = [
-        d.heading(t(f"{Q}.real_source_heading", name=b.source, tenders=f.count(b.notes["tenders"]),
-                    bids=f.count(b.notes["bids"])), 3),
-        d.paragraph(t(f"{Q}.real_sentence", n=f.count(ra["n_tenders"]), min_bids=real.min_bids,
-                      median_ratio=f.percent(ra["median_ratio"]), second_ratio=f.percent(ra["second_lowest_ratio"]),
-                      above=f.percent(ra["mean_above_median_share"]))),
-        d.table(summ, {"label": t(f"{Q}.col_basis"), "total": t(f"{Q}.col_total_brl"),
-                       "median_per_tender": t(f"{Q}.col_median_tender_brl"),
-                       "median_share_of_lowest": t(f"{Q}.col_median_share_lowest"),
-                       "ratio_to_mean": t(f"{Q}.col_ratio_to_mean")},
-                {"total": f.number, "median_per_tender": f.number,
-                 "median_share_of_lowest": lambda x: f.percent(x, 1), "ratio_to_mean": f.percent}),
-    ]
-    if b.notes.get("rows_dropped_nonpositive"):
-        parts.append(d.paragraph(t(f"{Q}.real_dropped", n=f.count(b.notes["rows_dropped_nonpositive"]))))
-    fig = fig4.saving_vs_bids(ra["by_n_bids"], None, _bids_labels(t, ""), max_n)
-    parts.append(d.figure(fig, t(f"{Q}.real_figure_caption", name=b.source), key=f"q4-fig-real-{b.name}"))
-    return parts
-
-
-def real_data(real: RealData, t: Texts, f: Formatter, max_n: int) -> list[d.Html]:
-    """The real bid-level data part, or why it is skipped (no folder given, or none there)."""
-    parts = [d.heading(t(f"{Q}.real_heading"))]
-    if real.status == "not_configured":
-        return [*parts, d.callout(t(f"{Q}.real_not_configured"), "info")]
-    if not real.available:
-        return [*parts, d.callout(t(f"{Q}.real_absent", path=real.folder), "warning")]
-    parts.append(d.paragraph(t(f"{Q}.real_intro")))
-    for src in real.sources:
-        parts.extend(_real_source(src, real, t, f, max_n))
-    return parts
