@@ -33,6 +33,14 @@ def interval2(r: dict[str, Any], f: Formatter) -> str:
     return f"{f.number(r['low'], 2)} – {f.number(r['high'], 2)}" if r.get("low") is not None else "–"
 
 
+def _event_data(es: pd.DataFrame, t: Texts, number: Any, level: str) -> d.FigureData:
+    """An event study's numbers: each event time's estimate and interval."""
+    e = es.sort_values("event_time")
+    return d.FigureData(e.assign(interval=[f"{number(lo)} – {number(hi)}" for lo, hi in zip(e["low"], e["high"])]),
+                        {"event_time": t(f"{_MV}.axis_event_time"), "att": t(f"{_MV}.fig_estimate"),
+                         "interval": t(f"{_MV}.col_interval", level=level)}, {"att": number}, ("event_time", "interval"))
+
+
 def mpdta(res: MethodValidationResult, t: Texts, f: Formatter, p: MethodValidationParams) -> list[d.Html]:
     """The twelve ATT(g, t) and the three aggregations beside the published figures."""
     parts = [d.heading(t(f"{_MV}.mpdta_heading"))]
@@ -62,7 +70,8 @@ def mpdta(res: MethodValidationResult, t: Texts, f: Formatter, p: MethodValidati
                       p=p_value(pt["p_value"], f), stat_e=f.number(pe["statistic"], 2), df_e=pe["df"],
                       p_e=p_value(pe["p_value"], f))),
         d.figure(event_study(m["event_study"], t(f"{_MV}.axis_event_time"), t(f"{_MV}.axis_log"), "mpdta"),
-                 t(f"{_MV}.event_caption_mpdta"), key="mv-fig1"),
+                 t(f"{_MV}.event_caption_mpdta"), key="mv-fig1",
+                 data=_event_data(m["event_study"], t, n4, level)),
     ]
 
 
@@ -155,5 +164,6 @@ def staggered(res: MethodValidationResult, t: Texts, f: Formatter, p: MethodVali
                 formats={"att": n2, "n_treated": f.count}, numeric=["interval"]),
         d.figure(event_study(st["event_study"], t(f"{_MV}.axis_event_time"), t(f"{_MV}.axis_pp"), "Decarolis (2014)",
                              reference=t2["estimate"], reference_label=t(f"{_MV}.legend_paper")),
-                 t(f"{_MV}.event_caption_decarolis"), key="mv-fig2"),
+                 t(f"{_MV}.event_caption_decarolis"), key="mv-fig2",
+                 data=_event_data(st["event_study"], t, n2, level)),
     ]
