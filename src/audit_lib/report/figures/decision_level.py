@@ -45,6 +45,8 @@ def values_against_thresholds(
         ax.set_xlim(-0.1, 1.1)
         ax.set_title(region)
     axes[0][0].set_ylabel(value_label)
-    axes[0][0].legend(loc="lower left", fontsize=8)
-    fig.tight_layout()
+    # the legend below the panels, where it covers no point
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=2, fontsize=8, bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
