@@ -13,7 +13,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib import dates as mdates
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
@@ -72,9 +71,12 @@ def price_index(frame: pd.DataFrame, cells: pd.DataFrame, treatments: list[str],
                              sharey=True, squeeze=False)
     # at most three year labels and three index labels a panel, so neighbours never touch
     months = pd.to_datetime(frame["month"])
-    span = months.max().year - months.min().year + 1 if len(months) else 1
-    axes[0][0].xaxis.set_major_locator(mdates.YearLocator(base=max(1, int(np.ceil(span / 3)))))
-    axes[0][0].xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    if len(months):
+        first, last = months.min(), months.max()
+        step = max(1, int(np.ceil((last.year - first.year + 1) / 3)))
+        years = [pd.Timestamp(year=y, month=1, day=1) for y in range(first.year, last.year + 1, step)]
+        years = [y for y in years if first <= y <= last] or [first]
+        axes[0][0].set_xticks(years, [str(y.year) for y in years])
     axes[0][0].yaxis.set_major_locator(MaxNLocator(nbins=3))
     styles = ["-", "--", ":", "-."]
     regions = sorted(frame["region"].unique())
