@@ -24,7 +24,7 @@ def index_data(frame: pd.DataFrame, t: Texts, f: Formatter) -> d.FigureData:
     shown = frame.sort_values(["category", "region", "month"]).assign(
         month_s=lambda x: pd.to_datetime(x["month"]).dt.strftime("%Y-%m"))
     return d.FigureData(shown, {"category": t("common.category"), "region": t("common.region"),
-                                "month_s": t("causality.col_month"), "index": t("causality.index_ylabel")},
+                                "month_s": t("causality.data_month"), "index": t("causality.index_ylabel")},
                         {"index": lambda x: f.number(x, 1)})
 
 
@@ -60,7 +60,7 @@ def event_data(es: pd.DataFrame, shown: list[str], names: dict[str, str], legend
     return d.FigureData(r.assign(
         group_s=r["group"].map(names), estimator_s=r["estimator"].map(legend),
         effect_s=[p.with_interval(x, lo, hi, show) for x, lo, hi in zip(r["estimate"], r["ci_low"], r["ci_high"])]),
-        {"group_s": t("causality.col_group"), "estimator_s": t("causality.col_estimator"),
+        {"group_s": t("causality.col_group"), "estimator_s": t("causality.data_method"),
          "event_time": t("causality.event_xlabel"), "effect_s": t("causality.event_ylabel")},
         numeric=("event_time", "effect_s"))
 
