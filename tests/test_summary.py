@@ -136,9 +136,11 @@ def rule_comment(level, language="sv", rule=RULE):
 
 def test_rule_comment_names_the_unmet_conditions_of_the_next_level():
     assert rule_comment("till_viss_del") == (
-        "För Till stor del skulle också krävas: X_SHARE ≥ 50\u00a0% (utfall 40\u00a0%); DOCUMENTED = ja (utfall saknas).")
+        "För Till stor del skulle också krävas: X_SHARE ska vara minst 50\u00a0% men är 40\u00a0%; "
+        "DOCUMENTED ska vara ja men uppgift saknas.")
     assert rule_comment("till_viss_del", "en") == (
-        "Largely would also require: X_SHARE ≥ 50% (actual 40%); DOCUMENTED = yes (actual missing).")
+        "Largely would also require: X_SHARE should be at least 50% but is 40%; "
+        "DOCUMENTED should be yes but the figure is missing.")
     assert rule_comment("ja") == "Alla villkor för den högsta nivån är uppfyllda."
     assert "Inga villkor" in rule_comment("nej", rule={"till_viss_del": []})
 

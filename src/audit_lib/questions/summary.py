@@ -40,7 +40,8 @@ from ..report.texts import Texts
 from ..responses import ResponseStatus
 from ..responses import responses as judge_responses
 
-OPS = {">=": "≥", "<=": "≤", "==": "=", "!=": "≠", ">": ">", "<": "<"}
+# a condition's comparison in words (``assess.op_ge`` ... in the text catalog), never as ``>=``
+OP_WORDS = {">=": "ge", "<=": "le", "==": "eq", "!=": "ne", ">": "gt", "<": "lt"}
 
 
 def question_status(result: Mapping[str, Any] | None, was_run: bool, audit_year: int) -> str:
@@ -106,9 +107,12 @@ def rule_comment(assessment: Mapping[str, Any], t: Callable[..., str], label: Ca
     for c in conds:
         if c.get("holds") is True:
             continue
-        actual = t("summary.missing") if c.get("actual") is None else value(c["input"], c["actual"])
-        failing.append(t("summary.rule_condition", input=label(c["input"]), op=OPS.get(c["op"], c["op"]),
-                         value=value(c["input"], c["value"]), actual=actual))
+        wanted = t(f"assess.op_{OP_WORDS[c['op']]}", value=value(c["input"], c["value"]))
+        if c.get("actual") is None:
+            failing.append(t("summary.rule_condition_missing", input=label(c["input"]), wanted=wanted))
+        else:
+            failing.append(t("summary.rule_condition", input=label(c["input"]), wanted=wanted,
+                             actual=value(c["input"], c["actual"])))
     return t("summary.rule_comment", level=t(f"level.{above}"), conditions="; ".join(failing))
 
 

@@ -11,6 +11,7 @@ import html
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -156,9 +157,23 @@ def _label(caption: str | None) -> str:
 _SVG_ID = re.compile(r'(id="|url\(#|xlink:href="#|href="#)([A-Za-z0-9_-]+)')
 
 
-def figure(fig: Any, caption: str, alt: str | None = None, key: str = "fig") -> Html:
+@dataclass(frozen=True)
+class FigureData:
+    """The numbers a figure draws, as the table beside it: ``frame`` with ``columns`` (column ->
+    label in the run's language, selects and orders them), ``formats`` (column -> how the page
+    writes its numbers) and ``numeric`` (columns aligned as numbers)."""
+
+    frame: pd.DataFrame
+    columns: Mapping[str, str]
+    formats: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
+    numeric: tuple[str, ...] = ()
+
+
+def figure(fig: Any, caption: str, alt: str | None = None, key: str = "fig", *,
+           data: FigureData | None = None) -> Html:
     """A matplotlib figure as inline SVG in a ``<figure>``; ids prefixed by ``key`` so that
-    several figures on one page never share an id. Closes the figure."""
+    several figures on one page never share an id. Closes the figure. With ``data``, the
+    figure's numbers follow it as a captioned table, collapsed (``<details>``, no script)."""
     import matplotlib.pyplot as plt
 
     buf = io.StringIO()
@@ -169,7 +184,15 @@ def figure(fig: Any, caption: str, alt: str | None = None, key: str = "fig") -> 
     svg = _SVG_ID.sub(lambda m: f"{m.group(1)}{key}-{m.group(2)}", svg)
     label = esc(alt or caption)
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
-    return Html(f'<figure class="audit-figure">{svg}<figcaption>{esc(caption)}</figcaption></figure>')
+    # focusable: on a narrow screen the figure scrolls inside its box, and a keyboard scrolls it
+    markup = f'<figure class="audit-figure" tabindex="0">{svg}<figcaption>{esc(caption)}</figcaption></figure>'
+    if data is None:
+        return Html(markup)
+    t = Texts(_language["current"])
+    numbers = table(data.frame, data.columns, data.formats, t("common.figure_data_caption", caption=caption),
+                    numeric=data.numeric)
+    return Html(f'{markup}<details class="figure-data"><summary>{esc(t("common.figure_data"))}</summary>'
+                f"{numbers}</details>")
 
 
 def evidence_anchor(observation_id: str) -> str:

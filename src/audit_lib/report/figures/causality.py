@@ -6,6 +6,7 @@ a matplotlib ``Figure``; nothing is computed here that the library's tests do no
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 
 import matplotlib.pyplot as plt
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from ..style import COLORS
 
@@ -65,8 +67,17 @@ def price_index(frame: pd.DataFrame, cells: pd.DataFrame, treatments: list[str],
     months of the initiatives as vertical lines."""
     cats = sorted(frame["category"].unique())
     nrows = int(np.ceil(len(cats) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.0 * ncols + 0.5, 1.8 * nrows + 0.8), sharex=True,
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.0 * ncols + 0.5, 2.0 * nrows + 0.8), sharex=True,
                              sharey=True, squeeze=False)
+    # at most three year labels and three index labels a panel, so neighbours never touch
+    months = pd.to_datetime(frame["month"])
+    if len(months):
+        first, last = months.min(), months.max()
+        step = max(1, int(np.ceil((last.year - first.year + 1) / 3)))
+        years = [pd.Timestamp(year=y, month=1, day=1) for y in range(first.year, last.year + 1, step)]
+        years = [y for y in years if first <= y <= last] or [first]
+        axes[0][0].set_xticks(years, [str(y.year) for y in years])
+    axes[0][0].yaxis.set_major_locator(MaxNLocator(nbins=3))
     styles = ["-", "--", ":", "-."]
     regions = sorted(frame["region"].unique())
     for ax, cat in zip(axes.flat, cats):
@@ -110,14 +121,16 @@ def event_studies(es: pd.DataFrame, groups: list[str], titles: dict[str, str], l
                         label=legend[est])
         ax.axhline(0, color="black", lw=0.7)
         ax.axvline(-0.5, color=COLORS["muted"], lw=0.8, ls="--")
-        ax.set_title(titles[g], fontsize=9)
+        ax.set_title(textwrap.fill(titles[g], 44), fontsize=9)  # a long title wraps, never runs into its neighbour's
         ax.set_xlabel(xlabel, fontsize=8)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel(ylabel, fontsize=8)
-    axes.flat[0].legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
+    # the legend below the panels, where it covers no point
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=2, fontsize=8, bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, 0.5 / (2.8 * nrows + 0.4), 1, 1))
     return fig
 
 

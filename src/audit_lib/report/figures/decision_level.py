@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 import pandas as pd
 
@@ -15,7 +16,7 @@ from ..style import COLORS
 def values_against_thresholds(
     checked: pd.DataFrame, thresholds: dict[str, list[tuple[float, str]]], legend: dict[str, str],
     value_label: str, scale: float = 1e6, tick_format: Callable[[float], str] = "{:g}".format,
-):
+) -> Figure:
     """One panel per region: each procurement-region's estimated value (log scale), the rule
     thresholds as labelled lines, rows that break a rule circled and labelled with their id.
     ``thresholds``: region -> [(from_value_sek, label)]; ``legend`` keys: ok, violation;
@@ -45,6 +46,8 @@ def values_against_thresholds(
         ax.set_xlim(-0.1, 1.1)
         ax.set_title(region)
     axes[0][0].set_ylabel(value_label)
-    axes[0][0].legend(loc="lower left", fontsize=8)
-    fig.tight_layout()
+    # the legend below the panels, where it covers no point
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=2, fontsize=8, bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig

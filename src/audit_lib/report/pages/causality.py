@@ -23,6 +23,7 @@ from ...questions.causality import (
 )
 from .. import display as d
 from ..figures import causality as figs
+from . import causality_figures as cf
 from ..fmt import MISSING, Formatter
 from ..texts import Texts
 from ..values import InputFormat, interval, yes_no
@@ -111,7 +112,8 @@ def data(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
                                    months=p.min_cell_months, n_no_rollout=f.count(dc["n_cells_without_rollout"]))))
     fig = figs.price_index(a.data.frame, a.data.cells, a.data.treatments, labels(a.data.groups, t),
                            t("causality.index_ylabel"))
-    parts.append(d.figure(fig, t("causality.index_caption", base=p.index_base_months), key="causality-fig1"))
+    parts.append(d.figure(fig, t("causality.index_caption", base=p.index_base_months), key="causality-fig1",
+                          data=cf.index_data(a.data.frame, t, f)))
     return parts
 
 
@@ -131,7 +133,8 @@ def identification(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]
     idt = a.identification
     parts = [
         d.heading(t("causality.rollout_heading")), d.paragraph(t("causality.rollout_intro")),
-        d.figure(fig, t("causality.rollout_caption"), key="causality-fig2"),
+        d.figure(fig, t("causality.rollout_caption"), key="causality-fig2",
+                 data=cf.rollout_data(a.data.cells, a.data.treatments, labels(a.data.groups, t), t)),
         d.heading(t("causality.ident_heading")),
         d.paragraph(t("causality.ident_intro", min_clusters=p.min_treated_clusters)),
         d.table(idt.assign(group_s=idt["group"].map(lambda g: label(g, t)), with_s=_joint_with(idt, t),
@@ -197,7 +200,8 @@ def effects(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
     fig = figs.estimate_comparison(forest, shown, names,
                                    {"robust": t("causality.legend_robust"), "twfe": t("causality.legend_twfe")},
                                    t("causality.forest_xlabel"))
-    parts.append(d.figure(fig, t("causality.forest_caption"), key="causality-fig3"))
+    parts.append(d.figure(fig, t("causality.forest_caption"), key="causality-fig3",
+                          data=cf.forest_data(e, shown, names, t, f)))
     rows = e.set_index("group")
     differ = [g for g in shown if rows.loc[g, "twfe_differs"]]
     if differ:
@@ -230,13 +234,14 @@ def event_studies(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
     shown = shown_groups(a)
     titles = {g: t("causality.event_title", group=names[g], p=f.number(rows.loc[g, "pretrend_min_p"], 3))
               for g in shown}
-    fig = figs.event_studies(a.estimates.event_study, shown, titles,
-                             {"imputation": t("causality.legend_robust"), "twfe": t("causality.legend_twfe")},
-                             t("causality.event_xlabel"), t("causality.event_ylabel"))
+    legend = {"imputation": t("causality.legend_robust"), "twfe": t("causality.legend_twfe")}
+    fig = figs.event_studies(a.estimates.event_study, shown, titles, legend, t("causality.event_xlabel"),
+                             t("causality.event_ylabel"))
     return [
         d.heading(t("causality.event_heading")),
         d.paragraph(t("causality.event_intro", alpha=f.number(1 - s.level, 2), post=s.post)),
-        d.figure(fig, t("causality.event_caption"), key="causality-fig4"),
+        d.figure(fig, t("causality.event_caption"), key="causality-fig4",
+                 data=cf.event_data(a.estimates.event_study, shown, names, legend, t, f)),
         d.heading(t("causality.pretrend_heading"), 3),
         d.paragraph(t("causality.pretrend_intro", alpha=f.number(s.alpha, 2),
                       tests=", ".join(t(f"causality.test.{k}") for k in s.tests))),
@@ -267,7 +272,8 @@ def diagnostics(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
     loo_groups = [g for g in shown if (loo["group"] == g).sum() > 1]
     if loo_groups:
         fig = figs.leave_one_out(loo, a.effects, loo_groups, names, t("causality.loo_all"), t("causality.loo_xlabel"))
-        parts.append(d.figure(fig, t("causality.loo_caption"), key="causality-fig5"))
+        parts.append(d.figure(fig, t("causality.loo_caption"), key="causality-fig5",
+                              data=cf.loo_data(loo, loo_groups, names, t, f)))
         for g in loo_groups:
             lg = loo[loo["group"] == g]
             parts.append(d.paragraph(t("causality.loo_range", group=names[g], low=pct(lg["estimate"].min(), f),
@@ -297,13 +303,14 @@ def _board(res: CausalityResult, a: Analysis, t: Texts, f: Formatter) -> list[d.
     b, share = a.board, res.board_share
     if share is None:
         return []
-    table = d.table(b.assign(saving_s=b["saving_sek"].map(lambda x: mn(x, f)),
-                             reported_s=b["reported_sek"].map(lambda x: mn(x, f)),
-                             coordinated_s=b["reported_coordinated_sek"].map(lambda x: mn(x, f))),
-                    {"category": t("common.category"), "first_month": t("causality.col_first_month"),
-                     "saving_s": t("causality.col_saving_coordination"), "reported_s": t("causality.col_reported"),
-                     "coordinated_s": t("causality.col_reported_coordinated")},
-                    numeric=["saving_s", "reported_s", "coordinated_s"])
+    data = d.FigureData(b.assign(saving_s=b["saving_sek"].map(lambda x: mn(x, f)),
+                                 reported_s=b["reported_sek"].map(lambda x: mn(x, f)),
+                                 coordinated_s=b["reported_coordinated_sek"].map(lambda x: mn(x, f))),
+                        {"category": t("common.category"), "first_month": t("causality.col_first_month"),
+                         "saving_s": t("causality.col_saving_coordination"), "reported_s": t("causality.col_reported"),
+                         "coordinated_s": t("causality.col_reported_coordinated")},
+                        numeric=("saving_s", "reported_s", "coordinated_s"))
+    table = d.table(data.frame, data.columns, numeric=data.numeric)
     fig = figs.money_by_category(b, {"estimated": t("causality.legend_estimated"),
                                      "reported": t("causality.legend_reported"),
                                      "reported_coordinated": t("causality.legend_reported_coordinated")},
@@ -312,7 +319,7 @@ def _board(res: CausalityResult, a: Analysis, t: Texts, f: Formatter) -> list[d.
     caveat = "causality.board_caveat" if identified else "causality.board_caveat_associational"
     return [
         d.heading(t("causality.board_heading"), 3), d.paragraph(t("causality.board_intro")), table,
-        d.figure(fig, t("causality.money_caption"), key="causality-fig6"),
+        d.figure(fig, t("causality.money_caption"), key="causality-fig6", data=data),
         d.paragraph(t("causality.board_total", saving=mn(b["saving_sek"].sum(), f), low=mn(b["saving_low_sek"].sum(), f),
                       high=mn(b["saving_high_sek"].sum(), f))),
         d.callout(t(caveat, share=f.percent(share["estimate"]), low=f.percent(share["low"]),

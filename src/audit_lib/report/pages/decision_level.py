@@ -15,7 +15,7 @@ from .. import display as d
 from ..figures.decision_level import values_against_thresholds
 from ..fmt import Formatter
 from ..texts import Texts
-from ..values import InputFormat, label, region_name
+from ..values import InputFormat, label, region_name, yes_no
 
 # the criteria's inputs: shares (by count and by value) as percent with one decimal, every other figure as a count
 INPUTS = InputFormat(percent_suffixes=("_share", "_share_value"), percent_decimals=1, count_suffixes=("",))
@@ -125,4 +125,10 @@ def figure(res: DecisionLevelResult, t: Texts, f: Formatter) -> list[d.Html]:
     fig = values_against_thresholds(res.checked, thresholds,
                                     {k: t(f"decision_level.legend_{k}") for k in ("ok", "violation")},
                                     t("decision_level.value_axis"), tick_format=_tick(f))
-    return [d.figure(fig, t("decision_level.figure_caption"), key="dl-fig1")]
+    checked = res.checked.sort_values(["region", "procurement_id"])
+    data = d.FigureData(checked.assign(violation_s=checked["violation"].map(lambda b: yes_no(bool(b), t))),
+                        {"region": t("common.region"), "procurement_id": t("common.procurement"),
+                         "estimated_value_sek": t("decision_level.col_value"),
+                         "violation_s": t("decision_level.legend_violation")},
+                        {"estimated_value_sek": f.mnkr})
+    return [d.figure(fig, t("decision_level.figure_caption"), key="dl-fig1", data=data)]

@@ -106,6 +106,12 @@ def volume(res: ExternalStatisticsResult, t: Texts, f: Formatter, label: Labels)
 
 def _wide(found: Findings, mix: pd.DataFrame, column_label: str, t: Texts, f: Formatter, label: Labels) -> d.Html:
     """A mix as a table: one row per value, one column per group (share and count)."""
+    data = _wide_data(found, mix, column_label, t, f, label)
+    return d.table(data.frame, data.columns, numeric=data.numeric)
+
+
+def _wide_data(found: Findings, mix: pd.DataFrame, column_label: str, t: Texts, f: Formatter,
+               label: Labels) -> d.FigureData:
     order = [*found.groups.order, PEERS]
     out = pd.DataFrame({"value": list(dict.fromkeys(mix["value"]))})
     out["value_s"] = out["value"].map(lambda v: v if v else t("external_statistics.not_reported"))
@@ -113,7 +119,7 @@ def _wide(found: Findings, mix: pd.DataFrame, column_label: str, t: Texts, f: Fo
         m = mix[mix["group"] == g].set_index("value")
         out[g] = [t("external_statistics.share_count", share=f.percent(m.at[v, "share"]), n=f.count(m.at[v, "n"]))
                   for v in out["value"]]
-    return d.table(out, {"value_s": column_label, **{g: label[g] for g in order}}, numeric=order)
+    return d.FigureData(out, {"value_s": column_label, **{g: label[g] for g in order}}, numeric=tuple(order))
 
 
 def mix(res: ExternalStatisticsResult, t: Texts, f: Formatter, label: Labels) -> list[d.Html]:
@@ -125,7 +131,8 @@ def mix(res: ExternalStatisticsResult, t: Texts, f: Formatter, label: Labels) ->
     fig = composition_bars(found.mix_procedure, [*found.groups.order, PEERS], label, value_labels)
     return [d.heading(t("external_statistics.mix_heading")), d.paragraph(t("external_statistics.mix_intro")),
             _wide(found, found.mix_procedure, t("external_statistics.col_procedure"), t, f, label),
-            d.figure(fig, t("external_statistics.mix_caption"), key="es-fig1"),
+            d.figure(fig, t("external_statistics.mix_caption"), key="es-fig1",
+                     data=_wide_data(found, found.mix_procedure, t("external_statistics.col_procedure"), t, f, label)),
             _wide(found, found.mix_contract, t("external_statistics.col_contract_type"), t, f, label)]
 
 
@@ -207,6 +214,25 @@ def _competition_table(comp: pd.DataFrame, t: Texts, f: Formatter, label: Labels
                    numeric=["lots_s", "single_s", "mean_s", "min_s"])
 
 
+def _competition_data(dist: pd.DataFrame, comp: pd.DataFrame, t: Texts, f: Formatter,
+                       label: Labels) -> d.FigureData:
+    """The figure's numbers: each group's estimates with their intervals, then every peer buyer's."""
+    one = lambda x: f.number(x, 1)  # noqa: E731
+    groups = comp.assign(
+        group_s=comp["group"].map(label),
+        single_s=[_estimate(x, lo, hi, f.percent, t) for x, lo, hi in
+                  zip(comp["single_tender_share"], comp["single_tender_share_low"], comp["single_tender_share_high"])],
+        mean_s=[_estimate(x, lo, hi, one, t) for x, lo, hi in
+                zip(comp["mean_tenders_per_lot"], comp["mean_tenders_per_lot_low"], comp["mean_tenders_per_lot_high"])])
+    peers = dist[dist["group"] == PEERS]
+    buyers = pd.DataFrame({"group_s": [f"{t('external_statistics.legend_peer_buyer')}: {n}" for n in peers["buyer_name"]],
+                           "single_s": peers["single_tender_share"].map(f.percent).to_list(),
+                           "mean_s": peers["mean_tenders_per_lot"].map(one).to_list()})
+    return d.FigureData(pd.concat([groups, buyers], ignore_index=True),
+                        {"group_s": t("external_statistics.col_buyer"), "single_s": t("external_statistics.col_single_share"),
+                         "mean_s": t("external_statistics.col_mean")}, numeric=("single_s", "mean_s"))
+
+
 def _competition_sentences(found: Findings, c: Any, t: Texts, f: Formatter, label: Labels) -> list[d.Html]:
     """Per audited buyer with lots: its single-tender share against the peers', and the cluster note."""
     ranks = {e["buyer"]: e["peer_share_below_single_tender_share"] for e in found.entries}
@@ -250,7 +276,7 @@ def competition(res: ExternalStatisticsResult, t: Texts, f: Formatter, label: La
                                {"peer_buyer": t("external_statistics.legend_peer_buyer"),
                                 "interval": t("external_statistics.legend_interval")})
     return [*parts, d.figure(fig, t("external_statistics.comp_caption", min_lots=params.min_peer_lots, level=level),
-                             key="es-fig2"),
+                             key="es-fig2", data=_competition_data(found.dist, comp, t, f, label)),
             d.paragraph(t("external_statistics.comp_market_note", k=params.market_min_tenders,
                           share=f.percent(c.at[AUDITED, "share_min_tenders"]),
                           peer_share=f.percent(c.at[PEERS, "share_min_tenders"]))),

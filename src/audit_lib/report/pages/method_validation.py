@@ -16,6 +16,7 @@ from ...questions.q4_savings_model import RealData, RealSource
 from .. import display as d
 from ..figures import q4_savings_model as fig4
 from ..figures.method_validation import event_study
+from .q4_savings_model import bids_data, bids_labels
 from ..fmt import Formatter
 from ..texts import Texts
 
@@ -35,6 +36,14 @@ def p_value(x: float, f: Formatter) -> str:
 def interval2(r: dict[str, Any], f: Formatter) -> str:
     """An estimate's interval with two decimals; "–" when it has none."""
     return f"{f.number(r['low'], 2)} – {f.number(r['high'], 2)}" if r.get("low") is not None else "–"
+
+
+def _event_data(es: pd.DataFrame, t: Texts, number: Any, level: str) -> d.FigureData:
+    """An event study's numbers: each event time's estimate and interval."""
+    e = es.sort_values("event_time")
+    return d.FigureData(e.assign(interval=[f"{number(lo)} – {number(hi)}" for lo, hi in zip(e["low"], e["high"])]),
+                        {"event_time": t(f"{_MV}.axis_event_time"), "att": t(f"{_MV}.fig_estimate"),
+                         "interval": t(f"{_MV}.col_interval", level=level)}, {"att": number}, ("event_time", "interval"))
 
 
 def mpdta(res: MethodValidationResult, t: Texts, f: Formatter, p: MethodValidationParams) -> list[d.Html]:
@@ -66,7 +75,8 @@ def mpdta(res: MethodValidationResult, t: Texts, f: Formatter, p: MethodValidati
                       p=p_value(pt["p_value"], f), stat_e=f.number(pe["statistic"], 2), df_e=pe["df"],
                       p_e=p_value(pe["p_value"], f))),
         d.figure(event_study(m["event_study"], t(f"{_MV}.axis_event_time"), t(f"{_MV}.axis_log"), "mpdta"),
-                 t(f"{_MV}.event_caption_mpdta"), key="mv-fig1"),
+                 t(f"{_MV}.event_caption_mpdta"), key="mv-fig1",
+                 data=_event_data(m["event_study"], t, n4, level)),
     ]
 
 
@@ -159,7 +169,8 @@ def staggered(res: MethodValidationResult, t: Texts, f: Formatter, p: MethodVali
                 formats={"att": n2, "n_treated": f.count}, numeric=["interval"]),
         d.figure(event_study(st["event_study"], t(f"{_MV}.axis_event_time"), t(f"{_MV}.axis_pp"), "Decarolis (2014)",
                              reference=t2["estimate"], reference_label=t(f"{_MV}.legend_paper")),
-                 t(f"{_MV}.event_caption_decarolis"), key="mv-fig2"),
+                 t(f"{_MV}.event_caption_decarolis"), key="mv-fig2",
+                 data=_event_data(st["event_study"], t, n2, level)),
     ]
 
 
@@ -181,11 +192,9 @@ def _real_source(src: RealSource, real: RealData, t: Texts, f: Formatter, max_n:
     ]
     if b.notes.get("rows_dropped_nonpositive"):
         parts.append(d.paragraph(t(f"{_MV}.real_dropped", n=f.count(b.notes["rows_dropped_nonpositive"]))))
-    labels = {"mean": t(f"{_Q4}.basis.mean"), "median": t(f"{_Q4}.basis.median"),
-              "second_lowest": t(f"{_Q4}.basis.second_lowest"), "null": "", "xlabel": t(f"{_Q4}.axis_n_bids"),
-              "ylabel": t(f"{_Q4}.axis_share_of_lowest"), "pooled": t(f"{_Q4}.pooled_suffix")}
-    fig = fig4.saving_vs_bids(ra["by_n_bids"], None, labels, max_n)
-    parts.append(d.figure(fig, t(f"{_MV}.real_figure_caption", name=b.source), key=f"mv-fig-real-{b.name}"))
+    fig = fig4.saving_vs_bids(ra["by_n_bids"], None, bids_labels(t, ""), max_n)
+    parts.append(d.figure(fig, t(f"{_MV}.real_figure_caption", name=b.source), key=f"mv-fig-real-{b.name}",
+                          data=bids_data(ra["by_n_bids"], None, "", t, f, max_n)))
     return parts
 
 

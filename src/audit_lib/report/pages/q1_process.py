@@ -10,7 +10,7 @@ import pandas as pd
 
 from ...questions.q1_process import FUNNEL_STAGES, Q1Result
 from .. import display as d
-from ..figures.q1_process import funnel_chart, share_by_group, share_by_year
+from ..figures.q1_process import FUNNEL_SHOWN, funnel_chart, share_by_group, share_by_year
 from ..fmt import MISSING, Formatter
 from ..texts import Texts
 from ..values import InputFormat, region_name
@@ -85,7 +85,11 @@ def funnel(res: Q1Result, t: Texts, f: Formatter) -> list[d.Html]:
         d.heading(t("q1_process.funnel_heading")),
         d.paragraph(t("q1_process.funnel_intro")),
         d.figure(funnel_chart(table, stage_labels, t("q1_process.count_axis")),
-                 t("q1_process.funnel_caption", year=res.audit_year), key="q1-fig1"),
+                 t("q1_process.funnel_caption", year=res.audit_year), key="q1-fig1",
+                 data=d.FigureData(table[table["stage"].isin(FUNNEL_SHOWN)].assign(
+                     stage_label=lambda x: x["stage"].map(stage_labels)),
+                     {"stage_label": t("q1_process.col_stage"), "count": t("q1_process.col_count")},
+                     {"count": f.count})),
         d.table(table.assign(stage_label=table["stage"].map(stage_labels)),
                 {"stage_label": t("q1_process.col_stage"), "count": t("q1_process.col_count"),
                  "share_of_parent": t("q1_process.col_share_of_parent"), "value_sek": t("q1_process.col_value")},
@@ -122,12 +126,21 @@ def _legend(t: Texts) -> dict[str, str]:
     return {k: t(f"q1_process.legend_{k}") for k in ("count", "value", "target")}
 
 
+def _year_data(res: Q1Result, t: Texts, f: Formatter) -> d.FigureData:
+    """The figure of shares by year as numbers: both shares with their intervals, the target."""
+    shown = with_intervals(res.by_year, t, f).assign(
+        target_s=lambda x: x["year"].map(lambda y: f.percent(res.targets_by_year.get(y))))
+    return d.FigureData(shown, {"year": t("common.year"), "share_s": t("q1_process.col_share"),
+                                "share_value_s": t("q1_process.col_share_value"), "target_s": t("q1_process.legend_target")},
+                        numeric=("share_s", "share_value_s", "target_s"))
+
+
 def by_year(res: Q1Result, t: Texts, f: Formatter) -> list[d.Html]:
     """The coordinated share per year against the board's targets: figure and table."""
     return [
         d.heading(t("q1_process.by_year_heading")),
         d.figure(share_by_year(res.by_year, res.targets_by_year, _legend(t), t("q1_process.percent_axis")),
-                 t("q1_process.by_year_caption"), key="q1-fig2"),
+                 t("q1_process.by_year_caption"), key="q1-fig2", data=_year_data(res, t, f)),
         _share_table(res.by_year, "year", t("common.year"), t, f),
     ]
 
@@ -140,7 +153,11 @@ def by_group(res: Q1Result, t: Texts, f: Formatter, params: Any, language: str) 
     if len(by_category):
         parts.append(d.figure(share_by_group(by_category, "category", _target_value(res), _legend(t),
                                              t("q1_process.percent_axis")),
-                              t("q1_process.by_category_caption", year=year), key="q1-fig3"))
+                              t("q1_process.by_category_caption", year=year), key="q1-fig3",
+                              data=d.FigureData(with_intervals(by_category, t, f),
+                                                {"category": t("common.category"), "n": t("q1_process.col_n"),
+                                                 "share_s": t("q1_process.col_share")},
+                                                {"n": f.count}, ("share_s",))))
     parts.append(_share_table(by_category, "category", t("common.category"), t, f))
     named = by_region.assign(region_name=by_region["region"].map(lambda c: region_name(c, params, language)))
     parts += [d.paragraph(t("q1_process.by_region_intro")), _share_table(named, "region_name", t("common.region"), t, f)]

@@ -74,6 +74,13 @@ def key_figures(res: Q2Result, t: Texts, f: Formatter) -> list[d.Html]:
 
 
 def _money_table(summary: pd.DataFrame, t: Texts, f: Formatter) -> d.Html:
+    data = _money_data(summary, t, f)
+    return d.table(data.frame, data.columns, data.formats, numeric=data.numeric,
+                   caption=t("q2_gains.table_caption", unit=t("q2_gains.money_axis")))
+
+
+def _money_data(summary: pd.DataFrame, t: Texts, f: Formatter) -> d.FigureData:
+    """Gains and costs per year in mnkr: the table on the page and the figure's numbers."""
     def m(x: Any) -> str:
         return millions(x, f)
 
@@ -81,12 +88,11 @@ def _money_table(summary: pd.DataFrame, t: Texts, f: Formatter) -> d.Html:
         f"{millions(v, f, 2)} ({millions(lo, f, 2)}–{millions(hi, f, 2)})" for v, lo, hi in
         zip(summary["coordination_cost_est_sek"], summary["coordination_cost_est_low"],
             summary["coordination_cost_est_high"])])
-    return d.table(shown, {"year": t("common.year"), "enabled_savings_sek": t("q2_gains.col_enabled"),
-                           "admin_gain_sek": t("q2_gains.col_admin"), "coordination_cost_sek": t("q2_gains.col_cost"),
-                           "cost_est": t("q2_gains.col_cost_est"), "net_sek": t("q2_gains.col_net")},
-                   formats={"enabled_savings_sek": m, "coordination_cost_sek": lambda x: millions(x, f, 2),
-                            "admin_gain_sek": m, "net_sek": m},
-                   numeric=["cost_est"], caption=t("q2_gains.table_caption", unit=t("q2_gains.money_axis")))
+    return d.FigureData(shown, {"year": t("common.year"), "enabled_savings_sek": t("q2_gains.col_enabled"),
+                                "admin_gain_sek": t("q2_gains.col_admin"), "coordination_cost_sek": t("q2_gains.col_cost"),
+                                "cost_est": t("q2_gains.col_cost_est"), "net_sek": t("q2_gains.col_net")},
+                        {"enabled_savings_sek": m, "coordination_cost_sek": lambda x: millions(x, f, 2),
+                         "admin_gain_sek": m, "net_sek": m}, ("cost_est",))
 
 
 def _coverage_table(summary: pd.DataFrame, t: Texts, f: Formatter) -> d.Html:
@@ -107,7 +113,7 @@ def by_year(res: Q2Result, t: Texts, f: Formatter) -> list[d.Html]:
     if len(summary):
         legend = {k: t(f"q2_gains.legend_{k}") for k in ("enabled", "admin", "cost_recorded", "cost_estimated")}
         parts += [d.figure(gains_vs_cost(summary, legend, t("q2_gains.money_axis")), t("q2_gains.by_year_caption"),
-                           key="q2-fig1"),
+                           key="q2-fig1", data=_money_data(summary, t, f)),
                   _money_table(summary, t, f)]
     if row:
         parts += [d.heading(t("q2_gains.coverage_heading"), 3),
@@ -172,7 +178,10 @@ def examples(res: Q2Result, t: Texts, f: Formatter) -> list[d.Html]:
         poor = res.examples.loc[res.examples["kind"] == "poor", "procurement_id"].tolist()
         legend = {k: t(f"q2_gains.legend_{k}") for k in ("procurement", "threshold")}
         parts.append(d.figure(effort_per_procurement(gains, res.threshold, poor, legend, t("q2_gains.hours_axis")),
-                              t("q2_gains.effort_caption"), key="q2-fig2"))
+                              t("q2_gains.effort_caption"), key="q2-fig2",
+                              data=d.FigureData(gains[gains["effort_recorded"]].sort_values(["year", "procurement_id"]),
+                                                {"year": t("common.year"), "procurement_id": t("common.procurement"),
+                                                 "hours": t("q2_gains.col_hours")}, {"hours": f.count})))
     parts.append(d.paragraph(t(
         "q2_gains.learning_sentence", k=f.count(learning["lessons_documented"]), n=f.count(learning["n_coordinated"]),
         first=years[0], last=years[-1], share=f.percent(learning["lessons_share"]),

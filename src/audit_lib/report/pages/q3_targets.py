@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from ...questions.q3_targets import INDICATOR_ORDER, Q3Result
 from .. import display as d
 from ..figures.q3_targets import target_vs_outcome
@@ -103,5 +105,26 @@ def realism(res: Q3Result, t: Texts, f: Formatter) -> list[d.Html]:
     fig = target_vs_outcome(res.table, anchor, ["coordinated_count", "enabled_savings_sek"], names,
                             {"enabled_savings_sek": 1e6},
                             {k: t(f"q3_targets.legend_{k}") for k in ("target", "outcome", "interval")}, year)
-    parts.append(d.figure(fig, t("q3_targets.figure_caption"), key="q3-fig1"))
+    parts.append(d.figure(fig, t("q3_targets.figure_caption"), key="q3-fig1", data=_figure_data(res, anchor, t, f)))
     return parts
+
+
+def _figure_data(res: Q3Result, anchor: Any, t: Texts, f: Formatter) -> d.FigureData:
+    """The figure's numbers: each drawn indicator's outcome and target by year, and the audit
+    year's forecast interval."""
+    drawn = ("coordinated_count", "enabled_savings_sek")
+    full = res.table[res.table["period"] == "full_year"]
+    tb = pd.concat([full[full["indicator"] == i].sort_values("year") for i in drawn])
+    fc = anchor[anchor["year"] == res.audit_year].drop_duplicates("indicator").set_index("indicator")
+    shown = tb.assign(
+        indicator_label=tb["indicator"].map(lambda i: t(f"indicator.{i}")),
+        outcome_s=[value(i, x, f) for i, x in zip(tb["indicator"], tb["outcome"])],
+        target_s=[value(i, x, f) if s else t("q3_targets.no_target")
+                  for i, x, s in zip(tb["indicator"], tb["target"], tb["target_set"])],
+        interval_s=[f"{value(i, fc.at[i, 'forecast_low'], f)} – {value(i, fc.at[i, 'forecast_high'], f)}"
+                    if y == res.audit_year and i in fc.index and fc.at[i, "forecast_low"] == fc.at[i, "forecast_low"]
+                    else "" for i, y in zip(tb["indicator"], tb["year"])])
+    return d.FigureData(shown, {"indicator_label": t("q3_targets.col_indicator"), "year": t("common.year"),
+                                "outcome_s": t("q3_targets.legend_outcome"), "target_s": t("q3_targets.legend_target"),
+                                "interval_s": t("q3_targets.legend_interval")},
+                        numeric=("outcome_s", "target_s", "interval_s"))

@@ -23,11 +23,23 @@ INPUTS = InputFormat(percent_prefixes=("savings_coverage",), percent_decimals=1)
 Q = "q4_savings_model"
 
 
-def _bids_labels(t: Texts, null: str) -> dict[str, str]:
+def bids_labels(t: Texts, null: str) -> dict[str, str]:
     """The labels of the figure of savings by number of bids (``null``: the null model's)."""
     return {"mean": t(f"{Q}.basis.mean"), "median": t(f"{Q}.basis.median"),
             "second_lowest": t(f"{Q}.basis.second_lowest"), "null": null,
             "xlabel": t(f"{Q}.axis_n_bids"), "ylabel": t(f"{Q}.axis_share_of_lowest"), "pooled": t(f"{Q}.pooled_suffix")}
+
+
+def bids_data(byn: pd.DataFrame, null: pd.DataFrame | None, null_label: str, t: Texts, f: Formatter,
+               max_n: int) -> d.FigureData:
+    """The numbers of a figure of savings by number of bids (with the null model's, if any)."""
+    labels, pct = bids_labels(t, null_label), (lambda x: f.percent(x, 1))
+    shown = byn.assign(n_label=[f"{n}{labels['pooled']}" if n == max_n else str(n) for n in byn["n"]])
+    columns = {"n_label": labels["xlabel"], **{f"{k}_share": labels[k] for k in ("mean", "median", "second_lowest")}}
+    if null is not None and len(null):
+        shown = shown.assign(null_share=shown["n"].map(null.set_index("n")["mean_share"]))
+        columns["null_share"] = null_label
+    return d.FigureData(shown, columns, {k: pct for k in columns if k != "n_label"}, ("n_label",))
 
 
 def intro(res: Q4Result, t: Texts, f: Formatter) -> list[d.Html]:
@@ -68,7 +80,11 @@ def coverage(res: Q4Result, t: Texts, f: Formatter, params: Any, language: str) 
         d.paragraph(t(f"{Q}.coverage_sentence", year=year, n_computable=f.count(cov["n_computable"]),
                       n=f.count(cov["n_procurements"]), count=f.percent(cov["coverage_count"]),
                       not_computed=f.count(res.n_not_computable), value=f.percent(cov["coverage_value"]))),
-        d.figure(fig, t(f"{Q}.coverage_figure_caption"), key="q4-fig-coverage"),
+        d.figure(fig, t(f"{Q}.coverage_figure_caption"), key="q4-fig-coverage",
+                 data=d.FigureData(cov["by_year"].assign(year_s=lambda x: x["year"].map(lambda y: str(int(y)))),
+                                   {"year_s": t("common.year"), "coverage_count": t(f"{Q}.legend_count"),
+                                                    "coverage_value": t(f"{Q}.legend_value")},
+                                   {"coverage_count": f.percent, "coverage_value": f.percent})),
         d.heading(t(f"{Q}.by_category_heading", year=year), 3),
         d.table(cov["by_category"], {"category": t("common.category"), **cols}, fmt),
         d.heading(t(f"{Q}.by_region_heading", year=year), 3),
@@ -156,8 +172,9 @@ def market_bias(res: Q4Result, t: Texts, f: Formatter) -> list[d.Html]:
         return parts
     parts.append(d.paragraph(t(f"{Q}.market_min_saving", n=f.count(bias["n_procurements"]), year=res.audit_year,
                                min=f.sek(bias["min_mean_saving"]))))
-    fig = fig4.saving_vs_bids(byn, res.null_model, _bids_labels(t, t(f"{Q}.legend_null")), p.max_n_bids)
-    parts.append(d.figure(fig, t(f"{Q}.market_figure_caption"), key="q4-fig-bids"))
+    fig = fig4.saving_vs_bids(byn, res.null_model, bids_labels(t, t(f"{Q}.legend_null")), p.max_n_bids)
+    parts.append(d.figure(fig, t(f"{Q}.market_figure_caption"), key="q4-fig-bids",
+                          data=bids_data(byn, res.null_model, t(f"{Q}.legend_null"), t, f, p.max_n_bids)))
     if (null := bias["null"]) is not None:
         parts.append(d.paragraph(t(f"{Q}.null_sentence", sd=f.number(res.log_sd, 2), n_lo=null["n_lo"],
                                    share_lo=f.percent(null["share_lo"], 1), n_hi=null["n_hi"],
@@ -198,7 +215,10 @@ def baselines(res: Q4Result, t: Texts, f: Formatter) -> list[d.Html]:
                         "vs_reported": t(f"{Q}.col_vs_reported")},
                 {"total_sek": f.mnkr, "market_sek": f.mnkr, "n_market": f.count,
                  "vs_reported": lambda x: _vs_reported(x, f)}, numeric=["interval_s"]),
-        d.figure(fig, t(f"{Q}.baselines_figure_caption", level=level_s), key="q4-fig-baselines"),
+        d.figure(fig, t(f"{Q}.baselines_figure_caption", level=level_s), key="q4-fig-baselines",
+                 data=d.FigureData(shown, {"label": t(f"{Q}.col_basis"), "total_sek": t(f"{Q}.col_total"),
+                                           "interval_s": t(f"{Q}.col_interval", level=level_s)},
+                                   {"total_sek": f.mnkr}, ("interval_s",))),
         d.callout(t(f"{Q}.estimate_caveat"), "info"),
         d.callout(t("common.enabled_not_realised"), "caution"),
     ]

@@ -78,7 +78,11 @@ def indicators(res: Q5Result, t: Texts, f: Formatter) -> list[d.Html]:
     )
     return [
         d.heading(t("q5_indicators.matrix_heading"), 3),
-        d.figure(fig, t("q5_indicators.matrix_caption"), key="q5-fig1"),
+        d.figure(fig, t("q5_indicators.matrix_caption"), key="q5-fig1",
+                 data=d.FigureData(matrix.reset_index(drop=True).assign(area_label=[area(a, t) for a in matrix.index]),
+                                   {"area_label": t("q5_indicators.col_goal_area"),
+                                    **{c: recipient(c, t) for c in matrix.columns}},
+                                   {c: f.count for c in matrix.columns})),
         d.heading(t("q5_indicators.indicators_heading"), 3),
         d.table(ind, {"area_label": t("q5_indicators.col_goal_area"), "indicator": t("q5_indicators.col_indicator"),
                       "followed_label": t("q5_indicators.col_followed_up"),

@@ -53,7 +53,10 @@ def lessons(res: Q6Result, t: Texts, f: Formatter, level: float) -> list[d.Html]
                         "coord_s": t("q6_learning.col_coordinated_lessons"),
                         "consultant_s": t("q6_learning.col_consultant")},
                 numeric=["n", "lessons_s", "n_coordinated", "coord_s", "consultant_s"]),
-        d.figure(fig, t("q6_learning.lessons_caption"), key="q6-fig1"),
+        d.figure(fig, t("q6_learning.lessons_caption"), key="q6-fig1",
+                 data=d.FigureData(shown, {"year": t("common.year"), "lessons_s": t("q6_learning.legend_all"),
+                                           "coord_s": t("q6_learning.legend_coordinated")},
+                                   numeric=("lessons_s", "coord_s"))),
         d.callout(t("q6_learning.flag_caveat"), "caution"),
     ]
 
@@ -102,5 +105,9 @@ def repeated(res: Q6Result, t: Texts, f: Formatter, min_repeat_years: int) -> li
                      "repeated_s": t("q6_learning.col_repeated"), "lessons_s": t("q6_learning.col_lessons_share")},
                 numeric=["n_procurements", "lessons_s"]),
         d.figure(fig, t("q6_learning.repeated_caption", first=first, last=last, min_years=min_repeat_years),
-                 key="q6-fig2"),
+                 key="q6-fig2", data=d.FigureData(rv, {"category": t("common.category"),
+                                                       "problem_s": t("q6_learning.col_problem"),
+                                                       "n_procurements": t("q6_learning.col_n_procurements"),
+                                                       "repeated_s": t("q6_learning.col_repeated")},
+                                                  {"n_procurements": f.count})),
     ]
