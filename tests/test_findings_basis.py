@@ -224,3 +224,18 @@ def test_the_causality_page_speaks_plainly_and_keeps_its_methods_in_an_appendix(
     # the plain table says, per initiative, whether prices already moved before the start
     e = res.analysis.effects
     assert page.moved_before(e, 0.05, t) == [t("common.yes") if p < 0.05 else t("common.no") for p in e["pretrend_min_p"]]
+
+
+def test_without_purchase_lines_there_is_no_methods_appendix():
+    from audit_lib.params import CausalityParams
+    from audit_lib.questions import causality as cz
+    from audit_lib.report.pages import causality as page
+
+    class NoLines(dict):
+        large: dict = {}
+
+        def has(self, name: str) -> bool:
+            return name in self
+
+    res = cz.analyse(NoLines(rollouts=pd.DataFrame()), CausalityParams(), seed=1)
+    assert page.methods(res, Texts("en"), Formatter("en")) == []
