@@ -251,7 +251,8 @@ def test_analyse_is_the_chain_of_steps_and_results_records_the_notebooks_figures
         "enabled_savings_sek", "coordination_cost_sek", "net_sek", "admin_gain_sek", "coordination_cost_est_sek",
         "coordination_cost_est_interval", "net_est_sek", "net_est_interval", "admin_net_sek", "coverage",
         "hourly_cost_sek", "cost_per_procurement_sek", "interval_level", "by_year", "savings_rate_all_years",
-        "savings_rate_audit_year", "examples", "examples_years", "learning", "assessment_inputs"]
+        "savings_rate_audit_year", "examples", "examples_years", "learning", "assessment_inputs",
+        "admin_gain_range", "savings_basis"]
     assert recorded["coordination_cost_sek"] == 70_000 and recorded["hourly_cost_sek"] == HOURLY
     assert recorded["coverage"] == {"n_coordinated": 4, "n_effort": 3, "effort_coverage": 0.75, "n_saving": 3,
                                     "saving_coverage": 0.75}

@@ -28,6 +28,10 @@ class Q2Params(Section):
     cost_per_procurement_sek: float = Field(
         default=250_000.0, ge=0, description="cost of running one procurement procedure"
     )
+    cost_per_procurement_factors: tuple[float, float] = Field(
+        default=(0.5, 2.0), description="the plausible range of that assumed cost, as factors of it (low <= 1 <= high): "
+        "the administrative gain is shown over it; by default half to double, as the cost is assumed, not measured"
+    )
     interval_level: float = Field(default=0.95, gt=0, lt=1, description="level of the intervals")
     bootstrap_reps: int = Field(
         default=2000, ge=100, le=MAX_RESAMPLES, description="resamples for the savings-rate comparison"
@@ -39,6 +43,13 @@ class Q2Params(Section):
         default=2.5, gt=1, description="recorded hours at least this times the median count as unusually high effort"
     )
     criteria: Criteria = Criteria()
+
+    @field_validator("cost_per_procurement_factors")
+    @classmethod
+    def _factors(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not 0 <= v[0] <= 1 <= v[1]:
+            raise ValueError("cost_per_procurement_factors: [low, high] with 0 <= low <= 1 <= high")
+        return v
 
 
 class Q3Params(Section):

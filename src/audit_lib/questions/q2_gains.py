@@ -15,6 +15,10 @@ Pure functions from the procurement view (``common.procurement_view``) and the o
   single-region procurements (associational: which procurements are coordinated is not random);
 - ``examples``: coordinated procurements flagged as possible good or poor examples (external
   consultant, unusual effort, lessons documented), for the auditors to follow up;
+- ``admin_gain_range``: the administrative gain over the plausible range of the assumed cost
+  per procedure (it rests on that assumption alone);
+- ``confirmed_savings`` and ``savings_basis``: how much of the year's enabled savings question
+  4's recomputation confirms (the net rests on them);
 - ``assessment_inputs``: the figures the four-level criteria use;
 - ``analyse``: the one entry point a notebook calls (tables, parameters, period, seed in; a
   ``Q2Result`` out), and ``results`` the figures its results JSON records.
@@ -35,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract.period import Period
-from ..params import Q2Params
+from ..params import Q2Params, Q4Params
 from . import common
 from .common import wilson_interval
 
@@ -228,6 +232,54 @@ def assessment_inputs(year_row: pd.Series | dict[str, Any], learning: dict[str, 
     }
 
 
+def admin_gain_range(row: dict[str, Any], cost_per_procurement_sek: float,
+                     factors: tuple[float, float]) -> dict[str, Any]:
+    """The administrative gain of the year's ``row`` (``year_summary``) when the assumed cost
+    per procedure lies anywhere from ``factors[0]`` to ``factors[1]`` times the assumption.
+    The gain is that cost times the procedures saved, so it scales with it; its net against
+    the estimated cost of coordinating takes that cost's interval too (low: least gain, most
+    cost). Empty without a row."""
+    if not row:
+        return {}
+    lo, hi = factors
+    admin = float(row["admin_gain_sek"])
+    return {"cost_per_procurement_sek": cost_per_procurement_sek, "factors": [lo, hi],
+            "cost_low_sek": lo * cost_per_procurement_sek, "cost_high_sek": hi * cost_per_procurement_sek,
+            "admin_gain_sek": admin, "admin_gain_low_sek": lo * admin, "admin_gain_high_sek": hi * admin,
+            "admin_net_est_low_sek": lo * admin - float(row["coordination_cost_est_high"]),
+            "admin_net_est_high_sek": hi * admin - float(row["coordination_cost_est_low"])}
+
+
+def confirmed_savings(gains: pd.DataFrame, recomputed: pd.DataFrame, findings: pd.DataFrame,
+                      year: int) -> dict[str, Any]:
+    """How much of ``year``'s enabled savings in coordinated procurements (``gains``) the
+    recomputation of question 4 confirms: a saving is confirmed when its method could be
+    recomputed (``recomputed``: ``applied_status`` computed) and the reconciliation lists no
+    finding for it (``findings``: invalid application or mismatch). ``reliable`` is true only
+    when every saving is confirmed."""
+    g = gains[(gains["year"] == year) & gains["saving_computed"]]
+    status = recomputed.drop_duplicates("procurement_id").set_index("procurement_id")["applied_status"]
+    ok = (g["procurement_id"].map(status) == "computed") & ~g["procurement_id"].isin(set(findings["procurement_id"]))
+    enabled, confirmed = float(g["enabled_saving_sek"].sum()), float(g.loc[ok, "enabled_saving_sek"].sum())
+    return {"n_saving": int(len(g)), "n_confirmed": int(ok.sum()), "enabled_sek": enabled,
+            "confirmed_sek": confirmed, "unconfirmed_sek": enabled - confirmed,
+            "unconfirmed_share": (enabled - confirmed) / enabled if enabled else float("nan"),
+            "reliable": bool(ok.all())}
+
+
+def savings_basis(tables: common.Tables, gains: pd.DataFrame, model: Q4Params, year: int) -> dict[str, Any]:
+    """``confirmed_savings`` with question 4's recomputation and reconciliation of ``year``
+    under the register's rules as ``model`` (question 4's parameters) states them."""
+    from . import q4_savings_model as q4
+
+    bids = q4.optional_table(tables, "bids")
+    summary = q4.bid_summary(bids) if bids is not None else None
+    table = q4.recompute(tables["procurements"], tables["procurement_regions"], bids, model.market_min_bids, summary)
+    year_table = table[table["year"] == year]
+    found = q4.reconcile(year_table, bids, model.market_min_bids, model.tolerance_sek, model.tolerance_pct, summary)
+    return confirmed_savings(gains, year_table, found, year)
+
+
 def rate_seeds(seed: int) -> dict[str, int]:
     """The bootstrap seeds of the savings-rate comparisons, derived from the run's seed."""
     return {"all_years": seed + 1, "audit_year": seed + 2}
@@ -271,11 +323,15 @@ class Q2Result:
     inputs: dict[str, Any]  # assessment_inputs
     params: Q2Params
     audit_year: int
+    admin_range: dict[str, Any]  # admin_gain_range
+    basis: dict[str, Any] | None = None  # savings_basis, where question 4's parameters were given
 
 
-def analyse(tables: common.Tables, params: Q2Params, period: Period, seed: int = 0) -> Q2Result:
+def analyse(tables: common.Tables, params: Q2Params, period: Period, seed: int = 0,
+            savings_model: Q4Params | None = None) -> Q2Result:
     """Question 2 on the package as the period sees it; the savings-rate intervals are
-    bootstrapped with seeds derived from ``seed`` (``rate_seeds``)."""
+    bootstrapped with seeds derived from ``seed`` (``rate_seeds``). With ``savings_model``
+    (question 4's parameters), how much of the enabled savings its recomputation confirms."""
     p, year, seeds = params, period.end.year, rate_seeds(seed)
     view = common.procurement_view(tables["procurements"], tables["procurement_regions"])
     effort = _optional(tables, "coordination_effort")
@@ -293,6 +349,8 @@ def analyse(tables: common.Tables, params: Q2Params, period: Period, seed: int =
         rate_year=savings_rate_comparison(view, [year], p.interval_level, p.bootstrap_reps, seeds["audit_year"]),
         example_years=years, examples=ex, threshold=high_effort_threshold(gains, p.high_effort_factor),
         learning=learning, inputs=assessment_inputs(row, learning), params=p, audit_year=year,
+        admin_range=admin_gain_range(row, p.cost_per_procurement_sek, p.cost_per_procurement_factors),
+        basis=savings_basis(tables, gains, savings_model, year) if savings_model is not None and row else None,
     )
 
 
@@ -315,5 +373,6 @@ def results(res: Q2Result) -> dict[str, Any]:
         hourly_cost_sek=p.hourly_cost_sek, cost_per_procurement_sek=p.cost_per_procurement_sek,
         interval_level=p.interval_level, by_year=res.summary, savings_rate_all_years=res.rate_all,
         savings_rate_audit_year=res.rate_year, examples=res.examples, examples_years=res.example_years,
-        learning=res.learning, assessment_inputs=res.inputs,
+        learning=res.learning, assessment_inputs=res.inputs, admin_gain_range=res.admin_range,
+        savings_basis=res.basis,
     )

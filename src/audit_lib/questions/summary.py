@@ -265,6 +265,28 @@ def review_recommendations(recommendations: list[Any], language: str) -> list[di
             for r in recommendations if r.status == "new"]
 
 
+def decision_level_recommendation(result: Mapping[str, Any] | None, made: list[dict[str, Any]],
+                                  t: Callable[..., str]) -> dict[str, Any] | None:
+    """The auditors' routine recommendation from the cover letter (ensure that decisions are
+    taken at the level the delegation order requires), when the decision-level check
+    (``result``, its results JSON) finds a material breach and the register's recommendations
+    of this review (``made``) have none on the decision level already. None otherwise."""
+    if not result or result.get("status") != "ok":
+        return None
+    n = int((result.get("assessment_inputs") or {}).get("material_violations") or 0)
+    if n <= 0 or any(r.get("question") == "decision_level" or r.get("basis") == "decision_level" for r in made):
+        return None
+    return {"id": "decision_level", "question": None, "basis": "decision_level",
+            "text": t("summary.recommendation_decision_level", n=n), "status": "new"}
+
+
+def with_decision_level(made: list[dict[str, Any]], result: Mapping[str, Any] | None,
+                        t: Callable[..., str]) -> list[dict[str, Any]]:
+    """This review's recommendations with the decision-level one added where it applies."""
+    extra = decision_level_recommendation(result, made, t)
+    return made if extra is None else [*made, extra]
+
+
 CAUSAL_TREATMENTS = ("coordination", "ecommerce", "category_management")
 
 
@@ -355,7 +377,8 @@ def analyse(results: Mapping[str, Mapping[str, Any]] | None, ran: set[str] | Non
     scores: dict[str, float] = {str(k): v for k, v in params.level_scores.items()}
     conclusions = conclude({r.question: r.level for r in rows}, params.dimensions, scores, overrides)
     as_of = params.responses_as_of or (period.end if period is not None else dt.date(audit_year, 12, 31))
-    made = review_recommendations(evidence.recommendations, language)
+    made = with_decision_level(review_recommendations(evidence.recommendations, language),
+                               results.get("decision_level"), t)
     ids = {r["id"] for r in made}
     answers = [s for s in judge_responses(evidence, params.answer_by, as_of, language) if s.id in ids]
     return SummaryResult(

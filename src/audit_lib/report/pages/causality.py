@@ -156,6 +156,7 @@ def identification(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]
 
 
 def _effects_table(a: Analysis, t: Texts, f: Formatter) -> d.Html:
+    """For reviewers: both estimators and both pre-trend tests per group."""
     e = a.effects
     identified = e["interpretation"] != "not_identified"
 
@@ -177,19 +178,57 @@ def _effects_table(a: Analysis, t: Texts, f: Formatter) -> d.Html:
                    numeric=["effect_s", "twfe_s", "pretrend_s", "pretrend_f_s"])
 
 
+def moved_before(e: pd.DataFrame, alpha: float, t: Texts) -> list[str]:
+    """Per group, in words: did prices already move before the start (a pre-trend test below
+    ``alpha``)? "–" where no test could be run."""
+    return [MISSING if not np.isfinite(p) else yes_no(bool(p < alpha), t) for p in e["pretrend_min_p"]]
+
+
+def _plain_effects_table(a: Analysis, t: Texts, f: Formatter) -> d.Html:
+    """For elected auditors: each initiative's price change with its interval, whether prices
+    already moved before the start, and how to read it."""
+    e = a.effects
+    identified = e["interpretation"] != "not_identified"
+    shown = e.assign(
+        group_s=e["group"].map(lambda g: label(g, t)),
+        effect_s=[with_interval(x, lo, hi, lambda v: pct(v, f)) if ok else MISSING
+                  for x, lo, hi, ok in zip(e["estimate"], e["ci_low"], e["ci_high"], identified)],
+        before_s=moved_before(e, a.settings.alpha, t),
+        interp_s=e["interpretation"].map(lambda x: t(f"causality.interp.{x}")),
+    )
+    return d.table(shown, {"group_s": t("causality.col_group"), "effect_s": t("causality.col_effect_plain"),
+                           "before_s": t("causality.col_moved_before"), "interp_s": t("causality.col_interpretation")},
+                   numeric=["effect_s"])
+
+
 def effects(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
-    """The robust estimates beside TWFE, why the design does not identify (if so), the
-    interval's method, the forest plot and whether the two estimators agree."""
+    """The price change per initiative in plain words, and why the design does not identify
+    the effects (if so); how they were estimated is in the methods appendix (``methods``)."""
     a = res.analysis
     if a is None:
         return []
     e, s = a.effects, a.settings
-    parts = [d.heading(t("causality.results_heading")), d.paragraph(t("causality.results_intro")),
-             _effects_table(a, t, f)]
+    parts = [d.heading(t("causality.results_heading")), d.paragraph(t("causality.results_intro_plain")),
+             _plain_effects_table(a, t, f)]
     if not design_identified(e, a.data.treatments):
         why = [t(f"causality.reason.{r}", groups=", ".join(label(g, t) for g in gs), alpha=f.number(s.alpha, 2))
                for r, gs in reason_groups(e, a.data.treatments).items()]
         parts.append(d.callout(t("causality.not_identified", reasons="; ".join(why)), "caution"))
+    return parts
+
+
+def methods(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
+    """The methods appendix for reviewers, after the assessment: how the estimates were made
+    (both estimators side by side, the intervals' method, whether the estimators agree); the
+    event studies, the pre-trend tests and the robustness checks follow it (``event_studies``,
+    ``diagnostics``, one level down)."""
+    a = res.analysis
+    if a is None:
+        return []
+    e, s = a.effects, a.settings
+    parts = [d.heading(t("causality.methods_heading"), anchor="methods"), d.paragraph(t("causality.methods_intro")),
+             d.heading(t("causality.estimators_heading"), 3), d.paragraph(t("causality.results_intro")),
+             _effects_table(a, t, f)]
     n_cl = a.data.coverage["n_clusters"]
     note = "causality.interval_note" if n_cl < s.few_clusters_below else "causality.interval_note_analytic"
     parts.append(d.paragraph(t(note, level=f.percent(s.level), n_clusters=n_cl, df=n_cl - 1, reps=f.count(s.reps),
@@ -238,11 +277,11 @@ def event_studies(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
     fig = figs.event_studies(a.estimates.event_study, shown, titles, legend, t("causality.event_xlabel"),
                              t("causality.event_ylabel"))
     return [
-        d.heading(t("causality.event_heading")),
+        d.heading(t("causality.event_heading"), 3),
         d.paragraph(t("causality.event_intro", alpha=f.number(1 - s.level, 2), post=s.post)),
         d.figure(fig, t("causality.event_caption"), key="causality-fig4",
                  data=cf.event_data(a.estimates.event_study, shown, names, legend, t, f)),
-        d.heading(t("causality.pretrend_heading"), 3),
+        d.heading(t("causality.pretrend_heading"), 4),
         d.paragraph(t("causality.pretrend_intro", alpha=f.number(s.alpha, 2),
                       tests=", ".join(t(f"causality.test.{k}") for k in s.tests))),
         _pretrend_table(a, t, f),
@@ -257,7 +296,7 @@ def diagnostics(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
     shown, names, rows = shown_groups(a), labels(a.data.groups, t), a.effects.set_index("group")
     pl = a.placebo[a.placebo["group"].isin(shown)]
     parts = [
-        d.heading(t("causality.diag_heading")),
+        d.heading(t("causality.diag_heading"), 3),
         d.paragraph(t("causality.placebo_intro", shift=res.params.placebo_shift_months)),
         d.table(pl.assign(group_s=pl["group"].map(lambda g: label(g, t)),
                           effect_s=[with_interval(x, lo, hi, lambda v: pct(v, f))
@@ -362,7 +401,7 @@ def conclusions(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
     rows = a.effects.set_index("group")
     if any((rows["interpretation"] == "associational") & ~rows.index.str.contains("+", regex=False)):
         parts.append(d.callout(t("common.associational"), "caution"))
-    return parts
+    return [*parts, d.paragraph(t("causality.vs_q2")), d.paragraph(t("causality.methods_pointer"))]
 
 
 def assessment_text(res: CausalityResult, t: Texts, f: Formatter) -> dict[str, list[str]]:

@@ -43,6 +43,34 @@ def intro(t: Texts, f: Formatter, params: Q2Params) -> list[d.Html]:
                           per_procurement=f.sek(params.cost_per_procurement_sek)))]
 
 
+def net_label(res: Q2Result, t: Texts) -> str:
+    """The net's label: after the estimated cost (as the text states it), and, where question
+    4 cannot confirm all the enabled savings it rests on, saying so."""
+    unconfirmed = res.basis is not None and not res.basis["reliable"]
+    return t("q2_gains.kf_net_unconfirmed" if unconfirmed else "q2_gains.kf_net_est")
+
+
+def admin_range_sentence(res: Q2Result, t: Texts, f: Formatter) -> str:
+    """The administrative gain rests on an assumed cost per procedure: it, and its net, over
+    the plausible range of that cost (``cost_per_procurement_factors``)."""
+    r = res.admin_range
+    return t("q2_gains.admin_range_sentence", cost=f.sek(r["cost_per_procurement_sek"]),
+             cost_low=f.sek(r["cost_low_sek"]), cost_high=f.sek(r["cost_high_sek"]),
+             low=f.mnkr(r["admin_gain_low_sek"]), high=f.mnkr(r["admin_gain_high_sek"]),
+             net_low=f.mnkr(r["admin_net_est_low_sek"]), net_high=f.mnkr(r["admin_net_est_high_sek"]))
+
+
+def basis_note(res: Q2Result, t: Texts, f: Formatter) -> list[d.Html]:
+    """Where question 4's recomputation cannot confirm every enabled saving the net rests on:
+    how much it cannot confirm."""
+    b = res.basis
+    if b is None or b["reliable"]:
+        return []
+    return [d.callout(t("q2_gains.basis_unconfirmed", n=f.count(b["n_saving"] - b["n_confirmed"]),
+                        n_saving=f.count(b["n_saving"]), unconfirmed=f.sek(b["unconfirmed_sek"]),
+                        enabled=f.mnkr(b["enabled_sek"]), share=f.percent(b["unconfirmed_share"], 1)), "warning")]
+
+
 def key_figures(res: Q2Result, t: Texts, f: Formatter) -> list[d.Html]:
     """The audit year's key figures and sentences on gains, costs and the administrative gain."""
     row, year, effort = res.row, res.audit_year, res.has_effort
@@ -55,8 +83,12 @@ def key_figures(res: Q2Result, t: Texts, f: Formatter) -> list[d.Html]:
             (t("q2_gains.kf_cost", year=year), f.mnkr(row["coordination_cost_sek"], 2) if effort else MISSING),
             (t("q2_gains.kf_cost_est"), money_range(row["coordination_cost_est_sek"], row["coordination_cost_est_low"],
                                                     row["coordination_cost_est_high"], t, f, 2)),
-            (t("q2_gains.kf_net"), f.mnkr(row["net_sek"]) if effort else MISSING),
-            (t("q2_gains.kf_admin"), f.mnkr(row["admin_gain_sek"])),
+            (net_label(res, t), money_range(row["net_est_sek"], row["net_est_low"], row["net_est_high"], t, f)
+             if effort else MISSING),
+            (t("q2_gains.kf_admin_assumed", cost=f.sek(res.params.cost_per_procurement_sek),
+               cost_low=f.sek(res.admin_range["cost_low_sek"]), cost_high=f.sek(res.admin_range["cost_high_sek"])),
+             money_range(row["admin_gain_sek"], res.admin_range["admin_gain_low_sek"],
+                         res.admin_range["admin_gain_high_sek"], t, f)),
             (t("q2_gains.kf_coverage"), of(row["n_effort"], row["n_coordinated"], t, f)),
         ]))
         parts.append(d.paragraph(t(
@@ -70,6 +102,8 @@ def key_figures(res: Q2Result, t: Texts, f: Formatter) -> list[d.Html]:
         parts.append(d.paragraph(t(
             "q2_gains.admin_sentence", admin=f.mnkr(row["admin_gain_sek"]), n=f.count(row["n_coordinated"]),
             admin_net=f.mnkr(row["admin_net_sek"]), admin_net_est=f.mnkr(row["admin_net_est_sek"]))))
+        parts.append(d.paragraph(admin_range_sentence(res, t, f)))
+        parts += basis_note(res, t, f)
     return parts + [d.callout(t("common.enabled_not_realised"), "caution"), d.callout(t("q2_gains.net_caution"), "caution")]
 
 
@@ -140,7 +174,7 @@ def savings_rate(res: Q2Result, t: Texts, f: Formatter) -> list[d.Html]:
     if lo == lo and hi == hi:
         parts.append(d.callout(t("q2_gains.rate_no_difference") if lo <= 0 <= hi else t("q2_gains.rate_difference"),
                                "info"))
-    return parts + [d.callout(t("common.associational"), "caution")]
+    return parts + [d.callout(t("common.associational"), "caution"), d.paragraph(t("q2_gains.rate_vs_causality"))]
 
 
 def flags(r: Any, t: Texts) -> str:

@@ -5,12 +5,12 @@ run: ``report/pages/method_validation.py``.)"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 
-from ...questions.q4_savings_model import MISMATCH, Q4Result
+from ...questions.q4_savings_model import MISMATCH, Q4Result, register_rule
 from .. import display as d
 from ..figures import q4_savings_model as fig4
 from ..fmt import MISSING, Formatter
@@ -42,11 +42,39 @@ def bids_data(byn: pd.DataFrame, null: pd.DataFrame | None, null_label: str, t: 
     return d.FigureData(shown, columns, {k: pct for k in columns if k != "n_label"}, ("n_label",))
 
 
-def intro(res: Q4Result, t: Texts, f: Formatter) -> list[d.Html]:
-    """What the question is, and the year's key figures."""
+RULE = f"{Q}.market_min_bids"  # the board's rule a register entry (evidence ``rules``) may document
+
+
+def min_bids_rule(res: Q4Result, rules: Mapping[str, Any] | None) -> tuple[Any, str | None, Any]:
+    """The market-price method's minimum number of approved bids as the page states the
+    board's rule: ``(rule, source, what_if)``. The rule and its source come from the evidence
+    register's ``rules`` where it documents one (never from the analyst's parameter); else the
+    parameter stands for the rule (source None). ``what_if`` is the parameter's value where it
+    differs from the documented rule (this run is then a what-if), else None."""
+    documented = (rules or {}).get(RULE)
+    param = res.params.market_min_bids
+    if documented is None:
+        return param, None, None
+    return documented.value, documented.source, (param if param != documented.value else None)
+
+
+def _rule_text(res: Q4Result, t: Texts, rules: Mapping[str, Any] | None) -> str:
+    rule, source, what_if = min_bids_rule(res, rules)
+    text = t(f"{Q}.intro", min_bids=rule)
+    if source is not None:
+        text += " " + t(f"{Q}.rule_source", source=source)
+    if what_if is not None:
+        text += " " + t(f"{Q}.rule_what_if", value=what_if, rule=rule)
+    return text
+
+
+def intro(res: Q4Result, t: Texts, f: Formatter, rules: Mapping[str, Any] | None = None) -> list[d.Html]:
+    """What the question is (the market-price method's rule as the board documents it in the
+    evidence register's ``rules``, and this run's own value where it is a what-if), and the
+    year's key figures."""
     cov, lists, iv, tot = res.coverage, res.lists, res.interval, res.totals_dict()
     return [
-        d.paragraph(t(f"{Q}.intro", min_bids=res.params.market_min_bids)),
+        d.paragraph(_rule_text(res, t, rules)),
         d.callout(t("common.enabled_not_realised"), "caution"),
         d.key_figures([
             (t(f"{Q}.kf_reported", year=res.audit_year), f.mnkr(tot["reported"])),
@@ -242,9 +270,16 @@ def interval(res: Q4Result, t: Texts, f: Formatter) -> list[d.Html]:
     ]
 
 
-def sensitivity(res: Q4Result, t: Texts, f: Formatter) -> list[d.Html]:
-    """Coverage, total and findings under each minimum number of bids and tolerance."""
-    sens = res.sensitivity.assign(rule=res.sensitivity_rule.map(lambda b: t("common.yes") if b else ""))
+def board_rows(res: Q4Result, rules: Mapping[str, Any] | None) -> pd.Series:
+    """The rows of the sensitivity table under the board's rule: its minimum number of bids as
+    the register documents it (``min_bids_rule``), at the run's tolerance."""
+    return register_rule(res.sensitivity, min_bids_rule(res, rules)[0], res.params.tolerance_pct)
+
+
+def sensitivity(res: Q4Result, t: Texts, f: Formatter, rules: Mapping[str, Any] | None = None) -> list[d.Html]:
+    """Coverage, total and findings under each minimum number of bids and tolerance; the rows
+    under the board's rule marked (``board_rows``)."""
+    sens = res.sensitivity.assign(rule=board_rows(res, rules).map(lambda b: t("common.yes") if b else ""))
     return [
         d.heading(t(f"{Q}.sensitivity_heading")),
         d.paragraph(t(f"{Q}.sensitivity_intro", tol_sek=f.sek(res.params.tolerance_sek))),
