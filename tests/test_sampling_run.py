@@ -17,8 +17,10 @@ from audit_lib import cli
 from audit_lib.contract.period import Period, see_period
 from audit_lib.params import load_params
 from audit_lib.questions import sampling as smp
+from audit_lib.questions.followup import figures
 from audit_lib.report.fmt import Formatter
 from audit_lib.report.pages import sampling as page
+from audit_lib.report.results import to_jsonable
 from audit_lib.report.texts import Texts
 from audit_lib.run import runner
 from audit_lib.run.notebooks import discover, select
@@ -52,7 +54,8 @@ def test_without_outcomes_the_page_says_the_files_are_yet_to_be_reviewed(demo_pa
     res = _analyse(demo_package, params)
     assert res.evaluation is None and res.not_reviewed == len(res.sample.items)
     rec = smp.results(res)
-    assert rec["evaluation"] is None and rec["n_reviewed"] == 0 and rec["misstatements"] == []
+    assert rec["evaluation"] is None and rec["review"]["n_reviewed"] == 0 and rec["misstatements"] == []
+    assert figures(to_jsonable(rec)) == {}  # nothing for next year's follow-up to compare: another year, another sample
     assert "ännu inte granskade" in html(page.evaluation(res, T, F))
     shown = html(page.items(res, T, F))
     certain = res.sample.items.loc[res.sample.items["stratum"] == "certainty", "procurement_id"].iloc[0]
@@ -75,7 +78,7 @@ def test_recorded_outcomes_are_evaluated_in_plain_words(demo_package, params_dir
     text = html(page.evaluation(res, T, F))
     assert "preliminär" in text and "Hittills är den övre felgränsen lägre" in text and "10\xa0%" in text
     rec = smp.results(res)
-    assert rec["n_reviewed"] == 2 and rec["evaluation"]["exceeds_tolerable"] is False
+    assert rec["review"] == {"n_reviewed": 2, "n_not_reviewed": len(res.sample.items) - 2} and rec["evaluation"]["exceeds_tolerable"] is False
     assert rec["misstatements"]["procurement_id"].tolist() == [pps[0]]
     # above the tolerable misstatement: said as a warning, and final (more errors only raise the limit)
     big = outcomes.assign(misstatement_sek=[items.at[p, "estimated_value_sek"] for p in pps])
@@ -136,6 +139,7 @@ def test_a_run_draws_the_sample_audit_sample_writes_and_records_it(demo_dir, par
     assert manifest["sampling"]["seed"] == load_params(folder / "demo.yaml").seed
     ev = results["evaluation"]
     assert manifest["sampling"]["evaluation"] == ev and ev["n_misstatements"] == 1
+    assert manifest["sampling"]["n_reviewed"] == 5
     assert ev["upper_misstatement_limit_sek"] == pytest.approx(17_780_000)  # 5.6 Mkr * (3.00 + 0.1 * 1.75)
     page_html = (out / "sampling.html").read_text(encoding="utf-8")
     assert "Övre felgräns" in page_html and "Syntetiska demodata" in page_html and "Utkast" in page_html
@@ -144,6 +148,9 @@ def test_a_run_draws_the_sample_audit_sample_writes_and_records_it(demo_dir, par
     wb = openpyxl.load_workbook(out / "demo.xlsx")
     sheets = [ws.title for ws in wb.worksheets]
     assert "Stickprov" in sheets and any(s.startswith("Stickprov ") for s in sheets)
+    figures = {r[0]: r[1] for r in wb["Stickprov"].iter_rows(min_row=4, values_only=True)}
+    assert figures[T("sampling.col_upper_misstatement_limit_sek")] == pytest.approx(17_780_000)
+    assert figures[T("sampling.col_sample_csv_sha256")] == manifest["sampling"]["sample_csv_sha256"]
     items_sheet = next(wb[s] for s in sheets if s.startswith("Stickprov ") and wb[s].max_row == len(written) + 1)
     header = [c.value for c in items_sheet[1]]
     assert T("sampling.col_reason") in header and T("sampling.col_first_point_sek") in header

@@ -83,8 +83,9 @@ def results(res: SamplingResult) -> dict[str, Any]:
                    "sample_csv_sha256": res.csv_sha256},
         "items": items,
         "reviewed": res.reviewed,
-        "n_reviewed": len(res.reviewed),
-        "n_not_reviewed": res.not_reviewed,
+        # nested, not top-level figures: the follow-up compares a notebook's top-level numbers
+        # across years, and a new year's sample is another sample
+        "review": {"n_reviewed": len(res.reviewed), "n_not_reviewed": res.not_reviewed},
         "evaluation": ev.summary() if ev is not None else None,
         "misstatements": ev.items if ev is not None else [],
     }
@@ -100,4 +101,4 @@ def manifest_record(results: dict[str, Any] | None) -> dict[str, Any] | None:
     keys = ("seed", "interval_sek", "random_start_sek", "size", "selected", "sample_csv_sha256")
     return {**{k: design.get(k) for k in keys},
             "procurement_ids": [r["procurement_id"] for r in results.get("items") or []],
-            "n_reviewed": results.get("n_reviewed"), "evaluation": results.get("evaluation")}
+            "n_reviewed": (results.get("review") or {}).get("n_reviewed"), "evaluation": results.get("evaluation")}
