@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import yaml
 
 from audit_lib.cli import main
 from audit_lib.params import load_params_data
+from audit_lib.sampling import OUTCOMES_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _params(tmp_path: Path, demo_dir: Path, **sampling) -> Path:
+    """The demo's parameters with another sampling section, and its register without the demo's
+    file reviews (they are of the demo's sample, not this one)."""
     data = load_params_data(ROOT / "params" / "demo.yaml")  # its base merged in
-    data.update(data_dir=str(demo_dir), evidence=str(ROOT / "params" / data["evidence"]),
+    register = tmp_path / "evidence"
+    if not register.is_dir():
+        shutil.copytree(ROOT / "params" / data["evidence"], register, ignore=shutil.ignore_patterns(OUTCOMES_FILE))
+    data.update(data_dir=str(demo_dir), evidence=str(register),
                 sampling={"tolerable_misstatement_sek": 20_000_000, **sampling})
     p = tmp_path / "params.yaml"
     p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -48,3 +55,18 @@ def test_a_bad_outcomes_file_fails_naming_the_file(demo_dir, tmp_path, capsys):
     err = capsys.readouterr().err
     assert str(outcomes) in err and "misstatement_sek" in err
     assert out.exists()  # the sample itself was written before the evaluation failed
+
+
+def test_the_demo_registers_file_reviews_are_read_without_a_parameter(demo_dir, tmp_path, capsys):
+    """The outcomes in the register's folder (``sampling-outcomes.csv``) are evaluated; outcomes
+    of another sample (the sampling section changed after the reviews) are an error naming the file."""
+    data = load_params_data(ROOT / "params" / "demo.yaml")
+    data.update(data_dir=str(demo_dir), evidence=str(ROOT / "params" / data["evidence"]))
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert main(["sample", str(params), "--out", str(tmp_path / "s.csv")]) == 0
+    assert "upper misstatement limit 17,780,000 SEK (below the tolerable misstatement)" in capsys.readouterr().out
+    data["sampling"]["size"] = 10
+    params.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert main(["sample", str(params), "--out", str(tmp_path / "s.csv")]) == 1
+    assert OUTCOMES_FILE in capsys.readouterr().err

@@ -14,7 +14,8 @@ from conftest import quiet, tiny_notebook, write_params
 from audit_lib import cli
 from audit_lib.run import runner
 from audit_lib.run.signoff import (SignError, archive_signed, check_signatures, draft_banner, is_final, is_signed,
-                                   sign, strip_draft)
+                                   read_signatures, sign, strip_draft)
+from audit_lib.run.site import build_site
 from audit_lib.run.verify import verify
 
 pytestmark = pytest.mark.usefixtures("no_pdf")
@@ -23,7 +24,9 @@ DRAFT = "Utkast"
 
 
 def _pages(out: Path) -> list[Path]:
-    return [out / "index.html", out / "a_ok.html", out / "site" / "index.html", out / "site" / "a_ok.html"]
+    """Every public page: the reports, the index and the site's own (its appendix too)."""
+    return [out / "index.html", out / "a_ok.html", out / "site" / "index.html", out / "site" / "a_ok.html",
+            out / "site" / "appendix.html"]
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +76,32 @@ def test_pages_are_drafts_until_the_reviewer_signs_then_verify_passes(finished, 
     problems = check_signatures(out)
     assert problems == ["site/a_ok.html: changed after the signature of reviewer Bo Granskare on "
                         f"{dt.date.today().isoformat()}"]
+
+
+def test_the_site_appendix_loses_its_banner_on_signing_and_verify_covers_it(finished, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(finished, out)
+    appendix = out / "site" / "appendix.html"
+    assert appendix.read_text(encoding="utf-8").count(DRAFT) == 1
+    sign(out, "reviewer", "Bo Granskare")
+    assert DRAFT not in appendix.read_text(encoding="utf-8")
+    assert "site/appendix.html" in read_signatures(out)[-1]["files"]
+    assert verify(out, progress=quiet).ok  # the rerun is made final as the signed run was
+    appendix.write_text(appendix.read_text(encoding="utf-8").replace("</main>", f"{draft_banner('sv')}</main>"),
+                        encoding="utf-8")
+    assert check_signatures(out) == [f"site/appendix.html: changed after the signature of reviewer Bo Granskare on "
+                                     f"{dt.date.today().isoformat()}"]
+    assert not verify(out, progress=quiet).ok
+
+
+def test_a_site_built_without_an_index_page_carries_the_banner_until_final(finished, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(finished, out)
+    (out / "index.html").unlink()
+    build_site(out, "en", pdf=False, internal=False)
+    assert all("Draft" in (out / "site" / n).read_text(encoding="utf-8") for n in ("index.html", "appendix.html"))
+    build_site(out, "en", pdf=False, internal=False, draft=False)
+    assert not any("Draft" in (out / "site" / n).read_text(encoding="utf-8") for n in ("index.html", "appendix.html"))
 
 
 def test_the_fact_check_is_recorded_without_changing_a_page(finished, tmp_path):

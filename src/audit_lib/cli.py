@@ -159,21 +159,17 @@ def _sample_package(args: argparse.Namespace) -> tuple[RunParams, SamplingParams
 def _draw_sample(
     args: argparse.Namespace, params: RunParams, sp: SamplingParams, package: DataPackage
 ) -> tuple[Sample, int]:
-    """The monetary-unit sample of the audit year (with its risk stratum) and the seed it used."""
-    from .report.fmt import number
+    """The monetary-unit sample of the audit year (with its risk stratum) and the seed it used:
+    the one a run draws (``questions.sampling.draw_sample``, on the package as the audited
+    period sees it)."""
+    from .contract.period import Period, see_period
+    from .questions.sampling import draw_sample
     from .report.texts import Texts
-    from .sampling import SamplingError, draw, population, risk_stratum
+    from .sampling import SamplingError
 
-    t = Texts(params.language)
-    pop = population(package["procurements"], package["procurement_regions"], params.audit_year)
-    try:
-        risk = risk_stratum(package, params, pop, t)
-    except SamplingError as e:
-        raise _Stop(2, f"{args.params}: {e}") from e
     seed = params.seed if args.seed is None else args.seed
-    reasons = {"certainty": t("sampling.reason_certainty"), "pps": t("sampling.reason_pps")}
     try:
-        sample = draw(pop, sp, seed, risk, reasons, money=lambda x: number(x, t.language))
+        sample = draw_sample(see_period(package, Period.of(params)), params, Texts(params.language), seed)
     except SamplingError as e:
         raise _Stop(2, f"{args.params}: {e}") from e
     return sample, seed
@@ -181,8 +177,10 @@ def _draw_sample(
 
 def _write_sample(sample: Sample, out: Path, data: Path) -> None:
     """Write the sample's items as CSV, never into the data folder nor over a file it did not write."""
-    items = sample.items.assign(completed_date=sample.items["completed_date"].dt.date)
-    header = ",".join(items.columns)
+    from .sampling import sample_csv
+
+    text = sample_csv(sample)
+    header = text.split("\n", 1)[0]
     if out == data or data in out.parents:
         raise _Stop(2, f"audit sample: {out} is inside the data folder {data}; a sample is never written there.")
     if out.exists() and (not out.is_file() or out.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0] != header):
@@ -190,7 +188,7 @@ def _write_sample(sample: Sample, out: Path, data: Path) -> None:
                     "Choose another --out.")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    items.to_csv(tmp, index=False, float_format="%.2f", lineterminator="\n")
+    tmp.write_text(text, encoding="utf-8", newline="")
     os.replace(tmp, out)
 
 
@@ -212,8 +210,10 @@ def _evaluate_outcomes(sample: Sample, sp: SamplingParams, outcomes_path: Path) 
 
 def _sample(args: argparse.Namespace) -> int:
     """Monetary-unit sample of the audit year's procurements (``audit_lib.sampling``) to CSV,
-    with the evaluation of the recorded file-review outcomes when ``sampling.outcomes_file`` is set."""
+    with the evaluation of the recorded file-review outcomes when there are any (``sampling.outcomes_file``,
+    else ``sampling-outcomes.csv`` in the evidence register's folder)."""
     from .run.notebooks import PROJECT_ROOT
+    from .sampling import outcomes_path as find_outcomes
 
     try:
         params, sp, data, package = _sample_package(args)
@@ -224,7 +224,7 @@ def _sample(args: argparse.Namespace) -> int:
         print(f"{s['selected']} procurements selected ({s['n_risk']} risk stratum, {s['n_certainty']} certainty, "
               f"{s['n_pps']} by monetary unit); interval {s['interval_sek']:,.0f} SEK, {s['size']} selection points, "
               f"seed {seed}, random start {s['random_start_sek']:,.2f} -> {out}")
-        outcomes_path = params.path(sp.outcomes_file)
+        outcomes_path = find_outcomes(params)
         if outcomes_path is not None:
             _evaluate_outcomes(sample, sp, outcomes_path)
     except _Stop as stop:

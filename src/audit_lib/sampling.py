@@ -123,7 +123,8 @@ def risk_stratum(package: Any, params: Any, pop: pd.DataFrame, t: Any) -> dict[s
         for pid in sorted(set(dl.violations(checked)["procurement_id"])):
             risk.setdefault(pid, t("sampling.reason_delegation_breach"))
     if "single_bid" in sp.risk_stratum:
-        for pid in sorted(single_bid_ids(package.tables.get("bids"), pop, sp.single_bid_min_sek)):
+        bids = package.tables.get("bids") if hasattr(package, "tables") else package.get("bids")
+        for pid in sorted(single_bid_ids(bids, pop, sp.single_bid_min_sek)):
             risk.setdefault(pid, t("sampling.reason_single_bid", value=number(sp.single_bid_min_sek, t.language)))
     for pid in sp.risk_ids:
         risk.setdefault(pid, t("sampling.reason_named"))
@@ -296,3 +297,39 @@ def read_outcomes(path: Any) -> pd.DataFrame:
     if len(bad):
         raise SamplingError(f"row {bad[0] + 2}, column misstatement_sek: not a number ({df.at[bad[0], 'misstatement_sek']!r})")
     return df.assign(misstatement_sek=values)
+
+
+# ------------------------------------------------------------------ the sample as a file
+OUTCOMES_FILE = "sampling-outcomes.csv"  # the file reviews' outcomes, in the evidence register's folder
+
+
+def sample_csv(sample: Sample) -> str:
+    """The sample's items as CSV text (``audit sample`` writes it; a run records its sha256)."""
+    items = sample.items.assign(completed_date=sample.items["completed_date"].dt.date)
+    text: str = items.to_csv(index=False, float_format="%.2f", lineterminator="\n")
+    return text
+
+
+def outcomes_path(params: Any) -> Any:
+    """Where the recorded file-review outcomes are: ``sampling.outcomes_file`` when set, else
+    ``sampling-outcomes.csv`` in the evidence register's folder when it is there; else None
+    (the files are yet to be reviewed)."""
+    if params.sampling is not None and params.sampling.outcomes_file:
+        return params.path(params.sampling.outcomes_file)
+    register = params.path(params.evidence)
+    if register is None:
+        return None
+    found = (register if register.is_dir() else register.parent) / OUTCOMES_FILE
+    return found if found.is_file() else None
+
+
+def load_outcomes(params: Any) -> pd.DataFrame | None:
+    """The recorded outcomes (``read_outcomes``) of the file the parameters point to, or None;
+    an error names the file."""
+    path = outcomes_path(params)
+    if path is None:
+        return None
+    try:
+        return read_outcomes(path)
+    except (OSError, ValueError) as e:
+        raise SamplingError(f"{path}: {e}") from e

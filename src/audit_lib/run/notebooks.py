@@ -5,7 +5,8 @@ Each notebook declares in its metadata ``audit``: ``order`` (run and list order)
 Notebooks with ``order >= AFTER_ALL`` (summary, follow-up) read the others' results and run
 after all of them have finished. A notebook with ``standalone: true`` (method validation) is
 not part of a region's review: it runs only when named (``notebooks:`` in the parameters or
-``--only``).
+``--only``). A notebook with ``requires: <section>`` (sampling) runs in a review only when the
+parameters have that section.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class NotebookInfo:
     question: str | None
     sections: tuple[str, ...]
     standalone: bool = False
+    requires: str | None = None  # a parameter section that must be set for the notebook to run
 
     @property
     def after_all(self) -> bool:
@@ -43,16 +45,19 @@ def discover(folder: Path = NOTEBOOK_DIR) -> list[NotebookInfo]:
             NotebookInfo(
                 name=path.stem, path=path, order=int(meta.get("order", 500)), question=meta.get("question"),
                 sections=tuple(meta.get("sections", [])), standalone=bool(meta.get("standalone", False)),
+                requires=meta.get("requires"),
             )
         )
     return sorted(found, key=lambda n: (n.order, n.name))
 
 
-def select(all_notebooks: list[NotebookInfo], names: list[str] | None) -> list[NotebookInfo]:
+def select(all_notebooks: list[NotebookInfo], names: list[str] | None, params: object = None) -> list[NotebookInfo]:
     """The notebooks named (in run order); unknown names are an error naming the known ones.
-    Without names: every notebook of the review (not the standalone ones)."""
+    Without names: every notebook of the review (not the standalone ones, nor those whose
+    required section ``params`` does not set)."""
     if not names:
-        return [n for n in all_notebooks if not n.standalone]
+        return [n for n in all_notebooks if not n.standalone
+                and (n.requires is None or getattr(params, n.requires, None) is not None)]
     known = {n.name: n for n in all_notebooks}
     unknown = [n for n in names if n not in known]
     if unknown:

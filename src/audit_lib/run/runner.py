@@ -43,7 +43,8 @@ from ..evidence import contradictions, load_register, what_if
 from ..params import ParamsError, RunParams, dump_params, load_params
 from ..params.loading import run_engine
 from ..safepaths import PathError, system_folder
-from ..report.results import dumps, write_json_atomic
+from ..questions.sampling import manifest_record as sample_record
+from ..report.results import dumps, read_results, write_json_atomic
 from ..report.workbook import write_workbook
 from .cache import (Fingerprint, cache_entry, cache_json, copy_html, copy_outputs, fingerprint, html_reusable,
                     html_with_new_appendix, internal_reusable, read_cache, reusable, why_rerun)
@@ -169,7 +170,7 @@ def plan(
     out = (Path(out_dir) if out_dir is not None else PROJECT_ROOT / "outputs" / params.run_name).resolve()
     try:
         _check_folders(params_path, data, out_dir, out)
-        notebooks = select(discover(notebook_dir), only or params.notebooks)
+        notebooks = select(discover(notebook_dir), only or params.notebooks, params)
     except (UnsafeOutput, ValueError) as e:
         raise RunError(str(e)) from None
     if data is not None and not data.is_dir():
@@ -357,6 +358,8 @@ def render(p: RunPlan, st: Staging, result: RunResult, ended: float) -> dict[str
         render_reports(result.runs, st.folder, p.params, p.lang, appendix=appendices.get, skip=in_place,
                        mapper=mapper, synthetic=st.synthetic)
         manifest["notebooks"] = [notebook_entry(r) for r in result.runs]  # statuses as rendered
+        if (drawn := sample_record(read_results(st.folder / RESULTS, "sampling"))) is not None:
+            manifest["sampling"] = drawn  # the sample the run drew (its CSV's sha256: as `audit sample` writes it)
         result.manifest = manifest
         write_json_atomic(st.folder / "manifest.json", dumps(manifest))
         internal = {r.name: path for r in result.runs

@@ -2,7 +2,8 @@
 
 A run is a draft until a reviewer signs it: every public report carries a draft banner
 ("Utkast" / "Draft") in its provenance appendix (``manifest.appendix_html``), and so does the
-index page, the site built from them and the PDF printed from the site.
+index page, the site built from them (its own pages too: ``appendix.html``, and the index
+where the run has none) and the PDF printed from the site.
 
 A signature records role, name, date, note and the sha256 of every file of the run (but
 ``signatures.json`` itself and ``cache.json``, the rerun bookkeeping) in
@@ -99,7 +100,7 @@ def finalize(out_dir: Path, language: str) -> list[str]:
         keep = [p for p in site.iterdir() if p.suffix == ".xlsx"]  # the workbook's copy
         saved = {p.name: p.read_bytes() for p in keep}
         pdf = any(p.suffix == ".pdf" for p in out_dir.iterdir())
-        build_site(out_dir, language, pdf=pdf, internal=False)
+        build_site(out_dir, language, pdf=pdf, internal=False, draft=False)
         for name, data in saved.items():
             (site / name).write_bytes(data)
     return changed

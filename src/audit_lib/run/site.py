@@ -262,18 +262,25 @@ def _print_pdf(run_dir: Path, names: list[str], t: Texts, title: str, synthetic:
 
 
 def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, internal: bool = True,
-               reuse_internal: Mapping[str, Path] | None = None, mapper: Mapper = map) -> SiteResult:
+               reuse_internal: Mapping[str, Path] | None = None, mapper: Mapper = map,
+               draft: bool | None = None) -> SiteResult:
     """Build ``run_dir/site/``, the PDF and the internal rendition from the rendered run
     (``reuse_internal``: name -> a previous run's identical internal rendition to copy;
     ``mapper``: how the internal pages are rendered, see :func:`build_internal`).
 
     ``pdf=None`` follows ``AUDIT_PDF`` (on unless 0/off/false/no); the PDF is skipped with a
-    warning, never an error, where Chromium is absent or fails."""
+    warning, never an error, where Chromium is absent or fails. ``draft``: the site's own
+    pages (the appendix, an index built without the run's) carry the draft banner, as the
+    reports do; by default until a reviewer has signed (``run/signoff.py``)."""
+    from .signoff import draft_banner, is_final
+
     run_dir = Path(run_dir)
     t = Texts(language)
     params, _ = _params(run_dir)
     synthetic = bool(_read_json(run_dir / "manifest.json").get("synthetic_data"))
-    banner = synthetic_banner(t) if synthetic else ""
+    if draft is None:
+        draft = not is_final(run_dir)
+    banner = (draft_banner(language) if draft else "") + (synthetic_banner(t) if synthetic else "")
     run_name = str(params.get("run_name") or run_dir.name.lstrip(".").split(".staging")[0] or "report")
     site = run_dir / SITE_DIR
     shutil.rmtree(site, ignore_errors=True)
