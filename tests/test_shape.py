@@ -68,3 +68,34 @@ def test_functions_stay_short():
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 60:
                 long.append(f"{p.relative_to(ROOT).as_posix()}: {n.name} ({n.end_lineno - n.lineno + 1} lines)")
     assert long == []
+
+
+QUIET_CALLS = {"audit.show", "audit.record", "audit.title"}  # they return None: nothing is echoed
+
+
+def echoed(source: str) -> str | None:
+    """What a cell would echo below itself: its last statement when that is an expression not
+    silenced by ';' and not a call known to return None (the echo of an object is its repr:
+    raw field names on a public page)."""
+    body = ast.parse(source).body
+    if not body or not isinstance(body[-1], ast.Expr) or source.rstrip().endswith(";"):
+        return None
+    value = body[-1].value
+    if isinstance(value, ast.Call) and ast.unparse(value.func) in QUIET_CALLS:
+        return None
+    return ast.unparse(value)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_cell_echoes_a_value(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    shown = [e for c in nb["cells"] if c["cell_type"] == "code" and (e := echoed("".join(c["source"])))]
+    assert shown == [], f"{path.name}: end these cells with ';' (their value's repr would be published)"
+
+
+def test_the_echo_check_sees_an_unsilenced_call():
+    # the bug it catches: the causality cell ended in audit.assess(...) without ';'
+    assert echoed('audit.assess("causality", res.inputs)') == "audit.assess('causality', res.inputs)"
+    assert echoed('audit.assess("causality", res.inputs);') is None
+    assert echoed("audit.show(*page.intro(res, t, f))") is None
+    assert echoed("x = 1") is None
