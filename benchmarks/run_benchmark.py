@@ -90,15 +90,53 @@ def papermill_floor(folder: Path, n: int, jobs: int) -> dict:
 
 
 # ------------------------------------------------------------------------------ runs
+class PeakMemory:
+    """Samples the resident memory of this process and all its descendants (kernels, workers)
+    every 0.1 s while a run lasts; ``peak_mib`` is the largest sum seen."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.wait(0.1):
+            total = 0
+            for p in [me, *me.children(recursive=True)]:
+                try:
+                    total += p.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak_mib(self) -> int:
+        return round(self.peak / 2**20)
+
+
 def timed_run(params: Path, out: Path, jobs: int, force: bool, notebook_dir: Path | None = None,
               data_dir: Path | None = None) -> dict:
     from audit_lib.run.runner import run
 
     kw = {"notebook_dir": notebook_dir} if notebook_dir else {}
-    t = time.perf_counter()
-    r = run(params, out_dir=out, jobs=jobs, force=force, data_dir=data_dir, progress=lambda m: None, **kw)
-    wall = time.perf_counter() - t
-    return {"wall_s": round(wall, 2), "ok": r.ok, "executed": r.executed, "reused": r.reused,
+    with PeakMemory() as mem:
+        t = time.perf_counter()
+        r = run(params, out_dir=out, jobs=jobs, force=force, data_dir=data_dir, progress=lambda m: None, **kw)
+        wall = time.perf_counter() - t
+    return {"wall_s": round(wall, 2), "peak_memory_mib": mem.peak_mib, "ok": r.ok, "executed": r.executed, "reused": r.reused,
             "why": {x.name: x.reason for x in r.runs if not x.reused},
             "per_notebook_s": {x.name: round(x.seconds, 2) for x in r.runs},
             "failed": [x.name for x in r.runs if x.status != "ok"],
@@ -211,6 +249,17 @@ def import_costs() -> dict:
     return out
 
 
+def ratios(report: dict) -> dict:
+    """The issue's targets as ratios within this run: full 2-job run against the 2-job floor
+    (target <= 2), one-parameter rerun against the full 2-job run (target <= 0.2)."""
+    full = report["full_run"]["jobs_2"]["wall_s"]
+    return {"full_2_jobs_over_floor_2_jobs": round(full / report["floor_papermill"]["jobs_2"]["wall_s"], 2),
+            "full_2_jobs_over_runner_floor_2_jobs":
+                round(full / report["floor_runner_empty_notebooks"]["jobs_2"]["wall_s"], 2),
+            "rerun_one_parameter_over_full_2_jobs": round(report["rerun_one_parameter"]["wall_s"] / full, 2),
+            "peak_memory_full_2_jobs_mib": report["full_run"]["jobs_2"]["peak_memory_mib"]}
+
+
 def in_snapshot(argv: list[str]) -> int:
     """Run this script again on ``git archive HEAD`` (see the module docstring)."""
     snap = Path(tempfile.mkdtemp(prefix="audit-bench-snap-"))
@@ -240,6 +289,7 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="skip the 1-job full run")
     ap.add_argument("--pdf", action="store_true", help="also make the site's PDF in every run (off: AUDIT_PDF=0)")
     ap.add_argument("--here", action="store_true", help="run on the working tree, not a snapshot of HEAD")
+    ap.add_argument("--no-per-notebook", action="store_true", help="skip steps 4 and 5 (per notebook, imports)")
     args = ap.parse_args()
     if not args.here:
         return in_snapshot([a for a in sys.argv[1:] if a != "--here"])
@@ -294,10 +344,12 @@ def main() -> int:
         report["rerun_one_parameter"] = {"change": "q3_targets.forecast_level 0.80 -> 0.85",
                                          **timed_run(params, tmp / "full-2", 2, False)}
 
-        say("4. per notebook")
-        report["per_notebook"] = per_notebook(tmp, data)
-        say("5. imports")
-        report["imports_fresh_interpreter_s"] = import_costs()
+        report["ratios"] = ratios(report)
+        if not args.no_per_notebook:
+            say("4. per notebook")
+            report["per_notebook"] = per_notebook(tmp, data)
+            say("5. imports")
+            report["imports_fresh_interpreter_s"] = import_costs()
         report["machine"]["load_avg_end"] = os.getloadavg()
     finally:
         for p in made:

@@ -204,11 +204,11 @@ def test_a_new_appendix_is_spliced_only_into_an_intact_report_with_the_recorded_
     page = '<main><h2 id="a">A</h2></main>\n<footer class="audit-appendix"><p>run 1</p></footer>\n</body>'
     html = tmp_path / "n.html"
     html.write_text(page, encoding="utf-8")
-    previous = {"n": {"html": sha256_file(html), "appendix": sha256_json("<p>run 1</p>")}}
+    previous = {"n": {"html": sha256_file(html), "appendix_block": sha256_json("<p>run 1</p>")}}
     new = cache.html_with_new_appendix(previous, tmp_path, "n", "<p>run 2</p>")
     assert new == page.replace("run 1", "run 2")
     # not the recorded appendix, no report, a report edited since, two appendices, no appendix
-    assert cache.html_with_new_appendix({"n": {**previous["n"], "appendix": sha256_json("x")}}, tmp_path, "n",
+    assert cache.html_with_new_appendix({"n": {**previous["n"], "appendix_block": sha256_json("x")}}, tmp_path, "n",
                                         "<p>run 2</p>") is None
     assert cache.html_with_new_appendix({}, tmp_path, "n", "<p>run 2</p>") is None
     assert cache.html_with_new_appendix(previous, tmp_path, "n", "") is None
@@ -218,3 +218,49 @@ def test_a_new_appendix_is_spliced_only_into_an_intact_report_with_the_recorded_
     html.write_text(twice, encoding="utf-8")
     assert cache.html_with_new_appendix({"n": {**previous["n"], "html": sha256_file(html)}}, tmp_path, "n",
                                         "<p>run 2</p>") is None
+
+
+# An appendix as the manifest writes it: attributes in the order nbconvert's BeautifulSoup pass
+# does not keep (it sorts them), a void element it closes, an entity it writes as a character.
+REAL_LIKE = ('<section class="run-appendix"><div class="table-wrap" role="region" tabindex="0" aria-label="Run {n}">'
+             '<table><tr><td>run {n}<br>sha256 &#x27;ab&#x27;</td></tr></table></div></section>')
+
+
+def test_the_appendix_splice_applies_to_a_real_rendered_page(tmp_path):
+    """The splice on a page as nbconvert renders it (the hand-made page above cannot show that
+    the exporter rewrites the appendix's markup, so the recorded hash never matched)."""
+    import nbformat
+
+    from audit_lib.run.cache import Fingerprint, cache_entry
+    from audit_lib.run.render import as_rendered, render_html
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title\n\n## Part\n\ntext")]
+    one, two = REAL_LIKE.format(n=1), REAL_LIKE.format(n=2)
+    assert as_rendered(one) != one  # the exporter's pass changes it: what the old check missed
+    (tmp_path / "n.html").write_text(render_html(nb, language="sv", appendix_html=one), encoding="utf-8")
+    entry = cache_entry(Fingerprint("c", "e", "p"), tmp_path, "n", one)
+    new = cache.html_with_new_appendix({"n": entry}, tmp_path, "n", two)
+    assert new is not None and new == render_html(nb, language="sv", appendix_html=two)
+
+
+def test_a_reused_notebooks_report_gets_the_new_appendix_without_rendering(project, monkeypatch):
+    from audit_lib.run import publish
+
+    rendered: list[str] = []
+    real = publish.render_file
+
+    def spy(job):
+        rendered.append(job.html.name)
+        return real(job)
+
+    monkeypatch.setattr(publish, "render_file", spy)
+    nbs, data, pdir, out = project
+    runner.run(_params(pdir, data), out_dir=out, notebook_dir=nbs, progress=lambda m: None, jobs=1)
+    rendered.clear()
+    r = runner.run(_params(pdir, data, level=0.9), out_dir=out, notebook_dir=nbs, progress=lambda m: None, jobs=1)
+    assert r.reused == ["b_q1"] and "b_q1.html" not in rendered and "a_q3.html" in rendered
+    fresh = out.parent / "fresh"
+    runner.run(_params(pdir, data, level=0.9), out_dir=fresh, notebook_dir=nbs, progress=lambda m: None, jobs=1,
+               force=True)
+    assert (out / "b_q1.html").read_bytes() == (fresh / "b_q1.html").read_bytes()

@@ -33,7 +33,7 @@ from typing import Any
 from ..params import RunParams
 from .manifest import sha256_file, sha256_json
 from .notebooks import NotebookInfo
-from .render import appendix_block
+from .render import appendix_block, appendix_on_page, as_rendered
 from .site import internal_page
 
 CACHE_FILE = "cache.json"
@@ -112,10 +112,12 @@ def cache_entry(fp: Fingerprint, run_dir: Path, name: str, appendix: str = "") -
     of its outputs, and of its HTML report with the appendix it was rendered with."""
     html = run_dir / f"{name}.html"
     internal = internal_page(run_dir, name)
+    block = appendix_on_page(html.read_text(encoding="utf-8")) if html.is_file() else None
     return {"key": fp.key, "parts": fp.to_json(),
             "outputs": {k: sha256_file(p) for k, p in outputs_of(run_dir, name).items() if p.is_file()},
             "html": sha256_file(html) if html.is_file() else None,
             "appendix": sha256_json(appendix),
+            "appendix_block": sha256_json(block) if block is not None else None,
             "internal": sha256_file(internal) if internal.is_file() else None}
 
 
@@ -138,16 +140,18 @@ def html_with_new_appendix(previous: dict[str, Any], prev_dir: Path, name: str, 
     replaced by ``appendix``: the page a fresh rendering would give, since the appendix is the
     only part of a report that depends on the run (it has no headings, so the contents box does
     not change). ``None`` unless the previous report is intact (its recorded sha256) and holds
-    exactly one appendix, the one recorded; then the report is rendered instead."""
+    exactly one appendix block, the one recorded (``appendix_block``: the block as it stands on
+    the page, after nbconvert's BeautifulSoup pass, not the markup the template was given);
+    then the report is rendered instead. The new appendix goes through the same pass."""
     entry = previous.get(name) or {}
     html = prev_dir / f"{name}.html"
-    if not appendix or not _intact(html, entry.get("html")):
+    if not appendix or not entry.get("appendix_block") or not _intact(html, entry.get("html")):
         return None
     text = html.read_text(encoding="utf-8")
     at = appendix_block(text)
-    if at is None or sha256_json(text[at[0] : at[1]]) != entry.get("appendix"):
+    if at is None or sha256_json(text[at[0] : at[1]]) != entry["appendix_block"]:
         return None
-    return text[: at[0]] + appendix + text[at[1] :]
+    return text[: at[0]] + as_rendered(appendix) + text[at[1] :]
 
 
 def html_reusable(previous: dict[str, Any], prev_dir: Path, name: str, appendix: str) -> bool:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 from html.parser import HTMLParser
 from importlib import resources
@@ -216,6 +217,19 @@ def caption_tables(html: str) -> str:
     return _TABLE_OPEN.sub(add, html)
 
 
+@lru_cache(maxsize=8)
+def exporter(show_code: bool, language: str) -> HTMLExporter:
+    """The ``audit`` template's exporter, made (and its template loaded and compiled) once per
+    process for each rendition and language, then reused for every page: building one costs
+    more than rendering a small page. Its settings are fixed; each page's own values go in the
+    resources, and nbconvert registers its per-notebook filters again on every call."""
+    return HTMLExporter(
+        template_name="audit", extra_template_basedirs=[str(TEMPLATES)], exclude_input=not show_code,
+        exclude_input_prompt=not show_code, exclude_output_prompt=True, embed_images=True,
+        language_code=language,  # a trait: nbconvert overwrites a resource of that name with "en"
+    )
+
+
 def render_html(
     nb: nbformat.NotebookNode, *, language: str, public: bool = True, failed: bool = False,
     index_href: str = "index.html", appendix_html: str = "", toc: bool = True, synthetic: bool = False,
@@ -228,13 +242,8 @@ def render_html(
     run's data package is synthetic (a banner says so at the top)."""
     t = Texts(language)
     show_code = not public or failed
-    exporter = HTMLExporter(
-        template_name="audit", extra_template_basedirs=[str(TEMPLATES)], exclude_input=not show_code,
-        exclude_input_prompt=not show_code, exclude_output_prompt=True, embed_images=True,
-        language_code=language,  # a trait: nbconvert overwrites a resource of that name with "en"
-    )
     node = public_cells(nb) if (public and not failed) else nb
-    body, _ = exporter.from_notebook_node(
+    body, _ = exporter(show_code, language).from_notebook_node(
         node,
         resources={
             "language_code": language, "audit_css": CSS, "audit_index_href": index_href,
@@ -310,6 +319,22 @@ def appendix_block(html: str) -> tuple[int, int] | None:
     search for the template's block; ``None`` unless the page holds exactly one."""
     found = find_block(html, APPENDIX_OPEN, APPENDIX_CLOSE) if html.count(APPENDIX_OPEN) == 1 else None
     return None if found is None else (found[0] + len(APPENDIX_OPEN), found[1] - len(APPENDIX_CLOSE))
+
+
+def as_rendered(fragment: str) -> str:
+    """``fragment`` as it comes out of nbconvert's HTML exporter, which parses every page with
+    BeautifulSoup (``html.parser``) and prints it again: attributes sorted, void elements
+    closed (``<br/>``), text re-escaped. A block spliced into a rendered page must go through
+    the same pass to be what a fresh rendering would give."""
+    from bs4 import BeautifulSoup
+
+    return str(BeautifulSoup(fragment, features="html.parser"))
+
+
+def appendix_on_page(html: str) -> str | None:
+    """The appendix's content as it stands on a rendered page (see :func:`appendix_block`)."""
+    at = appendix_block(html)
+    return None if at is None else html[at[0] : at[1]]
 
 
 def write_text(path: Path, text: str) -> None:
