@@ -7,6 +7,7 @@ notebooks, which load the parameters again in their own processes."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import numpy as np
@@ -108,8 +109,11 @@ def test_run_engine_reaches_the_notebooks(tmp_path):
     params.write_text(yaml.safe_dump({"run_name": "t", "audit_year": 2025,
                                       "regions": {"SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"}}}),
                       encoding="utf-8")
-    for engine, expected in ((None, "duckdb"), ("spark", "spark")):
-        out = tmp_path / f"out-{expected}"
+    for i, (engine, expected) in enumerate(((None, "duckdb"), ("spark", "spark"), (None, "duckdb"))):
+        out = tmp_path / f"out-{i}-{expected}"
         assert runner.run(params, out_dir=out, notebook_dir=nbs, progress=quiet, engine=engine).ok
         assert json.loads((out / "results" / "a_engine.json").read_text(encoding="utf-8"))["engine"] == expected
         assert f"backend: {expected}" in (out / "params.resolved.yaml").read_text(encoding="utf-8")
+        # the flag is for its run only: it never leaks into the caller's environment (it once did,
+        # and every later run and load_params in the same process was on Spark)
+        assert ENGINE_ENV not in os.environ

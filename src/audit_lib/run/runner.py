@@ -42,6 +42,7 @@ from ..contract.problems import ValidationReport
 from ..evidence import contradictions, load_register, what_if
 from ..params import ParamsError, RunParams, dump_params, load_params
 from ..params.loading import run_engine
+from ..params.settings import ENGINE_ENV
 from ..safepaths import PathError, system_folder
 from ..questions.sampling import manifest_record as sample_record
 from ..report.results import dumps, read_results, write_json_atomic
@@ -140,16 +141,24 @@ def run(
 ) -> RunResult:
     """Validate, execute every notebook, render, index and publish atomically (see the module
     docstring): :func:`plan`, then, holding the output folder's lock, :func:`execute`,
-    :func:`render` and :func:`publish` on a staging folder."""
-    p = plan(Path(params_path), data_dir, out_dir, only, jobs, language, notebook_dir, progress or _say, force,
-             engine)
+    :func:`render` and :func:`publish` on a staging folder. ``engine`` (``--engine``) reaches the
+    notebooks through ``AUDIT_ENGINE`` for this run only: the caller's environment is restored
+    afterwards (a later run in the same process sees its own parameters' engine)."""
+    before = os.environ.get(ENGINE_ENV)
     try:
+        p = plan(Path(params_path), data_dir, out_dir, only, jobs, language, notebook_dir, progress or _say, force,
+                 engine)
         with output_lock(p.out):
             if p.signed:
                 p.say(f"Moved the signed run aside to {archive_signed(p.out)}.")
             return _run_locked(p)
     except UnsafeOutput as e:
         raise RunError(str(e)) from None
+    finally:
+        if before is None:
+            os.environ.pop(ENGINE_ENV, None)
+        else:
+            os.environ[ENGINE_ENV] = before
 
 
 def _say(msg: str) -> None:
