@@ -268,16 +268,13 @@ def confirmed_savings(gains: pd.DataFrame, recomputed: pd.DataFrame, findings: p
 
 
 def savings_basis(tables: common.Tables, gains: pd.DataFrame, model: Q4Params, year: int) -> dict[str, Any]:
-    """``confirmed_savings`` with question 4's recomputation and reconciliation of ``year``
-    under the register's rules as ``model`` (question 4's parameters) states them."""
+    """``confirmed_savings`` with question 4's recomputation and reconciliation
+    (``q4_savings_model.checked_savings``) under the rules ``model`` (question 4's parameters)
+    states. Findings are per procurement, so those of other years never touch ``year``'s."""
     from . import q4_savings_model as q4
 
-    bids = q4.optional_table(tables, "bids")
-    summary = q4.bid_summary(bids) if bids is not None else None
-    table = q4.recompute(tables["procurements"], tables["procurement_regions"], bids, model.market_min_bids, summary)
-    year_table = table[table["year"] == year]
-    found = q4.reconcile(year_table, bids, model.market_min_bids, model.tolerance_sek, model.tolerance_pct, summary)
-    return confirmed_savings(gains, year_table, found, year)
+    table, found = q4.checked_savings(tables, model)
+    return confirmed_savings(gains, table[table["year"] == year], found, year)
 
 
 def rate_seeds(seed: int) -> dict[str, int]:

@@ -46,7 +46,7 @@ Conventions
   still grows with the number of bids (``null_model``).
 """
 
-from .analyse import Q4Result, analyse, assessment_inputs, optional_table, register_rule, results, sensitivity
+from .analyse import Q4Result, analyse, assessment_inputs, checked_savings, optional_table, register_rule, results, sensitivity
 from .baselines import baseline_frame, by_method, saving_matrix, totals, totals_beside_interval
 from .bids import bid_summary, market_savings
 from .constants import (
@@ -62,7 +62,7 @@ from .reconcile import agrees, earlier_findings, finding_lists, reconcile
 
 __all__ = [
     "BASELINES", "COMPUTED", "INVALID_KINDS", "METHODS", "MISMATCH", "NOT_APPLICABLE", "REASONS", "SAVING_TYPE",
-    "SAVING_TYPES", "Q4Result", "RealData", "RealSource", "agrees", "analyse", "assessment_inputs",
+    "SAVING_TYPES", "Q4Result", "RealData", "RealSource", "agrees", "analyse", "assessment_inputs", "checked_savings",
     "baseline_frame", "bid_summary", "bootstrap_totals", "by_method", "coverage", "earlier_findings",
     "finding_lists", "interval", "log_price_sd", "market_bias", "market_savings", "mean_above_median_share",
     "null_model", "optional_table", "real_analysis", "real_baseline_summary", "real_data", "real_results",

@@ -122,16 +122,25 @@ def _market_bias_frames(bids: pd.DataFrame | None, base: pd.DataFrame, params: Q
     return sd, nm, by_n
 
 
+def checked_savings(tables: common.Tables, params: Q4Params) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every reported saving recomputed (``recompute``) and reconciled (``reconcile``) under the
+    rules ``params`` states (minimum approved bids, tolerances): ``(table, findings)``, all years.
+    Question 2 uses it too, for how much of the enabled savings this question confirms."""
+    procurements, regions, bids = tables["procurements"], tables["procurement_regions"], optional_table(tables, "bids")
+    summary = bid_summary(bids) if bids is not None else None
+    table = recompute(procurements, regions, bids, params.market_min_bids, summary)
+    findings = reconcile(table, bids, params.market_min_bids, params.tolerance_sek, params.tolerance_pct, summary)
+    return table, findings
+
+
 def analyse(tables: common.Tables, params: Q4Params, period: Period, seed: int = 0) -> Q4Result:
     """Run the whole question on one data package for the period's year: ``procurements``,
     ``procurement_regions`` and (where present) ``bids``; ``seed`` drives the bootstrap and the
     null model."""
     p, year = params, period.end.year
     procurements, regions, bids = tables["procurements"], tables["procurement_regions"], optional_table(tables, "bids")
-    summary = bid_summary(bids) if bids is not None else None
-    table = recompute(procurements, regions, bids, p.market_min_bids, summary)
+    table, findings = checked_savings(tables, p)
     cov = coverage(table, regions, year)
-    findings = reconcile(table, bids, p.market_min_bids, p.tolerance_sek, p.tolerance_pct, summary)
     lists = finding_lists(findings, year)
     base = baseline_frame(table, bids)
     tot = totals(table, base, year)
