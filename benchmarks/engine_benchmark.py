@@ -5,7 +5,7 @@ mode for the record: ``python benchmarks/engine_benchmark.py [--lines N]``.
 1. The purchase lines are generated once as Parquet under ``benchmarks/_work/`` (git-ignored)
    with the demo generator, the same file as ``panel_benchmark.py`` (shared code).
 2. Each implementation builds the panel in a fresh process, so that each process's peak
-   memory (``getrusage`` maximum resident set size) is its own; wall time covers connecting,
+   memory (``VmHWM``, see ``panel_benchmark.peak_rss_mib``) is its own; wall time covers connecting,
    reading the file and the finished panel, not the interpreter start and imports (timed
    apart, as ``import_s``, with the resident memory after them):
    - **sql**: ``build_panel(relation_sql(...))``, today's path (the contract's typed subquery);
@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from panel_benchmark import WORK, generate  # noqa: E402  (the same generated file)
+from panel_benchmark import WORK, generate, peak_rss_mib  # noqa: E402  (the same generated file)
 
 IMPLS = ("sql", "ibis", "spark")
 
@@ -45,7 +45,7 @@ def run(impl: str, path: Path, out: Path, master: str) -> dict:
         from audit_lib.panel import build_panel
 
         res["import_s"] = time.perf_counter() - t0
-        res["rss_after_imports_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        res["rss_after_imports_mib"] = peak_rss_mib()
         t = time.perf_counter()
         panel = build_panel(relation_sql(path, TABLES["purchase_lines"]))
     else:
@@ -57,7 +57,7 @@ def run(impl: str, path: Path, out: Path, master: str) -> dict:
         if impl == "ibis":  # the backend module is imported lazily, on first use: import it here
             ibis.duckdb  # noqa: B018
         res["import_s"] = time.perf_counter() - t0
-        res["rss_after_imports_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        res["rss_after_imports_mib"] = peak_rss_mib()
         engine = {"backend": "duckdb"} if impl == "ibis" else {"backend": "spark", "master": master}
         t = time.perf_counter()
         con = connect(engine)
@@ -73,7 +73,7 @@ def run(impl: str, path: Path, out: Path, master: str) -> dict:
 def child(impl: str, path: Path, out: Path, master: str) -> None:
     res = run(impl, path, out, master)
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    res["peak_rss_mib"] = ru.ru_maxrss / 1024  # Linux: KiB; for Spark the Python driver, not the JVM
+    res["peak_rss_mib"] = peak_rss_mib()  # for Spark the Python driver, not the JVM
     res["cpu_s"] = ru.ru_utime + ru.ru_stime
     print("RESULT " + json.dumps(res))
 

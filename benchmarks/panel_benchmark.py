@@ -6,7 +6,7 @@ run: ``python benchmarks/panel_benchmark.py``.
    generator (``audit_lib.demo.purchase_lines``, the demo's rollouts and effects; about a
    minute), unless the file is already there with the same number of lines.
 2. Builds the panel in a fresh process for each implementation, so that each process's peak
-   memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) is its own:
+   memory (``VmHWM`` of ``/proc/self/status``, see ``peak_rss_mib``) is its own:
    - **duckdb**: ``build_panel(relation_sql(...))``, the code the notebook runs, through the
      data contract's typed subquery (TRIM, TRY_CAST), one scan of the file;
    - **pandas**: ``pandas.read_parquet`` of the needed columns, month from the date, a
@@ -109,10 +109,22 @@ def run_pandas(path: Path, out: Path) -> dict:
     return {"wall_s": wall, "n_lines": int(agg["n"].sum()), "cell_months": len(frame)}
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident memory in MiB: ``VmHWM`` of ``/proc/self/status``.
+
+    Not ``getrusage(...).ru_maxrss``: Linux carries that over ``exec`` from the forking parent,
+    so a child started by a parent holding 300 MiB reported at least 300 MiB whatever it used.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux
+
+
 def child(impl: str, path: Path, out: Path, threads: int | None) -> None:
     res = run_duckdb(path, out, threads) if impl == "duckdb" else run_pandas(path, out)
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    res["peak_rss_mib"] = ru.ru_maxrss / 1024  # Linux: KiB
+    res["peak_rss_mib"] = peak_rss_mib()
     res["cpu_s"] = ru.ru_utime + ru.ru_stime  # whole process, imports included
     print("RESULT " + json.dumps(res))
 
