@@ -23,12 +23,14 @@ from ..sampling import Evaluation, Sample, SamplingError, draw, evaluate_sample,
 from . import common
 
 
-def draw_sample(tables: common.Tables, params: RunParams, t: Texts, seed: int) -> Sample:
+def draw_sample(tables: common.Tables, params: RunParams, t: Texts, seed: int, pop: pd.DataFrame | None = None) -> Sample:
     """The monetary-unit sample of ``params.audit_year`` (with its risk stratum) that
-    ``params.sampling`` asks for; the reasons in the words of ``t``."""
+    ``params.sampling`` asks for; the reasons in the words of ``t``. ``pop``: the population
+    (``sampling.population``) when the caller has it already."""
     if params.sampling is None:
         raise SamplingError("the parameters have no 'sampling' section (give size, or tolerable_misstatement_sek)")
-    pop = population(tables["procurements"], tables["procurement_regions"], params.audit_year)
+    if pop is None:
+        pop = population(tables["procurements"], tables["procurement_regions"], params.audit_year)
     risk = risk_stratum(tables, params, pop, t)
     reasons = {"certainty": t("sampling.reason_certainty"), "pps": t("sampling.reason_pps")}
     return draw(pop, params.sampling, seed, risk, reasons, money=lambda x: number(x, t.language))
@@ -55,8 +57,8 @@ def analyse(tables: common.Tables, params: SamplingParams | None, period: Period
     """The sample (``draw_sample``) and, with ``outcomes`` (``sampling.read_outcomes``), its
     evaluation. ``params`` is ``run.sampling``; ``period`` is the audited period the tables
     already see. An outcome for a procurement not in the sample is an error."""
-    sample = draw_sample(tables, run, t, seed)
     pop = population(tables["procurements"], tables["procurement_regions"], run.audit_year)
+    sample = draw_sample(tables, run, t, seed, pop)
     tolerable = params.tolerable_misstatement_sek if params is not None else None
     ev = evaluate_sample(sample, outcomes, tolerable) if outcomes is not None else None
     reviewed = pd.DataFrame(columns=["procurement_id", "misstatement_sek"])
