@@ -1,7 +1,8 @@
 """What the page of question 4 shows: the model's coverage, the register against the
 recomputation, savings by type, the market method's bias, the totals under each baseline, the
 range and the sensitivity table. (The real bid-level data are shown by the method-validation
-run: ``report/pages/method_validation.py``.)"""
+run: ``report/pages/method_validation.py``.) The parts on the money (market bias, baselines, the
+range) are in ``q4_savings_totals``, importable from here."""
 
 from __future__ import annotations
 
@@ -13,34 +14,34 @@ import pandas as pd
 from ...questions.q4_savings_model import MISMATCH, Q4Result, register_rule
 from .. import display as d
 from ..figures import q4_savings_model as fig4
-from ..fmt import MISSING, Formatter
+from ..fmt import Formatter
 from ..texts import Texts
 from ..values import InputFormat, region_name
+from .q4_savings_totals import baselines, bids_data, bids_labels, interval, market_bias
+
+__all__ = [
+    "INPUTS",
+    "Q",
+    "RULE",
+    "baselines",
+    "bids_data",
+    "bids_labels",
+    "board_rows",
+    "coverage",
+    "findings_table",
+    "interval",
+    "intro",
+    "market_bias",
+    "min_bids_rule",
+    "reconciliation",
+    "saving_types",
+    "sensitivity",
+]
 
 # the criteria's inputs: shares and the coverage figures as percent with one decimal
 INPUTS = InputFormat(percent_prefixes=("savings_coverage",), percent_decimals=1)
 
 Q = "q4_savings_model"
-
-
-def bids_labels(t: Texts, null: str) -> dict[str, str]:
-    """The labels of the figure of savings by number of bids (``null``: the null model's)."""
-    return {"mean": t(f"{Q}.basis.mean"), "median": t(f"{Q}.basis.median"),
-            "second_lowest": t(f"{Q}.basis.second_lowest"), "null": null,
-            "xlabel": t(f"{Q}.axis_n_bids"), "ylabel": t(f"{Q}.axis_share_of_lowest"), "pooled": t(f"{Q}.pooled_suffix")}
-
-
-def bids_data(byn: pd.DataFrame, null: pd.DataFrame | None, null_label: str, t: Texts, f: Formatter,
-               max_n: int) -> d.FigureData:
-    """The numbers of a figure of savings by number of bids (with the null model's, if any)."""
-    labels, pct = bids_labels(t, null_label), (lambda x: f.percent(x, 1))
-    shown = byn.assign(n_label=[f"{n}{labels['pooled']}" if n == max_n else str(n) for n in byn["n"]])
-    columns = {"n_label": labels["xlabel"], **{f"{k}_share": labels[k] for k in ("mean", "median", "second_lowest")}}
-    if null is not None and len(null):
-        shown = shown.assign(null_share=shown["n"].map(null.set_index("n")["mean_share"]))
-        columns["null_share"] = null_label
-    return d.FigureData(shown, columns, {k: pct for k in columns if k != "n_label"}, ("n_label",))
-
 
 RULE = f"{Q}.market_min_bids"  # the board's rule a register entry (evidence ``rules``) may document
 
@@ -76,15 +77,19 @@ def intro(res: Q4Result, t: Texts, f: Formatter, rules: Mapping[str, Any] | None
     return [
         d.paragraph(_rule_text(res, t, rules)),
         d.callout(t("common.enabled_not_realised"), "caution"),
-        d.key_figures([
-            (t(f"{Q}.kf_reported", year=res.audit_year), f.mnkr(tot["reported"])),
-            (t(f"{Q}.kf_recomputed"), f.mnkr(tot["recomputed"])),
-            (t(f"{Q}.kf_range"), t(f"{Q}.range_value", low=f.mnkr(iv["low"]), high=f.mnkr(iv["high"]))),
-            (t(f"{Q}.kf_coverage_count"), f.percent(cov["coverage_count"])),
-            (t(f"{Q}.kf_coverage_value"), f.percent(cov["coverage_value"])),
-            (t(f"{Q}.kf_findings"),
-             f"{f.count(len(lists['invalid_applications']))} / {f.count(len(lists['mismatches']))}"),
-        ]),
+        d.key_figures(
+            [
+                (t(f"{Q}.kf_reported", year=res.audit_year), f.mnkr(tot["reported"])),
+                (t(f"{Q}.kf_recomputed"), f.mnkr(tot["recomputed"])),
+                (t(f"{Q}.kf_range"), t(f"{Q}.range_value", low=f.mnkr(iv["low"]), high=f.mnkr(iv["high"]))),
+                (t(f"{Q}.kf_coverage_count"), f.percent(cov["coverage_count"])),
+                (t(f"{Q}.kf_coverage_value"), f.percent(cov["coverage_value"])),
+                (
+                    t(f"{Q}.kf_findings"),
+                    f"{f.count(len(lists['invalid_applications']))} / {f.count(len(lists['mismatches']))}",
+                ),
+            ]
+        ),
     ]
 
 
@@ -92,27 +97,38 @@ def coverage(res: Q4Result, t: Texts, f: Formatter, params: Any, language: str) 
     """Coverage by year (figure), by category and by region, and why methods could not be
     computed. ``params``: the run's parameters (for the regions' names)."""
     cov, year = res.coverage, res.audit_year
-    fig = fig4.coverage_by_year(cov["by_year"], year, {"count": t(f"{Q}.legend_count"),
-                                                       "value": t(f"{Q}.legend_value"),
-                                                       "ylabel": t(f"{Q}.axis_coverage")})
-    cols = {"n_procurements": t(f"{Q}.col_n"), "n_computable": t(f"{Q}.col_n_computable"),
-            "coverage_count": t(f"{Q}.col_coverage_count"), "value_sek": t(f"{Q}.col_value"),
-            "coverage_value": t(f"{Q}.col_coverage_value")}
-    fmt: dict[str, Callable[[Any], str]] = {"n_procurements": f.count, "n_computable": f.count, "coverage_count": f.percent, "value_sek": f.mnkr,
-           "coverage_value": f.percent}
-    by_region = cov["by_region"].assign(region_name=cov["by_region"]["region"].map(
-        lambda r: region_name(r, params, language)))
+    cols = {
+        "n_procurements": t(f"{Q}.col_n"),
+        "n_computable": t(f"{Q}.col_n_computable"),
+        "coverage_count": t(f"{Q}.col_coverage_count"),
+        "value_sek": t(f"{Q}.col_value"),
+        "coverage_value": t(f"{Q}.col_coverage_value"),
+    }
+    fmt: dict[str, Callable[[Any], str]] = {
+        "n_procurements": f.count,
+        "n_computable": f.count,
+        "coverage_count": f.percent,
+        "value_sek": f.mnkr,
+        "coverage_value": f.percent,
+    }
+    by_region = cov["by_region"].assign(
+        region_name=cov["by_region"]["region"].map(lambda r: region_name(r, params, language))
+    )
     return [
         d.heading(t(f"{Q}.coverage_heading")),
         d.paragraph(t(f"{Q}.coverage_intro")),
-        d.paragraph(t(f"{Q}.coverage_sentence", year=year, n_computable=f.count(cov["n_computable"]),
-                      n=f.count(cov["n_procurements"]), count=f.percent(cov["coverage_count"]),
-                      not_computed=f.count(res.n_not_computable), value=f.percent(cov["coverage_value"]))),
-        d.figure(fig, t(f"{Q}.coverage_figure_caption"), key="q4-fig-coverage",
-                 data=d.FigureData(cov["by_year"].assign(year_s=lambda x: x["year"].map(lambda y: str(int(y)))),
-                                   {"year_s": t("common.year"), "coverage_count": t(f"{Q}.legend_count"),
-                                                    "coverage_value": t(f"{Q}.legend_value")},
-                                   {"coverage_count": f.percent, "coverage_value": f.percent})),
+        d.paragraph(
+            t(
+                f"{Q}.coverage_sentence",
+                year=year,
+                n_computable=f.count(cov["n_computable"]),
+                n=f.count(cov["n_procurements"]),
+                count=f.percent(cov["coverage_count"]),
+                not_computed=f.count(res.n_not_computable),
+                value=f.percent(cov["coverage_value"]),
+            )
+        ),
+        _coverage_figure(res, t, f),
         d.heading(t(f"{Q}.by_category_heading", year=year), 3),
         d.table(cov["by_category"], {"category": t("common.category"), **cols}, fmt),
         d.heading(t(f"{Q}.by_region_heading", year=year), 3),
@@ -120,6 +136,30 @@ def coverage(res: Q4Result, t: Texts, f: Formatter, params: Any, language: str) 
         d.paragraph(t(f"{Q}.by_region_note")),
         *_reasons(res, t, f),
     ]
+
+
+def _coverage_figure(res: Q4Result, t: Texts, f: Formatter) -> d.Html:
+    """The figure of coverage by year, with its numbers."""
+    cov = res.coverage
+    fig = fig4.coverage_by_year(
+        cov["by_year"],
+        res.audit_year,
+        {"count": t(f"{Q}.legend_count"), "value": t(f"{Q}.legend_value"), "ylabel": t(f"{Q}.axis_coverage")},
+    )
+    return d.figure(
+        fig,
+        t(f"{Q}.coverage_figure_caption"),
+        key="q4-fig-coverage",
+        data=d.FigureData(
+            cov["by_year"].assign(year_s=lambda x: x["year"].map(lambda y: str(int(y)))),
+            {
+                "year_s": t("common.year"),
+                "coverage_count": t(f"{Q}.legend_count"),
+                "coverage_value": t(f"{Q}.legend_value"),
+            },
+            {"coverage_count": f.percent, "coverage_value": f.percent},
+        ),
+    )
 
 
 def _reasons(res: Q4Result, t: Texts, f: Formatter) -> list[d.Html]:
@@ -130,21 +170,42 @@ def _reasons(res: Q4Result, t: Texts, f: Formatter) -> list[d.Html]:
     return [
         d.heading(t(f"{Q}.reasons_heading", year=res.audit_year), 3),
         d.paragraph(t(f"{Q}.reasons_intro")),
-        d.table(reasons, {"method_label": t(f"{Q}.col_method"), "status_label": t(f"{Q}.col_status"),
-                          "n": t(f"{Q}.col_n"), "share": t(f"{Q}.col_share_of_year")},
-                {"n": f.count, "share": f.percent}),
+        d.table(
+            reasons,
+            {
+                "method_label": t(f"{Q}.col_method"),
+                "status_label": t(f"{Q}.col_status"),
+                "n": t(f"{Q}.col_n"),
+                "share": t(f"{Q}.col_share_of_year"),
+            },
+            {"n": f.count, "share": f.percent},
+        ),
     ]
 
 
 def findings_table(findings: pd.DataFrame, t: Texts, f: Formatter) -> d.Html:
     """Findings, one row each: procurement, title, kind, reported and recomputed saving."""
     shown = findings.assign(finding_label=findings["finding"].map(lambda k: t(f"{Q}.finding.{k}")))
-    return d.table(shown, {"procurement_id": t("common.procurement"), "title": t("common.title"),
-                           "finding_label": t(f"{Q}.col_finding"), "reported_sek": t(f"{Q}.col_reported"),
-                           "recomputed_sek": t(f"{Q}.col_recomputed"), "difference_sek": t(f"{Q}.col_difference"),
-                           "n_approved": t(f"{Q}.col_approved"), "n_unapproved": t(f"{Q}.col_unapproved")},
-                   {"reported_sek": f.sek, "recomputed_sek": f.sek, "difference_sek": f.sek, "n_approved": f.count,
-                    "n_unapproved": f.count})
+    return d.table(
+        shown,
+        {
+            "procurement_id": t("common.procurement"),
+            "title": t("common.title"),
+            "finding_label": t(f"{Q}.col_finding"),
+            "reported_sek": t(f"{Q}.col_reported"),
+            "recomputed_sek": t(f"{Q}.col_recomputed"),
+            "difference_sek": t(f"{Q}.col_difference"),
+            "n_approved": t(f"{Q}.col_approved"),
+            "n_unapproved": t(f"{Q}.col_unapproved"),
+        },
+        {
+            "reported_sek": f.sek,
+            "recomputed_sek": f.sek,
+            "difference_sek": f.sek,
+            "n_approved": f.count,
+            "n_unapproved": f.count,
+        },
+    )
 
 
 def reconciliation(res: Q4Result, t: Texts, f: Formatter) -> list[d.Html]:
@@ -154,16 +215,23 @@ def reconciliation(res: Q4Result, t: Texts, f: Formatter) -> list[d.Html]:
     parts = [
         d.heading(t(f"{Q}.reconcile_heading")),
         d.paragraph(t(f"{Q}.reconcile_intro", tol_sek=f.sek(p.tolerance_sek), tol_pct=f.percent(p.tolerance_pct, 1))),
-        d.paragraph(t(f"{Q}.findings_summary", year=year, n_invalid=f.count(len(lists["invalid_applications"])),
-                      n_mismatch=f.count(len(lists["mismatches"])),
-                      n_invalid_before=f.count(res.earlier["invalid"]),
-                      n_mismatch_before=f.count(res.earlier["mismatch"]))),
+        d.paragraph(
+            t(
+                f"{Q}.findings_summary",
+                year=year,
+                n_invalid=f.count(len(lists["invalid_applications"])),
+                n_mismatch=f.count(len(lists["mismatches"])),
+                n_invalid_before=f.count(res.earlier["invalid"]),
+                n_mismatch_before=f.count(res.earlier["mismatch"]),
+            )
+        ),
     ]
-    for key, rows in (("invalid_heading", yf[yf["finding"] != MISMATCH]),
-                      ("mismatch_heading", yf[yf["finding"] == MISMATCH])):
+    for key, rows in (
+        ("invalid_heading", yf[yf["finding"] != MISMATCH]),
+        ("mismatch_heading", yf[yf["finding"] == MISMATCH]),
+    ):
         parts.append(d.heading(t(f"{Q}.{key}", year=year), 3))
-        parts.append(findings_table(rows, t, f) if len(rows)
-                     else d.callout(t(f"{Q}.none_found", year=year), "info"))
+        parts.append(findings_table(rows, t, f) if len(rows) else d.callout(t(f"{Q}.none_found", year=year), "info"))
     return parts
 
 
@@ -183,90 +251,19 @@ def saving_types(res: Q4Result, t: Texts, f: Formatter) -> list[d.Html]:
     return [
         d.heading(t(f"{Q}.types_heading")),
         d.paragraph(t(f"{Q}.types_intro")),
-        d.table(shown, {"label": t(f"{Q}.col_method"), "kind": t(f"{Q}.col_saving_type"),
-                        "n_applied": t(f"{Q}.col_n_applied"), "n_computed": t(f"{Q}.col_n_computed"),
-                        "reported_sek": t(f"{Q}.col_reported"), "recomputed_sek": t(f"{Q}.col_recomputed")},
-                {"n_applied": f.count, "n_computed": f.count, "reported_sek": f.mnkr, "recomputed_sek": f.mnkr}),
+        d.table(
+            shown,
+            {
+                "label": t(f"{Q}.col_method"),
+                "kind": t(f"{Q}.col_saving_type"),
+                "n_applied": t(f"{Q}.col_n_applied"),
+                "n_computed": t(f"{Q}.col_n_computed"),
+                "reported_sek": t(f"{Q}.col_reported"),
+                "recomputed_sek": t(f"{Q}.col_recomputed"),
+            },
+            {"n_applied": f.count, "n_computed": f.count, "reported_sek": f.mnkr, "recomputed_sek": f.mnkr},
+        ),
         d.callout(t(f"{Q}.types_sum_note"), "caution"),
-    ]
-
-
-def market_bias(res: Q4Result, t: Texts, f: Formatter) -> list[d.Html]:
-    """The market method's saving by number of bids, beside the null model (where the year
-    has market procurements with bids)."""
-    byn, p, bias = res.by_n_bids, res.params, res.bias
-    parts = [d.heading(t(f"{Q}.market_heading")), d.paragraph(t(f"{Q}.market_intro"))]
-    if not len(byn):
-        return parts
-    parts.append(d.paragraph(t(f"{Q}.market_min_saving", n=f.count(bias["n_procurements"]), year=res.audit_year,
-                               min=f.sek(bias["min_mean_saving"]))))
-    fig = fig4.saving_vs_bids(byn, res.null_model, bids_labels(t, t(f"{Q}.legend_null")), p.max_n_bids)
-    parts.append(d.figure(fig, t(f"{Q}.market_figure_caption"), key="q4-fig-bids",
-                          data=bids_data(byn, res.null_model, t(f"{Q}.legend_null"), t, f, p.max_n_bids)))
-    if (null := bias["null"]) is not None:
-        parts.append(d.paragraph(t(f"{Q}.null_sentence", sd=f.number(res.log_sd, 2), n_lo=null["n_lo"],
-                                   share_lo=f.percent(null["share_lo"], 1), n_hi=null["n_hi"],
-                                   share_hi=f.percent(null["share_hi"], 1))))
-    pooled = t(f"{Q}.pooled_suffix")
-    parts.append(d.table(
-        byn.assign(n_label=[f"{n}{pooled}" if n == p.max_n_bids else str(n) for n in byn["n"]]),
-        {"n_label": t(f"{Q}.col_n_bids"), "n_procurements": t(f"{Q}.col_n"),
-         "mean_share": t(f"{Q}.col_mean_share"), "median_share": t(f"{Q}.col_median_share"),
-         "second_lowest_share": t(f"{Q}.col_second_share")},
-        {"n_procurements": f.count, "mean_share": lambda x: f.percent(x, 1),
-         "median_share": lambda x: f.percent(x, 1), "second_lowest_share": lambda x: f.percent(x, 1)}))
-    return parts
-
-
-def _vs_reported(x: Any, f: Formatter) -> str:
-    return f.percent(x, 1) if x == x and abs(x) > 1e-12 else MISSING
-
-
-def baselines(res: Q4Result, t: Texts, f: Formatter) -> list[d.Html]:
-    """The year's total under each basis with its interval, and the figure of the range."""
-    tt = res.totals_shown
-    level_s = f.percent(res.params.interval_level)
-    shown = tt.assign(
-        interval_s=[t(f"{Q}.range_value", low=f.mnkr(lo), high=f.mnkr(hi)) if ok else MISSING
-                    for ok, lo, hi in zip(tt["in_bootstrap"], tt["low"], tt["high"])],
-        label=tt["basis"].map(lambda b: t(f"{Q}.basis.{b}")),
-    )
-    fig = fig4.baseline_totals(res.totals, res.bootstrap, res.interval, {
-        **{b: t(f"{Q}.basis.{b}") for b in res.totals["basis"]},
-        "range": t(f"{Q}.legend_range"), "xlabel": t(f"{Q}.axis_mnkr")})
-    return [
-        d.heading(t(f"{Q}.baselines_heading")),
-        d.paragraph(t(f"{Q}.baselines_intro")),
-        d.table(shown, {"label": t(f"{Q}.col_basis"), "total_sek": t(f"{Q}.col_total"),
-                        "market_sek": t(f"{Q}.col_market"), "n_market": t(f"{Q}.col_n_market"),
-                        "interval_s": t(f"{Q}.col_interval", level=level_s),
-                        "vs_reported": t(f"{Q}.col_vs_reported")},
-                {"total_sek": f.mnkr, "market_sek": f.mnkr, "n_market": f.count,
-                 "vs_reported": lambda x: _vs_reported(x, f)}, numeric=["interval_s"]),
-        d.figure(fig, t(f"{Q}.baselines_figure_caption", level=level_s), key="q4-fig-baselines",
-                 data=d.FigureData(shown, {"label": t(f"{Q}.col_basis"), "total_sek": t(f"{Q}.col_total"),
-                                           "interval_s": t(f"{Q}.col_interval", level=level_s)},
-                                   {"total_sek": f.mnkr}, ("interval_s",))),
-        d.callout(t(f"{Q}.estimate_caveat"), "info"),
-        d.callout(t("common.enabled_not_realised"), "caution"),
-    ]
-
-
-def interval(res: Q4Result, t: Texts, f: Formatter) -> list[d.Html]:
-    """The year's savings as a range, where the register's figure falls in it, and how much of
-    the total its largest procurements carry."""
-    iv, p = res.interval, res.params
-    position = iv["reported_position"]
-    return [
-        d.heading(t(f"{Q}.interval_heading")),
-        d.paragraph(t(f"{Q}.interval_intro", n_resamples=f.count(p.n_resamples))),
-        d.paragraph(t(f"{Q}.interval_sentence", year=res.audit_year, low=f.mnkr(iv["low"]), high=f.mnkr(iv["high"]),
-                      level=f.percent(p.interval_level), point_low=f.mnkr(iv["point_low"]),
-                      point_high=f.mnkr(iv["point_high"]), reported=f.mnkr(iv["reported"]))),
-        d.callout(t(f"{Q}.position_{position}", width=f.percent(res.inputs["range_width_share"])),
-                  "warning" if position != "within" else "info"),
-        d.paragraph(t(f"{Q}.concentration", k=p.top_k, share=f.percent(res.top_share))),
-        d.callout(t("common.enabled_not_realised"), "caution"),
     ]
 
 
@@ -283,11 +280,26 @@ def sensitivity(res: Q4Result, t: Texts, f: Formatter, rules: Mapping[str, Any] 
     return [
         d.heading(t(f"{Q}.sensitivity_heading")),
         d.paragraph(t(f"{Q}.sensitivity_intro", tol_sek=f.sek(res.params.tolerance_sek))),
-        d.table(sens, {"min_bids": t(f"{Q}.col_min_bids"), "tolerance_pct": t(f"{Q}.col_tolerance"),
-                       "coverage_count": t(f"{Q}.col_coverage_count"), "coverage_value": t(f"{Q}.col_coverage_value"),
-                       "recomputed_sek": t(f"{Q}.col_recomputed"), "n_invalid": t(f"{Q}.col_n_invalid"),
-                       "n_mismatch": t(f"{Q}.col_n_mismatch"), "rule": t(f"{Q}.col_register_rule")},
-                {"min_bids": f.count, "tolerance_pct": lambda x: f.percent(x, 1), "coverage_count": f.percent,
-                 "coverage_value": f.percent, "recomputed_sek": f.mnkr, "n_invalid": f.count,
-                 "n_mismatch": f.count}),
+        d.table(
+            sens,
+            {
+                "min_bids": t(f"{Q}.col_min_bids"),
+                "tolerance_pct": t(f"{Q}.col_tolerance"),
+                "coverage_count": t(f"{Q}.col_coverage_count"),
+                "coverage_value": t(f"{Q}.col_coverage_value"),
+                "recomputed_sek": t(f"{Q}.col_recomputed"),
+                "n_invalid": t(f"{Q}.col_n_invalid"),
+                "n_mismatch": t(f"{Q}.col_n_mismatch"),
+                "rule": t(f"{Q}.col_register_rule"),
+            },
+            {
+                "min_bids": f.count,
+                "tolerance_pct": lambda x: f.percent(x, 1),
+                "coverage_count": f.percent,
+                "coverage_value": f.percent,
+                "recomputed_sek": f.mnkr,
+                "n_invalid": f.count,
+                "n_mismatch": f.count,
+            },
+        ),
     ]
