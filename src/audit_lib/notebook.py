@@ -32,6 +32,7 @@ from .report.style import setup_matplotlib
 from .report.texts import Texts
 from .report.values import label
 from .run.manifest import validated_in_run
+from .run.typed import load_typed
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -164,13 +165,23 @@ def start(
         hint = " For the demo: `audit demo-data data/demo` (or `make demo`)." if params.generate_demo_data else ""
         raise FileNotFoundError(f"No data package at {data}.{hint}")
     else:
-        package = load_package(data, check_large_tables=not validated_in_run(out.parent, data),
-                               regions=list(params.regions))
+        package = _load(data, out.parent, list(params.regions))
     package = see_period(package, Period.of(params))  # no question sees a row after the period's end
     evidence = load_register(params.path(params.evidence), params.audit_year, params)
     setup_matplotlib()
     d.set_language(lang)
     return Audit(name, params, package, evidence, out, lang)
+
+
+def _load(data: Path, run_dir: Path, regions: list[str]) -> DataPackage:
+    """The validated package: in ``audit run``, the typed tables the run wrote once after it
+    validated its snapshot (``run/typed.py``: their stamp is checked; a changed file fails with
+    :class:`~audit_lib.run.typed.TypedSnapshotError` naming it); elsewhere parsed and validated
+    here (the large tables only if this run has not validated them)."""
+    typed = load_typed(run_dir, data, regions)
+    if typed is not None:
+        return typed
+    return load_package(data, check_large_tables=not validated_in_run(run_dir, data), regions=regions)
 
 
 def _from_root(path: str) -> Path:

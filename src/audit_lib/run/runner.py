@@ -1,11 +1,14 @@
 """``audit run``: validate, execute every notebook, render, index, publish atomically.
 
-In four steps, each a function of this module: :func:`plan` (parameters, folders, notebooks;
-nothing written), then, holding the output folder's lock and on a staging folder,
-:func:`execute` (after :func:`stage_inputs`), :func:`render` and :func:`publish`.
+In four steps: :func:`plan` (parameters, folders, notebooks; nothing written), then, holding
+the output folder's lock and on a staging folder, :func:`execute` (after :func:`stage_inputs`),
+:func:`render` and :func:`publish`. ``plan``, ``render`` and ``publish`` are in this module;
+``stage_inputs`` in ``run/stage.py``, ``execute`` in ``run/schedule.py`` and what the steps
+share (``RunPlan``, ``Staging``, ``RunResult``, ``RunError``) in ``run/state.py``.
 
 1. The parameters are validated (strict schema), then the data package (every problem at
-   once). Any error stops the run before anything is written.
+   once), on its snapshot in the staging folder; its small tables are written typed, once, for
+   every notebook to read (``run/typed.py``). Any error stops the run before anything is written.
 2. Each notebook's cache key (code, parameters, inputs: ``run/cache.py``) is compared with
    the previous run in the same output folder; an unchanged notebook's outputs are copied
    from it instead of executing it (``force`` executes all).
@@ -30,107 +33,34 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from ..contract import validate_package
-from ..contract.metadata import METADATA_FILE
-from ..contract.package import find_table_files
-from ..contract.problems import ValidationReport
 from ..evidence import contradictions, load_register, what_if
-from ..params import ParamsError, RunParams, dump_params, load_params
+from ..params import ParamsError, RunParams, load_params
 from ..params.loading import run_engine
 from ..params.settings import ENGINE_ENV
 from ..safepaths import PathError, system_folder
 from ..questions.sampling import manifest_record as sample_record
 from ..report.results import dumps, read_results, write_json_atomic
 from ..report.workbook import write_workbook
-from .cache import (Fingerprint, cache_entry, cache_json, copy_html, copy_outputs, fingerprint, html_reusable,
-                    html_with_new_appendix, internal_reusable, read_cache, reusable, why_rerun)
-from .execute import NotebookRun, lost_run, remove_orphan_socket_dirs, run_in_staging
-from .manifest import (appendix_html, build_manifest, code_state, collect_inputs, display_path, environment,
-                       notebook_entry, write_validation_stamp)
+from .cache import cache_entry, cache_json, copy_html, html_reusable, html_with_new_appendix, internal_reusable, read_cache
+from .execute import remove_orphan_socket_dirs
+from .manifest import appendix_html, build_manifest, code_state, collect_inputs, display_path, environment, notebook_entry
 from .signoff import archive_signed, is_signed
 from .outdir import UnsafeOutput, check_output_folder, output_lock, write_run_files
-from .snapshot import SNAPSHOT, changed_inputs, remove_snapshot, take_snapshot
-from .notebooks import NOTEBOOK_DIR, PROJECT_ROOT, NotebookInfo, discover, select
+from .snapshot import SNAPSHOT, changed_inputs, remove_snapshot
+from .notebooks import NOTEBOOK_DIR, PROJECT_ROOT, discover, select
 from .publish import remove_stale, render_reports, swap_into_place
 from .render import render_pool, write_text
+from .schedule import execute
 from .site import build_site
+from .stage import package_files, stage_inputs
+from .state import RESULTS, RunError, RunPlan, RunResult, Staging, notebook_parameters
+from .typed import TYPED
 
-RESULTS = "results"  # the results folder, relative to the run folder (the kernels' working folder)
-
-
-class RunError(Exception):
-    """The run could not start (bad parameters or data); nothing was written."""
-
-    def __init__(self, message: str, exit_code: int = 2) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-@dataclass
-class RunResult:
-    out_dir: Path
-    runs: list[NotebookRun] = field(default_factory=list)
-    manifest: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return all(r.status == "ok" for r in self.runs)
-
-    @property
-    def executed(self) -> list[str]:
-        return [r.name for r in self.runs if not r.reused]
-
-    @property
-    def reused(self) -> list[str]:
-        return [r.name for r in self.runs if r.reused]
-
-
-def notebook_parameters(params_path: Path, language: str, has_data: bool = True) -> dict[str, str]:
-    """The values papermill injects. None depends on the staging folder: the parameters file is
-    given relative to the project root when inside it, the data is the run's snapshot of the
-    package (``inputs`` in the working folder; empty for a run without a data package) and
-    results go to ``results`` beside it."""
-    return {"params_file": display_path(params_path), "data_dir": SNAPSHOT if has_data else "",
-            "results_dir": RESULTS, "language": language}
-
-
-@dataclass(frozen=True)
-class RunPlan:
-    """What a run will do, decided before anything is written (``plan``)."""
-
-    params_path: Path
-    params: RunParams
-    data: Path | None
-    out: Path
-    notebooks: list[NotebookInfo]
-    lang: str
-    notebook_dir: Path
-    jobs: int
-    force: bool
-    signed: bool
-    say: Callable[[str], None]
-    started: float
-
-
-@dataclass
-class Staging:
-    """The run's staging folder and what the run knows once its inputs are in place: the
-    code and environment, the previous run's cache record, the inputs' hashes and each
-    notebook's fingerprint (filled in as the notebooks are executed or reused)."""
-
-    folder: Path
-    originals: dict[str, Path]
-    code: dict[str, Any]
-    env: dict[str, Any]
-    previous: dict[str, Any]
-    inputs: dict[str, dict[str, str]] = field(default_factory=dict)
-    synthetic: bool = False
-    fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
+# the names callers and tests reach through this module
+__all__ = ["RESULTS", "RunError", "RunPlan", "RunResult", "Staging", "execute", "notebook_parameters", "plan",
+           "publish", "remove_stale", "render", "run", "stage_inputs"]
 
 
 def run(
@@ -218,22 +148,9 @@ def _check_folders(params_path: Path, data: Path | None, out_dir: str | Path | N
     check_output_folder(out_dir, out, data, protected=(PROJECT_ROOT, params_path.resolve().parent))
 
 
-def _package_files(data: Path | None) -> dict[str, Path]:
-    """The data package's table files (and ``datapackage.json``: is the package synthetic?)."""
-    if data is None:
-        return {}
-    found = ValidationReport()
-    originals = find_table_files(data, found)
-    if (data / METADATA_FILE).is_file():
-        originals[METADATA_FILE] = data / METADATA_FILE
-    if not found.ok:
-        raise RunError(f"The data package {data} breaks the contract; nothing was run.\n{found.format()}", 1)
-    return originals
-
-
 def _run_locked(p: RunPlan) -> RunResult:
     """The run proper, while this process holds the output folder's lock."""
-    originals = _package_files(p.data)
+    originals = package_files(p.data)
     code = code_state([n.path for n in p.notebooks])
     env = environment()
     previous = {} if p.force else read_cache(p.out)
@@ -252,107 +169,12 @@ def _run_locked(p: RunPlan) -> RunResult:
         publish(p, st, result, appendices)
     finally:
         remove_snapshot(folder / SNAPSHOT)
+        remove_snapshot(folder / TYPED)
         shutil.rmtree(folder, ignore_errors=True)
     n_reused = len(result.reused)
     extra = f"; {n_reused} unchanged notebook(s) reused, --force reruns all" if n_reused else ""
     p.say(f"Published {p.out} ({'all ok' if result.ok else 'WITH FAILURES'}{extra}).")
     return result
-
-
-def stage_inputs(p: RunPlan, st: Staging) -> None:
-    """Snapshot and validate the data package, hash every input, and write what the kernels
-    read besides the data (the resolved parameters, the validation stamp)."""
-    snap_hashes: dict[str, str] = {}
-    if p.data is not None:
-        snap_hashes = _snapshot(p, st)
-    try:
-        st.inputs = collect_inputs(p.params, p.params_path, st.originals)
-    except (ParamsError, PathError) as e:
-        raise RunError(str(e)) from None
-    moved = [f"data/{n}: changed while it was read" for n, h in snap_hashes.items()
-             if st.inputs.get(f"data/{n}", {}).get("sha256") != h]
-    if moved:
-        raise RunError("Input files changed while the run read them; nothing was run:\n  " + "\n  ".join(moved), 1)
-    (st.folder / RESULTS).mkdir()
-    (st.folder / "params.resolved.yaml").write_text(dump_params(p.params), encoding="utf-8")
-    if p.data is not None:
-        write_validation_stamp(st.folder, st.folder / SNAPSHOT, snap_hashes)
-
-
-def _snapshot(p: RunPlan, st: Staging) -> dict[str, str]:
-    """Copy the package into the staging folder and validate the copy; its files' sha256."""
-    p.say(f"Validating the data package {p.data} ...")
-    try:
-        _, snap_hashes = take_snapshot(st.originals, st.folder / SNAPSHOT)
-    except OSError as e:
-        raise RunError(f"The data package {p.data} cannot be read; nothing was run: {e}", 1) from None
-    snapped, report = validate_package(st.folder / SNAPSHOT, regions=list(p.params.regions))
-    st.synthetic = snapped.metadata.synthetic
-    if not report.ok:
-        raise RunError(f"The data package {p.data} breaks the contract; nothing was run.\n{report.format()}", 1)
-    if report.warnings:
-        p.say(report.format())
-    return snap_hashes
-
-
-# ------------------------------------------------------------------------------ execute
-def execute(p: RunPlan, st: Staging) -> RunResult:
-    """Run each notebook whose cache key changed (``jobs`` at a time), reuse the others'
-    outputs; the notebooks that read the others' results (``after_all``) run last, in order."""
-    result = RunResult(p.out)
-    nb_params = notebook_parameters(p.params_path, p.lang, has_data=p.data is not None)
-    with ProcessPoolExecutor(max_workers=max(1, p.jobs)) as pool:
-        futures: dict[Future[NotebookRun], NotebookInfo] = {}
-        for info in [n for n in p.notebooks if not n.after_all]:
-            hit = _cached(p, st, info)
-            if hit:
-                _report(p, st, result, hit)
-            else:
-                futures[pool.submit(run_in_staging, info, st.folder, nb_params)] = info
-        for fut in as_completed(futures):
-            _report(p, st, result, _finished(st, futures[fut], fut))
-        for info in [n for n in p.notebooks if n.after_all]:  # in order: each may read the ones before
-            hit = _cached(p, st, info)
-            _report(p, st, result, hit or _finished(st, info, pool.submit(run_in_staging, info, st.folder, nb_params)))
-    order = {n.name: i for i, n in enumerate(p.notebooks)}
-    result.runs.sort(key=lambda r: order[r.name])
-    return result
-
-
-def _cached(p: RunPlan, st: Staging, info: NotebookInfo) -> NotebookRun | None:
-    """The notebook's fingerprint (recorded in ``st``); if the previous run has the same one
-    and intact outputs, they are copied and the notebook is reused."""
-    fp = fingerprint(info, p.params, p.lang, st.code, st.env, st.inputs,
-                     st.folder / RESULTS if info.after_all else None)
-    st.fingerprints[info.name] = fp
-    if reusable(st.previous, p.out, info.name, fp):
-        copy_outputs(p.out, st.folder, info.name)
-        return NotebookRun(info.name, "ok", 0.0, reused=True, key=fp.key, reason="unchanged")
-    return None
-
-
-def _finished(st: Staging, info: NotebookInfo, fut: Future[NotebookRun]) -> NotebookRun:
-    """The executed notebook's outcome, with its cache key and why it ran."""
-    try:
-        r = fut.result()
-    except Exception as e:  # the worker process died or could not start the notebook
-        r = lost_run(info, st.folder, e)
-    r.key = st.fingerprints[info.name].key
-    r.reason = why_rerun(st.previous, info.name, st.fingerprints[info.name]) if st.previous else "first run"
-    return r
-
-
-def _report(p: RunPlan, st: Staging, result: RunResult, r: NotebookRun) -> None:
-    """Record one notebook's outcome and say it (``[done/total] name: ...``)."""
-    result.runs.append(r)
-    if r.reused:
-        mark = "unchanged since the last run: outputs reused"
-    elif r.status == "ok":
-        mark = f"ok ({r.seconds:.1f} s)"
-    else:
-        mark = f"FAILED at cell {r.failed_cell}: {r.error} ({r.seconds:.1f} s)"
-    why = f" [{r.reason}]" if (r.reason and not r.reused and st.previous) else ""
-    p.say(f"[{len(result.runs)}/{len(p.notebooks)}] {r.name}: {mark}{why}")
 
 
 # ------------------------------------------------------------------------------ render
@@ -397,7 +219,7 @@ def _reuse_reports(p: RunPlan, st: Staging, result: RunResult, appendices: dict[
 # ------------------------------------------------------------------------------ publish
 def publish(p: RunPlan, st: Staging, result: RunResult, appendices: dict[str, str]) -> None:
     """Write the cache record, check that no input changed during the run, remove the
-    snapshot and the validation stamp, list the run's files and move the staging folder into
+    snapshot, the typed tables and the validation stamp, list the run's files and move the staging folder into
     place in one rename."""
     entries = {r.name: cache_entry(st.fingerprints[r.name], st.folder, r.name, appendices[r.name])
                for r in result.runs if r.status == "ok"}
@@ -410,6 +232,7 @@ def publish(p: RunPlan, st: Staging, result: RunResult, appendices: dict[str, st
         raise RunError("Inputs changed during the run, so its findings may not match the recorded hashes; "
                        "nothing was published. Run again:\n  " + "\n  ".join(changed), 1)
     remove_snapshot(st.folder / SNAPSHOT)
+    remove_snapshot(st.folder / TYPED)
     (st.folder / "validation.json").unlink(missing_ok=True)
     write_run_files(st.folder)
     swap_into_place(st.folder, p.out)

@@ -1,0 +1,70 @@
+"""The execute step of ``audit run`` (``run/runner.py``): each notebook whose cache key changed
+runs with papermill (``run/execute.py``), ``jobs`` at a time; the others' outputs are reused."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+
+from .cache import copy_outputs, fingerprint, reusable, why_rerun
+from .execute import NotebookRun, lost_run, run_in_staging
+from .notebooks import NotebookInfo
+from .state import RESULTS, RunPlan, RunResult, Staging, notebook_parameters
+
+
+def execute(p: RunPlan, st: Staging) -> RunResult:
+    """Run each notebook whose cache key changed (``jobs`` at a time), reuse the others'
+    outputs; the notebooks that read the others' results (``after_all``) run last, in order."""
+    result = RunResult(p.out)
+    nb_params = notebook_parameters(p.params_path, p.lang, has_data=p.data is not None)
+    with ProcessPoolExecutor(max_workers=max(1, p.jobs)) as pool:
+        futures: dict[Future[NotebookRun], NotebookInfo] = {}
+        for info in [n for n in p.notebooks if not n.after_all]:
+            hit = _cached(p, st, info)
+            if hit:
+                _report(p, st, result, hit)
+            else:
+                futures[pool.submit(run_in_staging, info, st.folder, nb_params)] = info
+        for fut in as_completed(futures):
+            _report(p, st, result, _finished(st, futures[fut], fut))
+        for info in [n for n in p.notebooks if n.after_all]:  # in order: each may read the ones before
+            hit = _cached(p, st, info)
+            _report(p, st, result, hit or _finished(st, info, pool.submit(run_in_staging, info, st.folder, nb_params)))
+    order = {n.name: i for i, n in enumerate(p.notebooks)}
+    result.runs.sort(key=lambda r: order[r.name])
+    return result
+
+
+def _cached(p: RunPlan, st: Staging, info: NotebookInfo) -> NotebookRun | None:
+    """The notebook's fingerprint (recorded in ``st``); if the previous run has the same one
+    and intact outputs, they are copied and the notebook is reused."""
+    fp = fingerprint(info, p.params, p.lang, st.code, st.env, st.inputs,
+                     st.folder / RESULTS if info.after_all else None)
+    st.fingerprints[info.name] = fp
+    if reusable(st.previous, p.out, info.name, fp):
+        copy_outputs(p.out, st.folder, info.name)
+        return NotebookRun(info.name, "ok", 0.0, reused=True, key=fp.key, reason="unchanged")
+    return None
+
+
+def _finished(st: Staging, info: NotebookInfo, fut: Future[NotebookRun]) -> NotebookRun:
+    """The executed notebook's outcome, with its cache key and why it ran."""
+    try:
+        r = fut.result()
+    except Exception as e:  # the worker process died or could not start the notebook
+        r = lost_run(info, st.folder, e)
+    r.key = st.fingerprints[info.name].key
+    r.reason = why_rerun(st.previous, info.name, st.fingerprints[info.name]) if st.previous else "first run"
+    return r
+
+
+def _report(p: RunPlan, st: Staging, result: RunResult, r: NotebookRun) -> None:
+    """Record one notebook's outcome and say it (``[done/total] name: ...``)."""
+    result.runs.append(r)
+    if r.reused:
+        mark = "unchanged since the last run: outputs reused"
+    elif r.status == "ok":
+        mark = f"ok ({r.seconds:.1f} s)"
+    else:
+        mark = f"FAILED at cell {r.failed_cell}: {r.error} ({r.seconds:.1f} s)"
+    why = f" [{r.reason}]" if (r.reason and not r.reused and st.previous) else ""
+    p.say(f"[{len(result.runs)}/{len(p.notebooks)}] {r.name}: {mark}{why}")
