@@ -9,9 +9,10 @@ import pytest
 
 from audit_lib.questions import causality as cz
 from audit_lib.report.texts import Texts, catalog, placeholders
-from audit_lib.stats import did, linear
+from audit_lib.stats import linear
+from audit_lib.stats import staggered as stg
 from audit_lib.stats import simulate as sim
-from audit_lib.stats.did import NEVER
+from audit_lib.stats.staggered import NEVER
 from audit_lib.stats.threads import single_threaded_blas
 
 CONSTANT = {"ecommerce": sim.constant(-0.03), "category_management": sim.constant(-0.04),
@@ -25,7 +26,7 @@ def _one_blas_thread():
         yield
 
 
-def frames(p: did.StaggeredPanel, units_per_cluster: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+def frames(p: stg.RolloutPanel, units_per_cluster: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A simulated panel as the question sees it: the index panel and the rollouts table."""
     cat = np.array([f"Kategori {c:02d}" for c in range(p.cluster.max() + 1)])
     unit_cat = np.zeros(p.unit.max() + 1, dtype=int)
@@ -47,7 +48,7 @@ def frames(p: did.StaggeredPanel, units_per_cluster: int = 2) -> tuple[pd.DataFr
     return panel, rollouts
 
 
-def run_question(p: did.StaggeredPanel, post: int = 12, reps: int = 399, seed: int = 1):
+def run_question(p: stg.RolloutPanel, post: int = 12, reps: int = 399, seed: int = 1):
     panel, rollouts = frames(p)
     data = cz.prepare(panel, rollouts, list(cz.TREATMENTS))
     s = cz.Settings(post=post, reps=reps, seed=seed)
@@ -65,7 +66,7 @@ def run_question(p: did.StaggeredPanel, post: int = 12, reps: int = 399, seed: i
 # ---------------------------------------------------------------- the linear machinery
 def test_twfe_matches_statsmodels_estimate_and_cluster_se():
     p = sim.simulate_staggered(np.random.default_rng(4), CONSTANT)
-    mine = did.twfe_static(p)
+    mine = stg.twfe_static(p)
     sm = cz.twfe_statsmodels(p).set_index("group")
     assert mine.estimate == pytest.approx(sm["estimate"].to_numpy(), abs=1e-10)
     assert linear.cluster_se(mine) == pytest.approx(sm["se"].to_numpy(), rel=1e-6)
@@ -76,7 +77,7 @@ def test_imputation_matches_pyfixest_did2s():
     pf = pytest.importorskip("pyfixest")
     p = sim.simulate_staggered(np.random.default_rng(5), {"coordination": sim.growing(-0.004, 12)},
                                groups=[sim.GroupSpec("coordination", 0.8, "cluster", 14, 66)])
-    im = did.imputation(p, 12)
+    im = stg.imputation(p, 12)
     ours = im.estimate[im.index(("coordination", "att"))]
     df = pd.DataFrame({"y": p.y, "unit": p.unit, "time": p.time, "cl": p.cluster,
                        "treat": p.active("coordination").astype(int)})
@@ -87,7 +88,7 @@ def test_imputation_matches_pyfixest_did2s():
 
 def test_imputation_is_exact_without_noise():
     p = sim.simulate_staggered(np.random.default_rng(6), CONSTANT, sd_cluster_time=0.0, sd_unit_time=0.0)
-    im = did.imputation(p, 12)
+    im = stg.imputation(p, 12)
     for g, eff in CONSTANT.items():
         assert im.estimate[im.index((g, "att"))] == pytest.approx(eff(np.zeros(1))[0], abs=1e-10)
     assert np.allclose(im.resid, 0, atol=1e-10)
@@ -98,7 +99,7 @@ def test_always_coinciding_treatments_are_not_estimable():
     p = sim.simulate_staggered(np.random.default_rng(7), CONSTANT)
     starts = dict(p.starts)
     starts["category_management"] = starts["ecommerce"].copy()
-    im = did.imputation(p.with_starts(starts), 12)
+    im = stg.imputation(p.with_starts(starts), 12)
     assert not im.estimable[im.index(("ecommerce", "att"))]
     assert not im.estimable[im.index(("category_management", "att"))]
     assert im.estimable[im.index(("coordination", "att"))]
@@ -107,7 +108,7 @@ def test_always_coinciding_treatments_are_not_estimable():
 
 def test_pretrend_bootstrap_is_seeded():
     p = sim.simulate_staggered(np.random.default_rng(8), CONSTANT)
-    fit = did.pretrend_fit(p, 6)
+    fit = stg.pretrend_fit(p, 6)
     idx = [k for k, nm in enumerate(fit.leads.names) if nm[0] == "coordination"]
     a = linear.bootstrap_wald(fit.leads, idx, fit.null_fitted, fit.null_resid, 199, np.random.default_rng(3))
     b = linear.bootstrap_wald(fit.leads, idx, fit.null_fitted, fit.null_resid, 199, np.random.default_rng(3))
@@ -119,9 +120,9 @@ def test_pretrend_bootstrap_is_seeded():
 
 def test_jackknife_se_equals_the_leave_one_cluster_out_formula():
     p = sim.simulate_staggered(np.random.default_rng(9), CONSTANT)
-    tw = did.twfe_static(p)
-    iv = linear.jackknife_interval(tw, lambda m: did.twfe_static(p.subset(m)), 0.95)
-    loo = np.array([did.twfe_static(p.subset(p.cluster != g)).estimate for g in range(10)])
+    tw = stg.twfe_static(p)
+    iv = linear.jackknife_interval(tw, lambda m: stg.twfe_static(p.subset(m)), 0.95)
+    loo = np.array([stg.twfe_static(p.subset(p.cluster != g)).estimate for g in range(10)])
     se = np.sqrt(9 / 10 * ((loo - loo.mean(0)) ** 2).sum(0))
     assert iv.se == pytest.approx(se)
     assert iv.method == "cluster_jackknife" and iv.n_clusters == 10
@@ -164,8 +165,8 @@ def test_robust_event_profile_follows_a_growing_effect():
     f = sim.growing(-0.004, 12)
     p = sim.simulate_staggered(np.random.default_rng(2), {"coordination": f},
                                groups=[sim.GroupSpec("coordination", 0.8, "cluster", 14, 66)], n_clusters=20)
-    im = did.imputation(p, 12)
-    iv = linear.jackknife_interval(im, lambda m: did.imputation(p.subset(m), 12), 0.95)
+    im = stg.imputation(p, 12)
+    iv = linear.jackknife_interval(im, lambda m: stg.imputation(p.subset(m), 12), 0.95)
     inside = []
     for ell in range(12):
         k = im.index(("coordination", ell))
@@ -379,13 +380,13 @@ def test_assessment_inputs_name_texts():
 def test_pooled_se_matches_iid_formula_and_grows_with_autocorrelation():
     """With independent errors the pooled variance is sigma^2 * |a|^2; shared AR shocks raise it."""
     iid = sim.simulate_staggered(np.random.default_rng(21), CONSTANT, sd_cluster_time=0.0, sd_unit_time=0.01)
-    im = did.imputation(iid, 12)
+    im = stg.imputation(iid, 12)
     j = im.index(("coordination", "att"))
     se = linear.pooled_se(im, iid.unit, iid.time, rows=[j])[j]
     naive = 0.01 * np.linalg.norm(im.A[j])
     assert se == pytest.approx(naive, rel=0.25)
     ar = sim.simulate_staggered(np.random.default_rng(21), CONSTANT, sd_cluster_time=0.02, sd_unit_time=0.01)
-    im2 = did.imputation(ar, 12)
+    im2 = stg.imputation(ar, 12)
     se2 = linear.pooled_se(im2, ar.unit, ar.time, rows=[j])[j]
     assert se2 > 1.5 * se
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audit_lib.stats import did, linear
+from audit_lib.stats import linear
+from audit_lib.stats import staggered as stg
 from audit_lib.stats import simulate as sim
 from audit_lib.stats.threads import single_threaded_blas
 
@@ -31,15 +32,15 @@ def coverage(effects, seed0: int, post: int = 12):
     with single_threaded_blas():
         for k in range(N_SIM):
             p = sim.simulate_staggered(np.random.default_rng(seed0 + k), effects)
-            im = did.imputation(p, post)
-            iv = linear.jackknife_interval(im, lambda m, p=p: did.imputation(p.subset(m), post), 0.95)
+            im = stg.imputation(p, post)
+            iv = linear.jackknife_interval(im, lambda m, p=p: stg.imputation(p.subset(m), post), 0.95)
             for g, f in effects.items():
                 j = im.index((g, "att"))
                 truth = sim.true_average(p, g, f)
                 hits[g].append(iv.low[j] <= truth <= iv.high[j])
                 widths[g].append(iv.high[j] - iv.low[j])
             if k % 4 == 0:  # the pre-trend test is slower; a quarter of the samples is enough
-                fit = did.pretrend_fit(p, 6)
+                fit = stg.pretrend_fit(p, 6)
                 idx = [i for i, nm in enumerate(fit.leads.names) if nm[0] == "coordination"]
                 _, p_boot, _, _ = linear.bootstrap_wald(fit.leads, idx, fit.null_fitted, fit.null_resid, REPS,
                                                         np.random.default_rng(20_000 + k))

@@ -134,7 +134,7 @@ def test_the_other_run_files_differ_from_the_demo_only_in_their_own_keys():
     assert differences(demo, resolved("2025.yaml")) == {
         "data_dir": "../data/2025", "decision_level.rules": [], "evidence": "evidence/2025",
         "external_statistics.statistics_dir": None, "external_statistics.year": 2025,
-        "followup.previous_results_dir": None, "generate_demo_data": False, "q4_savings_model.real_bids_dir": None,
+        "followup.previous_results_dir": None, "generate_demo_data": False,
         "run_name": "2025", "sampling": None}
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .did import NEVER, StaggeredPanel
+from .staggered.rollout import NEVER, RolloutPanel
 
 Effect = Callable[[np.ndarray], np.ndarray]  # event time (>= 0) -> effect on the log outcome
 
@@ -62,7 +62,7 @@ def simulate_staggered(
     sd_cluster_time: float = 0.010,
     rho: float = 0.6,
     sd_unit_time: float = 0.005,
-) -> StaggeredPanel:
+) -> RolloutPanel:
     """A balanced panel; ``coincide = (unit, g1, g2, start)`` makes g1 and g2 start together
     in that unit; ``pretrend = {g: (slope, months)}`` adds ``slope * (months + e)`` in the
     ``months`` periods before g starts (a decline that begins before the start)."""
@@ -92,7 +92,7 @@ def simulate_staggered(
         shock[:, t] = rho * shock[:, t - 1] + innov[:, t]
     y = (rng.normal(0, sd_unit, n_units)[unit] + trend * time + shock[cluster, time]
          + rng.normal(0, sd_unit_time, len(unit)))
-    panel = StaggeredPanel(y, unit, time, cluster, starts)
+    panel = RolloutPanel(y, unit, time, cluster, starts)
     for g, f in effects.items():
         e = panel.event_time(g)
         on = e >= 0
@@ -105,7 +105,7 @@ def simulate_staggered(
     return panel.with_y(y)
 
 
-def true_average(panel: StaggeredPanel, g: str, effect: Effect, mask: np.ndarray | None = None) -> float:
+def true_average(panel: RolloutPanel, g: str, effect: Effect, mask: np.ndarray | None = None) -> float:
     """The average of g's effect over its treated observations (within ``mask``)."""
     e = panel.event_time(g)
     on = e >= 0

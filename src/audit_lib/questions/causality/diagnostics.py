@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...stats.did import NEVER
+from ...stats.staggered import NEVER
 from ...stats.threads import single_threaded_blas
 from .estimate import Settings, robust_effects
 from .identify import CausalityData
@@ -77,8 +77,6 @@ def naive_before_after(data: CausalityData, window: int) -> pd.DataFrame:
 def unit_value_comparison(data: CausalityData, s: Settings) -> pd.DataFrame:
     """The robust estimator run on the log unit value (spend / quantity per cell-month) instead
     of the price index: a product-mix shift shows up as a spurious price effect."""
-    f = data.frame
-    ok = f["log_unit_value"].notna().to_numpy()
-    p = data.panel("log_unit_value").subset(ok)
+    p = data.panel("log_unit_value")  # the cell-months with a unit value
     att, _, _ = robust_effects(p, s)
     return att[["group", "estimate", "se", "ci_low", "ci_high", "ci_method"]]

@@ -17,8 +17,8 @@ import statsmodels.api as sm
 from scipy import stats
 
 from ...params import CausalityParams
-from ...stats import did, linear
-from ...stats.did import StaggeredPanel
+from ...stats import linear, staggered
+from ...stats.staggered import RolloutPanel
 from ...stats.threads import single_threaded_blas
 from .identify import CausalityData
 
@@ -33,7 +33,7 @@ def _interval_frame(est: linear.LinearEstimate, iv: linear.Interval) -> pd.DataF
     })
 
 
-def twfe_statsmodels(p: StaggeredPanel) -> pd.DataFrame:
+def twfe_statsmodels(p: RolloutPanel) -> pd.DataFrame:
     """Static TWFE with statsmodels: OLS on unit and month dummies and one dummy per group,
     cluster-robust (CR1) by cluster. Columns ``group, estimate, se, n_clusters, estimable``."""
     u = pd.get_dummies(pd.Categorical(p.unit), prefix="u", dtype=float)
@@ -95,7 +95,7 @@ class Estimates:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def weak_groups(p: StaggeredPanel, min_treated_clusters: int) -> list[str]:
+def weak_groups(p: RolloutPanel, min_treated_clusters: int) -> list[str]:
     """Groups on in at least one but fewer than ``min_treated_clusters`` clusters."""
     out = []
     for g in p.groups:
@@ -105,7 +105,7 @@ def weak_groups(p: StaggeredPanel, min_treated_clusters: int) -> list[str]:
     return out
 
 
-def _pooled_rows(est: linear.LinearEstimate, p: StaggeredPanel, fr: pd.DataFrame, groups: list[str],
+def _pooled_rows(est: linear.LinearEstimate, p: RolloutPanel, fr: pd.DataFrame, groups: list[str],
                  level: float) -> pd.DataFrame:
     """Replace the intervals of the targets of ``groups`` (treated in too few clusters) by
     intervals from the pooled error covariance (``linear.pooled_se``), t with G - 1 df."""
@@ -116,15 +116,15 @@ def _pooled_rows(est: linear.LinearEstimate, p: StaggeredPanel, fr: pd.DataFrame
     df = max(est.n_clusters - 1, 1)
     q = stats.t.ppf(0.5 + level / 2, df)
     fr = fr.copy()
-    for k in rows:
-        th = fr.at[k, "estimate"]
-        fr.loc[k, ["se", "ci_low", "ci_high"]] = [se[k], th - q * se[k], th + q * se[k]]
-        fr.loc[k, "ci_method"] = "pooled_covariance"
-        fr.loc[k, "p_value"] = float(2 * stats.t.sf(abs(th / se[k]), df)) if se[k] > 0 else np.nan
+    th, sk = fr["estimate"].to_numpy()[rows], se[rows]
+    fr.loc[rows, "se"], fr.loc[rows, "ci_low"], fr.loc[rows, "ci_high"] = sk, th - q * sk, th + q * sk
+    fr.loc[rows, "ci_method"] = "pooled_covariance"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fr.loc[rows, "p_value"] = np.where(sk > 0, 2 * stats.t.sf(np.abs(th / sk), df), np.nan)
     return fr
 
 
-def _intervals(est: linear.LinearEstimate, p: StaggeredPanel, refit: Callable[[StaggeredPanel], linear.LinearEstimate],
+def _intervals(est: linear.LinearEstimate, p: RolloutPanel, refit: Callable[[RolloutPanel], linear.LinearEstimate],
                s: Settings, jackknife: bool = True) -> pd.DataFrame:
     """Intervals and p-values for every target: the cluster jackknife (CV3, t(G - 1)) where
     clusters are few, CR1 with t(G - 1) otherwise (or when ``jackknife`` is False);
@@ -136,11 +136,11 @@ def _intervals(est: linear.LinearEstimate, p: StaggeredPanel, refit: Callable[[S
     return _pooled_rows(est, p, _interval_frame(est, iv), weak_groups(p, s.min_treated_clusters), s.level)
 
 
-def robust_effects(p: StaggeredPanel, s: Settings, jackknife: bool = True
+def robust_effects(p: RolloutPanel, s: Settings, jackknife: bool = True
                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """The imputation estimator: (per-group averages, event-time profile, meta)."""
-    est = did.imputation(p, s.post)
-    fr = _intervals(est, p, lambda q: did.imputation(q, s.post), s, jackknife)
+    est = staggered.imputation(p, s.post)
+    fr = _intervals(est, p, lambda q: staggered.imputation(q, s.post), s, jackknife)
     fr["n_obs"] = est.meta["n_by_target"]
     fr["group"] = [t[0] for t in est.names]
     fr["event_time"] = [t[1] for t in est.names]
@@ -152,11 +152,11 @@ def robust_effects(p: StaggeredPanel, s: Settings, jackknife: bool = True
     return att, prof, meta
 
 
-def pretrend_tests(p: StaggeredPanel, s: Settings, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def pretrend_tests(p: RolloutPanel, s: Settings, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Joint tests of each group's ``pre`` leads on untreated observations: the wild restricted
     bootstrap (``linear.bootstrap_wald``) and the analytic F test (``linear.wald_f_test``); and
     the leads with intervals (the robust event study's pre-period)."""
-    fit = did.pretrend_fit(p, s.pre)
+    fit = staggered.pretrend_fit(p, s.pre)
     rng = _rng(s.seed, k)
     rows = []
     for g in p.groups:
@@ -165,7 +165,7 @@ def pretrend_tests(p: StaggeredPanel, s: Settings, k: int) -> tuple[pd.DataFrame
         f_stat, p_f, _ = linear.wald_f_test(fit.leads, idx)
         rows.append({"group": g, "statistic": stat, "p_value": p_boot, "statistic_f": f_stat, "p_value_f": p_f,
                      "n_leads": q})
-    leads = _intervals(fit.leads, p, lambda q: did.pretrend_fit(q, s.pre).leads, s)
+    leads = _intervals(fit.leads, p, lambda q: staggered.pretrend_fit(q, s.pre).leads, s)
     leads["group"] = [t[0] for t in fit.leads.names]
     leads["event_time"] = [int(t[1]) for t in fit.leads.names]
     leads["n_obs"] = [int(np.count_nonzero(fit.leads.A[j])) for j in range(len(fit.leads.names))]
@@ -173,17 +173,17 @@ def pretrend_tests(p: StaggeredPanel, s: Settings, k: int) -> tuple[pd.DataFrame
     return pd.DataFrame(rows), leads[leads["estimable"]].reset_index(drop=True)
 
 
-def _difference(q: StaggeredPanel, post: int) -> linear.LinearEstimate:
+def _difference(q: RolloutPanel, post: int) -> linear.LinearEstimate:
     """Robust average minus TWFE, per group, as one linear estimator."""
-    im = did.imputation(q, post)
-    tw = did.twfe_static(q)
+    im = staggered.imputation(q, post)
+    tw = staggered.twfe_static(q)
     rows = [im.index((g, "att")) for g in q.groups]
     n = len(q.y)
     return linear.LinearEstimate(list(q.groups), im.A[rows] - tw.A, q.y, np.zeros(n), lambda Y: np.zeros_like(Y),
                                  q.cluster, 1, estimable=im.estimable[rows] & tw.estimable)
 
 
-def twfe_difference(p: StaggeredPanel, s: Settings) -> pd.DataFrame:
+def twfe_difference(p: RolloutPanel, s: Settings) -> pd.DataFrame:
     """Is the TWFE estimate significantly different from the robust one? The difference is
     itself linear in y, so it gets its own cluster-jackknife standard error; because the two
     estimates move together, that test sees differences that each interval alone would hide.
@@ -207,8 +207,8 @@ def estimate(data: CausalityData, s: Settings) -> Estimates:
         columns={"p_value": "pretrend_p", "statistic": "pretrend_stat", "p_value_f": "pretrend_p_f",
                  "n_leads": "pretrend_leads"}), on="group")
     # TWFE: statsmodels for the estimate and its CR1 standard error; interval as for the robust one
-    tw = did.twfe_static(p)
-    tw_fr = _intervals(tw, p, did.twfe_static, s)
+    tw = staggered.twfe_static(p)
+    tw_fr = _intervals(tw, p, staggered.twfe_static, s)
     twfe = twfe_statsmodels(p)
     twfe["se_cr1"] = twfe["se"]
     twfe["se"] = tw_fr["se"].to_numpy()
@@ -218,8 +218,8 @@ def estimate(data: CausalityData, s: Settings) -> Estimates:
     twfe["p_value"] = tw_fr["p_value"].to_numpy()
     twfe = twfe.merge(twfe_difference(p, s), on="group", how="left")
     # event studies: robust (leads from the pre-trend regression, lags from imputation) and TWFE
-    es_tw = did.twfe_event_study(p, s.pre, s.post)
-    tw_prof = _intervals(es_tw, p, lambda q: did.twfe_event_study(q, s.pre, s.post), s)
+    es_tw = staggered.twfe_event_study(p, s.pre, s.post)
+    tw_prof = _intervals(es_tw, p, lambda q: staggered.twfe_event_study(q, s.pre, s.post), s)
     tw_prof["group"] = [t[0] for t in es_tw.names]
     tw_prof["event_time"] = [int(t[1]) for t in es_tw.names]
     tw_prof = tw_prof[tw_prof["estimable"]].drop(columns="target")

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...stats.did import NEVER, StaggeredPanel
+from ...stats.staggered import NEVER, RolloutPanel, rollout_panel
 
 TREATMENTS = ("ecommerce", "category_management", "coordination")
 START_COLUMNS = {
@@ -51,14 +51,18 @@ class CausalityData:
     origin: pd.Timestamp
     coverage: dict[str, Any] = field(default_factory=dict)
 
-    def panel(self, column: str = "y", starts: str = "groups") -> StaggeredPanel:
-        """The stats-layer panel; ``starts="groups"`` uses the effect groups (joint cells
-        recoded), ``"treatments"`` the raw starts."""
+    def panel(self, column: str = "y", starts: str = "groups") -> RolloutPanel:
+        """The general rollout panel (``stats.staggered.rollout_panel``) of the cell-months
+        where ``column`` is observed: cells as units, months as periods, one adoption column per
+        effect group (``starts="groups"``: joint cells recoded) or per initiative
+        (``"treatments"``: the raw starts), clustered by ``cluster``."""
         names = self.groups if starts == "groups" else self.treatments
-        st = {g: self.cells[f"start__{g}" if starts == "groups" else f"month__{g}"].to_numpy(np.int64) for g in names}
-        f = self.frame
-        return StaggeredPanel(f[column].to_numpy(float), f["unit"].to_numpy(), f["time"].to_numpy(),
-                              f["cluster"].to_numpy(), st)
+        cols = {g: f"start__{g}" if starts == "groups" else f"month__{g}" for g in names}
+        adopt = self.cells[["unit", *cols.values()]]
+        adopt = adopt.assign(**{c: adopt[c].where(adopt[c] < NEVER) for c in cols.values()})
+        f = self.frame[["unit", "time", "cluster", column]]
+        f = f[f[column].notna()].merge(adopt, on="unit", how="left")
+        return rollout_panel(f, "unit", "time", column, cols, cluster="cluster")
 
 
 def effect_groups(cells: pd.DataFrame, treatments: list[str]) -> tuple[pd.DataFrame, list[str]]:

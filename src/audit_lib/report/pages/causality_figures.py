@@ -4,19 +4,13 @@ language and written as the page writes its numbers."""
 
 from __future__ import annotations
 
-from typing import Any
 
 import pandas as pd
 
 from .. import display as d
 from ..fmt import Formatter
 from ..texts import Texts
-
-
-def _page() -> Any:
-    from . import causality  # the page's value helpers (imported here: that module imports this one)
-
-    return causality
+from . import causality_values as cv
 
 
 def index_data(frame: pd.DataFrame, t: Texts, f: Formatter) -> d.FigureData:
@@ -39,13 +33,12 @@ def rollout_data(cells: pd.DataFrame, treatments: list[str], names: dict[str, st
 
 def forest_data(e: pd.DataFrame, shown: list[str], names: dict[str, str], t: Texts, f: Formatter) -> d.FigureData:
     """Each shown group's robust and TWFE estimate with its interval, as percent changes."""
-    p = _page()
     r = e.set_index("group").loc[shown].reset_index()
-    show = lambda x: p.pct(x, f)  # noqa: E731
+    show = lambda x: cv.pct(x, f)  # noqa: E731
     return d.FigureData(r.assign(
         group_s=r["group"].map(names),
-        robust_s=[p.with_interval(x, lo, hi, show) for x, lo, hi in zip(r["estimate"], r["ci_low"], r["ci_high"])],
-        twfe_s=[p.with_interval(x, lo, hi, show) for x, lo, hi in
+        robust_s=[cv.with_interval(x, lo, hi, show) for x, lo, hi in zip(r["estimate"], r["ci_low"], r["ci_high"])],
+        twfe_s=[cv.with_interval(x, lo, hi, show) for x, lo, hi in
                 zip(r["twfe_estimate"], r["twfe_ci_low"], r["twfe_ci_high"])]),
         {"group_s": t("causality.col_group"), "robust_s": t("causality.legend_robust"),
          "twfe_s": t("causality.legend_twfe")}, numeric=("robust_s", "twfe_s"))
@@ -54,12 +47,11 @@ def forest_data(e: pd.DataFrame, shown: list[str], names: dict[str, str], t: Tex
 def event_data(es: pd.DataFrame, shown: list[str], names: dict[str, str], legend: dict[str, str], t: Texts,
                f: Formatter) -> d.FigureData:
     """Each shown group's effects by month since the start, both estimators, in percent."""
-    p = _page()
     r = pd.concat([es[es["group"] == g].sort_values(["estimator", "event_time"]) for g in shown])
     show = lambda x: f.percent(x, 1)  # noqa: E731
     return d.FigureData(r.assign(
         group_s=r["group"].map(names), estimator_s=r["estimator"].map(legend),
-        effect_s=[p.with_interval(x, lo, hi, show) for x, lo, hi in zip(r["estimate"], r["ci_low"], r["ci_high"])]),
+        effect_s=[cv.with_interval(x, lo, hi, show) for x, lo, hi in zip(r["estimate"], r["ci_low"], r["ci_high"])]),
         {"group_s": t("causality.col_group"), "estimator_s": t("causality.data_method"),
          "event_time": t("causality.event_xlabel"), "effect_s": t("causality.event_ylabel")},
         numeric=("event_time", "effect_s"))
@@ -67,11 +59,10 @@ def event_data(es: pd.DataFrame, shown: list[str], names: dict[str, str], legend
 
 def loo_data(loo: pd.DataFrame, groups: list[str], names: dict[str, str], t: Texts, f: Formatter) -> d.FigureData:
     """Each group's estimate without each rollout wave, as percent changes."""
-    p = _page()
     r = loo[loo["group"].isin(groups)]
-    show = lambda x: p.pct(x, f)  # noqa: E731
+    show = lambda x: cv.pct(x, f)  # noqa: E731
     return d.FigureData(r.assign(
         group_s=r["group"].map(names),
-        effect_s=[p.with_interval(x, lo, hi, show) for x, lo, hi in zip(r["estimate"], r["ci_low"], r["ci_high"])]),
+        effect_s=[cv.with_interval(x, lo, hi, show) for x, lo, hi in zip(r["estimate"], r["ci_low"], r["ci_high"])]),
         {"group_s": t("causality.col_group"), "wave": t("causality.loo_xlabel"), "effect_s": t("causality.col_effect")},
         numeric=("wave", "effect_s"))

@@ -21,7 +21,11 @@ controls); controls from 0.995 on get no weight (both as ``did``).
 
 The package: ``panel`` (the long table checked and turned wide), ``cells`` (each ATT(g, t) and
 its influence function), ``inference`` (standard errors, intervals, Wald tests), ``aggregate``
-(the aggregations), ``estimate`` (``att_gt``, randomization inference).
+(the aggregations), ``estimate`` (``att_gt``, randomization inference). On the same long table
+with one or more adoption columns, ``rollout`` (``rollout_panel``: the observation-level panel)
+and ``imputation`` (the imputation estimator of Borusyak, Jaravel and Spiess, two-way fixed
+effects and their event studies, the pre-trend fit; all linear in the outcome, so
+``audit_lib.stats.linear`` gives their cluster-robust and cluster-jackknife intervals).
 
 with a *varying base period* (the default of the R package ``did``): ``b`` is the last period
 before ``g`` for post-adoption cells (``t >= g``) and the period just before ``t`` for
@@ -55,10 +59,13 @@ from __future__ import annotations
 from .aggregate import aggregate
 from .cells import cells
 from .estimate import StaggeredResult, att_gt, randomization_simple, simple_att
+from .imputation import PretrendFit, imputation, pretrend_fit, twfe_event_study, twfe_static
 from .inference import pretrend_test, standard_errors, wald_zero
 from .panel import Panel, PanelError, make_panel
+from .rollout import NEVER, RolloutPanel, fe_matrix, rollout_panel
 
 __all__ = [
-    "Panel", "PanelError", "StaggeredResult", "aggregate", "att_gt", "cells", "make_panel", "pretrend_test",
-    "randomization_simple", "simple_att", "standard_errors", "wald_zero",
+    "NEVER", "Panel", "PanelError", "PretrendFit", "RolloutPanel", "StaggeredResult", "aggregate", "att_gt", "cells",
+    "fe_matrix", "imputation", "make_panel", "pretrend_fit", "pretrend_test", "randomization_simple",
+    "rollout_panel", "simple_att", "standard_errors", "twfe_event_study", "twfe_static", "wald_zero",
 ]

@@ -1,9 +1,12 @@
-"""Staggered adoption with several treatments: two-way fixed effects and the imputation estimator.
+"""Staggered adoption with one or more treatments: two-way fixed effects, the imputation
+estimator and the pre-trend fit, on a ``RolloutPanel`` (``rollout_panel`` builds it from the
+same long table as ``att_gt``).
 
-The panel is units (here category x region cells) observed over periods (months); each
+The panel is units (e.g. category x region cells) observed over periods (e.g. months); each
 treatment ``g`` starts in unit ``i`` at period ``starts[g][i]`` (``NEVER`` if it never does) and
 stays on. Event time is ``e = t - start``. Effects are additive across treatments on the
-outcome (the log price index).
+outcome (e.g. a log price index). With weights, both stages are weighted least squares and a
+treatment's average effect is weighted by them too; without, every observation counts once.
 
 **Two-way fixed effects (TWFE)** regresses the outcome on unit and period dummies and one
 dummy per treatment. With staggered starts and effects that change over time or differ between
@@ -36,106 +39,26 @@ treatments that always start together) is marked not estimable rather than given
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .linear import LinearEstimate
-
-NEVER = 1_000_000
-TOL = 1e-7
+from ..linear import LinearEstimate
+from .rollout import TOL, RolloutPanel, estimable_rows, event_columns, fe_matrix, weighted_pinv
 
 
-@dataclass(frozen=True)
-class StaggeredPanel:
-    """One observation per unit and period (missing ones are simply absent)."""
-
-    y: np.ndarray
-    unit: np.ndarray  # integer codes
-    time: np.ndarray  # integer period index
-    cluster: np.ndarray  # integer codes
-    starts: dict[str, np.ndarray] = field(default_factory=dict)  # treatment -> start per unit code
-
-    @property
-    def groups(self) -> list[str]:
-        return list(self.starts)
-
-    def event_time(self, g: str) -> np.ndarray:
-        return cast(np.ndarray, self.time - self.starts[g][self.unit])
-
-    def active(self, g: str) -> np.ndarray:
-        return self.event_time(g) >= 0
-
-    def treated(self) -> np.ndarray:
-        out = np.zeros(len(self.y), dtype=bool)
-        for g in self.starts:
-            out |= self.active(g)
-        return out
-
-    def subset(self, mask: np.ndarray) -> StaggeredPanel:
-        return replace(self, y=self.y[mask], unit=self.unit[mask], time=self.time[mask], cluster=self.cluster[mask])
-
-    def with_y(self, y: np.ndarray) -> StaggeredPanel:
-        return replace(self, y=np.asarray(y, dtype=float))
-
-    def with_starts(self, starts: dict[str, np.ndarray]) -> StaggeredPanel:
-        return replace(self, starts=starts)
-
-
-def fe_matrix(unit: np.ndarray, time: np.ndarray) -> np.ndarray:
-    """Dense unit and period dummies (rank deficient by one: estimators use pseudo-inverses)."""
-    u_codes, u = np.unique(unit, return_inverse=True)
-    t_codes, t = np.unique(time, return_inverse=True)
-    Z = np.zeros((len(unit), len(u_codes) + len(t_codes)))
-    rows = np.arange(len(unit))
-    Z[rows, u] = 1.0
-    Z[rows, len(u_codes) + t] = 1.0
-    return Z
-
-
-def _estimable_rows(L: np.ndarray, X: np.ndarray, Xp: np.ndarray) -> np.ndarray:
-    """Which linear combinations ``L @ beta`` (rows of L) the design X identifies."""
-    P = Xp @ X
-    return cast(np.ndarray, np.linalg.norm(L - L @ P, axis=1) <= TOL * np.maximum(1.0, np.linalg.norm(L, axis=1)))
-
-
-def _event_columns(p: StaggeredPanel, lo: int, hi: int, skip: tuple[int, ...] = (),
-                   bin_low: bool = True, bin_high: bool = True,
-                   mask: np.ndarray | None = None) -> tuple[np.ndarray, list[tuple[str, int]]]:
-    """Event-time dummies per treatment for ``lo <= e <= hi`` (ends pooled), skipping ``skip``."""
-    cols, names = [], []
-    for g in p.groups:
-        e = p.event_time(g)
-        never = p.starts[g][p.unit] >= NEVER
-        for ell in range(lo, hi + 1):
-            if ell in skip:
-                continue
-            if ell == lo and bin_low:
-                d = (e <= lo) & ~never
-            elif ell == hi and bin_high:
-                d = e >= hi
-            else:
-                d = e == ell
-            if mask is not None:
-                d = d & mask
-            cols.append(d.astype(float))
-            names.append((g, ell))
-    X = np.column_stack(cols) if cols else np.zeros((len(p.y), 0))
-    return X, names
-
-
-def _ols(p: StaggeredPanel, X: np.ndarray, rows: list[int], names: list[Any], use: np.ndarray,
+def _ols(p: RolloutPanel, X: np.ndarray, rows: list[int], names: list[Any], use: np.ndarray,
          L: np.ndarray | None = None) -> LinearEstimate:
     """OLS of y on X over the observations ``use``; targets are coefficient ``rows`` (or the
     combinations ``L`` of all coefficients)."""
     n = len(p.y)
     Xu = X[use]
-    Xp = np.linalg.pinv(Xu)
+    Xp, rank = weighted_pinv(Xu, None if p.weight is None else p.weight[use])
     Lm = np.eye(X.shape[1])[rows] if L is None else L
     A = np.zeros((Lm.shape[0], n))
     A[:, use] = Lm @ Xp
-    est_ok = _estimable_rows(Lm, Xu, Xp)
+    est_ok = estimable_rows(Lm, Xu, Xp)
 
     def resid_op(Y: np.ndarray) -> np.ndarray:
         R = np.zeros_like(Y, dtype=float)
@@ -143,11 +66,11 @@ def _ols(p: StaggeredPanel, X: np.ndarray, rows: list[int], names: list[Any], us
         return R
 
     resid = resid_op(p.y[:, None])[:, 0]
-    return LinearEstimate(names, A, p.y, resid, resid_op, p.cluster, int(np.linalg.matrix_rank(Xu)),
+    return LinearEstimate(names, A, p.y, resid, resid_op, p.cluster, rank,
                           estimable=est_ok, n_obs=int(use.sum()))
 
 
-def twfe_static(p: StaggeredPanel) -> LinearEstimate:
+def twfe_static(p: RolloutPanel) -> LinearEstimate:
     """y on unit and period dummies and one on-dummy per treatment; targets: the treatments."""
     Z = fe_matrix(p.unit, p.time)
     D = np.column_stack([p.active(g).astype(float) for g in p.groups])
@@ -156,17 +79,17 @@ def twfe_static(p: StaggeredPanel) -> LinearEstimate:
     return _ols(p, X, list(range(k, k + D.shape[1])), list(p.groups), np.ones(len(p.y), dtype=bool))
 
 
-def twfe_event_study(p: StaggeredPanel, pre: int, post: int) -> LinearEstimate:
+def twfe_event_study(p: RolloutPanel, pre: int, post: int) -> LinearEstimate:
     """Dynamic TWFE: leads ``-pre`` (pooled below) .. lags ``post`` (pooled above), reference -1."""
     Z = fe_matrix(p.unit, p.time)
-    E, names = _event_columns(p, -pre, post, skip=(-1,))
+    E, names = event_columns(p, -pre, post, skip=(-1,))
     X = np.hstack([Z, E])
     k = Z.shape[1]
     return _ols(p, X, list(range(k, k + E.shape[1])), names, np.ones(len(p.y), dtype=bool))
 
 
 def _imputation_targets(
-    p: StaggeredPanel, names: list[tuple[str, int]], counts: np.ndarray
+    p: RolloutPanel, names: list[tuple[str, int]], counts: np.ndarray
 ) -> tuple[np.ndarray, list[tuple[str, int | str]]]:
     """Target rows: each event-time coefficient, then each treatment's average weighted by counts."""
     n_coef = len(names)
@@ -205,38 +128,39 @@ def _two_stage_resid_op(
     return resid_op
 
 
-def imputation(p: StaggeredPanel, post: int) -> LinearEstimate:
+def imputation(p: RolloutPanel, post: int) -> LinearEstimate:
     """The imputation / two-stage estimator; targets ``(g, ell)`` for ell = 0 .. post (post
     pooled) and ``(g, "att")``, the average effect over g's treated observations.
 
-    ``meta``: ``n_by_target`` (treated observations behind each target), ``imputable`` (mask of
+    ``meta``: ``n_by_target`` (treated observations behind each target, unweighted), ``imputable`` (mask of
     observations used), ``n_not_imputable`` (treated observations left out)."""
     n = len(p.y)
     treated = p.treated()
     untreated = ~treated
     Z = fe_matrix(p.unit, p.time)
     Zu = Z[untreated]
-    Zup = np.linalg.pinv(Zu)
+    w = p.weight
+    Zup, rank_u = weighted_pinv(Zu, None if w is None else w[untreated])
     # a treated observation can be imputed if its unit-period combination is identified
     P = Zup @ Zu
     imputable_t = treated & (np.linalg.norm(Z - Z @ P, axis=1) <= TOL)
-    E, names = _event_columns(p, 0, post, bin_low=False, mask=imputable_t)
+    E, names = event_columns(p, 0, post, bin_low=False, mask=imputable_t)
     t_idx = np.flatnonzero(imputable_t)
     u_idx = np.flatnonzero(untreated)
     X2 = E[t_idx]
-    X2p = np.linalg.pinv(X2) if len(t_idx) else np.zeros((E.shape[1], 0))
+    X2p, rank_t = weighted_pinv(X2, None if w is None else w[t_idx]) if len(t_idx) else (np.zeros((E.shape[1], 0)), 0)
     counts = X2.sum(axis=0)
     n_coef = E.shape[1]
-    L, t_names = _imputation_targets(p, names, counts)
+    L, t_names = _imputation_targets(p, names, counts if w is None else w[t_idx] @ X2)
     has_obs = np.array([counts[j] > 0 for j in range(n_coef)] + [True] * len(p.groups))
-    est_ok = _estimable_rows(L, X2, X2p) & has_obs & (np.abs(L).sum(axis=1) > 0)
+    est_ok = estimable_rows(L, X2, X2p) & has_obs & (np.abs(L).sum(axis=1) > 0)
     B2 = L @ X2p  # (q, n_t): targets from the residualised treated outcomes
     A = np.zeros((L.shape[0], n))
     A[:, t_idx] = B2
     A[:, u_idx] = -(B2 @ Z[t_idx]) @ Zup
     resid_op = _two_stage_resid_op(Z, Zu, Zup, X2, X2p, u_idx, t_idx)
     resid = resid_op(p.y[:, None])[:, 0]
-    k = int(np.linalg.matrix_rank(Zu)) + (int(np.linalg.matrix_rank(X2)) if len(t_idx) else 0)
+    k = rank_u + rank_t
     meta = {
         "n_by_target": [int(c) for c in counts] + [int(counts[[j for j, (gg, _) in enumerate(names) if gg == g]].sum())
                                                    for g in p.groups],
@@ -258,7 +182,7 @@ class PretrendFit:
     null_resid: np.ndarray
 
 
-def pretrend_fit(p: StaggeredPanel, pre: int) -> PretrendFit:
+def pretrend_fit(p: RolloutPanel, pre: int) -> PretrendFit:
     untreated = ~p.treated()
     Z = fe_matrix(p.unit, p.time)
     cols, names = [], []
@@ -274,7 +198,7 @@ def pretrend_fit(p: StaggeredPanel, pre: int) -> PretrendFit:
     leads.estimable = leads.estimable & has
     Zu = Z[untreated]
     fitted0 = np.zeros(len(p.y))
-    fitted0[untreated] = Zu @ (np.linalg.pinv(Zu) @ p.y[untreated])
+    fitted0[untreated] = Zu @ (weighted_pinv(Zu, None if p.weight is None else p.weight[untreated])[0] @ p.y[untreated])
     resid0 = np.where(untreated, p.y - fitted0, 0.0)
     fitted0 = np.where(untreated, fitted0, p.y)
     return PretrendFit(leads, fitted0, resid0)
