@@ -15,6 +15,7 @@ The scan of the CSV's layout is in ``large_csv``.
 
 from __future__ import annotations
 
+import glob
 import re
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -32,7 +33,8 @@ from .validate import plausibility_rule, unknown_code_rule
 
 # the CSV layout's names stay importable from here
 __all__ = [
-    "MAX_EMPTY_LINES", "CsvLayout", "check_large", "csv_layout", "file_columns", "raw_scan_sql", "relation_sql",
+    "MAX_EMPTY_LINES", "CsvLayout", "check_large", "csv_layout", "file_columns", "is_dataset", "parquet_files",
+    "raw_scan_sql", "relation_sql",
 ]
 
 
@@ -51,22 +53,50 @@ def _csv_scan(path: Path, layout: CsvLayout) -> str:
     )
 
 
+def parquet_files(path: Path | str) -> list[str]:
+    """The Parquet files of a file, a dataset folder (recursively, as Spark writes it: names
+    starting with ``_`` or ``.`` are metadata, not data) or a glob."""
+    p = Path(path)
+    if p.is_dir():
+        return sorted(str(f) for f in p.rglob("*.parquet")
+                      if not any(part.startswith(("_", ".")) for part in f.relative_to(p).parts))
+    if any(ch in str(path) for ch in "*?["):
+        return sorted(glob.glob(str(path), recursive=True))
+    return [str(p)]
+
+
+def is_dataset(path: Path | str) -> bool:
+    """A Parquet dataset folder or a glob, not one file."""
+    return Path(path).is_dir() or any(ch in str(path) for ch in "*?[")
+
+
+def parquet_scan(path: Path | str) -> str:
+    """DuckDB's ``read_parquet`` of a file, dataset folder (hive partitions read as columns)
+    or glob, with ``file_row_number`` and ``filename``."""
+    files = parquet_files(path)
+    if not files:
+        raise ReadError(Problem("error", Path(path).name, "no Parquet files found"))
+    listing = "[" + ", ".join(_quote(Path(f)) for f in files) + "]"
+    hive = ", hive_partitioning=true" if Path(path).is_dir() else ""
+    return f"read_parquet({listing}, file_row_number=true, filename=true{hive})"
+
+
 def _file_columns(path: Path) -> list[tuple[str, Source]]:
-    """(normalised name, source) for every column of the file, duplicates included."""
-    if path.suffix.lower() == ".parquet":
+    """(normalised name, source) for every column of the file (or dataset), duplicates included."""
+    if path.suffix.lower() == ".parquet" or is_dataset(path):
         import pyarrow.parquet as pq
 
-        schema = pq.read_schema(path)
+        schema = list(pq.read_schema(parquet_files(path)[0]))  # a dataset: its first file
         con = duckdb.connect()
         try:
-            described = con.sql(f"DESCRIBE SELECT * FROM read_parquet({_quote(path)})").fetchall()
+            described = con.sql(f"DESCRIBE SELECT * EXCLUDE (file_row_number, filename) "
+                                f"FROM {parquet_scan(path)}").fetchall()
         finally:
             con.close()
-        out = []
-        for field, row in zip(schema, described):
-            tz = getattr(field.type, "tz", None)
-            out.append((normalise_header(field.name), Source(row[0], row[1], tz)))
-        return out
+        # the file's own names (DuckDB renames duplicates), then a dataset's hive partition columns
+        names = [f.name for f in schema] + [row[0] for row in described[len(schema):]]
+        zones = [getattr(f.type, "tz", None) for f in schema] + [None] * len(described)
+        return [(normalise_header(n), Source(row[0], row[1], tz)) for n, row, tz in zip(names, described, zones)]
     layout = csv_layout(path)
     return [(normalise_header(h) or f"unnamed_{i + 1}", Source(f"c{i}")) for i, h in enumerate(layout.header)]
 
@@ -83,9 +113,8 @@ def raw_scan_sql(path: Path) -> str:
     """A SELECT over the file, values as stored (CSV: all text, columns ``c0..``), plus ``_row``
     (the row number a person sees: the CSV line, or the Parquet row from 1). CSV rows whose
     cells are all empty are skipped, as in the small tables."""
-    if path.suffix.lower() == ".parquet":
-        return (f"SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS _row "
-                f"FROM read_parquet({_quote(path)}, file_row_number=true)")
+    if path.suffix.lower() == ".parquet" or is_dataset(path):  # a dataset: the row within its file
+        return f"SELECT * EXCLUDE (file_row_number, filename), file_row_number + 1 AS _row FROM {parquet_scan(path)}"
     layout = csv_layout(path)
     numbered = f"SELECT *, row_number() OVER () AS _k FROM {_csv_scan(path, layout)}"
     if layout.empty_lines:  # DuckDB skips empty lines: add back those above each row
@@ -136,6 +165,10 @@ def check_large(
     """Check a large table against the contract; add problems to ``report``; return row count.
     ``regions``: the parameters' region codes (None: region codes are not checked)."""
     file = path.name
+    if is_dataset(path):  # rows are numbered within each part file: checked by the engine (ibis on DuckDB)
+        from ..engine.validate import check_large as check_on_engine
+
+        return check_on_engine(path, spec, report, regions=regions)
     try:
         named = _file_columns(path)
     except ReadError as e:

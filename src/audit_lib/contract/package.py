@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .large import check_large, relation_sql
+from .large import check_large, parquet_files, relation_sql
 from .metadata import METADATA_FILE, PackageMetadata, read_metadata
 from .parse import parse_table
 from .problems import DataPackageError, Problem, ValidationReport
@@ -77,15 +77,19 @@ def _entry_problem(root: Path, p: Path) -> str | None:
 
 
 def find_table_files(root: Path, report: ValidationReport) -> dict[str, Path]:
+    """Each table's file in ``root`` (a problem for every entry that cannot be one). A large
+    table may also be a Parquet dataset folder, as Spark writes it: ``purchase_lines/`` (or
+    ``purchase_lines.parquet/``) holding ``part-*.parquet`` files or hive partitions
+    (``year=2024/...``)."""
     found: dict[str, Path] = {}
     try:
-        candidates = sorted(p for p in root.iterdir() if p.suffix.lower() in FILE_SUFFIXES)
+        candidates = sorted(p for p in root.iterdir() if p.suffix.lower() in FILE_SUFFIXES or _large_folder(p))
     except OSError as e:
         report.add(Problem("error", str(root), f"data folder cannot be read ({e.strerror or type(e).__name__})"))
         return found
     by_stem: dict[str, list[Path]] = {}
     for p in candidates:
-        by_stem.setdefault(p.stem.lower(), []).append(p)
+        by_stem.setdefault(p.name.lower() if p.suffix == "" else p.stem.lower(), []).append(p)
     for stem, paths in by_stem.items():
         if stem not in TABLES:
             for p in paths:
@@ -98,7 +102,7 @@ def find_table_files(root: Path, report: ValidationReport) -> dict[str, Path]:
                         + ", ".join(p.name for p in paths) + "; keep one")
             )
             continue
-        why = _entry_problem(root, paths[0])
+        why = _dataset_problem(root, paths[0]) if _large_folder(paths[0]) else _entry_problem(root, paths[0])
         if why is not None:
             report.add(Problem("error", paths[0].name, why))
             continue
@@ -110,6 +114,29 @@ def find_table_files(root: Path, report: ValidationReport) -> dict[str, Path]:
                         + ", ".join(f"{name}{s}" for s in FILE_SUFFIXES) + ")")
             )
     return found
+
+
+def _large_folder(p: Path) -> bool:
+    """A folder named like a large table (``purchase_lines`` or ``purchase_lines.parquet``)."""
+    name = p.name.lower()
+    stem = name[: -len(".parquet")] if name.endswith(".parquet") else name
+    return stem in TABLES and TABLES[stem].large and p.is_dir() and (p.suffix == "" or name.endswith(".parquet"))
+
+
+def _dataset_problem(root: Path, folder: Path) -> str | None:
+    """Why a dataset folder cannot be read as its table (the folder and every Parquet file in
+    it as :func:`_entry_problem` checks a file), else None."""
+    why = _entry_problem(root, folder) if folder.is_symlink() else None
+    if why is not None and "a folder" not in why:
+        return why
+    files = parquet_files(folder)
+    if not files:
+        return "a folder without Parquet files: a dataset folder holds part-*.parquet files (or partitions of them)"
+    for f in files:
+        why = _entry_problem(root, Path(f))
+        if why is not None:
+            return f"{Path(f).relative_to(folder)}: {why}"
+    return None
 
 
 def _load_small(

@@ -30,7 +30,7 @@ def engine_settings(engine: Any = None) -> dict[str, Any]:
     return out
 
 
-def spark_session(master: str = "local[2]", conf: dict[str, str] | None = None):
+def spark_session(master: str = "local[2]", conf: dict[str, str] | None = None) -> Any:
     """A SparkSession (an existing active one is reused, as Spark does)."""
     try:
         from pyspark.sql import SparkSession
@@ -52,7 +52,7 @@ def _java_home() -> bool:
     import os
 
     home = os.environ.get("JAVA_HOME")
-    return bool(home) and os.path.exists(os.path.join(home, "bin", "java"))
+    return home is not None and os.path.exists(os.path.join(home, "bin", "java"))
 
 
 def _duckdb_compat() -> None:
@@ -68,21 +68,21 @@ def _duckdb_compat() -> None:
     if hasattr(cls, "fetch_arrow_table"):
         return
 
-    def fetch_arrow_table(self, *args, **kwargs):
+    def fetch_arrow_table(self: Any, *args: Any, **kwargs: Any) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "makes an extra copy": the result is small
             return self.to_arrow_table(*args, **kwargs)
 
-    def fetch_record_batch(self, rows_per_batch: int = 1_000_000):
+    def fetch_record_batch(self: Any, rows_per_batch: int = 1_000_000) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             return self.to_arrow_reader(rows_per_batch)
 
-    cls.fetch_arrow_table = fetch_arrow_table
-    cls.fetch_record_batch = fetch_record_batch
+    setattr(cls, "fetch_arrow_table", fetch_arrow_table)  # noqa: B010  (not in DuckDB 2's type stubs)
+    setattr(cls, "fetch_record_batch", fetch_record_batch)  # noqa: B010
 
 
-def connect(engine: Any = None):
+def connect(engine: Any = None) -> Any:
     """An ibis backend: ``{backend: duckdb}`` (default; ``threads`` optional) or
     ``{backend: spark, master: "local[2]" | "spark://host:7077", conf: {...}}``."""
     import ibis
@@ -96,6 +96,6 @@ def connect(engine: Any = None):
     return ibis.pyspark.connect(session)
 
 
-def backend_name(con) -> str:
+def backend_name(con: Any) -> str:
     """``duckdb`` or ``spark`` for an ibis backend."""
     return "spark" if con.name == "pyspark" else con.name

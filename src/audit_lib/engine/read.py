@@ -15,7 +15,6 @@ become NULL).
 
 from __future__ import annotations
 
-import glob
 import itertools
 import unicodedata
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from ..contract.large import is_dataset, parquet_files, parquet_scan
 from ..contract.read import normalise_header
 from ..contract.spec import ColumnSpec, TableSpec
 from ..contract.sqltypes import _DATE_RE, _DOT_THOUSANDS_RE, _NUMBER_RE, _WS, Source
@@ -38,6 +38,7 @@ _VIEWS = itertools.count()
 def sql_trim(value: str) -> str:
     """SQL ``TRIM`` (spaces only, in DuckDB and Spark alike; ibis's ``strip`` also removes tabs
     and newlines, which the contract's SQL keeps)."""
+    raise NotImplementedError  # compiled to the engine's function, never called
 
 
 @dataclass
@@ -52,20 +53,6 @@ class Scan:
     name: str  # the file or dataset name problems are reported under
     engine: str = "duckdb"
     names: list[str] = field(default_factory=list)
-
-
-def parquet_files(path: Path | str) -> list[str]:
-    """The Parquet files of a file, a dataset folder (recursively, as Spark writes it) or a glob."""
-    p = Path(path)
-    if p.is_dir():
-        return sorted(str(f) for f in p.rglob("*.parquet") if not f.name.startswith(("_", ".")))
-    if any(ch in str(path) for ch in "*?["):
-        return sorted(glob.glob(str(path), recursive=True))
-    return [str(p)]
-
-
-def is_dataset(path: Path | str) -> bool:
-    return Path(path).is_dir() or any(ch in str(path) for ch in "*?[")
 
 
 def _quote(text: str) -> str:
@@ -91,12 +78,8 @@ def scan(con, path: Path | str) -> Scan:
     if not files:
         raise EngineError(f"{name}: no Parquet files found")
     if engine == "duckdb":
-        listing = "[" + ", ".join(_quote(f) for f in files) + "]"
-        hive = ", hive_partitioning=true" if Path(path).is_dir() else ""
-        table = con.sql(
-            "SELECT * EXCLUDE (file_row_number, filename), file_row_number + 1 AS _row, "
-            f"parse_filename(filename) AS _file FROM read_parquet({listing}, file_row_number=true, "
-            f"filename=true{hive})")
+        table = con.sql("SELECT * EXCLUDE (file_row_number, filename), file_row_number + 1 AS _row, "
+                        f"parse_filename(filename) AS _file FROM {parquet_scan(path)}")
     else:
         from pyspark.sql import functions as F
 
@@ -145,6 +128,7 @@ def _kind(dtype, zoned: bool) -> str:
 @ibis.udf.scalar.builtin(name="nfc_normalize")
 def _nfc_duckdb(value: str) -> str:
     """DuckDB's NFC normalisation."""
+    raise NotImplementedError  # compiled to the engine's function, never called
 
 
 @ibis.udf.scalar.python
