@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import datetime as pydt
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from ..contract.package import LargeTable
 from ..contract.spec import TABLES
 from ..panel import Panel, index_from_aggregate
 from .connect import backend_name, connect
@@ -77,7 +76,14 @@ def build_panel(path: Path | str, engine: Any = None, base_months: int = 12, con
     return index_from_aggregate(agg, base_months)
 
 
-def purchase_panel(lines: LargeTable, base_months: int = 12, engine: Any = None) -> Panel:
+class OnDisk(Protocol):
+    """A table on disk (``contract.package.LargeTable``, or one capped at the period's end)."""
+
+    @property
+    def path(self) -> Path: ...
+
+
+def purchase_panel(lines: OnDisk, base_months: int = 12, engine: Any = None) -> Panel:
     """The price-index panel of a package's ``purchase_lines`` on ``engine`` (the run's
     ``engine`` parameter: DuckDB by default, or Spark): the one expression for both engines,
     over the table's file, folder or glob, seeing no line ordered after the period's end when

@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ...contract.period import Period
-from ...engine import engine_settings
-from ...panel import Panel, build_panel
+from ...panel import Panel
 from ...params import CausalityParams
 from ...stats.threads import single_threaded_blas
 from .. import common
@@ -116,14 +115,13 @@ class CausalityResult:
 
 
 def purchase_panel(lines: LargeTable, base_months: int, engine: Any = None) -> Panel:
-    """The price-index panel of the purchase lines on ``engine`` (the ``engine`` parameter).
-    DuckDB (the default): today's direct SQL over the typed SELECT, which the package caps at
-    the period's end. Spark: the same aggregate through ``audit_lib.engine`` over the file,
-    folder or glob, seeing no line ordered after the cap (``until`` of a capped table)."""
-    if engine_settings(engine)["backend"] == "duckdb":
-        return build_panel(lines.sql(), base_months=base_months)
-    return build_panel("", base_months=base_months, engine=engine, path=lines.path,
-                       until=getattr(lines, "until", None))
+    """The price-index panel of the purchase lines on ``engine`` (the ``engine`` parameter:
+    DuckDB by default, or Spark): one ibis expression for both (``engine.panel``), over the
+    file, folder or glob, seeing no line ordered after the period's end (``until`` of a capped
+    table). ibis is imported here, not at the module's import."""
+    from ...engine.panel import purchase_panel as on_engine
+
+    return on_engine(lines, base_months, engine)
 
 
 def analyse(tables: Package, params: CausalityParams, period: Period | None = None, seed: int = 0,
