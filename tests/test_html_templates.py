@@ -12,7 +12,8 @@ from audit_lib.report.display import esc
 from audit_lib.run import printpage, site
 from audit_lib.run.index import closing_table, recommendations_list
 from audit_lib.report.texts import Texts
-from audit_lib.run.render import APPENDIX_CLOSE, APPENDIX_OPEN, appendix_block, render_html, without_blocks
+from audit_lib.run.blocks import APPENDIX_CLOSE, APPENDIX_OPEN, appendix_block, without_blocks
+from audit_lib.run.render import render_html
 
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
 
@@ -82,3 +83,51 @@ def test_a_page_without_a_policy_gets_one_after_its_charset():
     out = site._with_csp('<head>\n<meta charset="utf-8">\n<title>x</title>')
     assert out.startswith('<head>\n<meta charset="utf-8">\n<meta http-equiv="Content-Security-Policy" content="')
     assert site._with_csp(out) == out  # once only
+
+
+def test_display_parts_come_from_the_template_and_escape_data():
+    import pandas as pd
+
+    from audit_lib.report import display as d
+
+    assert str(d.heading(HOSTILE, 3, "a&b")) == f'<h3 id="a&amp;b">{esc(HOSTILE)}</h3>'
+    assert str(d.callout(HOSTILE, "warning", "T")) == f'<div class="callout callout-warning"><strong>T</strong> {esc(HOSTILE)}</div>'
+    assert str(d.bullets(["a", HOSTILE])) == f"<ul><li>a</li><li>{esc(HOSTILE)}</li></ul>"
+    table = str(d.table(pd.DataFrame({"x": [HOSTILE, None]}), {"x": "X"}, caption="C", numeric=["x"]))
+    assert table == ('<div class="table-wrap" tabindex="0" role="region" aria-label="C"><table class="audit-table">'
+                     '<caption>C</caption><thead><tr><th scope="col" class="num">X</th></tr></thead><tbody>'
+                     f'<tr><td class="num">{esc(HOSTILE)}</td></tr><tr><td class="num">–</td></tr></tbody></table></div>')
+    links = d.evidence_links(["E1", "E<2>"], Texts("en"))
+    assert links == " <span class='ev-refs'>– evidence: <a href=\"#ev-E1\">E1</a>, <a href=\"#ev-E-2-\">E&lt;2&gt;</a></span>"
+    assert d.evidence_links([], Texts("en")) == ""
+
+
+def test_the_draft_banner_and_the_provenance_are_marked_blocks():
+    from audit_lib.run.blocks import without_draft_banner, without_provenance
+    from audit_lib.run.signoff import draft_banner, strip_draft
+
+    banner = draft_banner("en")
+    assert banner.startswith('<div class="draft-banner" role="note" style="') and banner.endswith("</div>")
+    page = f"<body>{banner}<div>kept</div>\n<section class=\"run-appendix\"><p>run 1</p></section><p>end</p>"
+    assert strip_draft(page) == without_draft_banner(page) == page.replace(banner, "")
+    assert without_provenance(page) == f"<body>{banner}<div>kept</div>\n<p>end</p>"
+    assert without_provenance(page.replace("run 1", "run 2")) == without_provenance(page)
+
+
+def test_finished_page_has_unique_ids_a_contents_box_after_the_title_and_table_captions():
+    from audit_lib.run.pageparts import finish_page, headings
+
+    page = ('<main><div class="jp-Cell a"><h1 class="report-title">T</h1></div>\n'
+            '<div class="jp-Cell b"><h2 id="x">One &amp; two<a class="anchor-link" href="#x">¶</a></h2>'
+            '<table class="audit-table"><tr></tr></table><h3 id="x">Sub</h3>'
+            '<table class="audit-table"><caption>own</caption></table></div></main>')
+    out = finish_page(page, "Contents")
+    toc = ('<nav class="audit-toc" aria-label="Contents"><details open><summary>Contents</summary><ol>'
+           '<li><a href="#x">One &amp; two</a><ol><li><a href="#x-2">Sub</a></li></ol></li></ol></details></nav>\n')
+    assert out == page.replace('<div class="jp-Cell b">', toc + '<div class="jp-Cell b">').replace(
+        '<h3 id="x">', '<h3 id="x-2">').replace(
+        '<table class="audit-table"><tr>', '<table class="audit-table"><caption class="visually-hidden">One &amp; two</caption><tr>')
+    assert [(h.level, h.id, h.text) for h in headings(out)] == [(1, "", "T"), (2, "x", "One & two"), (3, "x-2", "Sub")]
+    assert finish_page(page, "Contents", toc=False) == page.replace(
+        '<table class="audit-table"><tr>', '<table class="audit-table"><caption class="visually-hidden">One &amp; two</caption><tr>')
+    assert finish_page("<p>none</p>", "Contents") == "<p>none</p>"

@@ -127,3 +127,41 @@ def test_index_of_the_method_validation_run_has_its_own_title_and_scope():
         assert t("common.index_title") in review and "Region Sörmland" in review
         assert t("method_validation.index_title") not in review
 
+
+
+def test_pages_of_the_method_validation_run_name_it_not_the_regions_review(shared_data, tmp_path, monkeypatch):
+    """`audit run params/method_validation.yaml`: its public pages (the report's back-link, the
+    site's appendix, the index) and the printed document (the PDF) take the run's own title and
+    scope; none names the regions' review or its regions."""
+    from html import unescape
+
+    from audit_lib import cli
+    from audit_lib.run import site
+    from audit_lib.run.pdf import PdfError
+    from audit_lib.report.texts import Texts
+
+    if not ((shared_data / "mpdta" / "mpdta.csv").is_file() and (shared_data / "decarolis-2014").is_dir()):
+        pytest.skip("mpdta or decarolis-2014 absent")
+    printed: list[str] = []
+
+    def print_pdf(doc, pdf):  # the document Chromium would print, without Chromium
+        printed.append(doc.read_text(encoding="utf-8"))
+        raise PdfError("not printed in this test")
+
+    monkeypatch.setattr(site, "find_chromium", lambda: "chromium")
+    monkeypatch.setattr(site, "html_to_pdf", print_pdf)
+    out = tmp_path / "mv"
+    assert cli.main(["run", str(ROOT / "params" / "method_validation.yaml"), "--out", str(out), "--jobs", "1"]) == 0
+    t = Texts("sv")
+    pages = {p.relative_to(out).as_posix(): unescape(p.read_text(encoding="utf-8"))
+             for p in [*out.glob("*.html"), *(out / "site").glob("*.html"), *(out / "internal").glob("*.html")]}
+    assert {"index.html", "method_validation.html", "site/appendix.html", "site/method_validation.html"} <= set(pages)
+    assert len(printed) == 1
+    pages["print"] = unescape(printed[0])
+    for name, html in pages.items():
+        for region_review in (t("common.index_title"), t("common.scope").split("{")[0], "Granskade:"):
+            assert region_review not in html, (name, region_review)
+    for name in ("method_validation.html", "site/appendix.html", "internal/method_validation.html"):
+        assert "← " + t("method_validation.index_title") in pages[name], name
+    assert t("method_validation.index_scope") in pages["site/appendix.html"]
+    assert f"<title>{t('method_validation.index_title')} 2025</title>" in pages["print"]

@@ -1,8 +1,10 @@
 """Display helpers: every piece of a report as escaped HTML.
 
-All text that may come from data (titles, reasons, evidence, names) passes through
-``html.escape`` here, so a procurement titled ``<script>...`` shows as text. Figures are
-inline SVG with fixed ids and no timestamps, so reruns give identical bytes.
+The markup comes from the macros of ``report/templates/html/display.html.j2`` (Jinja2 with
+autoescaping, :mod:`audit_lib.report.jinja`): all text that may come from data (titles,
+reasons, evidence, names) is escaped as ``html.escape`` escapes it, so a procurement titled
+``<script>...`` shows as text. Figures are inline SVG with fixed ids and no timestamps, so
+reruns give identical bytes.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import pandas as pd
 
 from ..assess import Assessment
 from .fmt import MISSING
+from .jinja import macro, markup
 from .texts import Texts
 
+_PARTS = "display.html.j2"  # the template of every part below
 LEVEL_CLASS = {"ja": "lvl-ja", "till_stor_del": "lvl-stor", "till_viss_del": "lvl-viss", "nej": "lvl-nej"}
 # A criterion's comparison in words (``assess.op_ge`` ... in the text catalog), never as ``>=``.
 OP_WORDS = {">=": "ge", "<=": "le", "==": "eq", "!=": "ne", ">": "gt", "<": "lt"}
@@ -56,7 +60,7 @@ def esc(value: Any) -> str:
 def synthetic_banner(t: Texts) -> str:
     """The banner at the top of every page of a run on synthetic data (a package whose
     ``datapackage.json`` says ``"synthetic": true``): the report pages, the index, the site."""
-    return f'<div class="synthetic-banner" role="note">{esc(t("common.synthetic_banner"))}</div>'
+    return macro(_PARTS, "synthetic_banner", t("common.synthetic_banner"))
 
 
 def synthetic_print_css(t: Texts) -> str:
@@ -72,7 +76,7 @@ def slug(text: str) -> str:
 
 def heading(text: str, level: int = 2, anchor: str | None = None) -> Html:
     a = anchor or slug(text)
-    return Html(f'<h{level} id="{esc(a)}">{esc(text)}</h{level}>')
+    return Html(macro(_PARTS, "heading", text, level, a))
 
 
 # Where a page's skip link leads: the start of its content, after the navigation.
@@ -82,29 +86,24 @@ CONTENT_TARGET = '<div id="content" tabindex="-1"></div>'
 def skip_link(t: Texts) -> str:
     """The first thing on a page: a link past the navigation to :data:`CONTENT_TARGET`,
     shown when focused."""
-    return f'<a class="skip-link" href="#content">{esc(t("common.skip_link"))}</a>'
+    return macro(_PARTS, "skip_link", t("common.skip_link"))
 
 
 def paragraph(text: str) -> Html:
-    return Html(f"<p>{esc(text)}</p>")
+    return Html(macro(_PARTS, "paragraph", text))
 
 
 def bullets(items: Iterable[str]) -> Html:
-    return Html("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
+    return Html(macro(_PARTS, "bullets", list(items)))
 
 
 def callout(text: str, kind: str = "info", title: str | None = None) -> Html:
     """A boxed message; ``kind`` is info, warning (caveats) or caution (what not to read into it)."""
-    head = f"<strong>{esc(title)}</strong> " if title else ""
-    return Html(f'<div class="callout callout-{esc(kind)}">{head}{esc(text)}</div>')
+    return Html(macro(_PARTS, "callout", text, kind, title))
 
 
 def key_figures(items: Iterable[tuple[str, str]]) -> Html:
-    cells = "".join(
-        f'<div class="kf"><div class="kf-value">{esc(v)}</div><div class="kf-label">{esc(k)}</div></div>'
-        for k, v in items
-    )
-    return Html(f'<div class="key-figures">{cells}</div>')
+    return Html(macro(_PARTS, "key_figures", list(items)))
 
 
 def table(
@@ -120,9 +119,7 @@ def table(
     formats = formats or {}
     numeric = set(numeric) | {c for c in columns if c in formats}
     shown = df if max_rows is None else df.head(max_rows)
-    head = "".join(
-        f'<th scope="col" class="{"num" if c in numeric else ""}">{esc(label)}</th>' for c, label in columns.items()
-    )
+    head = [(label, c in numeric) for c, label in columns.items()]
     body = []
     for _, row in shown.iterrows():
         cells = []
@@ -134,24 +131,15 @@ def table(
                 s = MISSING
             else:
                 s = str(v)
-            cells.append(f'<td class="{"num" if c in numeric else ""}">{esc(s)}</td>')
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    markup = (f'<div class="table-wrap" tabindex="0"{_label(caption)}><table class="audit-table">{cap}'
-              f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
+            cells.append((str(s), c in numeric))
+        body.append(cells)
+    html = macro(_PARTS, "table", head, body, caption)
     if max_rows is not None and len(df) > max_rows:
         # the first rows, then the whole table one click away (no script: <details>)
         whole = table(df, columns, formats, caption, None, numeric)
         t = Texts(_language["current"])
-        markup += (f'<details class="table-all"><summary>{esc(t("common.table_all", n=len(df), shown=max_rows))}'
-                   f"</summary>{whole}</details>")
-    return Html(markup)
-
-
-def _label(caption: str | None) -> str:
-    """A table's scrolling box is focusable (a keyboard scrolls it) and, with a caption, a
-    named region."""
-    return f' role="region" aria-label="{esc(caption)}"' if caption else ""
+        html += macro(_PARTS, "table_all", t("common.table_all", n=len(df), shown=max_rows), markup(whole.markup))
+    return Html(html)
 
 
 _SVG_ID = re.compile(r'(id="|url\(#|xlink:href="#|href="#)([A-Za-z0-9_-]+)')
@@ -185,14 +173,13 @@ def figure(fig: Any, caption: str, alt: str | None = None, key: str = "fig", *,
     label = esc(alt or caption)
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
     # focusable: on a narrow screen the figure scrolls inside its box, and a keyboard scrolls it
-    markup = f'<figure class="audit-figure" tabindex="0">{svg}<figcaption>{esc(caption)}</figcaption></figure>'
+    html = macro(_PARTS, "figure", markup(svg), caption)
     if data is None:
-        return Html(markup)
+        return Html(html)
     t = Texts(_language["current"])
     numbers = table(data.frame, data.columns, data.formats, t("common.figure_data_caption", caption=caption),
                     numeric=data.numeric)
-    return Html(f'{markup}<details class="figure-data"><summary>{esc(t("common.figure_data"))}</summary>'
-                f"{numbers}</details>")
+    return Html(html + macro(_PARTS, "figure_data", t("common.figure_data"), markup(numbers.markup)))
 
 
 def evidence_anchor(observation_id: str) -> str:
@@ -202,24 +189,22 @@ def evidence_anchor(observation_id: str) -> str:
 
 def evidence_links(ids: Iterable[str], t: Texts) -> str:
     """" – underlag: E1.2, E1.3" with each id a link to its entry in the evidence list."""
-    links = ", ".join(f'<a href="#{evidence_anchor(i)}">{esc(i)}</a>' for i in ids)
-    return f" <span class='ev-refs'>– {esc(t('evidence.based_on'))}: {links}</span>" if links else ""
+    return macro(_PARTS, "evidence_links", [(evidence_anchor(i), i) for i in ids], t("evidence.based_on"))
 
 
-def _condition_item(r: Any, t: Texts, fv: Callable[[str, Any], str], name: str, evidence: list[str]) -> str:
+def _condition_item(r: Any, t: Texts, fv: Callable[[str, Any], str], name: str,
+                    evidence: list[str]) -> dict[str, Any]:
     """One condition of the rule: held or not (a mark and, for screen readers, words), what it
     asks, the value found and its margin, and the evidence it rests on."""
-    mark = {True: "✔", False: "✘", None: "?"}[r.holds]
     if not r.assessable:
         detail = t("assess.not_assessable_mark")
     else:
         detail = f"{t('assess.actual')}: {fv(r.input, r.actual)}"
         if r.margin is not None:
             detail += f", {t('assess.margin')}: {fv(r.input, r.margin)}"
-    wanted = t(f"assess.op_{OP_WORDS[r.op]}", value=fv(r.input, r.value))
-    return (f"<li><span class='mark' aria-hidden='true'>{mark}</span>"
-            f"<span class='visually-hidden'>{esc(t(HOLDS_KEY[r.holds]))}: </span>"
-            f" {esc(name)}: {esc(wanted)} ({esc(detail)}){evidence_links(evidence, t)}</li>")
+    return {"mark": {True: "✔", False: "✘", None: "?"}[r.holds], "holds": t(HOLDS_KEY[r.holds]), "name": name,
+            "wanted": t(f"assess.op_{OP_WORDS[r.op]}", value=fv(r.input, r.value)), "detail": detail,
+            "evidence": markup(evidence_links(evidence, t))}
 
 
 def assessment_box(a: Assessment, t: Texts, format_value: Callable[[str, Any], str] | None = None,
@@ -229,55 +214,39 @@ def assessment_box(a: Assessment, t: Texts, format_value: Callable[[str, Any], s
     auditors' fact links to the observations it rests on."""
     evidence = evidence or {}
     fv = format_value or (lambda name, v: MISSING if v is None else str(v))
-    level = t(f"level.{a.level}")
-    parts = [
-        f'<div class="assessment {LEVEL_CLASS[a.level]}">',
-        f'<div class="assessment-level">{esc(t("assess.heading"))}: <strong>{esc(level)}</strong></div>',
-    ]
-    if a.override is not None:
-        parts.append(
-            '<div class="override">'
-            + esc(t("assess.override", computed=t(f"level.{a.computed_level}"), author=a.override.author,
-                    date=a.override.date))
-            + f"<blockquote>{esc(a.override.justification)}</blockquote></div>"
-        )
+
     def label(name: str) -> str:
         return t(f"input.{name}") if t.has(f"input.{name}") else name
 
-    if a.on_edge:
-        near = sorted({label(r.input) for r in a.deciding if r.near(a.tolerance)})
-        parts.append(f'<p class="assessment-edge">{esc(t("assess.on_edge", names=", ".join(near)))}</p>')
-    for flip in a.flips[:3]:
-        parts.append('<p class="assessment-unstable">' + esc(t(
-            "assess.unstable", name=label(flip["input"]),
-            value=t(f"assess.op_{OP_WORDS[flip['op']]}", value=fv(flip["input"], flip["value"])),
-            moved=t(f"assess.op_{OP_WORDS[flip['op']]}", value=fv(flip["input"], flip["moved_to"])), threshold_level=t(f"level.{flip['level_of_threshold']}"),
-            level=t(f"level.{flip['level']}"))) + "</p>")
-    if a.not_assessable:
-        parts.append(f'<p class="assessment-not-assessable">{esc(t("assess.not_assessable", n=len(a.not_assessable), names=", ".join(label(n) for n in a.not_assessable)))}</p>')
-    rows = []
-    for lvl, results in a.trace.items():
-        if not results:
-            rows.append(f"<tr><th scope='row'>{esc(t(f'level.{lvl}'))}</th><td>{esc(t('assess.no_conditions'))}</td></tr>")
-            continue
-        conds = [_condition_item(r, t, fv, label(r.input), evidence.get(r.input, [])) for r in results]
-        rows.append(f"<tr><th scope='row'>{esc(t(f'level.{lvl}'))}</th><td><ul>{''.join(conds)}</ul></td></tr>")
-    rows.append(f"<tr><th scope='row'>{esc(t('level.nej'))}</th><td>{esc(t('assess.otherwise'))}</td></tr>")
-    parts.append(
-        f"<details open><summary>{esc(t('assess.rule'))}</summary>"
-        f"<table class='rule'><caption class='visually-hidden'>{esc(t('assess.rule'))}</caption>{''.join(rows)}"
-        "</table></details></div>"
-    )
-    return Html("".join(parts))
+    def op(flip: Mapping[str, Any], key: str) -> str:
+        return t(f"assess.op_{OP_WORDS[flip['op']]}", value=fv(flip["input"], flip[key]))
+
+    near = sorted({label(r.input) for r in a.deciding if r.near(a.tolerance)}) if a.on_edge else []
+    rows: list[tuple[str, list[dict[str, Any]], str]] = [
+        (t(f"level.{lvl}"), [_condition_item(r, t, fv, label(r.input), evidence.get(r.input, [])) for r in results],
+         t("assess.no_conditions"))
+        for lvl, results in a.trace.items()
+    ]
+    box = {
+        "level_class": LEVEL_CLASS[a.level], "heading": t("assess.heading"), "level": t(f"level.{a.level}"),
+        "override": None if a.override is None else t("assess.override", computed=t(f"level.{a.computed_level}"),
+                                                        author=a.override.author, date=a.override.date),
+        "justification": None if a.override is None else a.override.justification,
+        "edge": t("assess.on_edge", names=", ".join(near)) if a.on_edge else None,
+        "unstable": [t("assess.unstable", name=label(f["input"]), value=op(f, "value"), moved=op(f, "moved_to"),
+                       threshold_level=t(f"level.{f['level_of_threshold']}"), level=t(f"level.{f['level']}"))
+                     for f in a.flips[:3]],
+        "not_assessable": t("assess.not_assessable", n=len(a.not_assessable),
+                            names=", ".join(label(n) for n in a.not_assessable)) if a.not_assessable else None,
+        "rule": t("assess.rule"), "rows": [*rows, (t("level.nej"), [], t("assess.otherwise"))],
+    }
+    return Html(macro(_PARTS, "assessment", box))
 
 
 def evidence_list(observations: Iterable[Any], t: Texts) -> Html:
     obs = list(observations)
     if not obs:
         return callout(t("evidence.none"), "info")
-    items = "".join(
-        f"<li id='{evidence_anchor(o.id)}'><span class='ev-id'>{esc(o.id)}</span> {esc(o.text.get(t.language))} "
-        f"<span class='ev-source'>({esc(o.source)}, {esc(o.date.isoformat())})</span></li>"
-        for o in obs
-    )
-    return Html(f'<ul class="evidence">{items}</ul>')
+    return Html(macro(_PARTS, "evidence_list", [
+        {"anchor": evidence_anchor(o.id), "id": o.id, "text": o.text.get(t.language), "source": o.source,
+         "date": o.date.isoformat()} for o in obs]))

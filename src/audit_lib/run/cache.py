@@ -33,7 +33,8 @@ from typing import Any
 from ..params import RunParams
 from .manifest import sha256_file, sha256_json
 from .notebooks import NotebookInfo
-from .render import appendix_block, appendix_on_page, as_rendered
+from .blocks import appendix_block, appendix_on_page
+from .render import as_rendered
 from .site import internal_page
 
 CACHE_FILE = "cache.json"

@@ -143,6 +143,27 @@ def own_index(entries: list[dict[str, Any]], t: Texts) -> str | None:
     return None
 
 
+def run_title(names: list[str], t: Texts) -> str:
+    """What the run is called on its pages (back-links, the appendix, the PDF): the review's
+    title, or a standalone run's own (:func:`own_index`)."""
+    own = own_index([{"name": n} for n in names], t)
+    return t(f"{own or 'common'}.index_title")
+
+
+def run_scope(params: Mapping[str, Any], t: Texts, names: list[str]) -> str:
+    """The run's scope (audit year, period, regions) in the words of every report's first line,
+    from its resolved parameters, or a standalone run's own (:func:`own_index`); empty where the
+    parameters are missing."""
+    if own := own_index([{"name": n} for n in names], t):
+        return t(f"{own}.index_scope")
+    year, start, end = params.get("audit_year"), params.get("period_start"), params.get("period_end")
+    if not (year and start and end):
+        return ""
+    regions = ", ".join(str(r.get(t.language, "")) for r in (params.get("regions") or {}).values()
+                        if isinstance(r, dict))
+    return t("common.scope", year=year, start=start, end=end, regions=regions)
+
+
 def _summary_part(summary: Mapping[str, Any], rows: list[dict[str, Any]], t: Texts) -> dict[str, Any]:
     """The conclusion, the closing table and the recommendations, from the summary's results."""
     c = summary.get("conclusion") or {}

@@ -11,7 +11,9 @@ from pathlib import Path
 from ..report.display import synthetic_print_css
 from ..report.jinja import markup, render
 from ..report.texts import Texts
-from .render import CSP, CSS, find_block, headings, unique_heading_ids, without_blocks
+from .blocks import find_block, without_blocks
+from .pageparts import headings, unique_heading_ids
+from .render import CSP, CSS
 
 APPENDIX = "appendix.html"  # the site's appendix page (``site.APPENDIX``)
 _NAV_OPEN, _NAV_CLOSE = '<nav class="audit-nav">', "</nav>"

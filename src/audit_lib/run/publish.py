@@ -17,8 +17,9 @@ import nbformat
 from ..contract.period import Period
 from ..params import RunParams
 from ..report.results import dumps, read_results, write_json_atomic
+from ..report.texts import Texts
 from .execute import NotebookRun, process_alive
-from .index import index_html
+from .index import index_html, run_title
 from .render import Mapper, RenderJob, render_file, write_text
 
 
@@ -32,6 +33,7 @@ def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, la
     package is synthetic; every page says so in a banner."""
     entries = []
     jobs: list[RenderJob] = []
+    label = run_title([r.name for r in runs], Texts(lang))
     for r in runs:
         if r.name in skip and r.status == "ok":
             res = read_results(staging / "results", r.name) or {}
@@ -51,7 +53,8 @@ def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, la
         nb.metadata["title"] = title
         nbformat.write(nb, str(nb_path))
         jobs.append(RenderJob(nb_path, staging / f"{r.name}.html", lang, public=True, failed=r.status == "failed",
-                              appendix_html=(appendix(r.name) or "") if appendix else "", synthetic=synthetic))
+                              appendix_html=(appendix(r.name) or "") if appendix else "", synthetic=synthetic,
+                              index_label=label))
         level = (res.get("assessment") or {}).get("level") if r.status == "ok" else None
         entries.append({"name": r.name, "title": title, "status": r.status, "level": level})
     for _ in mapper(render_file, jobs):  # consume: a failed render raises here

@@ -20,16 +20,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .blocks import without_draft_banner
+
 ROLES = ("preparer", "reviewer", "fact_check")
 SIGNATURES = "signatures.json"
 NOT_SIGNED = {SIGNATURES, "cache.json"}
-_DRAFT = re.compile(r'<div class="draft-banner"[^>]*>[^<]*</div>')
 _STYLE = ("position:fixed;top:0;right:0;z-index:10;background:#b00020;color:#fff;font-weight:bold;"
           "padding:0.3rem 0.9rem;border-bottom-left-radius:6px;letter-spacing:0.05em")
 
@@ -40,14 +40,14 @@ class SignError(Exception):
 
 def draft_banner(language: str) -> str:
     """The banner every public page shows until a reviewer signs."""
-    from ..report.display import esc
+    from ..report.jinja import macro
     from ..report.texts import Texts
 
-    return f'<div class="draft-banner" role="note" style="{_STYLE}">{esc(Texts(language)("signoff.draft"))}</div>'
+    return macro("display.html.j2", "draft_banner", Texts(language)("signoff.draft"), _STYLE)
 
 
 def strip_draft(html: str) -> str:
-    return _DRAFT.sub("", html)
+    return without_draft_banner(html)
 
 
 # ------------------------------------------------------------------ the record

@@ -36,10 +36,12 @@ from ..report.display import CONTENT_TARGET, skip_link, synthetic_banner
 from ..report.jinja import macro, markup, render
 from ..report.texts import Texts
 from ..yamlfile import loads as load_yaml
+from .index import run_scope, run_title
 from .printpage import print_document
 from .pdf import PdfError, PdfResult, find_chromium, html_to_pdf, pdf_enabled
-from .render import (CSP, CSS, Heading, Mapper, RenderJob, find_block, headings, render_file_or_error, toc_html,
-                     write_text)
+from .blocks import find_block
+from .pageparts import Heading, headings, toc_html
+from .render import CSP, CSS, Mapper, RenderJob, render_file_or_error, write_text
 
 SITE_DIR = "site"
 INTERNAL_DIR = "internal"
@@ -174,9 +176,9 @@ def appendix_page(run_dir: Path, names: list[str], t: Texts, banner: str) -> str
                 ("inputs", "site.inputs_heading"), ("software", "site.code_heading")]
     toc = toc_html([Heading(2, i, " ".join(t(k).split())) for i, k in sections], t("site.contents"))
     return render(
-        "site_appendix.html.j2", **_page_values(t("site.appendix_title"), t.language), back="← " + t("common.index_title"),
+        "site_appendix.html.j2", **_page_values(t("site.appendix_title"), t.language), back="← " + run_title(names, t),
         banner=markup(banner), content_target=markup(CONTENT_TARGET), toc=markup(toc),
-        intro=(_scope(params, t) + " " + t("site.appendix_intro")).strip(), statuses=statuses,
+        intro=(run_scope(params, t, names) + " " + t("site.appendix_intro")).strip(), statuses=statuses,
         status_header=(t("site.report"), t("common.index_status")), notebooks_heading=t("site.notebooks_heading"),
         params_heading=t("site.params_heading"), params_intro=t("site.params_intro"), params_text=params_text,
         inputs_heading=t("site.inputs_heading"), inputs_intro=t("site.inputs_intro", version=CONTRACT_VERSION),
@@ -184,17 +186,6 @@ def appendix_page(run_dir: Path, names: list[str], t: Texts, banner: str) -> str
         software_header=(t("site.code_heading"), t("site.version")), package_caption=t("site.package"),
         packages_header=(t("site.package"), t("site.version")), **_provenance(run_dir, t),
     )
-
-
-def _scope(params: Mapping[str, Any], t: Texts) -> str:
-    """The run's scope (audit year, period, regions) in the words of every report's first line;
-    empty where the resolved parameters are missing."""
-    year, start, end = params.get("audit_year"), params.get("period_start"), params.get("period_end")
-    if not (year and start and end):
-        return ""
-    regions = ", ".join(str(r.get(t.language, "")) for r in (params.get("regions") or {}).values()
-                        if isinstance(r, dict))
-    return t("common.scope", year=year, start=start, end=end, regions=regions)
 
 
 # ------------------------------------------------------------------ the build
@@ -226,7 +217,7 @@ def build_internal(run_dir: Path, names: list[str], language: str,
             continue
         res = _read_json(run_dir / "results" / f"{name}.json")
         jobs.append(RenderJob(nb_path, dst, language, public=False, failed=res.get("status") != "ok",
-                              index_href="../index.html", synthetic=synthetic))
+                              index_href="../index.html", synthetic=synthetic, index_label=run_title(names, Texts(language))))
     for job, error in zip(jobs, mapper(render_file_or_error, jobs)):
         if error:  # the public site does not depend on the internal rendition
             _warn(f"no internal rendition of {job.html.stem}: {error}")
@@ -293,7 +284,7 @@ def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, interna
         write_text(site / f"{name}.html", _with_csp(_nav_with_appendix(html, t)))
         result.pages.append(f"{name}.html")
 
-    title = f"{t('common.index_title')} {params.get('audit_year', '')}".strip()
+    title = f"{run_title(names, t)} {params.get('audit_year', '')}".strip()
     write_text(site / APPENDIX, appendix_page(run_dir, names, t, banner))
     result.pages.append(APPENDIX)
 

@@ -19,7 +19,6 @@ appendix alone differs counts as identical unless ``strict``).
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -27,12 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .blocks import without_provenance
 from .manifest import code_state, environment, read_manifest, sha256_file, tree_files
 from .notebooks import PROJECT_ROOT
 from .signoff import check_signatures, finalize, is_final
 
 NOT_COMPARED = {"manifest.json", "cache.json", "signatures.json"}
-_APPENDIX = re.compile(r'<section class="run-appendix">.*?</section>', re.S)
 
 
 @dataclass
@@ -146,7 +145,7 @@ def compare_dirs(recorded: Path, rerun: Path) -> tuple[list[FileDiff], int]:
 def describe(rel: str, x: bytes, y: bytes) -> FileDiff:
     if rel.endswith(".html"):
         sx, sy = x.decode("utf-8", "replace"), y.decode("utf-8", "replace")
-        if _APPENDIX.sub("", sx) == _APPENDIX.sub("", sy):
+        if without_provenance(sx) == without_provenance(sy):
             return FileDiff(rel, "appendix_only")
         return FileDiff(rel, "differs", f"first difference at line {_first_line(sx, sy)}")
     if rel.endswith((".json", ".ipynb")):
