@@ -8,7 +8,7 @@ runner's worker process in the run's working folder with the worker's environmen
 imports the modules, says ``ready`` and then, for each request (one JSON line: the kernel's
 command, environment and working folder), forks a child that becomes the kernel exactly as
 ``python -m ipykernel_launcher -f <connection file>`` would (own session, the request's
-environment and working folder, ``sys.path[0]`` the working folder) and answers its pid.
+environment and working folder, ``sys.path`` as the launcher leaves it) and answers its pid.
 
 The fork is a ``jupyter_client`` kernel provisioner (:class:`ForkProvisioner`, a
 ``LocalProvisioner`` that launches through the server); papermill and nbclient drive the
@@ -32,8 +32,8 @@ import traceback
 from pathlib import Path
 from typing import IO, Any
 
-from jupyter_client.provisioning import LocalProvisioner
-from jupyter_client.provisioning.provisioner_base import KernelConnectionInfo
+from jupyter_client.connect import KernelConnectionInfo
+from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
 WARM_ENV = "AUDIT_WARM_KERNELS"
 LAUNCHER = ["-m", "ipykernel_launcher"]
@@ -175,7 +175,7 @@ class ForkedKernel:
         self.send_signal(signal.SIGKILL)
 
 
-class ForkProvisioner(LocalProvisioner):  # type: ignore[misc]
+class ForkProvisioner(LocalProvisioner):
     """A ``LocalProvisioner`` that forks the kernel from the worker's fork server."""
 
     fork_server: ForkServer | None = None
@@ -187,7 +187,7 @@ class ForkProvisioner(LocalProvisioner):  # type: ignore[misc]
         pid = self.fork_server.fork(cmd, env, cwd) if self.fork_server is not None else None
         if pid is None:
             return await super().launch_kernel(cmd, **kwargs)
-        self.process = ForkedKernel(pid)
+        self.process = ForkedKernel(pid)  # type: ignore[assignment]  # what LocalProvisioner uses of a Popen
         self.pid = self.pgid = pid
         self.cwd = cwd
         return self.connection_info
@@ -207,11 +207,14 @@ def _kernel(req: dict[str, Any]) -> None:
         os.chdir(req["cwd"])
         os.environ.clear()
         os.environ.update(req["env"])
-        sys.path[0] = req["cwd"]  # as `python -m` sets it in the kernel's working folder
+        if sys.path and sys.path[0] == "":  # as ipykernel_launcher does (the server started as it would)
+            del sys.path[0]
         sys.argv = [req["launcher"], *req["argv"]]  # as `python -m ipykernel_launcher` sets it
         from ipykernel import kernelapp
 
-        kernelapp.launch_new_instance(argv=req["argv"])
+        # its default was read from the environment when ipykernel was imported (in the server)
+        kernelapp.IPKernelApp.launch_instance(argv=req["argv"],
+                                              parent_handle=int(os.environ.get("JPY_PARENT_PID") or 0))
         code = 0
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else 0
