@@ -207,7 +207,7 @@ def _kernel(req: dict[str, Any]) -> None:
         os.chdir(req["cwd"])
         os.environ.clear()
         os.environ.update(req["env"])
-        if sys.path and sys.path[0] == "":  # as ipykernel_launcher does (the server started as it would)
+        if sys.path and sys.path[0] in ("", os.getcwd()):  # a launched kernel has not its folder first
             del sys.path[0]
         sys.argv = [req["launcher"], *req["argv"]]  # as `python -m ipykernel_launcher` sets it
         from ipykernel import kernelapp
