@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import atexit
 import json
+import multiprocessing.util
 import os
 import signal
 import subprocess
@@ -124,6 +125,9 @@ def server(cwd: Path, notebook_dir: Path) -> ForkServer | None:
         _SERVER = None
     if _SERVER is None:
         _SERVER = ForkServer(cwd, notebook_imports(notebook_dir), kernel_options())
+        # a runner's worker process ends without atexit (multiprocessing runs its finalizers):
+        # the server goes with it, not left for the end of input to stop it
+        multiprocessing.util.Finalize(_SERVER, _SERVER.close, exitpriority=10)
         atexit.register(_SERVER.close)
     return _SERVER
 
@@ -198,8 +202,10 @@ def _kernel(req: dict[str, Any]) -> None:
     """In the forked child: become the kernel ``python -m ipykernel_launcher`` would start."""
     code = 1
     try:
+        server_pid = os.getppid()
         os.setsid()
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # as a launched interpreter has them
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         devnull = os.open(os.devnull, os.O_RDWR)
         os.dup2(devnull, 0)
         os.dup2(2, 1)  # the server's requests and answers stay its own; the kernel writes to stderr
@@ -212,9 +218,10 @@ def _kernel(req: dict[str, Any]) -> None:
         sys.argv = [req["launcher"], *req["argv"]]  # as `python -m ipykernel_launcher` sets it
         from ipykernel import kernelapp
 
-        # its default was read from the environment when ipykernel was imported (in the server)
-        kernelapp.IPKernelApp.launch_instance(argv=req["argv"],
-                                              parent_handle=int(os.environ.get("JPY_PARENT_PID") or 0))
+        # The kernel polls its parent and ends when it is gone: a launched kernel's parent is the
+        # runner's worker (JPY_PARENT_PID), a forked one's is the server, which ends with the worker.
+        parent = server_pid if os.environ.get("JPY_PARENT_PID") else 0
+        kernelapp.IPKernelApp.launch_instance(argv=req["argv"], parent_handle=parent)
         code = 0
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else 0
@@ -238,6 +245,8 @@ def serve(modules: list[str], inp: IO[bytes], out: IO[bytes]) -> None:
         except Exception:  # the notebook will meet the same error itself
             pass
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system
+    # Ctrl-C stops the run, not the server: it ends when its worker does (end of input) and says nothing
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     out.write(b"ready\n")
     out.flush()
     launcher = importlib.util.find_spec("ipykernel_launcher")
