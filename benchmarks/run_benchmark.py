@@ -1,32 +1,19 @@
-"""Runner benchmark, measured in one run: ``python benchmarks/run_benchmark.py``.
+"""Runner benchmark, measured in one run: ``python benchmarks/run_benchmark.py`` (what each step
+measures and the results so far: benchmarks/README.md, "Runner benchmark").
 
-Steps 1 (the runner's part), 2 and 3 run with warm kernels off and then on (``--warm both``,
-the default; ``--warm on`` or ``off`` for one), each under ``report["warm_off"]`` / ``["warm_on"]``
-with its ratios; a markdown table of both ends the output.
+1. **Floor**: papermill on as many *empty* notebooks as the review has (a pool of 1 or 2
+   workers, one kernel per notebook), and the whole runner on them.
+2. **Full demo run** (``params/demo.yaml``, every notebook, no cache) with 1 and 2 jobs.
+3. **Incremental reruns**: nothing changed, then ``q3_targets.forecast_level`` changed.
+4. **Per notebook**: papermill's cell timings; the first cell split into imports and ``start()``.
+5. **Kernel imports** in a fresh interpreter.
 
-1. **Floor**: papermill executing as many *empty* notebooks as the review has, in the runner's
-   design (a process pool of 1 or 2 workers, one kernel per notebook), and the whole runner on
-   those empty notebooks (adds validation, hashing, rendering, the site).
-2. **Full demo run** (``params/demo.yaml`` on the full demo package, every notebook, no cache)
-   with 1 and 2 jobs.
-3. **Incremental rerun**: nothing changed (every notebook reused), then one parameter of one
-   section changed (``q3_targets.forecast_level``): only the notebooks that read it rerun, plus
-   the after-all notebooks whose inputs (the others' results) changed.
-4. **Per notebook, where the time goes**: papermill's own cell timings give the time inside the
-   kernel; the rest of the wall time is kernel start, papermill and shutdown. The first code cell
-   (imports and ``start()``: parameters, data package, evidence) is split into the imports (timed
-   in a fresh interpreter, as a kernel would pay them) and the loading.
-5. **Kernel imports**: ``import audit_lib.notebook`` and the heavy third-party imports, and what
-   ``nbformat`` (which every kernel imported through ``run.manifest`` before it was made lazy)
-   costs.
-
-Writes ``benchmarks/_work/run_benchmark.json`` and prints a summary. Takes a few minutes; run it
-on an otherwise idle machine (it uses both cores). ``--quick`` skips the 1-job full run.
-
-By default it runs on a snapshot of the last commit (``git archive HEAD`` into a temporary
-folder, imported through ``PYTHONPATH``, with the data and outputs folders linked), so that
-work going on in the tree while it runs cannot change the code between the runs it compares;
-``--here`` runs on the working tree as it is.
+Steps 1 (the runner's part), 2 and 3 run with warm kernels off, then on (``--warm both``, the
+default), under ``report["warm_off"]`` / ``["warm_on"]`` with their ratios; a table of both ends
+the output. Writes ``benchmarks/_work/run_benchmark.json``. ``--quick`` skips the 1-job full run.
+By default it runs on a snapshot of the last commit (``git archive HEAD``, imported through
+``PYTHONPATH``, data and outputs linked), so that work in the tree cannot change the code
+between the runs it compares; ``--here`` runs on the working tree.
 """
 
 from __future__ import annotations
@@ -196,6 +183,9 @@ def load_s(name: str, run_dir: Path, data: Path) -> float:
     return float(subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout)
 
 
+PN_PARAMS = {"params_file": "params/demo.yaml", "data_dir": "", "results_dir": "results", "language": "sv"}
+
+
 def per_notebook(folder: Path, data: Path) -> list[dict]:
     """Each notebook once through papermill, keeping papermill's cell timings."""
     import papermill as pm
@@ -214,8 +204,7 @@ def per_notebook(folder: Path, data: Path) -> list[dict]:
         t = time.perf_counter()
         try:
             pm.execute_notebook(str(info.path), str(dst), kernel_name="python3", cwd=str(run_dir), progress_bar=False,
-                                parameters={"params_file": "params/demo.yaml", "data_dir": "", "results_dir": "results",
-                                            "language": "sv"})
+                                parameters=PN_PARAMS)
             ok = True
         except Exception:
             ok = False
@@ -346,8 +335,7 @@ def main() -> int:
     ap.add_argument("--pdf", action="store_true", help="also make the site's PDF in every run (off: AUDIT_PDF=0)")
     ap.add_argument("--here", action="store_true", help="run on the working tree, not a snapshot of HEAD")
     ap.add_argument("--no-per-notebook", action="store_true", help="skip steps 4 and 5 (per notebook, imports)")
-    ap.add_argument("--warm", choices=("off", "on", "both"), default="both",
-                    help="steps 1-3 with warm kernels off, on, or both in turn (default; AUDIT_WARM_KERNELS)")
+    ap.add_argument("--warm", choices=("off", "on", "both"), default="both", help="steps 1-3 with warm kernels")
     args = ap.parse_args()
     if not args.here:
         return in_snapshot([a for a in sys.argv[1:] if a != "--here"])
