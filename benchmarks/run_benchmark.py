@@ -1,28 +1,19 @@
-"""Runner benchmark, measured in one run: ``python benchmarks/run_benchmark.py``.
+"""Runner benchmark, measured in one run: ``python benchmarks/run_benchmark.py`` (what each step
+measures and the results so far: benchmarks/README.md, "Runner benchmark").
 
-1. **Floor**: papermill executing as many *empty* notebooks as the review has, in the runner's
-   design (a process pool of 1 or 2 workers, one kernel per notebook), and the whole runner on
-   those empty notebooks (adds validation, hashing, rendering, the site).
-2. **Full demo run** (``params/demo.yaml`` on the full demo package, every notebook, no cache)
-   with 1 and 2 jobs.
-3. **Incremental rerun**: nothing changed (every notebook reused), then one parameter of one
-   section changed (``q3_targets.forecast_level``): only the notebooks that read it rerun, plus
-   the after-all notebooks whose inputs (the others' results) changed.
-4. **Per notebook, where the time goes**: papermill's own cell timings give the time inside the
-   kernel; the rest of the wall time is kernel start, papermill and shutdown. The first code cell
-   (imports and ``start()``: parameters, data package, evidence) is split into the imports (timed
-   in a fresh interpreter, as a kernel would pay them) and the loading.
-5. **Kernel imports**: ``import audit_lib.notebook`` and the heavy third-party imports, and what
-   ``nbformat`` (which every kernel imported through ``run.manifest`` before it was made lazy)
-   costs.
+1. **Floor**: papermill on as many *empty* notebooks as the review has (a pool of 1 or 2
+   workers, one kernel per notebook), and the whole runner on them.
+2. **Full demo run** (``params/demo.yaml``, every notebook, no cache) with 1 and 2 jobs.
+3. **Incremental reruns**: nothing changed, then ``q3_targets.forecast_level`` changed.
+4. **Per notebook**: papermill's cell timings; the first cell split into imports and ``start()``.
+5. **Kernel imports** in a fresh interpreter.
 
-Writes ``benchmarks/_work/run_benchmark.json`` and prints a summary. Takes a few minutes; run it
-on an otherwise idle machine (it uses both cores). ``--quick`` skips the 1-job full run.
-
-By default it runs on a snapshot of the last commit (``git archive HEAD`` into a temporary
-folder, imported through ``PYTHONPATH``, with the data and outputs folders linked), so that
-work going on in the tree while it runs cannot change the code between the runs it compares;
-``--here`` runs on the working tree as it is.
+Steps 1 (the runner's part), 2 and 3 run with warm kernels off, then on (``--warm both``, the
+default), under ``report["warm_off"]`` / ``["warm_on"]`` with their ratios; a table of both ends
+the output. Writes ``benchmarks/_work/run_benchmark.json``. ``--quick`` skips the 1-job full run.
+By default it runs on a snapshot of the last commit (``git archive HEAD``, imported through
+``PYTHONPATH``, data and outputs linked), so that work in the tree cannot change the code
+between the runs it compares; ``--here`` runs on the working tree.
 """
 
 from __future__ import annotations
@@ -192,6 +183,9 @@ def load_s(name: str, run_dir: Path, data: Path) -> float:
     return float(subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout)
 
 
+PN_PARAMS = {"params_file": "params/demo.yaml", "data_dir": "", "results_dir": "results", "language": "sv"}
+
+
 def per_notebook(folder: Path, data: Path) -> list[dict]:
     """Each notebook once through papermill, keeping papermill's cell timings."""
     import papermill as pm
@@ -210,8 +204,7 @@ def per_notebook(folder: Path, data: Path) -> list[dict]:
         t = time.perf_counter()
         try:
             pm.execute_notebook(str(info.path), str(dst), kernel_name="python3", cwd=str(run_dir), progress_bar=False,
-                                parameters={"params_file": "params/demo.yaml", "data_dir": "", "results_dir": "results",
-                                            "language": "sv"})
+                                parameters=PN_PARAMS)
             ok = True
         except Exception:
             ok = False
@@ -249,15 +242,67 @@ def import_costs() -> dict:
     return out
 
 
-def ratios(report: dict) -> dict:
+def ratios(report: dict, part: dict) -> dict:
     """The issue's targets as ratios within this run: full 2-job run against the 2-job floor
-    (target <= 2), one-parameter rerun against the full 2-job run (target <= 0.2)."""
-    full = report["full_run"]["jobs_2"]["wall_s"]
+    (target <= 2), one-parameter rerun against the full 2-job run (target <= 0.2). ``part`` is
+    the runs with warm kernels off or on (``report["warm_off"]``, ``report["warm_on"]``)."""
+    full = part["full_run"]["jobs_2"]["wall_s"]
     return {"full_2_jobs_over_floor_2_jobs": round(full / report["floor_papermill"]["jobs_2"]["wall_s"], 2),
             "full_2_jobs_over_runner_floor_2_jobs":
-                round(full / report["floor_runner_empty_notebooks"]["jobs_2"]["wall_s"], 2),
-            "rerun_one_parameter_over_full_2_jobs": round(report["rerun_one_parameter"]["wall_s"] / full, 2),
-            "peak_memory_full_2_jobs_mib": report["full_run"]["jobs_2"]["peak_memory_mib"]}
+                round(full / part["floor_runner_empty_notebooks"]["jobs_2"]["wall_s"], 2),
+            "rerun_one_parameter_over_full_2_jobs": round(part["rerun_one_parameter"]["wall_s"] / full, 2),
+            "peak_memory_full_2_jobs_mib": part["full_run"]["jobs_2"]["peak_memory_mib"]}
+
+
+def runs(report: dict, tmp: Path, empty: Path, params: Path, quick: bool, tag: str) -> dict:
+    """Steps 1 (the runner on empty notebooks), 2 and 3 with the warm-kernel setting in force."""
+    part: dict = {"floor_runner_empty_notebooks": {
+        f"jobs_{j}": timed_run(params, tmp / f"empty-run-{tag}-{j}", j, True, notebook_dir=empty) for j in (1, 2)}}
+    say(f"2. full demo run ({tag})")
+    full = {}
+    for j in ((2,) if quick else (1, 2)):
+        full[f"jobs_{j}"] = timed_run(params, tmp / f"full-{tag}-{j}", j, True)
+        say(f"  jobs={j}: {full[f'jobs_{j}']['wall_s']} s")
+    part["full_run"] = full
+    if "jobs_1" in full:  # the same run twice, into different folders, 1 and 2 jobs
+        a, b = _files(tmp / f"full-{tag}-1"), _files(tmp / f"full-{tag}-2")
+        full["differing_files_1_vs_2_jobs"] = sorted(k for k in (set(a) | set(b)) - {"manifest.json"}
+                                                     if a.get(k) != b.get(k))
+    say(f"3. incremental reruns into the 2-job output ({tag})")
+    base = params.read_text(encoding="utf-8")
+    part["rerun_unchanged"] = timed_run(params, tmp / f"full-{tag}-2", 2, False)
+    changed = bench_params("changed", {("q3_targets", "forecast_level"): 0.85})
+    try:
+        shutil.copy(changed, params)  # the same parameters file, one value changed
+        part["rerun_one_parameter"] = {"change": "q3_targets.forecast_level 0.80 -> 0.85",
+                                       **timed_run(params, tmp / f"full-{tag}-2", 2, False)}
+    finally:
+        changed.unlink(missing_ok=True)
+        params.write_text(base, encoding="utf-8")
+    part["ratios"] = ratios(report, part)
+    return part
+
+
+def table(report: dict) -> str:
+    """The summary table for benchmarks/README.md (one column per warm-kernel setting)."""
+    modes = [m for m in ("off", "on") if f"warm_{m}" in report]
+    fp = report["floor_papermill"]
+    rows = {
+        "papermill floor, 1 / 2 jobs (s)": lambda p: f"{fp['jobs_1']['wall_s']} / {fp['jobs_2']['wall_s']}",
+        "runner on empty notebooks, 1 / 2 jobs (s)": lambda p: " / ".join(
+            str(p["floor_runner_empty_notebooks"][f"jobs_{j}"]["wall_s"]) for j in (1, 2)),
+        "full run, 1 job (s)": lambda p: p["full_run"].get("jobs_1", {}).get("wall_s", "-"),
+        "full run, 2 jobs (s)": lambda p: p["full_run"]["jobs_2"]["wall_s"],
+        "full 2 jobs / papermill floor 2 jobs": lambda p: p["ratios"]["full_2_jobs_over_floor_2_jobs"],
+        "rerun, nothing changed (s)": lambda p: p["rerun_unchanged"]["wall_s"],
+        "rerun, one parameter (s)": lambda p: p["rerun_one_parameter"]["wall_s"],
+        "one-parameter rerun / full 2 jobs": lambda p: p["ratios"]["rerun_one_parameter_over_full_2_jobs"],
+        "peak memory, full 2 jobs (MiB)": lambda p: p["ratios"]["peak_memory_full_2_jobs_mib"],
+    }
+    lines = ["| | " + " | ".join(f"warm kernels {m}" for m in modes) + " |", "|---|" + "---:|" * len(modes)]
+    lines += [f"| {name} | " + " | ".join(str(get(report[f"warm_{m}"])) for m in modes) + " |"
+              for name, get in rows.items()]
+    return "\n".join(lines)
 
 
 def in_snapshot(argv: list[str]) -> int:
@@ -290,6 +335,7 @@ def main() -> int:
     ap.add_argument("--pdf", action="store_true", help="also make the site's PDF in every run (off: AUDIT_PDF=0)")
     ap.add_argument("--here", action="store_true", help="run on the working tree, not a snapshot of HEAD")
     ap.add_argument("--no-per-notebook", action="store_true", help="skip steps 4 and 5 (per notebook, imports)")
+    ap.add_argument("--warm", choices=("off", "on", "both"), default="both", help="steps 1-3 with warm kernels")
     args = ap.parse_args()
     if not args.here:
         return in_snapshot([a for a in sys.argv[1:] if a != "--here"])
@@ -322,29 +368,11 @@ def main() -> int:
         report["floor_papermill"] = {f"jobs_{j}": papermill_floor(empty, n, j) for j in (1, 2)}
         params = bench_params("base")
         made.append(params)
-        report["floor_runner_empty_notebooks"] = {
-            f"jobs_{j}": timed_run(params, tmp / f"empty-run-{j}", j, True, notebook_dir=empty) for j in (1, 2)}
-
-        say("2. full demo run")
-        full = {}
-        for j in ((2,) if args.quick else (1, 2)):
-            full[f"jobs_{j}"] = timed_run(params, tmp / f"full-{j}", j, True)
-            say(f"  jobs={j}: {full[f'jobs_{j}']['wall_s']} s")
-        report["full_run"] = full
-        if "jobs_1" in full:  # the same run twice, into different folders, 1 and 2 jobs
-            a, b = _files(tmp / "full-1"), _files(tmp / "full-2")
-            report["full_run"]["differing_files_1_vs_2_jobs"] = sorted(
-                k for k in (set(a) | set(b)) - {"manifest.json"} if a.get(k) != b.get(k))
-
-        say("3. incremental reruns into the 2-job output")
-        report["rerun_unchanged"] = timed_run(params, tmp / "full-2", 2, False)
-        changed = bench_params("changed", {("q3_targets", "forecast_level"): 0.85})
-        made.append(changed)
-        shutil.copy(changed, params)  # the same parameters file, one value changed
-        report["rerun_one_parameter"] = {"change": "q3_targets.forecast_level 0.80 -> 0.85",
-                                         **timed_run(params, tmp / "full-2", 2, False)}
-
-        report["ratios"] = ratios(report)
+        for mode in (("off", "on") if args.warm == "both" else (args.warm,)):
+            os.environ["AUDIT_WARM_KERNELS"] = "1" if mode == "on" else "0"  # read by the runner's workers
+            say(f"1-3 with warm kernels {mode}")
+            report[f"warm_{mode}"] = runs(report, tmp, empty, params, args.quick, mode)
+        os.environ.pop("AUDIT_WARM_KERNELS", None)
         if not args.no_per_notebook:
             say("4. per notebook")
             report["per_notebook"] = per_notebook(tmp, data)
@@ -358,6 +386,7 @@ def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     (WORK / "run_benchmark.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=1))
+    print(table(report))
     return 0
 
 

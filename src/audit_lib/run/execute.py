@@ -18,13 +18,17 @@ import shutil
 import tempfile
 import time
 import traceback
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 
 from .notebooks import NotebookInfo
+
+if TYPE_CHECKING:
+    from .warm import ForkServer
 
 KERNEL = "python3"
 
@@ -35,18 +39,21 @@ SOCKET_DIR_PREFIX = "audit-kernel-"
 _MAX_SOCKET_PREFIX = 90
 
 
-def _ipc_kernel_manager(socket_dir: Path) -> type | None:
+def _ipc_kernel_manager(socket_dir: Path, fork_server: ForkServer | None = None) -> type | None:
     """A kernel manager that talks to its kernel over Unix sockets (IPC) in ``socket_dir``
     instead of TCP on localhost: no port is opened, and the kernel does not warn about
     unencrypted TCP. Each kernel needs its own folder: jupyter_client's default socket name
     (``kernel-ipc-<n>`` in the working folder) is picked by probing which files exist, which
     races between notebooks run in parallel. ``None`` (stay on TCP) when the folder's path is
-    too long for a socket name."""
+    too long for a socket name. With ``fork_server`` the kernel is forked from it, warm
+    (``run/warm.py``)."""
     prefix = str(socket_dir.resolve() / "k")
     if len(prefix.encode()) > _MAX_SOCKET_PREFIX:
         return None
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
+
+    from .warm import ForkProvisioner
 
     class IPCKernelManager(AsyncKernelManager):
         @default("transport")
@@ -56,6 +63,14 @@ def _ipc_kernel_manager(socket_dir: Path) -> type | None:
         @default("ip")
         def _default_ip(self) -> str:
             return prefix
+
+        async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
+            if self.provisioner is None and fork_server is not None:
+                self.kernel_id = self.kernel_id or str(uuid.uuid4())
+                self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+                self.provisioner.fork_server = fork_server
+            cmd, kwargs = await super()._async_pre_start_kernel(**kw)
+            return cmd, kwargs
 
     return IPCKernelManager
 
@@ -165,7 +180,9 @@ def execute_notebook(
     started = time.perf_counter()
     status, error, cell = "ok", None, None
     socket_dir = Path(tempfile.mkdtemp(prefix=f"{SOCKET_DIR_PREFIX}{os.getpid()}-"))
-    manager = _ipc_kernel_manager(socket_dir)
+    from . import warm
+
+    manager = _ipc_kernel_manager(socket_dir, warm.server(cwd, Path(src).parent))
     try:
         pm.execute_notebook(
             str(src), str(dst), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),

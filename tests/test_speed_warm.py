@@ -1,0 +1,140 @@
+"""Warm kernels (run/warm.py): a run's outputs are byte-identical with and without them, and
+the kernels really are forked from the warm parent when they are on."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import snapshot, tiny_notebook, write_params
+
+from audit_lib.run import runner, warm
+
+pytestmark = pytest.mark.usefixtures("no_pdf")
+
+# Where the kernel came from (its parent's command line) goes to a file beside the results,
+# left out of the comparison; everything else a kernel can see of its start is recorded.
+BODY = """import os, sys, pandas as pd
+import matplotlib.pyplot as plt
+from IPython.display import display
+from audit_lib.report.display import figure
+from audit_lib.report.style import setup_matplotlib
+setup_matplotlib()
+pathlib.Path('kernel_parent.txt').write_text(pathlib.Path(f'/proc/{os.getppid()}/cmdline').read_text())
+res['sys_path'] = sys.path
+res['cwd_is_run_folder'] = pathlib.Path('results').is_dir()
+res['argv0'] = sys.argv[0]
+res['env'] = sorted(k for k in os.environ if k != 'AUDIT_WARM_KERNELS')
+res['own_session'] = os.getsid(0) == os.getpid()
+res['main'] = __name__
+res['hash'] = hash('warm')
+res['names'] = sorted(k for k in globals() if not k.startswith('_'))
+display(pd.DataFrame({'x': [1.5, 2.5]}))
+fig, ax = plt.subplots(figsize=(2, 2))
+ax.plot([1, 2], [3, 4])
+display(figure(fig, 'two points'))"""
+
+
+def _run(tmp_path: Path, data: Path, out: str) -> dict[str, bytes]:
+    nbs = tmp_path / "nbs"
+    for name, order in (("a_one", 10), ("b_two", 20), ("c_three", 30)):
+        tiny_notebook(nbs, name, order=order, body=BODY)
+    params = write_params(tmp_path / "params", data)
+    r = runner.run(params, out_dir=tmp_path / out, notebook_dir=nbs, progress=lambda m: None, jobs=2)
+    assert r.ok, [(x.name, x.error) for x in r.runs]
+    assert not left_behind(tmp_path)
+    return snapshot(tmp_path / out)
+
+
+def left_behind(folder: Path) -> list[str]:
+    """The processes a run left: this process's descendants, and any process working in ``folder``
+    (a kernel or fork server whose parent is gone is no descendant any more)."""
+    parent, found = {}, []
+    for d in Path("/proc").iterdir():
+        try:
+            parent[int(d.name)] = int((d / "stat").read_text().rpartition(")")[2].split()[1])
+            if os.readlink(d / "cwd").startswith(str(folder)):
+                found.append(int(d.name))
+        except (ValueError, OSError):
+            continue
+    mine, grew = {os.getpid()}, True
+    while grew:
+        more = {p for p, pp in parent.items() if pp in mine} - mine
+        grew, mine = bool(more), mine | more
+    gone = []
+    for pid in sorted((mine - {os.getpid()}) | set(found)):
+        try:
+            gone.append(f"{pid}: " + Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " "))
+        except OSError:
+            continue
+    return gone
+
+
+def test_outputs_are_byte_identical_with_and_without_warm_kernels(tmp_path, demo_copy, monkeypatch):
+    monkeypatch.setattr(runner, "code_state", lambda paths: {"commit": "x", "dirty": False,
+                                                             "source_sha256": "pinned", "notebooks": {}})
+    monkeypatch.setenv(warm.WARM_ENV, "0")
+    cold = _run(tmp_path, demo_copy, "cold")
+    monkeypatch.setenv(warm.WARM_ENV, "1")
+    hot = _run(tmp_path, demo_copy, "warm")
+    assert b"audit_lib.run.warm" in hot["kernel_parent.txt"]  # forked from the warm parent
+    assert b"audit_lib.run.warm" not in cold["kernel_parent.txt"]
+    res = json.loads(hot["results/a_one.json"])
+    assert res["own_session"] and res["cwd_is_run_folder"] and res["main"] == "__main__"
+    assert "ipykernel_launcher" in res["argv0"]
+    assert "pd" in res["names"] and "audit" not in res["names"]  # the notebook's own names only
+    nb = nbformat.reads(hot["notebooks/b_two.ipynb"].decode(), as_version=4)
+    assert any("<svg" in o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
+
+    def compared(snap: dict[str, bytes]) -> dict[str, bytes]:
+        return {k: v for k, v in snap.items() if k not in ("manifest.json", "kernel_parent.txt")}
+
+    assert compared(hot).keys() == compared(cold).keys()
+    for k in compared(cold):
+        assert hot[k] == cold[k], k
+
+
+def test_notebook_imports_and_what_can_be_forked(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import json, os.path\nfrom audit_lib.notebook import start\n"
+                                          "from . import rel\nx = 1"),
+                nbformat.v4.new_markdown_cell("import not_code")]
+    nbformat.write(nb, str(tmp_path / "n.ipynb"))
+    (tmp_path / "broken.ipynb").write_text("{", encoding="utf-8")
+    assert warm.notebook_imports(tmp_path) == ["audit_lib.notebook", "json", "os.path"]
+
+    server = warm.ForkServer.__new__(warm.ForkServer)
+    server.env, server.options = {"PYTHONHASHSEED": "0", "HOME": "/root"}, ["-Xfrozen_modules=off"]
+    stock = [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "/tmp/k.json"]
+    assert not server.eligible([sys.executable, *stock[2:]], {"PYTHONHASHSEED": "0"})  # other options
+    assert server.eligible(stock, {"PYTHONHASHSEED": "0", "HOME": "/elsewhere"})
+    assert not server.eligible(stock, {"PYTHONHASHSEED": "1"})  # fixed when the interpreter starts
+    assert not server.eligible(stock, {"PYTHONHASHSEED": "0", "PYTHONPATH": "/x"})
+    assert not server.eligible(["/usr/bin/other-python", *stock[1:]], {"PYTHONHASHSEED": "0"})
+    assert server.eligible([*stock, "--HistoryManager.hist_file=:memory:"], {"PYTHONHASHSEED": "0"})
+    assert not server.eligible([sys.executable, "-m", "other_launcher", "-f", "k.json"], {"PYTHONHASHSEED": "0"})
+
+
+def test_a_kernel_that_dies_or_a_cell_that_raises_fails_as_without_warm_kernels(tmp_path, demo_copy, monkeypatch):
+    """Killed, exited and raising notebooks report the same outcome (cell, error) warm and cold,
+    the others still run, and nothing is left running after either run."""
+    nbs = tmp_path / "nbs"
+    tiny_notebook(nbs, "a_killed", order=10, body="import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    tiny_notebook(nbs, "b_exits", order=20, body="import os\nos._exit(3)")
+    tiny_notebook(nbs, "c_raises", order=30, body="raise ValueError('row 3, column amount: not a number')")
+    tiny_notebook(nbs, "d_fine", order=40)
+    params = write_params(tmp_path / "params", demo_copy)
+    outcomes = {}
+    for on in ("0", "1"):
+        monkeypatch.setenv(warm.WARM_ENV, on)
+        r = runner.run(params, out_dir=tmp_path / f"out{on}", notebook_dir=nbs, progress=lambda m: None, jobs=2)
+        outcomes[on] = [(x.name, x.status, x.failed_cell, x.error) for x in r.runs]
+        assert not left_behind(tmp_path), on
+    assert outcomes["1"] == outcomes["0"]
+    assert [o[1] for o in outcomes["1"]] == ["failed", "failed", "failed", "ok"]
+    assert outcomes["1"][0][3] == outcomes["1"][1][3] == "DeadKernelError: Kernel died"
+    assert outcomes["1"][2][2:] == (2, "ValueError: row 3, column amount: not a number")
