@@ -24,7 +24,7 @@ from ..contract.package import DataPackage
 from ..contract.package import validate_package as validate_locally
 from ..contract.problems import MAX_PER_RULE, Problem, ValidationReport
 from ..contract.read import RESERVED_COLUMNS, ReadError
-from ..contract.spec import MAX_DATE, MIN_DATE, TABLES, TableSpec
+from ..contract.spec import MAX_DATE, MIN_DATE, TABLES, ColumnSpec, TableSpec
 from ..contract.large import _cell_rule
 from ..contract.parse import PARSERS, parse_key
 from ..contract.validate import plausibility_rule, unknown_code_rule
@@ -57,39 +57,52 @@ def rules(t: ir.Table, spec: TableSpec, regions: Collection[str] | None = None) 
         if col.name not in t.columns:
             continue  # an optional column the file does not have
         raw, v = t[f"raw_{col.name}"], t[col.name]
-        if not col.nullable:
-            out.append((col.name, "required: the cell is empty", _null(raw) | _blank(raw), None))
-        if col.type != "str":
-            generic = f"type {col.type}: cannot be read as {col.type}"
-            out.append((col.name, generic, ~_null(raw) & ~_blank(raw) & _null(v), _cell_rule(PARSERS[col.type], generic)))
-        if col.key:
-            generic = "type str: an id or code with an invisible or control character"
-            out.append((col.name, generic, v.re_search("[\\p{Cf}\\p{Cc}\\p{Co}\\p{Zl}\\p{Zp}]"),
-                        _cell_rule(parse_key, generic)))
-        if col.region and regions is not None:
-            known = sorted(set(regions))
-            out.append((col.name, "unknown region code", v.notin(known) if known else ibis.null("boolean"),
-                        functools.partial(unknown_code_rule, known=known)))
-        if col.gt is not None:
-            out.append((col.name, f"must be > {col.gt:g}", v <= col.gt, None))
-        if col.ge is not None:
-            out.append((col.name, f"must be >= {col.ge:g}", v < col.ge, None))
-        if col.le is not None:
-            out.append((col.name, f"must be <= {col.le:g}", v > col.le, None))
-        if col.type == "float":
-            # not ibis's isinf, which compiles to FALSE on Spark (ibis 12.0.0); NaN also passes
-            # this test, as NaN compares greater than every number on both engines
-            infinite = v.abs() > sys.float_info.max
-            out.append((col.name, "type float: expected a finite number", infinite | v.isnan(), None))
-        plausible = plausibility_rule(spec.name, col.name)
-        if plausible is not None and col.type in ("float", "int"):
-            bound, rule = plausible
-            out.append((col.name, rule, v.abs() > bound, None))
-        if col.type == "date":
-            out.append((col.name, f"date out of range {MIN_DATE} .. {MAX_DATE}",
-                        (v < ibis.date(str(MIN_DATE))) | (v > ibis.date(str(MAX_DATE))), None))
-        if col.allowed is not None:
-            out.append((col.name, f"allowed values: {', '.join(col.allowed)}", v.notin(list(col.allowed)), None))
+        out += _reading_checks(col, raw, v, regions) + _value_checks(col, v, spec.name)
+    return out
+
+
+def _reading_checks(col: ColumnSpec, raw: ir.Value, v: ir.Value, regions: Collection[str] | None) -> list[Check]:
+    """A column's rules on reading: required, its type, invisible characters in ids, region codes."""
+    out: list[Check] = []
+    if not col.nullable:
+        out.append((col.name, "required: the cell is empty", _null(raw) | _blank(raw), None))
+    if col.type != "str":
+        generic = f"type {col.type}: cannot be read as {col.type}"
+        out.append((col.name, generic, ~_null(raw) & ~_blank(raw) & _null(v), _cell_rule(PARSERS[col.type], generic)))
+    if col.key:
+        generic = "type str: an id or code with an invisible or control character"
+        out.append((col.name, generic, v.re_search("[\\p{Cf}\\p{Cc}\\p{Co}\\p{Zl}\\p{Zp}]"),
+                    _cell_rule(parse_key, generic)))
+    if col.region and regions is not None:
+        known = sorted(set(regions))
+        out.append((col.name, "unknown region code", v.notin(known) if known else ibis.null("boolean"),
+                    functools.partial(unknown_code_rule, known=known)))
+    return out
+
+
+def _value_checks(col: ColumnSpec, v: ir.Value, table: str) -> list[Check]:
+    """A column's rules on the typed value: bounds, finite, plausible size, date range, allowed."""
+    out: list[Check] = []
+    if col.gt is not None:
+        out.append((col.name, f"must be > {col.gt:g}", v <= col.gt, None))
+    if col.ge is not None:
+        out.append((col.name, f"must be >= {col.ge:g}", v < col.ge, None))
+    if col.le is not None:
+        out.append((col.name, f"must be <= {col.le:g}", v > col.le, None))
+    if col.type == "float":
+        # not ibis's isinf, which compiles to FALSE on Spark (ibis 12.0.0); NaN also passes
+        # this test, as NaN compares greater than every number on both engines
+        infinite = v.abs() > sys.float_info.max
+        out.append((col.name, "type float: expected a finite number", infinite | v.isnan(), None))
+    plausible = plausibility_rule(table, col.name)
+    if plausible is not None and col.type in ("float", "int"):
+        bound, rule = plausible
+        out.append((col.name, rule, v.abs() > bound, None))
+    if col.type == "date":
+        out.append((col.name, f"date out of range {MIN_DATE} .. {MAX_DATE}",
+                    (v < ibis.date(str(MIN_DATE))) | (v > ibis.date(str(MAX_DATE))), None))
+    if col.allowed is not None:
+        out.append((col.name, f"allowed values: {', '.join(col.allowed)}", v.notin(list(col.allowed)), None))
     return out
 
 

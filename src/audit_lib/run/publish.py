@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -37,26 +38,12 @@ def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, la
     for r in runs:
         if r.name in skip and r.status == "ok":
             res = read_results(staging / "results", r.name) or {}
-            title = res.get("title") or r.name
-            entries.append({"name": r.name, "title": title, "status": r.status,
+            entries.append({"name": r.name, "title": res.get("title") or r.name, "status": r.status,
                             "level": (res.get("assessment") or {}).get("level")})
             continue
-        res = read_results(staging / "results", r.name)
-        if r.status == "failed" or res is None or res.get("status") != "ok":
-            r.status = "failed"
-            res = {"notebook": r.name, "status": "failed", "error": r.error, "failed_cell": r.failed_cell,
-                   "title": (res or {}).get("title"), "synthetic_data": synthetic}
-            write_json_atomic(staging / "results" / f"{r.name}.json", dumps(res))
-        nb_path = staging / "notebooks" / f"{r.name}.ipynb"
-        nb = nbformat.read(str(nb_path), as_version=4)
-        title = res.get("title") or r.name
-        nb.metadata["title"] = title
-        nbformat.write(nb, str(nb_path))
-        jobs.append(RenderJob(nb_path, staging / f"{r.name}.html", lang, public=True, failed=r.status == "failed",
-                              appendix_html=(appendix(r.name) or "") if appendix else "", synthetic=synthetic,
-                              index_label=label))
-        level = (res.get("assessment") or {}).get("level") if r.status == "ok" else None
-        entries.append({"name": r.name, "title": title, "status": r.status, "level": level})
+        entry, job = _page(r, staging, lang, synthetic, label, appendix)
+        entries.append(entry)
+        jobs.append(job)
     for _ in mapper(render_file, jobs):  # consume: a failed render raises here
         pass
     regions = ", ".join(getattr(v, lang) for v in params.regions.values())
@@ -64,6 +51,28 @@ def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, la
                                                      summary=read_results(staging / "results", "summary"),
                                                      workbook=f"{params.run_name}.xlsx",
                                                      period=Period.of(params).to_json(), synthetic=synthetic))
+
+
+def _page(r: NotebookRun, staging: Path, lang: str, synthetic: bool, label: str,
+          appendix: Callable[[str], str | None] | None) -> tuple[dict[str, Any], RenderJob]:
+    """The index entry and the render job of one executed notebook. A notebook that failed, or
+    wrote no results with ``status: ok``, gets results that say so (its page shows the error)."""
+    res = read_results(staging / "results", r.name)
+    if r.status == "failed" or res is None or res.get("status") != "ok":
+        r.status = "failed"
+        res = {"notebook": r.name, "status": "failed", "error": r.error, "failed_cell": r.failed_cell,
+               "title": (res or {}).get("title"), "synthetic_data": synthetic}
+        write_json_atomic(staging / "results" / f"{r.name}.json", dumps(res))
+    nb_path = staging / "notebooks" / f"{r.name}.ipynb"
+    nb = nbformat.read(str(nb_path), as_version=4)
+    title = res.get("title") or r.name
+    nb.metadata["title"] = title
+    nbformat.write(nb, str(nb_path))
+    job = RenderJob(nb_path, staging / f"{r.name}.html", lang, public=True, failed=r.status == "failed",
+                    appendix_html=(appendix(r.name) or "") if appendix else "", synthetic=synthetic,
+                    index_label=label)
+    level = (res.get("assessment") or {}).get("level") if r.status == "ok" else None
+    return {"name": r.name, "title": title, "status": r.status, "level": level}, job
 
 
 def remove_stale(out: Path) -> None:

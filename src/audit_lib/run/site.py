@@ -252,6 +252,26 @@ def _print_pdf(run_dir: Path, names: list[str], t: Texts, title: str, synthetic:
             return PdfResult(None, skipped=str(e))
 
 
+def _banners(run_dir: Path, t: Texts, draft: bool | None) -> tuple[str, bool]:
+    """The banners of the site's own pages (draft until signed, unless ``draft`` says; synthetic
+    data when the manifest says so), and whether the data is synthetic."""
+    from .signoff import draft_banner, is_final
+
+    synthetic = bool(_read_json(run_dir / "manifest.json").get("synthetic_data"))
+    if draft is None:
+        draft = not is_final(run_dir)
+    return (draft_banner(t.language) if draft else "") + (synthetic_banner(t) if synthetic else ""), synthetic
+
+
+def _index_page(run_dir: Path, title: str, language: str, banner: str) -> str:
+    """The run's index page, or the site's own when the run has none."""
+    index_src = run_dir / "index.html"
+    if index_src.is_file():
+        return index_src.read_text(encoding="utf-8")
+    return render("site_index.html.j2", **_page_values(title, language), banner=markup(banner),
+                  content_target=markup(CONTENT_TARGET))
+
+
 def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, internal: bool = True,
                reuse_internal: Mapping[str, Path] | None = None, mapper: Mapper = map,
                draft: bool | None = None) -> SiteResult:
@@ -263,15 +283,10 @@ def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, interna
     warning, never an error, where Chromium is absent or fails. ``draft``: the site's own
     pages (the appendix, an index built without the run's) carry the draft banner, as the
     reports do; by default until a reviewer has signed (``run/signoff.py``)."""
-    from .signoff import draft_banner, is_final
-
     run_dir = Path(run_dir)
     t = Texts(language)
     params, _ = _params(run_dir)
-    synthetic = bool(_read_json(run_dir / "manifest.json").get("synthetic_data"))
-    if draft is None:
-        draft = not is_final(run_dir)
-    banner = (draft_banner(language) if draft else "") + (synthetic_banner(t) if synthetic else "")
+    banner, synthetic = _banners(run_dir, t, draft)
     run_name = str(params.get("run_name") or run_dir.name.lstrip(".").split(".staging")[0] or "report")
     site = run_dir / SITE_DIR
     shutil.rmtree(site, ignore_errors=True)
@@ -282,7 +297,7 @@ def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, interna
     for name in names:
         html = (run_dir / f"{name}.html").read_text(encoding="utf-8")
         write_text(site / f"{name}.html", _with_csp(_nav_with_appendix(html, t)))
-        result.pages.append(f"{name}.html")
+    result.pages += [f"{name}.html" for name in names]
 
     title = f"{run_title(names, t)} {params.get('audit_year', '')}".strip()
     write_text(site / APPENDIX, appendix_page(run_dir, names, t, banner))
@@ -290,10 +305,7 @@ def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, interna
 
     want_pdf = pdf_enabled() if pdf is None else pdf
     pdf_name = f"{run_name}.pdf"
-    index_src = run_dir / "index.html"
-    index = (index_src.read_text(encoding="utf-8") if index_src.is_file()
-             else render("site_index.html.j2", **_page_values(title, language), banner=markup(banner),
-                         content_target=markup(CONTENT_TARGET)))
+    index = _index_page(run_dir, title, language, banner)
     _write_index(run_dir, index, names, t, None)
     if "index.html" not in result.pages:
         result.pages.insert(0, "index.html")

@@ -10,6 +10,9 @@ here, so a notebook needs only this module."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -51,6 +54,18 @@ def data(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
                       last=dc["last_month"], n_cells=f.count(dc["n_cells"]), n_clusters=f.count(dc["n_clusters"]),
                       n_cell_months=f.count(dc["n_cell_months"]))),
     ]
+    parts += _left_out(cov, dc, p.min_cell_months, t, f)
+    fig = figs.price_index(a.data.frame, a.data.cells, a.data.treatments, labels(a.data.groups, t),
+                           t("causality.index_ylabel"))
+    parts.append(d.figure(fig, t("causality.index_caption", base=p.index_base_months), key="causality-fig1",
+                          data=cf.index_data(a.data.frame, t, f)))
+    return parts
+
+
+def _left_out(cov: Mapping[str, Any], dc: Mapping[str, Any], min_cell_months: int, t: Texts,
+              f: Formatter) -> list[d.Html]:
+    """What the panel left out: lines (not positive, no key) and cells (too short, no rollout)."""
+    parts = []
     excluded = cov["n_lines_not_positive"] + cov["n_lines_missing_key"]
     if excluded:
         parts.append(d.paragraph(t("causality.data_excluded", n_not_positive=f.count(cov["n_lines_not_positive"]),
@@ -58,11 +73,7 @@ def data(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
                                    share=f.percent(excluded / cov["n_lines"], 2))))
     if dc["n_cells_too_short"] or dc["n_cells_without_rollout"]:
         parts.append(d.paragraph(t("causality.data_dropped_cells", n_short=f.count(dc["n_cells_too_short"]),
-                                   months=p.min_cell_months, n_no_rollout=f.count(dc["n_cells_without_rollout"]))))
-    fig = figs.price_index(a.data.frame, a.data.cells, a.data.treatments, labels(a.data.groups, t),
-                           t("causality.index_ylabel"))
-    parts.append(d.figure(fig, t("causality.index_caption", base=p.index_base_months), key="causality-fig1",
-                          data=cf.index_data(a.data.frame, t, f)))
+                                   months=min_cell_months, n_no_rollout=f.count(dc["n_cells_without_rollout"]))))
     return parts
 
 

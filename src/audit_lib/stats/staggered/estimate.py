@@ -63,20 +63,26 @@ def att_gt(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption: str
     gr["se"] = agg_se[3 + len(ev):]
     for f in (ev, gr):
         f["low"], f["high"] = interval(f["att"], f["se"], level)
-    treated = panel.group > 0
-    meta: dict[str, Any] = {"n_units": int(len(panel.group)), "n_treated_units": int(treated.sum()),
-            "n_never_treated": int((~treated).sum()), "n_periods": int(len(panel.periods)),
-            "n_treated_clusters": int(len(np.unique(panel.cluster[treated]))),
-            "n_clusters": int(panel.cluster.max() + 1), "control": control, "se": se, "level": level,
-            "dropped_first_period": panel.dropped_first_period, "adopted_after_last": panel.adopted_after_last,
-            "cells_not_estimable": int(frame["att"].isna().sum()), "covariates": list(covariates),
-            "method": method if covariates else None}
+    meta = _meta(panel, frame, control, se, level, covariates, method)
     few = meta["n_treated_clusters"] < min_treated_clusters
     meta["inference"] = "randomization" if few else "cluster_robust"
     ri = randomization_simple(panel, est["simple"], control, reps, seed, level, method) if few else None
     pre_ev = (ev["event_time"] < 0).to_numpy()
     pre_test = wald_zero(panel, ev["att"].to_numpy()[pre_ev], IFagg[:, 3:3 + len(ev)][:, pre_ev])
     return StaggeredResult(frame, aggregates, ev, gr, pretrend_test(panel, frame, IF), pre_test, meta, ri)
+
+
+def _meta(panel: Panel, frame: pd.DataFrame, control: str, se: str, level: float, covariates: tuple[str, ...],
+          method: str) -> dict[str, Any]:
+    """What ``StaggeredResult.meta`` records of the panel and the settings."""
+    treated = panel.group > 0
+    return {"n_units": int(len(panel.group)), "n_treated_units": int(treated.sum()),
+            "n_never_treated": int((~treated).sum()), "n_periods": int(len(panel.periods)),
+            "n_treated_clusters": int(len(np.unique(panel.cluster[treated]))),
+            "n_clusters": int(panel.cluster.max() + 1), "control": control, "se": se, "level": level,
+            "dropped_first_period": panel.dropped_first_period, "adopted_after_last": panel.adopted_after_last,
+            "cells_not_estimable": int(frame["att"].isna().sum()), "covariates": list(covariates),
+            "method": method if covariates else None}
 
 
 def randomization_simple(panel: Panel, estimate: float, control: str = "never", reps: int = 999, seed: int = 0,
