@@ -159,8 +159,16 @@ def jackknife_interval(est: LinearEstimate, refit: Callable[[np.ndarray], Linear
 
 def _rows(est: LinearEstimate, rows: list[int]) -> LinearEstimate:
     """The estimator restricted to the targets ``rows``."""
-    return LinearEstimate([est.names[r] for r in rows], est.A[rows], est.y, est.resid, est.resid_op, est.cluster,
-                          est.n_params, n_obs=est.n_obs)
+    return LinearEstimate(
+        [est.names[r] for r in rows],
+        est.A[rows],
+        est.y,
+        est.resid,
+        est.resid_op,
+        est.cluster,
+        est.n_params,
+        n_obs=est.n_obs,
+    )
 
 
 def wald_f_test(est: LinearEstimate, rows: list[int]) -> tuple[float, float, int]:
@@ -181,8 +189,12 @@ def wald_f_test(est: LinearEstimate, rows: list[int]) -> tuple[float, float, int
 
 
 def bootstrap_wald(
-    est: LinearEstimate, rows: list[int], null_fitted: np.ndarray, null_resid: np.ndarray,
-    n_reps: int, rng: np.random.Generator,
+    est: LinearEstimate,
+    rows: list[int],
+    null_fitted: np.ndarray,
+    null_resid: np.ndarray,
+    n_reps: int,
+    rng: np.random.Generator,
 ) -> tuple[float, float, float, int]:
     """Joint test that the targets ``rows`` are all zero (e.g. the leads of a pre-trend test).
 
@@ -217,8 +229,9 @@ def bootstrap_wald(
     return W, p_boot, p_f, q
 
 
-def pooled_se(est: LinearEstimate, unit: np.ndarray, time: np.ndarray, max_lag: int = 24,
-              rows: list[int] | None = None) -> np.ndarray:
+def pooled_se(
+    est: LinearEstimate, unit: np.ndarray, time: np.ndarray, max_lag: int = 24, rows: list[int] | None = None
+) -> np.ndarray:
     """Standard errors for targets that rest on one or two clusters, where cluster-robust
     variances and the wild cluster bootstrap fail (MacKinnon and Webb 2017).
 

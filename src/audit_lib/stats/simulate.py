@@ -72,7 +72,9 @@ def simulate_staggered(
     for spec in groups:
         s = np.full(n_units, NEVER)
         if spec.level == "cluster":
-            draw = np.where(rng.random(n_clusters) < spec.p_treated, rng.integers(spec.first, spec.last, n_clusters), NEVER)
+            draw = np.where(
+                rng.random(n_clusters) < spec.p_treated, rng.integers(spec.first, spec.last, n_clusters), NEVER
+            )
             s = draw[unit_cluster]
         else:
             s = np.where(rng.random(n_units) < spec.p_treated, rng.integers(spec.first, spec.last, n_units), NEVER)
@@ -90,8 +92,12 @@ def simulate_staggered(
     innov = rng.normal(0, sd_cluster_time * np.sqrt(1 - rho**2), (n_clusters, n_periods))
     for t in range(1, n_periods):
         shock[:, t] = rho * shock[:, t - 1] + innov[:, t]
-    y = (rng.normal(0, sd_unit, n_units)[unit] + trend * time + shock[cluster, time]
-         + rng.normal(0, sd_unit_time, len(unit)))
+    y = (
+        rng.normal(0, sd_unit, n_units)[unit]
+        + trend * time
+        + shock[cluster, time]
+        + rng.normal(0, sd_unit_time, len(unit))
+    )
     panel = StaggeredPanel(y, unit, time, cluster, starts)
     for g, f in effects.items():
         e = panel.event_time(g)

@@ -10,8 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-META_KEYS = frozenset({"notebook", "audit_year", "audit_period", "synthetic_data", "language", "status", "title",
-                       "failed_cell", "error"})
+META_KEYS = frozenset(
+    {"notebook", "audit_year", "audit_period", "synthetic_data", "language", "status", "title", "failed_cell", "error"}
+)
 TOLERANCE = 1e-9  # numbers closer than this (relative) count as unchanged
 
 
@@ -28,8 +29,16 @@ def figures(results: Mapping[str, Any], parameters: frozenset[str] | set[str] = 
         if _scalar(v):
             out[k] = v
     for k, v in results.items():
-        if (k in META_KEYS or k in out or k in parameters or k.endswith("_level") or v is None
-                or isinstance(v, str) or not _scalar(v) or _bound(results, k)):
+        if (
+            k in META_KEYS
+            or k in out
+            or k in parameters
+            or k.endswith("_level")
+            or v is None
+            or isinstance(v, str)
+            or not _scalar(v)
+            or _bound(results, k)
+        ):
             continue
         out[k] = v
     return out
@@ -86,8 +95,11 @@ def _same(a: Any, b: Any) -> bool:
     return abs(float(a) - float(b)) <= TOLERANCE * max(1.0, abs(float(a)), abs(float(b)))
 
 
-def figure_changes(previous: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]],
-                   parameters: Mapping[str, set[str] | frozenset[str]] | None = None) -> pd.DataFrame:
+def figure_changes(
+    previous: Mapping[str, Mapping[str, Any]],
+    current: Mapping[str, Mapping[str, Any]],
+    parameters: Mapping[str, set[str] | frozenset[str]] | None = None,
+) -> pd.DataFrame:
     """One row per notebook and figure present in either year (``parameters``: per notebook,
     the parameter names it may echo in its results; see ``figures``).
 
@@ -119,15 +131,38 @@ def figure_changes(previous: Mapping[str, Mapping[str, Any]], current: Mapping[s
                 rel = change / abs(float(pv)) if kind != "share" and float(pv) != 0 else None
             pi, ci = interval_of(p_res, name), interval_of(c_res, name)
             overlap = None if pi is None or ci is None else bool(pi[0] <= ci[1] and ci[0] <= pi[1])
-            rows.append({
-                "notebook": nb, "name": name, "kind": kind, "previous": pv, "current": cv, "change": change,
-                "change_rel": rel, "status": status,
-                "previous_low": pi[0] if pi else None, "previous_high": pi[1] if pi else None,
-                "current_low": ci[0] if ci else None, "current_high": ci[1] if ci else None,
-                "intervals_overlap": overlap,
-            })
-    cols = ["notebook", "name", "kind", "previous", "current", "change", "change_rel", "status", "previous_low",
-            "previous_high", "current_low", "current_high", "intervals_overlap"]
+            rows.append(
+                {
+                    "notebook": nb,
+                    "name": name,
+                    "kind": kind,
+                    "previous": pv,
+                    "current": cv,
+                    "change": change,
+                    "change_rel": rel,
+                    "status": status,
+                    "previous_low": pi[0] if pi else None,
+                    "previous_high": pi[1] if pi else None,
+                    "current_low": ci[0] if ci else None,
+                    "current_high": ci[1] if ci else None,
+                    "intervals_overlap": overlap,
+                }
+            )
+    cols = [
+        "notebook",
+        "name",
+        "kind",
+        "previous",
+        "current",
+        "change",
+        "change_rel",
+        "status",
+        "previous_low",
+        "previous_high",
+        "current_low",
+        "current_high",
+        "intervals_overlap",
+    ]
     return pd.DataFrame(rows, columns=cols, dtype=object)
 
 
