@@ -28,7 +28,7 @@ an unknown body.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -66,6 +66,43 @@ def required_body(rules: Sequence[DelegationRule], region: str, value: float) ->
     return None
 
 
+_CHECK_COLUMNS = [
+    "procurement_id",
+    "region",
+    "year",
+    "title",
+    "estimated_value_sek",
+    "required_body",
+    "rule_from_value_sek",
+    "rule_source",
+    "recorded_body",
+    "initiation_ref",
+    "rule_applies",
+    "reasons",
+    "violation",
+]
+
+
+def _reasons(
+    rule: DelegationRule | None, recorded: str | None, rank: Mapping[str | None, int], missing_reference: bool
+) -> list[str]:
+    """The ``REASONS`` codes of one procurement-region: the recorded body against the rule's
+    body (by rank, lower rank = higher body), then a missing initiation reference."""
+    reasons = []
+    if rule is not None:
+        if recorded is None:
+            reasons.append("missing_body")
+        elif recorded not in rank:
+            reasons.append("unknown_body")
+        elif rank[recorded] > rank[normalise_body(rule.body)]:
+            reasons.append("level_too_low")
+    elif recorded is not None and recorded not in rank:
+        reasons.append("unknown_body")
+    if missing_reference:
+        reasons.append("missing_reference")
+    return reasons
+
+
 def check(
     regions: pd.DataFrame,
     view: pd.DataFrame,
@@ -90,19 +127,8 @@ def check(
     for row in cast(Iterable[Any], r.itertuples(index=False)):
         rule = required_body(rules, row.region, float(row.estimated_value_sek))
         recorded = normalise_body(row.initiated_by)
-        reasons = []
-        if rule is not None:
-            if recorded is None:
-                reasons.append("missing_body")
-            elif recorded not in rank:
-                reasons.append("unknown_body")
-            elif rank[recorded] > rank[normalise_body(rule.body)]:
-                reasons.append("level_too_low")
-        elif recorded is not None and recorded not in rank:
-            reasons.append("unknown_body")
         no_ref = normalise_body(row.initiation_ref) is None
-        if require_reference and no_ref:
-            reasons.append("missing_reference")
+        reasons = _reasons(rule, recorded, rank, missing_reference=require_reference and no_ref)
         rows.append(
             dict(
                 procurement_id=row.procurement_id,
@@ -120,22 +146,7 @@ def check(
                 violation=bool(reasons),
             )
         )
-    cols = [
-        "procurement_id",
-        "region",
-        "year",
-        "title",
-        "estimated_value_sek",
-        "required_body",
-        "rule_from_value_sek",
-        "rule_source",
-        "recorded_body",
-        "initiation_ref",
-        "rule_applies",
-        "reasons",
-        "violation",
-    ]
-    out = pd.DataFrame(rows, columns=cols)
+    out = pd.DataFrame(rows, columns=_CHECK_COLUMNS)
     out["violation"] = out["violation"].astype(bool)
     out["rule_applies"] = out["rule_applies"].astype(bool)
     return out.sort_values(["procurement_id", "region"]).reset_index(drop=True)

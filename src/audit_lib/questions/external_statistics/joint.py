@@ -91,6 +91,22 @@ def detect_joint(
         title_s=procs["title"].fillna("").astype(str),
     )
     rows: list[dict[str, object]] = []
+    add = _signal_adder(rows, order)
+    _titles_naming_buyers(p, buyers, aliases, order, add)
+    if reference_pattern:
+        _same_reference(p, audited, reference_pattern, add)
+    _same_id_other_buyer(p, [procs, lots, contract_values], audited, add)
+    if len(buyers) > 1:
+        _same_title(p, buyers, aliases, ignore_words, add)
+    out = pd.DataFrame(rows, columns=SIGNAL_COLUMNS)
+    if len(out):
+        out = out.sort_values(["published_date", "procurement_id", "reason"], kind="stable").reset_index(drop=True)
+    return out
+
+
+def _signal_adder(rows: list[dict[str, object]], order: Mapping[str, int]) -> Add:
+    """The ``add`` the detectors call: appends one signal row (``SIGNAL_COLUMNS``) to ``rows``,
+    the participants in the buyers' order."""
 
     def add(r: pd.Series, reason: str, participants: Iterable[str], others: Iterable[str], detail: str) -> None:
         rows.append(
@@ -109,16 +125,7 @@ def detect_joint(
             )
         )
 
-    _titles_naming_buyers(p, buyers, aliases, order, add)
-    if reference_pattern:
-        _same_reference(p, audited, reference_pattern, add)
-    _same_id_other_buyer(p, [procs, lots, contract_values], audited, add)
-    if len(buyers) > 1:
-        _same_title(p, buyers, aliases, ignore_words, add)
-    out = pd.DataFrame(rows, columns=SIGNAL_COLUMNS)
-    if len(out):
-        out = out.sort_values(["published_date", "procurement_id", "reason"], kind="stable").reset_index(drop=True)
-    return out
+    return add
 
 
 def _titles_naming_buyers(

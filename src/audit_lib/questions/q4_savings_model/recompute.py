@@ -46,6 +46,15 @@ def recompute(
     for c in ("n_bids", "n_approved", "n_unapproved"):
         t[c] = s[c].fillna(0).astype(int).to_numpy()
 
+    _add_price_methods(t)
+    _add_market(t, s, has_bids, market_min_bids)
+    _add_applied(t)
+    return t
+
+
+def _add_price_methods(t: pd.DataFrame) -> None:
+    """The basket and negotiation methods' ``m_status``, ``m_reason`` and ``m_saving`` columns:
+    computed where both prices are recorded."""
     for m, (a, b) in {
         "basket": ("basket_old_sek", "basket_new_sek"),
         "negotiation": ("first_price_sek", "negotiated_price_sek"),
@@ -56,6 +65,10 @@ def recompute(
         t[f"{m}_reason"] = np.where(ok, "", np.where(ha | hb, f"{m}_incomplete", f"{m}_missing"))
         t[f"{m}_saving"] = (t[a] - t[b]).where(ok)
 
+
+def _add_market(t: pd.DataFrame, s: pd.DataFrame, has_bids: bool, market_min_bids: int) -> None:
+    """The market method's columns (mean minus lowest approved bid, from the bid summary ``s``
+    in ``t``'s order): computed with at least ``market_min_bids`` approved bids."""
     n_ap, n_all = t["n_approved"], t["n_bids"]
     reason = np.select(
         [~pd.Series(has_bids, index=t.index), n_all == 0, n_ap == 0, n_ap < market_min_bids],
@@ -67,6 +80,10 @@ def recompute(
     t["market_reason"] = reason
     t["market_saving"] = pd.Series((s["mean"] - s["lowest"]).to_numpy(dtype=float), index=t.index).where(ok)
 
+
+def _add_applied(t: pd.DataFrame) -> None:
+    """``any_computable`` and the register's own method: ``applied_status``, ``applied_reason``,
+    ``recomputed_sek`` and ``saving_type``."""
     t["any_computable"] = np.logical_or.reduce([t[f"{m}_status"] == COMPUTED for m in METHODS])
     applied = t["saving_method"].astype(str)
     conds = [(applied == m).to_numpy() for m in METHODS]
@@ -74,7 +91,6 @@ def recompute(
     t["applied_reason"] = np.select(conds, [t[f"{m}_reason"].to_numpy() for m in METHODS], "")
     t["recomputed_sek"] = np.select(conds, [t[f"{m}_saving"].to_numpy(dtype=float) for m in METHODS], np.nan)
     t["saving_type"] = applied.map(SAVING_TYPE)
-    return t
 
 
 def reasons_table(table: pd.DataFrame, year: int | None = None) -> pd.DataFrame:

@@ -25,6 +25,23 @@ FINDING_COLUMNS: list[str] = [
 ]
 
 
+_RECONCILE_COLUMNS = [
+    "procurement_id",
+    "year",
+    "title",
+    "saving_method",
+    "reported_saving_sek",
+    "recomputed_sek",
+    "n_approved",
+    "n_unapproved",
+    "bids_available",
+    "market_saving",
+    "basket_status",
+    "negotiation_status",
+    "applied_status",
+]
+
+
 def agrees(reported: Any, recomputed: Any, tolerance_sek: float, tolerance_pct: float) -> Any:
     """True where ``|reported - recomputed| <= tolerance_sek + tolerance_pct * |recomputed|``
     (element-wise for arrays); False where either is missing."""
@@ -103,35 +120,33 @@ def reconcile(
     A procurement flagged ``unapproved_counted`` is not also a ``mismatch``. ``summary`` is
     ``bid_summary(bids)`` where the caller has it already.
     """
-    t = table[
-        [
-            "procurement_id",
-            "year",
-            "title",
-            "saving_method",
-            "reported_saving_sek",
-            "recomputed_sek",
-            "n_approved",
-            "n_unapproved",
-            "bids_available",
-            "market_saving",
-            "basket_status",
-            "negotiation_status",
-            "applied_status",
-        ]
-    ]
-    method = t["saving_method"].astype(str)
-    reported = t["reported_saving_sek"]
+    t = table[_RECONCILE_COLUMNS]
     unapproved = pd.Series(False, index=t.index)
     if bids is not None and len(bids):
         unapproved = _unapproved_counted(
             t, summary if summary is not None else bid_summary(bids), tolerance_sek, tolerance_pct
         )
+    checks = _checks(t, unapproved, market_min_bids, tolerance_sek, tolerance_pct)
+    found = [f for mask, kind in checks if (f := _finding_rows(t, mask, kind)) is not None]
+    if not found:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    out = pd.concat(found, ignore_index=True)[FINDING_COLUMNS]
+    order = {k: i for i, k in enumerate((*INVALID_KINDS, MISMATCH))}
+    out["_o"] = out["finding"].map(order)
+    return out.sort_values(["_o", "procurement_id"]).drop(columns="_o").reset_index(drop=True)
+
+
+def _checks(
+    t: pd.DataFrame, unapproved: pd.Series, market_min_bids: int, tolerance_sek: float, tolerance_pct: float
+) -> list[tuple[pd.Series, str]]:
+    """Each finding's mask over ``t``, in the order of ``INVALID_KINDS`` then ``mismatch``."""
+    method = t["saving_method"].astype(str)
+    reported = t["reported_saving_sek"]
     computed = t["applied_status"] == COMPUTED
     differs = ~pd.Series(
         agrees(reported.to_numpy(), t["recomputed_sek"].to_numpy(), tolerance_sek, tolerance_pct), index=t.index
     )
-    checks = [
+    return [
         (
             method.eq("market") & t["bids_available"].astype(bool) & (t["n_approved"] < market_min_bids),
             "market_too_few_bids",
@@ -145,13 +160,6 @@ def reconcile(
         ((method == "none") & reported.notna() & (reported != 0), "saving_without_method"),
         (computed & reported.notna() & differs & ~unapproved, MISMATCH),
     ]
-    found = [f for mask, kind in checks if (f := _finding_rows(t, mask, kind)) is not None]
-    if not found:
-        return pd.DataFrame(columns=FINDING_COLUMNS)
-    out = pd.concat(found, ignore_index=True)[FINDING_COLUMNS]
-    order = {k: i for i, k in enumerate((*INVALID_KINDS, MISMATCH))}
-    out["_o"] = out["finding"].map(order)
-    return out.sort_values(["_o", "procurement_id"]).drop(columns="_o").reset_index(drop=True)
 
 
 def finding_lists(findings: pd.DataFrame, year: int | None = None) -> dict[str, Any]:
