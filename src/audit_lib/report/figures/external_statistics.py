@@ -50,6 +50,53 @@ def composition_bars(
     return fig
 
 
+def _peer_panel(
+    ax,
+    panel: tuple[str, str, str, str],
+    d: pd.DataFrame,
+    c: pd.DataFrame,
+    rows: Sequence[str],
+    y_of: Mapping[str, int],
+    peers: str,
+    legend: Mapping[str, str],
+) -> None:
+    """One panel of :func:`competition_vs_peers`: the peer buyers ``d`` as grey dots on the
+    peers' row, then each group's figure with its interval (``panel``: the figure's column, its
+    interval's columns and the panel's key)."""
+    col, lo, hi, key = panel
+    if len(d):
+        offsets = np.linspace(-0.25, 0.25, len(d)) if len(d) > 1 else np.zeros(1)
+        ax.scatter(
+            d[col].to_numpy(dtype=float),
+            y_of[peers] + offsets,
+            s=14,
+            color=COLORS["muted"],
+            alpha=0.8,
+            label=legend["peer_buyer"],
+            zorder=2,
+        )
+    for i, g in enumerate(rows):
+        if g not in c.index or pd.isna(c.at[g, col]):
+            continue
+        est, low, high = float(c.at[g, col]), float(c.at[g, lo]), float(c.at[g, hi])
+        color = COLORS["target"] if g == peers else COLORS["outcome"]
+        ax.errorbar(
+            [est],
+            [y_of[g]],
+            xerr=[[est - low], [high - est]],
+            fmt="D",
+            color=color,
+            ecolor=color,
+            elinewidth=2.5,
+            capsize=4,
+            zorder=3,
+            label=legend["interval"] if i == 0 else None,
+        )
+    if key == "single":
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlim(left=0)
+
+
 def competition_vs_peers(
     dist: pd.DataFrame,
     comp: pd.DataFrame,
@@ -70,42 +117,9 @@ def competition_vs_peers(
         ("mean_tenders_per_lot", "mean_tenders_per_lot_low", "mean_tenders_per_lot_high", "mean"),
     ]
     c = comp.set_index("group")
-    for ax, (col, lo, hi, key) in zip(axes, panels):
-        d = dist[dist["group"] == peers]
-        if len(d):
-            offsets = np.linspace(-0.25, 0.25, len(d)) if len(d) > 1 else np.zeros(1)
-            ax.scatter(
-                d[col].to_numpy(dtype=float),
-                y_of[peers] + offsets,
-                s=14,
-                color=COLORS["muted"],
-                alpha=0.8,
-                label=legend["peer_buyer"],
-                zorder=2,
-            )
-        for i, g in enumerate(rows):
-            if g not in c.index or pd.isna(c.at[g, col]):
-                continue
-            est, low, high = float(c.at[g, col]), float(c.at[g, lo]), float(c.at[g, hi])
-            color = COLORS["target"] if g == peers else COLORS["outcome"]
-            ax.errorbar(
-                [est],
-                [y_of[g]],
-                xerr=[[est - low], [high - est]],
-                fmt="D",
-                color=color,
-                ecolor=color,
-                elinewidth=2.5,
-                capsize=4,
-                zorder=3,
-                label=legend["interval"] if i == 0 else None,
-            )
-        if key == "single":
-            ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-            ax.set_xlim(left=0)
-        else:
-            ax.set_xlim(left=0)
-        ax.set_xlabel(axis_labels[key])
+    for ax, panel in zip(axes, panels):
+        _peer_panel(ax, panel, dist[dist["group"] == peers], c, rows, y_of, peers, legend)
+        ax.set_xlabel(axis_labels[panel[3]])
         ax.grid(axis="y", visible=False)
     axes[0].set_yticks([y_of[g] for g in rows], [group_labels.get(g, g) for g in rows])
     axes[0].set_ylim(-0.6, len(rows) - 0.4)

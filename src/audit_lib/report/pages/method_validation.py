@@ -53,21 +53,14 @@ def _event_data(es: pd.DataFrame, t: Texts, number: Any, level: str) -> d.Figure
     )
 
 
-def mpdta(res: MethodValidationResult, t: Texts, f: Formatter, p: MethodValidationParams) -> list[d.Html]:
-    """The twelve ATT(g, t) and the three aggregations beside the published figures."""
-    parts = [d.heading(t(f"{_MV}.mpdta_heading"))]
-    m = res.mpdta
-    if m is None:
-        return [*parts, d.callout(t(f"{_MV}.absent", name="mpdta"), "warning")]
-    n4, yes_no, level = partial(f.number, decimals=4), _yes_no(t), f.percent(p.interval_level)
+def _mpdta_tables(m: dict[str, Any], t: Texts, f: Formatter, level: str) -> list[d.Html]:
+    """The twelve ATT(g, t) and the three aggregations, each beside its published figure."""
+    n4, yes_no = partial(f.number, decimals=4), _yes_no(t)
     cells = m["att_gt"].assign(
         interval=[f"{f.number(r['low'], 4)} – {f.number(r['high'], 4)}" for r in m["att_gt"].to_dict("records")]
     )
     aggregates = pd.DataFrame([{"name": t(f"{_MV}.agg_{k}"), **v} for k, v in m["aggregates"].items()])
-    pt, pe = m["pretrend"], m["pretrend_event"]
     return [
-        *parts,
-        d.paragraph(t(f"{_MV}.mpdta_intro")),
         d.table(
             cells,
             {
@@ -93,6 +86,21 @@ def mpdta(res: MethodValidationResult, t: Texts, f: Formatter, p: MethodValidati
             },
             formats={"published": n4, "estimate": n4, "se": n4, "matches": yes_no},
         ),
+    ]
+
+
+def mpdta(res: MethodValidationResult, t: Texts, f: Formatter, p: MethodValidationParams) -> list[d.Html]:
+    """The twelve ATT(g, t) and the three aggregations beside the published figures."""
+    parts = [d.heading(t(f"{_MV}.mpdta_heading"))]
+    m = res.mpdta
+    if m is None:
+        return [*parts, d.callout(t(f"{_MV}.absent", name="mpdta"), "warning")]
+    n4, level = partial(f.number, decimals=4), f.percent(p.interval_level)
+    pt, pe = m["pretrend"], m["pretrend_event"]
+    return [
+        *parts,
+        d.paragraph(t(f"{_MV}.mpdta_intro")),
+        *_mpdta_tables(m, t, f, level),
         d.callout(
             t(f"{_MV}.all_match" if m["all_match"] else f"{_MV}.some_differ"), "info" if m["all_match"] else "warning"
         ),
@@ -194,16 +202,12 @@ def _estimators(dc: dict[str, Any], t: Texts, f: Formatter) -> pd.DataFrame:
     return pd.DataFrame(rows).assign(interval=[interval2(r, f) for r in rows])
 
 
-def staggered(res: MethodValidationResult, t: Texts, f: Formatter, p: MethodValidationParams) -> list[d.Html]:
-    """The staggered estimate on the full Decarolis data beside two-way fixed effects, its
-    inference, pre-trend tests, effects by adoption group and event study (nothing without data)."""
-    dc = res.decarolis
-    if dc is None:
-        return []
-    st, tw, t2 = dc["staggered"], dc["twfe_full"], dc["table2a_col1"]
+def _staggered_estimates(dc: dict[str, Any], t: Texts, f: Formatter, level: str) -> list[d.Html]:
+    """The staggered estimate's heading and data, beside the paper's and two-way fixed effects."""
+    st, tw = dc["staggered"], dc["twfe_full"]
     a, meta = st["aggregates"], st["meta"]
-    n2, level = partial(f.number, decimals=2), f.percent(p.interval_level)
-    parts = [
+    n2 = partial(f.number, decimals=2)
+    return [
         d.heading(t(f"{_MV}.staggered_heading"), 3),
         d.paragraph(
             t(
@@ -237,32 +241,41 @@ def staggered(res: MethodValidationResult, t: Texts, f: Formatter, p: MethodVali
             )
         ),
     ]
+
+
+def _staggered_inference(st: dict[str, Any], t: Texts, f: Formatter, p: MethodValidationParams) -> d.Html:
+    """How the staggered estimate's interval was found: randomization inference with too few
+    treated clusters, else clustered standard errors."""
+    n2, meta = partial(f.number, decimals=2), st["meta"]
     treated, least = meta["n_treated_clusters"], p.min_treated_clusters
     if meta["inference"] == "randomization":
         r = st["randomization"]
-        parts.append(
-            d.callout(
-                t(
-                    f"{_MV}.inference_randomization",
-                    treated=treated,
-                    min=least,
-                    p=f.number(r["p_value"], 3),
-                    draws=r["draws"],
-                    low=n2(r["low"]),
-                    high=n2(r["high"]),
-                ),
-                "warning",
-            )
+        return d.callout(
+            t(
+                f"{_MV}.inference_randomization",
+                treated=treated,
+                min=least,
+                p=f.number(r["p_value"], 3),
+                draws=r["draws"],
+                low=n2(r["low"]),
+                high=n2(r["high"]),
+            ),
+            "warning",
         )
-    else:
-        parts.append(d.paragraph(t(f"{_MV}.inference_cluster", treated=treated, min=least)))
+    return d.paragraph(t(f"{_MV}.inference_cluster", treated=treated, min=least))
+
+
+def _staggered_detail(
+    st: dict[str, Any], paper: float, t: Texts, f: Formatter, p: MethodValidationParams, level: str
+) -> list[d.Html]:
+    """The pre-trend tests, the effects by adoption group and the event study."""
+    n2, least = partial(f.number, decimals=2), p.min_treated_clusters
     pt, pe, by_group = st["pretrend"], st["pretrend_event"], st["by_group"]
     groups = by_group.assign(
         note=[t(f"{_MV}.few_note", min=least) if x else "" for x in by_group["few_treated"]],
         interval=[interval2(r, f) for r in by_group.to_dict("records")],
     )
     return [
-        *parts,
         d.paragraph(
             t(
                 f"{_MV}.pretrend_decarolis",
@@ -294,13 +307,27 @@ def staggered(res: MethodValidationResult, t: Texts, f: Formatter, p: MethodVali
                 t(f"{_MV}.axis_event_time"),
                 t(f"{_MV}.axis_pp"),
                 "Decarolis (2014)",
-                reference=t2["estimate"],
+                reference=paper,
                 reference_label=t(f"{_MV}.legend_paper"),
             ),
             t(f"{_MV}.event_caption_decarolis"),
             key="mv-fig2",
             data=_event_data(st["event_study"], t, n2, level),
         ),
+    ]
+
+
+def staggered(res: MethodValidationResult, t: Texts, f: Formatter, p: MethodValidationParams) -> list[d.Html]:
+    """The staggered estimate on the full Decarolis data beside two-way fixed effects, its
+    inference, pre-trend tests, effects by adoption group and event study (nothing without data)."""
+    dc = res.decarolis
+    if dc is None:
+        return []
+    st, level = dc["staggered"], f.percent(p.interval_level)
+    return [
+        *_staggered_estimates(dc, t, f, level),
+        _staggered_inference(st, t, f, p),
+        *_staggered_detail(st, dc["table2a_col1"]["estimate"], t, f, p, level),
     ]
 
 
