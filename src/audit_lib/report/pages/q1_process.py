@@ -40,55 +40,59 @@ def intro(t: Texts) -> list[d.Html]:
     return [d.paragraph(t("q1_process.intro"))]
 
 
-def key_figures(res: Q1Result, t: Texts, f: Formatter) -> list[d.Html]:
-    """The key figures, the audit year's share in a sentence, the largest procurement, the
-    board's own outcome and the notes on a missing target and on the intervals."""
+def _boxes(res: Q1Result, t: Texts, f: Formatter) -> d.Html:
+    """The key-figure boxes: the audit year's shares (count and value), the target, the planned
+    but not coordinated procurements and those without a documented reason."""
     ys, target, year, tgt, fn = res.year_share, res.target, res.audit_year, _target_value(res), _stage_counts(res)
-    parts = [
-        d.key_figures(
-            [
-                (
-                    t("q1_process.kf_share_count", year=year),
-                    interval(ys.get("share"), ys.get("share_low"), ys.get("share_high"), t, f),
-                ),
-                (
-                    t("q1_process.kf_share_value", year=year),
-                    interval(ys.get("share_value"), ys.get("share_value_low"), ys.get("share_value_high"), t, f),
-                ),
-                (
-                    t("q1_process.kf_target", period=t(f"period.{target['period']}") if target else MISSING),
-                    f.percent(tgt),
-                ),
-                (t("q1_process.kf_pnc"), f.count(fn["planned_not_coordinated"])),
-                (t("q1_process.kf_undocumented"), f.count(fn["reason_missing"])),
-            ]
-        )
-    ]
+    return d.key_figures(
+        [
+            (
+                t("q1_process.kf_share_count", year=year),
+                interval(ys.get("share"), ys.get("share_low"), ys.get("share_high"), t, f),
+            ),
+            (
+                t("q1_process.kf_share_value", year=year),
+                interval(ys.get("share_value"), ys.get("share_value_low"), ys.get("share_value_high"), t, f),
+            ),
+            (
+                t("q1_process.kf_target", period=t(f"period.{target['period']}") if target else MISSING),
+                f.percent(tgt),
+            ),
+            (t("q1_process.kf_pnc"), f.count(fn["planned_not_coordinated"])),
+            (t("q1_process.kf_undocumented"), f.count(fn["reason_missing"])),
+        ]
+    )
+
+
+def _share_sentence(res: Q1Result, t: Texts, f: Formatter) -> d.Html:
+    """The audit year's share in a sentence, or a warning when it has no procurements."""
+    ys, year, tgt = res.year_share, res.audit_year, _target_value(res)
     if not ys:
-        parts.append(d.callout(t("q1_process.no_procurements", year=year), "warning"))
-    else:
-        parts.append(
-            d.paragraph(
-                t(
-                    "q1_process.share_sentence",
-                    year=year,
-                    n=f.count(ys["n"]),
-                    k=f.count(ys["coordinated"]),
-                    share=f.percent(ys["share"], 1),
-                    low=f.percent(ys["share_low"], 1),
-                    high=f.percent(ys["share_high"], 1),
-                    level=f.percent(res.interval_level),
-                    target=f.percent(tgt),
-                    share_value=f.percent(ys["share_value"], 1),
-                    value_low=f.percent(ys["share_value_low"]),
-                    value_high=f.percent(ys["share_value_high"]),
-                )
-            )
+        return d.callout(t("q1_process.no_procurements", year=year), "warning")
+    return d.paragraph(
+        t(
+            "q1_process.share_sentence",
+            year=year,
+            n=f.count(ys["n"]),
+            k=f.count(ys["coordinated"]),
+            share=f.percent(ys["share"], 1),
+            low=f.percent(ys["share_low"], 1),
+            high=f.percent(ys["share_high"], 1),
+            level=f.percent(res.interval_level),
+            target=f.percent(tgt),
+            share_value=f.percent(ys["share_value"], 1),
+            value_low=f.percent(ys["share_value_low"]),
+            value_high=f.percent(ys["share_value_high"]),
         )
+    )
+
+
+def _largest(res: Q1Result, t: Texts, f: Formatter) -> list[d.Html]:
+    """The largest procurement in a sentence (nothing without one)."""
     largest = res.largest
     if largest:
         status = t("q1_process.status_coordinated") if largest["coordinated"] else t("q1_process.status_single")
-        parts.append(
+        return [
             d.paragraph(
                 t(
                     "q1_process.largest_sentence",
@@ -99,7 +103,15 @@ def key_figures(res: Q1Result, t: Texts, f: Formatter) -> list[d.Html]:
                     status=status,
                 )
             )
-        )
+        ]
+    return []
+
+
+def key_figures(res: Q1Result, t: Texts, f: Formatter) -> list[d.Html]:
+    """The key figures, the audit year's share in a sentence, the largest procurement, the
+    board's own outcome and the notes on a missing target and on the intervals."""
+    target, year, tgt = res.target, res.audit_year, _target_value(res)
+    parts = [_boxes(res, t, f), _share_sentence(res, t, f), *_largest(res, t, f)]
     if target and target["outcome"] == target["outcome"]:
         parts.append(
             d.paragraph(

@@ -98,6 +98,85 @@ def basis_note(res: Q2Result, t: Texts, f: Formatter) -> list[d.Html]:
     ]
 
 
+def _boxes(res: Q2Result, t: Texts, f: Formatter) -> d.Html:
+    """The audit year's key-figure boxes: enabled savings, the cost (recorded and estimated), the
+    net, the administrative gain and the effort's coverage."""
+    row, year, effort = res.row, res.audit_year, res.has_effort
+    return d.key_figures(
+        [
+            (t("q2_gains.kf_enabled", year=year), f.mnkr(row["enabled_savings_sek"])),
+            (t("q2_gains.kf_cost", year=year), f.mnkr(row["coordination_cost_sek"], 2) if effort else MISSING),
+            (
+                t("q2_gains.kf_cost_est"),
+                money_range(
+                    row["coordination_cost_est_sek"],
+                    row["coordination_cost_est_low"],
+                    row["coordination_cost_est_high"],
+                    t,
+                    f,
+                    2,
+                ),
+            ),
+            (
+                net_label(res, t),
+                money_range(row["net_est_sek"], row["net_est_low"], row["net_est_high"], t, f) if effort else MISSING,
+            ),
+            (
+                t(
+                    "q2_gains.kf_admin_assumed",
+                    cost=f.sek(res.params.cost_per_procurement_sek),
+                    cost_low=f.sek(res.admin_range["cost_low_sek"]),
+                    cost_high=f.sek(res.admin_range["cost_high_sek"]),
+                ),
+                money_range(
+                    row["admin_gain_sek"],
+                    res.admin_range["admin_gain_low_sek"],
+                    res.admin_range["admin_gain_high_sek"],
+                    t,
+                    f,
+                ),
+            ),
+            (t("q2_gains.kf_coverage"), of(row["n_effort"], row["n_coordinated"], t, f)),
+        ]
+    )
+
+
+def _sentences(res: Q2Result, t: Texts, f: Formatter) -> list[d.Html]:
+    """The audit year's gains and costs, and its administrative gain, in sentences."""
+    row, year = res.row, res.audit_year
+    return [
+        d.paragraph(
+            t(
+                "q2_gains.summary_sentence",
+                year=year,
+                n=f.count(row["n_coordinated"]),
+                n_saving=f.count(row["n_saving"]),
+                saving_share=f.percent(row["saving_coverage"]),
+                enabled=f.mnkr(row["enabled_savings_sek"]),
+                n_effort=f.count(row["n_effort"]),
+                effort_share=f.percent(row["effort_coverage"]),
+                hours=f.count(row["hours"]),
+                cost=f.mnkr(row["coordination_cost_sek"], 2),
+                cost_est=f.mnkr(row["coordination_cost_est_sek"], 2),
+                cost_low=f.mnkr(row["coordination_cost_est_low"], 2),
+                cost_high=f.mnkr(row["coordination_cost_est_high"], 2),
+                net_est=f.mnkr(row["net_est_sek"]),
+                net_low=f.mnkr(row["net_est_low"]),
+                net_high=f.mnkr(row["net_est_high"]),
+            )
+        ),
+        d.paragraph(
+            t(
+                "q2_gains.admin_sentence",
+                admin=f.mnkr(row["admin_gain_sek"]),
+                n=f.count(row["n_coordinated"]),
+                admin_net=f.mnkr(row["admin_net_sek"]),
+                admin_net_est=f.mnkr(row["admin_net_est_sek"]),
+            )
+        ),
+    ]
+
+
 def key_figures(res: Q2Result, t: Texts, f: Formatter) -> list[d.Html]:
     """The audit year's key figures and sentences on gains, costs and the administrative gain."""
     row, year, effort = res.row, res.audit_year, res.has_effort
@@ -105,80 +184,7 @@ def key_figures(res: Q2Result, t: Texts, f: Formatter) -> list[d.Html]:
     if not row:
         parts.append(d.callout(t("q2_gains.no_coordinated", year=year), "warning"))
     else:
-        parts.append(
-            d.key_figures(
-                [
-                    (t("q2_gains.kf_enabled", year=year), f.mnkr(row["enabled_savings_sek"])),
-                    (t("q2_gains.kf_cost", year=year), f.mnkr(row["coordination_cost_sek"], 2) if effort else MISSING),
-                    (
-                        t("q2_gains.kf_cost_est"),
-                        money_range(
-                            row["coordination_cost_est_sek"],
-                            row["coordination_cost_est_low"],
-                            row["coordination_cost_est_high"],
-                            t,
-                            f,
-                            2,
-                        ),
-                    ),
-                    (
-                        net_label(res, t),
-                        money_range(row["net_est_sek"], row["net_est_low"], row["net_est_high"], t, f)
-                        if effort
-                        else MISSING,
-                    ),
-                    (
-                        t(
-                            "q2_gains.kf_admin_assumed",
-                            cost=f.sek(res.params.cost_per_procurement_sek),
-                            cost_low=f.sek(res.admin_range["cost_low_sek"]),
-                            cost_high=f.sek(res.admin_range["cost_high_sek"]),
-                        ),
-                        money_range(
-                            row["admin_gain_sek"],
-                            res.admin_range["admin_gain_low_sek"],
-                            res.admin_range["admin_gain_high_sek"],
-                            t,
-                            f,
-                        ),
-                    ),
-                    (t("q2_gains.kf_coverage"), of(row["n_effort"], row["n_coordinated"], t, f)),
-                ]
-            )
-        )
-        parts.append(
-            d.paragraph(
-                t(
-                    "q2_gains.summary_sentence",
-                    year=year,
-                    n=f.count(row["n_coordinated"]),
-                    n_saving=f.count(row["n_saving"]),
-                    saving_share=f.percent(row["saving_coverage"]),
-                    enabled=f.mnkr(row["enabled_savings_sek"]),
-                    n_effort=f.count(row["n_effort"]),
-                    effort_share=f.percent(row["effort_coverage"]),
-                    hours=f.count(row["hours"]),
-                    cost=f.mnkr(row["coordination_cost_sek"], 2),
-                    cost_est=f.mnkr(row["coordination_cost_est_sek"], 2),
-                    cost_low=f.mnkr(row["coordination_cost_est_low"], 2),
-                    cost_high=f.mnkr(row["coordination_cost_est_high"], 2),
-                    net_est=f.mnkr(row["net_est_sek"]),
-                    net_low=f.mnkr(row["net_est_low"]),
-                    net_high=f.mnkr(row["net_est_high"]),
-                )
-            )
-        )
-        parts.append(
-            d.paragraph(
-                t(
-                    "q2_gains.admin_sentence",
-                    admin=f.mnkr(row["admin_gain_sek"]),
-                    n=f.count(row["n_coordinated"]),
-                    admin_net=f.mnkr(row["admin_net_sek"]),
-                    admin_net_est=f.mnkr(row["admin_net_est_sek"]),
-                )
-            )
-        )
+        parts += [_boxes(res, t, f), *_sentences(res, t, f)]
         parts.append(d.paragraph(admin_range_sentence(res, t, f)))
         parts += basis_note(res, t, f)
     return parts + [
