@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from ...questions.q6_learning import PROBLEMS, Q6Result
 from .. import display as d
 from ..figures.q6_learning import lessons_by_year, problems_by_category
@@ -20,12 +22,10 @@ def with_interval(k: Any, share: Any, low: Any, high: Any, f: Formatter) -> str:
     return f"{f.count(k)} ({f.percent(share)}; {interval(low, high, f.percent)})"
 
 
-def lessons(res: Q6Result, t: Texts, f: Formatter, level: float) -> list[d.Html]:
-    """The key figures, documented lessons by year (all and coordinated procurements, with
-    intervals at ``level``), the consultants' share, and the figure."""
-    inputs, by_year = res.inputs, res.by_year
-    first, last = res.window
-    shown = by_year.assign(
+def _shown_by_year(by_year: pd.DataFrame, f: Formatter) -> pd.DataFrame:
+    """The lessons by year with each share and its interval as text (all and coordinated
+    procurements) and the consultants' count and share."""
+    return by_year.assign(
         lessons_s=[
             with_interval(*x, f)
             for x in zip(
@@ -45,6 +45,37 @@ def lessons(res: Q6Result, t: Texts, f: Formatter, level: float) -> list[d.Html]
             f"{f.count(k)} ({f.percent(s, 1)})" for k, s in zip(by_year["n_consultant"], by_year["consultant_share"])
         ],
     )
+
+
+def _boxes(res: Q6Result, t: Texts, f: Formatter) -> d.Html:
+    """The key-figure boxes: documented lessons, the consultants' share and repeated problems."""
+    inputs, (first, last) = res.inputs, res.window
+    return d.key_figures(
+        [
+            (
+                t(
+                    "q6_learning.kf_lessons",
+                    year=last,
+                    low=f.percent(inputs["lessons_documented_low"]),
+                    high=f.percent(inputs["lessons_documented_high"]),
+                    n=f.count(inputs["n_completed"]),
+                ),
+                f.percent(inputs["lessons_documented_share"]),
+            ),
+            (t("q6_learning.kf_consultant", year=last), f.percent(inputs["consultant_share"], 1)),
+            (
+                t("q6_learning.kf_repeated", first=first, last=last),
+                t("q6_learning.of", k=f.count(inputs["n_categories_repeated"]), n=f.count(inputs["n_categories"])),
+            ),
+        ]
+    )
+
+
+def lessons(res: Q6Result, t: Texts, f: Formatter, level: float) -> list[d.Html]:
+    """The key figures, documented lessons by year (all and coordinated procurements, with
+    intervals at ``level``), the consultants' share, and the figure."""
+    by_year = res.by_year
+    shown = _shown_by_year(by_year, f)
     fig = lessons_by_year(
         by_year,
         {k: t(f"q6_learning.legend_{k}") for k in ("all", "coordinated")},
@@ -52,25 +83,7 @@ def lessons(res: Q6Result, t: Texts, f: Formatter, level: float) -> list[d.Html]
         f.percent,
     )
     return [
-        d.key_figures(
-            [
-                (
-                    t(
-                        "q6_learning.kf_lessons",
-                        year=last,
-                        low=f.percent(inputs["lessons_documented_low"]),
-                        high=f.percent(inputs["lessons_documented_high"]),
-                        n=f.count(inputs["n_completed"]),
-                    ),
-                    f.percent(inputs["lessons_documented_share"]),
-                ),
-                (t("q6_learning.kf_consultant", year=last), f.percent(inputs["consultant_share"], 1)),
-                (
-                    t("q6_learning.kf_repeated", first=first, last=last),
-                    t("q6_learning.of", k=f.count(inputs["n_categories_repeated"]), n=f.count(inputs["n_categories"])),
-                ),
-            ]
-        ),
+        _boxes(res, t, f),
         d.heading(t("q6_learning.lessons_heading")),
         d.paragraph(t("q6_learning.lessons_intro", level=f.percent(level))),
         d.table(
