@@ -166,6 +166,13 @@ def new_year(
     if (ev_dir / "followup.yaml").exists():
         raise NewYearError(f"{ev_dir / 'followup.yaml'} exists already; nothing was written")
 
+    _write_params(dst, text)
+    _write_evidence(ev_dir, year, followup_text)
+    return NewYear(dst, ev_dir, rel_results, carried, closed, notes)
+
+
+def _write_params(dst: Path, text: str) -> None:
+    """Write the new year's parameters file and load it back; remove it again if it is not valid."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     dst.write_text(text, encoding="utf-8")
     try:
@@ -173,6 +180,10 @@ def new_year(
     except Exception as e:
         dst.unlink()
         raise NewYearError(f"the scaffolded parameters are not valid (nothing was written):\n{e}") from None
+
+
+def _write_evidence(ev_dir: Path, year: int, followup_text: str) -> None:
+    """The new year's evidence folder: a README (kept if there is one) and followup.yaml."""
     ev_dir.mkdir(parents=True, exist_ok=True)
     readme = ev_dir / "README.yaml"
     if not readme.exists():
@@ -184,7 +195,6 @@ def new_year(
             encoding="utf-8",
         )
     (ev_dir / "followup.yaml").write_text(followup_text, encoding="utf-8")
-    return NewYear(dst, ev_dir, rel_results, carried, closed, notes)
 
 
 def _evidence_folder(previous: str | None, old: int, year: int, run_name: str) -> str:
