@@ -28,7 +28,7 @@ an unknown body.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -66,9 +66,50 @@ def required_body(rules: Sequence[DelegationRule], region: str, value: float) ->
     return None
 
 
+_CHECK_COLUMNS = [
+    "procurement_id",
+    "region",
+    "year",
+    "title",
+    "estimated_value_sek",
+    "required_body",
+    "rule_from_value_sek",
+    "rule_source",
+    "recorded_body",
+    "initiation_ref",
+    "rule_applies",
+    "reasons",
+    "violation",
+]
+
+
+def _reasons(
+    rule: DelegationRule | None, recorded: str | None, rank: Mapping[str | None, int], missing_reference: bool
+) -> list[str]:
+    """The ``REASONS`` codes of one procurement-region: the recorded body against the rule's
+    body (by rank, lower rank = higher body), then a missing initiation reference."""
+    reasons = []
+    if rule is not None:
+        if recorded is None:
+            reasons.append("missing_body")
+        elif recorded not in rank:
+            reasons.append("unknown_body")
+        elif rank[recorded] > rank[normalise_body(rule.body)]:
+            reasons.append("level_too_low")
+    elif recorded is not None and recorded not in rank:
+        reasons.append("unknown_body")
+    if missing_reference:
+        reasons.append("missing_reference")
+    return reasons
+
+
 def check(
-    regions: pd.DataFrame, view: pd.DataFrame, rules: Sequence[DelegationRule], bodies_rank: Sequence[str],
-    require_reference: bool = True, years: Sequence[int] | None = None,
+    regions: pd.DataFrame,
+    view: pd.DataFrame,
+    rules: Sequence[DelegationRule],
+    bodies_rank: Sequence[str],
+    require_reference: bool = True,
+    years: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Every procurement-region (of procurements completed in ``years``; all when None).
 
@@ -86,33 +127,26 @@ def check(
     for row in cast(Iterable[Any], r.itertuples(index=False)):
         rule = required_body(rules, row.region, float(row.estimated_value_sek))
         recorded = normalise_body(row.initiated_by)
-        reasons = []
-        if rule is not None:
-            if recorded is None:
-                reasons.append("missing_body")
-            elif recorded not in rank:
-                reasons.append("unknown_body")
-            elif rank[recorded] > rank[normalise_body(rule.body)]:
-                reasons.append("level_too_low")
-        elif recorded is not None and recorded not in rank:
-            reasons.append("unknown_body")
         no_ref = normalise_body(row.initiation_ref) is None
-        if require_reference and no_ref:
-            reasons.append("missing_reference")
-        rows.append(dict(
-            procurement_id=row.procurement_id, region=row.region, year=int(row.year), title=row.title,
-            estimated_value_sek=float(row.estimated_value_sek),
-            required_body=rule.body if rule else None,
-            rule_from_value_sek=rule.from_value_sek if rule else float("nan"),
-            rule_source=rule.source if rule else None,
-            recorded_body=None if recorded is None else str(row.initiated_by).strip(),
-            initiation_ref=None if no_ref else str(row.initiation_ref).strip(),
-            rule_applies=rule is not None, reasons=reasons, violation=bool(reasons),
-        ))
-    cols = ["procurement_id", "region", "year", "title", "estimated_value_sek", "required_body",
-            "rule_from_value_sek", "rule_source", "recorded_body", "initiation_ref", "rule_applies", "reasons",
-            "violation"]
-    out = pd.DataFrame(rows, columns=cols)
+        reasons = _reasons(rule, recorded, rank, missing_reference=require_reference and no_ref)
+        rows.append(
+            dict(
+                procurement_id=row.procurement_id,
+                region=row.region,
+                year=int(row.year),
+                title=row.title,
+                estimated_value_sek=float(row.estimated_value_sek),
+                required_body=rule.body if rule else None,
+                rule_from_value_sek=rule.from_value_sek if rule else float("nan"),
+                rule_source=rule.source if rule else None,
+                recorded_body=None if recorded is None else str(row.initiated_by).strip(),
+                initiation_ref=None if no_ref else str(row.initiation_ref).strip(),
+                rule_applies=rule is not None,
+                reasons=reasons,
+                violation=bool(reasons),
+            )
+        )
+    out = pd.DataFrame(rows, columns=_CHECK_COLUMNS)
     out["violation"] = out["violation"].astype(bool)
     out["rule_applies"] = out["rule_applies"].astype(bool)
     return out.sort_values(["procurement_id", "region"]).reset_index(drop=True)
@@ -121,8 +155,9 @@ def check(
 def violations(checked: pd.DataFrame) -> pd.DataFrame:
     """The rows that break a rule, largest estimated value first."""
     v = checked.loc[checked["violation"].astype(bool)]
-    return v.sort_values(["estimated_value_sek", "procurement_id", "region"],
-                         ascending=[False, True, True]).reset_index(drop=True)
+    return v.sort_values(
+        ["estimated_value_sek", "procurement_id", "region"], ascending=[False, True, True]
+    ).reset_index(drop=True)
 
 
 def reason_counts(checked: pd.DataFrame) -> dict[str, int]:
@@ -158,12 +193,14 @@ def material(checked: pd.DataFrame, amount_sek: float, share: float) -> pd.Serie
     above ``share`` of the estimated value of all rows a rule applies to."""
     ruled_value = float(checked.loc[checked["rule_applies"].astype(bool), "estimated_value_sek"].sum())
     big = (checked["estimated_value_sek"] >= amount_sek) | (
-        (checked["estimated_value_sek"] >= share * ruled_value) if ruled_value > 0 else False)
+        (checked["estimated_value_sek"] >= share * ruled_value) if ruled_value > 0 else False
+    )
     return level_breaches(checked) & big
 
 
-def assessment_inputs(checked: pd.DataFrame, materiality_amount_sek: float = 50e6,
-                      materiality_share: float = 0.10) -> dict[str, Any]:
+def assessment_inputs(
+    checked: pd.DataFrame, materiality_amount_sek: float = 50e6, materiality_share: float = 0.10
+) -> dict[str, Any]:
     """``level_violations`` (decided too low, by an unknown body or by none recorded, where a
     rule applies), their share of rows a rule applies to by count (``level_violation_share``)
     and by estimated value (``violation_share_value``), ``material_violations`` (those at or
@@ -180,7 +217,9 @@ def assessment_inputs(checked: pd.DataFrame, materiality_amount_sek: float = 50e
     return {
         "level_violations": level if n else None,
         "level_violation_share": level / n if n else None,
-        "violation_share_value": float(checked.loc[breach, "estimated_value_sek"].sum()) / value if n and value > 0 else None,
+        "violation_share_value": float(checked.loc[breach, "estimated_value_sek"].sum()) / value
+        if n and value > 0
+        else None,
         "material_violations": int(material(checked, materiality_amount_sek, materiality_share).sum()) if n else None,
         "missing_references": counts["missing_reference"] if len(checked) else None,
         "rows_checked": int(len(checked)),
@@ -205,8 +244,19 @@ def rules_in_order(rules: Sequence[DelegationRule]) -> list[DelegationRule]:
     return sorted(rules, key=lambda r: (r.region, -r.from_value_sek))
 
 
-RECORDED_COLUMNS = ["procurement_id", "region", "year", "title", "estimated_value_sek", "required_body",
-                    "recorded_body", "rule_from_value_sek", "rule_source", "initiation_ref", "reasons"]
+RECORDED_COLUMNS = [
+    "procurement_id",
+    "region",
+    "year",
+    "title",
+    "estimated_value_sek",
+    "required_body",
+    "recorded_body",
+    "rule_from_value_sek",
+    "rule_source",
+    "initiation_ref",
+    "reasons",
+]
 
 
 @dataclass(frozen=True)
@@ -237,12 +287,29 @@ def analyse(tables: common.Tables, params: DecisionLevelParams, period: Period, 
     checked = check(regions, view, params.rules, params.bodies_rank, params.require_reference, years)
     found = violations(checked)
     inputs = assessment_inputs(checked, params.materiality_amount_sek, params.materiality_share)
-    return DecisionLevelResult(checked, found, too_low(found), reason_counts(checked), coverage(checked, params.rules),
-                               inputs, params.period, years, list(params.rules), year)
+    return DecisionLevelResult(
+        checked,
+        found,
+        too_low(found),
+        reason_counts(checked),
+        coverage(checked, params.rules),
+        inputs,
+        params.period,
+        years,
+        list(params.rules),
+        year,
+    )
 
 
 def results(res: DecisionLevelResult) -> dict[str, Any]:
     """The figures the results JSON records (the violations without the check's flags)."""
-    return {"violations": res.violations[RECORDED_COLUMNS], "n_violations": len(res.violations),
-            "reason_counts": res.counts, "coverage": res.coverage, "period": res.period, "years": res.years,
-            "rules": [r.model_dump() for r in res.rules], "assessment_inputs": res.inputs}
+    return {
+        "violations": res.violations[RECORDED_COLUMNS],
+        "n_violations": len(res.violations),
+        "reason_counts": res.counts,
+        "coverage": res.coverage,
+        "period": res.period,
+        "years": res.years,
+        "rules": [r.model_dump() for r in res.rules],
+        "assessment_inputs": res.inputs,
+    }

@@ -49,9 +49,12 @@ class NewYear:
     def format(self) -> str:
         lines = [f"Wrote {self.params_file}"]
         if self.evidence_dir:
-            lines.append(f"Wrote the evidence register {self.evidence_dir}/ "
-                         f"({len(self.carried)} recommendation(s) carried as open"
-                         + (f"; {len(self.closed)} done last year, not carried" if self.closed else "") + ")")
+            lines.append(
+                f"Wrote the evidence register {self.evidence_dir}/ "
+                f"({len(self.carried)} recommendation(s) carried as open"
+                + (f"; {len(self.closed)} done last year, not carried" if self.closed else "")
+                + ")"
+            )
         lines.append(f"followup.previous_results_dir: {self.previous_results_dir}")
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -69,7 +72,9 @@ def _scalar(value: Any) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     s = str(value)
-    return s if re.fullmatch(r"[A-Za-z_./][A-Za-z0-9_./-]*", s) and s not in ("null", "true", "false") else json.dumps(s)
+    return (
+        s if re.fullmatch(r"[A-Za-z_./][A-Za-z0-9_./-]*", s) and s not in ("null", "true", "false") else json.dumps(s)
+    )
 
 
 def set_top_level(text: str, key: str, value: Any) -> str:
@@ -112,8 +117,9 @@ def bump(value: str, old: int, new: int) -> str:
 
 
 # ------------------------------------------------------------------------------ the scaffold
-def new_year(year: int, from_params: str | Path, out: str | Path | None = None,
-             previous_out: str | Path | None = None) -> NewYear:
+def new_year(
+    year: int, from_params: str | Path, out: str | Path | None = None, previous_out: str | Path | None = None
+) -> NewYear:
     """Scaffold ``year`` from the parameters file ``from_params`` (see the module docstring).
     ``previous_out``: the previous run's output folder, if not the default outputs/<run name>."""
     src = Path(from_params)
@@ -140,11 +146,18 @@ def new_year(year: int, from_params: str | Path, out: str | Path | None = None,
     prev_results = prev_out / "results"
     rel_results = Path(os.path.relpath(prev_results, dst.parent.resolve())).as_posix()
     if not prev_results.is_dir():
-        notes.append(f"{prev_results} does not exist yet: run `audit run {src}` before the {year} run, "
-                     "or the follow-up report will say that last year's results are missing")
+        notes.append(
+            f"{prev_results} does not exist yet: run `audit run {src}` before the {year} run, "
+            "or the follow-up report will say that last year's results are missing"
+        )
 
-    text = _next_text(src.read_text(encoding="utf-8"), prev, year, {
-        "run_name": run_name, "data_dir": data_dir, "evidence": evidence, "previous_results_dir": rel_results}, notes)
+    text = _next_text(
+        src.read_text(encoding="utf-8"),
+        prev,
+        year,
+        {"run_name": run_name, "data_dir": data_dir, "evidence": evidence, "previous_results_dir": rel_results},
+        notes,
+    )
 
     ev_dir = (dst.parent / evidence).resolve()
     carried, closed, followup_text = carry_recommendations(prev, year)
@@ -153,6 +166,13 @@ def new_year(year: int, from_params: str | Path, out: str | Path | None = None,
     if (ev_dir / "followup.yaml").exists():
         raise NewYearError(f"{ev_dir / 'followup.yaml'} exists already; nothing was written")
 
+    _write_params(dst, text)
+    _write_evidence(ev_dir, year, followup_text)
+    return NewYear(dst, ev_dir, rel_results, carried, closed, notes)
+
+
+def _write_params(dst: Path, text: str) -> None:
+    """Write the new year's parameters file and load it back; remove it again if it is not valid."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     dst.write_text(text, encoding="utf-8")
     try:
@@ -160,6 +180,10 @@ def new_year(year: int, from_params: str | Path, out: str | Path | None = None,
     except Exception as e:
         dst.unlink()
         raise NewYearError(f"the scaffolded parameters are not valid (nothing was written):\n{e}") from None
+
+
+def _write_evidence(ev_dir: Path, year: int, followup_text: str) -> None:
+    """The new year's evidence folder: a README (kept if there is one) and followup.yaml."""
     ev_dir.mkdir(parents=True, exist_ok=True)
     readme = ev_dir / "README.yaml"
     if not readme.exists():
@@ -167,9 +191,10 @@ def new_year(year: int, from_params: str | Path, out: str | Path | None = None,
             f"# The auditors' evidence register for {year}: one YAML file per question (q1.yaml ...) with\n"
             "# observations, facts, overrides and recommendations. followup.yaml carries last year's\n"
             "# recommendations: set each one's status and cite the observations it rests on.\n"
-            f"year: {year}\n", encoding="utf-8")
+            f"year: {year}\n",
+            encoding="utf-8",
+        )
     (ev_dir / "followup.yaml").write_text(followup_text, encoding="utf-8")
-    return NewYear(dst, ev_dir, rel_results, carried, closed, notes)
 
 
 def _evidence_folder(previous: str | None, old: int, year: int, run_name: str) -> str:
@@ -194,10 +219,17 @@ def _next_text(text: str, prev: Any, year: int, values: dict[str, str], notes: l
             notes.append(f"{key} is set to {day} (the whole year): change it for an interim report")
     text = set_top_level(text, "data_dir", values["data_dir"])
     text = set_top_level(text, "evidence", values["evidence"])
-    text = set_section_key(text, "followup", "previous_results_dir", values["previous_results_dir"],
-                           f"results of the {prev.audit_year} run ({prev.run_name})")
+    text = set_section_key(
+        text,
+        "followup",
+        "previous_results_dir",
+        values["previous_results_dir"],
+        f"results of the {prev.audit_year} run ({prev.run_name})",
+    )
     if prev.summary.answer_by is not None:  # last year's answer date does not carry over
-        text = set_section_key(text, "summary", "answer_by", None, f"the date the board must answer the {year} review by")
+        text = set_section_key(
+            text, "summary", "answer_by", None, f"the date the board must answer the {year} review by"
+        )
     return text
 
 
@@ -218,21 +250,35 @@ def carry_recommendations(prev: Any, year: int) -> tuple[list[str], list[str], s
         return [], closed, head + "observations: []\nrecommendations: []\n"
     body = ["observations: []", "recommendations:"]
     for r in carried:
-        item: dict[str, Any] = {"id": r.id, "question": r.question, "text": r.text.model_dump(exclude_none=True),
-                "status": "open", "status_evidence": []}
+        item: dict[str, Any] = {
+            "id": r.id,
+            "question": r.question,
+            "text": r.text.model_dump(exclude_none=True),
+            "status": "open",
+            "status_evidence": [],
+        }
         dumped = yaml.safe_dump([item], allow_unicode=True, sort_keys=False, width=100).rstrip("\n")
         body.append(f"  # {prev.audit_year}: {r.status}")
         body += ["  " + ln for ln in dumped.splitlines()]
     ids = {r.id for r in carried}
     answers = [a for a in (reg.responses if reg else []) if a.recommendation in ids]
     if answers:  # the board's answers and promised measures: the follow-up judges them this year
-        body.append("# The board's answers to them and the measures it promised: set each measure's status "
-                    "(done with completed:, in_progress, planned, rejected with reason:) as the follow-up finds it.")
+        body.append(
+            "# The board's answers to them and the measures it promised: set each measure's status "
+            "(done with completed:, in_progress, planned, rejected with reason:) as the follow-up finds it."
+        )
         body.append("responses:")
         # without last year's observation ids: this year's register cites its own observations
-        dumped = yaml.safe_dump([a.model_dump(mode="json", exclude_none=True,
-                                              exclude={"evidence": True, "measures": {"__all__": {"evidence"}}})
-                                 for a in answers],
-                                allow_unicode=True, sort_keys=False, width=100).rstrip("\n")
+        dumped = yaml.safe_dump(
+            [
+                a.model_dump(
+                    mode="json", exclude_none=True, exclude={"evidence": True, "measures": {"__all__": {"evidence"}}}
+                )
+                for a in answers
+            ],
+            allow_unicode=True,
+            sort_keys=False,
+            width=100,
+        ).rstrip("\n")
         body += ["  " + ln for ln in dumped.splitlines()]
     return [r.id for r in carried], closed, head + "\n".join(body) + "\n"

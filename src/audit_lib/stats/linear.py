@@ -159,8 +159,16 @@ def jackknife_interval(est: LinearEstimate, refit: Callable[[np.ndarray], Linear
 
 def _rows(est: LinearEstimate, rows: list[int]) -> LinearEstimate:
     """The estimator restricted to the targets ``rows``."""
-    return LinearEstimate([est.names[r] for r in rows], est.A[rows], est.y, est.resid, est.resid_op, est.cluster,
-                          est.n_params, n_obs=est.n_obs)
+    return LinearEstimate(
+        [est.names[r] for r in rows],
+        est.A[rows],
+        est.y,
+        est.resid,
+        est.resid_op,
+        est.cluster,
+        est.n_params,
+        n_obs=est.n_obs,
+    )
 
 
 def wald_f_test(est: LinearEstimate, rows: list[int]) -> tuple[float, float, int]:
@@ -181,8 +189,12 @@ def wald_f_test(est: LinearEstimate, rows: list[int]) -> tuple[float, float, int
 
 
 def bootstrap_wald(
-    est: LinearEstimate, rows: list[int], null_fitted: np.ndarray, null_resid: np.ndarray,
-    n_reps: int, rng: np.random.Generator,
+    est: LinearEstimate,
+    rows: list[int],
+    null_fitted: np.ndarray,
+    null_resid: np.ndarray,
+    n_reps: int,
+    rng: np.random.Generator,
 ) -> tuple[float, float, float, int]:
     """Joint test that the targets ``rows`` are all zero (e.g. the leads of a pre-trend test).
 
@@ -217,8 +229,35 @@ def bootstrap_wald(
     return W, p_boot, p_f, q
 
 
-def pooled_se(est: LinearEstimate, unit: np.ndarray, time: np.ndarray, max_lag: int = 24,
-              rows: list[int] | None = None) -> np.ndarray:
+def _cluster_sum(X: np.ndarray, c_of_unit: np.ndarray, C: int) -> np.ndarray:
+    """Sum the units of each cluster: (..., U, T) -> (..., C, T)."""
+    out = np.zeros(X.shape[:-2] + (C, X.shape[-1]))
+    for c in range(C):
+        out[..., c, :] = X[..., c_of_unit == c, :].sum(axis=-2)
+    return out
+
+
+def _pooled_autocovariances(
+    R: np.ndarray, M: np.ndarray, SR: np.ndarray, SM: np.ndarray, H: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The residuals' autocovariances at lags 0..H pooled over the clusters, Bartlett-weighted:
+    a unit with itself (``same``) and with the other units of its cluster (``cross``). ``R``:
+    residuals per unit and month (``M``: 1 where observed); ``SR``, ``SM``: their cluster sums."""
+    T = R.shape[1]
+    same, cross = np.zeros(H + 1), np.zeros(H + 1)
+    for h in range(H + 1):
+        own_r = (R[:, : T - h] * R[:, h:]).sum()
+        own_m = (M[:, : T - h] * M[:, h:]).sum()
+        same[h] = own_r / max(own_m, 1.0)
+        den = (SM[:, : T - h] * SM[:, h:]).sum() - own_m
+        cross[h] = ((SR[:, : T - h] * SR[:, h:]).sum() - own_r) / den if den > 0 else 0.0
+    w = 1.0 - np.arange(H + 1) / (H + 1)  # Bartlett
+    return same * w, cross * w
+
+
+def pooled_se(
+    est: LinearEstimate, unit: np.ndarray, time: np.ndarray, max_lag: int = 24, rows: list[int] | None = None
+) -> np.ndarray:
     """Standard errors for targets that rest on one or two clusters, where cluster-robust
     variances and the wild cluster bootstrap fail (MacKinnon and Webb 2017).
 
@@ -242,24 +281,8 @@ def pooled_se(est: LinearEstimate, unit: np.ndarray, time: np.ndarray, max_lag: 
     unit_cluster[u_idx] = est.cluster
     c_codes, c_of_unit = np.unique(unit_cluster, return_inverse=True)
     C = len(c_codes)
-
-    def cluster_sum(X: np.ndarray) -> np.ndarray:  # (..., U, T) -> (..., C, T)
-        out = np.zeros(X.shape[:-2] + (C, X.shape[-1]))
-        for c in range(C):
-            out[..., c, :] = X[..., c_of_unit == c, :].sum(axis=-2)
-        return out
-
     H = min(max_lag, T - 1)
-    SR, SM = cluster_sum(R), cluster_sum(M)
-    same, cross = np.zeros(H + 1), np.zeros(H + 1)
-    for h in range(H + 1):
-        own_r = (R[:, : T - h] * R[:, h:]).sum()
-        own_m = (M[:, : T - h] * M[:, h:]).sum()
-        same[h] = own_r / max(own_m, 1.0)
-        den = (SM[:, : T - h] * SM[:, h:]).sum() - own_m
-        cross[h] = ((SR[:, : T - h] * SR[:, h:]).sum() - own_r) / den if den > 0 else 0.0
-    w = 1.0 - np.arange(H + 1) / (H + 1)  # Bartlett
-    same, cross = same * w, cross * w
+    same, cross = _pooled_autocovariances(R, M, _cluster_sum(R, c_of_unit, C), _cluster_sum(M, c_of_unit, C), H)
     scale = est.n_obs / max(est.n_obs - est.n_params, 1)
     out = np.full(len(est.names), np.nan)
     rows = list(range(len(est.names))) if rows is None else list(rows)
@@ -268,7 +291,7 @@ def pooled_se(est: LinearEstimate, unit: np.ndarray, time: np.ndarray, max_lag: 
     A3 = np.zeros((len(rows), U, T))
     for i, q in enumerate(rows):
         np.add.at(A3[i], (u_idx, time - t0), est.A[q])
-    S3 = cluster_sum(A3)
+    S3 = _cluster_sum(A3, c_of_unit, C)
     var = np.zeros(len(rows))
     for h in range(H + 1):
         k = 1.0 if h == 0 else 2.0

@@ -47,6 +47,41 @@ DEFAULT_GROUPS = (
 )
 
 
+def _draw_starts(
+    rng: np.random.Generator,
+    groups: Sequence[GroupSpec],
+    unit_cluster: np.ndarray,
+    n_clusters: int,
+    never_treated_clusters: int,
+) -> dict[str, np.ndarray]:
+    """Each group's start per unit (``NEVER`` when untreated): drawn per cluster or per unit
+    as the group's spec says; the first ``never_treated_clusters`` clusters are never treated."""
+    n_units = len(unit_cluster)
+    starts: dict[str, np.ndarray] = {}
+    for spec in groups:
+        s = np.full(n_units, NEVER)
+        if spec.level == "cluster":
+            draw = np.where(
+                rng.random(n_clusters) < spec.p_treated, rng.integers(spec.first, spec.last, n_clusters), NEVER
+            )
+            s = draw[unit_cluster]
+        else:
+            s = np.where(rng.random(n_units) < spec.p_treated, rng.integers(spec.first, spec.last, n_units), NEVER)
+        s[unit_cluster < never_treated_clusters] = NEVER
+        starts[spec.name] = s.astype(np.int64)
+    return starts
+
+
+def _cluster_shocks(rng: np.random.Generator, n_clusters: int, n_periods: int, sd: float, rho: float) -> np.ndarray:
+    """Cluster-by-period shocks: AR(1) with coefficient ``rho`` and stationary s.d. ``sd``."""
+    shock = np.empty((n_clusters, n_periods))
+    shock[:, 0] = rng.normal(0, sd, n_clusters)
+    innov = rng.normal(0, sd * np.sqrt(1 - rho**2), (n_clusters, n_periods))
+    for t in range(1, n_periods):
+        shock[:, t] = rho * shock[:, t - 1] + innov[:, t]
+    return shock
+
+
 def simulate_staggered(
     rng: np.random.Generator,
     effects: dict[str, Effect],
@@ -68,16 +103,7 @@ def simulate_staggered(
     ``months`` periods before g starts (a decline that begins before the start)."""
     n_units = n_clusters * units_per_cluster
     unit_cluster = np.repeat(np.arange(n_clusters), units_per_cluster)
-    starts: dict[str, np.ndarray] = {}
-    for spec in groups:
-        s = np.full(n_units, NEVER)
-        if spec.level == "cluster":
-            draw = np.where(rng.random(n_clusters) < spec.p_treated, rng.integers(spec.first, spec.last, n_clusters), NEVER)
-            s = draw[unit_cluster]
-        else:
-            s = np.where(rng.random(n_units) < spec.p_treated, rng.integers(spec.first, spec.last, n_units), NEVER)
-        s[unit_cluster < never_treated_clusters] = NEVER
-        starts[spec.name] = s.astype(np.int64)
+    starts = _draw_starts(rng, groups, unit_cluster, n_clusters, never_treated_clusters)
     if coincide is not None:
         u, g1, g2, st = coincide
         starts[g1][u] = st
@@ -85,13 +111,13 @@ def simulate_staggered(
     unit = np.repeat(np.arange(n_units), n_periods)
     time = np.tile(np.arange(n_periods), n_units)
     cluster = unit_cluster[unit]
-    shock = np.empty((n_clusters, n_periods))
-    shock[:, 0] = rng.normal(0, sd_cluster_time, n_clusters)
-    innov = rng.normal(0, sd_cluster_time * np.sqrt(1 - rho**2), (n_clusters, n_periods))
-    for t in range(1, n_periods):
-        shock[:, t] = rho * shock[:, t - 1] + innov[:, t]
-    y = (rng.normal(0, sd_unit, n_units)[unit] + trend * time + shock[cluster, time]
-         + rng.normal(0, sd_unit_time, len(unit)))
+    shock = _cluster_shocks(rng, n_clusters, n_periods, sd_cluster_time, rho)
+    y = (
+        rng.normal(0, sd_unit, n_units)[unit]
+        + trend * time
+        + shock[cluster, time]
+        + rng.normal(0, sd_unit_time, len(unit))
+    )
     panel = RolloutPanel(y, unit, time, cluster, starts)
     for g, f in effects.items():
         e = panel.event_time(g)

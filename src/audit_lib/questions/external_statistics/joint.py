@@ -14,8 +14,19 @@ import pandas as pd
 from ...external.uhm import Buyer
 from .groups import AUDITED, STRONG_REASONS, WEAK_REASONS
 
-SIGNAL_COLUMNS = ["procurement_id", "year", "buyer", "buyer_name", "published_date", "title", "coordinated_flag",
-                  "reason", "participants", "other_buyers", "detail"]
+SIGNAL_COLUMNS = [
+    "procurement_id",
+    "year",
+    "buyer",
+    "buyer_name",
+    "published_date",
+    "title",
+    "coordinated_flag",
+    "reason",
+    "participants",
+    "other_buyers",
+    "detail",
+]
 Add = Callable[[pd.Series, str, Iterable[str], Iterable[str], str], None]
 
 
@@ -45,9 +56,13 @@ def normalise_title(title: str, remove: re.Pattern[str] | None, ignore: re.Patte
 
 
 def detect_joint(
-    procs: pd.DataFrame, buyers: Sequence[Buyer], aliases: Mapping[str, Sequence[str]] | None = None,
-    reference_pattern: str | None = None, ignore_words: Sequence[str] = (),
-    lots: pd.DataFrame | None = None, contract_values: pd.DataFrame | None = None,
+    procs: pd.DataFrame,
+    buyers: Sequence[Buyer],
+    aliases: Mapping[str, Sequence[str]] | None = None,
+    reference_pattern: str | None = None,
+    ignore_words: Sequence[str] = (),
+    lots: pd.DataFrame | None = None,
+    contract_values: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Procurements that may be joint procurements of the audited buyers, for review.
 
@@ -76,15 +91,7 @@ def detect_joint(
         title_s=procs["title"].fillna("").astype(str),
     )
     rows: list[dict[str, object]] = []
-
-    def add(r: pd.Series, reason: str, participants: Iterable[str], others: Iterable[str], detail: str) -> None:
-        rows.append(dict(
-            procurement_id=r["procurement_id"], year=r["year"], buyer=r["buyer"], buyer_name=r["buyer_name"],
-            published_date=r["published_date"], title=r["title"], coordinated_flag=r["coordinated_flag"],
-            reason=reason, participants=tuple(sorted(set(participants), key=order.__getitem__)),
-            other_buyers=tuple(sorted(set(others))), detail=detail,
-        ))
-
+    add = _signal_adder(rows, order)
     _titles_naming_buyers(p, buyers, aliases, order, add)
     if reference_pattern:
         _same_reference(p, audited, reference_pattern, add)
@@ -97,8 +104,35 @@ def detect_joint(
     return out
 
 
+def _signal_adder(rows: list[dict[str, object]], order: Mapping[str, int]) -> Add:
+    """The ``add`` the detectors call: appends one signal row (``SIGNAL_COLUMNS``) to ``rows``,
+    the participants in the buyers' order."""
+
+    def add(r: pd.Series, reason: str, participants: Iterable[str], others: Iterable[str], detail: str) -> None:
+        rows.append(
+            dict(
+                procurement_id=r["procurement_id"],
+                year=r["year"],
+                buyer=r["buyer"],
+                buyer_name=r["buyer_name"],
+                published_date=r["published_date"],
+                title=r["title"],
+                coordinated_flag=r["coordinated_flag"],
+                reason=reason,
+                participants=tuple(sorted(set(participants), key=order.__getitem__)),
+                other_buyers=tuple(sorted(set(others))),
+                detail=detail,
+            )
+        )
+
+    return add
+
+
 def _titles_naming_buyers(
-    p: pd.DataFrame, buyers: Sequence[Buyer], aliases: Mapping[str, Sequence[str]], order: Mapping[str, int],
+    p: pd.DataFrame,
+    buyers: Sequence[Buyer],
+    aliases: Mapping[str, Sequence[str]],
+    order: Mapping[str, int],
     add: Add,
 ) -> None:
     """1. Titles naming buyers (aliases only in the audited buyers' own titles)."""
@@ -123,8 +157,13 @@ def _titles_naming_buyers(
         reg = r["buyer"] if isinstance(r["buyer"], str) else None
         participants = set(named) | ({reg} if reg else set())
         if (reg and len(participants) >= 2) or (not reg and named):
-            add(r, "title_names_buyers", participants, [] if reg else [r["buyer_name"]],
-                ", ".join(named[q] for q in sorted(named, key=order.__getitem__)))
+            add(
+                r,
+                "title_names_buyers",
+                participants,
+                [] if reg else [r["buyer_name"]],
+                ", ".join(named[q] for q in sorted(named, key=order.__getitem__)),
+            )
 
 
 def _same_reference(p: pd.DataFrame, audited: Mapping[str, str], reference_pattern: str, add: Add) -> None:
@@ -143,7 +182,10 @@ def _same_reference(p: pd.DataFrame, audited: Mapping[str, str], reference_patte
 
 
 def _same_id_other_buyer(
-    p: pd.DataFrame, tables: Sequence[pd.DataFrame | None], audited: Mapping[str, str], add: Add,
+    p: pd.DataFrame,
+    tables: Sequence[pd.DataFrame | None],
+    audited: Mapping[str, str],
+    add: Add,
 ) -> None:
     """3. The same procurement id under another buyer (in any table)."""
     cols = ["procurement_id", "year", "buyer_org_number", "buyer_name"]
@@ -156,20 +198,30 @@ def _same_id_other_buyer(
     for _, r in p[key.isin(multi.index)].iterrows():
         same = allids[(allids["procurement_id"] == r["procurement_id"]) & (allids["year"] == r["year"])]
         involved = multi[(r["procurement_id"], r["year"])]
-        add(r, "same_id_other_buyer", {audited[o] for o in involved if o in audited},
+        add(
+            r,
+            "same_id_other_buyer",
+            {audited[o] for o in involved if o in audited},
             set(same.loc[~same["buyer_org_number"].isin(audited), "buyer_name"]),
-            ", ".join(sorted(set(same["buyer_name"]))))
+            ", ".join(sorted(set(same["buyer_name"]))),
+        )
 
 
 def _same_title(
-    p: pd.DataFrame, buyers: Sequence[Buyer], aliases: Mapping[str, Sequence[str]], ignore_words: Sequence[str],
+    p: pd.DataFrame,
+    buyers: Sequence[Buyer],
+    aliases: Mapping[str, Sequence[str]],
+    ignore_words: Sequence[str],
     add: Add,
 ) -> None:
     """4. The same title under several audited buyers (weak)."""
     remove = _name_pattern([n for b in buyers for n in (*b.names, b.name, *aliases.get(b.query, []))])
     words = sorted({w.casefold().strip() for w in ignore_words if w and w.strip()}, key=len, reverse=True)
-    ignore = re.compile(r"(?<!\w)(?:" + "|".join(r"\s+".join(re.escape(x) for x in w.split()) for w in words)
-                        + r")(?!\w)") if words else None
+    ignore = (
+        re.compile(r"(?<!\w)(?:" + "|".join(r"\s+".join(re.escape(x) for x in w.split()) for w in words) + r")(?!\w)")
+        if words
+        else None
+    )
     mine = p[p["buyer"].notna()].copy()
     mine["norm"] = mine["title_s"].map(lambda s: normalise_title(s, remove, ignore))
     mine = mine[mine["norm"] != ""]
@@ -200,9 +252,20 @@ def joint_counts(signals: pd.DataFrame, buyers: Sequence[Buyer]) -> pd.DataFrame
     for b in buyers:
         s = ids(strong, b.query)
         lead = ids(strong[strong["buyer"] == b.query], b.query)
-        rows.append(dict(group=b.query, n_detected_joint=len(s), n_detected_lead=len(lead),
-                         n_same_title=len(ids(weak[weak["buyer"] == b.query], None))))
-    rows.append(dict(group=AUDITED, n_detected_joint=len(ids(strong, None)),
-                     n_detected_lead=len(ids(strong[strong["buyer"].notna()], None)),
-                     n_same_title=len(ids(weak, None))))
+        rows.append(
+            dict(
+                group=b.query,
+                n_detected_joint=len(s),
+                n_detected_lead=len(lead),
+                n_same_title=len(ids(weak[weak["buyer"] == b.query], None)),
+            )
+        )
+    rows.append(
+        dict(
+            group=AUDITED,
+            n_detected_joint=len(ids(strong, None)),
+            n_detected_lead=len(ids(strong[strong["buyer"].notna()], None)),
+            n_same_title=len(ids(weak, None)),
+        )
+    )
     return pd.DataFrame(rows, columns=["group", "n_detected_joint", "n_detected_lead", "n_same_title"])

@@ -14,7 +14,9 @@ from .groups import AUDITED, PEERS, Groups
 
 
 # ---------------------------------------------------------------------------------------- register
-def link_regions(buyers: Sequence[Buyer], explicit: Mapping[str, str], region_names: Mapping[str, Iterable[str]]) -> dict[str, str]:
+def link_regions(
+    buyers: Sequence[Buyer], explicit: Mapping[str, str], region_names: Mapping[str, Iterable[str]]
+) -> dict[str, str]:
     """Buyer query -> region code of the data package: ``explicit`` first, else the region whose
     name (any language) equals the buyer's registered name, ignoring case."""
     out: dict[str, str] = {}
@@ -39,9 +41,57 @@ def _status(register: float | None, statistics: float | None, tolerance: float) 
     return "differs"
 
 
+def _procurement_rows(year: int, reg: Any, c: Any, region_of: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The ``procurements`` rows of one year: per linked buyer, then all linked buyers together
+    (``reg``: the register's procurements of the year, None when there are none)."""
+    rows = []
+    linked = [q for q in c.index if q in region_of]
+    for q in linked:
+        r = float((reg["lead_region"] == region_of[q]).sum()) if reg is not None else None
+        s = float(c.at[q, "n_procurements"])
+        rows.append(dict(year=year, measure="procurements", group=q, region=region_of[q], register=r, statistics=s))
+    if linked:
+        r = float(reg["lead_region"].isin([region_of[q] for q in linked]).sum()) if reg is not None else None
+        s = float(sum(c.at[q, "n_procurements"] for q in linked))
+        rows.append(dict(year=year, measure="procurements", group=AUDITED, region=None, register=r, statistics=s))
+    return rows
+
+
+def _reported_coordinated(targets: pd.DataFrame | None, year: int) -> float | None:
+    """The full-year coordinated count the board reported for ``year`` in the targets table."""
+    if targets is None or not len(targets):
+        return None
+    t = targets[
+        (targets["year"] == year)
+        & (targets["indicator"] == "coordinated_count")
+        & (targets["period"] == "full_year")
+        & targets["outcome"].notna()
+    ]
+    return float(t["outcome"].iloc[0]) if len(t) else None
+
+
+def _coordinated_rows(year: int, coord: float | None, reported: float | None, c: Any) -> list[dict[str, Any]]:
+    """The audited buyers' ``coordinated_flag``, ``coordinated_detected`` and
+    ``coordinated_reported`` rows of one year (``coord``: the register's coordinated count)."""
+    flagged = float(c.at[AUDITED, "n_flagged"])
+    detected = float(c.at[AUDITED, "n_detected_joint"])
+    return [
+        dict(year=year, measure=measure, group=AUDITED, region=None, register=register, statistics=statistics)
+        for measure, register, statistics in (
+            ("coordinated_flag", coord, flagged),
+            ("coordinated_detected", coord, detected),
+            ("coordinated_reported", reported, detected),
+        )
+    ]
+
+
 def register_comparison(
-    counts: pd.DataFrame, register_view: pd.DataFrame | None, targets: pd.DataFrame | None,
-    years: Sequence[int], region_of: Mapping[str, str], tolerance: float,
+    counts: pd.DataFrame,
+    register_view: pd.DataFrame | None,
+    targets: pd.DataFrame | None,
+    years: Sequence[int],
+    region_of: Mapping[str, str],
+    tolerance: float,
 ) -> pd.DataFrame:
     """The statistics beside the board's own figures for the same year.
 
@@ -64,31 +114,14 @@ def register_comparison(
     for year in years:
         reg: Any = None if register_view is None else register_view[register_view["year"] == year]
         has_reg = reg is not None and len(reg) > 0
-        linked = [q for q in c.index if q in region_of]
-        for q in linked:
-            r = float((reg["lead_region"] == region_of[q]).sum()) if has_reg else None
-            s = float(c.at[q, "n_procurements"])
-            rows.append(dict(year=year, measure="procurements", group=q, region=region_of[q], register=r,
-                             statistics=s))
-        if linked:
-            r = float(reg["lead_region"].isin([region_of[q] for q in linked]).sum()) if has_reg else None
-            s = float(sum(c.at[q, "n_procurements"] for q in linked))
-            rows.append(dict(year=year, measure="procurements", group=AUDITED, region=None, register=r, statistics=s))
-        coord = float(reg["coordinated"].sum()) if has_reg else None
+        rows += _procurement_rows(year, reg if has_reg else None, c, region_of)
         if AUDITED in c.index:
-            rows.append(dict(year=year, measure="coordinated_flag", group=AUDITED, region=None, register=coord,
-                             statistics=float(c.at[AUDITED, "n_flagged"])))
-            rows.append(dict(year=year, measure="coordinated_detected", group=AUDITED, region=None, register=coord,
-                             statistics=float(c.at[AUDITED, "n_detected_joint"])))
-            reported = None
-            if targets is not None and len(targets):
-                t = targets[(targets["year"] == year) & (targets["indicator"] == "coordinated_count")
-                            & (targets["period"] == "full_year") & targets["outcome"].notna()]
-                reported = float(t["outcome"].iloc[0]) if len(t) else None
-            rows.append(dict(year=year, measure="coordinated_reported", group=AUDITED, region=None,
-                             register=reported, statistics=float(c.at[AUDITED, "n_detected_joint"])))
+            coord = float(reg["coordinated"].sum()) if has_reg else None
+            rows += _coordinated_rows(year, coord, _reported_coordinated(targets, year), c)
     out = pd.DataFrame(rows, columns=["year", "measure", "group", "region", "register", "statistics"])
-    out["difference"] = [s - r if r is not None and r == r else float("nan") for r, s in zip(out["register"], out["statistics"])]
+    out["difference"] = [
+        s - r if r is not None and r == r else float("nan") for r, s in zip(out["register"], out["statistics"])
+    ]
     out["status"] = [_status(r, s, tolerance) for r, s in zip(out["register"], out["statistics"])]
     return out
 
@@ -100,9 +133,94 @@ def peer_totals(procs: pd.DataFrame, groups: Groups) -> pd.Series:
     return p.groupby("buyer_org_number")["n_procurements"].sum().astype(float)
 
 
+_COMP_KEYS = [
+    "n_lots",
+    "n_single",
+    "single_tender_share",
+    "single_tender_share_low",
+    "single_tender_share_high",
+    "single_tender_share_cluster_low",
+    "single_tender_share_cluster_high",
+    "mean_tenders_per_lot",
+    "mean_tenders_per_lot_low",
+    "mean_tenders_per_lot_high",
+    "median_tenders_per_lot",
+    "share_min_tenders",
+]
+
+
+def _competition_figures(c: Any, group: str) -> dict[str, Any]:
+    """The competition figures (``_COMP_KEYS``) of one group; all None without a lots table."""
+    return {k: c.at[group, k] for k in _COMP_KEYS} if c is not None else {k: None for k in _COMP_KEYS}
+
+
+def _peer_entry(groups: Groups, totals: pd.Series, f: Any, c: Any, peer_d: pd.DataFrame | None) -> dict[str, Any]:
+    """The peers' figures: the group's totals and the medians of the peer buyers' distribution."""
+    return dict(
+        sectors=list(groups.peer_sectors),
+        n_buyers=int(len(groups.peers)),
+        n_buyers_with_procurements=int(len(totals)),
+        n_procurements=int(f.at[PEERS, "n_procurements"]),
+        n_flagged_coordinated=int(f.at[PEERS, "n_flagged"]),
+        flagged_share=float(f.at[PEERS, "flagged_share"]),
+        median_procurements_per_buyer=float(totals.median()) if len(totals) else float("nan"),
+        **_competition_figures(c, PEERS),
+        n_buyers_in_distribution=int(len(peer_d)) if peer_d is not None else 0,
+        median_buyer_single_tender_share=float(peer_d["single_tender_share"].median())
+        if peer_d is not None and len(peer_d)
+        else None,
+        median_buyer_mean_tenders_per_lot=float(peer_d["mean_tenders_per_lot"].median())
+        if peer_d is not None and len(peer_d)
+        else None,
+    )
+
+
+def _buyer_entry(b: Buyer, f: Any, j: Any, c: Any, region: str | None) -> dict[str, Any]:
+    """One audited buyer's own figures (before its standing among the peers)."""
+    q = b.query
+    return dict(
+        buyer=q,
+        buyer_name=b.name,
+        org_numbers=list(b.org_numbers),
+        sector=b.sector,
+        region=region,
+        n_procurements=int(f.at[q, "n_procurements"]),
+        n_flagged_coordinated=int(f.at[q, "n_flagged"]),
+        n_detected_joint=int(j.at[q, "n_detected_joint"]),
+        n_detected_lead=int(j.at[q, "n_detected_lead"]),
+        n_same_title=int(j.at[q, "n_same_title"]),
+        **_competition_figures(c, q),
+    )
+
+
+def _standing_among_peers(
+    e: Mapping[str, Any], totals: pd.Series, peer_d: pd.DataFrame | None
+) -> dict[str, float | None]:
+    """``peer_share_below_*``: the share of peer buyers with a lower figure than the buyer's."""
+    return dict(
+        peer_share_below_procurements=share_of_peers_below(float(e["n_procurements"]), totals.tolist()),
+        peer_share_below_single_tender_share=share_of_peers_below(
+            float(e["single_tender_share"]), peer_d["single_tender_share"].tolist()
+        )
+        if peer_d is not None and e["single_tender_share"] is not None
+        else None,
+        peer_share_below_mean_tenders_per_lot=share_of_peers_below(
+            float(e["mean_tenders_per_lot"]), peer_d["mean_tenders_per_lot"].tolist()
+        )
+        if peer_d is not None and e["mean_tenders_per_lot"] is not None
+        else None,
+    )
+
+
 def buyer_entries(
-    buyers: Sequence[Buyer], procs: pd.DataFrame, groups: Groups, flags: pd.DataFrame, joint: pd.DataFrame,
-    comp: pd.DataFrame | None, dist: pd.DataFrame | None, region_of: Mapping[str, str],
+    buyers: Sequence[Buyer],
+    procs: pd.DataFrame,
+    groups: Groups,
+    flags: pd.DataFrame,
+    joint: pd.DataFrame,
+    comp: pd.DataFrame | None,
+    dist: pd.DataFrame | None,
+    region_of: Mapping[str, str],
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The results: one entry per audited buyer and one for the peers.
 
@@ -118,41 +236,12 @@ def buyer_entries(
     j: Any = joint.set_index("group")
     c: Any = comp.set_index("group") if comp is not None else None
     totals = peer_totals(procs, groups)
-    comp_keys = ["n_lots", "n_single", "single_tender_share", "single_tender_share_low", "single_tender_share_high",
-                 "single_tender_share_cluster_low", "single_tender_share_cluster_high",
-                 "mean_tenders_per_lot", "mean_tenders_per_lot_low", "mean_tenders_per_lot_high",
-                 "median_tenders_per_lot", "share_min_tenders"]
     peer_d = dist[dist["group"] == PEERS] if dist is not None else None
-    peer: dict[str, Any] = dict(
-        sectors=list(groups.peer_sectors), n_buyers=int(len(groups.peers)),
-        n_buyers_with_procurements=int(len(totals)),
-        n_procurements=int(f.at[PEERS, "n_procurements"]), n_flagged_coordinated=int(f.at[PEERS, "n_flagged"]),
-        flagged_share=float(f.at[PEERS, "flagged_share"]),
-        median_procurements_per_buyer=float(totals.median()) if len(totals) else float("nan"),
-        **({k: c.at[PEERS, k] for k in comp_keys} if c is not None else {k: None for k in comp_keys}),
-        n_buyers_in_distribution=int(len(peer_d)) if peer_d is not None else 0,
-        median_buyer_single_tender_share=float(peer_d["single_tender_share"].median())
-        if peer_d is not None and len(peer_d) else None,
-        median_buyer_mean_tenders_per_lot=float(peer_d["mean_tenders_per_lot"].median())
-        if peer_d is not None and len(peer_d) else None,
-    )
+    peer = _peer_entry(groups, totals, f, c, peer_d)
     entries = []
     for b in buyers:
-        q = b.query
-        e: dict[str, Any] = dict(
-            buyer=q, buyer_name=b.name, org_numbers=list(b.org_numbers), sector=b.sector, region=region_of.get(q),
-            n_procurements=int(f.at[q, "n_procurements"]), n_flagged_coordinated=int(f.at[q, "n_flagged"]),
-            n_detected_joint=int(j.at[q, "n_detected_joint"]), n_detected_lead=int(j.at[q, "n_detected_lead"]),
-            n_same_title=int(j.at[q, "n_same_title"]),
-            **({k: c.at[q, k] for k in comp_keys} if c is not None else {k: None for k in comp_keys}),
-        )
-        e["peer_share_below_procurements"] = share_of_peers_below(float(e["n_procurements"]), totals.tolist())
-        e["peer_share_below_single_tender_share"] = (
-            share_of_peers_below(float(e["single_tender_share"]), peer_d["single_tender_share"].tolist())
-            if peer_d is not None and e["single_tender_share"] is not None else None)
-        e["peer_share_below_mean_tenders_per_lot"] = (
-            share_of_peers_below(float(e["mean_tenders_per_lot"]), peer_d["mean_tenders_per_lot"].tolist())
-            if peer_d is not None and e["mean_tenders_per_lot"] is not None else None)
+        e = _buyer_entry(b, f, j, c, region_of.get(b.query))
+        e.update(_standing_among_peers(e, totals, peer_d))
         e["peer"] = peer
         entries.append(e)
     return entries, peer

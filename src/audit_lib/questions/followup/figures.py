@@ -10,8 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-META_KEYS = frozenset({"notebook", "audit_year", "audit_period", "synthetic_data", "language", "status", "title",
-                       "failed_cell", "error"})
+META_KEYS = frozenset(
+    {"notebook", "audit_year", "audit_period", "synthetic_data", "language", "status", "title", "failed_cell", "error"}
+)
 TOLERANCE = 1e-9  # numbers closer than this (relative) count as unchanged
 
 
@@ -28,8 +29,16 @@ def figures(results: Mapping[str, Any], parameters: frozenset[str] | set[str] = 
         if _scalar(v):
             out[k] = v
     for k, v in results.items():
-        if (k in META_KEYS or k in out or k in parameters or k.endswith("_level") or v is None
-                or isinstance(v, str) or not _scalar(v) or _bound(results, k)):
+        if (
+            k in META_KEYS
+            or k in out
+            or k in parameters
+            or k.endswith("_level")
+            or v is None
+            or isinstance(v, str)
+            or not _scalar(v)
+            or _bound(results, k)
+        ):
             continue
         out[k] = v
     return out
@@ -86,8 +95,49 @@ def _same(a: Any, b: Any) -> bool:
     return abs(float(a) - float(b)) <= TOLERANCE * max(1.0, abs(float(a)), abs(float(b)))
 
 
-def figure_changes(previous: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]],
-                   parameters: Mapping[str, set[str] | frozenset[str]] | None = None) -> pd.DataFrame:
+_CHANGE_COLUMNS = [
+    "notebook",
+    "name",
+    "kind",
+    "previous",
+    "current",
+    "change",
+    "change_rel",
+    "status",
+    "previous_low",
+    "previous_high",
+    "current_low",
+    "current_high",
+    "intervals_overlap",
+]
+
+
+def _change_status(name: str, p_fig: Mapping[str, Any], c_fig: Mapping[str, Any]) -> str:
+    """``new``, ``dropped``, ``unchanged`` or ``changed``: figure ``name`` from one year to the next."""
+    if name not in p_fig:
+        return "new"
+    if name not in c_fig:
+        return "dropped"
+    pv, cv = p_fig[name], c_fig[name]
+    if pv is None or cv is None:
+        return "unchanged" if pv is cv else "changed"
+    return "unchanged" if _same(pv, cv) else "changed"
+
+
+def _change(kind: str, pv: Any, cv: Any) -> tuple[float | None, float | None]:
+    """The change (current − previous) and the relative change (not for shares; None from zero);
+    both None unless both years are numbers of a numeric kind."""
+    if kind in ("bool", "text") or not isinstance(pv, (int, float)) or not isinstance(cv, (int, float)):
+        return None, None
+    change = float(cv) - float(pv)
+    return change, change / abs(float(pv)) if kind != "share" and float(pv) != 0 else None
+
+
+def figure_changes(
+    previous: Mapping[str, Mapping[str, Any]],
+    current: Mapping[str, Mapping[str, Any]],
+    parameters: Mapping[str, set[str] | frozenset[str]] | None = None,
+) -> pd.DataFrame:
     """One row per notebook and figure present in either year (``parameters``: per notebook,
     the parameter names it may echo in its results; see ``figures``).
 
@@ -105,30 +155,28 @@ def figure_changes(previous: Mapping[str, Mapping[str, Any]], current: Mapping[s
         for name in list(c_fig) + [n for n in p_fig if n not in c_fig]:
             pv, cv = p_fig.get(name), c_fig.get(name)
             kind = kind_of(name, pv, cv)
-            if name not in p_fig:
-                status = "new"
-            elif name not in c_fig:
-                status = "dropped"
-            elif pv is None or cv is None:
-                status = "unchanged" if pv is cv else "changed"
-            else:
-                status = "unchanged" if _same(pv, cv) else "changed"
-            change = rel = None
-            if kind not in ("bool", "text") and isinstance(pv, (int, float)) and isinstance(cv, (int, float)):
-                change = float(cv) - float(pv)
-                rel = change / abs(float(pv)) if kind != "share" and float(pv) != 0 else None
+            status = _change_status(name, p_fig, c_fig)
+            change, rel = _change(kind, pv, cv)
             pi, ci = interval_of(p_res, name), interval_of(c_res, name)
             overlap = None if pi is None or ci is None else bool(pi[0] <= ci[1] and ci[0] <= pi[1])
-            rows.append({
-                "notebook": nb, "name": name, "kind": kind, "previous": pv, "current": cv, "change": change,
-                "change_rel": rel, "status": status,
-                "previous_low": pi[0] if pi else None, "previous_high": pi[1] if pi else None,
-                "current_low": ci[0] if ci else None, "current_high": ci[1] if ci else None,
-                "intervals_overlap": overlap,
-            })
-    cols = ["notebook", "name", "kind", "previous", "current", "change", "change_rel", "status", "previous_low",
-            "previous_high", "current_low", "current_high", "intervals_overlap"]
-    return pd.DataFrame(rows, columns=cols, dtype=object)
+            rows.append(
+                {
+                    "notebook": nb,
+                    "name": name,
+                    "kind": kind,
+                    "previous": pv,
+                    "current": cv,
+                    "change": change,
+                    "change_rel": rel,
+                    "status": status,
+                    "previous_low": pi[0] if pi else None,
+                    "previous_high": pi[1] if pi else None,
+                    "current_low": ci[0] if ci else None,
+                    "current_high": ci[1] if ci else None,
+                    "intervals_overlap": overlap,
+                }
+            )
+    return pd.DataFrame(rows, columns=_CHANGE_COLUMNS, dtype=object)
 
 
 def figures_summary(figs: Mapping[str, str]) -> dict[str, int]:

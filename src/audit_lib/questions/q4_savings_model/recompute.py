@@ -15,7 +15,10 @@ from .constants import COMPUTED, METHODS, NOT_APPLICABLE, REASONS, SAVING_TYPE
 
 
 def recompute(
-    procurements: pd.DataFrame, regions: pd.DataFrame, bids: pd.DataFrame | None, market_min_bids: int,
+    procurements: pd.DataFrame,
+    regions: pd.DataFrame,
+    bids: pd.DataFrame | None,
+    market_min_bids: int,
     summary: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per procurement: the register's fields and, for each method ``m``, columns
@@ -43,24 +46,44 @@ def recompute(
     for c in ("n_bids", "n_approved", "n_unapproved"):
         t[c] = s[c].fillna(0).astype(int).to_numpy()
 
-    for m, (a, b) in {"basket": ("basket_old_sek", "basket_new_sek"),
-                      "negotiation": ("first_price_sek", "negotiated_price_sek")}.items():
+    _add_price_methods(t)
+    _add_market(t, s, has_bids, market_min_bids)
+    _add_applied(t)
+    return t
+
+
+def _add_price_methods(t: pd.DataFrame) -> None:
+    """The basket and negotiation methods' ``m_status``, ``m_reason`` and ``m_saving`` columns:
+    computed where both prices are recorded."""
+    for m, (a, b) in {
+        "basket": ("basket_old_sek", "basket_new_sek"),
+        "negotiation": ("first_price_sek", "negotiated_price_sek"),
+    }.items():
         ha, hb = t[a].notna(), t[b].notna()
         ok = ha & hb
         t[f"{m}_status"] = np.where(ok, COMPUTED, NOT_APPLICABLE)
         t[f"{m}_reason"] = np.where(ok, "", np.where(ha | hb, f"{m}_incomplete", f"{m}_missing"))
         t[f"{m}_saving"] = (t[a] - t[b]).where(ok)
 
+
+def _add_market(t: pd.DataFrame, s: pd.DataFrame, has_bids: bool, market_min_bids: int) -> None:
+    """The market method's columns (mean minus lowest approved bid, from the bid summary ``s``
+    in ``t``'s order): computed with at least ``market_min_bids`` approved bids."""
     n_ap, n_all = t["n_approved"], t["n_bids"]
     reason = np.select(
         [~pd.Series(has_bids, index=t.index), n_all == 0, n_ap == 0, n_ap < market_min_bids],
-        ["no_bids_table", "no_bids", "no_approved_bids", "too_few_approved_bids"], default="",
+        ["no_bids_table", "no_bids", "no_approved_bids", "too_few_approved_bids"],
+        default="",
     )
     ok = reason == ""
     t["market_status"] = np.where(ok, COMPUTED, NOT_APPLICABLE)
     t["market_reason"] = reason
     t["market_saving"] = pd.Series((s["mean"] - s["lowest"]).to_numpy(dtype=float), index=t.index).where(ok)
 
+
+def _add_applied(t: pd.DataFrame) -> None:
+    """``any_computable`` and the register's own method: ``applied_status``, ``applied_reason``,
+    ``recomputed_sek`` and ``saving_type``."""
     t["any_computable"] = np.logical_or.reduce([t[f"{m}_status"] == COMPUTED for m in METHODS])
     applied = t["saving_method"].astype(str)
     conds = [(applied == m).to_numpy() for m in METHODS]
@@ -68,7 +91,6 @@ def recompute(
     t["applied_reason"] = np.select(conds, [t[f"{m}_reason"].to_numpy() for m in METHODS], "")
     t["recomputed_sek"] = np.select(conds, [t[f"{m}_saving"].to_numpy(dtype=float) for m in METHODS], np.nan)
     t["saving_type"] = applied.map(SAVING_TYPE)
-    return t
 
 
 def reasons_table(table: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
@@ -89,12 +111,14 @@ def reasons_table(table: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
 
 def _coverage_frame(df: pd.DataFrame, by: str, value_col: str = "estimated_value_sek") -> pd.DataFrame:
     g = df.groupby(by, sort=True)
-    out = pd.DataFrame({
-        "n_procurements": g.size(),
-        "n_computable": g["any_computable"].sum().astype(int),
-        "value_sek": g[value_col].sum(),
-        "value_computable_sek": df[df["any_computable"]].groupby(by)[value_col].sum(),
-    }).fillna({"value_computable_sek": 0.0})
+    out = pd.DataFrame(
+        {
+            "n_procurements": g.size(),
+            "n_computable": g["any_computable"].sum().astype(int),
+            "value_sek": g[value_col].sum(),
+            "value_computable_sek": df[df["any_computable"]].groupby(by)[value_col].sum(),
+        }
+    ).fillna({"value_computable_sek": 0.0})
     out["coverage_count"] = out["n_computable"] / out["n_procurements"]
     out["coverage_value"] = (out["value_computable_sek"] / out["value_sek"]).where(out["value_sek"] > 0)
     return out.reset_index()
@@ -111,7 +135,8 @@ def coverage(table: pd.DataFrame, regions: pd.DataFrame, audit_year: int) -> dic
     total_value = float(year["estimated_value_sek"].sum())
     covered_value = float(year.loc[year["any_computable"], "estimated_value_sek"].sum())
     reg = regions[["procurement_id", "region", "estimated_value_sek"]].merge(
-        year[["procurement_id", "any_computable"]], on="procurement_id", how="inner")
+        year[["procurement_id", "any_computable"]], on="procurement_id", how="inner"
+    )
     return {
         "n_procurements": int(len(year)),
         "n_computable": int(year["any_computable"].sum()),

@@ -11,8 +11,35 @@ import pandas as pd
 from .bids import bid_summary
 from .constants import COMPUTED, INVALID_KINDS, MISMATCH
 
-FINDING_COLUMNS: list[str] = ["procurement_id", "year", "title", "finding", "method", "reported_sek", "recomputed_sek",
-                              "difference_sek", "n_approved", "n_unapproved"]
+FINDING_COLUMNS: list[str] = [
+    "procurement_id",
+    "year",
+    "title",
+    "finding",
+    "method",
+    "reported_sek",
+    "recomputed_sek",
+    "difference_sek",
+    "n_approved",
+    "n_unapproved",
+]
+
+
+_RECONCILE_COLUMNS = [
+    "procurement_id",
+    "year",
+    "title",
+    "saving_method",
+    "reported_saving_sek",
+    "recomputed_sek",
+    "n_approved",
+    "n_unapproved",
+    "bids_available",
+    "market_saving",
+    "basket_status",
+    "negotiation_status",
+    "applied_status",
+]
 
 
 def agrees(reported: Any, recomputed: Any, tolerance_sek: float, tolerance_pct: float) -> Any:
@@ -31,16 +58,25 @@ def _finding_rows(t: pd.DataFrame, mask: pd.Series, kind: str) -> pd.DataFrame |
     if not len(sel):
         return None
     reported, rec = t["reported_saving_sek"][mask], t["recomputed_sek"][mask]
-    return pd.DataFrame({
-        "procurement_id": sel["procurement_id"], "year": sel["year"], "title": sel["title"],
-        "finding": kind, "method": t["saving_method"].astype(str)[mask], "reported_sek": reported,
-        "recomputed_sek": rec, "difference_sek": reported - rec,
-        "n_approved": sel["n_approved"], "n_unapproved": sel["n_unapproved"],
-    })
+    return pd.DataFrame(
+        {
+            "procurement_id": sel["procurement_id"],
+            "year": sel["year"],
+            "title": sel["title"],
+            "finding": kind,
+            "method": t["saving_method"].astype(str)[mask],
+            "reported_sek": reported,
+            "recomputed_sek": rec,
+            "difference_sek": reported - rec,
+            "n_approved": sel["n_approved"],
+            "n_unapproved": sel["n_unapproved"],
+        }
+    )
 
 
-def _unapproved_counted(t: pd.DataFrame, summary: pd.DataFrame, tolerance_sek: float,
-                        tolerance_pct: float) -> pd.Series:
+def _unapproved_counted(
+    t: pd.DataFrame, summary: pd.DataFrame, tolerance_sek: float, tolerance_pct: float
+) -> pd.Series:
     """Market procurements with unapproved bids whose reported saving disagrees with the
     approved bids but agrees with a computation that counts unapproved bids (in the mean, as
     the lowest bid, or both), and differs from the approved-only computation."""
@@ -60,8 +96,12 @@ def _unapproved_counted(t: pd.DataFrame, summary: pd.DataFrame, tolerance_sek: f
 
 
 def reconcile(
-    table: pd.DataFrame, bids: pd.DataFrame | None, market_min_bids: int,
-    tolerance_sek: float, tolerance_pct: float, summary: pd.DataFrame | None = None,
+    table: pd.DataFrame,
+    bids: pd.DataFrame | None,
+    market_min_bids: int,
+    tolerance_sek: float,
+    tolerance_pct: float,
+    summary: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The register against the recomputation: one row per finding, columns
     ``procurement_id, year, title, finding, method, reported_sek, recomputed_sek,
@@ -80,28 +120,13 @@ def reconcile(
     A procurement flagged ``unapproved_counted`` is not also a ``mismatch``. ``summary`` is
     ``bid_summary(bids)`` where the caller has it already.
     """
-    t = table[["procurement_id", "year", "title", "saving_method", "reported_saving_sek", "recomputed_sek",
-               "n_approved", "n_unapproved", "bids_available", "market_saving", "basket_status",
-               "negotiation_status", "applied_status"]]
-    method = t["saving_method"].astype(str)
-    reported = t["reported_saving_sek"]
+    t = table[_RECONCILE_COLUMNS]
     unapproved = pd.Series(False, index=t.index)
     if bids is not None and len(bids):
-        unapproved = _unapproved_counted(t, summary if summary is not None else bid_summary(bids),
-                                         tolerance_sek, tolerance_pct)
-    computed = t["applied_status"] == COMPUTED
-    differs = ~pd.Series(agrees(reported.to_numpy(), t["recomputed_sek"].to_numpy(), tolerance_sek, tolerance_pct),
-                         index=t.index)
-    checks = [
-        (method.eq("market") & t["bids_available"].astype(bool) & (t["n_approved"] < market_min_bids),
-         "market_too_few_bids"),
-        (unapproved, "unapproved_counted"),
-        ((method == "basket") & (t["basket_status"] != COMPUTED) & reported.notna(), "basket_inputs_missing"),
-        ((method == "negotiation") & (t["negotiation_status"] != COMPUTED) & reported.notna(),
-         "negotiation_inputs_missing"),
-        ((method == "none") & reported.notna() & (reported != 0), "saving_without_method"),
-        (computed & reported.notna() & differs & ~unapproved, MISMATCH),
-    ]
+        unapproved = _unapproved_counted(
+            t, summary if summary is not None else bid_summary(bids), tolerance_sek, tolerance_pct
+        )
+    checks = _checks(t, unapproved, market_min_bids, tolerance_sek, tolerance_pct)
     found = [f for mask, kind in checks if (f := _finding_rows(t, mask, kind)) is not None]
     if not found:
         return pd.DataFrame(columns=FINDING_COLUMNS)
@@ -110,6 +135,31 @@ def reconcile(
     out["_o"] = out["finding"].map(order)
     return out.sort_values(["_o", "procurement_id"]).drop(columns="_o").reset_index(drop=True)
 
+
+def _checks(
+    t: pd.DataFrame, unapproved: pd.Series, market_min_bids: int, tolerance_sek: float, tolerance_pct: float
+) -> list[tuple[pd.Series, str]]:
+    """Each finding's mask over ``t``, in the order of ``INVALID_KINDS`` then ``mismatch``."""
+    method = t["saving_method"].astype(str)
+    reported = t["reported_saving_sek"]
+    computed = t["applied_status"] == COMPUTED
+    differs = ~pd.Series(
+        agrees(reported.to_numpy(), t["recomputed_sek"].to_numpy(), tolerance_sek, tolerance_pct), index=t.index
+    )
+    return [
+        (
+            method.eq("market") & t["bids_available"].astype(bool) & (t["n_approved"] < market_min_bids),
+            "market_too_few_bids",
+        ),
+        (unapproved, "unapproved_counted"),
+        ((method == "basket") & (t["basket_status"] != COMPUTED) & reported.notna(), "basket_inputs_missing"),
+        (
+            (method == "negotiation") & (t["negotiation_status"] != COMPUTED) & reported.notna(),
+            "negotiation_inputs_missing",
+        ),
+        ((method == "none") & reported.notna() & (reported != 0), "saving_without_method"),
+        (computed & reported.notna() & differs & ~unapproved, MISMATCH),
+    ]
 
 
 def finding_lists(findings: pd.DataFrame, year: int | None = None) -> dict[str, Any]:
@@ -123,9 +173,12 @@ def finding_lists(findings: pd.DataFrame, year: int | None = None) -> dict[str, 
         "mismatches": sorted(f.loc[f["finding"] == MISMATCH, "procurement_id"]),
     }
 
+
 def earlier_findings(findings: pd.DataFrame, year: int) -> dict[str, int]:
     """The findings of the years before ``year``: ``invalid`` (procurements with at least one
     invalid application, each counted once) and ``mismatch`` (mismatches)."""
     before = findings[findings["year"] < year]
-    return {"invalid": int(before.loc[before["finding"] != MISMATCH, "procurement_id"].nunique()),
-            "mismatch": int((before["finding"] == MISMATCH).sum())}
+    return {
+        "invalid": int(before.loc[before["finding"] != MISMATCH, "procurement_id"].nunique()),
+        "mismatch": int((before["finding"] == MISMATCH).sum()),
+    }

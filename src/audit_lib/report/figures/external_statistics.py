@@ -16,7 +16,9 @@ _PALETTE = ["#1f5f99", "#c65a00", "#2b7a3d", "#7a3d8c", "#8c6d1f", "#1f8c8c", "#
 
 
 def composition_bars(
-    mix: pd.DataFrame, groups: Sequence[str], group_labels: Mapping[str, str],
+    mix: pd.DataFrame,
+    groups: Sequence[str],
+    group_labels: Mapping[str, str],
     value_labels: Mapping[str, str],
 ):
     """100 % horizontal bars: one bar per group (audited buyers, then peers), one segment per
@@ -28,8 +30,16 @@ def composition_bars(
     for i, v in enumerate(values):
         share = np.array([float(mix.loc[(mix["group"] == g) & (mix["value"] == v), "share"].sum()) for g in groups])
         share = np.nan_to_num(share)
-        ax.barh(y, share, left=left, color=_PALETTE[i % len(_PALETTE)], label=value_labels.get(v, v), height=0.6,
-                hatch=_HATCHES[i % len(_HATCHES)], edgecolor="white")  # segments differ by pattern, not only hue
+        ax.barh(
+            y,
+            share,
+            left=left,
+            color=_PALETTE[i % len(_PALETTE)],
+            label=value_labels.get(v, v),
+            height=0.6,
+            hatch=_HATCHES[i % len(_HATCHES)],
+            edgecolor="white",
+        )  # segments differ by pattern, not only hue
         left += share
     ax.set_yticks(y, [group_labels.get(g, g) for g in groups])
     ax.set_xlim(0, 1)
@@ -40,9 +50,61 @@ def composition_bars(
     return fig
 
 
+def _peer_panel(
+    ax,
+    panel: tuple[str, str, str, str],
+    d: pd.DataFrame,
+    c: pd.DataFrame,
+    rows: Sequence[str],
+    y_of: Mapping[str, int],
+    peers: str,
+    legend: Mapping[str, str],
+) -> None:
+    """One panel of :func:`competition_vs_peers`: the peer buyers ``d`` as grey dots on the
+    peers' row, then each group's figure with its interval (``panel``: the figure's column, its
+    interval's columns and the panel's key)."""
+    col, lo, hi, key = panel
+    if len(d):
+        offsets = np.linspace(-0.25, 0.25, len(d)) if len(d) > 1 else np.zeros(1)
+        ax.scatter(
+            d[col].to_numpy(dtype=float),
+            y_of[peers] + offsets,
+            s=14,
+            color=COLORS["muted"],
+            alpha=0.8,
+            label=legend["peer_buyer"],
+            zorder=2,
+        )
+    for i, g in enumerate(rows):
+        if g not in c.index or pd.isna(c.at[g, col]):
+            continue
+        est, low, high = float(c.at[g, col]), float(c.at[g, lo]), float(c.at[g, hi])
+        color = COLORS["target"] if g == peers else COLORS["outcome"]
+        ax.errorbar(
+            [est],
+            [y_of[g]],
+            xerr=[[est - low], [high - est]],
+            fmt="D",
+            color=color,
+            ecolor=color,
+            elinewidth=2.5,
+            capsize=4,
+            zorder=3,
+            label=legend["interval"] if i == 0 else None,
+        )
+    if key == "single":
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlim(left=0)
+
+
 def competition_vs_peers(
-    dist: pd.DataFrame, comp: pd.DataFrame, groups: Sequence[str], peers: str,
-    group_labels: Mapping[str, str], axis_labels: Mapping[str, str], legend: Mapping[str, str],
+    dist: pd.DataFrame,
+    comp: pd.DataFrame,
+    groups: Sequence[str],
+    peers: str,
+    group_labels: Mapping[str, str],
+    axis_labels: Mapping[str, str],
+    legend: Mapping[str, str],
 ):
     """Two panels (single-tender share, mean tenders per lot). In each, one row per audited buyer
     with its interval, and a peers row: every peer buyer as a grey dot (``dist``, spread
@@ -50,28 +112,14 @@ def competition_vs_peers(
     rows = [*groups, peers]
     y_of = {g: len(rows) - 1 - i for i, g in enumerate(rows)}
     fig, axes = plt.subplots(1, 2, figsize=(9.0, 0.6 * len(rows) + 1.4), sharey=True)
-    panels = [("single_tender_share", "single_tender_share_low", "single_tender_share_high", "single"),
-              ("mean_tenders_per_lot", "mean_tenders_per_lot_low", "mean_tenders_per_lot_high", "mean")]
+    panels = [
+        ("single_tender_share", "single_tender_share_low", "single_tender_share_high", "single"),
+        ("mean_tenders_per_lot", "mean_tenders_per_lot_low", "mean_tenders_per_lot_high", "mean"),
+    ]
     c = comp.set_index("group")
-    for ax, (col, lo, hi, key) in zip(axes, panels):
-        d = dist[dist["group"] == peers]
-        if len(d):
-            offsets = np.linspace(-0.25, 0.25, len(d)) if len(d) > 1 else np.zeros(1)
-            ax.scatter(d[col].to_numpy(dtype=float), y_of[peers] + offsets, s=14, color=COLORS["muted"],
-                       alpha=0.8, label=legend["peer_buyer"], zorder=2)
-        for i, g in enumerate(rows):
-            if g not in c.index or pd.isna(c.at[g, col]):
-                continue
-            est, low, high = float(c.at[g, col]), float(c.at[g, lo]), float(c.at[g, hi])
-            color = COLORS["target"] if g == peers else COLORS["outcome"]
-            ax.errorbar([est], [y_of[g]], xerr=[[est - low], [high - est]], fmt="D", color=color, ecolor=color,
-                        elinewidth=2.5, capsize=4, zorder=3, label=legend["interval"] if i == 0 else None)
-        if key == "single":
-            ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-            ax.set_xlim(left=0)
-        else:
-            ax.set_xlim(left=0)
-        ax.set_xlabel(axis_labels[key])
+    for ax, panel in zip(axes, panels):
+        _peer_panel(ax, panel, dist[dist["group"] == peers], c, rows, y_of, peers, legend)
+        ax.set_xlabel(axis_labels[panel[3]])
         ax.grid(axis="y", visible=False)
     axes[0].set_yticks([y_of[g] for g in rows], [group_labels.get(g, g) for g in rows])
     axes[0].set_ylim(-0.6, len(rows) - 0.4)
