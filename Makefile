@@ -36,6 +36,7 @@ test: lint
 # style and types: ruff (lint only; settings in pyproject.toml) and mypy (strict where pyproject.toml says)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/ruff format --check src tests benchmarks notebooks
 	$(BIN)/mypy
 
 test-slow: $(STAMP)

@@ -89,7 +89,7 @@ def measure(impl: str, path: Path, master: str, tag: str) -> dict:
         tail = proc.stderr.strip().splitlines()
         return {"error": tail[-1] if tail else f"exit {proc.returncode}", "process_s": time.perf_counter() - t}
     line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT "))
-    res = json.loads(line[len("RESULT "):])
+    res = json.loads(line[len("RESULT ") :])
     res["process_s"] = time.perf_counter() - t
     res["output"] = str(out)
     return res
@@ -119,19 +119,32 @@ def main() -> None:
         child(args.child, Path(args.path), Path(args.out), args.master)
         return
     path, gen_s = generate(args.lines, args.regenerate)
-    results: dict = {"lines": args.lines, "file": str(path), "file_mib": path.stat().st_size / 2**20,
-                     "generate_s": gen_s, "cpu_count": os.cpu_count(), "python": platform.python_version(),
-                     "load_avg_before": os.getloadavg(), "runs": []}
+    results: dict = {
+        "lines": args.lines,
+        "file": str(path),
+        "file_mib": path.stat().st_size / 2**20,
+        "generate_s": gen_s,
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_avg_before": os.getloadavg(),
+        "runs": [],
+    }
     order = [i for _ in range(args.rounds) for i in args.impl if i != "spark"] + [i for i in args.impl if i == "spark"]
     for k, impl in enumerate(order):
         r = measure(impl, path, args.master, f"{impl}_{k}")
         r["impl"] = impl
         results["runs"].append(r)
-        print(f"  {impl:5s} " + (f"failed: {r['error']}" if "error" in r else
-              f"{r['wall_s']:6.1f} s wall, {r['cpu_s']:6.1f} s CPU, peak {r['peak_rss_mib']:6.0f} MiB "
-              f"(imports {r['import_s']:.1f} s, {r['rss_after_imports_mib']:.0f} MiB)"
-              + (f", SparkSession start {r['start_s']:.1f} s (JVM memory not measured)" if impl == "spark" else "")),
-              flush=True)
+        print(
+            f"  {impl:5s} "
+            + (
+                f"failed: {r['error']}"
+                if "error" in r
+                else f"{r['wall_s']:6.1f} s wall, {r['cpu_s']:6.1f} s CPU, peak {r['peak_rss_mib']:6.0f} MiB "
+                f"(imports {r['import_s']:.1f} s, {r['rss_after_imports_mib']:.0f} MiB)"
+                + (f", SparkSession start {r['start_s']:.1f} s (JVM memory not measured)" if impl == "spark" else "")
+            ),
+            flush=True,
+        )
     ok = [r for r in results["runs"] if "error" not in r]
     ref = next((r for r in ok if r["impl"] == "sql"), None)
     if ref:
@@ -144,13 +157,17 @@ def main() -> None:
             "wall_ratio_best": best["ibis"]["wall_s"] / best["sql"]["wall_s"],
             "peak_rss_ratio": best["ibis"]["peak_rss_mib"] / best["sql"]["peak_rss_mib"],
         }
-        print(f"  ibis/sql: wall {results['ibis_vs_sql']['wall_ratio_best']:.2f}x (best of each), "
-              f"peak memory {results['ibis_vs_sql']['peak_rss_ratio']:.2f}x")
+        print(
+            f"  ibis/sql: wall {results['ibis_vs_sql']['wall_ratio_best']:.2f}x (best of each), "
+            f"peak memory {results['ibis_vs_sql']['peak_rss_ratio']:.2f}x"
+        )
     results["load_avg_after"] = os.getloadavg()
     WORK.mkdir(parents=True, exist_ok=True)
     (WORK / "engine_benchmark.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    print(f"{args.lines:,} lines, {results['file_mib']:.0f} MiB; load average before/after: "
-          f"{results['load_avg_before'][0]:.1f} / {results['load_avg_after'][0]:.1f}")
+    print(
+        f"{args.lines:,} lines, {results['file_mib']:.0f} MiB; load average before/after: "
+        f"{results['load_avg_before'][0]:.1f} / {results['load_avg_after'][0]:.1f}"
+    )
 
 
 if __name__ == "__main__":

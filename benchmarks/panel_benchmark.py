@@ -91,19 +91,38 @@ def run_pandas(path: Path, out: Path) -> dict:
     ok = (df["amount_sek"] > 0) & (df["quantity"] > 0)
     df = df[ok]
     month = pd.to_datetime(df["order_date"]).dt.to_period("M")
-    agg = df.assign(month=month).groupby(["category", "region", "month", "article_id"], observed=True, sort=False).agg(
-        spend=("amount_sek", "sum"), qty=("quantity", "sum"), n=("amount_sek", "size")).reset_index()
+    agg = (
+        df.assign(month=month)
+        .groupby(["category", "region", "month", "article_id"], observed=True, sort=False)
+        .agg(spend=("amount_sek", "sum"), qty=("quantity", "sum"), n=("amount_sek", "size"))
+        .reset_index()
+    )
     del df, month
-    cell, cells = pd.factorize(pd.MultiIndex.from_arrays([agg["category"].astype(str), agg["region"].astype(str)]),
-                               sort=True)
+    cell, cells = pd.factorize(
+        pd.MultiIndex.from_arrays([agg["category"].astype(str), agg["region"].astype(str)]), sort=True
+    )
     m0 = agg["month"].min()
     m = np.asarray((agg["month"] - m0).map(lambda o: o.n), dtype=np.int64)
     art = pd.factorize(agg["article_id"].astype(str))[0]
-    d = tpd_index(cell, m, art, np.log(agg["spend"] / agg["qty"]).to_numpy(), agg["spend"].to_numpy(),
-                  len(cells), int(m.max()) + 1, 12)
+    d = tpd_index(
+        cell,
+        m,
+        art,
+        np.log(agg["spend"] / agg["qty"]).to_numpy(),
+        agg["spend"].to_numpy(),
+        len(cells),
+        int(m.max()) + 1,
+        12,
+    )
     cc, mm = np.nonzero(np.isfinite(d))
-    frame = pd.DataFrame({"category": [cells[i][0] for i in cc], "region": [cells[i][1] for i in cc],
-                          "month": [(m0 + int(k)).to_timestamp() for k in mm], "log_index": d[cc, mm]})
+    frame = pd.DataFrame(
+        {
+            "category": [cells[i][0] for i in cc],
+            "region": [cells[i][1] for i in cc],
+            "month": [(m0 + int(k)).to_timestamp() for k in mm],
+            "log_index": d[cc, mm],
+        }
+    )
     wall = time.perf_counter() - t
     frame.to_parquet(out)
     return {"wall_s": wall, "n_lines": int(agg["n"].sum()), "cell_months": len(frame)}
@@ -137,10 +156,12 @@ def measure(impl: str, path: Path, threads: int | None) -> dict:
     t = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
-        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}",
-                "process_s": time.perf_counter() - t}
+        return {
+            "error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}",
+            "process_s": time.perf_counter() - t,
+        }
     line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT "))
-    res = json.loads(line[len("RESULT "):])
+    res = json.loads(line[len("RESULT ") :])
     res["process_s"] = time.perf_counter() - t
     res["output"] = str(out)
     return res
@@ -162,9 +183,15 @@ def main() -> None:
     import pandas as pd
 
     path, gen_s = generate(args.lines, args.regenerate)
-    results = {"lines": args.lines, "file": str(path), "file_mib": path.stat().st_size / 2**20,
-               "generate_s": gen_s, "cpu_count": os.cpu_count(), "python": platform.python_version(),
-               "load_avg_before": os.getloadavg()}
+    results = {
+        "lines": args.lines,
+        "file": str(path),
+        "file_mib": path.stat().st_size / 2**20,
+        "generate_s": gen_s,
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_avg_before": os.getloadavg(),
+    }
     for impl in args.impl:
         results[impl] = measure(impl, path, args.threads)
     if all(i in results and "error" not in results[i] for i in ("duckdb", "pandas")):
@@ -177,15 +204,19 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     name = "panel_benchmark.json" if len(args.impl) == 2 else f"panel_benchmark_{args.impl[0]}.json"
     (WORK / name).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    print(f"{args.lines:,} lines, {results['file_mib']:.0f} MiB Parquet"
-          + (f" (generated in {gen_s:.0f} s)" if gen_s else " (reused)"))
+    print(
+        f"{args.lines:,} lines, {results['file_mib']:.0f} MiB Parquet"
+        + (f" (generated in {gen_s:.0f} s)" if gen_s else " (reused)")
+    )
     for impl in args.impl:
         r = results[impl]
         if "error" in r:
             print(f"  {impl:7s} failed: {r['error']}")
         else:
-            print(f"  {impl:7s} {r['wall_s']:6.1f} s wall, {r['cpu_s']:6.1f} s CPU (process), "
-                  f"peak {r['peak_rss_mib']:7.0f} MiB, {r['cell_months']} cell-months")
+            print(
+                f"  {impl:7s} {r['wall_s']:6.1f} s wall, {r['cpu_s']:6.1f} s CPU (process), "
+                f"peak {r['peak_rss_mib']:7.0f} MiB, {r['cell_months']} cell-months"
+            )
     if "max_abs_diff_log_index" in results:
         print(f"  same index: {results['same_cells']}, largest difference {results['max_abs_diff_log_index']:.2e}")
     print(f"  load average before/after: {results['load_avg_before'][0]:.1f} / {results['load_avg_after'][0]:.1f}")

@@ -64,8 +64,13 @@ def _pm_one(src: str, dst: str, results: str) -> float:
     import papermill as pm
 
     t = time.perf_counter()
-    pm.execute_notebook(src, dst, parameters={"params_file": "", "data_dir": "", "results_dir": results,
-                                              "language": "sv"}, kernel_name="python3", progress_bar=False)
+    pm.execute_notebook(
+        src,
+        dst,
+        parameters={"params_file": "", "data_dir": "", "results_dir": results, "language": "sv"},
+        kernel_name="python3",
+        progress_bar=False,
+    )
     return time.perf_counter() - t
 
 
@@ -75,8 +80,11 @@ def papermill_floor(folder: Path, n: int, jobs: int) -> dict:
     srcs = sorted(folder.glob("e*.ipynb"))[:n]
     t = time.perf_counter()
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        per = list(pool.map(_pm_one, [str(s) for s in srcs], [str(out / s.name) for s in srcs],
-                            [str(out / "results")] * len(srcs)))
+        per = list(
+            pool.map(
+                _pm_one, [str(s) for s in srcs], [str(out / s.name) for s in srcs], [str(out / "results")] * len(srcs)
+            )
+        )
     return {"wall_s": round(time.perf_counter() - t, 2), "per_notebook_s": round(statistics.mean(per), 2)}
 
 
@@ -118,8 +126,9 @@ class PeakMemory:
         return round(self.peak / 2**20)
 
 
-def timed_run(params: Path, out: Path, jobs: int, force: bool, notebook_dir: Path | None = None,
-              data_dir: Path | None = None) -> dict:
+def timed_run(
+    params: Path, out: Path, jobs: int, force: bool, notebook_dir: Path | None = None, data_dir: Path | None = None
+) -> dict:
     from audit_lib.run.runner import run
 
     kw = {"notebook_dir": notebook_dir} if notebook_dir else {}
@@ -127,11 +136,17 @@ def timed_run(params: Path, out: Path, jobs: int, force: bool, notebook_dir: Pat
         t = time.perf_counter()
         r = run(params, out_dir=out, jobs=jobs, force=force, data_dir=data_dir, progress=lambda m: None, **kw)
         wall = time.perf_counter() - t
-    return {"wall_s": round(wall, 2), "peak_memory_mib": mem.peak_mib, "ok": r.ok, "executed": r.executed, "reused": r.reused,
-            "why": {x.name: x.reason for x in r.runs if not x.reused},
-            "per_notebook_s": {x.name: round(x.seconds, 2) for x in r.runs},
-            "failed": [x.name for x in r.runs if x.status != "ok"],
-            "source_sha256": r.manifest.get("code", {}).get("source_sha256")}
+    return {
+        "wall_s": round(wall, 2),
+        "peak_memory_mib": mem.peak_mib,
+        "ok": r.ok,
+        "executed": r.executed,
+        "reused": r.reused,
+        "why": {x.name: x.reason for x in r.runs if not x.reused},
+        "per_notebook_s": {x.name: round(x.seconds, 2) for x in r.runs},
+        "failed": [x.name for x in r.runs if x.status != "ok"],
+        "source_sha256": r.manifest.get("code", {}).get("source_sha256"),
+    }
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -167,8 +182,10 @@ def imports_of(nb_path: Path) -> list[str]:
 def fresh_import_s(modules: list[str], repeat: int = 2) -> float:
     stmt = "; ".join(f"import {m}" for m in modules) or "pass"
     code = f"import time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
-    runs = [float(subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout)
-            for _ in range(repeat)]
+    runs = [
+        float(subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout)
+        for _ in range(repeat)
+    ]
     return min(runs)
 
 
@@ -203,8 +220,14 @@ def per_notebook(folder: Path, data: Path) -> list[dict]:
         dst = run_dir / f"{info.name}.ipynb"
         t = time.perf_counter()
         try:
-            pm.execute_notebook(str(info.path), str(dst), kernel_name="python3", cwd=str(run_dir), progress_bar=False,
-                                parameters=PN_PARAMS)
+            pm.execute_notebook(
+                str(info.path),
+                str(dst),
+                kernel_name="python3",
+                cwd=str(run_dir),
+                progress_bar=False,
+                parameters=PN_PARAMS,
+            )
             ok = True
         except Exception:
             ok = False
@@ -215,10 +238,15 @@ def per_notebook(folder: Path, data: Path) -> list[dict]:
         first = next((i for i, c in enumerate(code_cells) if "start(" in c.source), None)
         in_kernel = sum(cells)
         imports = fresh_import_s(imports_of(info.path))
-        row = {"notebook": info.name, "ok": ok, "wall_s": round(wall, 2),
-               "kernel_start_and_papermill_s": round(wall - in_kernel, 2), "in_kernel_s": round(in_kernel, 2),
-               "first_cell_s": round(cells[first], 2) if first is not None else None,
-               "imports_fresh_s": round(imports, 2)}
+        row = {
+            "notebook": info.name,
+            "ok": ok,
+            "wall_s": round(wall, 2),
+            "kernel_start_and_papermill_s": round(wall - in_kernel, 2),
+            "in_kernel_s": round(in_kernel, 2),
+            "first_cell_s": round(cells[first], 2) if first is not None else None,
+            "imports_fresh_s": round(imports, 2),
+        }
         if first is not None:
             row["start_load_s"] = round(load_s(info.name, run_dir, data), 2)
             row["analysis_and_display_s"] = round(in_kernel - cells[first], 2)
@@ -230,15 +258,26 @@ def per_notebook(folder: Path, data: Path) -> list[dict]:
 # ------------------------------------------------------------------------------ kernel imports
 def import_costs() -> dict:
     out = {}
-    for mods in (["audit_lib.notebook"], ["nbformat"], ["papermill"], ["statsmodels.api"], ["pandera.pandas"],
-                 ["pyfixest"], ["matplotlib.pyplot"], ["duckdb"], ["pandas"], ["scipy.stats"]):
+    for mods in (
+        ["audit_lib.notebook"],
+        ["nbformat"],
+        ["papermill"],
+        ["statsmodels.api"],
+        ["pandera.pandas"],
+        ["pyfixest"],
+        ["matplotlib.pyplot"],
+        ["duckdb"],
+        ["pandas"],
+        ["scipy.stats"],
+    ):
         try:
             out[" + ".join(mods)] = round(fresh_import_s(mods, repeat=3), 2)
         except subprocess.CalledProcessError:
             out[" + ".join(mods)] = None
     code = "import sys, audit_lib.notebook; print(','.join(m for m in ('nbformat','statsmodels','pyfixest','pandera','matplotlib','duckdb') if m in sys.modules))"
-    out["modules_loaded_by_audit_lib.notebook"] = subprocess.run([PY, "-c", code], capture_output=True, text=True,
-                                                                 cwd=ROOT).stdout.strip()
+    out["modules_loaded_by_audit_lib.notebook"] = subprocess.run(
+        [PY, "-c", code], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
     return out
 
 
@@ -247,35 +286,44 @@ def ratios(report: dict, part: dict) -> dict:
     (target <= 2), one-parameter rerun against the full 2-job run (target <= 0.2). ``part`` is
     the runs with warm kernels off or on (``report["warm_off"]``, ``report["warm_on"]``)."""
     full = part["full_run"]["jobs_2"]["wall_s"]
-    return {"full_2_jobs_over_floor_2_jobs": round(full / report["floor_papermill"]["jobs_2"]["wall_s"], 2),
-            "full_2_jobs_over_runner_floor_2_jobs":
-                round(full / part["floor_runner_empty_notebooks"]["jobs_2"]["wall_s"], 2),
-            "rerun_one_parameter_over_full_2_jobs": round(part["rerun_one_parameter"]["wall_s"] / full, 2),
-            "peak_memory_full_2_jobs_mib": part["full_run"]["jobs_2"]["peak_memory_mib"]}
+    return {
+        "full_2_jobs_over_floor_2_jobs": round(full / report["floor_papermill"]["jobs_2"]["wall_s"], 2),
+        "full_2_jobs_over_runner_floor_2_jobs": round(
+            full / part["floor_runner_empty_notebooks"]["jobs_2"]["wall_s"], 2
+        ),
+        "rerun_one_parameter_over_full_2_jobs": round(part["rerun_one_parameter"]["wall_s"] / full, 2),
+        "peak_memory_full_2_jobs_mib": part["full_run"]["jobs_2"]["peak_memory_mib"],
+    }
 
 
 def runs(report: dict, tmp: Path, empty: Path, params: Path, quick: bool, tag: str) -> dict:
     """Steps 1 (the runner on empty notebooks), 2 and 3 with the warm-kernel setting in force."""
-    part: dict = {"floor_runner_empty_notebooks": {
-        f"jobs_{j}": timed_run(params, tmp / f"empty-run-{tag}-{j}", j, True, notebook_dir=empty) for j in (1, 2)}}
+    part: dict = {
+        "floor_runner_empty_notebooks": {
+            f"jobs_{j}": timed_run(params, tmp / f"empty-run-{tag}-{j}", j, True, notebook_dir=empty) for j in (1, 2)
+        }
+    }
     say(f"2. full demo run ({tag})")
     full = {}
-    for j in ((2,) if quick else (1, 2)):
+    for j in (2,) if quick else (1, 2):
         full[f"jobs_{j}"] = timed_run(params, tmp / f"full-{tag}-{j}", j, True)
         say(f"  jobs={j}: {full[f'jobs_{j}']['wall_s']} s")
     part["full_run"] = full
     if "jobs_1" in full:  # the same run twice, into different folders, 1 and 2 jobs
         a, b = _files(tmp / f"full-{tag}-1"), _files(tmp / f"full-{tag}-2")
-        full["differing_files_1_vs_2_jobs"] = sorted(k for k in (set(a) | set(b)) - {"manifest.json"}
-                                                     if a.get(k) != b.get(k))
+        full["differing_files_1_vs_2_jobs"] = sorted(
+            k for k in (set(a) | set(b)) - {"manifest.json"} if a.get(k) != b.get(k)
+        )
     say(f"3. incremental reruns into the 2-job output ({tag})")
     base = params.read_text(encoding="utf-8")
     part["rerun_unchanged"] = timed_run(params, tmp / f"full-{tag}-2", 2, False)
     changed = bench_params("changed", {("q3_targets", "forecast_level"): 0.85})
     try:
         shutil.copy(changed, params)  # the same parameters file, one value changed
-        part["rerun_one_parameter"] = {"change": "q3_targets.forecast_level 0.80 -> 0.85",
-                                       **timed_run(params, tmp / f"full-{tag}-2", 2, False)}
+        part["rerun_one_parameter"] = {
+            "change": "q3_targets.forecast_level 0.80 -> 0.85",
+            **timed_run(params, tmp / f"full-{tag}-2", 2, False),
+        }
     finally:
         changed.unlink(missing_ok=True)
         params.write_text(base, encoding="utf-8")
@@ -290,7 +338,8 @@ def table(report: dict) -> str:
     rows = {
         "papermill floor, 1 / 2 jobs (s)": lambda p: f"{fp['jobs_1']['wall_s']} / {fp['jobs_2']['wall_s']}",
         "runner on empty notebooks, 1 / 2 jobs (s)": lambda p: " / ".join(
-            str(p["floor_runner_empty_notebooks"][f"jobs_{j}"]["wall_s"]) for j in (1, 2)),
+            str(p["floor_runner_empty_notebooks"][f"jobs_{j}"]["wall_s"]) for j in (1, 2)
+        ),
         "full run, 1 job (s)": lambda p: p["full_run"].get("jobs_1", {}).get("wall_s", "-"),
         "full run, 2 jobs (s)": lambda p: p["full_run"]["jobs_2"]["wall_s"],
         "full 2 jobs / papermill floor 2 jobs": lambda p: p["ratios"]["full_2_jobs_over_floor_2_jobs"],
@@ -300,8 +349,9 @@ def table(report: dict) -> str:
         "peak memory, full 2 jobs (MiB)": lambda p: p["ratios"]["peak_memory_full_2_jobs_mib"],
     }
     lines = ["| | " + " | ".join(f"warm kernels {m}" for m in modes) + " |", "|---|" + "---:|" * len(modes)]
-    lines += [f"| {name} | " + " | ".join(str(get(report[f"warm_{m}"])) for m in modes) + " |"
-              for name, get in rows.items()]
+    lines += [
+        f"| {name} | " + " | ".join(str(get(report[f"warm_{m}"])) for m in modes) + " |" for name, get in rows.items()
+    ]
     return "\n".join(lines)
 
 
@@ -309,8 +359,9 @@ def in_snapshot(argv: list[str]) -> int:
     """Run this script again on ``git archive HEAD`` (see the module docstring)."""
     snap = Path(tempfile.mkdtemp(prefix="audit-bench-snap-"))
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                                check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
         archive = subprocess.run(["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(snap)], input=archive, check=True)
         for link in ("data", "outputs"):
@@ -353,10 +404,12 @@ def main() -> int:
         generate(data)
     notebooks = discover()
     n = len(notebooks)
-    report: dict = {"code": os.environ.get("AUDIT_BENCH_COMMIT") or "working tree",
-                    "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                                "load_avg_start": os.getloadavg()}, "notebooks": [x.name for x in notebooks],
-                    "pdf": os.environ.get("AUDIT_PDF")}
+    report: dict = {
+        "code": os.environ.get("AUDIT_BENCH_COMMIT") or "working tree",
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "load_avg_start": os.getloadavg()},
+        "notebooks": [x.name for x in notebooks],
+        "pdf": os.environ.get("AUDIT_PDF"),
+    }
     tmp = Path(tempfile.mkdtemp(prefix="audit-bench-"))
     made: list[Path] = []
     try:
@@ -368,7 +421,7 @@ def main() -> int:
         report["floor_papermill"] = {f"jobs_{j}": papermill_floor(empty, n, j) for j in (1, 2)}
         params = bench_params("base")
         made.append(params)
-        for mode in (("off", "on") if args.warm == "both" else (args.warm,)):
+        for mode in ("off", "on") if args.warm == "both" else (args.warm,):
             os.environ["AUDIT_WARM_KERNELS"] = "1" if mode == "on" else "0"  # read by the runner's workers
             say(f"1-3 with warm kernels {mode}")
             report[f"warm_{mode}"] = runs(report, tmp, empty, params, args.quick, mode)

@@ -17,8 +17,13 @@ import argparse
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 PAGES = ("index.html", "site/q1_process.html", "site/q4_savings_model.html", "site/causality.html")
 WIDTHS = (1280, 360)
 ROOT = Path(__file__).resolve().parents[1]

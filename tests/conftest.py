@@ -68,17 +68,25 @@ def demo_params_file(tmp_path_factory) -> Path:
     return ROOT / "params" / "demo.yaml"
 
 
-def run_notebook(name: str, demo_dir: Path, tmp_path: Path, params_file: Path | None = None,
-                 language: str = "") -> dict:
+def run_notebook(
+    name: str, demo_dir: Path, tmp_path: Path, params_file: Path | None = None, language: str = ""
+) -> dict:
     """Execute ``notebooks/<name>.ipynb`` with papermill on ``demo_dir``; return its results."""
     import papermill as pm
 
     results = tmp_path / "results"
     pm.execute_notebook(
-        str(ROOT / "notebooks" / f"{name}.ipynb"), str(tmp_path / f"{name}.ipynb"),
-        parameters={"params_file": str(params_file or ROOT / "params" / "demo.yaml"),
-                    "data_dir": str(demo_dir), "results_dir": str(results), "language": language},
-        kernel_name="python3", cwd=str(ROOT / "notebooks"), progress_bar=False,
+        str(ROOT / "notebooks" / f"{name}.ipynb"),
+        str(tmp_path / f"{name}.ipynb"),
+        parameters={
+            "params_file": str(params_file or ROOT / "params" / "demo.yaml"),
+            "data_dir": str(demo_dir),
+            "results_dir": str(results),
+            "language": language,
+        },
+        kernel_name="python3",
+        cwd=str(ROOT / "notebooks"),
+        progress_bar=False,
     )
     return json.loads((results / f"{name}.json").read_text(encoding="utf-8"))
 
@@ -111,8 +119,14 @@ def quiet(msg: str) -> None:
     """A progress callback that keeps the test output clean."""
 
 
-def tiny_notebook(folder: Path, name: str, order: int = 10, sections: tuple[str, ...] = (),
-                  body: str = "", question: str | None = None) -> Path:
+def tiny_notebook(
+    folder: Path,
+    name: str,
+    order: int = 10,
+    sections: tuple[str, ...] = (),
+    body: str = "",
+    question: str | None = None,
+) -> Path:
     """A notebook that loads the parameters, runs ``body`` (which may add to ``res`` or raise),
     shows one line and writes ``results/<name>.json`` with status ok."""
     nb = nbformat.v4.new_notebook()
@@ -141,9 +155,16 @@ def tiny_notebook(folder: Path, name: str, order: int = 10, sections: tuple[str,
 
 def write_params(folder: Path, data_dir: Path, name: str = "params.yaml", **sections: dict) -> Path:
     """A small valid parameters file over ``data_dir`` with the given sections."""
-    data = {"run_name": "t", "audit_year": 2025, "data_dir": str(data_dir),
-            "regions": {"SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"},
-                        "VML": {"sv": "Region Västmanland", "en": "Region Västmanland"}}, **sections}
+    data = {
+        "run_name": "t",
+        "audit_year": 2025,
+        "data_dir": str(data_dir),
+        "regions": {
+            "SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"},
+            "VML": {"sv": "Region Västmanland", "en": "Region Västmanland"},
+        },
+        **sections,
+    }
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

@@ -35,8 +35,14 @@ def _absolute_params(src: Path, dst: Path, **changes: Any) -> Path:
 
     def absolute(node: Any) -> Any:
         if isinstance(node, dict):
-            return {k: (str((src.parent / v).resolve()) if isinstance(v, str) and (k.endswith("_dir") or k == "evidence")
-                        and not os.path.isabs(v) else absolute(v)) for k, v in node.items()}
+            return {
+                k: (
+                    str((src.parent / v).resolve())
+                    if isinstance(v, str) and (k.endswith("_dir") or k == "evidence") and not os.path.isabs(v)
+                    else absolute(v)
+                )
+                for k, v in node.items()
+            }
         return [absolute(v) for v in node] if isinstance(node, list) else node
 
     params = absolute(params)
@@ -52,10 +58,16 @@ def language_runs(base: Path, demo_dir: Path) -> dict[str, RunInfo]:
     also ``"sv-2024"``, the previous year's run itself."""
     if "runs" not in _CACHE:
         base.mkdir(parents=True, exist_ok=True)
-        previous = _run(_absolute_params(PARAMS / "demo-2024.yaml", base / "demo-2024.yaml"), demo_dir,
-                        base / "demo-2024", pdf=False, language="sv")
-        params = _absolute_params(PARAMS / "demo.yaml", base / "demo.yaml",
-                                  followup__previous_results_dir=str(previous.out / "results"))
+        previous = _run(
+            _absolute_params(PARAMS / "demo-2024.yaml", base / "demo-2024.yaml"),
+            demo_dir,
+            base / "demo-2024",
+            pdf=False,
+            language="sv",
+        )
+        params = _absolute_params(
+            PARAMS / "demo.yaml", base / "demo.yaml", followup__previous_results_dir=str(previous.out / "results")
+        )
         runs = {"sv-2024": previous}
         for lang in LANGUAGES:
             runs[lang] = _run(params, demo_dir, base / f"demo-{lang}", pdf=False, language=lang)
@@ -80,8 +92,9 @@ def open_page(browser: Any, path: Path, width: int = 1280) -> tuple[Any, Any]:
     return context, page
 
 
-def each_page(runs: dict[str, RunInfo], keys: tuple[str, ...], width: int = 1280,
-              top: bool = True) -> Iterator[tuple[str, Any]]:
+def each_page(
+    runs: dict[str, RunInfo], keys: tuple[str, ...], width: int = 1280, top: bool = True
+) -> Iterator[tuple[str, Any]]:
     """``("<run>/<page>", open page)`` for every public page of the runs ``keys``, one
     browser for all; ``top=False`` leaves out the pages at the run's top (the same reports
     as in site/, less its navigation)."""
@@ -105,12 +118,17 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     the first few offending elements."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
-                                       "resultTypes": ["violations"]})
-    return [{"id": v["id"], "impact": v.get("impact"), "nodes": len(v["nodes"]),
-             "targets": [n["target"] for n in v["nodes"][:3]],
-             "summary": (v["nodes"][0].get("failureSummary") or "")[:300] if v["nodes"] else ""}
-            for v in results.response["violations"]]
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]})
+    return [
+        {
+            "id": v["id"],
+            "impact": v.get("impact"),
+            "nodes": len(v["nodes"]),
+            "targets": [n["target"] for n in v["nodes"][:3]],
+            "summary": (v["nodes"][0].get("failureSummary") or "")[:300] if v["nodes"] else "",
+        }
+        for v in results.response["violations"]
+    ]
 
 
 # The text a reader sees, without code-formatted blocks (the run's parameters and checksums
@@ -124,4 +142,3 @@ VISIBLE_TEXT = """() => {
 
 def chromium_available() -> bool:
     return Path(CHROMIUM).exists()
-

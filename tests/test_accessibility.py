@@ -49,8 +49,11 @@ def test_every_run_has_its_pages(runs):
 
 @pytest.mark.parametrize("key", RUNS)
 def test_no_wcag_violations(audited, key):
-    bad = {page: [f"{v['id']} ({v['impact']}, {v['nodes']}×) {v['targets']}: {v['summary']}" for v in vs]
-           for page, vs in audited[key].items() if vs}
+    bad = {
+        page: [f"{v['id']} ({v['impact']}, {v['nodes']}×) {v['targets']}: {v['summary']}" for v in vs]
+        for page, vs in audited[key].items()
+        if vs
+    }
     assert not bad, json.dumps(bad, indent=1, ensure_ascii=False)
 
 

@@ -29,9 +29,14 @@ def test_boundaries_are_inclusive_for_ge():
 def test_missing_input_is_not_assessable_not_failed():
     """A criterion whose input is missing neither holds nor fails: the level is decided on the
     criteria that can be assessed, and the assessment says how many could not be."""
-    crit = Criteria(ja=[Condition(input="share", op=">=", value=0.9), Condition(input="documented", op="==", value=True),
-                        Condition(input="target", op=">=", value=0.5)],
-                    till_stor_del=[Condition(input="share", op=">=", value=0.75)])
+    crit = Criteria(
+        ja=[
+            Condition(input="share", op=">=", value=0.9),
+            Condition(input="documented", op="==", value=True),
+            Condition(input="target", op=">=", value=0.5),
+        ],
+        till_stor_del=[Condition(input="share", op=">=", value=0.75)],
+    )
     a = assess("q", crit, {"share": 0.95, "documented": True})
     assert a.level == "ja"  # was Till stor del: the missing target counted as failed
     ja = a.trace["ja"]
@@ -78,8 +83,15 @@ def test_override_is_kept_apart_from_the_computed_level():
     assert a.level == "till_stor_del" and a.computed_level == "till_viss_del" and a.overridden
     j = a.to_json()
     assert j["override"]["author"] == "A. Revisor" and j["overridden"] is True
-    assert j["rule"]["till_viss_del"][0] == {"input": "share", "op": ">=", "value": 0.5, "actual": 0.6, "holds": True,
-                                              "margin": pytest.approx(0.1), "assessable": True}
+    assert j["rule"]["till_viss_del"][0] == {
+        "input": "share",
+        "op": ">=",
+        "value": 0.5,
+        "actual": 0.6,
+        "holds": True,
+        "margin": pytest.approx(0.1),
+        "assessable": True,
+    }
 
 
 def test_type_mismatch_does_not_crash():

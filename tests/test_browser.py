@@ -40,10 +40,12 @@ def pages(run):
         reports = {p.name: check_page(browser, p, shots / f"{p.stem}.png") for p in files}
     seconds = time.perf_counter() - started
     summary = {
-        "pages": len(reports), "figures": sum(r.figures for r in reports.values()),
+        "pages": len(reports),
+        "figures": sum(r.figures for r in reports.values()),
         "links": sum(r.links for r in reports.values()),
         "requests_blocked": sum(len(r.blocked) for r in reports.values()),
-        "browser_seconds": round(seconds, 1), "run_seconds": round(run.seconds, 1),
+        "browser_seconds": round(seconds, 1),
+        "run_seconds": round(run.seconds, 1),
     }
     shots.mkdir(parents=True, exist_ok=True)
     (shots / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
@@ -131,8 +133,9 @@ def test_pdf_has_pages_and_is_reproducible(run, tmp_path):
         assert (again / "site" / p.name).read_bytes() == p.read_bytes(), p.name
     summary = ARTIFACTS / "browser" / "pdf.json"
     summary.parent.mkdir(parents=True, exist_ok=True)
-    summary.write_text(json.dumps({"pdf_pages": pages, "pdf_seconds": round(result.pdf.seconds, 1)}) + "\n",
-                       encoding="utf-8")
+    summary.write_text(
+        json.dumps({"pdf_pages": pages, "pdf_seconds": round(result.pdf.seconds, 1)}) + "\n", encoding="utf-8"
+    )
     print(f"\nPDF: {pages} pages, made in {result.pdf.seconds:.1f} s")
 
 

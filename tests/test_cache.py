@@ -20,6 +20,7 @@ from audit_lib.run.notebooks import NotebookInfo, discover
 
 pytestmark = pytest.mark.usefixtures("no_pdf")
 
+
 def _params(folder: Path, data: Path, level: float = 0.8, q1_rule: float | None = None, sig: float = 0.05) -> Path:
     q1 = {"criteria": {"ja": [{"input": "x", "op": ">=", "value": q1_rule}]}} if q1_rule is not None else {}
     return write_params(folder, data, q3_targets={"forecast_level": level}, q1_process=q1, significance_level=sig)
@@ -32,11 +33,17 @@ def project(tmp_path, demo_copy, monkeypatch):
     real = runner.code_state
     monkeypatch.setattr(runner, "code_state", lambda paths: {**real(paths), "source_sha256": "pinned"})
     nbs = tmp_path / "nbs"
-    tiny_notebook(nbs, "a_q3", order=10, sections=("q3_targets",),
-                  body="res['forecast_level'] = P.q3_targets.forecast_level")
+    tiny_notebook(
+        nbs, "a_q3", order=10, sections=("q3_targets",), body="res['forecast_level'] = P.q3_targets.forecast_level"
+    )
     tiny_notebook(nbs, "b_q1", order=20, sections=("q1_process",))
-    tiny_notebook(nbs, "z_after", order=960, sections=("followup",),
-                  body="res['others'] = {p.stem: json.loads(p.read_text()) for p in sorted(R.glob('*.json'))}")
+    tiny_notebook(
+        nbs,
+        "z_after",
+        order=960,
+        sections=("followup",),
+        body="res['others'] = {p.stem: json.loads(p.read_text()) for p in sorted(R.glob('*.json'))}",
+    )
     return nbs, demo_copy, tmp_path / "params", tmp_path / "out"
 
 
@@ -104,8 +111,10 @@ def test_changed_data_code_or_outputs_rerun(project):
     _run(nbs, params, out)
     # a data file: every notebook reads the package
     t = data / "targets.csv"
-    t.write_text(t.read_text(encoding="utf-8").replace("synthetic (demo data", "synthetic (changed demo data", 1),
-                 encoding="utf-8")
+    t.write_text(
+        t.read_text(encoding="utf-8").replace("synthetic (demo data", "synthetic (changed demo data", 1),
+        encoding="utf-8",
+    )
     r, log = _run(nbs, params, out)
     assert r.executed == ["a_q3", "b_q1", "z_after"] and "inputs changed: data/targets.csv" in log
     # one notebook's code
@@ -156,9 +165,12 @@ def test_parameters_part_reads_common_keys_and_own_sections(tmp_path, demo_dir):
 
 
 def test_inputs_part_and_after_all_results(tmp_path):
-    inputs = {"data/t.csv": {"path": "/x", "sha256": "1"}, "evidence/q3.yaml": {"path": "/y", "sha256": "2"},
-              "followup.previous_results_dir/q3.json": {"path": "/z", "sha256": "3"},
-              "params/demo.yaml": {"path": "/p", "sha256": "4"}}
+    inputs = {
+        "data/t.csv": {"path": "/x", "sha256": "1"},
+        "evidence/q3.yaml": {"path": "/y", "sha256": "2"},
+        "followup.previous_results_dir/q3.json": {"path": "/z", "sha256": "3"},
+        "params/demo.yaml": {"path": "/p", "sha256": "4"},
+    }
     assert cache.input_part(_info("a", ["q3_targets"]), inputs) == {"data/t.csv": "1", "evidence/q3.yaml": "2"}
     assert "followup.previous_results_dir/q3.json" in cache.input_part(_info("z", ["followup"]), inputs)
     res = tmp_path / "results"
@@ -169,15 +181,18 @@ def test_inputs_part_and_after_all_results(tmp_path):
     assert "results/a.json" in fp.inputs and "results/z.json" not in fp.inputs
     before = fp.key
     (res / "a.json").write_text('{"changed": 1}', encoding="utf-8")
-    assert cache.fingerprint(_info("z", ["followup"], order=960), load_params_stub(), "sv", CODE, ENV, inputs,
-                             res).key != before
+    assert (
+        cache.fingerprint(_info("z", ["followup"], order=960), load_params_stub(), "sv", CODE, ENV, inputs, res).key
+        != before
+    )
 
 
 def load_params_stub():
     from audit_lib.params import parse_params
 
-    return parse_params({"run_name": "t", "audit_year": 2025, "data_dir": "d",
-                         "regions": {"SRM": {"sv": "S", "en": "S"}}})
+    return parse_params(
+        {"run_name": "t", "audit_year": 2025, "data_dir": "d", "regions": {"SRM": {"sv": "S", "en": "S"}}}
+    )
 
 
 def test_why_rerun_names_the_change():
@@ -185,8 +200,10 @@ def test_why_rerun_names_the_change():
     prev = {"n": {"key": old.key, "parts": old.to_json()}}
     assert cache.why_rerun(prev, "n", cache.Fingerprint("c2", "e", "p", dict(old.inputs))) == "code changed"
     assert cache.why_rerun(prev, "n", cache.Fingerprint("c", "e", "p2", dict(old.inputs))) == "parameters changed"
-    assert cache.why_rerun(prev, "n", cache.Fingerprint("c", "e", "p", {"data/a.csv": "9", "data/b.csv": "2"})) \
+    assert (
+        cache.why_rerun(prev, "n", cache.Fingerprint("c", "e", "p", {"data/a.csv": "9", "data/b.csv": "2"}))
         == "inputs changed: data/a.csv"
+    )
     assert cache.why_rerun({}, "n", old) == "no previous result"
 
 
@@ -208,22 +225,30 @@ def test_a_new_appendix_is_spliced_only_into_an_intact_report_with_the_recorded_
     new = cache.html_with_new_appendix(previous, tmp_path, "n", "<p>run 2</p>")
     assert new == page.replace("run 1", "run 2")
     # not the recorded appendix, no report, a report edited since, two appendices, no appendix
-    assert cache.html_with_new_appendix({"n": {**previous["n"], "appendix_block": sha256_json("x")}}, tmp_path, "n",
-                                        "<p>run 2</p>") is None
+    assert (
+        cache.html_with_new_appendix(
+            {"n": {**previous["n"], "appendix_block": sha256_json("x")}}, tmp_path, "n", "<p>run 2</p>"
+        )
+        is None
+    )
     assert cache.html_with_new_appendix({}, tmp_path, "n", "<p>run 2</p>") is None
     assert cache.html_with_new_appendix(previous, tmp_path, "n", "") is None
     html.write_text(page + " ", encoding="utf-8")
     assert cache.html_with_new_appendix(previous, tmp_path, "n", "<p>run 2</p>") is None
     twice = page.replace("</body>", '<footer class="audit-appendix"><p>run 1</p></footer></body>')
     html.write_text(twice, encoding="utf-8")
-    assert cache.html_with_new_appendix({"n": {**previous["n"], "html": sha256_file(html)}}, tmp_path, "n",
-                                        "<p>run 2</p>") is None
+    assert (
+        cache.html_with_new_appendix({"n": {**previous["n"], "html": sha256_file(html)}}, tmp_path, "n", "<p>run 2</p>")
+        is None
+    )
 
 
 # An appendix as the manifest writes it: attributes in the order nbconvert's BeautifulSoup pass
 # does not keep (it sorts them), a void element it closes, an entity it writes as a character.
-REAL_LIKE = ('<section class="run-appendix"><div class="table-wrap" role="region" tabindex="0" aria-label="Run {n}">'
-             '<table><tr><td>run {n}<br>sha256 &#x27;ab&#x27;</td></tr></table></div></section>')
+REAL_LIKE = (
+    '<section class="run-appendix"><div class="table-wrap" role="region" tabindex="0" aria-label="Run {n}">'
+    "<table><tr><td>run {n}<br>sha256 &#x27;ab&#x27;</td></tr></table></div></section>"
+)
 
 
 def test_the_appendix_splice_applies_to_a_real_rendered_page(tmp_path):
@@ -261,6 +286,7 @@ def test_a_reused_notebooks_report_gets_the_new_appendix_without_rendering(proje
     r = runner.run(_params(pdir, data, level=0.9), out_dir=out, notebook_dir=nbs, progress=lambda m: None, jobs=1)
     assert r.reused == ["b_q1"] and "b_q1.html" not in rendered and "a_q3.html" in rendered
     fresh = out.parent / "fresh"
-    runner.run(_params(pdir, data, level=0.9), out_dir=fresh, notebook_dir=nbs, progress=lambda m: None, jobs=1,
-               force=True)
+    runner.run(
+        _params(pdir, data, level=0.9), out_dir=fresh, notebook_dir=nbs, progress=lambda m: None, jobs=1, force=True
+    )
     assert (out / "b_q1.html").read_bytes() == (fresh / "b_q1.html").read_bytes()

@@ -15,8 +15,11 @@ from audit_lib.stats import simulate as sim
 from audit_lib.stats.staggered import NEVER
 from audit_lib.stats.threads import single_threaded_blas
 
-CONSTANT = {"ecommerce": sim.constant(-0.03), "category_management": sim.constant(-0.04),
-            "coordination": sim.constant(-0.05)}
+CONSTANT = {
+    "ecommerce": sim.constant(-0.03),
+    "category_management": sim.constant(-0.04),
+    "coordination": sim.constant(-0.05),
+}
 ORIGIN = pd.Timestamp(2019, 1, 1)
 
 
@@ -33,11 +36,20 @@ def frames(p: stg.RolloutPanel, units_per_cluster: int = 2) -> tuple[pd.DataFram
     unit_cat[p.unit] = p.cluster
     unit_reg = np.array([f"R{u % units_per_cluster}" for u in range(len(unit_cat))])
     months = [ORIGIN + pd.DateOffset(months=int(m)) for m in p.time]
-    panel = pd.DataFrame({
-        "category": cat[p.cluster], "region": unit_reg[p.unit], "month": months, "log_index": p.y,
-        "index": 100 * np.exp(p.y), "log_unit_value": p.y, "spend_sek": 1e6, "quantity": 1.0, "n_lines": 10,
-        "n_articles": 5,
-    })
+    panel = pd.DataFrame(
+        {
+            "category": cat[p.cluster],
+            "region": unit_reg[p.unit],
+            "month": months,
+            "log_index": p.y,
+            "index": 100 * np.exp(p.y),
+            "log_unit_value": p.y,
+            "spend_sek": 1e6,
+            "quantity": 1.0,
+            "n_lines": 10,
+            "n_articles": 5,
+        }
+    )
     roll = {"category": cat[unit_cat], "region": unit_reg}
     for t, col in cz.START_COLUMNS.items():
         s = p.starts.get(t, np.full(len(unit_cat), NEVER))
@@ -57,8 +69,9 @@ def run_question(p: stg.RolloutPanel, post: int = 12, reps: int = 399, seed: int
     # the estimator tests judge interpretation by the bootstrap pre-trend test alone: on these
     # ten-cluster panels the analytic F test rejects a true null most of the time (see
     # test_f_test_rejection_makes_every_effect_associational for the default, both tests)
-    eff = cz.finalize_effects(cz.effects_table(est, ident), s.alpha, s.divergence_share, s.divergence_min,
-                              tests=("wild_cluster_bootstrap",))
+    eff = cz.finalize_effects(
+        cz.effects_table(est, ident), s.alpha, s.divergence_share, s.divergence_min, tests=("wild_cluster_bootstrap",)
+    )
     eff = cz.apply_design(eff, data.treatments, s.alpha).set_index("group")
     return data, ident, est, eff, s
 
@@ -75,14 +88,19 @@ def test_twfe_matches_statsmodels_estimate_and_cluster_se():
 def test_imputation_matches_pyfixest_did2s():
     """One treatment, static second stage: our average equals Gardner's two-stage estimate."""
     pf = pytest.importorskip("pyfixest")
-    p = sim.simulate_staggered(np.random.default_rng(5), {"coordination": sim.growing(-0.004, 12)},
-                               groups=[sim.GroupSpec("coordination", 0.8, "cluster", 14, 66)])
+    p = sim.simulate_staggered(
+        np.random.default_rng(5),
+        {"coordination": sim.growing(-0.004, 12)},
+        groups=[sim.GroupSpec("coordination", 0.8, "cluster", 14, 66)],
+    )
     im = stg.imputation(p, 12)
     ours = im.estimate[im.index(("coordination", "att"))]
-    df = pd.DataFrame({"y": p.y, "unit": p.unit, "time": p.time, "cl": p.cluster,
-                       "treat": p.active("coordination").astype(int)})
-    fit = pf.did2s(df, yname="y", first_stage="~ 0 | unit + time", second_stage="~ 0 + treat",
-                   treatment="treat", cluster="cl")
+    df = pd.DataFrame(
+        {"y": p.y, "unit": p.unit, "time": p.time, "cl": p.cluster, "treat": p.active("coordination").astype(int)}
+    )
+    fit = pf.did2s(
+        df, yname="y", first_stage="~ 0 | unit + time", second_stage="~ 0 + treat", treatment="treat", cluster="cl"
+    )
     assert ours == pytest.approx(float(fit.coef()["treat"]), abs=1e-8)
 
 
@@ -145,8 +163,11 @@ def test_constant_effects_recovered_by_both_estimators():
 
 
 def test_growing_effects_robust_recovers_twfe_differs():
-    effects = {"ecommerce": sim.growing(-0.004, 24), "category_management": sim.growing(-0.004, 24),
-               "coordination": sim.growing(-0.008, 24)}
+    effects = {
+        "ecommerce": sim.growing(-0.004, 24),
+        "category_management": sim.growing(-0.004, 24),
+        "coordination": sim.growing(-0.008, 24),
+    }
     p = sim.simulate_staggered(np.random.default_rng(0), effects)
     _, _, _, eff, _ = run_question(p, post=24)
     truth = sim.true_average(p, "coordination", effects["coordination"])
@@ -156,15 +177,22 @@ def test_growing_effects_robust_recovers_twfe_differs():
     # TWFE is pulled towards zero by comparisons with already-treated cells
     assert abs(r["twfe_estimate"] - truth) > 0.15 * abs(truth)
     assert r["twfe_differs"]  # materially: by more than a fifth of the effect
-    keys = [k for k, v in cz.conclusions(eff.reset_index(), pd.DataFrame(
-        {"group": [], "estimate": [], "covers_zero": []})) if v.get("group") == "coordination"]
+    keys = [
+        k
+        for k, v in cz.conclusions(eff.reset_index(), pd.DataFrame({"group": [], "estimate": [], "covers_zero": []}))
+        if v.get("group") == "coordination"
+    ]
     assert "causality.conclusion_diverge" in keys
 
 
 def test_robust_event_profile_follows_a_growing_effect():
     f = sim.growing(-0.004, 12)
-    p = sim.simulate_staggered(np.random.default_rng(2), {"coordination": f},
-                               groups=[sim.GroupSpec("coordination", 0.8, "cluster", 14, 66)], n_clusters=20)
+    p = sim.simulate_staggered(
+        np.random.default_rng(2),
+        {"coordination": f},
+        groups=[sim.GroupSpec("coordination", 0.8, "cluster", 14, 66)],
+        n_clusters=20,
+    )
     im = stg.imputation(p, 12)
     iv = linear.jackknife_interval(im, lambda m: stg.imputation(p.subset(m), 12), 0.95)
     inside = []
@@ -186,14 +214,18 @@ def test_planted_pretrend_is_flagged():
     p0 = sim.simulate_staggered(np.random.default_rng(12), CONSTANT)
     _, _, _, eff0, _ = run_question(p0)
     assert eff0.loc["coordination", "pretrend_p"] >= 0.05
-    texts = dict((v["group"], k) for k, v in cz.conclusions(eff.reset_index(), pd.DataFrame(
-        {"group": [], "estimate": [], "covers_zero": []})))
+    texts = dict(
+        (v["group"], k)
+        for k, v in cz.conclusions(eff.reset_index(), pd.DataFrame({"group": [], "estimate": [], "covers_zero": []}))
+    )
     assert texts["coordination"] == "causality.conclusion_associational_pretrend"
 
 
 def test_coinciding_rollouts_are_reported_jointly():
     # unit 6 (cluster 3, first region): e-commerce and category management start together
-    p = sim.simulate_staggered(np.random.default_rng(13), CONSTANT, coincide=(6, "ecommerce", "category_management", 30))
+    p = sim.simulate_staggered(
+        np.random.default_rng(13), CONSTANT, coincide=(6, "ecommerce", "category_management", 30)
+    )
     data, ident, est, eff, s = run_question(p)
     joint = "ecommerce+category_management"
     assert joint in data.groups
@@ -209,20 +241,46 @@ def test_coinciding_rollouts_are_reported_jointly():
     assert r["interpretation"] == "associational"
     for g in ("ecommerce", "category_management"):
         assert eff.loc[g, "ci_low"] <= CONSTANT[g](np.zeros(1))[0] <= eff.loc[g, "ci_high"]
-    res = cz.analysis_results(cz.Analysis(data, s, ident, est, eff.reset_index(), pd.DataFrame(
-        {"group": [], "estimate": [], "se": [], "ci_low": [], "ci_high": [], "covers_zero": []}),
-        pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame({"group": []}), pd.DataFrame(), pd.DataFrame(),
-        {}, []))
+    res = cz.analysis_results(
+        cz.Analysis(
+            data,
+            s,
+            ident,
+            est,
+            eff.reset_index(),
+            pd.DataFrame({"group": [], "estimate": [], "se": [], "ci_low": [], "ci_high": [], "covers_zero": []}),
+            pd.DataFrame(),
+            pd.DataFrame(),
+            pd.DataFrame(),
+            pd.DataFrame({"group": []}),
+            pd.DataFrame(),
+            pd.DataFrame(),
+            {},
+            [],
+        )
+    )
     assert set(res["effects"]) == set(cz.TREATMENTS)
     assert res["joint_effects"][joint]["cells"] == ["Kategori 03/R0"]
     assert res["joint_effects"][joint]["estimate"] == pytest.approx(r["estimate"])
     # the results JSON of the whole question: coverage and inputs first, the board's share last
     from audit_lib.params import CausalityParams
 
-    a = cz.Analysis(data, s, ident, est, eff.reset_index(), pd.DataFrame(
-        {"group": [], "estimate": [], "se": [], "ci_low": [], "ci_high": [], "covers_zero": []}),
-        pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame({"group": []}), pd.DataFrame(), pd.DataFrame(),
-        {"coordination_identified": False}, [])
+    a = cz.Analysis(
+        data,
+        s,
+        ident,
+        est,
+        eff.reset_index(),
+        pd.DataFrame({"group": [], "estimate": [], "se": [], "ci_low": [], "ci_high": [], "covers_zero": []}),
+        pd.DataFrame(),
+        pd.DataFrame(),
+        pd.DataFrame(),
+        pd.DataFrame({"group": []}),
+        pd.DataFrame(),
+        pd.DataFrame(),
+        {"coordination_identified": False},
+        [],
+    )
     share = {"estimate": 0.5, "low": 0.25, "high": 0.75}
     recorded = cz.results(cz.CausalityResult(CausalityParams(), a, {"n_lines": 7}, (), share))
     assert list(recorded) == ["panel_coverage", "assessment_inputs", *res, "board_share"]
@@ -234,20 +292,34 @@ def test_coinciding_rollouts_are_reported_jointly():
 def effects_rows(p_boot: dict, p_f: dict, status: dict | None = None) -> pd.DataFrame:
     """Hand-made effects rows as ``effects_table`` makes them (before ``finalize_effects``)."""
     groups = list(p_boot)
-    return pd.DataFrame({
-        "group": groups, "estimate": -0.04, "ci_low": -0.06, "ci_high": -0.02, "twfe_estimate": -0.04,
-        "twfe_difference_p": 0.5, "status": [(status or {}).get(g, "separate") for g in groups],
-        "pretrend_p": [p_boot[g] for g in groups], "pretrend_p_f": [p_f[g] for g in groups],
-        "identified": True, "separable": True, "estimable": True, "n_cells": 6, "joint_with": [[] for _ in groups],
-    })
+    return pd.DataFrame(
+        {
+            "group": groups,
+            "estimate": -0.04,
+            "ci_low": -0.06,
+            "ci_high": -0.02,
+            "twfe_estimate": -0.04,
+            "twfe_difference_p": 0.5,
+            "status": [(status or {}).get(g, "separate") for g in groups],
+            "pretrend_p": [p_boot[g] for g in groups],
+            "pretrend_p_f": [p_f[g] for g in groups],
+            "identified": True,
+            "separable": True,
+            "estimable": True,
+            "n_cells": 6,
+            "joint_with": [[] for _ in groups],
+        }
+    )
 
 
 def test_f_test_rejection_makes_every_effect_associational():
     """The analytic F test rejects for category management while every bootstrap p is about
     0.5 (the demo's case): by default both tests decide, so no effect is read causally, each
     says why, and every test run is recorded."""
-    e = effects_rows({"ecommerce": 0.5, "category_management": 0.45, "coordination": 0.52},
-                     {"ecommerce": 0.3, "category_management": 4.7e-5, "coordination": 0.2})
+    e = effects_rows(
+        {"ecommerce": 0.5, "category_management": 0.45, "coordination": 0.52},
+        {"ecommerce": 0.3, "category_management": 4.7e-5, "coordination": 0.2},
+    )
     eff = cz.apply_design(cz.finalize_effects(e, 0.05), list(cz.TREATMENTS), 0.05)
     assert (eff["interpretation"] == "associational").all() and not eff["identified"].any()
     assert not cz.design_identified(eff, list(cz.TREATMENTS))
@@ -255,23 +327,37 @@ def test_f_test_rejection_makes_every_effect_associational():
     assert why["category_management"] == ["pretrend_rejected"]
     assert why["coordination"] == why["ecommerce"] == ["other_initiative"]
     assert cz.reason_groups(eff, list(cz.TREATMENTS)) == {"pretrend_rejected": ["category_management"]}
-    keys = dict((v["group"], k) for k, v in cz.conclusions(eff, pd.DataFrame({"group": [], "estimate": [],
-                                                                               "covers_zero": []})))
+    keys = dict(
+        (v["group"], k) for k, v in cz.conclusions(eff, pd.DataFrame({"group": [], "estimate": [], "covers_zero": []}))
+    )
     assert keys["coordination"] == "causality.conclusion_associational_other"
     assert keys["category_management"] == "causality.conclusion_associational_pretrend"
     # with the bootstrap test alone deciding, the same figures are causal
     boot = cz.apply_design(cz.finalize_effects(e, 0.05, tests=("wild_cluster_bootstrap",)), list(cz.TREATMENTS), 0.05)
     assert boot["identified"].all() and cz.design_identified(boot, list(cz.TREATMENTS))
-    pre = pd.DataFrame({"group": ["category_management"], "statistic": [3.1], "p_value": [0.45],
-                        "statistic_f": [9.9], "p_value_f": [4.7e-5], "n_leads": [6]})
+    pre = pd.DataFrame(
+        {
+            "group": ["category_management"],
+            "statistic": [3.1],
+            "p_value": [0.45],
+            "statistic_f": [9.9],
+            "p_value_f": [4.7e-5],
+            "n_leads": [6],
+        }
+    )
     tests = cz.pretrend_tests_table(pre, 0.05)
     assert [(r["test"], r["driver"], r["rejects"]) for r in tests] == [
-        ("wild_cluster_bootstrap", "category_management", False), ("f_test", "category_management", True)]
+        ("wild_cluster_bootstrap", "category_management", False),
+        ("f_test", "category_management", True),
+    ]
 
 
 def test_too_few_treated_categories_are_not_identified():
-    e = effects_rows({"ecommerce": 0.5, "category_management": 0.5, "coordination": 0.5},
-                     {"ecommerce": 0.5, "category_management": 0.5, "coordination": 0.5}, {"coordination": "weak"})
+    e = effects_rows(
+        {"ecommerce": 0.5, "category_management": 0.5, "coordination": 0.5},
+        {"ecommerce": 0.5, "category_management": 0.5, "coordination": 0.5},
+        {"coordination": "weak"},
+    )
     eff = cz.apply_design(cz.finalize_effects(e, 0.05), list(cz.TREATMENTS), 0.05)
     assert cz.identification_reasons(eff)["coordination"] == ["too_few_treated"]
     assert not cz.design_identified(eff, list(cz.TREATMENTS))
@@ -279,8 +365,9 @@ def test_too_few_treated_categories_are_not_identified():
 
 # ---------------------------------------------------------------- identification on hand-made cells
 def cells_frame(rows):
-    c = pd.DataFrame(rows, columns=["category", "region", "month__ecommerce", "month__category_management",
-                                    "month__coordination"])
+    c = pd.DataFrame(
+        rows, columns=["category", "region", "month__ecommerce", "month__category_management", "month__coordination"]
+    )
     c["unit"] = np.arange(len(c))
     c["cluster"] = pd.factorize(c["category"])[0]
     return c
@@ -337,8 +424,14 @@ def test_board_comparison_sums_the_same_category_and_years():
     cat = data.cells.loc[data.cells["month__coordination"] < 84, "category"].iloc[0]
     start = int(data.cells.loc[data.cells["category"] == cat, "month__coordination"].iloc[0])
     first_year = ORIGIN.year + start // 12
-    view = pd.DataFrame({"category": [cat, cat, cat, "other"], "year": [first_year, 2025, first_year - 1, 2025],
-                         "reported_saving_sek": [100.0, 50.0, 1000.0, 7.0], "coordinated": [True, False, True, True]})
+    view = pd.DataFrame(
+        {
+            "category": [cat, cat, cat, "other"],
+            "year": [first_year, 2025, first_year - 1, 2025],
+            "reported_saving_sek": [100.0, 50.0, 1000.0, 7.0],
+            "coordinated": [True, False, True, True],
+        }
+    )
     b = cz.board_comparison(data, eff, view).set_index("category").loc[cat]
     assert b["reported_sek"] == 150.0 and b["reported_coordinated_sek"] == 100.0
     n_on = 2 * (84 - start)  # both regions from the contract start
@@ -348,8 +441,12 @@ def test_board_comparison_sums_the_same_category_and_years():
 
 
 def test_conclusion_texts_exist_with_their_values():
-    p = sim.simulate_staggered(np.random.default_rng(13), CONSTANT, coincide=(6, "ecommerce", "category_management", 30),
-                               pretrend={"category_management": (-0.004, 6)})
+    p = sim.simulate_staggered(
+        np.random.default_rng(13),
+        CONSTANT,
+        coincide=(6, "ecommerce", "category_management", 30),
+        pretrend={"category_management": (-0.004, 6)},
+    )
     data, ident, est, eff, s = run_question(p, reps=199)
     pl = cz.placebo(data, s)
     out = cz.conclusions(eff.reset_index(), pl)
@@ -365,12 +462,28 @@ def test_conclusion_texts_exist_with_their_values():
 
 def test_assessment_inputs_name_texts():
     cat = catalog()
-    names = ["coordination_identified", "coordination_estimate", "coordination_ci_high", "coordination_pretrend_p",
-             "coordination_placebo_ok", "coordination_estimators_agree", "rollout_dates_verified"]
+    names = [
+        "coordination_identified",
+        "coordination_estimate",
+        "coordination_ci_high",
+        "coordination_pretrend_p",
+        "coordination_placebo_ok",
+        "coordination_estimators_agree",
+        "rollout_dates_verified",
+    ]
     for n in names:
         assert f"input.{n}" in cat
-    eff = pd.DataFrame({"group": ["coordination"], "identified": [True], "estimate": [-0.05], "ci_high": [-0.04],
-                        "pretrend_p": [0.5], "twfe_differs": [False], "twfe_estimate": [-0.049]})
+    eff = pd.DataFrame(
+        {
+            "group": ["coordination"],
+            "identified": [True],
+            "estimate": [-0.05],
+            "ci_high": [-0.04],
+            "pretrend_p": [0.5],
+            "twfe_differs": [False],
+            "twfe_estimate": [-0.049],
+        }
+    )
     pl = pd.DataFrame({"group": ["coordination"], "estimate": [0.001], "covers_zero": [True]})
     inputs = cz.assessment_inputs(eff, pl)
     assert set(inputs) == set(names) - {"rollout_dates_verified"}
@@ -392,16 +505,30 @@ def test_pooled_se_matches_iid_formula_and_grows_with_autocorrelation():
 
 
 def test_omitted_initiatives_are_named():
-    ro = pd.DataFrame({"category": ["A"], "region": ["S"], "ecommerce_start": [pd.Timestamp(2020, 1, 1)],
-                       "category_management_start": [pd.NaT], "coordinated_contract_start": [pd.Timestamp(2021, 1, 1)]})
+    ro = pd.DataFrame(
+        {
+            "category": ["A"],
+            "region": ["S"],
+            "ecommerce_start": [pd.Timestamp(2020, 1, 1)],
+            "category_management_start": [pd.NaT],
+            "coordinated_contract_start": [pd.Timestamp(2021, 1, 1)],
+        }
+    )
     assert cz.omitted_treatments(ro, ["coordination"]) == ["ecommerce"]
     assert cz.omitted_treatments(ro, list(cz.TREATMENTS)) == []
 
 
 # ---------------------------------------------------------------- the one entry point and the page
 def test_board_share_is_the_summed_saving_over_the_summed_reported_savings():
-    board = pd.DataFrame({"category": ["A", "B"], "saving_sek": [10.0, 30.0], "saving_low_sek": [5.0, 15.0],
-                          "saving_high_sek": [20.0, 40.0], "reported_sek": [150.0, 50.0]})
+    board = pd.DataFrame(
+        {
+            "category": ["A", "B"],
+            "saving_sek": [10.0, 30.0],
+            "saving_low_sek": [5.0, 15.0],
+            "saving_high_sek": [20.0, 40.0],
+            "reported_sek": [150.0, 50.0],
+        }
+    )
     share = cz.board_share(board)
     assert list(share) == ["estimate", "low", "high"]
     assert share == pytest.approx({"estimate": 0.2, "low": 0.1, "high": 0.3})
@@ -427,10 +554,19 @@ def test_analyse_without_purchase_lines_records_that_data_is_missing():
     assert not res.available and res.inputs is None
     assert cz.results(res) == {"effects": {}, "data_missing": True}
     t, f = Texts("en"), Formatter("en")
-    assert [str(h) for h in page.no_data(res, t)] == [str(h) for h in [page.d.callout(t("causality.no_data"),
-                                                                                      "warning")]]
-    for part in (page.data, page.identification, page.effects, page.event_studies, page.diagnostics,
-                 page.warnings, page.money, page.conclusions):
+    assert [str(h) for h in page.no_data(res, t)] == [
+        str(h) for h in [page.d.callout(t("causality.no_data"), "warning")]
+    ]
+    for part in (
+        page.data,
+        page.identification,
+        page.effects,
+        page.event_studies,
+        page.diagnostics,
+        page.warnings,
+        page.money,
+        page.conclusions,
+    ):
         assert part(res, t, f) == []
     assert page.assessment_text(res, t, f) == {} and page.assessment_question(res, t) == []
 
@@ -449,10 +585,28 @@ def test_page_values_as_the_notebook_showed_them():
     assert page.with_interval(np.log(0.95), float("nan"), 0.0, show) == "-5.0% (–)"
     assert page.with_interval(float("nan"), 0.0, 0.0, show) == "–"
     assert page.mn(12_345_678, f) == "12.3"
-    values = page.conclusion_values({"group": "coordination", "others": ["ecommerce", "category_management"],
-                                     "low_pct": -0.0512, "p": 0.01234, "n_cells": 12}, t, f)
-    assert values == {"group": "Coordinated contract", "others": "E-commerce, Category management",
-                      "low_pct": "-5.1%", "p": "0.012", "n_cells": "12"}
+    values = page.conclusion_values(
+        {
+            "group": "coordination",
+            "others": ["ecommerce", "category_management"],
+            "low_pct": -0.0512,
+            "p": 0.01234,
+            "n_cells": 12,
+        },
+        t,
+        f,
+    )
+    assert values == {
+        "group": "Coordinated contract",
+        "others": "E-commerce, Category management",
+        "low_pct": "-5.1%",
+        "p": "0.012",
+        "n_cells": "12",
+    }
     show_input = page.INPUTS.bind(t, f)  # as the notebook's show_input: booleans, missing, three decimals
-    assert [show_input("coordination_identified", True), show_input("coordination_placebo_ok", None),
-            show_input("coordination_estimate", -0.04567), show_input("x_share", 0.5)] == [t("common.yes"), "–", "-0.046", "0.500"]
+    assert [
+        show_input("coordination_identified", True),
+        show_input("coordination_placebo_ok", None),
+        show_input("coordination_estimate", -0.04567),
+        show_input("x_share", 0.5),
+    ] == [t("common.yes"), "–", "-0.046", "0.500"]

@@ -19,10 +19,16 @@ from audit_lib.stats.threads import single_threaded_blas
 
 N_SIM = 200
 REPS = 199
-CONSTANT = {"ecommerce": sim.constant(-0.03), "category_management": sim.constant(-0.04),
-            "coordination": sim.constant(-0.05)}
-GROWING = {"ecommerce": sim.growing(-0.003, 12), "category_management": sim.growing(-0.004, 12),
-           "coordination": sim.growing(-0.005, 12)}
+CONSTANT = {
+    "ecommerce": sim.constant(-0.03),
+    "category_management": sim.constant(-0.04),
+    "coordination": sim.constant(-0.05),
+}
+GROWING = {
+    "ecommerce": sim.growing(-0.003, 12),
+    "category_management": sim.growing(-0.004, 12),
+    "coordination": sim.growing(-0.005, 12),
+}
 
 
 def coverage(effects, seed0: int, post: int = 12):
@@ -42,11 +48,15 @@ def coverage(effects, seed0: int, post: int = 12):
             if k % 4 == 0:  # the pre-trend test is slower; a quarter of the samples is enough
                 fit = stg.pretrend_fit(p, 6)
                 idx = [i for i, nm in enumerate(fit.leads.names) if nm[0] == "coordination"]
-                _, p_boot, _, _ = linear.bootstrap_wald(fit.leads, idx, fit.null_fitted, fit.null_resid, REPS,
-                                                        np.random.default_rng(20_000 + k))
+                _, p_boot, _, _ = linear.bootstrap_wald(
+                    fit.leads, idx, fit.null_fitted, fit.null_resid, REPS, np.random.default_rng(20_000 + k)
+                )
                 pre_rejects.append(p_boot < 0.05)
-    return ({g: float(np.mean(h)) for g, h in hits.items()}, {g: float(np.median(w)) for g, w in widths.items()},
-            float(np.mean(pre_rejects)))
+    return (
+        {g: float(np.mean(h)) for g, h in hits.items()},
+        {g: float(np.median(w)) for g, w in widths.items()},
+        float(np.mean(pre_rejects)),
+    )
 
 
 @pytest.mark.slow

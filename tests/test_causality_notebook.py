@@ -78,8 +78,11 @@ def test_rollouts_after_a_price_dip_are_not_identified(demo_copy, tmp_path):
     assert res["identified"] is False
     assert res["effects"]["coordination"]["identified"] is False
     assert "pretrend_rejected" in res["identification_reasons"]["coordination"]
-    assert any(r["rejects"] for r in res["pretrend_tests"] if r["driver"] == "coordination"
-               and r["test"] == "wild_cluster_bootstrap")
+    assert any(
+        r["rejects"]
+        for r in res["pretrend_tests"]
+        if r["driver"] == "coordination" and r["test"] == "wild_cluster_bootstrap"
+    )
     text = output_text(tmp_path / "causality.ipynb").lower()
     assert not [w for w in CAUSAL_WORDS if w in text]
     assert "associativ" in text
@@ -99,7 +102,9 @@ def test_coinciding_rollouts_reported_jointly(results, planted):
 def test_savings_in_sek_and_board_comparison(results):
     coord = results["sek"]["coordination"]
     assert coord["saving_low_sek"] < coord["saving_sek"] < coord["saving_high_sek"]
-    assert coord["saving_sek"] == pytest.approx(coord["spend_sek"] * (math.exp(-results["effects"]["coordination"]["estimate"]) - 1))
+    assert coord["saving_sek"] == pytest.approx(
+        coord["spend_sek"] * (math.exp(-results["effects"]["coordination"]["estimate"]) - 1)
+    )
     board = results["board_comparison"]
     assert {r["category"] for r in board} >= {"Textil", "Kontorsmaterial"}
     assert all(r["reported_sek"] >= r["reported_coordinated_sek"] >= 0 for r in board)

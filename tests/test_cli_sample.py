@@ -21,8 +21,9 @@ def _params(tmp_path: Path, demo_dir: Path, **sampling) -> Path:
     register = tmp_path / "evidence"
     if not register.is_dir():
         shutil.copytree(ROOT / "params" / data["evidence"], register, ignore=shutil.ignore_patterns(OUTCOMES_FILE))
-    data.update(data_dir=str(demo_dir), evidence=str(register),
-                sampling={"tolerable_misstatement_sek": 20_000_000, **sampling})
+    data.update(
+        data_dir=str(demo_dir), evidence=str(register), sampling={"tolerable_misstatement_sek": 20_000_000, **sampling}
+    )
     p = tmp_path / "params.yaml"
     p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return p

@@ -75,11 +75,13 @@ def test_xlsx_and_parquet_load_like_csv(tmp_path):
     (folder / "procurements.csv").unlink()
     ref["procurements"].reset_index(drop=True).to_excel(folder / "procurements.xlsx", index=False)
     (folder / "bids.csv").unlink()
-    pq.write_table(pa.Table.from_pandas(ref["bids"].reset_index(drop=True), preserve_index=False),
-                   folder / "bids.parquet")
+    pq.write_table(
+        pa.Table.from_pandas(ref["bids"].reset_index(drop=True), preserve_index=False), folder / "bids.parquet"
+    )
     got = load_package(folder)
-    pd.testing.assert_frame_equal(got["procurements"].reset_index(drop=True),
-                                  ref["procurements"].reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        got["procurements"].reset_index(drop=True), ref["procurements"].reset_index(drop=True), check_dtype=False
+    )
     assert list(got["bids"].index) == [1, 2, 3]  # Parquet rows count from 1
     assert got["bids"]["evaluated_price_sek"].tolist() == ref["bids"]["evaluated_price_sek"].tolist()
 
@@ -133,8 +135,14 @@ def test_small_table_above_size_limit_is_refused(pkg, monkeypatch):
 def test_parquet_above_row_limit_is_refused(pkg, monkeypatch):
     monkeypatch.setattr(read_mod, "MAX_PARQUET_ROWS", 10)
     (pkg / "indicators.csv").unlink()
-    t = pa.table({"goal_area": ["cost"] * 11, "indicator": [f"i{i}" for i in range(11)],
-                  "followed_up": [True] * 11, "reported_to": [None] * 11})
+    t = pa.table(
+        {
+            "goal_area": ["cost"] * 11,
+            "indicator": [f"i{i}" for i in range(11)],
+            "followed_up": [True] * 11,
+            "reported_to": [None] * 11,
+        }
+    )
     pq.write_table(t, pkg / "indicators.parquet")
     _, report = validate_package(pkg)
     assert any(p.file == "indicators.parquet" and "rows limit" in p.rule for p in report.errors)
@@ -142,8 +150,9 @@ def test_parquet_above_row_limit_is_refused(pkg, monkeypatch):
 
 def test_xlsx_zip_bomb_is_refused_before_unpacking(pkg, monkeypatch):
     monkeypatch.setattr(read_mod, "MAX_XLSX_UNPACKED_BYTES", 1_000)
-    pd.DataFrame({"goal_area": ["cost"] * 50, "indicator": ["x" * 40] * 50, "followed_up": [True] * 50,
-                  "reported_to": [""] * 50}).to_excel(pkg / "indicators.xlsx", index=False)
+    pd.DataFrame(
+        {"goal_area": ["cost"] * 50, "indicator": ["x" * 40] * 50, "followed_up": [True] * 50, "reported_to": [""] * 50}
+    ).to_excel(pkg / "indicators.xlsx", index=False)
     (pkg / "indicators.csv").unlink()
     _, report = validate_package(pkg)
     assert any(p.file == "indicators.xlsx" and "unpacks to" in p.rule for p in report.errors)
@@ -160,14 +169,18 @@ def test_reserved_column_name_is_refused(pkg):
 # ------------------------------------------------------------------ odd Parquet cells never crash
 def test_parquet_with_lists_bytes_and_timestamps(pkg):
     (pkg / "rollouts.csv").unlink()
-    t = pa.table({
-        "category": pa.array([["a", "b"], ["c"]]),  # a list where text is expected
-        "region": pa.array([b"SRM", b"\xff\xfe"]),  # bytes: valid UTF-8, then not
-        "ecommerce_start": pa.array([dt.datetime(2023, 1, 1, 12, 30), dt.datetime(2023, 1, 1)]),
-        "category_management_start": pa.array([dt.date(1200, 1, 1), None], type=pa.date32()),
-        "coordinated_contract_start": pa.array(
-            [pd.Timestamp("2024-01-01", tz="Europe/Stockholm"), None], type=pa.timestamp("ns", tz="Europe/Stockholm")),
-    })
+    t = pa.table(
+        {
+            "category": pa.array([["a", "b"], ["c"]]),  # a list where text is expected
+            "region": pa.array([b"SRM", b"\xff\xfe"]),  # bytes: valid UTF-8, then not
+            "ecommerce_start": pa.array([dt.datetime(2023, 1, 1, 12, 30), dt.datetime(2023, 1, 1)]),
+            "category_management_start": pa.array([dt.date(1200, 1, 1), None], type=pa.date32()),
+            "coordinated_contract_start": pa.array(
+                [pd.Timestamp("2024-01-01", tz="Europe/Stockholm"), None],
+                type=pa.timestamp("ns", tz="Europe/Stockholm"),
+            ),
+        }
+    )
     pq.write_table(t, pkg / "rollouts.parquet")
     _, report = validate_package(pkg)
     got = {(p.row, p.column): p.rule for p in report.errors}
@@ -208,10 +221,21 @@ def test_many_errors_are_capped_but_counted(pkg):
 
 
 # ------------------------------------------------------------------ the cell parsers
-@pytest.mark.parametrize("text,value", [
-    ("74,4", 74.4), ("74.4", 74.4), ("1 234,5", 1234.5), ("1\u00a0234,5", 1234.5), ("1.234,5", 1234.5),
-    ("1,234.5", 1234.5), ("\u22125", -5.0), ("-0,19", -0.19), ("1e6", 1e6), (" 3 ", 3.0),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("74,4", 74.4),
+        ("74.4", 74.4),
+        ("1 234,5", 1234.5),
+        ("1\u00a0234,5", 1234.5),
+        ("1.234,5", 1234.5),
+        ("1,234.5", 1234.5),
+        ("\u22125", -5.0),
+        ("-0,19", -0.19),
+        ("1e6", 1e6),
+        (" 3 ", 3.0),
+    ],
+)
 def test_parse_float_accepts(text, value):
     assert parse_float(text) == pytest.approx(value)
 
@@ -222,8 +246,9 @@ def test_parse_float_refuses(text):
         parse_float(text) if text else parse_float(object())
 
 
-@pytest.mark.parametrize("text,value", [("ja", True), ("Nej", False), (" TRUE ", True), ("0", False), (1, True),
-                                        ("falskt", False)])
+@pytest.mark.parametrize(
+    "text,value", [("ja", True), ("Nej", False), (" TRUE ", True), ("0", False), (1, True), ("falskt", False)]
+)
 def test_parse_bool(text, value):
     assert parse_bool(text) is value
 

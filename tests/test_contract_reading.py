@@ -111,17 +111,32 @@ def test_xlsx_with_one_value_in_column_xfd_is_fast(pkg):
 def test_parquet_time_zone_is_read_as_the_local_date(pkg):
     stamp = pd.Timestamp("2024-01-01 00:30", tz="Europe/Stockholm")  # 2023-12-31 23:30 UTC
     (pkg / "rollouts.csv").unlink()
-    pq.write_table(pa.table({
-        "category": ["Fordon"], "region": ["SRM"],
-        "ecommerce_start": pa.array([stamp], type=pa.timestamp("us", tz="Europe/Stockholm")),
-        "category_management_start": pa.array([None], type=pa.date32()),
-        "coordinated_contract_start": pa.array([None], type=pa.date32()),
-    }), pkg / "rollouts.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "category": ["Fordon"],
+                "region": ["SRM"],
+                "ecommerce_start": pa.array([stamp], type=pa.timestamp("us", tz="Europe/Stockholm")),
+                "category_management_start": pa.array([None], type=pa.date32()),
+                "coordinated_contract_start": pa.array([None], type=pa.date32()),
+            }
+        ),
+        pkg / "rollouts.parquet",
+    )
     (pkg / "purchase_lines.csv").unlink()
-    pq.write_table(pa.table({
-        "order_date": pa.array([stamp], type=pa.timestamp("us", tz="Europe/Stockholm")),
-        "region": ["SRM"], "category": ["Fordon"], "article_id": ["A1"], "quantity": [1.0], "amount_sek": [10.0],
-    }), pkg / "purchase_lines.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "order_date": pa.array([stamp], type=pa.timestamp("us", tz="Europe/Stockholm")),
+                "region": ["SRM"],
+                "category": ["Fordon"],
+                "article_id": ["A1"],
+                "quantity": [1.0],
+                "amount_sek": [10.0],
+            }
+        ),
+        pkg / "purchase_lines.parquet",
+    )
     package, report = validate_package(pkg)
     assert report.ok, report.format()
     assert package["rollouts"]["ecommerce_start"].tolist() == [pd.Timestamp("2024-01-01")]
@@ -141,11 +156,49 @@ def test_cr_line_endings_and_empty_lines_load_in_small_and_large_tables(pkg):
     assert rows == [(2,), (4,), (5,)]
 
 
-NUMBERS = ["74,4", "74.4", "1 234,5", "1\u00a0234,5", "1.234,5", "1,234.5", "\u22125", "-0,19", "1e6", " 3 ",
-           "900.000", "1.500", "0.125", "1234.500", "2_389_762", "\u0669\u0660\u0660", "\uff19\uff10\uff10",
-           "1,2,3", "12 kr", "nan", "inf", "--1", "0x10", "(5)", "1.234.567", "'1'000", "+5", ".5", "5.", "1e400"]
-DATES = ["2024-02-29", "2024-02-29T00:00:00", "2024-02-29 00:00", "2023-02-29", "2024-02-29 12:00", "29.02.2024",
-         "2024-2-29", " 2024-01-05 ", "2024-01-05T00:00:00.000"]
+NUMBERS = [
+    "74,4",
+    "74.4",
+    "1 234,5",
+    "1\u00a0234,5",
+    "1.234,5",
+    "1,234.5",
+    "\u22125",
+    "-0,19",
+    "1e6",
+    " 3 ",
+    "900.000",
+    "1.500",
+    "0.125",
+    "1234.500",
+    "2_389_762",
+    "\u0669\u0660\u0660",
+    "\uff19\uff10\uff10",
+    "1,2,3",
+    "12 kr",
+    "nan",
+    "inf",
+    "--1",
+    "0x10",
+    "(5)",
+    "1.234.567",
+    "'1'000",
+    "+5",
+    ".5",
+    "5.",
+    "1e400",
+]
+DATES = [
+    "2024-02-29",
+    "2024-02-29T00:00:00",
+    "2024-02-29 00:00",
+    "2023-02-29",
+    "2024-02-29 12:00",
+    "29.02.2024",
+    "2024-2-29",
+    " 2024-01-05 ",
+    "2024-01-05T00:00:00.000",
+]
 
 
 def _python(parser, text):
@@ -159,8 +212,9 @@ def _python(parser, text):
 def test_large_tables_accept_exactly_the_numbers_and_dates_of_small_tables():
     spec = TableSpec("t", required=False, columns=(ColumnSpec("x", "float"), ColumnSpec("d", "date")))
     q = "'{}'".format
-    values = ", ".join(f"({i}, {q(n.replace(chr(39), chr(39) * 2))}, {q(d)})"
-                       for i, (n, d) in enumerate(zip(NUMBERS, DATES * 4)))
+    values = ", ".join(
+        f"({i}, {q(n.replace(chr(39), chr(39) * 2))}, {q(d)})" for i, (n, d) in enumerate(zip(NUMBERS, DATES * 4))
+    )
     source = f"SELECT c0, c1, _row FROM (VALUES {values}) v(_row, c0, c1)"
     sql = typed_select(source, {"x": Source("c0"), "d": Source("c1")}, spec)
     got = {row: (x, d) for x, d, row in duckdb.sql(sql).fetchall()}
@@ -179,7 +233,9 @@ def test_parquet_with_a_column_twice_is_refused_by_name(pkg, table):
     price = "evaluated_price_sek" if table == "bids" else "amount_sek"
     (pkg / f"{table}.csv").unlink()
     arrays = [pa.array([r[i] for r in rows]) for i in range(len(cols))]
-    pq.write_table(pa.table(arrays + [arrays[cols.index(price)]], names=cols + [price.replace("_", " ").title()]),
-                   pkg / f"{table}.parquet")
+    pq.write_table(
+        pa.table(arrays + [arrays[cols.index(price)]], names=cols + [price.replace("_", " ").title()]),
+        pkg / f"{table}.parquet",
+    )
     _, report = validate_package(pkg)
     assert [(p.file, p.column) for p in report.errors if "more than once" in p.rule] == [(f"{table}.parquet", price)]

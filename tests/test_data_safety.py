@@ -19,6 +19,7 @@ from audit_lib import cli
 from audit_lib.run import runner
 from audit_lib.run.outdir import RUN_FILES, UnsafeOutput, check_output_folder, lock_path, output_lock
 from conftest import quiet, tiny_notebook, write_params
+
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS_FILES = sorted((ROOT / "params").glob("*.yaml"))
 
@@ -30,8 +31,10 @@ def no_pdf(monkeypatch):
 
 def tree(folder: Path) -> dict[str, str]:
     """sha256 of every entry under ``folder`` (folders as 'dir'), relative paths."""
-    return {p.relative_to(folder).as_posix(): ("dir" if p.is_dir() else hashlib.sha256(p.read_bytes()).hexdigest())
-            for p in sorted(folder.rglob("*"))}
+    return {
+        p.relative_to(folder).as_posix(): ("dir" if p.is_dir() else hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 # ------------------------------------------------------------------ the data folder is read-only
@@ -75,8 +78,21 @@ def test_a_read_only_data_folder_runs(demo_dir, tmp_path):
     try:
         before = tree(data)
         out = tmp_path / "out"
-        assert cli.main(["run", str(ROOT / "params" / "demo.yaml"), "--data", str(data), "--out", str(out),
-                         "--only", "q3_targets"]) == 0
+        assert (
+            cli.main(
+                [
+                    "run",
+                    str(ROOT / "params" / "demo.yaml"),
+                    "--data",
+                    str(data),
+                    "--out",
+                    str(out),
+                    "--only",
+                    "q3_targets",
+                ]
+            )
+            == 0
+        )
         assert tree(data) == before and (out / "q3_targets.html").is_file()
     finally:
         for p in [data, *data.iterdir()]:
@@ -85,8 +101,10 @@ def test_a_read_only_data_folder_runs(demo_dir, tmp_path):
 
 def test_a_missing_data_folder_is_an_error_not_a_new_demo_package(tmp_path, capsys):
     missing = tmp_path / "nowhere"
-    assert cli.main(["run", str(ROOT / "params" / "demo.yaml"), "--data", str(missing), "--out",
-                     str(tmp_path / "out")]) == 1
+    assert (
+        cli.main(["run", str(ROOT / "params" / "demo.yaml"), "--data", str(missing), "--out", str(tmp_path / "out")])
+        == 1
+    )
     assert "does not exist" in capsys.readouterr().err
     assert not missing.exists() and not (tmp_path / "out").exists()
 
@@ -189,13 +207,18 @@ def test_an_input_changed_during_the_run_fails_it_and_nothing_is_published(tmp_p
     shutil.copytree(demo_dir, data)
     nbs = tmp_path / "nbs"
     target = data / "targets.csv"
-    tiny_notebook(nbs, "a_edit", body=(
-        "import pathlib, hashlib\n"
-        "snap = pathlib.Path(data_dir) / 'targets.csv'\n"
-        "res['read_from_snapshot'] = snap.is_file() and not snap.resolve().is_relative_to("
-        f"pathlib.Path({str(data)!r}))\n"
-        f"p = pathlib.Path({str(target)!r})\n"
-        "p.write_bytes(p.read_bytes() + b'\\n')"))
+    tiny_notebook(
+        nbs,
+        "a_edit",
+        body=(
+            "import pathlib, hashlib\n"
+            "snap = pathlib.Path(data_dir) / 'targets.csv'\n"
+            "res['read_from_snapshot'] = snap.is_file() and not snap.resolve().is_relative_to("
+            f"pathlib.Path({str(data)!r}))\n"
+            f"p = pathlib.Path({str(target)!r})\n"
+            "p.write_bytes(p.read_bytes() + b'\\n')"
+        ),
+    )
     params = write_params(tmp_path / "params", data)
     out = tmp_path / "out"
     with pytest.raises(runner.RunError, match="targets.csv: changed during the run"):
@@ -206,12 +229,17 @@ def test_an_input_changed_during_the_run_fails_it_and_nothing_is_published(tmp_p
 
 def test_the_kernels_read_the_snapshot_whose_hash_is_recorded(tmp_path, demo_dir):
     nbs = tmp_path / "nbs"
-    tiny_notebook(nbs, "a_read", body=(
-        "import pathlib, hashlib\n"
-        "p = pathlib.Path(data_dir) / 'targets.csv'\n"
-        "res['data_dir'] = data_dir\n"
-        "res['sha'] = hashlib.sha256(p.read_bytes()).hexdigest()\n"
-        "res['writable'] = bool(p.stat().st_mode & 0o222)"))
+    tiny_notebook(
+        nbs,
+        "a_read",
+        body=(
+            "import pathlib, hashlib\n"
+            "p = pathlib.Path(data_dir) / 'targets.csv'\n"
+            "res['data_dir'] = data_dir\n"
+            "res['sha'] = hashlib.sha256(p.read_bytes()).hexdigest()\n"
+            "res['writable'] = bool(p.stat().st_mode & 0o222)"
+        ),
+    )
     out = tmp_path / "out"
     runner.run(write_params(tmp_path / "params", demo_dir), out_dir=out, notebook_dir=nbs, progress=quiet)
     res = json.loads((out / "results" / "a_read.json").read_text(encoding="utf-8"))
@@ -222,13 +250,28 @@ def test_the_kernels_read_the_snapshot_whose_hash_is_recorded(tmp_path, demo_dir
 
 
 # ------------------------------------------------------------------ property: only a run's own files go
-names = st.sampled_from(["index.html", "q1.html", "notes.txt", "results/q1.json", "results/mine.csv",
-                         "site/index.html", "manifest.json", "draft.docx", "internal/q1.html", "notebooks/x.ipynb"])
+names = st.sampled_from(
+    [
+        "index.html",
+        "q1.html",
+        "notes.txt",
+        "results/q1.json",
+        "results/mine.csv",
+        "site/index.html",
+        "manifest.json",
+        "draft.docx",
+        "internal/q1.html",
+        "notebooks/x.ipynb",
+    ]
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(files=st.lists(names, unique=True, max_size=6), listed=st.lists(names, unique=True, max_size=6),
-       is_run=st.booleans())
+@given(
+    files=st.lists(names, unique=True, max_size=6),
+    listed=st.lists(names, unique=True, max_size=6),
+    is_run=st.booleans(),
+)
 def test_an_output_folder_is_accepted_only_when_every_file_in_it_is_a_runs(tmp_path_factory, files, listed, is_run):
     base = tmp_path_factory.mktemp("prop")
     out = base / "out"
@@ -257,15 +300,27 @@ def test_a_run_without_a_data_package_reads_none(tmp_path):
     import yaml
 
     nbs = tmp_path / "nbs"
-    tiny_notebook(nbs, "a_nodata", body=(
-        "from audit_lib.notebook import start\n"
-        "a = start('a_nodata', params_file, data_dir, results_dir)\n"
-        "res['tables'] = len(a.package.tables) + len(a.package.large)\n"
-        "res['data_dir'] = data_dir"))
+    tiny_notebook(
+        nbs,
+        "a_nodata",
+        body=(
+            "from audit_lib.notebook import start\n"
+            "a = start('a_nodata', params_file, data_dir, results_dir)\n"
+            "res['tables'] = len(a.package.tables) + len(a.package.large)\n"
+            "res['data_dir'] = data_dir"
+        ),
+    )
     params = tmp_path / "p.yaml"
-    params.write_text(yaml.safe_dump({"run_name": "t", "audit_year": 2025,
-                                      "regions": {"SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"}}}),
-                      encoding="utf-8")
+    params.write_text(
+        yaml.safe_dump(
+            {
+                "run_name": "t",
+                "audit_year": 2025,
+                "regions": {"SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"}},
+            }
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
     assert runner.run(params, out_dir=out, notebook_dir=nbs, progress=quiet).ok
     res = json.loads((out / "results" / "a_nodata.json").read_text(encoding="utf-8"))

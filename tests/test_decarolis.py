@@ -6,8 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from audit_lib.realdata.decarolis import (DecarolisError, authority_year_panel, read_authority, table2a_col1,
-                                          table2a_sample)
+from audit_lib.realdata.decarolis import (
+    DecarolisError,
+    authority_year_panel,
+    read_authority,
+    table2a_col1,
+    table2a_sample,
+)
 from audit_lib.stats.staggered import att_gt
 
 

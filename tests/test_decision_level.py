@@ -23,7 +23,6 @@ RULES = [
 ]
 
 
-
 def test_required_body_picks_the_highest_threshold_reached():
     assert dl.required_body(RULES, "SRM", 300e6).body == "regionfullmaktige"
     assert dl.required_body(RULES, "SRM", 100e6).body == "regionfullmaktige"  # from = inclusive
@@ -42,22 +41,27 @@ def test_normalise_body_folds_case_space_and_swedish_letters():
 
 def tables():
     """The package's two tables: eight procurements, each with its regions' rows."""
-    procurements = pd.DataFrame({
-        "procurement_id": ["A", "B", "C", "D", "E", "F", "G", "H"],
-        "title": list("abcdefgh"),
-        "completed_date": pd.to_datetime(["2025-01-01"] * 7 + ["2024-06-01"]),
-    })
-    regions = pd.DataFrame([
-        ("A", "SRM", 300e6, "inkopsnamnden", "R1"),       # textile-like: council required
-        ("A", "VML", 300e6, "regionstyrelse", "R2"),      # VML: board required, board decided
-        ("B", "SRM", 40e6, "Regionfullmäktige", "R3"),    # higher body than required: fine
-        ("C", "SRM", 40e6, "forvaltning", "R4"),          # below the board
-        ("D", "SRM", 5e6, "inkopsnamnden", None),         # right level, no reference
-        ("E", "SRM", 5e6, "nämnden för allt", "R5"),      # unknown body: flagged, not ranked
-        ("F", "SRM", 5e6, None, "  "),                    # no body, blank reference
-        ("G", "VML", 1e6, "forvaltning", "R6"),           # no VML rule reaches 1 mnkr
-        ("H", "SRM", 500e6, "inkopsnamnden", "R7"),       # 2024: outside the audit year
-    ], columns=["procurement_id", "region", "estimated_value_sek", "initiated_by", "initiation_ref"])
+    procurements = pd.DataFrame(
+        {
+            "procurement_id": ["A", "B", "C", "D", "E", "F", "G", "H"],
+            "title": list("abcdefgh"),
+            "completed_date": pd.to_datetime(["2025-01-01"] * 7 + ["2024-06-01"]),
+        }
+    )
+    regions = pd.DataFrame(
+        [
+            ("A", "SRM", 300e6, "inkopsnamnden", "R1"),  # textile-like: council required
+            ("A", "VML", 300e6, "regionstyrelse", "R2"),  # VML: board required, board decided
+            ("B", "SRM", 40e6, "Regionfullmäktige", "R3"),  # higher body than required: fine
+            ("C", "SRM", 40e6, "forvaltning", "R4"),  # below the board
+            ("D", "SRM", 5e6, "inkopsnamnden", None),  # right level, no reference
+            ("E", "SRM", 5e6, "nämnden för allt", "R5"),  # unknown body: flagged, not ranked
+            ("F", "SRM", 5e6, None, "  "),  # no body, blank reference
+            ("G", "VML", 1e6, "forvaltning", "R6"),  # no VML rule reaches 1 mnkr
+            ("H", "SRM", 500e6, "inkopsnamnden", "R7"),  # 2024: outside the audit year
+        ],
+        columns=["procurement_id", "region", "estimated_value_sek", "initiated_by", "initiation_ref"],
+    )
     return {"procurements": procurements, "procurement_regions": regions}
 
 
@@ -76,13 +80,22 @@ def test_check_finds_each_kind_of_violation():
     c = dl.check(regions, view, RULES, RANK, require_reference=True, years=[2025])
     got = reasons_by_key(c)
     assert got == {
-        ("A", "SRM"): ["level_too_low"], ("A", "VML"): [], ("B", "SRM"): [], ("C", "SRM"): ["level_too_low"],
-        ("D", "SRM"): ["missing_reference"], ("E", "SRM"): ["unknown_body"],
-        ("F", "SRM"): ["missing_body", "missing_reference"], ("G", "VML"): [],
+        ("A", "SRM"): ["level_too_low"],
+        ("A", "VML"): [],
+        ("B", "SRM"): [],
+        ("C", "SRM"): ["level_too_low"],
+        ("D", "SRM"): ["missing_reference"],
+        ("E", "SRM"): ["unknown_body"],
+        ("F", "SRM"): ["missing_body", "missing_reference"],
+        ("G", "VML"): [],
     }
     a = c[(c["procurement_id"] == "A") & (c["region"] == "SRM")].iloc[0]
     assert (a["required_body"], a["recorded_body"], a["rule_from_value_sek"], a["rule_source"]) == (
-        "regionfullmaktige", "inkopsnamnden", 100e6, "DO SRM §1")
+        "regionfullmaktige",
+        "inkopsnamnden",
+        100e6,
+        "DO SRM §1",
+    )
     assert not c.loc[c["procurement_id"] == "G", "rule_applies"].iloc[0]
 
 
@@ -222,8 +235,7 @@ def test_years_checked_too_low_and_rules_in_order():
     v = dl.violations(dl.check(regions, view, RULES, RANK, True, [2025]))
     assert dl.too_low(v)["procurement_id"].tolist() == ["A", "C"]  # largest value first, as the violations
     ordered = dl.rules_in_order(list(reversed(RULES)))
-    assert [(r.region, r.from_value_sek) for r in ordered] == [("SRM", 100e6), ("SRM", 30e6), ("SRM", 0),
-                                                                ("VML", 50e6)]
+    assert [(r.region, r.from_value_sek) for r in ordered] == [("SRM", 100e6), ("SRM", 30e6), ("SRM", 0), ("VML", 50e6)]
 
 
 def _params(**kw):
@@ -248,8 +260,16 @@ def test_analyse_is_the_chain_of_steps_and_results_records_it():
     assert res.counts == {"level_too_low": 2, "unknown_body": 1, "missing_body": 1, "missing_reference": 2}
     assert res.inputs["level_violations"] == 4 and res.inputs["material_violations"] == 1
     recorded = dl.results(res)
-    assert list(recorded) == ["violations", "n_violations", "reason_counts", "coverage", "period", "years", "rules",
-                              "assessment_inputs"]
+    assert list(recorded) == [
+        "violations",
+        "n_violations",
+        "reason_counts",
+        "coverage",
+        "period",
+        "years",
+        "rules",
+        "assessment_inputs",
+    ]
     assert list(recorded["violations"].columns) == dl.RECORDED_COLUMNS and recorded["n_violations"] == 5
     assert recorded["rules"][0] == RULES[0].model_dump()
     every = dl.analyse(tables(), _params(period="all_years", require_reference=False), _period(2025))
@@ -276,12 +296,14 @@ def test_page_names_bodies_regions_and_rules():
     assert t("decision_level.list_heading") in "".join(str(x) for x in findings)
     assert len(page.figure(res, t, f)) == 1
     none = dl.analyse(tables(), _params(), _period(2030))
-    assert str(page.findings(none, t, f, _params(), run)[-1]) == str(page.d.callout(t("decision_level.no_rows"),
-                                                                                     "warning"))
+    assert str(page.findings(none, t, f, _params(), run)[-1]) == str(
+        page.d.callout(t("decision_level.no_rows"), "warning")
+    )
     assert page.figure(none, t, f) == []
     no_rules = dl.analyse(tables(), _params().model_copy(update={"rules": []}), _period(2025))
-    assert str(page.rules(no_rules, t, f, _params(), run)[-1]) == str(page.d.callout(t("decision_level.no_rules"),
-                                                                                      "warning"))
+    assert str(page.rules(no_rules, t, f, _params(), run)[-1]) == str(
+        page.d.callout(t("decision_level.no_rules"), "warning")
+    )
 
 
 def test_page_inputs_shows_shares_with_one_decimal_and_the_rest_as_counts():

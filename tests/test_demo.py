@@ -25,8 +25,15 @@ def test_demo_package_is_valid_with_every_table(demo_dir):
     package, report = validate_package(demo_dir)
     assert report.ok, report.format()
     assert not report.warnings
-    for table in ("procurements", "procurement_regions", "bids", "targets", "rollouts", "coordination_effort",
-                  "indicators"):
+    for table in (
+        "procurements",
+        "procurement_regions",
+        "bids",
+        "targets",
+        "rollouts",
+        "coordination_effort",
+        "indicators",
+    ):
         assert table in package.tables
     assert package.large["purchase_lines"].n_rows > 0
 

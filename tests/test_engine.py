@@ -48,16 +48,16 @@ def broken_rows() -> dict:
     """Purchase lines with a problem of every rule (values stored as text where a type is wrong)."""
     good = ("2024-01-05", "SRM", "Papper", "A1", "2", "100.5")
     rows = [good] * 3 + [
-        ("2024-01-05", "", "Papper", "A1", "2", "10"),          # required: region empty
-        ("not a date", "SRM", "Papper", "A1", "2", "10"),       # type date
-        ("1850-01-01", "SRM", "Papper", "A1", "2", "10"),       # date out of range
-        ("2024-01-05", "SRM", "Papper", "A1", "-1", "10"),      # quantity must be > 0
-        ("2024-01-05", "SRM", "Papper", "A1", "0", "10"),       # quantity must be > 0
-        ("2024-01-05", "SRM", "Papper", "A1", "two", "10"),     # type float
-        ("2024-01-05", "SRM", "Papper", "A1", "2", "1e15"),     # absurd amount
-        ("2024-01-05", "SRM", "Papper", "A1", "2", "inf"),      # not finite
-        ("2024-01-05", "SRM", "Papper", "A1", "nan", "10"),     # not finite (NaN is not NULL)
-        ("2024-01-05", "SRM", "Papper", None, "2", "10"),       # required: article empty
+        ("2024-01-05", "", "Papper", "A1", "2", "10"),  # required: region empty
+        ("not a date", "SRM", "Papper", "A1", "2", "10"),  # type date
+        ("1850-01-01", "SRM", "Papper", "A1", "2", "10"),  # date out of range
+        ("2024-01-05", "SRM", "Papper", "A1", "-1", "10"),  # quantity must be > 0
+        ("2024-01-05", "SRM", "Papper", "A1", "0", "10"),  # quantity must be > 0
+        ("2024-01-05", "SRM", "Papper", "A1", "two", "10"),  # type float
+        ("2024-01-05", "SRM", "Papper", "A1", "2", "1e15"),  # absurd amount
+        ("2024-01-05", "SRM", "Papper", "A1", "2", "inf"),  # not finite
+        ("2024-01-05", "SRM", "Papper", "A1", "nan", "10"),  # not finite (NaN is not NULL)
+        ("2024-01-05", "SRM", "Papper", None, "2", "10"),  # required: article empty
     ]
     rows += [("2024-02-05", "VML", "Möbler", "B2", "-3", "5")] * 25  # more than MAX_PER_RULE of one rule
     names = ["order_date", "region", "category", "article_id", "quantity", "amount_sek"]
@@ -231,8 +231,13 @@ def spark():
     """One ibis-on-Spark connection (one local SparkSession) for the whole test session."""
     if not _spark_available():
         pytest.skip("PySpark or Java is not installed (the [spark] extra)")
-    con = connect({"backend": "spark", "master": "local[2]",
-                   "conf": {"spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2"}})
+    con = connect(
+        {
+            "backend": "spark",
+            "master": "local[2]",
+            "conf": {"spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2"},
+        }
+    )
     yield con
     con._session.stop()
 
@@ -267,16 +272,44 @@ def test_spark_refuses_csv_with_a_clear_problem(spark, tmp_path):
 # ---------------------------------------------------------------- the rules of contract/sqltypes.py
 def hostile_rows() -> dict:
     """Cells that today's reading types by the small tables' rules (contract/sqltypes.py)."""
-    quantity = ["900.000", "1 234,5", "2_389_762", "\u0663", "\u22125", "1.234,5", "1,234.5", "1,2,3", "+.5",
-                "1e3", " 7 ", "12'000", "1\u00a0000", "0,5", "inf", "nan"]
+    quantity = [
+        "900.000",
+        "1 234,5",
+        "2_389_762",
+        "\u0663",
+        "\u22125",
+        "1.234,5",
+        "1,234.5",
+        "1,2,3",
+        "+.5",
+        "1e3",
+        " 7 ",
+        "12'000",
+        "1\u00a0000",
+        "0,5",
+        "inf",
+        "nan",
+    ]
     n = len(quantity)
-    dates = ["2024-01-05 00:00", "2024-01-05T10:00", "2024-02-30", " 2024-03-01\u00a0", "2024-1-5",
-             "2024-01-05T00:00:00.000"] + ["2024-01-05"] * (n - 6)
+    dates = [
+        "2024-01-05 00:00",
+        "2024-01-05T10:00",
+        "2024-02-30",
+        " 2024-03-01\u00a0",
+        "2024-1-5",
+        "2024-01-05T00:00:00.000",
+    ] + ["2024-01-05"] * (n - 6)
     articles = ["A\u200b1", "A\tB", " A2\u3000"] + [f"A{i}" for i in range(n - 3)]
     categories = ["Mo\u0308bler", "M\u00f6bler"] + ["Papper"] * (n - 2)
     regions = ["SRM", "XYZ", "VML"] + ["SRM"] * (n - 3)
-    return {"order_date": dates, "region": regions, "category": categories, "article_id": articles,
-            "quantity": quantity, "amount_sek": quantity[::-1]}
+    return {
+        "order_date": dates,
+        "region": regions,
+        "category": categories,
+        "article_id": articles,
+        "quantity": quantity,
+        "amount_sek": quantity[::-1],
+    }
 
 
 def hostile_files(folder) -> list:
@@ -284,8 +317,13 @@ def hostile_files(folder) -> list:
     pq.write_table(pa.table(hostile_rows()), files[0])
     pd.DataFrame(hostile_rows()).to_csv(files[1], index=False, sep=";")
     stamps = pd.to_datetime(["2024-01-31 23:30", "2024-06-30 22:30", "2024-03-01 00:00"]).tz_localize("UTC")
-    base = {"region": ["SRM"] * 3, "category": ["Papper"] * 3, "article_id": ["A1"] * 3,
-            "quantity": [1.0] * 3, "amount_sek": [2.0] * 3}
+    base = {
+        "region": ["SRM"] * 3,
+        "category": ["Papper"] * 3,
+        "article_id": ["A1"] * 3,
+        "quantity": [1.0] * 3,
+        "amount_sek": [2.0] * 3,
+    }
     zoned = pa.table({"order_date": pa.array(stamps.tz_convert("Europe/Stockholm")), **base})
     naive = pa.table({"order_date": pa.array(stamps.tz_localize(None) + pd.Timedelta("1h")), **base})
     for name, t in (("zoned", zoned), ("naive", naive)):
@@ -294,8 +332,10 @@ def hostile_files(folder) -> list:
         pq.write_table(t, files[-1])
     (folder / "dupes").mkdir()
     files.append(folder / "dupes" / "purchase_lines.csv")
-    files[-1].write_text("order_date;region;Region;category;article_id;quantity;amount_sek\n"
-                         "2024-01-05;SRM;SRM;Papper;A1;1;2\n", encoding="utf-8")
+    files[-1].write_text(
+        "order_date;region;Region;category;article_id;quantity;amount_sek\n2024-01-05;SRM;SRM;Papper;A1;1;2\n",
+        encoding="utf-8",
+    )
     return files
 
 
@@ -347,5 +387,7 @@ def test_spark_panel_sees_no_line_after_the_period(lines, spark):
     import datetime as pydt
 
     until = pydt.date(2020, 6, 30)  # the lines run from 2019-01 to 2020-12
-    assert_same_panel(build_panel(_capped_sql(lines, until), base_months=6),
-                      epanel.build_panel(lines, base_months=6, con=spark, until=until))
+    assert_same_panel(
+        build_panel(_capped_sql(lines, until), base_months=6),
+        epanel.build_panel(lines, base_months=6, con=spark, until=until),
+    )

@@ -60,8 +60,11 @@ def test_causality_effects_on_spark_equal_duckdb(demo_dir, spark):  # noqa: F811
     assert duck["effects"] and duck["effects"].keys() == on_spark["effects"].keys()
     a, b = _numbers(duck["effects"]), _numbers(on_spark["effects"])
     assert a.keys() == b.keys()
-    diff = [k for k in a if (a[k] != b[k] if isinstance(a[k], str) else
-                             not np.isclose(a[k], b[k], rtol=0, atol=1e-9, equal_nan=True))]
+    diff = [
+        k
+        for k in a
+        if (a[k] != b[k] if isinstance(a[k], str) else not np.isclose(a[k], b[k], rtol=0, atol=1e-9, equal_nan=True))
+    ]
     assert diff == []
     assert duck["panel_coverage"] == on_spark["panel_coverage"]
     uncut = purchase_panel(load_package(demo_dir, check_large_tables=False).large["purchase_lines"], 12)
@@ -106,9 +109,16 @@ def test_run_engine_reaches_the_notebooks(tmp_path):
     nbs = tmp_path / "nbs"
     tiny_notebook(nbs, "a_engine", body="res['engine'] = P.engine.backend")
     params = tmp_path / "p.yaml"  # no data package: the engine is what is tested
-    params.write_text(yaml.safe_dump({"run_name": "t", "audit_year": 2025,
-                                      "regions": {"SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"}}}),
-                      encoding="utf-8")
+    params.write_text(
+        yaml.safe_dump(
+            {
+                "run_name": "t",
+                "audit_year": 2025,
+                "regions": {"SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"}},
+            }
+        ),
+        encoding="utf-8",
+    )
     for i, (engine, expected) in enumerate(((None, "duckdb"), ("spark", "spark"), (None, "duckdb"))):
         out = tmp_path / f"out-{i}-{expected}"
         assert runner.run(params, out_dir=out, notebook_dir=nbs, progress=quiet, engine=engine).ok

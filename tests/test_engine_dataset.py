@@ -21,6 +21,7 @@ from audit_lib.contract.problems import ValidationReport
 from audit_lib.engine import validate as evalidate
 from audit_lib.engine.panel import purchase_panel
 
+
 def _split(package: Path, layout: str) -> None:
     """Replace ``purchase_lines.parquet`` by a dataset folder: ``parts`` (three part files),
     ``hive`` (partitioned by year, as ``year=2024/part-0.parquet``) or ``spark`` (a folder named

@@ -48,22 +48,30 @@ def test_demo_register_loads_with_every_kind_of_entry():
 
 def test_references_may_cross_files_of_a_folder(tmp_path):
     write(tmp_path, "q6.yaml", OBS)
-    write(tmp_path, "summary.yaml", """\
+    write(
+        tmp_path,
+        "summary.yaml",
+        """\
         year: 2025
         comments:
           q6: {sv: "Kommentar", en: "Comment", evidence: [E1]}
-        """)
+        """,
+    )
     r = load_register(tmp_path, 2025)
     assert r.comment_for("q6", "en") == "Comment" and r.comments["q6"].evidence == ["E1"]
 
 
 def test_unresolved_reference_in_a_folder_is_an_error(tmp_path):
     write(tmp_path, "q6.yaml", OBS)
-    write(tmp_path, "summary.yaml", """\
+    write(
+        tmp_path,
+        "summary.yaml",
+        """\
         year: 2025
         comments:
           q6: {sv: "Kommentar", evidence: [E9]}
-        """)
+        """,
+    )
     with pytest.raises(EvidenceError, match="comments.q6: unknown observation id"):
         load_register(tmp_path, 2025)
 
@@ -104,7 +112,10 @@ def test_english_falls_back_to_swedish_and_missing_comment_is_none(tmp_path):
 
 
 def test_override_of_the_overall_conclusion_is_read(tmp_path):
-    write(tmp_path, "summary.yaml", """\
+    write(
+        tmp_path,
+        "summary.yaml",
+        """\
         year: 2025
         overrides:
           summary.efficient:
@@ -112,7 +123,8 @@ def test_override_of_the_overall_conclusion_is_read(tmp_path):
             justification: {sv: "Motivering", en: "Justification"}
             author: A. Revisor
             date: 2025-10-01
-        """)
+        """,
+    )
     o = load_register(tmp_path, 2025).override_for("summary.efficient", "en")
     assert o.level == "till_stor_del" and o.justification == "Justification" and o.date == "2025-10-01"
 
@@ -130,16 +142,28 @@ def test_documented_example_loads_as_documented(tmp_path):
     assert [x.id for x in r.recommendations] == ["R1"]
     # every top-level key the page's table names is one the schema accepts
     table_keys = re.findall(r"^\| `(\w+)` \|", doc, flags=re.M)
-    assert set(table_keys) == {"year", "observations", "facts", "overrides", "comments", "recommendations",
-                               "responses", "rules"}
+    assert set(table_keys) == {
+        "year",
+        "observations",
+        "facts",
+        "overrides",
+        "comments",
+        "recommendations",
+        "responses",
+        "rules",
+    }
     from audit_lib.evidence import EvidenceRegister
+
     assert set(table_keys) == set(EvidenceRegister.model_fields)
 
 
 def test_empty_template_register_is_valid():
     r = load_register(ROOT / "params" / "evidence" / "2025", 2025)
     assert r.observations == [] and r.comments == {}
-    assert yaml.safe_load((ROOT / "params" / "evidence" / "2025" / "README.yaml").read_text(encoding="utf-8"))["year"] == 2025
+    assert (
+        yaml.safe_load((ROOT / "params" / "evidence" / "2025" / "README.yaml").read_text(encoding="utf-8"))["year"]
+        == 2025
+    )
 
 
 def test_a_fact_never_silently_replaces_a_computed_input(tmp_path):
@@ -168,13 +192,28 @@ def test_each_fact_links_to_the_observations_it_rests_on():
     from audit_lib.report import display as d
     from audit_lib.report.texts import Texts
 
-    reg = EvidenceRegister.model_validate({
-        "year": 2025,
-        "observations": [
-            {"id": "E1.2", "question": "q1", "text": {"sv": "Ansvaret är oklart"}, "source": "Intervju", "date": "2025-09-01"},
-            {"id": "E9.1", "question": "summary", "text": {"sv": "Styrelsens protokoll"}, "source": "Protokoll",
-             "date": "2025-09-02"}],
-        "facts": {"q1": {"ownership_clear": {"value": False, "evidence": ["E1.2", "E9.1"]}}}})
+    reg = EvidenceRegister.model_validate(
+        {
+            "year": 2025,
+            "observations": [
+                {
+                    "id": "E1.2",
+                    "question": "q1",
+                    "text": {"sv": "Ansvaret är oklart"},
+                    "source": "Intervju",
+                    "date": "2025-09-01",
+                },
+                {
+                    "id": "E9.1",
+                    "question": "summary",
+                    "text": {"sv": "Styrelsens protokoll"},
+                    "source": "Protokoll",
+                    "date": "2025-09-02",
+                },
+            ],
+            "facts": {"q1": {"ownership_clear": {"value": False, "evidence": ["E1.2", "E9.1"]}}},
+        }
+    )
     assert reg.fact_evidence("q1") == {"ownership_clear": ["E1.2", "E9.1"]}
     assert [o.id for o in reg.evidence_for("q1")] == ["E1.2", "E9.1"]
     criteria = Criteria(ja=[Condition(input="ownership_clear", op="==", value=True)])
@@ -191,20 +230,47 @@ def test_each_fact_links_to_the_observations_it_rests_on():
 def test_a_fact_contradicted_by_an_observation_is_flagged():
     from audit_lib.evidence import EvidenceRegister, contradictions
 
-    reg = EvidenceRegister.model_validate({
-        "year": 2025,
-        "observations": [
-            {"id": "E1.1", "question": "q1", "text": {"sv": "Det finns ingen dokumenterad gemensam process"},
-             "source": "Intervju", "date": "2025-09-01", "shows": {"common_process_documented": False}},
-            {"id": "E1.2", "question": "q1", "text": {"sv": "Ansvaret är tydligt"}, "source": "Protokoll",
-             "date": "2025-09-02", "shows": {"ownership_clear": True}},
-            {"id": "E6.1", "question": "q6", "text": {"sv": "Annan fråga"}, "source": "Intervju",
-             "date": "2025-09-03", "shows": {"common_process_documented": True}}],
-        "facts": {"q1": {"common_process_documented": {"value": True, "evidence": []},
-                         "ownership_clear": {"value": True, "evidence": ["E1.2"]}}}})
+    reg = EvidenceRegister.model_validate(
+        {
+            "year": 2025,
+            "observations": [
+                {
+                    "id": "E1.1",
+                    "question": "q1",
+                    "text": {"sv": "Det finns ingen dokumenterad gemensam process"},
+                    "source": "Intervju",
+                    "date": "2025-09-01",
+                    "shows": {"common_process_documented": False},
+                },
+                {
+                    "id": "E1.2",
+                    "question": "q1",
+                    "text": {"sv": "Ansvaret är tydligt"},
+                    "source": "Protokoll",
+                    "date": "2025-09-02",
+                    "shows": {"ownership_clear": True},
+                },
+                {
+                    "id": "E6.1",
+                    "question": "q6",
+                    "text": {"sv": "Annan fråga"},
+                    "source": "Intervju",
+                    "date": "2025-09-03",
+                    "shows": {"common_process_documented": True},
+                },
+            ],
+            "facts": {
+                "q1": {
+                    "common_process_documented": {"value": True, "evidence": []},
+                    "ownership_clear": {"value": True, "evidence": ["E1.2"]},
+                }
+            },
+        }
+    )
     found = contradictions(reg)
-    assert found == ["fact q1.common_process_documented = True, but observation E1.1 (Intervju, 2025-09-01) "
-                     "shows False"]  # E1.2 agrees; E6.1 is about another question and not cited
+    assert found == [
+        "fact q1.common_process_documented = True, but observation E1.1 (Intervju, 2025-09-01) shows False"
+    ]  # E1.2 agrees; E6.1 is about another question and not cited
 
 
 def test_a_parameter_other_than_the_boards_rule_makes_a_what_if_run(tmp_path):
@@ -212,14 +278,27 @@ def test_a_parameter_other_than_the_boards_rule_makes_a_what_if_run(tmp_path):
     from audit_lib.params import load_params
 
     params = load_params(ROOT / "params" / "demo.yaml")
-    reg = EvidenceRegister.model_validate({"year": 2025, "rules": {
-        "q4_savings_model.market_min_bids": {"value": 3, "source": "Riktlinje för besparingsberäkning"}}})
+    reg = EvidenceRegister.model_validate(
+        {
+            "year": 2025,
+            "rules": {"q4_savings_model.market_min_bids": {"value": 3, "source": "Riktlinje för besparingsberäkning"}},
+        }
+    )
     assert what_if(reg, params) == []  # the demo's parameter is the board's rule
-    analyst = params.model_copy(update={"q4_savings_model": params.q4_savings_model.model_copy(
-        update={"market_min_bids": 5})})
-    assert what_if(reg, analyst) == [{"parameter": "q4_savings_model.market_min_bids", "value": 5, "rule": 3,
-                                      "source": "Riktlinje för besparingsberäkning", "date": None}]
+    analyst = params.model_copy(
+        update={"q4_savings_model": params.q4_savings_model.model_copy(update={"market_min_bids": 5})}
+    )
+    assert what_if(reg, analyst) == [
+        {
+            "parameter": "q4_savings_model.market_min_bids",
+            "value": 5,
+            "rule": 3,
+            "source": "Riktlinje för besparingsberäkning",
+            "date": None,
+        }
+    ]
     (tmp_path / "rules.yaml").write_text(
-        "year: 2025\nrules:\n  q4_savings_model.market_min_bid: {value: 3, source: Riktlinje}\n", encoding="utf-8")
+        "year: 2025\nrules:\n  q4_savings_model.market_min_bid: {value: 3, source: Riktlinje}\n", encoding="utf-8"
+    )
     with pytest.raises(EvidenceError, match="no parameter 'market_min_bid'.*market_min_bids"):
         load_register(tmp_path / "rules.yaml", 2025, params)

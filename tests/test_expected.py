@@ -49,8 +49,9 @@ def review(demo_dir, tmp_path_factory) -> dict[str, Path]:
     for year, name in YEARS.items():
         path = params / name
         if year == "2025":
-            text = set_section_key(path.read_text(encoding="utf-8"), "followup", "previous_results_dir",
-                                   "../out-2024/results")  # relative: the results record it
+            text = set_section_key(
+                path.read_text(encoding="utf-8"), "followup", "previous_results_dir", "../out-2024/results"
+            )  # relative: the results record it
             path.write_text(text, encoding="utf-8")
         res = runner.run(path, data_dir=demo_dir, out_dir=root / f"out-{year}", progress=quiet, jobs=2)
         assert res.ok, [(r.name, r.error) for r in res.runs if r.status != "ok"]
@@ -74,8 +75,11 @@ def differences(expected: Any, got: Any, where: str = "") -> list[str]:
     if isinstance(expected, float) or isinstance(got, float):
         if isinstance(expected, bool) or isinstance(got, bool) or expected is None or got is None:
             return [] if expected == got else [f"{where}: {got!r}, expected {expected!r}"]
-        if isinstance(expected, (int, float)) and isinstance(got, (int, float)) and (
-                math.isclose(expected, got, rel_tol=1e-7, abs_tol=1e-10)):
+        if (
+            isinstance(expected, (int, float))
+            and isinstance(got, (int, float))
+            and (math.isclose(expected, got, rel_tol=1e-7, abs_tol=1e-10))
+        ):
             return []
         return [f"{where}: {got!r}, expected {expected!r}"]
     return [] if expected == got and type(expected) is type(got) else [f"{where}: {got!r}, expected {expected!r}"]

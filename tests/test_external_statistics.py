@@ -23,8 +23,10 @@ ORG = {A: "1111111111", B: "2222222222", "P1": "3333333333", "P2": "4444444444",
 
 def procs_frame(rows: list[tuple]) -> pd.DataFrame:
     """rows: (buyer, sector, procurement_id, title, procedure, contract_type, flag)"""
-    df = pd.DataFrame(rows, columns=["buyer_name", "sector", "procurement_id", "title", "procedure", "contract_type",
-                                     "coordinated_flag"])
+    df = pd.DataFrame(
+        rows,
+        columns=["buyer_name", "sector", "procurement_id", "title", "procedure", "contract_type", "coordinated_flag"],
+    )
     df["buyer_org_number"] = df["buyer_name"].map(ORG)
     df["year"] = 2021
     df["n_procurements"] = 1
@@ -42,21 +44,33 @@ def lots_frame(rows: list[tuple]) -> pd.DataFrame:
 
 
 def small():
-    procs = procs_frame([
-        (A, "Region", "1", "Röntgen till Region A och Region B", "Öppet förfarande", "Kontrakt", False),
-        (A, "Region", "2", "Upphandling av Tolktjänster till Region A", "Öppet förfarande", "Ramavtal", False),
-        (A, "Region", "3", "IN-IN21-0007 Kaffe", None, "Kontrakt", False),
-        (A, "Region", "4", "Vaccinering i Alfaland", "Förenklat förfarande", "Kontrakt", True),
-        (B, "Region", "5", "Tolktjänster", "Öppet förfarande", "Ramavtal", False),
-        (B, "Region", "6", "Städ Betaland och Alfaland", "Öppet förfarande", "Kontrakt", False),
-        ("P1", "Region", "7", "Alfaland vatten", "Förenklat förfarande", "Kontrakt", False),
-        ("P1", "Region", "8", "Tjänstebilar för Region A", "Öppet förfarande", "Kontrakt", True),
-        ("P2", "Region", "9", "IN-IN21-0007 Kaffe", "Öppet förfarande", "Kontrakt", False),
-        ("K", "Kommun", "10", "Skolmat", "Öppet förfarande", "Kontrakt", False),
-    ])
-    lots = lots_frame([(A, "Region", "1", 1), (A, "Region", "1", 3), (A, "Region", "2", 1), (B, "Region", "5", 4),
-                       ("P1", "Region", "7", 2), ("P1", "Region", "7", 1), ("P2", "Region", "9", 5),
-                       ("K", "Kommun", "10", 1), ("P2", "Region", "6", 2)])  # id 6 also under P2 in the lots
+    procs = procs_frame(
+        [
+            (A, "Region", "1", "Röntgen till Region A och Region B", "Öppet förfarande", "Kontrakt", False),
+            (A, "Region", "2", "Upphandling av Tolktjänster till Region A", "Öppet förfarande", "Ramavtal", False),
+            (A, "Region", "3", "IN-IN21-0007 Kaffe", None, "Kontrakt", False),
+            (A, "Region", "4", "Vaccinering i Alfaland", "Förenklat förfarande", "Kontrakt", True),
+            (B, "Region", "5", "Tolktjänster", "Öppet förfarande", "Ramavtal", False),
+            (B, "Region", "6", "Städ Betaland och Alfaland", "Öppet förfarande", "Kontrakt", False),
+            ("P1", "Region", "7", "Alfaland vatten", "Förenklat förfarande", "Kontrakt", False),
+            ("P1", "Region", "8", "Tjänstebilar för Region A", "Öppet förfarande", "Kontrakt", True),
+            ("P2", "Region", "9", "IN-IN21-0007 Kaffe", "Öppet förfarande", "Kontrakt", False),
+            ("K", "Kommun", "10", "Skolmat", "Öppet förfarande", "Kontrakt", False),
+        ]
+    )
+    lots = lots_frame(
+        [
+            (A, "Region", "1", 1),
+            (A, "Region", "1", 3),
+            (A, "Region", "2", 1),
+            (B, "Region", "5", 4),
+            ("P1", "Region", "7", 2),
+            ("P1", "Region", "7", 1),
+            ("P2", "Region", "9", 5),
+            ("K", "Kommun", "10", 1),
+            ("P2", "Region", "6", 2),
+        ]
+    )  # id 6 also under P2 in the lots
     buyers = [Buyer(A, A, (ORG[A],), "Region", (A,)), Buyer(B, B, (ORG[B],), "Region", (B,))]
     return procs, lots, buyers
 
@@ -109,7 +123,9 @@ def test_cluster_bootstrap_is_wider_when_lots_of_a_procurement_move_together():
     _, lo_c, hi_c = es.cluster_bootstrap_mean(values, clusters, 1000, 0.95, np.random.default_rng(0))
     _, lo_i, hi_i = es.cluster_bootstrap_mean(values, np.arange(300), 1000, 0.95, np.random.default_rng(0))
     assert (hi_c - lo_c) > 1.8 * (hi_i - lo_i)  # sqrt(5) ~ 2.2 times wider in theory
-    m, lo, hi = es.cluster_bootstrap_mean(np.array([2.0, 4.0]), np.array(["x", "x"]), 100, 0.95, np.random.default_rng(0))
+    m, lo, hi = es.cluster_bootstrap_mean(
+        np.array([2.0, 4.0]), np.array(["x", "x"]), 100, 0.95, np.random.default_rng(0)
+    )
     assert (m, lo, hi) == (3.0, 3.0, 3.0)  # one procurement: no interval to speak of
     assert np.isnan(es.cluster_bootstrap_mean(np.array([]), np.array([]), 100, 0.95, np.random.default_rng(0))[0])
 
@@ -148,18 +164,23 @@ def test_competition_groups_and_peer_distribution():
 # ------------------------------------------------------------------------------------------ coordination
 def test_detect_joint_finds_each_signal_and_nothing_else():
     procs, lots, buyers = small()
-    sig = es.detect_joint(procs, buyers, aliases={A: ["Alfaland"], B: ["Betaland"]},
-                          reference_pattern=r"\bIN-IN\d{2}-\d{4}\b", ignore_words=["upphandling av", "till"],
-                          lots=lots)
+    sig = es.detect_joint(
+        procs,
+        buyers,
+        aliases={A: ["Alfaland"], B: ["Betaland"]},
+        reference_pattern=r"\bIN-IN\d{2}-\d{4}\b",
+        ignore_words=["upphandling av", "till"],
+        lots=lots,
+    )
     got = {(r.procurement_id, r.reason): r.participants for r in sig.itertuples()}
     assert got == {
-        ("1", "title_names_buyers"): (A, B),        # names both audited buyers
-        ("6", "title_names_buyers"): (A, B),        # B's title names A by its alias
-        ("8", "title_names_buyers"): (A,),          # another buyer's title names A in full
-        ("3", "same_reference"): (A,),              # IN-IN21-0007 also under P2
+        ("1", "title_names_buyers"): (A, B),  # names both audited buyers
+        ("6", "title_names_buyers"): (A, B),  # B's title names A by its alias
+        ("8", "title_names_buyers"): (A,),  # another buyer's title names A in full
+        ("3", "same_reference"): (A,),  # IN-IN21-0007 also under P2
         ("9", "same_reference"): (A,),
-        ("6", "same_id_other_buyer"): (B,),         # id 6 is under P2 in the lots table
-        ("2", "same_title"): (A, B),                # "Tolktjänster" after removing names and ignored words
+        ("6", "same_id_other_buyer"): (B,),  # id 6 is under P2 in the lots table
+        ("2", "same_title"): (A, B),  # "Tolktjänster" after removing names and ignored words
         ("5", "same_title"): (A, B),
     }
     # an alias in another organisation's title ("Alfaland vatten" under P1) is not a match;
@@ -167,9 +188,9 @@ def test_detect_joint_finds_each_signal_and_nothing_else():
     assert "7" not in set(sig["procurement_id"]) and "4" not in set(sig["procurement_id"])
     assert sig.loc[sig["procurement_id"] == "8", "other_buyers"].iloc[0] == ("P1",)
     counts = es.joint_counts(sig, buyers).set_index("group")
-    assert counts.at[A, "n_detected_joint"] == 5    # 1, 3, 6, 8, 9
-    assert counts.at[A, "n_detected_lead"] == 2     # 1 and 3 registered under A
-    assert counts.at[B, "n_detected_joint"] == 2    # 1 (named) and 6
+    assert counts.at[A, "n_detected_joint"] == 5  # 1, 3, 6, 8, 9
+    assert counts.at[A, "n_detected_lead"] == 2  # 1 and 3 registered under A
+    assert counts.at[B, "n_detected_joint"] == 2  # 1 (named) and 6
     assert counts.at[A, "n_same_title"] == 1 and counts.at[B, "n_same_title"] == 1
     assert counts.at[es.AUDITED, "n_detected_joint"] == 5 and counts.at[es.AUDITED, "n_same_title"] == 2
 
@@ -190,18 +211,29 @@ def test_link_regions_by_name_or_parameter():
 
 
 def test_register_comparison_differences_and_status():
-    counts = pd.DataFrame({"group": [A, B, es.AUDITED], "n_procurements": [100, 50, 150], "n_flagged": [0, 0, 0],
-                           "n_detected_joint": [3, 3, 3]})
-    view = pd.DataFrame({"year": [2021] * 160 + [2020] * 5,
-                         "lead_region": ["RA"] * 105 + ["RB"] * 55 + ["RA"] * 5,
-                         "coordinated": [True] * 24 + [False] * 141})
-    targets = pd.DataFrame({"year": [2021], "indicator": ["coordinated_count"], "period": ["full_year"],
-                            "outcome": [22.0]})
+    counts = pd.DataFrame(
+        {
+            "group": [A, B, es.AUDITED],
+            "n_procurements": [100, 50, 150],
+            "n_flagged": [0, 0, 0],
+            "n_detected_joint": [3, 3, 3],
+        }
+    )
+    view = pd.DataFrame(
+        {
+            "year": [2021] * 160 + [2020] * 5,
+            "lead_region": ["RA"] * 105 + ["RB"] * 55 + ["RA"] * 5,
+            "coordinated": [True] * 24 + [False] * 141,
+        }
+    )
+    targets = pd.DataFrame(
+        {"year": [2021], "indicator": ["coordinated_count"], "period": ["full_year"], "outcome": [22.0]}
+    )
     out = es.register_comparison(counts, view, targets, [2021, 2019], {A: "RA", B: "RB"}, tolerance=0.05)
     r = out[out["year"] == 2021].set_index(["measure", "group"])
     assert (r.at[("procurements", A), "register"], r.at[("procurements", A), "statistics"]) == (105, 100)
-    assert r.at[("procurements", A), "status"] == "agrees"          # 5 of 105 is within 5 %
-    assert r.at[("procurements", B), "status"] == "differs"         # 5 of 55 is not
+    assert r.at[("procurements", A), "status"] == "agrees"  # 5 of 105 is within 5 %
+    assert r.at[("procurements", B), "status"] == "differs"  # 5 of 55 is not
     assert r.at[("procurements", es.AUDITED), "difference"] == -10
     assert r.at[("coordinated_flag", es.AUDITED), "register"] == 24
     assert r.at[("coordinated_detected", es.AUDITED), "difference"] == -21
@@ -223,12 +255,23 @@ def statistics_folder(tmp_path: Path) -> Path:
 def register_tables(planted: bool = False) -> dict[str, pd.DataFrame]:
     """A register of three 2021 procurements (two led by A, one by B; one coordinated) and the
     board's reported coordinated count."""
-    procurements = pd.DataFrame({"procurement_id": ["r1", "r2", "r3"], "lead_region": ["RA", "RA", "RB"],
-                                 "completed_date": pd.to_datetime(["2021-02-01", "2021-06-01", "2021-09-01"])})
-    regions = pd.DataFrame({"procurement_id": ["r1", "r1", "r2", "r3"], "region": ["RA", "RB", "RA", "RB"],
-                            "estimated_value_sek": [1.0, 1.0, 1.0, 1.0]})
-    targets = pd.DataFrame({"year": [2021], "indicator": ["coordinated_count"], "period": ["full_year"],
-                            "outcome": [4.0]})
+    procurements = pd.DataFrame(
+        {
+            "procurement_id": ["r1", "r2", "r3"],
+            "lead_region": ["RA", "RA", "RB"],
+            "completed_date": pd.to_datetime(["2021-02-01", "2021-06-01", "2021-09-01"]),
+        }
+    )
+    regions = pd.DataFrame(
+        {
+            "procurement_id": ["r1", "r1", "r2", "r3"],
+            "region": ["RA", "RB", "RA", "RB"],
+            "estimated_value_sek": [1.0, 1.0, 1.0, 1.0],
+        }
+    )
+    targets = pd.DataFrame(
+        {"year": [2021], "indicator": ["coordinated_count"], "period": ["full_year"], "outcome": [4.0]}
+    )
     return {"procurements": procurements, "procurement_regions": regions, "targets": targets}
 
 
@@ -251,16 +294,22 @@ def test_analyse_without_statistics_says_why_and_records_it(tmp_path):
     for folder, reason in ((None, "unset"), (tmp_path / "nowhere", "absent")):
         res = es.analyse({}, es_params(statistics_dir="x"), PERIOD, 0, folder=folder, regions=REGION_PARAMS)
         assert res.findings is None and res.unavailable_reason == reason
-        assert es.results(res) == {"available": False, "unavailable_reason": reason, "statistics_dir": "x",
-                                   "buyers": [], "assessment": None}
+        assert es.results(res) == {
+            "available": False,
+            "unavailable_reason": reason,
+            "statistics_dir": "x",
+            "buyers": [],
+            "assessment": None,
+        }
 
 
 def test_analyse_is_the_chain_of_steps_on_a_small_export(tmp_path):
     """The whole question on a hand-made export: buyers resolved, peers of their sector, regions
     linked by name, the counts beside the register's (2 led by A, 1 by B, 1 coordinated, 4
     reported), and the results in the order the page records them."""
-    res = es.analyse(register_tables(), es_params(), PERIOD, 1, folder=statistics_folder(tmp_path),
-                     regions=REGION_PARAMS)
+    res = es.analyse(
+        register_tables(), es_params(), PERIOD, 1, folder=statistics_folder(tmp_path), regions=REGION_PARAMS
+    )
     found = res.findings
     assert found is not None and found.years == [2021] and not found.synthetic_register
     assert [b.query for b in found.buyers] == [A, B] and found.region_of == {A: "RA", B: "RB"}
@@ -274,15 +323,32 @@ def test_analyse_is_the_chain_of_steps_on_a_small_export(tmp_path):
     assert rows[("coordinated_flag", es.AUDITED)].register == 1.0
     assert rows[("coordinated_reported", es.AUDITED)].register == 4.0
     recorded = es.results(res)
-    assert list(recorded) == ["available", "statistics_dir", "years", "files", "n_warnings", "peer_sectors",
-                              "register_comparison", "buyers", "peers", "procurements_per_year", "procedures",
-                              "contract_types", "coordination_flags", "joint_counts", "detected", "competition",
-                              "peer_distribution", "assessment"]
+    assert list(recorded) == [
+        "available",
+        "statistics_dir",
+        "years",
+        "files",
+        "n_warnings",
+        "peer_sectors",
+        "register_comparison",
+        "buyers",
+        "peers",
+        "procurements_per_year",
+        "procedures",
+        "contract_types",
+        "coordination_flags",
+        "joint_counts",
+        "detected",
+        "competition",
+        "peer_distribution",
+        "assessment",
+    ]
     assert [f["table"] for f in recorded["files"]] == ["lots", "procurements"]
     assert all(isinstance(x, list) for x in recorded["detected"]["participants"])
     # the same seed gives the same intervals; the bootstrap is the only randomness
-    again = es.analyse(register_tables(), es_params(), PERIOD, 1, folder=statistics_folder(tmp_path / "b"),
-                       regions=REGION_PARAMS)
+    again = es.analyse(
+        register_tables(), es_params(), PERIOD, 1, folder=statistics_folder(tmp_path / "b"), regions=REGION_PARAMS
+    )
     assert again.findings.comp.equals(found.comp)
 
 
@@ -312,8 +378,15 @@ def test_page_parts_from_the_result(tmp_path):
 
     t, f = Texts("en"), Formatter("en")
     regions = {"RA": Region("Region Alfa", "Alpha Region"), "RB": Region("Region Beta", "Beta Region")}
-    res = es.analyse(register_tables(), es_params(buyer_regions={A: "RA", B: "RB"}), PERIOD, 1,
-                     folder=statistics_folder(tmp_path), regions=regions, demo=True)
+    res = es.analyse(
+        register_tables(),
+        es_params(buyer_regions={A: "RA", B: "RB"}),
+        PERIOD,
+        1,
+        folder=statistics_folder(tmp_path),
+        regions=regions,
+        demo=True,
+    )
     label = page.labels(res, t, regions, "en")
     assert label[A] == "Alpha Region" and label[B] == "Beta Region" and set(label) >= {es.PEERS, es.AUDITED}
     register = "".join(x.markup for x in page.register(res, t, f, label, 0.1))
@@ -345,8 +418,15 @@ def analyse(stats, queries, sector=None, aliases=None):
     buyers = resolve_buyers(bt, queries)
     g = es.make_groups(buyers, bt, sector)
     flags = es.coordination_flags(stats.procurements, g)
-    sig = es.detect_joint(stats.procurements, buyers, aliases or {}, r"\b[A-Z]{1,6}(?:-[A-Z]{1,6})?[- ]?\d{2,4}[-/]\d{2,6}\b",
-                          ["upphandling av", "till"], stats.lots, stats.contract_values)
+    sig = es.detect_joint(
+        stats.procurements,
+        buyers,
+        aliases or {},
+        r"\b[A-Z]{1,6}(?:-[A-Z]{1,6})?[- ]?\d{2,4}[-/]\d{2,6}\b",
+        ["upphandling av", "till"],
+        stats.lots,
+        stats.contract_values,
+    )
     comp = es.competition(stats.lots, g, 0.95, 500, 1, 3)
     dist = es.peer_distribution(stats.lots, g, 10)
     entries, peer = es.buyer_entries(buyers, stats.procurements, g, flags, es.joint_counts(sig, buyers), comp, dist, {})
@@ -371,11 +451,14 @@ def test_real_regions_against_plain_pandas_and_the_readme(real):
     assert c.at[es.AUDITED, "single_tender_share"] == pytest.approx(0.26)  # README: about 26 %
     peers = lots[(lots["sector"] == "Region") & ~lots["buyer_name"].isin(REGIONS)]
     assert peer["single_tender_share"] == pytest.approx((peers["n_tenders"] == 1).mean())
-    assert peer["single_tender_share"] == pytest.approx(0.22, abs=0.01)   # README: about 22 % for all regions
+    assert peer["single_tender_share"] == pytest.approx(0.22, abs=0.01)  # README: about 22 % for all regions
     assert peer["n_flagged_coordinated"] == 0
     # the README's example: Region Sörmland titles naming both regions; registered under Sörmland only
-    both = p[p["buyer_name"].isin(REGIONS) & p["title"].str.contains(r"\bSörmland\b", case=False)
-             & p["title"].str.contains(r"\bVästmanland\b", case=False)]
+    both = p[
+        p["buyer_name"].isin(REGIONS)
+        & p["title"].str.contains(r"\bSörmland\b", case=False)
+        & p["title"].str.contains(r"\bVästmanland\b", case=False)
+    ]
     assert len(both) == 3 and set(both["buyer_name"]) == {"REGION SÖRMLAND"}
     assert set(sig.loc[sig["reason"].isin(es.STRONG_REASONS), "reason"]) == {"title_names_buyers"}
     named = sig[sig["reason"] == "title_names_buyers"]
@@ -394,8 +477,10 @@ def test_real_other_buyers_by_parameters_only(real):
     p, lots = real.procurements, real.lots
     lund, malmo = entries["LUNDS KOMMUN"], entries["212000-1124"]
     assert malmo["buyer_name"] == p.loc[p["buyer_org_number"] == "2120001124", "buyer_name"].iloc[0]
-    for e, mask_p, mask_l in ((lund, p["buyer_name"] == "LUNDS KOMMUN", lots["buyer_name"] == "LUNDS KOMMUN"),
-                              (malmo, p["buyer_org_number"] == "2120001124", lots["buyer_org_number"] == "2120001124")):
+    for e, mask_p, mask_l in (
+        (lund, p["buyer_name"] == "LUNDS KOMMUN", lots["buyer_name"] == "LUNDS KOMMUN"),
+        (malmo, p["buyer_org_number"] == "2120001124", lots["buyer_org_number"] == "2120001124"),
+    ):
         assert e["sector"] == "Kommun"
         assert e["n_procurements"] == int(mask_p.sum()) > 0
         assert e["n_flagged_coordinated"] == int(p.loc[mask_p, "coordinated_flag"].sum())
@@ -441,7 +526,9 @@ def test_notebook_on_the_demo_with_the_real_statistics(demo_dir, demo_package, t
     assert srm["single_tender_share"] == pytest.approx(0.30) and vml["single_tender_share"] == pytest.approx(0.22)
     for e in (srm, vml):
         assert e["single_tender_share_low"] < e["single_tender_share"] < e["single_tender_share_high"]
-        assert e["peer"]["sectors"] == ["Region"] and e["peer"]["single_tender_share"] == pytest.approx(0.2146, abs=1e-3)
+        assert e["peer"]["sectors"] == ["Region"] and e["peer"]["single_tender_share"] == pytest.approx(
+            0.2146, abs=1e-3
+        )
     # the board's own 2021 figures from the demo package, side by side
     view = common.procurement_view(demo_package["procurements"], demo_package["procurement_regions"])
     v21 = view[view["year"] == 2021]
@@ -449,7 +536,9 @@ def test_notebook_on_the_demo_with_the_real_statistics(demo_dir, demo_package, t
     assert rows[("procurements", "REGION SÖRMLAND")]["register"] == int((v21["lead_region"] == "SRM").sum())
     assert rows[("procurements", "REGION SÖRMLAND")]["statistics"] == 70
     assert rows[("coordinated_flag", "audited")]["register"] == int(v21["coordinated"].sum())
-    reported = demo_package["targets"].query("year == 2021 and indicator == 'coordinated_count' and period == 'full_year'")
+    reported = demo_package["targets"].query(
+        "year == 2021 and indicator == 'coordinated_count' and period == 'full_year'"
+    )
     assert rows[("coordinated_reported", "audited")]["register"] == reported["outcome"].iloc[0]
     assert rows[("coordinated_flag", "audited")]["status"] == "differs"
 
@@ -483,6 +572,11 @@ def test_notebook_for_another_buyer_by_parameters_only(demo_dir, tmp_path, real)
     p, lots = real.procurements, real.lots
     assert e["buyer_name"] == "REGION KALMAR LÄN" and e["region"] is None
     assert e["n_procurements"] == int((p["buyer_name"] == "REGION KALMAR LÄN").sum())
-    assert e["single_tender_share"] == pytest.approx((lots.loc[lots["buyer_name"] == "REGION KALMAR LÄN", "n_tenders"] == 1).mean())
-    assert {r["measure"] for r in res["register_comparison"]} == {"coordinated_flag", "coordinated_detected",
-                                                                  "coordinated_reported"}
+    assert e["single_tender_share"] == pytest.approx(
+        (lots.loc[lots["buyer_name"] == "REGION KALMAR LÄN", "n_tenders"] == 1).mean()
+    )
+    assert {r["measure"] for r in res["register_comparison"]} == {
+        "coordinated_flag",
+        "coordinated_detected",
+        "coordinated_reported",
+    }

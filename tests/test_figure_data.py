@@ -27,8 +27,11 @@ def _figure(language: str) -> str:
         fig, ax = plt.subplots()
         ax.plot([2023, 2024], [0.25, 0.5])
         f = Formatter(language)
-        data = d.FigureData(pd.DataFrame({"year": [2023, 2024], "share": [0.25, 0.5]}),
-                            {"year": "År" if language == "sv" else "Year", "share": "Andel"}, {"share": f.percent})
+        data = d.FigureData(
+            pd.DataFrame({"year": [2023, 2024], "share": [0.25, 0.5]}),
+            {"year": "År" if language == "sv" else "Year", "share": "Andel"},
+            {"share": f.percent},
+        )
         return str(d.figure(fig, "Andelen per år", key="t", data=data))
     finally:
         d.set_language("sv")
@@ -37,7 +40,7 @@ def _figure(language: str) -> str:
 def test_a_figure_with_data_has_its_table_beside_it_collapsed():
     sv, en = _figure("sv"), _figure("en")
     for markup in (sv, en):
-        after = markup[markup.index("</figure>") + len("</figure>"):]
+        after = markup[markup.index("</figure>") + len("</figure>") :]
         table = DATA.match(after)
         assert table, after[:200]
         assert "<caption>" in table.group(1) and '<th scope="col"' in table.group(1)
@@ -55,7 +58,7 @@ def figures_without_data(html: str) -> list[str]:
     """The captions of the figures on a page that have no table of their numbers right after them."""
     missing = []
     for m in FIGURE.finditer(html):
-        table = DATA.match(html[m.end():])
+        table = DATA.match(html[m.end() :])
         if not (table and "<caption>" in table.group(1) and "<th " in table.group(1)):
             cap = re.search(r"<figcaption>(.*?)</figcaption>", m.group(0), re.S)
             missing.append(cap.group(1)[:80] if cap else m.group(0)[:80])

@@ -64,8 +64,11 @@ def points_under_legend(fig) -> int:
     boxes = [lg.get_window_extent(renderer) for lg in legends]
     n = 0
     for ax in fig.axes:
-        pts = [ax.transData.transform(np.column_stack(line.get_data()).astype(float)) for line in ax.get_lines()
-               if len(line.get_xdata()) and line.get_linestyle() in ("None", "") or line.get_marker() not in ("None", "")]
+        pts = [
+            ax.transData.transform(np.column_stack(line.get_data()).astype(float))
+            for line in ax.get_lines()
+            if len(line.get_xdata()) and line.get_linestyle() in ("None", "") or line.get_marker() not in ("None", "")
+        ]
         pts += [c.get_offset_transform().transform(c.get_offsets()) for c in ax.collections if len(c.get_offsets())]
         for p in pts:
             p = p[np.isfinite(p).all(axis=1)]
@@ -86,11 +89,23 @@ def test_the_checks_see_an_overlap_and_a_covered_point():
 def _price_frame(n_categories=9, regions=("Norr", "Syd", "Väst"), months=84):
     rng = np.random.default_rng(1)
     idx = pd.date_range("2018-01-01", periods=months, freq="MS")
-    rows = [{"category": f"Kategori {c}", "region": r, "month": m, "index": 100 + rng.normal(0, 3)}
-            for c in range(n_categories) for r in regions for m in idx]
-    cells = pd.DataFrame([{"category": f"Kategori {c}", "region": r,
-                           "date__coordination": pd.Timestamp("2021-03-01") if c % 2 else pd.NaT}
-                          for c in range(n_categories) for r in regions])
+    rows = [
+        {"category": f"Kategori {c}", "region": r, "month": m, "index": 100 + rng.normal(0, 3)}
+        for c in range(n_categories)
+        for r in regions
+        for m in idx
+    ]
+    cells = pd.DataFrame(
+        [
+            {
+                "category": f"Kategori {c}",
+                "region": r,
+                "date__coordination": pd.Timestamp("2021-03-01") if c % 2 else pd.NaT,
+            }
+            for c in range(n_categories)
+            for r in regions
+        ]
+    )
     return pd.DataFrame(rows), cells
 
 
@@ -102,24 +117,42 @@ def test_price_index_small_multiples_keep_their_year_labels_apart():
 
 def test_decision_level_legend_covers_no_point():
     rng = np.random.default_rng(2)
-    checked = pd.DataFrame({"region": ["R1"] * 30 + ["R2"] * 30,
-                            "procurement_id": [f"P{i:03d}" for i in range(60)],
-                            "estimated_value_sek": rng.lognormal(14, 1.5, 60),
-                            "violation": [i % 9 == 0 for i in range(60)]})
+    checked = pd.DataFrame(
+        {
+            "region": ["R1"] * 30 + ["R2"] * 30,
+            "procurement_id": [f"P{i:03d}" for i in range(60)],
+            "estimated_value_sek": rng.lognormal(14, 1.5, 60),
+            "violation": [i % 9 == 0 for i in range(60)],
+        }
+    )
     thresholds = {"R1": [(1e6, "Nämnd"), (1e7, "Styrelse")], "R2": [(5e6, "Styrelse")]}
-    fig = values_against_thresholds(checked, thresholds, {"ok": "Inom regeln", "violation": "Avvikelse"},
-                                    "Värde (mnkr)")
+    fig = values_against_thresholds(
+        checked, thresholds, {"ok": "Inom regeln", "violation": "Avvikelse"}, "Värde (mnkr)"
+    )
     assert points_under_legend(fig) == 0
     assert not overlapping_labels(fig)
 
 
 def test_event_studies_keep_long_titles_apart_and_the_legend_off_the_points():
     groups = ["ecommerce", "category_management", "coordination", "ecommerce+category_management"]
-    es = pd.DataFrame([{"group": g, "estimator": est, "event_time": k, "estimate": -0.03 - 0.1 * (k == -6),
-                        "ci_low": -0.06 - 0.1 * (k == -6), "ci_high": 0.0}
-                       for g in groups for est in ("imputation", "twfe") for k in range(-6, 13)])
+    es = pd.DataFrame(
+        [
+            {
+                "group": g,
+                "estimator": est,
+                "event_time": k,
+                "estimate": -0.03 - 0.1 * (k == -6),
+                "ci_low": -0.06 - 0.1 * (k == -6),
+                "ci_high": 0.0,
+            }
+            for g in groups
+            for est in ("imputation", "twfe")
+            for k in range(-6, 13)
+        ]
+    )
     titles = {g: f"{g.replace('_', ' ').title()} (tillsammans) (lägsta förtrendtest-p = 0,251)" for g in groups}
-    fig = cfig.event_studies(es, groups, titles, {"imputation": "Imputation (robust)", "twfe": "TWFE"},
-                             "månader från start", "effekt (%)")
+    fig = cfig.event_studies(
+        es, groups, titles, {"imputation": "Imputation (robust)", "twfe": "TWFE"}, "månader från start", "effekt (%)"
+    )
     assert not overlapping_labels(fig)
     assert points_under_legend(fig) == 0

@@ -32,8 +32,11 @@ def text(parts) -> str:
 
 # ------------------------------------------------------------------ question 2
 def test_the_administrative_gain_scales_with_its_assumed_cost():
-    row = {"admin_gain_sek": 2_000_000.0, "coordination_cost_est_low": 100_000.0,
-           "coordination_cost_est_high": 300_000.0}
+    row = {
+        "admin_gain_sek": 2_000_000.0,
+        "coordination_cost_est_low": 100_000.0,
+        "coordination_cost_est_high": 300_000.0,
+    }
     r = q2.admin_gain_range(row, 250_000.0, (0.5, 2.0))
     assert (r["cost_low_sek"], r["cost_high_sek"]) == (125_000.0, 500_000.0)
     assert (r["admin_gain_low_sek"], r["admin_gain_high_sek"]) == (1_000_000.0, 4_000_000.0)
@@ -49,11 +52,20 @@ def test_the_factors_must_bracket_the_assumption():
 
 
 def test_confirmed_savings_count_only_recomputed_savings_without_a_finding():
-    gains = pd.DataFrame({"procurement_id": ["A", "B", "C", "D", "E"], "year": [2025, 2025, 2025, 2025, 2024],
-                          "saving_computed": [True, True, True, False, True],
-                          "enabled_saving_sek": [100.0, 200.0, 300.0, float("nan"), 50.0]})
-    recomputed = pd.DataFrame({"procurement_id": ["A", "B", "C", "D"],
-                               "applied_status": ["computed", "computed", "not_applicable", "no_method"]})
+    gains = pd.DataFrame(
+        {
+            "procurement_id": ["A", "B", "C", "D", "E"],
+            "year": [2025, 2025, 2025, 2025, 2024],
+            "saving_computed": [True, True, True, False, True],
+            "enabled_saving_sek": [100.0, 200.0, 300.0, float("nan"), 50.0],
+        }
+    )
+    recomputed = pd.DataFrame(
+        {
+            "procurement_id": ["A", "B", "C", "D"],
+            "applied_status": ["computed", "computed", "not_applicable", "no_method"],
+        }
+    )
     findings = pd.DataFrame({"procurement_id": ["B"]})  # B's reported saving does not agree
     b = q2.confirmed_savings(gains, recomputed, findings, 2025)
     assert (b["n_saving"], b["n_confirmed"]) == (3, 1)
@@ -71,22 +83,37 @@ def tables_with_methods():
     p = tables["procurements"]
     nan = float("nan")
     tables["procurements"] = p.assign(
-        basket_old_sek=[nan, nan, nan, 5e6, nan, nan, nan], basket_new_sek=[nan, nan, nan, 3e6, nan, nan, nan],
-        first_price_sek=[nan, 1.5e6, nan, nan, nan, nan, nan], negotiated_price_sek=[nan, 1.0e6, nan, nan, nan, nan, nan])
+        basket_old_sek=[nan, nan, nan, 5e6, nan, nan, nan],
+        basket_new_sek=[nan, nan, nan, 3e6, nan, nan, nan],
+        first_price_sek=[nan, 1.5e6, nan, nan, nan, nan, nan],
+        negotiated_price_sek=[nan, 1.0e6, nan, nan, nan, nan, nan],
+    )
     return tables
 
 
 def q2_result(with_model: bool = True):
     model = Q4Params() if with_model else None
-    params = Q2Params(hourly_cost_sek=HOURLY, cost_per_procurement_sek=PER_PROC, bootstrap_reps=200,
-                      examples_years=2, high_effort_factor=2.0)
+    params = Q2Params(
+        hourly_cost_sek=HOURLY,
+        cost_per_procurement_sek=PER_PROC,
+        bootstrap_reps=200,
+        examples_years=2,
+        high_effort_factor=2.0,
+    )
     return q2.analyse(tables_with_methods(), params, period(2025), seed=5, savings_model=model)
 
 
 def test_the_net_rests_on_what_question_4_can_confirm():
     res = q2_result()
-    assert res.basis == {"n_saving": 3, "n_confirmed": 2, "enabled_sek": 3.5e6, "confirmed_sek": 2.5e6,
-                         "unconfirmed_sek": 1e6, "unconfirmed_share": pytest.approx(1 / 3.5), "reliable": False}
+    assert res.basis == {
+        "n_saving": 3,
+        "n_confirmed": 2,
+        "enabled_sek": 3.5e6,
+        "confirmed_sek": 2.5e6,
+        "unconfirmed_sek": 1e6,
+        "unconfirmed_share": pytest.approx(1 / 3.5),
+        "reliable": False,
+    }
     assert q2.results(res)["savings_basis"] == res.basis
     assert q2.results(res)["admin_gain_range"]["admin_gain_high_sek"] == 2 * res.row["admin_gain_sek"]
     assert q2_result(False).basis is None  # without question 4's parameters nothing is claimed
@@ -128,8 +155,12 @@ def test_q2_page_says_what_the_causality_page_measures():
 def q4_result(min_bids: int):
     from audit_lib.questions import q4_savings_model as q4
 
-    return q4.analyse(tables_with_methods(), Q4Params(market_min_bids=min_bids, n_resamples=100, null_model_sims=100),
-                      period(2025), seed=1)
+    return q4.analyse(
+        tables_with_methods(),
+        Q4Params(market_min_bids=min_bids, n_resamples=100, null_model_sims=100),
+        period(2025),
+        seed=1,
+    )
 
 
 def test_the_board_rule_comes_from_the_register_and_a_parameter_is_a_what_if():
@@ -140,8 +171,9 @@ def test_the_board_rule_comes_from_the_register_and_a_parameter_is_a_what_if():
     assert page4.min_bids_rule(same, rules) == (3, "Riktlinje 2023", None)
     assert page4.min_bids_rule(other, rules) == (3, "Riktlinje 2023", 5)
     assert page4.min_bids_rule(other, {}) == (5, None, None)  # no documented rule: the parameter stands for it
-    assert list(page4.board_rows(other, rules)) == list(other.sensitivity["min_bids"].eq(3)
-                                                         & other.sensitivity["tolerance_pct"].eq(0.01))
+    assert list(page4.board_rows(other, rules)) == list(
+        other.sensitivity["min_bids"].eq(3) & other.sensitivity["tolerance_pct"].eq(0.01)
+    )
     for language in ("sv", "en"):
         t, f = Texts(language), Formatter(language)
         shown = text(page4.intro(other, t, f, rules))
@@ -185,7 +217,9 @@ def test_the_summary_and_its_page_carry_the_recommendation_and_the_answer_date()
     shown = text(page.recommendations(res, t, f)) + text(page.conclusion(res, t, f))
     assert "decisions to initiate procurements are taken at the level the delegation order requires" in shown
     assert "2026-02-26" in shown
-    quiet = s.analyse({"decision_level": decision_level(0)}, None, params, EvidenceRegister(year=2025), "en", 2025, t, f)
+    quiet = s.analyse(
+        {"decision_level": decision_level(0)}, None, params, EvidenceRegister(year=2025), "en", 2025, t, f
+    )
     assert quiet.recommendations == []
 
 
@@ -212,8 +246,16 @@ def test_the_causality_page_speaks_plainly_and_keeps_its_methods_in_an_appendix(
 
     t, f = Texts(language), Formatter(language)
     res = causality_result
-    main = text([*page.data(res, t, f), *page.identification(res, t, f), *page.effects(res, t, f),
-                 *page.warnings(res, t, f), *page.money(res, t, f), *page.conclusions(res, t, f)])
+    main = text(
+        [
+            *page.data(res, t, f),
+            *page.identification(res, t, f),
+            *page.effects(res, t, f),
+            *page.warnings(res, t, f),
+            *page.money(res, t, f),
+            *page.conclusions(res, t, f),
+        ]
+    )
     found = [w for w in METHODS_WORDS if w.lower() in main.lower()]
     assert not found, found
     assert t("causality.vs_q2") in main and t("causality.methods_pointer") in main
@@ -223,7 +265,9 @@ def test_the_causality_page_speaks_plainly_and_keeps_its_methods_in_an_appendix(
     assert 'id="methods"' in str(page.methods(res, t, f)[0])  # the conclusions point to it; the page's contents link it
     # the plain table says, per initiative, whether prices already moved before the start
     e = res.analysis.effects
-    assert page.moved_before(e, 0.05, t) == [t("common.yes") if p < 0.05 else t("common.no") for p in e["pretrend_min_p"]]
+    assert page.moved_before(e, 0.05, t) == [
+        t("common.yes") if p < 0.05 else t("common.no") for p in e["pretrend_min_p"]
+    ]
 
 
 def test_without_purchase_lines_there_is_no_methods_appendix():

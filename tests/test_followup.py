@@ -29,15 +29,30 @@ ROOT = Path(__file__).resolve().parents[1]
 def res(year, level=None, rule=None, inputs=None, status="ok", **figures):
     r = {"notebook": "x", "status": status, "audit_year": year, "title": "T", "language": "sv", **figures}
     if level:
-        r["assessment"] = {"question": "q3", "level": level, "inputs": inputs or {}, "overridden": False,
-                           "rule": rule or {"ja": [{"input": "a", "op": ">=", "value": 0.9}]}}
+        r["assessment"] = {
+            "question": "q3",
+            "level": level,
+            "inputs": inputs or {},
+            "overridden": False,
+            "rule": rule or {"ja": [{"input": "a", "op": ">=", "value": 0.9}]},
+        }
     return r
 
 
 # ------------------------------------------------------------------------------ figures
 def test_figures_are_assessment_inputs_then_top_level_scalars():
-    r = res(2025, "ja", inputs={"share_ok": 0.5, "documented": True}, n_cases=10, share_ok=0.4,
-            interval_level=0.95, table=[{"a": 1}], pair_interval=[1, 2], note="text", missing=None)
+    r = res(
+        2025,
+        "ja",
+        inputs={"share_ok": 0.5, "documented": True},
+        n_cases=10,
+        share_ok=0.4,
+        interval_level=0.95,
+        table=[{"a": 1}],
+        pair_interval=[1, 2],
+        note="text",
+        missing=None,
+    )
     assert fu.figures(r) == {"share_ok": 0.5, "documented": True, "n_cases": 10}
     # parameters a notebook echoes are settings, not findings
     assert fu.figures(r, {"n_cases"}) == {"share_ok": 0.5, "documented": True}
@@ -67,10 +82,34 @@ def test_kind_of_looks_at_names_and_values():
 
 
 def test_figure_changes_with_known_answers():
-    prev = {"q": res(2024, coordinated_share=0.25, coordinated_share_interval=[0.20, 0.30], n_procurements=100,
-                     value_sek=2e6, flag=True, gone=1.0, same=0.5, share_b=0.3, share_b_interval=[0.2, 0.4])}
-    cur = {"q": res(2025, coordinated_share=0.40, coordinated_share_interval=[0.35, 0.45], n_procurements=120,
-                    value_sek=1e6, flag=False, new_one=3, same=0.5, share_b=0.35, share_b_interval=[0.3, 0.4])}
+    prev = {
+        "q": res(
+            2024,
+            coordinated_share=0.25,
+            coordinated_share_interval=[0.20, 0.30],
+            n_procurements=100,
+            value_sek=2e6,
+            flag=True,
+            gone=1.0,
+            same=0.5,
+            share_b=0.3,
+            share_b_interval=[0.2, 0.4],
+        )
+    }
+    cur = {
+        "q": res(
+            2025,
+            coordinated_share=0.40,
+            coordinated_share_interval=[0.35, 0.45],
+            n_procurements=120,
+            value_sek=1e6,
+            flag=False,
+            new_one=3,
+            same=0.5,
+            share_b=0.35,
+            share_b_interval=[0.3, 0.4],
+        )
+    }
     df = fu.figure_changes(prev, cur).set_index("name")
     share = df.loc["coordinated_share"]
     assert share["kind"] == "share" and share["change"] == pytest.approx(0.15) and share["change_rel"] is None
@@ -92,12 +131,23 @@ def test_failed_results_are_not_compared():
 
 # ------------------------------------------------------------------------------ assessments
 def test_assessment_changes_and_changed_criteria():
-    rule = {"ja": [{"input": "a", "op": ">=", "value": 0.9}], "till_stor_del": [{"input": "a", "op": ">=", "value": 0.5}]}
+    rule = {
+        "ja": [{"input": "a", "op": ">=", "value": 0.9}],
+        "till_stor_del": [{"input": "a", "op": ">=", "value": 0.5}],
+    }
     stricter = {"ja": [{"input": "a", "op": ">=", "value": 0.95}]}
-    prev = {"q1": res(2024, "till_viss_del", rule), "q2": res(2024, "ja", rule), "q3": res(2024, "ja", rule),
-            "q4": res(2024, "nej", rule)}
-    cur = {"q1": res(2025, "till_stor_del", rule), "q2": res(2025, "till_viss_del", stricter),
-           "q3": res(2025, "ja", {"ja": rule["ja"]}), "q5": res(2025, "ja", rule)}
+    prev = {
+        "q1": res(2024, "till_viss_del", rule),
+        "q2": res(2024, "ja", rule),
+        "q3": res(2024, "ja", rule),
+        "q4": res(2024, "nej", rule),
+    }
+    cur = {
+        "q1": res(2025, "till_stor_del", rule),
+        "q2": res(2025, "till_viss_del", stricter),
+        "q3": res(2025, "ja", {"ja": rule["ja"]}),
+        "q5": res(2025, "ja", rule),
+    }
     df = fu.assessment_changes(prev, cur).set_index("notebook")
     assert df.loc["q1", "direction"] == "improved" and df.loc["q1", "criteria_changed"] is False
     assert df.loc["q2", "direction"] == "worsened" and df.loc["q2", "criteria_changed"] is True
@@ -105,8 +155,14 @@ def test_assessment_changes_and_changed_criteria():
     assert df.loc["q3", "direction"] == "unchanged" and df.loc["q3", "criteria_changed"] is False
     assert df.loc["q4", "direction"] == "dropped" and df.loc["q4", "current_level"] is None
     assert df.loc["q5", "direction"] == "new"
-    assert fu.direction_counts(df.reset_index()) == {"improved": 1, "unchanged": 1, "worsened": 1, "changed": 0,
-                                                      "new": 1, "dropped": 1}
+    assert fu.direction_counts(df.reset_index()) == {
+        "improved": 1,
+        "unchanged": 1,
+        "worsened": 1,
+        "changed": 0,
+        "new": 1,
+        "dropped": 1,
+    }
 
 
 def q1_criteria():
@@ -116,8 +172,12 @@ def q1_criteria():
 
 
 def q1_res(year, level, **inputs):
-    base = {"common_process_documented": True, "shared_view_strategic": True, "ownership_clear": False,
-            "deviation_handling_defined": False}
+    base = {
+        "common_process_documented": True,
+        "shared_view_strategic": True,
+        "ownership_clear": False,
+        "deviation_handling_defined": False,
+    }
     return res(year, level, inputs={**base, **inputs})
 
 
@@ -125,10 +185,16 @@ def test_q1_is_not_called_improved_when_every_figure_got_worse():
     """The demo's case: 2024 had no share target (target_attainment missing), which then
     counted as a failed criterion, so q1 went Till viss del -> Till stor del while every
     figure behind it got worse. Like for like it is not an improvement."""
-    prev = {"q1_process": q1_res(2024, "till_viss_del", plan_followed_share=0.70, reasons_documented_share=0.6,
-                                 target_attainment=None)}
-    cur = {"q1_process": q1_res(2025, "till_stor_del", plan_followed_share=0.62, reasons_documented_share=0.5,
-                                target_attainment=0.55)}
+    prev = {
+        "q1_process": q1_res(
+            2024, "till_viss_del", plan_followed_share=0.70, reasons_documented_share=0.6, target_attainment=None
+        )
+    }
+    cur = {
+        "q1_process": q1_res(
+            2025, "till_stor_del", plan_followed_share=0.62, reasons_documented_share=0.5, target_attainment=0.55
+        )
+    }
     row = fu.assessment_changes(prev, cur, {"q1_process": q1_criteria()}).iloc[0]
     assert row["recorded_direction"] == "improved"
     assert row["direction"] != "improved"
@@ -138,13 +204,19 @@ def test_q1_is_not_called_improved_when_every_figure_got_worse():
     assert row["n_better"] == 0 and row["n_worse"] == 2
     assert row["direction"] == "changed" and set(row["because"]) >= {"criteria", "missing_inputs"}
     # the same change with figures that did improve is an improvement
-    better = {"q1_process": q1_res(2024, "till_viss_del", plan_followed_share=0.40, reasons_documented_share=0.4,
-                                   target_attainment=0.3)}
+    better = {
+        "q1_process": q1_res(
+            2024, "till_viss_del", plan_followed_share=0.40, reasons_documented_share=0.4, target_attainment=0.3
+        )
+    }
     up = fu.assessment_changes(better, cur, {"q1_process": q1_criteria()}).iloc[0]
     assert up["previous_level_now"] == "till_viss_del" and up["direction"] == "improved" and up["because"] == []
     # a higher level while the figures point both ways is a change, with the data named
-    mixed = {"q1_process": q1_res(2024, "till_viss_del", plan_followed_share=0.40, reasons_documented_share=0.8,
-                                  target_attainment=0.3)}
+    mixed = {
+        "q1_process": q1_res(
+            2024, "till_viss_del", plan_followed_share=0.40, reasons_documented_share=0.8, target_attainment=0.3
+        )
+    }
     mx = fu.assessment_changes(mixed, cur, {"q1_process": q1_criteria()}).iloc[0]
     assert mx["direction"] == "changed" and mx["because"] == ["data"]
 
@@ -210,8 +282,12 @@ def _params(tmp: Path, previous: Path | None) -> Path:
     ev = tmp / "evidence"
     ev.mkdir(parents=True, exist_ok=True)
     (ev / "followup.yaml").write_text(REGISTER, encoding="utf-8")
-    data.update(evidence=str(ev), data_dir=str(tmp / "unused"), generate_demo_data=False,
-                followup={"previous_results_dir": str(previous) if previous else str(tmp / "no-such-folder")})
+    data.update(
+        evidence=str(ev),
+        data_dir=str(tmp / "unused"),
+        generate_demo_data=False,
+        followup={"previous_results_dir": str(previous) if previous else str(tmp / "no-such-folder")},
+    )
     p = tmp / "params.yaml"
     p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return p
@@ -223,16 +299,47 @@ def _write(folder: Path, name: str, content: dict) -> None:
 
 
 def test_notebook_compares_with_last_year(tmp_path, demo_dir):
-    rule = {"ja": [{"input": "targets_set_share", "op": ">=", "value": 0.9}],
-            "till_stor_del": [{"input": "targets_set_share", "op": ">=", "value": 0.75}]}
+    rule = {
+        "ja": [{"input": "targets_set_share", "op": ">=", "value": 0.9}],
+        "till_stor_del": [{"input": "targets_set_share", "op": ">=", "value": 0.75}],
+    }
     prev, cur = tmp_path / "prev", tmp_path / "run" / "results"
-    _write(prev, "q3_targets", res(2024, "till_viss_del", rule, {"targets_set_share": 0.5, "derivation_documented": False},
-                                   coordinated_share=0.25, coordinated_share_interval=[0.2, 0.3], interval_level=0.95))
+    _write(
+        prev,
+        "q3_targets",
+        res(
+            2024,
+            "till_viss_del",
+            rule,
+            {"targets_set_share": 0.5, "derivation_documented": False},
+            coordinated_share=0.25,
+            coordinated_share_interval=[0.2, 0.3],
+            interval_level=0.95,
+        ),
+    )
     _write(prev, "q9_gone", res(2024, "ja", rule))
-    _write(prev, "followup", {"status": "ok", "audit_year": 2024, "recommendations": [
-        rec("R1", "new"), rec("R2", "new"), rec("R3", "new", text="Glömd"), rec("R4", "done")]})
-    _write(cur, "q3_targets", res(2025, "till_stor_del", rule, {"targets_set_share": 0.8, "derivation_documented": True},
-                                  coordinated_share=0.40, coordinated_share_interval=[0.35, 0.45], interval_level=0.95))
+    _write(
+        prev,
+        "followup",
+        {
+            "status": "ok",
+            "audit_year": 2024,
+            "recommendations": [rec("R1", "new"), rec("R2", "new"), rec("R3", "new", text="Glömd"), rec("R4", "done")],
+        },
+    )
+    _write(
+        cur,
+        "q3_targets",
+        res(
+            2025,
+            "till_stor_del",
+            rule,
+            {"targets_set_share": 0.8, "derivation_documented": True},
+            coordinated_share=0.40,
+            coordinated_share_interval=[0.35, 0.45],
+            interval_level=0.95,
+        ),
+    )
     _write(cur, "q8_failed", {"status": "failed", "audit_year": 2025})
     r = run_notebook("followup", demo_dir, tmp_path / "run", _params(tmp_path, prev), language="en")
     assert r["status"] == "ok" and r["available"] is True and r["previous_year"] == 2024
@@ -279,16 +386,22 @@ def test_run_new_year_run_gives_a_followup_against_last_year(tmp_path, demo_dir)
         shutil.copy(ROOT / "params" / name, params / name)
     shutil.copytree(ROOT / "params" / "evidence" / "demo-2024", params / "evidence" / "demo-2024")
     only = ["q3_targets", "followup"]
-    first = run(params / "demo-2024.yaml", data_dir=demo_dir, out_dir=tmp_path / "outputs" / "demo-2024", only=only,
-                progress=quiet)
+    first = run(
+        params / "demo-2024.yaml",
+        data_dir=demo_dir,
+        out_dir=tmp_path / "outputs" / "demo-2024",
+        only=only,
+        progress=quiet,
+    )
     assert first.ok
     made = json.loads((tmp_path / "outputs" / "demo-2024" / "results" / "followup.json").read_text(encoding="utf-8"))
     assert made["available"] is False and made["reason"] == "not_configured" and len(made["recommendations"]) == 5
 
     ny = new_year(2025, params / "demo-2024.yaml", previous_out=tmp_path / "outputs" / "demo-2024")
     assert ny.params_file == params / "demo-2025.yaml" and len(ny.carried) == 5
-    second = run(ny.params_file, data_dir=demo_dir, out_dir=tmp_path / "outputs" / "demo-2025", only=only,
-                 progress=quiet)
+    second = run(
+        ny.params_file, data_dir=demo_dir, out_dir=tmp_path / "outputs" / "demo-2025", only=only, progress=quiet
+    )
     assert second.ok
     r = json.loads((tmp_path / "outputs" / "demo-2025" / "results" / "followup.json").read_text(encoding="utf-8"))
     assert r["available"] is True and r["previous_year"] == 2024
@@ -312,11 +425,18 @@ def test_analyse_compares_only_with_an_earlier_year_and_results_record_it(tmp_pa
     from audit_lib.params import load_params
 
     params = load_params(ROOT / "params" / "demo.yaml")
-    current = {"q3_targets": res(2025, "till_viss_del", inputs={"a": 0.5}, n_cases=12),
-               "q1_process": res(2025, status="failed")}
-    previous = {"q3_targets": res(2024, "nej", inputs={"a": 0.4}, n_cases=10),
-                "followup": {"status": "ok", "audit_year": 2024,
-                             "recommendations": [{"id": "R9", "question": "q3", "text": {"sv": "x"}, "status": "new"}]}}
+    current = {
+        "q3_targets": res(2025, "till_viss_del", inputs={"a": 0.5}, n_cases=12),
+        "q1_process": res(2025, status="failed"),
+    }
+    previous = {
+        "q3_targets": res(2024, "nej", inputs={"a": 0.4}, n_cases=10),
+        "followup": {
+            "status": "ok",
+            "audit_year": 2024,
+            "recommendations": [{"id": "R9", "question": "q3", "text": {"sv": "x"}, "status": "new"}],
+        },
+    }
     r = fu.analyse(current, previous, params, _register(), "sv")
     assert r.availability["available"] and r.availability["previous_year"] == 2024
     assert "followup" not in r.previous and r.failed_now == ["q1_process"]
@@ -326,9 +446,19 @@ def test_analyse_compares_only_with_an_earlier_year_and_results_record_it(tmp_pa
     assert r.assessments.iloc[0]["recorded_direction"] == "improved"
     assert list(r.followed_up["id"]) == ["R9"] and r.followed_up.iloc[0]["status"] == "missing"
     recorded = fu.results(r)
-    assert list(recorded) == ["available", "reason", "previous_year", "previous_results_dir", "assessments",
-                              "assessment_changes", "figures", "recommendations_followed_up",
-                              "recommendation_status", "recommendations", "responses"]
+    assert list(recorded) == [
+        "available",
+        "reason",
+        "previous_year",
+        "previous_results_dir",
+        "assessments",
+        "assessment_changes",
+        "figures",
+        "recommendations_followed_up",
+        "recommendation_status",
+        "recommendations",
+        "responses",
+    ]
     assert recorded["previous_results_dir"] == params.followup.previous_results_dir
     # the previous folder is configured but not there: nothing compared, and nothing recorded as compared
     none = fu.results(fu.analyse(current, None, params, _register(), "sv"))
@@ -361,14 +491,18 @@ def test_page_formats_values_changes_and_intervals_as_the_notebook_did():
     r = SimpleNamespace(status="changed", kind="count", change=2.0, change_rel=0.2, intervals_overlap=None)
     assert page.change_s(r, t, f) == f"+{f.count(2.0)} (+{f.percent(0.2, 1)})"
     assert page.uncertainty_s(r, t, f) == ""
-    r = SimpleNamespace(kind="number", intervals_overlap=False, previous_low=1.0, previous_high=2.0,
-                        current_low=3.0, current_high=4.0)
-    assert page.uncertainty_s(r, t, f) == f"{f.number(1, 2)} – {f.number(2, 2)} → {f.number(3, 2)} – {f.number(4, 2)}: " \
-        + t("followup.overlap_no")
+    r = SimpleNamespace(
+        kind="number", intervals_overlap=False, previous_low=1.0, previous_high=2.0, current_low=3.0, current_high=4.0
+    )
+    assert page.uncertainty_s(
+        r, t, f
+    ) == f"{f.number(1, 2)} – {f.number(2, 2)} → {f.number(3, 2)} – {f.number(4, 2)}: " + t("followup.overlap_no")
     assert page.level_label("ja", True, t) == f"{t('level.ja')} ({t('followup.overridden')})"
     assert page.text_of({"sv": "s", "en": ""}, "en") == "s" and page.text_of(None, "sv") == ""
-    assert page.evidence_s([{"id": "E1", "text": "seen", "source": "doc", "date": "2025-01-02"}], t) \
+    assert (
+        page.evidence_s([{"id": "E1", "text": "seen", "source": "doc", "date": "2025-01-02"}], t)
         == "E1: seen (doc, 2025-01-02)"
+    )
 
 
 def test_the_boards_promised_measures_a_year_on():
@@ -382,9 +516,13 @@ def test_the_boards_promised_measures_a_year_on():
     previous = {"summary": {"status": "ok", "audit_year": 2024, "conclusion": {"answer_by": "2025-02-26"}}}
     r = fu.analyse({}, previous, params, reg, "sv")
     got = {s.id: (s.answered, [m.outcome for m in s.measures], s.overdue) for s in r.measures}
-    assert got == {"R24.1": ("in_time", ["overdue"], True), "R24.2": ("late", ["overdue"], True),
-                   "R24.3": ("in_time", ["not_due"], False), "R24.4": ("missing", [], True),
-                   "R24.5": ("in_time", ["done"], False)}  # this year's R1-R5 are not followed up yet
+    assert got == {
+        "R24.1": ("in_time", ["overdue"], True),
+        "R24.2": ("late", ["overdue"], True),
+        "R24.3": ("in_time", ["not_due"], False),
+        "R24.4": ("missing", [], True),
+        "R24.5": ("in_time", ["done"], False),
+    }  # this year's R1-R5 are not followed up yet
     recorded = fu.results(r)["responses"]
     assert [x["id"] for x in recorded] == ["R24.1", "R24.2", "R24.3", "R24.4", "R24.5"]
     assert recorded[1]["owner"] == "Ekonomichef" and recorded[1]["deadline"] == "2025-09-30"

@@ -27,7 +27,8 @@ def snapshot(folder: Path) -> dict[str, str]:
     """sha256 of every file under ``folder`` (relative paths)."""
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -37,8 +38,24 @@ def good_run(tmp_path_factory, demo_dir):
     out = tmp_path_factory.mktemp("hostile") / "out"
     env = {**os.environ, "AUDIT_PDF": "0"}
     proc = subprocess.run(
-        [sys.executable, "-m", "audit_lib.cli", "run", str(PARAMS), "--data", str(demo_dir), "--out", str(out),
-         "--only", "q3_targets"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "audit_lib.cli",
+            "run",
+            str(PARAMS),
+            "--data",
+            str(demo_dir),
+            "--out",
+            str(out),
+            "--only",
+            "q3_targets",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return out, snapshot(out)
@@ -124,8 +141,13 @@ def test_real_exit_codes_of_the_command(tmp_path, good_run):
     v = subprocess.run(cmd + ["validate", str(data)], capture_output=True, text=True, env=env, timeout=120)
     assert v.returncode == 1
     assert "procurements.csv, row 4, column 'procurement_id': value 'IN-2024-0001' -- must be unique" in v.stdout
-    r = subprocess.run(cmd + ["run", str(PARAMS), "--data", str(data), "--out", str(out)], capture_output=True,
-                       text=True, env=env, timeout=300)
+    r = subprocess.run(
+        cmd + ["run", str(PARAMS), "--data", str(data), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert r.returncode == 1 and "must be unique" in r.stderr
     assert snapshot(out) == before
 
@@ -140,7 +162,8 @@ def test_very_large_file_is_checked_in_full(tmp_path):
     _, report = validate_package(data)
     seconds = time.perf_counter() - started
     assert [(p.file, p.row, p.column, p.value) for p in report.errors] == [
-        ("purchase_lines.csv", 1_000_001, "quantity", "två")]
+        ("purchase_lines.csv", 1_000_001, "quantity", "två")
+    ]
     assert seconds < 60, f"{seconds:.1f} s"
 
 
@@ -153,8 +176,9 @@ def test_yaml_with_python_tags_is_refused_not_executed(tmp_path):
     flag = tmp_path / "pwned"
     evil = f"!!python/object/apply:os.system ['touch {flag}']"
     params = tmp_path / "p.yaml"
-    params.write_text(PARAMS.read_text(encoding="utf-8").replace("run_name: demo", f"run_name: {evil}", 1),
-                      encoding="utf-8")
+    params.write_text(
+        PARAMS.read_text(encoding="utf-8").replace("run_name: demo", f"run_name: {evil}", 1), encoding="utf-8"
+    )
     with pytest.raises(ParamsError, match="not valid YAML"):
         load_params(params)
     register = tmp_path / "ev.yaml"

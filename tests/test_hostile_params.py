@@ -37,8 +37,12 @@ SRC = ROOT / "src" / "audit_lib"
 
 
 def minimal() -> dict:
-    return {"run_name": "t", "audit_year": 2025, "data_dir": "data",
-            "regions": {"SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"}}}
+    return {
+        "run_name": "t",
+        "audit_year": 2025,
+        "data_dir": "data",
+        "regions": {"SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"}},
+    }
 
 
 def demo_text() -> str:
@@ -50,7 +54,9 @@ def params_copy(tmp_path: Path, text: str) -> Path:
     shutil.copy(ROOT / "params" / "base.yaml", tmp_path / "base.yaml")
     p = tmp_path / "p.yaml"
     text = text.replace("evidence: evidence/demo-2025", f"evidence: {ROOT / 'params' / 'evidence' / 'demo-2025'}")
-    text = re.sub(r"(data_dir|real_bids_dir|statistics_dir|previous_results_dir): \.\./", r"\1: " + str(ROOT) + "/", text)
+    text = re.sub(
+        r"(data_dir|real_bids_dir|statistics_dir|previous_results_dir): \.\./", r"\1: " + str(ROOT) + "/", text
+    )
     p.write_text(text, encoding="utf-8")
     return p
 
@@ -89,9 +95,13 @@ def test_duplicate_key_in_the_evidence_register(tmp_path):
 
 def test_every_yaml_load_in_the_library_refuses_duplicate_keys():
     """No module reads YAML with plain safe_load (which keeps the last of two equal keys)."""
-    offenders = [f"{p.relative_to(ROOT)}:{i}" for p in SRC.rglob("*.py") if p.name != "yamlfile.py"
-                 for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-                 if re.search(r"yaml\.(safe_load|load|full_load|unsafe_load)\b", line)]
+    offenders = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for p in SRC.rglob("*.py")
+        if p.name != "yamlfile.py"
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"yaml\.(safe_load|load|full_load|unsafe_load)\b", line)
+    ]
     assert offenders == []
 
 
@@ -140,15 +150,21 @@ def test_unknown_question_of_a_fact_names_the_nearest(tmp_path, key, near):
 
 
 def test_unknown_question_of_an_observation_names_the_nearest(tmp_path):
-    with pytest.raises(EvidenceError, match=r"observations\[0\] \(E3\.1\)\.question: unknown question 'Q3' "
-                                            r"\(did you mean 'q3'\?\)"):
+    with pytest.raises(
+        EvidenceError,
+        match=r"observations\[0\] \(E3\.1\)\.question: unknown question 'Q3' "
+        r"\(did you mean 'q3'\?\)",
+    ):
         load_register(register(tmp_path, question="Q3"), 2025)
 
 
 def test_misspelled_fact_names_the_fact_the_criteria_use(tmp_path):
     p = register(tmp_path, fact="derivaton_documented")
-    with pytest.raises(EvidenceError, match=r"facts\.q3\.derivaton_documented: no criterion of q3_targets uses "
-                                            r"'derivaton_documented' \(did you mean 'derivation_documented'\?\)"):
+    with pytest.raises(
+        EvidenceError,
+        match=r"facts\.q3\.derivaton_documented: no criterion of q3_targets uses "
+        r"'derivaton_documented' \(did you mean 'derivation_documented'\?\)",
+    ):
         load_register(p, 2025, load_params(DEMO))
 
 
@@ -195,18 +211,33 @@ def test_unknown_observation_reference_names_the_nearest(tmp_path):
 
 
 # ------------------------------------------------------------------ 3. seeds and counts
-@pytest.mark.parametrize("patch,message", [
-    ({"seed": -1}, r"seed: Input should be greater than or equal to 0 \(got -1\)"),
-    ({"seed": 2**40}, r"seed: Input should be less than or equal to 4294967295"),
-    ({"q1_process": {"bootstrap_reps": 10**12}}, r"q1_process\.bootstrap_reps: Input should be less than or equal to 100000"),
-    ({"q1_process": {"bootstrap_reps": "1e12"}}, r"q1_process\.bootstrap_reps: .*integer.* \(got '1e12'\)"),
-    ({"causality": {"bootstrap_reps": 1e12}}, r"causality\.bootstrap_reps: Input should be less than or equal to 100000"),
-    ({"q4_savings_model": {"null_model_sims": 10**9}}, r"q4_savings_model\.null_model_sims: .*less than or equal"),
-    ({"q2_gains": {"hourly_cost_sek": float("inf")}}, r"q2_gains\.hourly_cost_sek: Input should be a finite number"),
-    ({"q6_learning": {"window_years": True}}, r"q6_learning\.window_years: .*not true/false"),
-    ({"causality": {"event_window": [-100000, 12]}}, r"causality\.event_window\.0: .*greater than or equal to -240"),
-    ({"q4_savings_model": {"sensitivity_min_bids": list(range(1, 200))}}, r"sensitivity_min_bids: .*at most 20"),
-])
+@pytest.mark.parametrize(
+    "patch,message",
+    [
+        ({"seed": -1}, r"seed: Input should be greater than or equal to 0 \(got -1\)"),
+        ({"seed": 2**40}, r"seed: Input should be less than or equal to 4294967295"),
+        (
+            {"q1_process": {"bootstrap_reps": 10**12}},
+            r"q1_process\.bootstrap_reps: Input should be less than or equal to 100000",
+        ),
+        ({"q1_process": {"bootstrap_reps": "1e12"}}, r"q1_process\.bootstrap_reps: .*integer.* \(got '1e12'\)"),
+        (
+            {"causality": {"bootstrap_reps": 1e12}},
+            r"causality\.bootstrap_reps: Input should be less than or equal to 100000",
+        ),
+        ({"q4_savings_model": {"null_model_sims": 10**9}}, r"q4_savings_model\.null_model_sims: .*less than or equal"),
+        (
+            {"q2_gains": {"hourly_cost_sek": float("inf")}},
+            r"q2_gains\.hourly_cost_sek: Input should be a finite number",
+        ),
+        ({"q6_learning": {"window_years": True}}, r"q6_learning\.window_years: .*not true/false"),
+        (
+            {"causality": {"event_window": [-100000, 12]}},
+            r"causality\.event_window\.0: .*greater than or equal to -240",
+        ),
+        ({"q4_savings_model": {"sensitivity_min_bids": list(range(1, 200))}}, r"sensitivity_min_bids: .*at most 20"),
+    ],
+)
 def test_seeds_and_counts_are_range_checked(patch, message):
     with pytest.raises(ParamsError, match=message):
         parse_params(minimal() | patch)
@@ -219,16 +250,19 @@ def test_yaml_1e12_is_refused_from_a_file(tmp_path):
 
 
 # ------------------------------------------------------------------ 4. paths
-@pytest.mark.parametrize("patch,key", [
-    ({"data_dir": "/proc"}, "data_dir"),
-    ({"data_dir": "/proc/self"}, "data_dir"),
-    ({"data_dir": "/"}, "data_dir"),
-    ({"evidence": "/etc"}, "evidence"),
-    ({"evidence": "/usr/share/doc"}, "evidence"),
-    ({"q4_savings_model": {"real_bids_dir": "/usr"}}, "q4_savings_model.real_bids_dir"),
-    ({"external_statistics": {"statistics_dir": "/sys/kernel"}}, "external_statistics.statistics_dir"),
-    ({"followup": {"previous_results_dir": "/dev"}}, "followup.previous_results_dir"),
-])
+@pytest.mark.parametrize(
+    "patch,key",
+    [
+        ({"data_dir": "/proc"}, "data_dir"),
+        ({"data_dir": "/proc/self"}, "data_dir"),
+        ({"data_dir": "/"}, "data_dir"),
+        ({"evidence": "/etc"}, "evidence"),
+        ({"evidence": "/usr/share/doc"}, "evidence"),
+        ({"q4_savings_model": {"real_bids_dir": "/usr"}}, "q4_savings_model.real_bids_dir"),
+        ({"external_statistics": {"statistics_dir": "/sys/kernel"}}, "external_statistics.statistics_dir"),
+        ({"followup": {"previous_results_dir": "/dev"}}, "followup.previous_results_dir"),
+    ],
+)
 def test_system_folders_are_refused(patch, key):
     with pytest.raises(ParamsError, match=rf"{re.escape(key)}: .* is the system folder /\S* or inside it"):
         parse_params(minimal() | patch)
@@ -278,8 +312,9 @@ def test_dollar_in_a_category_is_drawn_as_written(label):
     from audit_lib.report.style import setup_matplotlib
 
     setup_matplotlib()
-    repeated = pd.DataFrame({"category": [label, "Städ"], "problem": ["p", "p"], "n_procurements": [3, 2],
-                             "repeated": [True, False]})
+    repeated = pd.DataFrame(
+        {"category": [label, "Städ"], "problem": ["p", "p"], "n_procurements": [3, 2], "repeated": [True, False]}
+    )
     fig = problems_by_category(repeated, {"p": "Problem $1"})
     d.figure(fig, "caption")  # renders (mathtext raised ValueError here)
     assert label in [t.get_text() for t in fig.axes[0].get_yticklabels()]
@@ -292,8 +327,9 @@ def test_dollar_in_a_category_is_drawn_as_written(label):
 
 # ------------------------------------------------------------------ 6. the command line
 def _cli(args: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "audit_lib.cli", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "audit_lib.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
 
 
 def test_run_with_a_duplicate_key_exits_2_with_one_message(tmp_path):
@@ -302,8 +338,9 @@ def test_run_with_a_duplicate_key_exits_2_with_one_message(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     first = next(i for i, line in enumerate(demo_text().splitlines(), 1) if line.startswith("run_name:"))
-    assert proc.stderr.strip() == (f"{p}: key 'run_name' is defined twice, on line {first} and line "
-                                   f"{len(demo_text().splitlines()) + 2}")
+    assert proc.stderr.strip() == (
+        f"{p}: key 'run_name' is defined twice, on line {first} and line {len(demo_text().splitlines()) + 2}"
+    )
     assert not (tmp_path / "out").exists()
 
 
@@ -315,8 +352,12 @@ def test_new_year_with_bad_parameters_or_register_exits_2_with_one_message(tmp_p
     ev = tmp_path / "ev"
     ev.mkdir()
     register(ev, fact="derivaton_documented")
-    p.write_text(p.read_text(encoding="utf-8").replace("seed: -1", "seed: 1").replace(
-        f"evidence: {ROOT / 'params' / 'evidence' / 'demo-2025'}", f"evidence: {ev}"), encoding="utf-8")
+    p.write_text(
+        p.read_text(encoding="utf-8")
+        .replace("seed: -1", "seed: 1")
+        .replace(f"evidence: {ROOT / 'params' / 'evidence' / 'demo-2025'}", f"evidence: {ev}"),
+        encoding="utf-8",
+    )
     assert cli.main(["new-year", "2026", "--from", str(p), "--out", str(tmp_path / "n.yaml")]) == 2
     err = capsys.readouterr().err
     assert "did you mean 'derivation_documented'?" in err and "Traceback" not in err
@@ -330,8 +371,12 @@ def test_run_with_a_misspelled_fact_exits_2_before_any_notebook(tmp_path, demo_d
     ev.mkdir()
     register(ev, fact="derivaton_documented")
     p = params_copy(tmp_path, demo_text())
-    p.write_text(p.read_text(encoding="utf-8").replace(
-        f"evidence: {ROOT / 'params' / 'evidence' / 'demo-2025'}", f"evidence: {ev}"), encoding="utf-8")
+    p.write_text(
+        p.read_text(encoding="utf-8").replace(
+            f"evidence: {ROOT / 'params' / 'evidence' / 'demo-2025'}", f"evidence: {ev}"
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
     assert cli.main(["run", str(p), "--data", str(demo_dir), "--out", str(out)]) == 2
     err = capsys.readouterr().err
@@ -366,11 +411,23 @@ def test_a_missing_base_names_the_file_that_extends_it(tmp_path):
     assert str(e.value) == f"{p}: extends: base file {tmp_path / 'bsae.yaml'} not found"
 
 
-@pytest.mark.parametrize("files,message", [
-    ({"run.yaml": "extends: run.yaml\n" + RUN}, r"run\.yaml: extends: 'run\.yaml' makes a cycle \(run\.yaml -> run\.yaml\)"),
-    ({"run.yaml": "extends: a.yaml\n" + RUN, "a.yaml": "extends: b.yaml\n", "b.yaml": "extends: a.yaml\nseed: 1\n"},
-     r"b\.yaml: extends: 'a\.yaml' makes a cycle \(run\.yaml -> a\.yaml -> b\.yaml -> a\.yaml\)"),
-])
+@pytest.mark.parametrize(
+    "files,message",
+    [
+        (
+            {"run.yaml": "extends: run.yaml\n" + RUN},
+            r"run\.yaml: extends: 'run\.yaml' makes a cycle \(run\.yaml -> run\.yaml\)",
+        ),
+        (
+            {
+                "run.yaml": "extends: a.yaml\n" + RUN,
+                "a.yaml": "extends: b.yaml\n",
+                "b.yaml": "extends: a.yaml\nseed: 1\n",
+            },
+            r"b\.yaml: extends: 'a\.yaml' makes a cycle \(run\.yaml -> a\.yaml -> b\.yaml -> a\.yaml\)",
+        ),
+    ],
+)
 def test_a_cycle_of_bases_is_refused(tmp_path, files, message):
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
@@ -388,16 +445,19 @@ def test_a_long_chain_of_bases_is_refused(tmp_path):
         load_params(tmp_path / "b0.yaml")
 
 
-@pytest.mark.parametrize("value,message", [
-    ("../base.yaml", "is not a file name: a base lies in the same folder"),
-    ("sub/base.yaml", "is not a file name"),
-    ("/etc/passwd", "is not a file name"),
-    ("..", "is not a file name"),
-    ("base.txt", "is not a .yaml or .yml file"),
-    ("[base.yaml]", r"expected the file name of a base parameters file in the same folder \(got \['base.yaml'\]\)"),
-    ("''", "expected the file name"),
-    ("5", "expected the file name"),
-])
+@pytest.mark.parametrize(
+    "value,message",
+    [
+        ("../base.yaml", "is not a file name: a base lies in the same folder"),
+        ("sub/base.yaml", "is not a file name"),
+        ("/etc/passwd", "is not a file name"),
+        ("..", "is not a file name"),
+        ("base.txt", "is not a .yaml or .yml file"),
+        ("[base.yaml]", r"expected the file name of a base parameters file in the same folder \(got \['base.yaml'\]\)"),
+        ("''", "expected the file name"),
+        ("5", "expected the file name"),
+    ],
+)
 def test_a_base_outside_the_folder_or_not_a_file_name_is_refused(tmp_path, value, message):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "base.yaml").write_text("seed: 1\n", encoding="utf-8")
@@ -424,13 +484,22 @@ def test_a_base_that_is_not_a_mapping_of_keys_is_refused_naming_it(tmp_path, bas
         load_params(p)
     message = str(e.value)
     assert message.startswith(f"{tmp_path / 'base.yaml'}: "), message
-    assert any(s in message for s in ("expected a mapping of keys to values at the top level (it is the base named "
-                                      f"by extends in {p})", "not valid YAML", "key 'seed' is defined twice")), message
+    assert any(
+        s in message
+        for s in (
+            f"expected a mapping of keys to values at the top level (it is the base named by extends in {p})",
+            "not valid YAML",
+            "key 'seed' is defined twice",
+        )
+    ), message
 
 
 def test_unknown_keys_name_the_file_they_are_in(tmp_path):
-    p = two_files(tmp_path, "extends: base.yaml\n" + RUN + "q3_targets: {forecast_levle: 0.9}\n",
-                  "q1_process: {bootstrap_repz: 10}\nseed: -1\nextendz: x.yaml\n")
+    p = two_files(
+        tmp_path,
+        "extends: base.yaml\n" + RUN + "q3_targets: {forecast_levle: 0.9}\n",
+        "q1_process: {bootstrap_repz: 10}\nseed: -1\nextendz: x.yaml\n",
+    )
     with pytest.raises(ParamsError) as e:
         load_params(p)
     lines = str(e.value).splitlines()
@@ -443,8 +512,11 @@ def test_unknown_keys_name_the_file_they_are_in(tmp_path):
 
 
 def test_a_value_set_in_the_run_file_is_blamed_on_it_not_on_the_base(tmp_path):
-    p = two_files(tmp_path, "extends: base.yaml\n" + RUN + "q1_process: {bootstrap_reps: 5}\n",
-                  "q1_process: {bootstrap_reps: 2000, interval_level: 0.95}\n")
+    p = two_files(
+        tmp_path,
+        "extends: base.yaml\n" + RUN + "q1_process: {bootstrap_reps: 5}\n",
+        "q1_process: {bootstrap_reps: 2000, interval_level: 0.95}\n",
+    )
     with pytest.raises(ParamsError, match=rf"q1_process\.bootstrap_reps: .* \(got 5\) \[in {re.escape(str(p))}\]"):
         load_params(p)
 

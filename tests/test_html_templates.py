@@ -25,7 +25,7 @@ def test_every_template_escapes_its_values():
 
 
 def test_values_are_escaped_as_esc_escapes_them_and_markup_passes():
-    template = jinja.ENV.from_string("<p title=\"{{ v }}\">{{ v }}</p>{{ m }}[{{ n }}]")  # autoescaped too
+    template = jinja.ENV.from_string('<p title="{{ v }}">{{ v }}</p>{{ m }}[{{ n }}]')  # autoescaped too
     out = template.render(v=HOSTILE, m=jinja.markup("<b>made here</b>"), n=None)
     assert out == f'<p title="{esc(HOSTILE)}">{esc(HOSTILE)}</p><b>made here</b>[]'
     assert "&#x27;" in out and "&quot;" in out and "<script>" not in out
@@ -33,9 +33,18 @@ def test_values_are_escaped_as_esc_escapes_them_and_markup_passes():
 
 def test_the_closing_table_and_recommendations_escape_data():
     t = Texts("en")
-    rows = [{"question": "q9", "title": HOSTILE, "notebook": "q9_x", "status": "ok", "level": "ja",
-             "comment": HOSTILE, "comment_source": "rule"},
-            {"question": "q8", "title": "T", "notebook": "q8_x", "status": "failed"}]
+    rows = [
+        {
+            "question": "q9",
+            "title": HOSTILE,
+            "notebook": "q9_x",
+            "status": "ok",
+            "level": "ja",
+            "comment": HOSTILE,
+            "comment_source": "rule",
+        },
+        {"question": "q8", "title": "T", "notebook": "q8_x", "status": "failed"},
+    ]
     html = closing_table(rows, t)
     assert "<script>" not in html and html.count(esc(HOSTILE)) == 2
     assert '<tr><td><a href="q9_x.html">' in html and '<tr class="failed"><td><a href="q8_x.html">' in html
@@ -58,13 +67,18 @@ def test_the_appendix_is_the_pages_marked_block_found_by_string_search():
     assert appendix_block(page + APPENDIX_OPEN + "x" + APPENDIX_CLOSE) is None  # two: not ours to guess
 
 
-@pytest.mark.parametrize(("html", "expected"), [
-    ('<nav class="audit-nav"><a href="index.html">I</a></nav><nav class="audit-nav">b</nav>',
-     '<nav class="audit-nav"><a href="index.html">I</a> <span class="sep">·</span> '
-     '<a href="appendix.html">Appendix</a></nav><nav class="audit-nav">b</nav>'),
-    ("<p>no navigation</p>", "<p>no navigation</p>"),
-    ('<nav class="audit-nav">never closed', '<nav class="audit-nav">never closed'),
-])
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        (
+            '<nav class="audit-nav"><a href="index.html">I</a></nav><nav class="audit-nav">b</nav>',
+            '<nav class="audit-nav"><a href="index.html">I</a> <span class="sep">·</span> '
+            '<a href="appendix.html">Appendix</a></nav><nav class="audit-nav">b</nav>',
+        ),
+        ("<p>no navigation</p>", "<p>no navigation</p>"),
+        ('<nav class="audit-nav">never closed', '<nav class="audit-nav">never closed'),
+    ],
+)
 def test_the_appendix_link_goes_into_the_first_navigation_bar_only(html, expected):
     t = Texts("en")
     assert site._nav_with_appendix(html, t) == expected.replace("Appendix", esc(t("site.appendix_link")))
@@ -74,7 +88,8 @@ def test_blocks_are_removed_by_string_search_with_their_line_break():
     html = 'a<nav class="audit-toc">1</nav>\nb<nav class="audit-toc site-toc">2</nav>c<nav class="audit-toc">3</nav>d'
     assert without_blocks(html, '<nav class="audit-toc"', "</nav>") == 'ab<nav class="audit-toc site-toc">2</nav>cd'
     assert without_blocks(html, '<nav class="audit-toc"', "</nav>", count=1) == html.replace(
-        '<nav class="audit-toc">1</nav>\n', "")
+        '<nav class="audit-toc">1</nav>\n', ""
+    )
     assert without_blocks("x<p>open", "<p>", "</p>") == "x<p>open"
     assert printpage._main_of('<main><nav class="audit-nav">n</nav>body</main>') == "body"
 
@@ -91,14 +106,22 @@ def test_display_parts_come_from_the_template_and_escape_data():
     from audit_lib.report import display as d
 
     assert str(d.heading(HOSTILE, 3, "a&b")) == f'<h3 id="a&amp;b">{esc(HOSTILE)}</h3>'
-    assert str(d.callout(HOSTILE, "warning", "T")) == f'<div class="callout callout-warning"><strong>T</strong> {esc(HOSTILE)}</div>'
+    assert (
+        str(d.callout(HOSTILE, "warning", "T"))
+        == f'<div class="callout callout-warning"><strong>T</strong> {esc(HOSTILE)}</div>'
+    )
     assert str(d.bullets(["a", HOSTILE])) == f"<ul><li>a</li><li>{esc(HOSTILE)}</li></ul>"
     table = str(d.table(pd.DataFrame({"x": [HOSTILE, None]}), {"x": "X"}, caption="C", numeric=["x"]))
-    assert table == ('<div class="table-wrap" tabindex="0" role="region" aria-label="C"><table class="audit-table">'
-                     '<caption>C</caption><thead><tr><th scope="col" class="num">X</th></tr></thead><tbody>'
-                     f'<tr><td class="num">{esc(HOSTILE)}</td></tr><tr><td class="num">–</td></tr></tbody></table></div>')
+    assert table == (
+        '<div class="table-wrap" tabindex="0" role="region" aria-label="C"><table class="audit-table">'
+        '<caption>C</caption><thead><tr><th scope="col" class="num">X</th></tr></thead><tbody>'
+        f'<tr><td class="num">{esc(HOSTILE)}</td></tr><tr><td class="num">–</td></tr></tbody></table></div>'
+    )
     links = d.evidence_links(["E1", "E<2>"], Texts("en"))
-    assert links == " <span class='ev-refs'>– evidence: <a href=\"#ev-E1\">E1</a>, <a href=\"#ev-E-2-\">E&lt;2&gt;</a></span>"
+    assert (
+        links
+        == ' <span class=\'ev-refs\'>– evidence: <a href="#ev-E1">E1</a>, <a href="#ev-E-2-">E&lt;2&gt;</a></span>'
+    )
     assert d.evidence_links([], Texts("en")) == ""
 
 
@@ -108,7 +131,7 @@ def test_the_draft_banner_and_the_provenance_are_marked_blocks():
 
     banner = draft_banner("en")
     assert banner.startswith('<div class="draft-banner" role="note" style="') and banner.endswith("</div>")
-    page = f"<body>{banner}<div>kept</div>\n<section class=\"run-appendix\"><p>run 1</p></section><p>end</p>"
+    page = f'<body>{banner}<div>kept</div>\n<section class="run-appendix"><p>run 1</p></section><p>end</p>'
     assert strip_draft(page) == without_draft_banner(page) == page.replace(banner, "")
     assert without_provenance(page) == f"<body>{banner}<div>kept</div>\n<p>end</p>"
     assert without_provenance(page.replace("run 1", "run 2")) == without_provenance(page)
@@ -117,17 +140,26 @@ def test_the_draft_banner_and_the_provenance_are_marked_blocks():
 def test_finished_page_has_unique_ids_a_contents_box_after_the_title_and_table_captions():
     from audit_lib.run.pageparts import finish_page, headings
 
-    page = ('<main><div class="jp-Cell a"><h1 class="report-title">T</h1></div>\n'
-            '<div class="jp-Cell b"><h2 id="x">One &amp; two<a class="anchor-link" href="#x">¶</a></h2>'
-            '<table class="audit-table"><tr></tr></table><h3 id="x">Sub</h3>'
-            '<table class="audit-table"><caption>own</caption></table></div></main>')
+    page = (
+        '<main><div class="jp-Cell a"><h1 class="report-title">T</h1></div>\n'
+        '<div class="jp-Cell b"><h2 id="x">One &amp; two<a class="anchor-link" href="#x">¶</a></h2>'
+        '<table class="audit-table"><tr></tr></table><h3 id="x">Sub</h3>'
+        '<table class="audit-table"><caption>own</caption></table></div></main>'
+    )
     out = finish_page(page, "Contents")
-    toc = ('<nav class="audit-toc" aria-label="Contents"><details open><summary>Contents</summary><ol>'
-           '<li><a href="#x">One &amp; two</a><ol><li><a href="#x-2">Sub</a></li></ol></li></ol></details></nav>\n')
+    toc = (
+        '<nav class="audit-toc" aria-label="Contents"><details open><summary>Contents</summary><ol>'
+        '<li><a href="#x">One &amp; two</a><ol><li><a href="#x-2">Sub</a></li></ol></li></ol></details></nav>\n'
+    )
     assert out == page.replace('<div class="jp-Cell b">', toc + '<div class="jp-Cell b">').replace(
-        '<h3 id="x">', '<h3 id="x-2">').replace(
-        '<table class="audit-table"><tr>', '<table class="audit-table"><caption class="visually-hidden">One &amp; two</caption><tr>')
+        '<h3 id="x">', '<h3 id="x-2">'
+    ).replace(
+        '<table class="audit-table"><tr>',
+        '<table class="audit-table"><caption class="visually-hidden">One &amp; two</caption><tr>',
+    )
     assert [(h.level, h.id, h.text) for h in headings(out)] == [(1, "", "T"), (2, "x", "One & two"), (3, "x-2", "Sub")]
     assert finish_page(page, "Contents", toc=False) == page.replace(
-        '<table class="audit-table"><tr>', '<table class="audit-table"><caption class="visually-hidden">One &amp; two</caption><tr>')
+        '<table class="audit-table"><tr>',
+        '<table class="audit-table"><caption class="visually-hidden">One &amp; two</caption><tr>',
+    )
     assert finish_page("<p>none</p>", "Contents") == "<p>none</p>"

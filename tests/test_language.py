@@ -28,17 +28,82 @@ ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "params" / "demo.yaml"
 
 SWEDISH_WORDS = (
-    "och", "att", "för", "inte", "som", "med", "av", "är", "på", "till", "eller", "har", "det", "den", "från",
-    "vid", "utan", "saknas", "enligt", "också", "bedömning", "bedömningen", "upphandlingar", "upphandling",
-    "samordnade", "andel", "mål", "utfall", "år", "kategori", "ja", "nej", "fråga", "underlag", "revisorernas",
-    "rekommendationer", "sammanfattande", "delrapport", "indikator", "indikatorer", "lärdomar", "iakttagelser",
-    "bilaga", "innehåll", "granskning", "klar", "misslyckades", "körd", "procentenheter", "mnkr", "kr",
+    "och",
+    "att",
+    "för",
+    "inte",
+    "som",
+    "med",
+    "av",
+    "är",
+    "på",
+    "till",
+    "eller",
+    "har",
+    "det",
+    "den",
+    "från",
+    "vid",
+    "utan",
+    "saknas",
+    "enligt",
+    "också",
+    "bedömning",
+    "bedömningen",
+    "upphandlingar",
+    "upphandling",
+    "samordnade",
+    "andel",
+    "mål",
+    "utfall",
+    "år",
+    "kategori",
+    "ja",
+    "nej",
+    "fråga",
+    "underlag",
+    "revisorernas",
+    "rekommendationer",
+    "sammanfattande",
+    "delrapport",
+    "indikator",
+    "indikatorer",
+    "lärdomar",
+    "iakttagelser",
+    "bilaga",
+    "innehåll",
+    "granskning",
+    "klar",
+    "misslyckades",
+    "körd",
+    "procentenheter",
+    "mnkr",
+    "kr",
 )
 SWEDISH_WORD = re.compile(r"(?<![\wåäöÅÄÖ])(" + "|".join(SWEDISH_WORDS) + r")(?![\wåäöÅÄÖ])", re.IGNORECASE)
 DECIMAL_COMMA = re.compile(r"(?<![\d,])\d+,\d{1,2}(?![\d])")  # 74,4 (not 1,234)
 NBSP_PERCENT = "\u00a0%"
-TEXT_TAGS = {"h1", "h2", "h3", "h4", "p", "li", "td", "th", "caption", "figcaption", "summary", "blockquote",
-             "a", "strong", "div", "span", "title", "label", "button"}
+TEXT_TAGS = {
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "p",
+    "li",
+    "td",
+    "th",
+    "caption",
+    "figcaption",
+    "summary",
+    "blockquote",
+    "a",
+    "strong",
+    "div",
+    "span",
+    "title",
+    "label",
+    "button",
+}
 SKIP_TAGS = {"script", "style", "pre", "code", "svg", "textarea"}
 
 
@@ -160,8 +225,10 @@ def swedish_left(html: str, strip: list[str], fragments: list[str]) -> list[str]
 
 def test_checker_finds_swedish_and_ignores_data():
     frags = sv_catalog_fragments()
-    html = ("<h2>Bedömning</h2><p>Enabled savings 74,4 MSEK</p><td>Textilservice (Textil)</td>"
-            "<p>Share 19\u00a0%</p><p>Mål och utfall</p><pre>code och kod</pre>")
+    html = (
+        "<h2>Bedömning</h2><p>Enabled savings 74,4 MSEK</p><td>Textilservice (Textil)</td>"
+        "<p>Share 19\u00a0%</p><p>Mål och utfall</p><pre>code och kod</pre>"
+    )
     left = swedish_left(html, ["Textilservice (Textil)"], frags)
     assert any("'Bedömning'" in x for x in left)
     assert any("decimal comma" in x for x in left) and any("percent format" in x for x in left)
@@ -173,8 +240,9 @@ def test_checker_finds_swedish_and_ignores_data():
 def run_review(out: Path, data_dir: Path, language: str, only: list[str] | None = None):
     from audit_lib.run import runner
 
-    return runner.run(PARAMS, data_dir=data_dir, out_dir=out, only=only, jobs=2, language=language,
-                      progress=lambda m: None)
+    return runner.run(
+        PARAMS, data_dir=data_dir, out_dir=out, only=only, jobs=2, language=language, progress=lambda m: None
+    )
 
 
 def check_english(out: Path, data_dir: Path) -> None:
@@ -190,7 +258,8 @@ def check_english(out: Path, data_dir: Path) -> None:
         if left:
             problems[page.name] = left[:8]
     assert not problems, "Swedish left in the English run:\n" + "\n".join(
-        f"{k}:\n  " + "\n  ".join(v) for k, v in problems.items())
+        f"{k}:\n  " + "\n  ".join(v) for k, v in problems.items()
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -246,8 +315,11 @@ def test_report_pages_declare_their_language(sv_run):
 def test_whole_review_in_english_has_no_swedish(demo_dir, tmp_path):
     out = tmp_path / "en-all"
     run_review(out, demo_dir, "en")
-    failed = [r["notebook"] for r in map(lambda p: json.loads(p.read_text(encoding="utf-8")),
-                                          (out / "results").glob("*.json")) if r.get("status") != "ok"]
+    failed = [
+        r["notebook"]
+        for r in map(lambda p: json.loads(p.read_text(encoding="utf-8")), (out / "results").glob("*.json"))
+        if r.get("status") != "ok"
+    ]
     check_english(out, demo_dir)
     assert not failed, f"notebooks failed in the English run: {failed}"
     summary = json.loads((out / "results" / "summary.json").read_text(encoding="utf-8"))

@@ -38,8 +38,12 @@ def test_float_round_trips_with_decimal_point_or_comma(x):
 
 
 @SETTINGS
-@given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=0, max_value=99),
-       st.sampled_from([" ", "\u00a0", "\u202f"]), st.booleans())
+@given(
+    st.integers(min_value=0, max_value=10**12),
+    st.integers(min_value=0, max_value=99),
+    st.sampled_from([" ", "\u00a0", "\u202f"]),
+    st.booleans(),
+)
 def test_grouped_thousands_with_decimal_comma(whole, cents, space, negative):
     grouped = f"{whole:,}".replace(",", space)
     text = f"{'-' if negative else ''}{grouped},{cents:02d}"
@@ -48,8 +52,12 @@ def test_grouped_thousands_with_decimal_comma(whole, cents, space, negative):
 
 
 @SETTINGS
-@given(st.sampled_from(["ja", "nej", "true", "false", "1", "0", "sant", "falskt", "yes", "no"]),
-       st.lists(st.booleans(), min_size=8, max_size=8), st.text(" \t", max_size=3), st.text(" \t", max_size=3))
+@given(
+    st.sampled_from(["ja", "nej", "true", "false", "1", "0", "sant", "falskt", "yes", "no"]),
+    st.lists(st.booleans(), min_size=8, max_size=8),
+    st.text(" \t", max_size=3),
+    st.text(" \t", max_size=3),
+)
 def test_any_spelling_of_yes_and_no(word, upper, left, right):
     spelled = left + "".join(c.upper() if u else c for c, u in zip(word, upper)) + right
     expected = word in ("ja", "true", "1", "sant", "yes")
@@ -69,9 +77,18 @@ def test_date_round_trips(d):
 
 
 anything = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=40), st.binary(max_size=20),
-    st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
-    st.decimals(allow_nan=True), st.datetimes(), st.dates(), st.times(),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=40),
+    st.binary(max_size=20),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.decimals(allow_nan=True),
+    st.datetimes(),
+    st.dates(),
+    st.times(),
 )
 
 
@@ -93,8 +110,7 @@ def test_parsers_raise_only_cell_errors(v):
 # file is refused as mixed. Such examples are rejected below;
 # test_ambiguous_windows_1252_is_read_as_utf8 pins that behaviour.)
 ALPHABET = (
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    "åäöÅÄÖéèüÜøæÉ §½–—’“”…€ -_/().,;:'\"&%+#*!?=<>@"
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789åäöÅÄÖéèüÜøæÉ §½–—’“”…€ -_/().,;:'\"&%+#*!?=<>@"
 )
 cell_text = st.text(alphabet=ALPHABET, min_size=1, max_size=30).map(str.strip).filter(bool)
 money = st.floats(min_value=0.01, max_value=1e10, allow_nan=False).map(lambda x: round(x, 2))
@@ -104,13 +120,15 @@ money = st.floats(min_value=0.01, max_value=1e10, allow_nan=False).map(lambda x:
 def bids_tables(draw):
     n = draw(st.integers(min_value=1, max_value=8))
     ids = draw(st.lists(cell_text, min_size=n, max_size=n, unique=True))
-    return pd.DataFrame({
-        "procurement_id": ["IN-1"] * n,
-        "bidder_id": ids,
-        "evaluated_price_sek": draw(st.lists(money, min_size=n, max_size=n)),
-        "approved": draw(st.lists(st.booleans(), min_size=n, max_size=n)),
-        "awarded": draw(st.lists(st.booleans(), min_size=n, max_size=n)),
-    })
+    return pd.DataFrame(
+        {
+            "procurement_id": ["IN-1"] * n,
+            "bidder_id": ids,
+            "evaluated_price_sek": draw(st.lists(money, min_size=n, max_size=n)),
+            "approved": draw(st.lists(st.booleans(), min_size=n, max_size=n)),
+            "awarded": draw(st.lists(st.booleans(), min_size=n, max_size=n)),
+        }
+    )
 
 
 def write_csv(df: pd.DataFrame, sep: str, encoding: str, decimal_comma: bool, bools: tuple[str, str]) -> bytes:
@@ -132,8 +150,13 @@ def write_csv(df: pd.DataFrame, sep: str, encoding: str, decimal_comma: bool, bo
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(bids_tables(), st.sampled_from([",", ";"]), st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
-       st.booleans(), st.sampled_from([("true", "false"), ("ja", "nej"), ("1", "0"), ("JA", "Nej")]))
+@given(
+    bids_tables(),
+    st.sampled_from([",", ";"]),
+    st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+    st.booleans(),
+    st.sampled_from([("true", "false"), ("ja", "nej"), ("1", "0"), ("JA", "Nej")]),
+)
 def test_csv_reads_back_identically(tmp_path, df, sep, encoding, decimal_comma, bools):
     data = write_csv(df, sep, encoding, decimal_comma, bools)
     assume(encoding != "cp1252" or _UTF8_MULTIBYTE.search(data) is None)
@@ -189,9 +212,11 @@ def test_random_bytes_never_crash(tmp_path, base_package, table, data):
 
 
 @FAST
-@given(st.sampled_from(["procurements", "procurement_regions", "bids", "targets", "indicators"]),
-       st.lists(st.lists(st.text(max_size=12), min_size=1, max_size=20), min_size=1, max_size=6),
-       st.sampled_from([",", ";"]))
+@given(
+    st.sampled_from(["procurements", "procurement_regions", "bids", "targets", "indicators"]),
+    st.lists(st.lists(st.text(max_size=12), min_size=1, max_size=20), min_size=1, max_size=6),
+    st.sampled_from([",", ";"]),
+)
 def test_random_cells_under_the_right_header_give_located_problems(tmp_path, base_package, table, rows, sep):
     d = _fresh(base_package, tmp_path)
     cols = TABLES[table].column_names

@@ -43,13 +43,26 @@ def finished(tmp_path_factory, demo_dir):
     prev = tmp / "prev" / "results"
     prev.mkdir(parents=True)
     (prev / "q3_targets.json").write_text('{"status": "ok"}\n', encoding="utf-8")
-    params = write_params(tmp / "params", demo_dir, evidence="evidence", followup={"previous_results_dir": str(prev)},
-                          q3_targets={"forecast_level": 0.7})
+    params = write_params(
+        tmp / "params",
+        demo_dir,
+        evidence="evidence",
+        followup={"previous_results_dir": str(prev)},
+        q3_targets={"forecast_level": 0.7},
+    )
     with pytest.MonkeyPatch.context() as mp:  # module-scoped: the autouse no_pdf is per test
         mp.setenv("AUDIT_PDF", "0")
         result = runner.run(params, out_dir=tmp / "out", notebook_dir=nbs, progress=quiet)
-    return {"out": tmp / "out", "params": params, "nbs": nbs, "data": demo_dir, "ev": ev, "prev": prev,
-            "result": result, "manifest": json.loads((tmp / "out" / "manifest.json").read_text())}
+    return {
+        "out": tmp / "out",
+        "params": params,
+        "nbs": nbs,
+        "data": demo_dir,
+        "ev": ev,
+        "prev": prev,
+        "result": result,
+        "manifest": json.loads((tmp / "out" / "manifest.json").read_text()),
+    }
 
 
 def test_manifest_records_code_parameters_inputs_packages_and_times(finished):
@@ -57,8 +70,10 @@ def test_manifest_records_code_parameters_inputs_packages_and_times(finished):
     assert m["code"]["commit"] and len(m["code"]["commit"]) == 40  # a commit (HEAD may move while tests run)
     assert isinstance(m["code"]["dirty"], bool)
     assert re.fullmatch(r"[0-9a-f]{64}", m["code"]["source_sha256"])
-    assert m["code"]["notebooks"] == {"a_ok": sha(finished["nbs"] / "a_ok.ipynb"),
-                                      "b_bad": sha(finished["nbs"] / "b_bad.ipynb")}
+    assert m["code"]["notebooks"] == {
+        "a_ok": sha(finished["nbs"] / "a_ok.ipynb"),
+        "b_bad": sha(finished["nbs"] / "b_bad.ipynb"),
+    }
     params = load_params(finished["params"])
     assert m["params_sha256"] == hashlib.sha256(dump_params(params).encode("utf-8")).hexdigest()
     assert m["params"]["q3_targets"]["forecast_level"] == 0.7
@@ -70,8 +85,9 @@ def test_manifest_records_code_parameters_inputs_packages_and_times(finished):
         assert m["inputs"][f"data/{p.name}"] == {"path": str(p.resolve()), "sha256": sha(p)}
     assert m["inputs"]["evidence/q3.yaml"]["sha256"] == sha(finished["ev"] / "q3.yaml")
     assert m["inputs"]["params/params.yaml"]["sha256"] == sha(finished["params"])
-    assert m["inputs"]["followup.previous_results_dir/q3_targets.json"]["sha256"] == \
-        sha(finished["prev"] / "q3_targets.json")
+    assert m["inputs"]["followup.previous_results_dir/q3_targets.json"]["sha256"] == sha(
+        finished["prev"] / "q3_targets.json"
+    )
     assert m["python"] == platform.python_version()
     assert m["packages"]["pandas"] == pd.__version__ and m["packages"]["papermill"]
     started, ended = datetime.fromisoformat(m["started"]), datetime.fromisoformat(m["ended"])
@@ -123,9 +139,15 @@ def test_tree_hash_follows_content_and_ignores_caches(tmp_path):
 
 
 def test_appendix_escapes_labels_and_says_where_times_are():
-    m = {"code": {"commit": None, "dirty": None, "source_sha256": "abc", "notebooks": {}},
-         "params_file": "params/<x>.yaml", "params_sha256": "ph", "language": "sv", "python": "3.11",
-         "packages": {"pandas": "3"}, "inputs": {"data/<script>.csv": {"path": "/secret/place", "sha256": "ih"}}}
+    m = {
+        "code": {"commit": None, "dirty": None, "source_sha256": "abc", "notebooks": {}},
+        "params_file": "params/<x>.yaml",
+        "params_sha256": "ph",
+        "language": "sv",
+        "python": "3.11",
+        "packages": {"pandas": "3"},
+        "inputs": {"data/<script>.csv": {"path": "/secret/place", "sha256": "ih"}},
+    }
     html = mf.appendix_html(m, "en")
     assert "<script>" not in html and "&lt;script&gt;.csv" in html and "params/&lt;x&gt;.yaml" in html
     assert "unknown (no git history)" in html and "manifest.json" in html and "/secret/place" not in html

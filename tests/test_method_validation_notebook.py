@@ -38,10 +38,19 @@ def test_notebook_records_the_published_figures_beside_the_reproduced(shared_dat
     params = tmp_path / "method_validation.yaml"
     params.write_text(text.replace("generate_demo_data: true", "generate_demo_data: false"), encoding="utf-8")
     out = tmp_path / "method_validation.ipynb"
-    pm.execute_notebook(str(ROOT / "notebooks" / "method_validation.ipynb"), str(out),
-                        parameters={"params_file": str(params), "data_dir": str(demo_dir),
-                                    "results_dir": str(tmp_path / "results"), "language": language},
-                        kernel_name="python3", cwd=str(ROOT / "notebooks"), progress_bar=False)
+    pm.execute_notebook(
+        str(ROOT / "notebooks" / "method_validation.ipynb"),
+        str(out),
+        parameters={
+            "params_file": str(params),
+            "data_dir": str(demo_dir),
+            "results_dir": str(tmp_path / "results"),
+            "language": language,
+        },
+        kernel_name="python3",
+        cwd=str(ROOT / "notebooks"),
+        progress_bar=False,
+    )
     r = json.loads((tmp_path / "results" / "method_validation.json").read_text(encoding="utf-8"))
     assert r["status"] == "ok"
     cells = {(c["group"], c["time"]): c for c in r["mpdta"]["att_gt"]}
@@ -122,11 +131,14 @@ def test_index_of_the_method_validation_run_has_its_own_title_and_scope():
         html = unescape(index_html(entries, language, 2025, "Region Sörmland"))
         assert t("method_validation.index_title") in html and t("method_validation.index_scope") in html
         assert t("common.index_title") not in html and "Region Sörmland" not in html
-        review = index_html([{"name": "q4_savings_model", "title": "Q4", "status": "ok", "level": None}, *entries],
-                            language, 2025, "Region Sörmland")
+        review = index_html(
+            [{"name": "q4_savings_model", "title": "Q4", "status": "ok", "level": None}, *entries],
+            language,
+            2025,
+            "Region Sörmland",
+        )
         assert t("common.index_title") in review and "Region Sörmland" in review
         assert t("method_validation.index_title") not in review
-
 
 
 def test_pages_of_the_method_validation_run_name_it_not_the_regions_review(shared_data, tmp_path, monkeypatch):
@@ -153,8 +165,10 @@ def test_pages_of_the_method_validation_run_name_it_not_the_regions_review(share
     out = tmp_path / "mv"
     assert cli.main(["run", str(ROOT / "params" / "method_validation.yaml"), "--out", str(out), "--jobs", "1"]) == 0
     t = Texts("sv")
-    pages = {p.relative_to(out).as_posix(): unescape(p.read_text(encoding="utf-8"))
-             for p in [*out.glob("*.html"), *(out / "site").glob("*.html"), *(out / "internal").glob("*.html")]}
+    pages = {
+        p.relative_to(out).as_posix(): unescape(p.read_text(encoding="utf-8"))
+        for p in [*out.glob("*.html"), *(out / "site").glob("*.html"), *(out / "internal").glob("*.html")]
+    }
     assert {"index.html", "method_validation.html", "site/appendix.html", "site/method_validation.html"} <= set(pages)
     assert len(printed) == 1
     pages["print"] = unescape(printed[0])

@@ -77,7 +77,10 @@ def test_scaffolds_next_years_parameters(project):
 def test_carries_last_years_open_recommendations(project):
     result = new_year(2026, project / "params" / "2025.yaml", previous_out=project / "nowhere")
     reg = load_register(result.evidence_dir, 2026)
-    assert [(r.id, r.status, r.status_evidence) for r in reg.recommendations] == [("R1", "open", []), ("R0", "open", [])]
+    assert [(r.id, r.status, r.status_evidence) for r in reg.recommendations] == [
+        ("R1", "open", []),
+        ("R0", "open", []),
+    ]
     assert reg.recommendations[0].text.en == "Document the targets"
     assert result.carried == ["R1", "R0"] and result.closed == ["R9"]
     text = (result.evidence_dir / "followup.yaml").read_text(encoding="utf-8")
@@ -101,12 +104,18 @@ def test_the_demo_scaffolds_its_next_year(tmp_path, capsys):
 
     params = tmp_path / "params"
     shutil.copytree(ROOT / "params", params)
-    code = cli.main(["new-year", "2026", "--from", str(params / "demo.yaml"), "--previous-out",
-                     str(tmp_path / "outputs" / "demo")])
+    code = cli.main(
+        ["new-year", "2026", "--from", str(params / "demo.yaml"), "--previous-out", str(tmp_path / "outputs" / "demo")]
+    )
     assert code == 0
     out = capsys.readouterr().out
     p = load_params(params / "demo-2026.yaml")
-    assert (p.audit_year, p.run_name, p.evidence, p.data_dir) == (2026, "demo-2026", "evidence/demo-2026", "../data/demo")
+    assert (p.audit_year, p.run_name, p.evidence, p.data_dir) == (
+        2026,
+        "demo-2026",
+        "evidence/demo-2026",
+        "../data/demo",
+    )
     assert "data_dir is still ../data/demo" in out
     assert p.summary.answer_by is None  # 2025's answer date (2026-02-26) is not the 2026 review's
     # every recommendation of the demo's 2025 register that is not done is carried, as open
@@ -157,8 +166,12 @@ def test_the_demo_years_share_the_auditors_facts():
 
     now = load_register(ROOT / "params" / "evidence" / "demo-2025", 2025).facts
     before = load_register(ROOT / "params" / "evidence" / "demo-2024", 2024).facts
-    differ = sorted(f"{q}.{n}" for q, named in now.items() for n, f in named.items()
-                    if before.get(q, {}).get(n) is None or before[q][n].value != f.value)
+    differ = sorted(
+        f"{q}.{n}"
+        for q, named in now.items()
+        for n, f in named.items()
+        if before.get(q, {}).get(n) is None or before[q][n].value != f.value
+    )
     assert differ == [], f"copy these facts into params/evidence/demo-2024/facts.yaml: {', '.join(differ)}"
 
 
@@ -167,7 +180,9 @@ def test_carries_the_boards_answers_and_promised_measures(project):
         "year: 2025\nresponses:\n"
         "  - recommendation: R1\n    received: 2026-02-20\n    answer: {sv: Vi gör det}\n    measures:\n"
         "      - {text: {sv: Ny rutin}, owner: Inköpschef, deadline: 2026-06-30, status: in_progress}\n"
-        "  - recommendation: R9\n    received: 2026-02-20\n", encoding="utf-8")
+        "  - recommendation: R9\n    received: 2026-02-20\n",
+        encoding="utf-8",
+    )
     result = new_year(2026, project / "params" / "2025.yaml", previous_out=project / "nowhere")
     reg = load_register(result.evidence_dir, 2026)
     # R9 was done: neither it nor its answer is carried; R1's answer and measure are, as they were

@@ -27,17 +27,27 @@ def tf(request):
 
 def q1_notebook_show_input(t, f):
     """The notebook's ``show_input`` before the page module (the reference)."""
+
     def show_input(name, v):
         if isinstance(v, bool) or v is None:
             return {True: t("common.yes"), False: t("common.no"), None: "–"}[v]
         return f.percent(v) if name.endswith("_share") or name == "coordinated_share_count" else f.number(v, 2)
+
     return show_input
 
 
-@pytest.mark.parametrize("name, value", [
-    ("coordinated_share_count", 0.1895), ("plan_followed_share", 4 / 7), ("reasons_documented_share", float("nan")),
-    ("target_attainment", 0.6316), ("ownership_clear", False), ("process_documented", True), ("anything", None),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("coordinated_share_count", 0.1895),
+        ("plan_followed_share", 4 / 7),
+        ("reasons_documented_share", float("nan")),
+        ("target_attainment", 0.6316),
+        ("ownership_clear", False),
+        ("process_documented", True),
+        ("anything", None),
+    ],
+)
 def test_q1_inputs_show_as_the_notebook_did(tf, name, value):
     t, f = tf
     assert page1.INPUTS.bind(t, f)(name, value) == q1_notebook_show_input(t, f)(name, value)
@@ -69,26 +79,39 @@ def test_q1_parts_of_a_result(tf):
     html = "".join(str(x) for x in pnc)
     assert "P06" in html and "Olika behov" in html and t("q1_process.no_reason") in html
     shown = page1.with_intervals(res.by_year, t, f)
-    assert shown["share_s"].tolist() == [page1.interval(s, lo, hi, t, f) for s, lo, hi in
-                                         zip(res.by_year["share"], res.by_year["share_low"], res.by_year["share_high"])]
+    assert shown["share_s"].tolist() == [
+        page1.interval(s, lo, hi, t, f)
+        for s, lo, hi in zip(res.by_year["share"], res.by_year["share_low"], res.by_year["share_high"])
+    ]
 
 
 def q2_notebook_show_input(t, f):
     """The notebook's ``show_input`` before the page module (the reference)."""
+
     def show_input(name, v):
         if isinstance(v, bool) or v is None:
             return {True: t("common.yes"), False: t("common.no"), None: "–"}[v]
         if name.endswith("_coverage") or name.endswith("_share"):
             return f.percent(v)
         return f.count(v) if name.endswith("_examples") else f.number(v, 2)
+
     return show_input
 
 
-@pytest.mark.parametrize("name, value", [
-    ("effort_coverage", 0.75), ("saving_coverage", float("nan")), ("lessons_share", 1 / 3), ("good_examples", 3),
-    ("poor_examples", 12), ("net_positive_low", True), ("net_positive_low", None), ("costs_followed_up", False),
-    ("other", 1234.5),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("effort_coverage", 0.75),
+        ("saving_coverage", float("nan")),
+        ("lessons_share", 1 / 3),
+        ("good_examples", 3),
+        ("poor_examples", 12),
+        ("net_positive_low", True),
+        ("net_positive_low", None),
+        ("costs_followed_up", False),
+        ("other", 1234.5),
+    ],
+)
 def test_q2_inputs_show_as_the_notebook_did(tf, name, value):
     t, f = tf
     assert page2.INPUTS.bind(t, f)(name, value) == q2_notebook_show_input(t, f)(name, value)
@@ -113,8 +136,13 @@ def test_q2_flags_in_words():
 
 def test_q2_parts_of_a_result(tf):
     t, f = tf
-    params = Q2Params(hourly_cost_sek=HOURLY, cost_per_procurement_sek=PER_PROC, bootstrap_reps=200,
-                      examples_years=2, high_effort_factor=2.0)
+    params = Q2Params(
+        hourly_cost_sek=HOURLY,
+        cost_per_procurement_sek=PER_PROC,
+        bootstrap_reps=200,
+        examples_years=2,
+        high_effort_factor=2.0,
+    )
     res = q2.analyse(tables_for_analyse(), params, period(2025))
     html = "".join(str(x) for x in page2.examples(res, t, f))
     assert "C2" in html and "C5" in html and "C1" in html

@@ -22,11 +22,16 @@ SPEC = TABLES["purchase_lines"]
 def write_lines(path, rows) -> str:
     """rows: (date, region, category, article, quantity, amount); returns the typed SQL."""
     cols = list(zip(*rows))
-    table = pa.table({
-        "order_date": pa.array(cols[0], pa.date32()), "region": pa.array(cols[1]), "category": pa.array(cols[2]),
-        "article_id": pa.array(cols[3]), "quantity": pa.array(cols[4], pa.float64()),
-        "amount_sek": pa.array(cols[5], pa.float64()),
-    })
+    table = pa.table(
+        {
+            "order_date": pa.array(cols[0], pa.date32()),
+            "region": pa.array(cols[1]),
+            "category": pa.array(cols[2]),
+            "article_id": pa.array(cols[3]),
+            "quantity": pa.array(cols[4], pa.float64()),
+            "amount_sek": pa.array(cols[5], pa.float64()),
+        }
+    )
     pq.write_table(table, path)
     return relation_sql(path, SPEC)
 
@@ -43,8 +48,10 @@ def change(frame, cat="K", reg="S", col="log_index"):
 def test_same_price_rise_for_every_article_is_the_index_change(tmp_path):
     # both articles 10 % dearer in February; buyers switch to the cheap one in February
     rows = [
-        (d(2024, 1), "S", "K", "cheap", 10, 100.0), (d(2024, 1), "S", "K", "dear", 10, 1000.0),
-        (d(2024, 2), "S", "K", "cheap", 30, 330.0), (d(2024, 2), "S", "K", "dear", 2, 220.0),
+        (d(2024, 1), "S", "K", "cheap", 10, 100.0),
+        (d(2024, 1), "S", "K", "dear", 10, 1000.0),
+        (d(2024, 2), "S", "K", "cheap", 30, 330.0),
+        (d(2024, 2), "S", "K", "dear", 2, 220.0),
     ]
     p = build_panel(write_lines(tmp_path / "l.parquet", rows), base_months=1)
     idx = change(p.frame)
@@ -58,8 +65,10 @@ def test_same_price_rise_for_every_article_is_the_index_change(tmp_path):
 def test_two_month_index_weights_articles_by_spend(tmp_path):
     """With two months the weighted TPD index is sum_a h_a r_a / sum_a h_a, h_a = w1 w2 / (w1 + w2)."""
     rows = [
-        (d(2024, 1), "S", "K", "a", 1, 10.0), (d(2024, 1), "S", "K", "b", 1, 30.0),
-        (d(2024, 2), "S", "K", "a", 1, 12.0), (d(2024, 2), "S", "K", "b", 1, 30.0),
+        (d(2024, 1), "S", "K", "a", 1, 10.0),
+        (d(2024, 1), "S", "K", "b", 1, 30.0),
+        (d(2024, 2), "S", "K", "a", 1, 12.0),
+        (d(2024, 2), "S", "K", "b", 1, 30.0),
     ]
     p = build_panel(write_lines(tmp_path / "l.parquet", rows), base_months=1)
     w1 = np.array([10, 30]) / 40
@@ -71,8 +80,10 @@ def test_two_month_index_weights_articles_by_spend(tmp_path):
 
 def test_new_article_does_not_move_the_index(tmp_path):
     rows = [
-        (d(2024, 1), "S", "K", "a", 5, 50.0), (d(2024, 2), "S", "K", "a", 5, 50.0),
-        (d(2024, 2), "S", "K", "new", 1, 5000.0), (d(2024, 3), "S", "K", "a", 5, 55.0),
+        (d(2024, 1), "S", "K", "a", 5, 50.0),
+        (d(2024, 2), "S", "K", "a", 5, 50.0),
+        (d(2024, 2), "S", "K", "new", 1, 5000.0),
+        (d(2024, 3), "S", "K", "a", 5, 55.0),
         (d(2024, 3), "S", "K", "new", 1, 5500.0),
     ]
     p = build_panel(write_lines(tmp_path / "l.parquet", rows), base_months=1)
@@ -84,7 +95,8 @@ def test_new_article_does_not_move_the_index(tmp_path):
 
 def test_lines_without_positive_amount_or_key_are_counted_not_used(tmp_path):
     rows = [
-        (d(2024, 1), "S", "K", "a", 1, 10.0), (d(2024, 2), "S", "K", "a", 1, 11.0),
+        (d(2024, 1), "S", "K", "a", 1, 10.0),
+        (d(2024, 2), "S", "K", "a", 1, 11.0),
         (d(2024, 2), "S", "K", "a", 1, -11.0),  # a credit
         (d(2024, 2), "S", "K", "a", 2, 0.0),
         (d(2024, 2), None, "K", "a", 1, 99.0),  # no region
@@ -98,7 +110,8 @@ def test_lines_without_positive_amount_or_key_are_counted_not_used(tmp_path):
 
 def test_months_without_a_common_article_are_not_comparable(tmp_path):
     rows = [
-        (d(2024, 1), "S", "K", "a", 1, 10.0), (d(2024, 2), "S", "K", "a", 1, 10.0),
+        (d(2024, 1), "S", "K", "a", 1, 10.0),
+        (d(2024, 2), "S", "K", "a", 1, 10.0),
         (d(2024, 3), "S", "K", "b", 1, 99.0),  # nothing links March to January and February
     ]
     p = build_panel(write_lines(tmp_path / "l.parquet", rows), base_months=1)
@@ -111,7 +124,9 @@ def test_csv_with_decimal_comma_through_the_contract(tmp_path):
     path = tmp_path / "purchase_lines.csv"
     path.write_text(
         "order_date;region;category;article_id;quantity;amount_sek\n"
-        "2024-01-03;SRM;Papper;P-1;2;20,50\n2024-02-03;SRM;Papper;P-1;2;22,55\n", encoding="utf-8")
+        "2024-01-03;SRM;Papper;P-1;2;20,50\n2024-02-03;SRM;Papper;P-1;2;22,55\n",
+        encoding="utf-8",
+    )
     p = build_panel(relation_sql(path, SPEC), base_months=1)
     assert np.diff(change(p.frame, "Papper", "SRM"))[0] == pytest.approx(np.log(1.1))
 
@@ -121,17 +136,30 @@ def pandas_reference(lines: pd.DataFrame, base_months: int = 12) -> pd.DataFrame
     ok = (lines["amount_sek"] > 0) & (lines["quantity"] > 0)
     x = lines[ok].assign(month=lines["order_date"].dt.to_period("M"))
     agg = x.groupby(["category", "region", "month", "article_id"], as_index=False).agg(
-        spend=("amount_sek", "sum"), qty=("quantity", "sum"))
+        spend=("amount_sek", "sum"), qty=("quantity", "sum")
+    )
     agg["cell"] = pd.factorize(pd.MultiIndex.from_arrays([agg["category"], agg["region"]]), sort=True)[0]
     m0 = agg["month"].min()
     agg["m"] = (agg["month"] - m0).map(lambda o: o.n)
     art = pd.factorize(agg["article_id"])[0]
     n_cells, n_months = agg["cell"].max() + 1, agg["m"].max() + 1
-    dmat = tpd_index(agg["cell"].to_numpy(), agg["m"].to_numpy(), art, np.log(agg["spend"] / agg["qty"]).to_numpy(),
-                     agg["spend"].to_numpy(), n_cells, n_months, base_months)
+    dmat = tpd_index(
+        agg["cell"].to_numpy(),
+        agg["m"].to_numpy(),
+        art,
+        np.log(agg["spend"] / agg["qty"]).to_numpy(),
+        agg["spend"].to_numpy(),
+        n_cells,
+        n_months,
+        base_months,
+    )
     keys = agg.drop_duplicates("cell").set_index("cell")[["category", "region"]]
-    out = [(keys.loc[c, "category"], keys.loc[c, "region"], (m0 + m).to_timestamp(), dmat[c, m])
-           for c in range(n_cells) for m in range(n_months) if np.isfinite(dmat[c, m])]
+    out = [
+        (keys.loc[c, "category"], keys.loc[c, "region"], (m0 + m).to_timestamp(), dmat[c, m])
+        for c in range(n_cells)
+        for m in range(n_months)
+        if np.isfinite(dmat[c, m])
+    ]
     return pd.DataFrame(out, columns=["category", "region", "month", "log_index"])
 
 
@@ -157,8 +185,17 @@ def test_generator_mix_shift_moves_unit_values_not_the_index(tmp_path):
     ro["category_management_start"] = pd.NaT
     ro["coordinated_contract_start"] = pd.NaT
     path = tmp_path / "lines.parquet"
-    pl.write_purchase_lines(path, ro, n_lines=150_000, seed=9, effects={}, mix_shift=0.5,
-                            category_shock_sd=0.0, cell_shock_sd=0.0, n_months=24)
+    pl.write_purchase_lines(
+        path,
+        ro,
+        n_lines=150_000,
+        seed=9,
+        effects={},
+        mix_shift=0.5,
+        category_shock_sd=0.0,
+        cell_shock_sd=0.0,
+        n_months=24,
+    )
     f = build_panel(relation_sql(path, SPEC)).frame
     after = f["month"] >= pd.Timestamp(2020, 1, 1)
     trend = pl.MONTHLY_INFLATION * 12  # months 12..23 against 0..11
@@ -174,8 +211,17 @@ def test_generator_plants_the_effects(tmp_path):
     for c in ("category_management_start", "coordinated_contract_start"):
         ro[c] = pd.NaT
     path = tmp_path / "lines.parquet"
-    pl.write_purchase_lines(path, ro, n_lines=60_000, seed=5, effects={"ecommerce": -0.10}, mix_shift=0.0,
-                            category_shock_sd=0.0, cell_shock_sd=0.0, n_months=12)
+    pl.write_purchase_lines(
+        path,
+        ro,
+        n_lines=60_000,
+        seed=5,
+        effects={"ecommerce": -0.10},
+        mix_shift=0.0,
+        category_shock_sd=0.0,
+        cell_shock_sd=0.0,
+        n_months=12,
+    )
     f = build_panel(relation_sql(path, SPEC), base_months=6).frame
     after = f["month"] >= pd.Timestamp(2019, 7, 1)
     step = f.loc[after, "log_index"].mean() - f.loc[~after, "log_index"].mean()

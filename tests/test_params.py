@@ -10,15 +10,25 @@ import pytest
 import yaml
 
 from audit_lib.params import (
-    SECTION_NAMES, ParamsError, dump_params, load_params, load_params_data, merge_params, parse_params,
+    SECTION_NAMES,
+    ParamsError,
+    dump_params,
+    load_params,
+    load_params_data,
+    merge_params,
+    parse_params,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def minimal() -> dict:
-    return {"run_name": "t", "audit_year": 2025, "data_dir": "data",
-            "regions": {"SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"}}}
+    return {
+        "run_name": "t",
+        "audit_year": 2025,
+        "data_dir": "data",
+        "regions": {"SRM": {"sv": "Region Sörmland", "en": "Region Sörmland"}},
+    }
 
 
 @pytest.mark.parametrize("name", ["demo.yaml", "2025.yaml"])
@@ -117,8 +127,9 @@ def differences(a: dict, b: dict, at: str = "") -> dict:
 def test_the_demo_merged_with_its_base_is_the_resolved_parameters_of_before():
     """params/demo.yaml + base.yaml give exactly the parameters the single demo file gave
     (the stored copy is the demo run's params.resolved.yaml from before the split)."""
-    assert dump_params(load_params(ROOT / "params" / "demo.yaml")) == \
-        (EXPECTED / "demo.resolved.yaml").read_text(encoding="utf-8")
+    assert dump_params(load_params(ROOT / "params" / "demo.yaml")) == (EXPECTED / "demo.resolved.yaml").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_the_other_run_files_differ_from_the_demo_only_in_their_own_keys():
@@ -128,14 +139,25 @@ def test_the_other_run_files_differ_from_the_demo_only_in_their_own_keys():
         return yaml.safe_load(dump_params(load_params(ROOT / "params" / name)))
 
     assert differences(demo, resolved("demo-2024.yaml")) == {
-        "audit_year": 2024, "evidence": "evidence/demo-2024", "followup.previous_results_dir": None,
-        "period_end": "2024-12-31", "period_start": "2024-01-01", "run_name": "demo-2024",
-        "summary.answer_by": "2025-02-26"}
+        "audit_year": 2024,
+        "evidence": "evidence/demo-2024",
+        "followup.previous_results_dir": None,
+        "period_end": "2024-12-31",
+        "period_start": "2024-01-01",
+        "run_name": "demo-2024",
+        "summary.answer_by": "2025-02-26",
+    }
     assert differences(demo, resolved("2025.yaml")) == {
-        "data_dir": "../data/2025", "decision_level.rules": [], "evidence": "evidence/2025",
-        "external_statistics.statistics_dir": None, "external_statistics.year": 2025,
-        "followup.previous_results_dir": None, "generate_demo_data": False,
-        "run_name": "2025", "sampling": None}
+        "data_dir": "../data/2025",
+        "decision_level.rules": [],
+        "evidence": "evidence/2025",
+        "external_statistics.statistics_dir": None,
+        "external_statistics.year": 2025,
+        "followup.previous_results_dir": None,
+        "generate_demo_data": False,
+        "run_name": "2025",
+        "sampling": None,
+    }
 
 
 def test_the_run_files_state_only_what_is_their_own():
@@ -176,7 +198,10 @@ BASE = """\
 
 def test_a_run_file_merges_over_its_base_section_by_section(tmp_path):
     write(tmp_path, "base.yaml", BASE)
-    run = write(tmp_path, "run.yaml", """\
+    run = write(
+        tmp_path,
+        "run.yaml",
+        """\
         extends: base.yaml
         run_name: r
         audit_year: 2025
@@ -190,7 +215,8 @@ def test_a_run_file_merges_over_its_base_section_by_section(tmp_path):
         external_statistics:
           buyer_aliases: {A: [a2]}
         sampling: null
-    """)
+    """,
+    )
     p = load_params(run)
     assert (p.seed, p.q3_targets.forecast_level, p.q3_targets.min_history_years) == (7, 0.9, 4)  # key by key
     assert [c.input for c in p.q3_targets.criteria.ja] == ["c"]  # a list replaces the base's ...
@@ -225,8 +251,11 @@ def test_a_chain_of_bases_merges_nearest_last(tmp_path):
 def test_section_names_come_from_the_schema():
     from audit_lib.params import RunParams, Section, model_class
 
-    assert SECTION_NAMES == tuple(n for n, f in RunParams.model_fields.items()
-                                  if (m := model_class(f.annotation)) is not None and issubclass(m, Section))
+    assert SECTION_NAMES == tuple(
+        n
+        for n, f in RunParams.model_fields.items()
+        if (m := model_class(f.annotation)) is not None and issubclass(m, Section)
+    )
     assert SECTION_NAMES[:3] == ("q1_process", "q2_gains", "q3_targets") and "sampling" in SECTION_NAMES
     assert "engine" not in SECTION_NAMES and "regions" not in SECTION_NAMES  # common keys
     p = load_params(ROOT / "params" / "demo.yaml")
@@ -262,8 +291,9 @@ def test_a_change_of_the_base_reruns_what_reads_it_and_is_recorded(tmp_path, dem
     assert manifest["inputs"]["params/base.yaml"]["sha256"] == sha256_file(base)
     assert "params/base.yaml" in (out / "a_q3.html").read_text(encoding="utf-8")  # the appendix lists it
     assert go().executed == []
-    base.write_text(base.read_text(encoding="utf-8").replace("forecast_level: 0.7", "forecast_level: 0.75"),
-                    encoding="utf-8")
+    base.write_text(
+        base.read_text(encoding="utf-8").replace("forecast_level: 0.7", "forecast_level: 0.75"), encoding="utf-8"
+    )
     r = go()
     assert r.executed == ["a_q3"] and r.reused == ["b_q1"]
     assert json.loads((out / "results" / "a_q3.json").read_text(encoding="utf-8"))["level"] == 0.75

@@ -25,8 +25,10 @@ from audit_lib.contract.period import Period, see_period
 from audit_lib.params import ParamsError, load_params, load_params_data, parse_params
 
 ROOT = Path(__file__).resolve().parents[1]
-BANNER = {"sv": "Syntetiska demodata – inte verkliga granskningsresultat",
-          "en": "Synthetic demo data – not real audit findings"}
+BANNER = {
+    "sv": "Syntetiska demodata – inte verkliga granskningsresultat",
+    "en": "Synthetic demo data – not real audit findings",
+}
 # the notebooks that read dated rows: procurements, regions and targets (q1, q3), effort (q2),
 # bids (q4), purchase lines and rollouts (causality)
 DATED = ["q1_process", "q2_gains", "q3_targets", "q4_savings_model", "causality"]
@@ -52,12 +54,15 @@ def test_the_period_defaults_to_the_audit_year_and_may_end_early():
     assert load_params(ROOT / "params" / "demo-2024.yaml").period_end == dt.date(2024, 12, 31)
 
 
-@pytest.mark.parametrize("changes, words", [
-    ({"period_end": "2026-01-31"}, "period_end 2026-01-31 is not in audit_year 2025"),
-    ({"period_start": "2024-12-01"}, "period_start 2024-12-01 is not in audit_year 2025"),
-    ({"period_start": "2025-09-01", "period_end": "2025-08-31"}, "period_start 2025-09-01 is after period_end"),
-    ({"period_end": "31/8"}, "period_end"),
-])
+@pytest.mark.parametrize(
+    "changes, words",
+    [
+        ({"period_end": "2026-01-31"}, "period_end 2026-01-31 is not in audit_year 2025"),
+        ({"period_start": "2024-12-01"}, "period_start 2024-12-01 is not in audit_year 2025"),
+        ({"period_start": "2025-09-01", "period_end": "2025-08-31"}, "period_start 2025-09-01 is after period_end"),
+        ({"period_end": "31/8"}, "period_end"),
+    ],
+)
 def test_a_period_outside_the_audit_year_is_refused(changes, words):
     with pytest.raises(ParamsError, match=words):
         _demo(**changes)
@@ -105,11 +110,14 @@ def test_the_demo_package_declares_itself_synthetic_and_loads_without_warnings(d
     assert package.files[METADATA_FILE] == demo_dir / METADATA_FILE  # hashed as an input of the run
 
 
-@pytest.mark.parametrize("text, words", [
-    ("{not json", "cannot be read as JSON"),
-    ("[1, 2]", "must be a JSON object"),
-    ('{"synthetic": "yes"}', "'synthetic' must be true or false"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("{not json", "cannot be read as JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ('{"synthetic": "yes"}', "'synthetic' must be true or false"),
+    ],
+)
 def test_unreadable_metadata_is_an_error_naming_the_file(tmp_path, text, words):
     (tmp_path / METADATA_FILE).write_text(text, encoding="utf-8")
     report = ValidationReport()
@@ -133,8 +141,10 @@ def _without_2025(src: Path, dst: Path) -> None:
     t[t["year"] < "2025"].to_csv(dst / "targets.csv", index=False)
     lines = dst / "purchase_lines.parquet"
     lines.unlink()
-    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{src / 'purchase_lines.parquet'}') "
-               f"WHERE order_date < DATE '2025-01-01') TO '{lines}' (FORMAT parquet)")
+    duckdb.sql(
+        f"COPY (SELECT * FROM read_parquet('{src / 'purchase_lines.parquet'}') "
+        f"WHERE order_date < DATE '2025-01-01') TO '{lines}' (FORMAT parquet)"
+    )
     meta = json.loads((src / METADATA_FILE).read_text(encoding="utf-8"))
     (dst / METADATA_FILE).write_text(json.dumps({**meta, "synthetic": False}), encoding="utf-8")
 
@@ -154,8 +164,14 @@ def runs_2024(demo_dir, tmp_path_factory):
     out = {}
     try:
         for key, data in (("full", demo_dir), ("cut", cut)):
-            r = runner.run(ROOT / "params" / "demo-2024.yaml", data_dir=data, out_dir=base / key, only=DATED,
-                           jobs=2, progress=lambda msg: None)
+            r = runner.run(
+                ROOT / "params" / "demo-2024.yaml",
+                data_dir=data,
+                out_dir=base / key,
+                only=DATED,
+                jobs=2,
+                progress=lambda msg: None,
+            )
             assert r.ok, [(x.name, x.error) for x in r.runs if x.status != "ok"]
             out[key] = base / key
     finally:
@@ -186,7 +202,9 @@ def test_the_manifest_and_every_page_state_the_period(runs_2024):
 
 
 def _pages(run: Path) -> list[Path]:
-    pages = sorted(run.glob("*.html")) + sorted((run / "site").glob("*.html")) + sorted((run / "internal").glob("*.html"))
+    pages = (
+        sorted(run.glob("*.html")) + sorted((run / "site").glob("*.html")) + sorted((run / "internal").glob("*.html"))
+    )
     assert len(pages) == 2 * (len(DATED) + 1) + 1 + len(DATED)  # reports, index, site appendix, internal
     return pages
 

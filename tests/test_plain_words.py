@@ -50,13 +50,19 @@ def test_no_raw_names_or_operators_on_any_public_page(tmp_path_factory, demo_dir
 
 def test_no_text_writes_a_plural_in_brackets():
     bracketed = re.compile(r"\w\((?:s|er|ar|or|n|na)\)")
-    bad = {f"{key}.{lang}": v[lang] for key, v in catalog().items() for lang in LANGUAGES
-           if bracketed.search(v.get(lang, ""))}
+    bad = {
+        f"{key}.{lang}": v[lang]
+        for key, v in catalog().items()
+        for lang in LANGUAGES
+        if bracketed.search(v.get(lang, ""))
+    }
     assert not bad
 
 
-@pytest.mark.parametrize("n, sv, en", [(1, "1 varning;", "1 warning;"), (3, "3 varningar;", "3 warnings;"),
-                                       ("1", "1 varning;", "1 warning;")])
+@pytest.mark.parametrize(
+    "n, sv, en",
+    [(1, "1 varning;", "1 warning;"), (3, "3 varningar;", "3 warnings;"), ("1", "1 varning;", "1 warning;")],
+)
 def test_plurals_follow_the_number(n, sv, en):
     assert sv in Texts("sv")("external_statistics.warnings", n=n, first="x")
     assert en in Texts("en")("external_statistics.warnings", n=n, first="x")
@@ -68,17 +74,29 @@ def test_criteria_read_as_words():
     def cond(name, op, value, actual, holds):
         return ConditionResult(input=name, op=op, value=value, actual=actual, holds=holds)
 
-    a = Assessment(question="q3", level="nej", computed_level="nej", inputs={},
-                   trace={"ja": [cond("targets_set_share", ">=", 0.5, 0.4, False),
-                                 cond("derivation_documented", "==", True, True, True)],
-                          "till_stor_del": [], "till_viss_del": []})
+    a = Assessment(
+        question="q3",
+        level="nej",
+        computed_level="nej",
+        inputs={},
+        trace={
+            "ja": [
+                cond("targets_set_share", ">=", 0.5, 0.4, False),
+                cond("derivation_documented", "==", True, True, True),
+            ],
+            "till_stor_del": [],
+            "till_viss_del": [],
+        },
+    )
     fmt = lambda name, v: {True: "ja", False: "nej"}.get(v, f"{v:.0%}") if v is not None else "–"  # noqa: E731
     html = str(d.assessment_box(a, Texts("sv"), fmt))
     assert "minst 50%" in html and "==" not in html and "&gt;=" not in html
     assert ": ja (utfall: ja)" in html
 
 
-@pytest.mark.parametrize("language, words", [("sv", "Visa hela tabellen (29 rader"), ("en", "Show the whole table (29 rows")])
+@pytest.mark.parametrize(
+    "language, words", [("sv", "Visa hela tabellen (29 rader"), ("en", "Show the whole table (29 rows")]
+)
 def test_a_cut_table_has_the_whole_table_one_click_away(language, words):
     d.set_language(language)
     try:
@@ -100,6 +118,7 @@ def test_every_followed_up_figure_has_a_name_for_readers(tmp_path_factory, demo_
     runs = language_runs(tmp_path_factory.mktemp("language-runs"), demo_dir)
     figures = json.loads((runs["sv"].out / "results" / "followup.json").read_text(encoding="utf-8"))["figures"]
     assert len(figures) > 20
-    unnamed = sorted({f["name"] for f in figures} - {k.split(".", 1)[1] for k in catalog()
-                                                   if k.startswith(("input.", "indicator."))})
+    unnamed = sorted(
+        {f["name"] for f in figures} - {k.split(".", 1)[1] for k in catalog() if k.startswith(("input.", "indicator."))}
+    )
     assert not unnamed

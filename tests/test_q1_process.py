@@ -12,7 +12,6 @@ from audit_lib.questions import q1_process as q1
 from conftest import output_text, run_notebook
 
 
-
 def register() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Ten 2025 procurements and two 2024 ones.
 
@@ -23,16 +22,42 @@ def register() -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     rows = []
     for i in range(1, 11):
-        rows.append(dict(procurement_id=f"P{i:02d}", title=f"T{i}", category="A" if i <= 5 else "B",
-                         lead_region="SRM", completed_date=pd.Timestamp(2025, 3, i),
-                         planned_coordinated=i <= 7, non_coordination_reason=None))
+        rows.append(
+            dict(
+                procurement_id=f"P{i:02d}",
+                title=f"T{i}",
+                category="A" if i <= 5 else "B",
+                lead_region="SRM",
+                completed_date=pd.Timestamp(2025, 3, i),
+                planned_coordinated=i <= 7,
+                non_coordination_reason=None,
+            )
+        )
     rows[4]["non_coordination_reason"] = "Olika behov"
     rows[5]["non_coordination_reason"] = ""
     rows[6]["non_coordination_reason"] = "   "
-    rows.append(dict(procurement_id="Q01", title="old", category="A", lead_region="VML",
-                     completed_date=pd.Timestamp(2024, 5, 1), planned_coordinated=True, non_coordination_reason=None))
-    rows.append(dict(procurement_id="Q02", title="old", category="A", lead_region="VML",
-                     completed_date=pd.Timestamp(2024, 6, 1), planned_coordinated=False, non_coordination_reason=None))
+    rows.append(
+        dict(
+            procurement_id="Q01",
+            title="old",
+            category="A",
+            lead_region="VML",
+            completed_date=pd.Timestamp(2024, 5, 1),
+            planned_coordinated=True,
+            non_coordination_reason=None,
+        )
+    )
+    rows.append(
+        dict(
+            procurement_id="Q02",
+            title="old",
+            category="A",
+            lead_region="VML",
+            completed_date=pd.Timestamp(2024, 6, 1),
+            planned_coordinated=False,
+            non_coordination_reason=None,
+        )
+    )
     procurements = pd.DataFrame(rows)
     procurements["planned_coordinated"] = procurements["planned_coordinated"].astype("boolean")
     reg = []
@@ -140,11 +165,14 @@ def test_largest_procurement(view):
 
 
 def test_target_prefers_full_year_and_keeps_no_target_distinct():
-    t = pd.DataFrame([
-        (2025, "coordinated_share", 0.30, 0.19, "interim", "delår"),
-        (2025, "coordinated_share", 0.25, 0.20, "full_year", "helår"),
-        (2024, "coordinated_share", None, 0.2, "full_year", "x"),
-    ], columns=["year", "indicator", "target", "outcome", "period", "source"])
+    t = pd.DataFrame(
+        [
+            (2025, "coordinated_share", 0.30, 0.19, "interim", "delår"),
+            (2025, "coordinated_share", 0.25, 0.20, "full_year", "helår"),
+            (2024, "coordinated_share", None, 0.2, "full_year", "x"),
+        ],
+        columns=["year", "indicator", "target", "outcome", "period", "source"],
+    )
     assert q1.coordinated_target(t, 2025)["target"] == 0.25
     assert q1.coordinated_target(t[t["period"] == "interim"], 2025)["period"] == "interim"
     assert np.isnan(q1.coordinated_target(t, 2024)["target"])
@@ -184,7 +212,9 @@ def test_notebook_records_the_figures(q1_results, planted):
     assert lo < 0.19 < hi and hi < 0.30  # the 30 % target lies outside the interval
     assert r["target"]["target"] == 0.30
     assert 0 < r["coordinated_share_value"] < 1
-    assert r["planned_not_coordinated"] == sorted(i for i in planted["planned_not_coordinated"] if i.startswith("IN-2025-"))
+    assert r["planned_not_coordinated"] == sorted(
+        i for i in planted["planned_not_coordinated"] if i.startswith("IN-2025-")
+    )
     assert r["undocumented_reasons"] == sorted(i for i in planted["undocumented_reasons"] if i.startswith("IN-2025-"))
     stages = {s["stage"]: s["count"] for s in r["funnel"]}
     assert stages["reason_missing"] == len(r["undocumented_reasons"])
@@ -235,13 +265,16 @@ def test_real_national_statistics_coordinated_share(shared_data):
 
 
 def targets_table() -> pd.DataFrame:
-    return pd.DataFrame([
-        (2024, "coordinated_share", 0.25, 0.20, "full_year", "a"),
-        (2025, "coordinated_share", 0.28, 0.19, "interim", "b"),
-        (2025, "coordinated_share", 0.30, None, "full_year", "c"),
-        (2023, "coordinated_share", None, 0.18, "full_year", "d"),
-        (2025, "coordinated_count", 40.0, 36.0, "full_year", "e"),
-    ], columns=["year", "indicator", "target", "outcome", "period", "source"])
+    return pd.DataFrame(
+        [
+            (2024, "coordinated_share", 0.25, 0.20, "full_year", "a"),
+            (2025, "coordinated_share", 0.28, 0.19, "interim", "b"),
+            (2025, "coordinated_share", 0.30, None, "full_year", "c"),
+            (2023, "coordinated_share", None, 0.18, "full_year", "d"),
+            (2025, "coordinated_count", 40.0, 36.0, "full_year", "e"),
+        ],
+        columns=["year", "indicator", "target", "outcome", "period", "source"],
+    )
 
 
 def test_targets_by_year_keeps_set_share_targets_and_the_last_row_of_a_year():
@@ -268,23 +301,41 @@ def test_analyse_is_the_chain_of_steps_and_results_records_the_notebooks_figures
     assert res.audit_year == 2025 and res.interval_level == 0.9
     pd.testing.assert_frame_equal(res.by_year, q1.share_table(view, "year", 0.9, 200, 11))
     pd.testing.assert_frame_equal(res.by_category, q1.share_table(yv, "category", 0.9, 200, 12))
-    pd.testing.assert_frame_equal(res.by_region, q1.share_table(
-        q1.year_view(q1.region_view(view, r), 2025), "region", 0.9, 200, 13))
+    pd.testing.assert_frame_equal(
+        res.by_region, q1.share_table(q1.year_view(q1.region_view(view, r), 2025), "region", 0.9, 200, 13)
+    )
     assert res.year_share["n"] == 10 and res.year_share["coordinated"] == 5
     assert res.target["target"] == 0.30 and res.targets_by_year == {2024: 0.25, 2025: 0.30}
     assert res.largest["procurement_id"] == "P01"
     assert res.inputs["target_attainment"] == pytest.approx(0.5 / 0.30)
     recorded = q1.results(res)
     assert list(recorded) == [
-        "coordinated_share_count", "coordinated_share_count_interval", "coordinated_share_value",
-        "coordinated_share_value_interval", "n_procurements", "coordinated_count", "interval_level", "target",
-        "largest_procurement", "planned_not_coordinated", "undocumented_reasons", "planned_not_coordinated_details",
-        "reasons", "funnel", "by_year", "by_category", "by_region", "assessment_inputs"]
+        "coordinated_share_count",
+        "coordinated_share_count_interval",
+        "coordinated_share_value",
+        "coordinated_share_value_interval",
+        "n_procurements",
+        "coordinated_count",
+        "interval_level",
+        "target",
+        "largest_procurement",
+        "planned_not_coordinated",
+        "undocumented_reasons",
+        "planned_not_coordinated_details",
+        "reasons",
+        "funnel",
+        "by_year",
+        "by_category",
+        "by_region",
+        "assessment_inputs",
+    ]
     assert recorded["coordinated_share_count"] == 0.5 and recorded["n_procurements"] == 10
     assert recorded["planned_not_coordinated"] == ["P05", "P06", "P07"]
     assert recorded["undocumented_reasons"] == ["P06", "P07"]
-    assert recorded["coordinated_share_value_interval"] == [res.year_share["share_value_low"],
-                                                           res.year_share["share_value_high"]]
+    assert recorded["coordinated_share_value_interval"] == [
+        res.year_share["share_value_low"],
+        res.year_share["share_value_high"],
+    ]
 
 
 def test_analyse_without_procurements_in_the_year_records_zeros_and_nothing():

@@ -14,7 +14,6 @@ from conftest import output_text, run_notebook
 HOURLY, PER_PROC = 1_000.0, 100_000.0
 
 
-
 def register():
     """The view and effort of ``register_tables``."""
     procurements, regions, effort = register_tables()
@@ -29,20 +28,33 @@ def register_tables():
     C2 ran by an external consultant; C1 and C5 have lessons documented.
     """
     ids = ["C1", "C2", "C3", "C4", "S1", "S2", "C5"]
-    procurements = pd.DataFrame({
-        "procurement_id": ids, "title": [f"t{i}" for i in ids], "category": ["A"] * 7,
-        "completed_date": pd.to_datetime(["2025-02-01"] * 6 + ["2024-02-01"]),
-        "reported_saving_sek": [1e6, 5e5, None, 2e6, 2e5, None, 3e5],
-        "external_consultant": pd.array([False, True, False, False, False, False, False], dtype="boolean"),
-        "lessons_documented": pd.array([True, False, False, False, False, False, True], dtype="boolean"),
-        "saving_method": ["market", "negotiation", "none", "basket", "market", "none", "market"],
-    })
+    procurements = pd.DataFrame(
+        {
+            "procurement_id": ids,
+            "title": [f"t{i}" for i in ids],
+            "category": ["A"] * 7,
+            "completed_date": pd.to_datetime(["2025-02-01"] * 6 + ["2024-02-01"]),
+            "reported_saving_sek": [1e6, 5e5, None, 2e6, 2e5, None, 3e5],
+            "external_consultant": pd.array([False, True, False, False, False, False, False], dtype="boolean"),
+            "lessons_documented": pd.array([True, False, False, False, False, False, True], dtype="boolean"),
+            "saving_method": ["market", "negotiation", "none", "basket", "market", "none", "market"],
+        }
+    )
     reg = []
     for pid, n in [("C1", 2), ("C2", 2), ("C3", 2), ("C4", 3), ("S1", 1), ("S2", 1), ("C5", 2)]:
         reg += [(pid, r, 10e6) for r in ["SRM", "VML", "XXX"][:n]]
     regions = pd.DataFrame(reg, columns=["procurement_id", "region", "estimated_value_sek"])
-    effort = pd.DataFrame([("C1", "möte", 10.0), ("C1", "krav", 20.0), ("C2", "möte", 40.0), ("C4", "möte", 0.0),
-                           ("C5", "möte", 100.0), ("S1", "möte", 5.0)], columns=["procurement_id", "activity", "hours"])
+    effort = pd.DataFrame(
+        [
+            ("C1", "möte", 10.0),
+            ("C1", "krav", 20.0),
+            ("C2", "möte", 40.0),
+            ("C4", "möte", 0.0),
+            ("C5", "möte", 100.0),
+            ("S1", "möte", 5.0),
+        ],
+        columns=["procurement_id", "activity", "hours"],
+    )
     return procurements, regions, effort
 
 
@@ -73,7 +85,9 @@ def test_year_summary_totals_and_coverage(gains):
     assert s["coordination_cost_est_low"] <= s["coordination_cost_est_sek"] <= s["coordination_cost_est_high"]
     # one unrecorded: 70 000 / 3 +/- t(0.95, 2 df) 2.920 x s 20 817 x sqrt(1 + 1/3), low end at 0
     assert s["coordination_cost_est_low"] == 70_000
-    assert s["coordination_cost_est_high"] == pytest.approx(70_000 + 70_000 / 3 + 2.91999 * 20_816.66 * (4 / 3) ** 0.5, rel=1e-4)
+    assert s["coordination_cost_est_high"] == pytest.approx(
+        70_000 + 70_000 / 3 + 2.91999 * 20_816.66 * (4 / 3) ** 0.5, rel=1e-4
+    )
     assert s["net_sek"] == pytest.approx(3.5e6 - 70_000)
     assert s["net_est_low"] == pytest.approx(3.5e6 - s["coordination_cost_est_high"])
     assert s["admin_gain_sek"] == 5 * PER_PROC  # C1, C2, C3 one procedure saved each; C4 two
@@ -121,7 +135,9 @@ def test_savings_rate_comparison_known_and_null():
     covers = 0
     for k in range(100):
         n = 120
-        v = pd.DataFrame({"year": 2025, "coordinated": rng.random(n) < 0.3, "estimated_value_sek": rng.lognormal(15, 1, n)})
+        v = pd.DataFrame(
+            {"year": 2025, "coordinated": rng.random(n) < 0.3, "estimated_value_sek": rng.lognormal(15, 1, n)}
+        )
         v["reported_saving_sek"] = v["estimated_value_sek"] * rng.normal(0.1, 0.03, n)
         res = q2.savings_rate_comparison(v, None, level=0.9, reps=300, seed=k)
         covers += res["difference_low"] <= 0 <= res["difference_high"]
@@ -174,7 +190,9 @@ def test_notebook_records_the_figures(q2_results, planted, demo_package):
     assert r["enabled_savings_sek"] == pytest.approx(c25["reported_saving_sek"].sum())
     assert r["admin_gain_sek"] == pytest.approx(len(c25) * 250_000)
     eff = demo_package["coordination_effort"]
-    assert r["coordination_cost_sek"] == pytest.approx(eff[eff["procurement_id"].isin(c25["procurement_id"])]["hours"].sum() * 750)
+    assert r["coordination_cost_sek"] == pytest.approx(
+        eff[eff["procurement_id"].isin(c25["procurement_id"])]["hours"].sum() * 750
+    )
     assert r["net_sek"] == pytest.approx(r["enabled_savings_sek"] - r["coordination_cost_sek"])
     cov = r["coverage"]
     assert cov["n_coordinated"] == len(c25) and 0.5 < cov["effort_coverage"] < 0.9
@@ -227,12 +245,18 @@ def period(year):
 def test_analyse_is_the_chain_of_steps_and_results_records_the_notebooks_figures():
     from audit_lib.params import Q2Params
 
-    params = Q2Params(hourly_cost_sek=HOURLY, cost_per_procurement_sek=PER_PROC, bootstrap_reps=200,
-                      examples_years=2, high_effort_factor=2.0)
+    params = Q2Params(
+        hourly_cost_sek=HOURLY,
+        cost_per_procurement_sek=PER_PROC,
+        bootstrap_reps=200,
+        examples_years=2,
+        high_effort_factor=2.0,
+    )
     tables = tables_for_analyse()
     # S2 with a saving too: two single-region procurements, so the rates' intervals are drawn
     tables["procurements"] = tables["procurements"].assign(
-        reported_saving_sek=tables["procurements"]["reported_saving_sek"].fillna({5: 1e5}))
+        reported_saving_sek=tables["procurements"]["reported_saving_sek"].fillna({5: 1e5})
+    )
     res = q2.analyse(tables, params, period(2025), seed=5)
     view = common.procurement_view(tables["procurements"], tables["procurement_regions"])
     assert res.audit_year == 2025 and res.has_effort and res.all_years == [2024, 2025]
@@ -248,14 +272,37 @@ def test_analyse_is_the_chain_of_steps_and_results_records_the_notebooks_figures
     assert res.inputs == q2.assessment_inputs(res.row, res.learning)
     recorded = q2.results(res)
     assert list(recorded) == [
-        "enabled_savings_sek", "coordination_cost_sek", "net_sek", "admin_gain_sek", "coordination_cost_est_sek",
-        "coordination_cost_est_interval", "net_est_sek", "net_est_interval", "admin_net_sek", "coverage",
-        "hourly_cost_sek", "cost_per_procurement_sek", "interval_level", "by_year", "savings_rate_all_years",
-        "savings_rate_audit_year", "examples", "examples_years", "learning", "assessment_inputs",
-        "admin_gain_range", "savings_basis"]
+        "enabled_savings_sek",
+        "coordination_cost_sek",
+        "net_sek",
+        "admin_gain_sek",
+        "coordination_cost_est_sek",
+        "coordination_cost_est_interval",
+        "net_est_sek",
+        "net_est_interval",
+        "admin_net_sek",
+        "coverage",
+        "hourly_cost_sek",
+        "cost_per_procurement_sek",
+        "interval_level",
+        "by_year",
+        "savings_rate_all_years",
+        "savings_rate_audit_year",
+        "examples",
+        "examples_years",
+        "learning",
+        "assessment_inputs",
+        "admin_gain_range",
+        "savings_basis",
+    ]
     assert recorded["coordination_cost_sek"] == 70_000 and recorded["hourly_cost_sek"] == HOURLY
-    assert recorded["coverage"] == {"n_coordinated": 4, "n_effort": 3, "effort_coverage": 0.75, "n_saving": 3,
-                                    "saving_coverage": 0.75}
+    assert recorded["coverage"] == {
+        "n_coordinated": 4,
+        "n_effort": 3,
+        "effort_coverage": 0.75,
+        "n_saving": 3,
+        "saving_coverage": 0.75,
+    }
     assert recorded["examples_years"] == [2024, 2025]
 
 

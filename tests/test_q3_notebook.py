@@ -73,13 +73,27 @@ def test_a_what_if_run_says_so_and_a_contradiction_is_for_the_auditors_only(demo
 
     register = tmp_path / "evidence"
     register.mkdir()
-    (register / "q3.yaml").write_text(yaml.safe_dump({
-        "year": 2025,
-        "observations": [{"id": "E3.1", "question": "q3", "text": {"sv": "Metoden för målen är dokumenterad"},
-                          "source": "Verksamhetsplan", "date": "2025-09-01", "shows": {"derivation_documented": True}}],
-        "facts": {"q3": {"derivation_documented": {"value": False, "evidence": ["E3.1"]}}},
-        "rules": {"q3_targets.forecast_level": {"value": 0.9, "source": "Riktlinje för mål"}},
-    }, allow_unicode=True), encoding="utf-8")
+    (register / "q3.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "year": 2025,
+                "observations": [
+                    {
+                        "id": "E3.1",
+                        "question": "q3",
+                        "text": {"sv": "Metoden för målen är dokumenterad"},
+                        "source": "Verksamhetsplan",
+                        "date": "2025-09-01",
+                        "shows": {"derivation_documented": True},
+                    }
+                ],
+                "facts": {"q3": {"derivation_documented": {"value": False, "evidence": ["E3.1"]}}},
+                "rules": {"q3_targets.forecast_level": {"value": 0.9, "source": "Riktlinje för mål"}},
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     params = load_params_data(ROOT / "params" / "demo.yaml")
     params["evidence"] = str(register)
     params_file = tmp_path / "whatif.yaml"

@@ -89,8 +89,10 @@ def test_forecast_interval_coverage_on_simulated_series():
 
 def test_anchoring_flags_target_far_above_history():
     years = list(range(2018, 2025))
-    rows = [(y, "coordinated_share", None, 0.18 + 0.005 * (y - 2018) + (0.004 if y % 2 else -0.004), "full_year")
-            for y in years]
+    rows = [
+        (y, "coordinated_share", None, 0.18 + 0.005 * (y - 2018) + (0.004 if y % 2 else -0.004), "full_year")
+        for y in years
+    ]
     rows.append((2025, "coordinated_share", 0.30, 0.19, "interim"))
     df = pd.DataFrame(rows, columns=["year", "indicator", "target", "outcome", "period"]).assign(source=SRC)
     df["target"] = df["target"].astype(float)
@@ -139,10 +141,19 @@ def test_analyse_is_the_chain_of_steps_and_the_period_sets_the_year():
     from audit_lib.contract.period import Period
     from audit_lib.params import Q3Params
 
-    procurements = pd.DataFrame({"procurement_id": ["a", "b", "c"],
-                                 "completed_date": pd.to_datetime(["2021-05-01", "2022-05-01", "2023-05-01"])})
-    regions = pd.DataFrame({"procurement_id": ["a", "a", "b", "c", "c"], "region": ["X", "Y", "X", "X", "Y"],
-                            "estimated_value_sek": [1.0, 1.0, 1.0, 1.0, 1.0]})
+    procurements = pd.DataFrame(
+        {
+            "procurement_id": ["a", "b", "c"],
+            "completed_date": pd.to_datetime(["2021-05-01", "2022-05-01", "2023-05-01"]),
+        }
+    )
+    regions = pd.DataFrame(
+        {
+            "procurement_id": ["a", "a", "b", "c", "c"],
+            "region": ["X", "Y", "X", "X", "Y"],
+            "estimated_value_sek": [1.0, 1.0, 1.0, 1.0, 1.0],
+        }
+    )
     tables = {"targets": published_targets(), "procurements": procurements, "procurement_regions": regions}
     res = q3.analyse(tables, Q3Params(min_history_years=2), Period(dt.date(2024, 1, 1), dt.date(2024, 12, 31)))
     assert res.audit_year == 2024

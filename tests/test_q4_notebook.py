@@ -34,15 +34,15 @@ def params_copy(tmp: Path, real_bids_dir: str) -> Path:
 @pytest.fixture(scope="module")
 def q4_sv(demo_dir, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("q4sv")
-    return run_notebook("q4_savings_model", demo_dir, tmp,
-                        params_copy(tmp, str(SHARED_DATA / "bids-real")), language="sv")
+    return run_notebook(
+        "q4_savings_model", demo_dir, tmp, params_copy(tmp, str(SHARED_DATA / "bids-real")), language="sv"
+    )
 
 
 @pytest.fixture(scope="module")
 def q4_en(demo_dir, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("q4en")
-    res = run_notebook("q4_savings_model", demo_dir, tmp, params_copy(tmp, str(tmp / "no-such-folder")),
-                       language="en")
+    res = run_notebook("q4_savings_model", demo_dir, tmp, params_copy(tmp, str(tmp / "no-such-folder")), language="en")
     return res, (tmp / "q4_savings_model.ipynb").read_text(encoding="utf-8")
 
 
@@ -53,11 +53,16 @@ def planted_year(planted, *keys):
 def test_reconciliation_lists_are_the_planted_cases(q4_sv, planted):
     assert q4_sv["status"] == "ok"
     assert q4_sv["invalid_applications"] == planted_year(
-        planted, "invalid_market_too_few_bids", "invalid_unapproved_counted", "invalid_basket_missing")
+        planted, "invalid_market_too_few_bids", "invalid_unapproved_counted", "invalid_basket_missing"
+    )
     assert q4_sv["invalid_by_kind"]["unapproved_counted"] == planted_year(planted, "invalid_unapproved_counted")
     assert q4_sv["mismatches"] == planted_year(planted, "mismatch")
-    assert {r["finding"] for r in q4_sv["findings"]} == {"market_too_few_bids", "unapproved_counted",
-                                                         "basket_inputs_missing", "mismatch"}
+    assert {r["finding"] for r in q4_sv["findings"]} == {
+        "market_too_few_bids",
+        "unapproved_counted",
+        "basket_inputs_missing",
+        "mismatch",
+    }
 
 
 def test_coverage_totals_and_interval(q4_sv):
@@ -65,7 +70,9 @@ def test_coverage_totals_and_interval(q4_sv):
     assert q4_sv["coverage_count"] == pytest.approx(cov["n_computable"] / cov["n_procurements"])
     assert 0.5 <= q4_sv["coverage_count"] <= 0.7  # the report: about 40 % not computable
     assert 0 < q4_sv["coverage_value"] <= 1
-    assert {r["category"] for r in q4_sv["coverage_by_category"]} and {r["region"] for r in q4_sv["coverage_by_region"]} == {"SRM", "VML"}
+    assert {r["category"] for r in q4_sv["coverage_by_category"]} and {
+        r["region"] for r in q4_sv["coverage_by_region"]
+    } == {"SRM", "VML"}
     tot = q4_sv["totals"]
     assert set(tot) == {"reported", "recomputed", "median", "second_lowest", "estimated_value"}
     assert tot["reported"] == pytest.approx(66.3e6, abs=1)

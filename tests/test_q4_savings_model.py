@@ -24,9 +24,19 @@ PERIOD = Period(dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31))
 
 # ------------------------------------------------------------------------------ hand-made packages
 def proc(pid, method="none", reported=None, year=YEAR, category="IT", lead="SRM", **money):
-    row = dict(procurement_id=pid, title=f"Upphandling {pid}", category=category, lead_region=lead,
-               completed_date=pd.Timestamp(year, 6, 1), saving_method=method, reported_saving_sek=reported,
-               basket_old_sek=None, basket_new_sek=None, first_price_sek=None, negotiated_price_sek=None)
+    row = dict(
+        procurement_id=pid,
+        title=f"Upphandling {pid}",
+        category=category,
+        lead_region=lead,
+        completed_date=pd.Timestamp(year, 6, 1),
+        saving_method=method,
+        reported_saving_sek=reported,
+        basket_old_sek=None,
+        basket_new_sek=None,
+        first_price_sek=None,
+        negotiated_price_sek=None,
+    )
     row.update(money)
     return row
 
@@ -87,8 +97,10 @@ def test_market_method_uses_approved_bids_only():
 
 def test_every_method_is_tried_for_every_procurement():
     # negotiation in the register, but its bids also allow the market method
-    p, reg, b = package([proc("X", "negotiation", 10.0, first_price_sek=110.0, negotiated_price_sek=100.0)],
-                        market_bids("X", [100, 110, 120]))
+    p, reg, b = package(
+        [proc("X", "negotiation", 10.0, first_price_sek=110.0, negotiated_price_sek=100.0)],
+        market_bids("X", [100, 110, 120]),
+    )
     r = row_of(q4.recompute(p, reg, b, 3), "X")
     assert r["market_saving"] == pytest.approx(10.0)
     assert r["recomputed_sek"] == pytest.approx(10.0)  # from negotiation, the register's method
@@ -105,14 +117,16 @@ def test_bid_summary_statistics():
 def test_bid_summary_per_lot_and_repeated_bidders():
     """Lots: the market saving is computed per lot and summed; a bidder repeating within a lot
     (alternative bids) counts once, with its lowest approved bid (issue 12)."""
-    bids = pd.DataFrame({
-        "procurement_id": ["M"] * 7 + ["R"] * 4,
-        "lot_id": ["1", "1", "1", "2", "2", "2", "2"] + [None] * 4,
-        "bidder_id": ["A", "B", "C", "A", "B", "C", "C"] + ["A", "A", "B", "C"],
-        "evaluated_price_sek": [100, 200, 300, 1000, 1100, 1300, 900, 50, 10, 70, 90],
-        "approved": [True, True, True, True, True, True, False, True, False, True, True],
-        "awarded": [False] * 11,
-    })
+    bids = pd.DataFrame(
+        {
+            "procurement_id": ["M"] * 7 + ["R"] * 4,
+            "lot_id": ["1", "1", "1", "2", "2", "2", "2"] + [None] * 4,
+            "bidder_id": ["A", "B", "C", "A", "B", "C", "C"] + ["A", "A", "B", "C"],
+            "evaluated_price_sek": [100, 200, 300, 1000, 1100, 1300, 900, 50, 10, 70, 90],
+            "approved": [True, True, True, True, True, True, False, True, False, True, True],
+            "awarded": [False] * 11,
+        }
+    )
     s = q4.bid_summary(bids)
     m, r = s.loc["M"], s.loc["R"]
     # lot 1: mean 200 - lowest 100 = 100; lot 2: mean 1133.33 - 1000 = 133.33 (C's unapproved 900 not counted)
@@ -175,8 +189,14 @@ def test_coverage_by_count_and_value():
         proc("D", "none", category="Textil"),
         proc("E", "basket", 1.0, year=YEAR - 1, basket_old_sek=2.0, basket_new_sek=1.0),  # other year
     ]
-    regions = [("A", "SRM", 40.0), ("B", "SRM", 20.0), ("C", "SRM", 10.0), ("C", "VML", 20.0), ("D", "VML", 10.0),
-               ("E", "SRM", 5.0)]
+    regions = [
+        ("A", "SRM", 40.0),
+        ("B", "SRM", 20.0),
+        ("C", "SRM", 10.0),
+        ("C", "VML", 20.0),
+        ("D", "VML", 10.0),
+        ("E", "SRM", 5.0),
+    ]
     p, reg, b = package(rows, regions=regions)
     t = q4.recompute(p, reg, b, 3)
     cov = q4.coverage(t, reg, YEAR)
@@ -206,8 +226,12 @@ def kinds(findings, pid):
 
 
 def test_correct_register_gives_no_findings():
-    rows = [proc("M", "market", 20.0), proc("N", "negotiation", 15.0, first_price_sek=115.0, negotiated_price_sek=100.0),
-            proc("K", "basket", 2.0, basket_old_sek=12.0, basket_new_sek=10.0), proc("Z")]
+    rows = [
+        proc("M", "market", 20.0),
+        proc("N", "negotiation", 15.0, first_price_sek=115.0, negotiated_price_sek=100.0),
+        proc("K", "basket", 2.0, basket_old_sek=12.0, basket_new_sek=10.0),
+        proc("Z"),
+    ]
     f = findings_for(rows, market_bids("M", [100, 110, 150], [60]))
     assert f.empty
 
@@ -226,13 +250,16 @@ def test_market_not_checkable_without_bids_table():
     assert findings_for([proc("M", "market", 10.0)], no_bids_table=True).empty
 
 
-@pytest.mark.parametrize("reported, expected", [
-    (10.0, []),                            # approved only: mean 110 - lowest 100, valid
-    (20.0, ["unapproved_counted"]),        # mean of all bids 120 - lowest approved 100
-    (40.0, ["unapproved_counted"]),        # mean of all 120 - lowest of all 80
-    (30.0, ["unapproved_counted"]),        # mean of approved 110 - unapproved lowest 80
-    (13.0, ["mismatch"]),                  # explained by nothing
-])
+@pytest.mark.parametrize(
+    "reported, expected",
+    [
+        (10.0, []),  # approved only: mean 110 - lowest 100, valid
+        (20.0, ["unapproved_counted"]),  # mean of all bids 120 - lowest approved 100
+        (40.0, ["unapproved_counted"]),  # mean of all 120 - lowest of all 80
+        (30.0, ["unapproved_counted"]),  # mean of approved 110 - unapproved lowest 80
+        (13.0, ["mismatch"]),  # explained by nothing
+    ],
+)
 def test_unapproved_bids_counted(reported, expected):
     bids = market_bids("M", [100, 110, 120], [80, 190])
     assert kinds(findings_for([proc("M", "market", reported)], bids), "M") == expected
@@ -247,8 +274,12 @@ def test_unapproved_bid_used_as_lowest(reported):
 
 
 def test_basket_and_negotiation_inputs_missing():
-    rows = [proc("K", "basket", 5.0, basket_old_sek=12.0), proc("K2", "basket", 5.0),
-            proc("N", "negotiation", 5.0, negotiated_price_sek=100.0), proc("N2", "negotiation", 5.0)]
+    rows = [
+        proc("K", "basket", 5.0, basket_old_sek=12.0),
+        proc("K2", "basket", 5.0),
+        proc("N", "negotiation", 5.0, negotiated_price_sek=100.0),
+        proc("N2", "negotiation", 5.0),
+    ]
     f = findings_for(rows)
     assert kinds(f, "K") == kinds(f, "K2") == ["basket_inputs_missing"]
     assert kinds(f, "N") == kinds(f, "N2") == ["negotiation_inputs_missing"]
@@ -260,8 +291,10 @@ def test_saving_without_method():
 
 
 def test_mismatch_beyond_absolute_and_relative_tolerance():
-    rows = [proc("N1", "negotiation", 1_005_000.0, first_price_sek=2_000_000.0, negotiated_price_sek=1_000_000.0),
-            proc("N2", "negotiation", 1_020_000.0, first_price_sek=2_000_000.0, negotiated_price_sek=1_000_000.0)]
+    rows = [
+        proc("N1", "negotiation", 1_005_000.0, first_price_sek=2_000_000.0, negotiated_price_sek=1_000_000.0),
+        proc("N2", "negotiation", 1_020_000.0, first_price_sek=2_000_000.0, negotiated_price_sek=1_000_000.0),
+    ]
     # recomputed 1 000 000; tolerance 1 000 kr + 1 %: 11 000 kr
     f = findings_for(rows, tol_sek=1_000.0, tol_pct=0.01)
     assert kinds(f, "N1") == [] and kinds(f, "N2") == ["mismatch"]
@@ -276,8 +309,11 @@ def test_agrees_at_the_boundary():
 
 
 def test_finding_lists_by_year_and_kind():
-    rows = [proc("A", "market", 10.0), proc("B", "basket", 1.0, year=YEAR - 1),
-            proc("C", "negotiation", 50.0, first_price_sek=110.0, negotiated_price_sek=100.0)]
+    rows = [
+        proc("A", "market", 10.0),
+        proc("B", "basket", 1.0, year=YEAR - 1),
+        proc("C", "negotiation", 50.0, first_price_sek=110.0, negotiated_price_sek=100.0),
+    ]
     f = findings_for(rows)
     lists = q4.finding_lists(f, YEAR)
     assert lists["invalid_applications"] == ["A"] and lists["mismatches"] == ["C"]
@@ -302,8 +338,11 @@ def test_market_saving_is_never_negative(approved, unapproved):
 def test_baselines_and_totals_side_by_side():
     # market: approved 100, 110, 150 (mean 120, median 110, second 110), estimate 130
     # basket: 20; negotiation: 5; reported market 25 (a mismatch)
-    rows = [proc("M", "market", 25.0), proc("K", "basket", 20.0, basket_old_sek=120.0, basket_new_sek=100.0),
-            proc("N", "negotiation", 5.0, first_price_sek=105.0, negotiated_price_sek=100.0)]
+    rows = [
+        proc("M", "market", 25.0),
+        proc("K", "basket", 20.0, basket_old_sek=120.0, basket_new_sek=100.0),
+        proc("N", "negotiation", 5.0, first_price_sek=105.0, negotiated_price_sek=100.0),
+    ]
     p, reg, b = package(rows, market_bids("M", [100, 110, 150]), values={"M": 130.0})
     t = q4.recompute(p, reg, b, 3)
     base = q4.baseline_frame(t, b)
@@ -322,9 +361,11 @@ def test_baselines_and_totals_side_by_side():
 
 
 def test_by_method_keeps_kinds_apart():
-    rows = [proc("K", "basket", 20.0, basket_old_sek=120.0, basket_new_sek=100.0),
-            proc("N", "negotiation", 5.0, first_price_sek=105.0, negotiated_price_sek=100.0),
-            proc("M", "market", 7.0)]
+    rows = [
+        proc("K", "basket", 20.0, basket_old_sek=120.0, basket_new_sek=100.0),
+        proc("N", "negotiation", 5.0, first_price_sek=105.0, negotiated_price_sek=100.0),
+        proc("M", "market", 7.0),
+    ]
     p, reg, b = package(rows, market_bids("M", [100, 110, 111]))
     bm = q4.by_method(q4.recompute(p, reg, b, 3), YEAR)
     sub = bm[bm["method"] == ""].set_index("saving_type")
@@ -333,8 +374,12 @@ def test_by_method_keeps_kinds_apart():
 
 
 def test_saving_by_n_bids_groups_and_pools():
-    bids = (market_bids("A", [100, 120]) + market_bids("B", [100, 110, 150]) + market_bids("C", [100] * 12)
-            + market_bids("D", [100]))
+    bids = (
+        market_bids("A", [100, 120])
+        + market_bids("B", [100, 110, 150])
+        + market_bids("C", [100] * 12)
+        + market_bids("D", [100])
+    )
     rows = [proc(x) for x in "ABCD"]
     p, reg, b = package(rows, bids)
     byn = q4.saving_by_n_bids(q4.baseline_frame(q4.recompute(p, reg, b, 3), b), max_n=10).set_index("n")
@@ -353,8 +398,10 @@ def test_null_model_grows_with_bids_and_is_seeded():
 def test_log_price_sd_recovers_spread():
     rng = np.random.default_rng(3)
     rows = [(f"P{i}", float(np.exp(rng.normal(np.log(1e6), 0.2))), True) for i in range(300) for _ in range(5)]
-    b = pd.DataFrame([(pid, f"B{k}", x, ok, False) for k, (pid, x, ok) in enumerate(rows)],
-                     columns=["procurement_id", "bidder_id", "evaluated_price_sek", "approved", "awarded"])
+    b = pd.DataFrame(
+        [(pid, f"B{k}", x, ok, False) for k, (pid, x, ok) in enumerate(rows)],
+        columns=["procurement_id", "bidder_id", "evaluated_price_sek", "approved", "awarded"],
+    )
     assert q4.log_price_sd(b) == pytest.approx(0.2, abs=0.01)
 
 
@@ -385,8 +432,15 @@ def test_bootstrap_se_matches_theory():
 
 
 def test_interval_spans_baselines_and_places_the_reported_figure():
-    boot = pd.DataFrame({"baseline": ["mean", "median", "second_lowest"], "point": [100.0, 80.0, 50.0],
-                         "low": [90.0, 70.0, 40.0], "high": [110.0, 95.0, 60.0], "se": [1.0, 1.0, 1.0]})
+    boot = pd.DataFrame(
+        {
+            "baseline": ["mean", "median", "second_lowest"],
+            "point": [100.0, 80.0, 50.0],
+            "low": [90.0, 70.0, 40.0],
+            "high": [110.0, 95.0, 60.0],
+            "se": [1.0, 1.0, 1.0],
+        }
+    )
     iv = q4.interval(boot, 105.0, ["mean", "median", "second_lowest"])
     assert (iv["low"], iv["high"], iv["reported_position"]) == (40.0, 110.0, "within")
     assert (iv["point_low"], iv["point_high"]) == (50.0, 100.0)
@@ -400,8 +454,11 @@ def test_top_share():
 
 # ------------------------------------------------------------------------------ sensitivity
 def test_sensitivity_over_min_bids_and_tolerance():
-    rows = [proc("A", "market", 10.0), proc("B", "market", 10.5),
-            proc("C", "negotiation", 10.4, first_price_sek=110.0, negotiated_price_sek=100.0)]
+    rows = [
+        proc("A", "market", 10.0),
+        proc("B", "market", 10.5),
+        proc("C", "negotiation", 10.4, first_price_sek=110.0, negotiated_price_sek=100.0),
+    ]
     bids = market_bids("A", [100, 120]) + market_bids("B", [100, 110, 120])
     p, reg, b = package(rows, bids)
     s = q4.sensitivity(p, reg, b, YEAR, [2, 3, 4], [0.0, 0.05], 0.0).set_index(["min_bids", "tolerance_pct"])
@@ -414,9 +471,17 @@ def test_sensitivity_over_min_bids_and_tolerance():
 
 # ------------------------------------------------------------------------------ the demo package
 def demo_result(package, **kw):
-    args = dict(market_min_bids=3, tolerance_sek=1000.0, tolerance_pct=0.01, n_resamples=300, interval_level=0.9,
-                interval_baselines=list(q4.BASELINES), sensitivity_min_bids=[3], sensitivity_tolerance_pct=[0.01],
-                null_model_sims=200)
+    args = dict(
+        market_min_bids=3,
+        tolerance_sek=1000.0,
+        tolerance_pct=0.01,
+        n_resamples=300,
+        interval_level=0.9,
+        interval_baselines=list(q4.BASELINES),
+        sensitivity_min_bids=[3],
+        sensitivity_tolerance_pct=[0.01],
+        null_model_sims=200,
+    )
     args.update(kw)
     return q4.analyse(package, Q4Params(**args), PERIOD, seed=20251027)
 
@@ -428,12 +493,19 @@ def demo_res(demo_package):
 
 def test_demo_finds_exactly_the_planted_cases(demo_res, planted):
     res = demo_res
-    for kind, key in [("market_too_few_bids", "invalid_market_too_few_bids"),
-                      ("unapproved_counted", "invalid_unapproved_counted"), ("basket_inputs_missing", "invalid_basket_missing")]:
+    for kind, key in [
+        ("market_too_few_bids", "invalid_market_too_few_bids"),
+        ("unapproved_counted", "invalid_unapproved_counted"),
+        ("basket_inputs_missing", "invalid_basket_missing"),
+    ]:
         assert res.lists["invalid_by_kind"][kind] == sorted(x for x in planted[key] if x.startswith(f"IN-{YEAR}-"))
     assert res.lists["mismatches"] == sorted(x for x in planted["mismatch"] if x.startswith(f"IN-{YEAR}-"))
-    planted_invalid = {x for k in ("invalid_market_too_few_bids", "invalid_unapproved_counted", "invalid_basket_missing")
-                       for x in planted[k] if x.startswith(f"IN-{YEAR}-")}
+    planted_invalid = {
+        x
+        for k in ("invalid_market_too_few_bids", "invalid_unapproved_counted", "invalid_basket_missing")
+        for x in planted[k]
+        if x.startswith(f"IN-{YEAR}-")
+    }
     assert set(res.lists["invalid_applications"]) == planted_invalid
     # every year, too
     all_years = q4.finding_lists(res.findings)
@@ -463,8 +535,9 @@ def test_case_planted_by_hand_into_a_valid_package(demo_copy):
     before = demo_result(pkg)
     t = before.table
     ok = t[(t["year"] == YEAR) & (t["applied_status"] == q4.COMPUTED)]
-    market_pid = ok.loc[(ok["saving_method"] == "market") & ~ok["procurement_id"].isin(before.lists["mismatches"]),
-                        "procurement_id"].iloc[0]
+    market_pid = ok.loc[
+        (ok["saving_method"] == "market") & ~ok["procurement_id"].isin(before.lists["mismatches"]), "procurement_id"
+    ].iloc[0]
     nego_pid = ok.loc[ok["saving_method"] == "negotiation", "procurement_id"].iloc[0]
     bids = pd.read_csv(demo_copy / "bids.csv", dtype=str)
     sel = bids.index[(bids["procurement_id"] == market_pid) & (bids["approved"] == "true")]
@@ -475,9 +548,13 @@ def test_case_planted_by_hand_into_a_valid_package(demo_copy):
     procs.to_csv(demo_copy / "procurements.csv", index=False)
     after = demo_result(load_package(demo_copy))
     assert after.lists["invalid_by_kind"]["market_too_few_bids"] == sorted(
-        before.lists["invalid_by_kind"]["market_too_few_bids"] + [market_pid])
+        before.lists["invalid_by_kind"]["market_too_few_bids"] + [market_pid]
+    )
     assert after.lists["invalid_by_kind"]["negotiation_inputs_missing"] == [nego_pid]
-    assert set(after.lists["invalid_applications"]) == set(before.lists["invalid_applications"]) | {market_pid, nego_pid}
+    assert set(after.lists["invalid_applications"]) == set(before.lists["invalid_applications"]) | {
+        market_pid,
+        nego_pid,
+    }
     assert after.lists["mismatches"] == before.lists["mismatches"]
     assert after.coverage["n_computable"] <= before.coverage["n_computable"] - 1
 
@@ -486,8 +563,17 @@ def test_results_are_json_ready(demo_res):
     from audit_lib.report.results import dumps
 
     res = demo_res
-    out = json.loads(dumps({"lists": res.lists, "totals": res.totals_dict(), "interval": res.interval,
-                            "inputs": res.inputs, "sens": res.sensitivity}))
+    out = json.loads(
+        dumps(
+            {
+                "lists": res.lists,
+                "totals": res.totals_dict(),
+                "interval": res.interval,
+                "inputs": res.inputs,
+                "sens": res.sensitivity,
+            }
+        )
+    )
     assert out["interval"]["reported_position"] in ("below", "within", "above")
 
 
@@ -508,10 +594,20 @@ def test_bootstrap_interval_coverage_on_simulated_years():
 
 # ------------------------------------------------------------------------------ what the page shows, computed here
 def test_earlier_findings_count_procurements_once_and_mismatches():
-    f = pd.DataFrame({"procurement_id": ["A", "A", "B", "C", "D", "E"],
-                      "year": [YEAR - 1, YEAR - 1, YEAR - 2, YEAR - 1, YEAR, YEAR],
-                      "finding": ["market_too_few_bids", "unapproved_counted", "basket_inputs_missing", q4.MISMATCH,
-                                  "market_too_few_bids", q4.MISMATCH]})
+    f = pd.DataFrame(
+        {
+            "procurement_id": ["A", "A", "B", "C", "D", "E"],
+            "year": [YEAR - 1, YEAR - 1, YEAR - 2, YEAR - 1, YEAR, YEAR],
+            "finding": [
+                "market_too_few_bids",
+                "unapproved_counted",
+                "basket_inputs_missing",
+                q4.MISMATCH,
+                "market_too_few_bids",
+                q4.MISMATCH,
+            ],
+        }
+    )
     # A twice (two kinds) counts once; the audit year's D and E are not earlier
     assert q4.earlier_findings(f, YEAR) == {"invalid": 2, "mismatch": 1}
     assert q4.earlier_findings(f, YEAR - 2) == {"invalid": 0, "mismatch": 0}
@@ -519,8 +615,15 @@ def test_earlier_findings_count_procurements_once_and_mismatches():
 
 def test_totals_beside_interval():
     totals = pd.DataFrame({"basis": ["reported", "recomputed", "median"], "total_sek": [100.0, 80.0, 100.0]})
-    boot = pd.DataFrame({"baseline": ["mean", "median"], "point": [80.0, 100.0], "low": [70.0, 90.0],
-                         "high": [90.0, 115.0], "se": [1.0, 1.0]})
+    boot = pd.DataFrame(
+        {
+            "baseline": ["mean", "median"],
+            "point": [80.0, 100.0],
+            "low": [70.0, 90.0],
+            "high": [90.0, 115.0],
+            "se": [1.0, 1.0],
+        }
+    )
     t = q4.totals_beside_interval(totals, boot).set_index("basis")
     assert list(t["baseline"]) == ["reported", "mean", "median"]
     assert list(t["in_bootstrap"]) == [False, True, True]
@@ -552,21 +655,31 @@ def test_optional_table_from_a_package_or_a_dict(demo_package):
 
 
 def hand_made_tables(with_bids=True):
-    rows = [proc("M", "market", 25.0), proc("K", "basket", 20.0, basket_old_sek=120.0, basket_new_sek=100.0),
-            proc("N", "negotiation", 5.0, first_price_sek=105.0, negotiated_price_sek=100.0),
-            proc("X", "market", 9.0, year=YEAR - 1)]
+    rows = [
+        proc("M", "market", 25.0),
+        proc("K", "basket", 20.0, basket_old_sek=120.0, basket_new_sek=100.0),
+        proc("N", "negotiation", 5.0, first_price_sek=105.0, negotiated_price_sek=100.0),
+        proc("X", "market", 9.0, year=YEAR - 1),
+    ]
     p, reg, b = package(rows, market_bids("M", [100, 110, 150]) + market_bids("X", [100]), values={"M": 130.0})
     tables = {"procurements": p, "procurement_regions": reg}
     return tables | {"bids": b} if with_bids else tables
 
 
 def test_analyse_is_the_chain_of_steps_and_the_period_sets_the_year():
-    params = Q4Params(n_resamples=200, null_model_sims=100, sensitivity_min_bids=[2, 3],
-                      sensitivity_tolerance_pct=[0.0, 0.01], top_k=1, tolerance_sek=0.0)
+    params = Q4Params(
+        n_resamples=200,
+        null_model_sims=100,
+        sensitivity_min_bids=[2, 3],
+        sensitivity_tolerance_pct=[0.0, 0.01],
+        top_k=1,
+        tolerance_sek=0.0,
+    )
     res = q4.analyse(hand_made_tables(), params, PERIOD, seed=7)
     assert res.audit_year == YEAR and res.params is params
-    assert res.totals_dict() == pytest.approx({"reported": 50, "recomputed": 45, "median": 35, "second_lowest": 35,
-                                               "estimated_value": 55})
+    assert res.totals_dict() == pytest.approx(
+        {"reported": 50, "recomputed": 45, "median": 35, "second_lowest": 35, "estimated_value": 55}
+    )
     assert list(res.year_findings["procurement_id"]) == ["M"]  # the mismatch; X (too few bids) is last year's
     assert res.earlier == {"invalid": 1, "mismatch": 0}
     assert res.top_share == pytest.approx(20 / 45)  # the basket's 20 of 45
@@ -588,10 +701,30 @@ def test_results_records_the_same_keys_in_the_same_order():
     res = q4.analyse(hand_made_tables(), params, PERIOD, seed=1)
     rec = q4.results(res)
     assert list(rec) == [
-        "coverage_count", "coverage_value", "coverage", "coverage_by_year", "coverage_by_category",
-        "coverage_by_region", "reasons", "invalid_applications", "invalid_by_kind", "mismatches", "findings",
-        "findings_all_years", "by_method", "totals", "totals_table", "bootstrap", "interval", "by_n_bids",
-        "null_model", "log_price_sd", "sensitivity", "top_share", "assessment_inputs"]
+        "coverage_count",
+        "coverage_value",
+        "coverage",
+        "coverage_by_year",
+        "coverage_by_category",
+        "coverage_by_region",
+        "reasons",
+        "invalid_applications",
+        "invalid_by_kind",
+        "mismatches",
+        "findings",
+        "findings_all_years",
+        "by_method",
+        "totals",
+        "totals_table",
+        "bootstrap",
+        "interval",
+        "by_n_bids",
+        "null_model",
+        "log_price_sd",
+        "sensitivity",
+        "top_share",
+        "assessment_inputs",
+    ]
     assert "title" not in rec["findings"].columns and set(rec["findings"]["year"]) == {YEAR}
     assert len(rec["findings_all_years"]) == 2
     assert not any(k.startswith("by_") for k in rec["coverage"])
@@ -622,8 +755,15 @@ def test_input_format_shows_the_criteria_inputs_as_before():
             return f.percent(v, 1) if name.endswith("_share") or name.startswith("savings_coverage") else f.number(v, 2)
 
         show = page.INPUTS.bind(t, f)
-        for name, v in [("savings_coverage_count", 0.6123), ("savings_coverage_value", float("nan")),
-                        ("invalid_application_share", 0.25), ("range_width_share", 1.5), ("reported_within_range", True),
-                        ("reported_within_range", False), ("x", None), ("other_figure", 1234.567)]:
+        for name, v in [
+            ("savings_coverage_count", 0.6123),
+            ("savings_coverage_value", float("nan")),
+            ("invalid_application_share", 0.25),
+            ("range_width_share", 1.5),
+            ("reported_within_range", True),
+            ("reported_within_range", False),
+            ("x", None),
+            ("other_figure", 1234.567),
+        ]:
             assert show(name, v) == before(name, v), (language, name)
     assert page.INPUTS.bind(Texts("sv"), Formatter("sv"))("savings_coverage_count", 0.6123) == "61,2\u00a0%"

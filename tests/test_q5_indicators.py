@@ -23,19 +23,26 @@ def indicators(rows) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["goal_area", "indicator", "followed_up", "reported_to"])
 
 
-HAND = indicators([
-    ("cost", "Besparing", True, "Regionstyrelse"),        # reported (case does not matter)
-    ("cost", "Andel samordnade", True, "regionstyrelse"),
-    ("quality", "Nöjdhet", True, None),                    # followed up, reported nowhere
-    ("administration", "Handläggningstid", True, "intern ledningsgrupp"),  # followed up, not to a governing body
-    ("learning", "Lärdomar", False, "regionstyrelse"),     # named recipient but not followed up
-])
+HAND = indicators(
+    [
+        ("cost", "Besparing", True, "Regionstyrelse"),  # reported (case does not matter)
+        ("cost", "Andel samordnade", True, "regionstyrelse"),
+        ("quality", "Nöjdhet", True, None),  # followed up, reported nowhere
+        ("administration", "Handläggningstid", True, "intern ledningsgrupp"),  # followed up, not to a governing body
+        ("learning", "Lärdomar", False, "regionstyrelse"),  # named recipient but not followed up
+    ]
+)
 
 
 def test_indicator_status_classifies_each_row():
     s = q5.indicator_status(HAND, BODIES)
-    assert list(s["status"]) == ["reported", "reported", "followed_up_not_reported", "followed_up_not_reported",
-                                 "defined_not_followed_up"]
+    assert list(s["status"]) == [
+        "reported",
+        "reported",
+        "followed_up_not_reported",
+        "followed_up_not_reported",
+        "defined_not_followed_up",
+    ]
     assert list(s["recipient"]) == ["regionstyrelse", "regionstyrelse", "not_reported", "other", "not_followed_up"]
 
 
@@ -98,13 +105,16 @@ def test_empty_indicators_table_is_zero_coverage():
 
 
 def test_targets_set_in_the_audit_year():
-    t = pd.DataFrame([
-        (2025, "coordinated_share", 0.30, 0.19, "interim"),
-        (2025, "coordinated_share", 0.30, 0.21, "full_year"),
-        (2025, "coordinated_count", None, 36, "full_year"),   # no target: not steering
-        (2024, "enabled_savings_sek", 70e6, 68.1e6, "full_year"),
-        (2025, "enabled_savings_sek", 70e6, 66.3e6, "full_year"),
-    ], columns=["year", "indicator", "target", "outcome", "period"])
+    t = pd.DataFrame(
+        [
+            (2025, "coordinated_share", 0.30, 0.19, "interim"),
+            (2025, "coordinated_share", 0.30, 0.21, "full_year"),
+            (2025, "coordinated_count", None, 36, "full_year"),  # no target: not steering
+            (2024, "enabled_savings_sek", 70e6, 68.1e6, "full_year"),
+            (2025, "enabled_savings_sek", 70e6, 66.3e6, "full_year"),
+        ],
+        columns=["year", "indicator", "target", "outcome", "period"],
+    )
     s = q5.targets_set(t, 2025).set_index("indicator")
     assert list(s.index) == ["coordinated_share", "enabled_savings_sek"]
     assert s.loc["coordinated_share", "periods"] == "full_year, interim"
@@ -142,6 +152,7 @@ def test_coverage_grid_figure():
     numbers = sorted(t.get_text() for t in ax.texts if t.get_text().isdigit())
     assert numbers == ["1", "1", "1", "2"]  # four non-empty cells
     import matplotlib.pyplot as plt
+
     plt.close(fig)
 
 
@@ -183,8 +194,13 @@ def test_key_counts_uncovered_and_outside_the_mission():
     extra = pd.concat([HAND, indicators([("innovation", "Nya idéer", True, None)])], ignore_index=True)
     s = q5.indicator_status(extra, BODIES)
     c = q5.coverage(s, AREAS)
-    assert q5.key_counts(s, c) == {"areas_followed": 3, "areas_reported": 1, "n_areas": 5,
-                                   "indicators_followed": 5, "n_indicators": 6}
+    assert q5.key_counts(s, c) == {
+        "areas_followed": 3,
+        "areas_reported": 1,
+        "n_areas": 5,
+        "indicators_followed": 5,
+        "n_indicators": 6,
+    }
     assert q5.uncovered_areas(c) == ["commercial_soundness", "learning"]  # the mission's order
     assert q5.areas_outside_mission(c) == ["innovation"]
     assert q5.key_counts(None, None) is None
@@ -199,24 +215,34 @@ def _period(year):
     return Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
 
 
-TARGETS = pd.DataFrame([
-    (2025, "coordinated_share", 0.30, 0.21, "full_year"),
-    (2024, "enabled_savings_sek", 70e6, 68.1e6, "full_year"),
-], columns=["year", "indicator", "target", "outcome", "period"])
+TARGETS = pd.DataFrame(
+    [
+        (2025, "coordinated_share", 0.30, 0.21, "full_year"),
+        (2024, "enabled_savings_sek", 70e6, 68.1e6, "full_year"),
+    ],
+    columns=["year", "indicator", "target", "outcome", "period"],
+)
 
 
 def test_analyse_is_the_chain_of_steps_and_results_records_it():
     from audit_lib.params import Q5Params
 
-    res = q5.analyse({"indicators": HAND, "targets": TARGETS}, Q5Params(goal_areas=AREAS, governing_bodies=BODIES),
-                     _period(2025))
+    res = q5.analyse(
+        {"indicators": HAND, "targets": TARGETS}, Q5Params(goal_areas=AREAS, governing_bodies=BODIES), _period(2025)
+    )
     assert res.audit_year == 2025 and list(res.targets["indicator"]) == ["coordinated_share"]
     assert res.inputs == q5.assessment_inputs(res.coverage, res.targets)
     assert res.counts is not None and res.counts["areas_reported"] == 1
     assert res.uncovered == ["commercial_soundness", "learning"] and res.outside == []
     recorded = q5.results(res)
-    assert list(recorded) == ["indicators_available", "coverage", "indicators", "matrix", "targets_in_audit_year",
-                              "assessment_inputs"]
+    assert list(recorded) == [
+        "indicators_available",
+        "coverage",
+        "indicators",
+        "matrix",
+        "targets_in_audit_year",
+        "assessment_inputs",
+    ]
     assert recorded["indicators_available"] is True
     assert list(recorded["matrix"].columns[:2]) == ["goal_area", "regionfullmaktige"]
     assert recorded["matrix"]["goal_area"].tolist() == AREAS
@@ -240,20 +266,23 @@ def test_page_states_the_counts_labels_and_targets():
     from audit_lib.report.texts import Texts
 
     t, f = Texts("en"), Formatter("en")
-    res = q5.analyse({"indicators": HAND, "targets": TARGETS}, Q5Params(goal_areas=AREAS, governing_bodies=BODIES),
-                     _period(2025))
+    res = q5.analyse(
+        {"indicators": HAND, "targets": TARGETS}, Q5Params(goal_areas=AREAS, governing_bodies=BODIES), _period(2025)
+    )
     html = "".join(str(x) for x in page.coverage(res, t, f, BODIES))
     assert t("q5_indicators.of", k="3", n="5") in html and t("q5_indicators.of", k="4", n="5") in html
-    assert t("q5_indicators.uncovered", areas=f"{t('goal_area.commercial_soundness')}, {t('goal_area.learning')}") \
-        in html.replace("&#x27;", "'")
+    assert t(
+        "q5_indicators.uncovered", areas=f"{t('goal_area.commercial_soundness')}, {t('goal_area.learning')}"
+    ) in html.replace("&#x27;", "'")
     assert page.area("innovation", t) == "innovation"  # no name in the catalog: the code
     assert page.recipient("other", t) == t("q5_indicators.recipient.other")
     assert len(page.indicators(res, t, f)) == 5
     targets = "".join(str(x) for x in page.targets(res, t, f))
     assert "30%" in targets and "21%" in targets
     empty = q5.analyse({"targets": TARGETS}, Q5Params(), _period(2023))
-    assert [str(x) for x in page.coverage(empty, t, f, BODIES)] == [str(page.d.callout(t("q5_indicators.no_table"),
-                                                                                        "warning"))]
+    assert [str(x) for x in page.coverage(empty, t, f, BODIES)] == [
+        str(page.d.callout(t("q5_indicators.no_table"), "warning"))
+    ]
     assert page.indicators(empty, t, f) == []
     assert t("q5_indicators.no_targets", year=2023) in str(page.targets(empty, t, f)[-1])
 

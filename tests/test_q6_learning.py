@@ -19,32 +19,44 @@ from conftest import run_notebook
 
 def view(rows) -> pd.DataFrame:
     """Rows: (id, year, category, planned, coordinated, consultant, lessons)."""
-    df = pd.DataFrame(rows, columns=["procurement_id", "year", "category", "planned_coordinated", "coordinated",
-                                     "external_consultant", "lessons_documented"])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "procurement_id",
+            "year",
+            "category",
+            "planned_coordinated",
+            "coordinated",
+            "external_consultant",
+            "lessons_documented",
+        ],
+    )
     df["title"] = df["procurement_id"] + " titel"
     return df
 
 
-HAND = view([
-    # 2023
-    ("A1", 2023, "IT", True, False, False, False),      # planned, not coordinated
-    ("A2", 2023, "IT", True, True, False, True),
-    ("A3", 2023, "Textil", False, False, True, False),  # consultant
-    ("A4", 2023, "Textil", False, False, False, True),
-    # 2024
-    ("B1", 2024, "IT", True, False, False, True),       # planned, not coordinated again: repeated in IT
-    ("B2", 2024, "Textil", False, False, False, False),
-    ("B3", 2024, "Måltider", True, False, True, False),  # both problems, once
-    ("B4", 2024, "Måltider", False, True, False, True),
-    # 2025
-    ("C1", 2025, "IT", False, True, False, True),
-    ("C2", 2025, "Textil", False, False, True, True),   # consultant again: repeated in Textil
-    ("C3", 2025, "Måltider", False, False, False, False),
-    ("C4", 2025, "Fordon", False, False, False, False),
-    ("C5", 2025, "IT", True, True, False, False),
-    # outside a three-year window
-    ("Z1", 2021, "Fordon", True, False, True, False),
-])
+HAND = view(
+    [
+        # 2023
+        ("A1", 2023, "IT", True, False, False, False),  # planned, not coordinated
+        ("A2", 2023, "IT", True, True, False, True),
+        ("A3", 2023, "Textil", False, False, True, False),  # consultant
+        ("A4", 2023, "Textil", False, False, False, True),
+        # 2024
+        ("B1", 2024, "IT", True, False, False, True),  # planned, not coordinated again: repeated in IT
+        ("B2", 2024, "Textil", False, False, False, False),
+        ("B3", 2024, "Måltider", True, False, True, False),  # both problems, once
+        ("B4", 2024, "Måltider", False, True, False, True),
+        # 2025
+        ("C1", 2025, "IT", False, True, False, True),
+        ("C2", 2025, "Textil", False, False, True, True),  # consultant again: repeated in Textil
+        ("C3", 2025, "Måltider", False, False, False, False),
+        ("C4", 2025, "Fordon", False, False, False, False),
+        ("C5", 2025, "IT", True, True, False, False),
+        # outside a three-year window
+        ("Z1", 2021, "Fordon", True, False, True, False),
+    ]
+)
 
 
 def test_wilson_known_values():
@@ -127,7 +139,9 @@ def test_demo_planted_cases(demo_package, planted):
 
     v = common.procurement_view(demo_package["procurements"], demo_package["procurement_regions"])
     ev = q6.problem_events(v)
-    assert set(ev.loc[ev["problem"] == "planned_not_coordinated", "procurement_id"]) == set(planted["planned_not_coordinated"])
+    assert set(ev.loc[ev["problem"] == "planned_not_coordinated", "procurement_id"]) == set(
+        planted["planned_not_coordinated"]
+    )
     c = q6.consultant_procurements(v, 2019, 2025).set_index("procurement_id")
     for pid in planted["mammography"]:  # the poor example: run by an external consultant, no lessons written
         assert pid in c.index and not c.loc[pid, "lessons_documented"]
@@ -150,6 +164,7 @@ def test_lessons_figure():
     pts = ax.lines[0].get_xydata()
     assert np.allclose(pts[:, 1], by["lessons_share"]) and np.allclose(pts[:, 0], by["year"] - 0.08)
     import matplotlib.pyplot as plt
+
     plt.close(fig)
 
 
@@ -165,6 +180,7 @@ def test_problems_figure_marks_repeated():
     assert sorted(p.get_width() for p in filled) == [2, 2]  # IT planned (2), Textil consultant (2)
     assert sorted(p.get_width() for p in hatched) == [1, 1]  # Måltider, once each
     import matplotlib.pyplot as plt
+
     plt.close(fig)
 
 
@@ -211,10 +227,16 @@ def test_repeated_lessons_share_over_the_repeated_problems():
 def tables_of(v: pd.DataFrame) -> dict:
     """The package's two tables behind a view: a coordinated procurement has two regions."""
     procurements = v.drop(columns=["year", "coordinated"]).assign(
-        completed_date=pd.to_datetime(v["year"].astype(str) + "-06-01"))
-    regions = pd.DataFrame([(pid, reg, 1.0) for pid, c in zip(v["procurement_id"], v["coordinated"])
-                            for reg in (("X", "Y") if c else ("X",))],
-                           columns=["procurement_id", "region", "estimated_value_sek"])
+        completed_date=pd.to_datetime(v["year"].astype(str) + "-06-01")
+    )
+    regions = pd.DataFrame(
+        [
+            (pid, reg, 1.0)
+            for pid, c in zip(v["procurement_id"], v["coordinated"])
+            for reg in (("X", "Y") if c else ("X",))
+        ],
+        columns=["procurement_id", "region", "estimated_value_sek"],
+    )
     return {"procurements": procurements, "procurement_regions": regions}
 
 
@@ -224,8 +246,9 @@ def test_analyse_is_the_chain_of_steps_and_results_records_it():
     from audit_lib.contract.period import Period
     from audit_lib.params import Q6Params
 
-    res = q6.analyse(tables_of(HAND), Q6Params(window_years=3, min_repeat_years=2),
-                     Period(dt.date(2025, 1, 1), dt.date(2025, 6, 30)))
+    res = q6.analyse(
+        tables_of(HAND), Q6Params(window_years=3, min_repeat_years=2), Period(dt.date(2025, 1, 1), dt.date(2025, 6, 30))
+    )
     assert res.window == (2023, 2025) and res.n_categories == 4
     assert list(res.consultants["procurement_id"]) == ["A3", "B3", "C2"]
     assert res.repeated_lessons_share == pytest.approx(0.5)

@@ -41,12 +41,19 @@ def test_two_runs_of_the_demo_are_byte_identical(tmp_path, demo_dir):
     """Question 3 and the follow-up on the (small) demo package, into two different folders."""
     only = ["q3_targets", "followup"]
     first = runner.run(DEMO, data_dir=demo_dir, out_dir=tmp_path / "one", only=only, progress=quiet)
-    second = runner.run(DEMO, data_dir=demo_dir, out_dir=tmp_path / "elsewhere" / "two", only=only,
-                        progress=quiet, jobs=2)
+    second = runner.run(
+        DEMO, data_dir=demo_dir, out_dir=tmp_path / "elsewhere" / "two", only=only, progress=quiet, jobs=2
+    )
     assert first.ok and second.ok
     a, b = snapshot(tmp_path / "one"), snapshot(tmp_path / "elsewhere" / "two")
-    assert {"q3_targets.html", "followup.html", "index.html", "results/q3_targets.json", "results/followup.json",
-            "notebooks/q3_targets.ipynb"} <= set(a)
+    assert {
+        "q3_targets.html",
+        "followup.html",
+        "index.html",
+        "results/q3_targets.json",
+        "results/followup.json",
+        "notebooks/q3_targets.ipynb",
+    } <= set(a)
     assert _differences(a, b) == []
     for name, content in a.items():
         text = content.decode("utf-8", "replace")

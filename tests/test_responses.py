@@ -19,14 +19,17 @@ def measure(**kw) -> Measure:
     return Measure.model_validate({**base, **kw})
 
 
-@pytest.mark.parametrize(("kw", "as_of", "outcome"), [
-    ({"status": "done", "completed": D(2026, 6, 30)}, D(2026, 12, 31), "done"),  # on the deadline: in time
-    ({"status": "done", "completed": D(2026, 7, 1)}, D(2026, 12, 31), "done_late"),
-    ({"status": "done"}, D(2026, 12, 31), "done"),  # done, no day given: not judged late
-    ({"status": "in_progress"}, D(2026, 7, 1), "overdue"),
-    ({"status": "planned"}, D(2026, 6, 30), "not_due"),  # the deadline day itself is not past
-    ({"status": "rejected", "reason": {"sv": "Ryms inte i budget"}}, D(2026, 12, 31), "rejected"),
-])
+@pytest.mark.parametrize(
+    ("kw", "as_of", "outcome"),
+    [
+        ({"status": "done", "completed": D(2026, 6, 30)}, D(2026, 12, 31), "done"),  # on the deadline: in time
+        ({"status": "done", "completed": D(2026, 7, 1)}, D(2026, 12, 31), "done_late"),
+        ({"status": "done"}, D(2026, 12, 31), "done"),  # done, no day given: not judged late
+        ({"status": "in_progress"}, D(2026, 7, 1), "overdue"),
+        ({"status": "planned"}, D(2026, 6, 30), "not_due"),  # the deadline day itself is not past
+        ({"status": "rejected", "reason": {"sv": "Ryms inte i budget"}}, D(2026, 12, 31), "rejected"),
+    ],
+)
 def test_a_measure_judged_on_a_day(kw, as_of, outcome):
     assert rs.measure_outcome(measure(**kw), as_of) == outcome
 
@@ -37,11 +40,27 @@ def register(responses: list[dict], recs: list[dict] | None = None) -> EvidenceR
 
 def test_answers_in_time_late_missing_and_not_yet_due():
     recs = [REC, {**REC, "id": "R2"}, {**REC, "id": "R3"}]
-    reg = register([{"recommendation": "R1", "received": D(2026, 2, 26), "answer": {"sv": "Vi gör så."},
-                     "measures": [{"text": {"sv": "Rutin"}, "owner": "Inköpschef", "deadline": D(2026, 6, 30)},
-                                  {"text": {"sv": "Utbildning"}, "owner": "HR", "deadline": D(2026, 9, 30),
-                                   "status": "done", "completed": D(2026, 6, 15)}]},
-                    {"recommendation": "R2", "received": D(2026, 2, 27)}], recs)
+    reg = register(
+        [
+            {
+                "recommendation": "R1",
+                "received": D(2026, 2, 26),
+                "answer": {"sv": "Vi gör så."},
+                "measures": [
+                    {"text": {"sv": "Rutin"}, "owner": "Inköpschef", "deadline": D(2026, 6, 30)},
+                    {
+                        "text": {"sv": "Utbildning"},
+                        "owner": "HR",
+                        "deadline": D(2026, 9, 30),
+                        "status": "done",
+                        "completed": D(2026, 6, 15),
+                    },
+                ],
+            },
+            {"recommendation": "R2", "received": D(2026, 2, 27)},
+        ],
+        recs,
+    )
     answer_by = D(2026, 2, 26)
     before = rs.responses(reg, answer_by, D(2026, 2, 1))  # before any answer came
     assert [s.answered for s in before] == ["not_due", "not_due", "not_due"]
@@ -55,7 +74,14 @@ def test_answers_in_time_late_missing_and_not_yet_due():
     assert r3.answered == "missing" and r3.received is None and r3.overdue
     assert rs.without_answer(after) == ["R3"]
     c = rs.counts(after)
-    assert (c["in_time"], c["late"], c["missing"], c["measures_overdue"], c["measures_done"], c["overdue"]) == (1, 1, 1, 1, 1, 3)
+    assert (c["in_time"], c["late"], c["missing"], c["measures_overdue"], c["measures_done"], c["overdue"]) == (
+        1,
+        1,
+        1,
+        1,
+        1,
+        3,
+    )
     assert r1.to_json()["measures"][1]["completed"] == "2026-06-15"
 
 
@@ -66,20 +92,47 @@ def test_without_an_answer_date_nothing_is_missing_or_late():
     assert rs.answered(None, None, D(2030, 1, 1)) == "not_due"
 
 
-@pytest.mark.parametrize(("responses", "message"), [
-    ([{"recommendation": "R9", "received": D(2026, 2, 1)}], "no such recommendation.*R1"),
-    ([{"recommendation": "R1", "received": D(2026, 2, 1)}, {"recommendation": "R1"}], "more than one response"),
-    ([{"recommendation": "R1", "answer": {"sv": "Ja"}}], "without the day it was received"),
-    ([{"recommendation": "R1", "received": D(2026, 2, 1),
-       "measures": [{"text": {"sv": "x"}, "owner": "y", "deadline": D(2026, 3, 1), "status": "rejected"}]}],
-     "rejected measure needs its reason"),
-    ([{"recommendation": "R1", "received": D(2026, 2, 1),
-       "measures": [{"text": {"sv": "x"}, "owner": "y", "deadline": D(2026, 3, 1), "completed": D(2026, 2, 2)}]}],
-     "only a done measure"),
-    ([{"recommendation": "R1", "received": D(2026, 2, 1),
-       "measures": [{"text": {"sv": "x"}, "owner": "", "deadline": D(2026, 3, 1)}]}], "owner"),
-    ([{"recommendation": "R1", "received": D(2026, 2, 1), "evidence": ["O1"]}], "unknown observation"),
-])
+@pytest.mark.parametrize(
+    ("responses", "message"),
+    [
+        ([{"recommendation": "R9", "received": D(2026, 2, 1)}], "no such recommendation.*R1"),
+        ([{"recommendation": "R1", "received": D(2026, 2, 1)}, {"recommendation": "R1"}], "more than one response"),
+        ([{"recommendation": "R1", "answer": {"sv": "Ja"}}], "without the day it was received"),
+        (
+            [
+                {
+                    "recommendation": "R1",
+                    "received": D(2026, 2, 1),
+                    "measures": [{"text": {"sv": "x"}, "owner": "y", "deadline": D(2026, 3, 1), "status": "rejected"}],
+                }
+            ],
+            "rejected measure needs its reason",
+        ),
+        (
+            [
+                {
+                    "recommendation": "R1",
+                    "received": D(2026, 2, 1),
+                    "measures": [
+                        {"text": {"sv": "x"}, "owner": "y", "deadline": D(2026, 3, 1), "completed": D(2026, 2, 2)}
+                    ],
+                }
+            ],
+            "only a done measure",
+        ),
+        (
+            [
+                {
+                    "recommendation": "R1",
+                    "received": D(2026, 2, 1),
+                    "measures": [{"text": {"sv": "x"}, "owner": "", "deadline": D(2026, 3, 1)}],
+                }
+            ],
+            "owner",
+        ),
+        ([{"recommendation": "R1", "received": D(2026, 2, 1), "evidence": ["O1"]}], "unknown observation"),
+    ],
+)
 def test_bad_responses_are_named(responses, message):
     with pytest.raises(ValueError, match=message):
         register(responses)
@@ -87,15 +140,18 @@ def test_bad_responses_are_named(responses, message):
 
 def test_a_responses_file_in_a_register_folder(tmp_path):
     (tmp_path / "recommendations.yaml").write_text(
-        "year: 2025\nrecommendations:\n  - id: R1\n    text: {sv: Gör något}\n", encoding="utf-8")
+        "year: 2025\nrecommendations:\n  - id: R1\n    text: {sv: Gör något}\n", encoding="utf-8"
+    )
     (tmp_path / "responses.yaml").write_text(
         "year: 2025\nresponses:\n  - recommendation: R1\n    received: 2026-02-20\n"
         "    measures:\n      - {text: {sv: Rutin}, owner: Inköpschef, deadline: 2026-06-30, status: planned}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     reg = load_register(tmp_path, 2025)
     assert reg.responses[0].measures[0].owner == "Inköpschef"
     (tmp_path / "responses.yaml").write_text(
-        "year: 2025\nresponses:\n  - recommendation: R1\n    recieved: 2026-02-20\n", encoding="utf-8")
+        "year: 2025\nresponses:\n  - recommendation: R1\n    recieved: 2026-02-20\n", encoding="utf-8"
+    )
     with pytest.raises(EvidenceError, match=r"responses\.yaml.*\n.*recieved: unknown key"):
         load_register(tmp_path, 2025)
 
@@ -106,14 +162,51 @@ def test_the_page_section_in_both_languages():
     from audit_lib.report.texts import Texts
 
     recs = [REC, {**REC, "id": "R2"}]
-    reg = register([{"recommendation": "R1", "received": D(2026, 3, 2), "measures": [
-        {"text": {"sv": "Ny rutin", "en": "New routine"}, "owner": "Inköpschef", "deadline": D(2026, 6, 30)},
-        {"text": {"sv": "Utbildning"}, "owner": "HR", "deadline": D(2026, 9, 30), "status": "rejected",
-         "reason": {"sv": "Ryms inte", "en": "No budget"}}]}], recs)
-    for lang, words in (("sv", ["Svar 2026-03-02, för sent", "Avvisad: Ryms inte", "Svar saknas",
-                                "Rekommendationer utan svar: R2.", "1 kom för sent"]),
-                        ("en", ["Answered 2026-03-02, late", "Rejected: No budget", "No answer",
-                                "Recommendations without an answer: R2.", "1 came late"])):
+    reg = register(
+        [
+            {
+                "recommendation": "R1",
+                "received": D(2026, 3, 2),
+                "measures": [
+                    {
+                        "text": {"sv": "Ny rutin", "en": "New routine"},
+                        "owner": "Inköpschef",
+                        "deadline": D(2026, 6, 30),
+                    },
+                    {
+                        "text": {"sv": "Utbildning"},
+                        "owner": "HR",
+                        "deadline": D(2026, 9, 30),
+                        "status": "rejected",
+                        "reason": {"sv": "Ryms inte", "en": "No budget"},
+                    },
+                ],
+            }
+        ],
+        recs,
+    )
+    for lang, words in (
+        (
+            "sv",
+            [
+                "Svar 2026-03-02, för sent",
+                "Avvisad: Ryms inte",
+                "Svar saknas",
+                "Rekommendationer utan svar: R2.",
+                "1 kom för sent",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Answered 2026-03-02, late",
+                "Rejected: No budget",
+                "No answer",
+                "Recommendations without an answer: R2.",
+                "1 came late",
+            ],
+        ),
+    ):
         statuses = rs.responses(reg, D(2026, 2, 26), D(2026, 7, 1), lang)
         html = "".join(str(p) for p in page.section(statuses, Texts(lang), Formatter(lang), "2026-02-26", "2026-07-01"))
         for w in words:
@@ -126,9 +219,24 @@ def test_the_page_section_in_both_languages():
 def test_nothing_after_the_day_is_seen():
     """A review judged on a day before the answer came sees no answer and no measure; a measure
     completed after the day is not yet done."""
-    reg = register([{"recommendation": "R1", "received": D(2026, 2, 20), "answer": {"sv": "Ja"},
-                     "measures": [{"text": {"sv": "Rutin"}, "owner": "Inköpschef", "deadline": D(2026, 6, 30),
-                                   "status": "done", "completed": D(2026, 6, 1)}]}])
+    reg = register(
+        [
+            {
+                "recommendation": "R1",
+                "received": D(2026, 2, 20),
+                "answer": {"sv": "Ja"},
+                "measures": [
+                    {
+                        "text": {"sv": "Rutin"},
+                        "owner": "Inköpschef",
+                        "deadline": D(2026, 6, 30),
+                        "status": "done",
+                        "completed": D(2026, 6, 1),
+                    }
+                ],
+            }
+        ]
+    )
     early = rs.responses(reg, D(2026, 2, 26), D(2026, 1, 31))[0]
     assert (early.answered, early.received, early.answer, early.measures) == ("not_due", None, None, ())
     mid = rs.responses(reg, D(2026, 2, 26), D(2026, 5, 1))[0]
@@ -148,7 +256,8 @@ def test_before_any_answer_is_due_the_page_says_so_plainly():
     html = "".join(str(p) for p in page.section(statuses, Texts("sv"), Formatter("sv"), "2026-02-26", "2025-12-31"))
     assert "Den 2025-12-31 har inget svar kommit, och inget är försenat." in html
     assert "0 av" not in html and "Ingen åtgärd utlovad" not in html
-    answered = rs.responses(register([{"recommendation": "R1", "received": D(2026, 2, 1)}]), D(2026, 2, 26),
-                            D(2026, 3, 1))
+    answered = rs.responses(
+        register([{"recommendation": "R1", "received": D(2026, 2, 1)}]), D(2026, 2, 26), D(2026, 3, 1)
+    )
     html = "".join(str(p) for p in page.section(answered, Texts("sv"), Formatter("sv"), "2026-02-26", "2026-03-01"))
     assert "Ingen åtgärd utlovad" in html  # answered, but without a measure

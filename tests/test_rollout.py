@@ -12,22 +12,29 @@ import pytest
 from audit_lib.stats import staggered as stg
 
 # five units over six periods; a starts in w at 2 and in x at 3, b in x at 4 and in y at 2
-Y = np.array([
-    [1.0, 1.2, 1.1, 1.4, 1.5, 1.3],
-    [2.0, 2.3, 1.9, 2.0, 2.2, 2.1],
-    [0.5, 0.6, 0.8, 0.4, 0.2, 0.3],
-    [1.5, 1.4, 1.0, 1.2, 1.1, 1.3],
-    [0.9, 1.1, 1.0, 1.3, 1.2, 1.4],
-])
+Y = np.array(
+    [
+        [1.0, 1.2, 1.1, 1.4, 1.5, 1.3],
+        [2.0, 2.3, 1.9, 2.0, 2.2, 2.1],
+        [0.5, 0.6, 0.8, 0.4, 0.2, 0.3],
+        [1.5, 1.4, 1.0, 1.2, 1.1, 1.3],
+        [0.9, 1.1, 1.0, 1.3, 1.2, 1.4],
+    ]
+)
 
 
 def long_table() -> pd.DataFrame:
     unit = np.repeat(np.arange(5), 6)
-    return pd.DataFrame({
-        "unit": np.array(list("vwxyz"))[unit], "period": np.tile(np.arange(6), 5), "y": Y.ravel(),
-        "cluster": np.array([0, 0, 1, 1, 2])[unit], "a": np.array([np.nan, 2, 3, np.nan, np.nan])[unit],
-        "b": np.array([np.nan, np.nan, 4, 2, np.nan])[unit],
-    })
+    return pd.DataFrame(
+        {
+            "unit": np.array(list("vwxyz"))[unit],
+            "period": np.tile(np.arange(6), 5),
+            "y": Y.ravel(),
+            "cluster": np.array([0, 0, 1, 1, 2])[unit],
+            "a": np.array([np.nan, 2, 3, np.nan, np.nan])[unit],
+            "b": np.array([np.nan, np.nan, 4, 2, np.nan])[unit],
+        }
+    )
 
 
 def fractions(values: np.ndarray) -> list[Fraction]:

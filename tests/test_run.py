@@ -119,10 +119,13 @@ def test_a_killed_run_leaves_the_previous_output_intact(tmp_path, demo_dir):
     # a second run whose notebook signals that it is executing, then hangs
     marker = tmp_path / "started"
     tiny_notebook(nbs, "a_ok", body=f"pathlib.Path({str(marker)!r}).touch()\nimport time\ntime.sleep(120)")
-    code = (f"from audit_lib.run.runner import run\nfrom pathlib import Path\n"
-            f"run({str(params)!r}, out_dir={str(out)!r}, notebook_dir=Path({str(nbs)!r}), force=True)")
-    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    code = (
+        f"from audit_lib.run.runner import run\nfrom pathlib import Path\n"
+        f"run({str(params)!r}, out_dir={str(out)!r}, notebook_dir=Path({str(nbs)!r}), force=True)"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.time() + 90
         while not marker.exists() and time.time() < deadline and proc.poll() is None:
@@ -145,7 +148,7 @@ def test_a_killed_run_leaves_the_previous_output_intact(tmp_path, demo_dir):
 
 def test_remove_stale_puts_back_an_output_moved_aside_by_a_killed_run(tmp_path):
     out = tmp_path / "out"
-    dead = 2 ** 22 + 12345  # above the default pid_max: no such process
+    dead = 2**22 + 12345  # above the default pid_max: no such process
     old = tmp_path / f".out.old-{dead}"
     old.mkdir()
     (old / "index.html").write_text("previous", encoding="utf-8")
@@ -170,13 +173,14 @@ def test_the_kernel_is_reached_over_unix_sockets_not_tcp(tmp_path, demo_dir, cap
     """No network port is opened by a run, and the kernel has nothing to warn about,
     and its socket folder is removed when the notebook is done."""
     nbs = tmp_path / "nbs"
-    tiny_notebook(nbs, "t_transport", body=(
-        "from ipykernel.kernelapp import IPKernelApp\n"
-        "res['transport'] = IPKernelApp.instance().transport"))
+    tiny_notebook(
+        nbs,
+        "t_transport",
+        body=("from ipykernel.kernelapp import IPKernelApp\nres['transport'] = IPKernelApp.instance().transport"),
+    )
     out = tmp_path / "out"
     before = set(Path(tempfile.gettempdir()).glob("audit-kernel-*"))
-    result = runner.run(write_params(tmp_path / "params", demo_dir), out_dir=out, notebook_dir=nbs,
-                        progress=quiet)
+    result = runner.run(write_params(tmp_path / "params", demo_dir), out_dir=out, notebook_dir=nbs, progress=quiet)
     assert result.ok
     res = json.loads((out / "results" / "t_transport.json").read_text(encoding="utf-8"))
     assert res["transport"] == "ipc"
@@ -194,7 +198,8 @@ def test_internal_renditions_in_parallel_skip_a_broken_notebook_with_a_warning(m
     runner.run(params, out_dir=out, notebook_dir=nbs, jobs=2, progress=quiet)
     names = ["a_ok", "b_bad", "c_ok"]
     assert sorted(p.name for p in (out / "internal").glob("*.html")) == sorted(
-        f"{n}.html" for n in [*names, "y_after", "z_after"])
+        f"{n}.html" for n in [*names, "y_after", "z_after"]
+    )
     expected = (out / "internal" / "c_ok.html").read_bytes()
     (out / "notebooks" / "a_ok.ipynb").write_text("{ not a notebook", encoding="utf-8")
     for p in (out / "internal").glob("*.html"):

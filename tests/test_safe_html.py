@@ -34,21 +34,37 @@ def pages(planted):
     shots = ARTIFACTS / "safe-html"
     started = time.perf_counter()
     with chromium() as browser:
-        reports = {f"{p.parent.name}/{p.name}": check_page(browser, p, shots / f"{p.parent.name}-{p.stem}.png")
-                   for p in files}
-    summary = {"pages": len(reports), "cells_planted": sum(planted.planted.values()),
-               "requests_blocked": sum(len(r.blocked) for r in reports.values()),
-               "browser_seconds": round(time.perf_counter() - started, 1), "run_seconds": round(planted.seconds, 1)}
+        reports = {
+            f"{p.parent.name}/{p.name}": check_page(browser, p, shots / f"{p.parent.name}-{p.stem}.png") for p in files
+        }
+    summary = {
+        "pages": len(reports),
+        "cells_planted": sum(planted.planted.values()),
+        "requests_blocked": sum(len(r.blocked) for r in reports.values()),
+        "browser_seconds": round(time.perf_counter() - started, 1),
+        "run_seconds": round(planted.seconds, 1),
+    }
     (shots / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     print(f"\nsafe-HTML check: {summary}")
     return reports
 
 
 def test_every_text_column_and_the_register_were_planted(planted):
-    for column in ("procurements.procurement_id", "procurements.title", "procurements.category",
-                   "procurements.non_coordination_reason", "procurement_regions.initiation_ref", "bids.bidder_id",
-                   "targets.source", "rollouts.category", "coordination_effort.activity", "indicators.indicator",
-                   "indicators.reported_to", "purchase_lines.category", "purchase_lines.article_id"):
+    for column in (
+        "procurements.procurement_id",
+        "procurements.title",
+        "procurements.category",
+        "procurements.non_coordination_reason",
+        "procurement_regions.initiation_ref",
+        "bids.bidder_id",
+        "targets.source",
+        "rollouts.category",
+        "coordination_effort.activity",
+        "indicators.indicator",
+        "indicators.reported_to",
+        "purchase_lines.category",
+        "purchase_lines.article_id",
+    ):
         assert planted.planted.get(column, 0) > 0, column
     assert planted.planted["evidence register texts"] > 10
     assert (planted.out / "site" / "index.html").is_file()
@@ -82,6 +98,9 @@ def test_planted_text_shows_as_text(pages):
 def test_failed_reports_are_still_safe(planted, pages):
     """Whether or not a notebook trips on the planted values, its page (with code and
     traceback if it failed) is safe: that is what the checks above cover; here we record it."""
-    failed = [p.name for p in (planted.out / "site").glob("*.html")
-              if 'class="failed-banner"' in p.read_text(encoding="utf-8")]
+    failed = [
+        p.name
+        for p in (planted.out / "site").glob("*.html")
+        if 'class="failed-banner"' in p.read_text(encoding="utf-8")
+    ]
     print(f"\nreports failed on the planted package: {failed or 'none'}")

@@ -9,18 +9,30 @@ import pytest
 import yaml
 
 from audit_lib.params import load_params_data
-from audit_lib.sampling import (SamplingError, evaluate, evaluate_sample, interval_from_misstatement, population,
-                                reliability_factor, sample_size, select)
+from audit_lib.sampling import (
+    SamplingError,
+    evaluate,
+    evaluate_sample,
+    interval_from_misstatement,
+    population,
+    reliability_factor,
+    sample_size,
+    select,
+)
 
 from conftest import ROOT
 
 
 def _pop(values, prefix="P") -> pd.DataFrame:
-    return pd.DataFrame({
-        "procurement_id": [f"{prefix}{i:03d}" for i in range(len(values))],
-        "title": "t", "lead_region": "SRM", "completed_date": pd.Timestamp("2025-03-01"),
-        "estimated_value_sek": [float(v) for v in values],
-    })
+    return pd.DataFrame(
+        {
+            "procurement_id": [f"{prefix}{i:03d}" for i in range(len(values))],
+            "title": "t",
+            "lead_region": "SRM",
+            "completed_date": pd.Timestamp("2025-03-01"),
+            "estimated_value_sek": [float(v) for v in values],
+        }
+    )
 
 
 # ------------------------------------------------------------------ the guide's tables
@@ -166,10 +178,17 @@ def test_audit_sample_on_the_demo(demo_dir, demo_package, tmp_path, capsys):
     from audit_lib.cli import main
 
     outcomes = tmp_path / "outcomes.csv"
-    params = _params_file(tmp_path, demo_dir, {
-        "tolerable_misstatement_sek": 20_000_000, "expected_misstatement_sek": 2_000_000,
-        "risk_stratum": ["delegation_breach", "single_bid"], "single_bid_min_sek": 5_000_000,
-        "outcomes_file": str(outcomes)})
+    params = _params_file(
+        tmp_path,
+        demo_dir,
+        {
+            "tolerable_misstatement_sek": 20_000_000,
+            "expected_misstatement_sek": 2_000_000,
+            "risk_stratum": ["delegation_breach", "single_bid"],
+            "single_bid_min_sek": 5_000_000,
+            "outcomes_file": str(outcomes),
+        },
+    )
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     outcomes.write_text("procurement_id,misstatement_sek\n", encoding="utf-8")
     assert main(["sample", str(params), "--out", str(a)]) == 0

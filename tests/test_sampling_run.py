@@ -67,7 +67,9 @@ def test_recorded_outcomes_are_evaluated_in_plain_words(demo_package, params_dir
     res0 = _analyse(demo_package, params)
     items = res0.sample.items.set_index("procurement_id")
     pps = items.index[items["stratum"] == "pps"][:2]
-    outcomes = pd.DataFrame({"procurement_id": list(pps), "misstatement_sek": [items.at[pps[0], "estimated_value_sek"] / 10, 0.0]})
+    outcomes = pd.DataFrame(
+        {"procurement_id": list(pps), "misstatement_sek": [items.at[pps[0], "estimated_value_sek"] / 10, 0.0]}
+    )
     res = _analyse(demo_package, params, outcomes)
     expected = evaluate_sample(res.sample, outcomes, 20_000_000)
     assert res.evaluation is not None and res.evaluation.upper_limit == pytest.approx(expected.upper_limit)
@@ -78,7 +80,10 @@ def test_recorded_outcomes_are_evaluated_in_plain_words(demo_package, params_dir
     text = html(page.evaluation(res, T, F))
     assert "preliminär" in text and "Hittills är den övre felgränsen lägre" in text and "10\xa0%" in text
     rec = smp.results(res)
-    assert rec["review"] == {"n_reviewed": 2, "n_not_reviewed": len(res.sample.items) - 2} and rec["evaluation"]["exceeds_tolerable"] is False
+    assert (
+        rec["review"] == {"n_reviewed": 2, "n_not_reviewed": len(res.sample.items) - 2}
+        and rec["evaluation"]["exceeds_tolerable"] is False
+    )
     assert rec["misstatements"]["procurement_id"].tolist() == [pps[0]]
     # above the tolerable misstatement: said as a warning, and final (more errors only raise the limit)
     big = outcomes.assign(misstatement_sek=[items.at[p, "estimated_value_sek"] for p in pps])
@@ -114,7 +119,9 @@ def test_the_notebook_runs_only_when_the_parameters_ask_for_a_sample(params_dir)
     names = lambda params: [n.name for n in select(discover(), None, params)]  # noqa: E731
     assert "sampling" in names(with_sampling) and "sampling" not in names(without)
     assert "q3_targets" in names(without)
-    assert [n.name for n in select(discover(), ["sampling"], without)] == ["sampling"]  # named: it runs (and says why not)
+    assert [n.name for n in select(discover(), ["sampling"], without)] == [
+        "sampling"
+    ]  # named: it runs (and says why not)
     with pytest.raises(SamplingError, match="no 'sampling' section"):
         smp.draw_sample({}, without, T, 1)
 
@@ -122,8 +129,9 @@ def test_the_notebook_runs_only_when_the_parameters_ask_for_a_sample(params_dir)
 def test_a_run_draws_the_sample_audit_sample_writes_and_records_it(demo_dir, params_dir, tmp_path, capsys):
     folder = tmp_path / "params"
     shutil.copytree(params_dir, folder)
-    shutil.copy2(ROOT / "params" / "evidence" / "demo-2025" / OUTCOMES_FILE,
-                 folder / "evidence" / "demo-2025" / OUTCOMES_FILE)  # the demo's file reviews
+    shutil.copy2(
+        ROOT / "params" / "evidence" / "demo-2025" / OUTCOMES_FILE, folder / "evidence" / "demo-2025" / OUTCOMES_FILE
+    )  # the demo's file reviews
     csv = tmp_path / "sample.csv"
     assert cli.main(["sample", str(folder / "demo.yaml"), "--data", str(demo_dir), "--out", str(csv)]) == 0
     assert "upper misstatement limit" in capsys.readouterr().out
@@ -154,5 +162,7 @@ def test_a_run_draws_the_sample_audit_sample_writes_and_records_it(demo_dir, par
     items_sheet = next(wb[s] for s in sheets if s.startswith("Stickprov ") and wb[s].max_row == len(written) + 1)
     header = [c.value for c in items_sheet[1]]
     assert T("sampling.col_reason") in header and T("sampling.col_first_point_sek") in header
-    ids = [r[header.index(T("workbook.col.procurement_id"))] for r in items_sheet.iter_rows(min_row=2, values_only=True)]
+    ids = [
+        r[header.index(T("workbook.col.procurement_id"))] for r in items_sheet.iter_rows(min_row=2, values_only=True)
+    ]
     assert sorted(ids) == sorted(written["procurement_id"])

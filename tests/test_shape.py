@@ -13,8 +13,21 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MAX_MODULE_LINES = 420  # "about 400"
-NOT_IN_A_NOTEBOOK = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.For, ast.While,
-                     ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.If, ast.IfExp, ast.Try)
+NOT_IN_A_NOTEBOOK = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.Lambda,
+    ast.ClassDef,
+    ast.For,
+    ast.While,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+    ast.If,
+    ast.IfExp,
+    ast.Try,
+)
 
 
 def code_of(path: Path) -> str:
@@ -23,8 +36,9 @@ def code_of(path: Path) -> str:
 
 
 def forbidden(code: str) -> list[str]:
-    return sorted({f"{type(n).__name__} (line {n.lineno})" for n in ast.walk(ast.parse(code))
-                   if isinstance(n, NOT_IN_A_NOTEBOOK)})
+    return sorted(
+        {f"{type(n).__name__} (line {n.lineno})" for n in ast.walk(ast.parse(code)) if isinstance(n, NOT_IN_A_NOTEBOOK)}
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -34,20 +48,29 @@ def test_a_notebook_only_calls_and_shows(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_a_notebook_calls_analyse_once(path):
-    calls = [n for n in ast.walk(ast.parse(code_of(path)))
-             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "analyse"]
+    calls = [
+        n
+        for n in ast.walk(ast.parse(code_of(path)))
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "analyse"
+    ]
     assert len(calls) == 1, f"{path.name}: {len(calls)} analyse() calls"
 
 
 def test_the_checker_sees_what_it_forbids():
     assert forbidden("def f():\n    pass\nx = [i for i in y]\nif a:\n    b()\n") == [
-        "FunctionDef (line 1)", "If (line 4)", "ListComp (line 3)"]
+        "FunctionDef (line 1)",
+        "If (line 4)",
+        "ListComp (line 3)",
+    ]
     assert forbidden("res = q.analyse(audit.package, p)\naudit.show(*page.part(res, t, f))\n") == []
 
 
 def test_modules_stay_readable_in_one_sitting():
-    long = {p.relative_to(ROOT).as_posix(): n for p in sorted((ROOT / "src").rglob("*.py"))
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    long = {
+        p.relative_to(ROOT).as_posix(): n
+        for p in sorted((ROOT / "src").rglob("*.py"))
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
     assert long == {}, f"split these by what they do: {long}"
 
 

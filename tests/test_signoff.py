@@ -13,8 +13,17 @@ from conftest import quiet, tiny_notebook, write_params
 
 from audit_lib import cli
 from audit_lib.run import runner
-from audit_lib.run.signoff import (SignError, archive_signed, check_signatures, draft_banner, is_final, is_signed,
-                                   read_signatures, sign, strip_draft)
+from audit_lib.run.signoff import (
+    SignError,
+    archive_signed,
+    check_signatures,
+    draft_banner,
+    is_final,
+    is_signed,
+    read_signatures,
+    sign,
+    strip_draft,
+)
 from audit_lib.run.site import build_site
 from audit_lib.run.verify import verify
 
@@ -25,8 +34,13 @@ DRAFT = "Utkast"
 
 def _pages(out: Path) -> list[Path]:
     """Every public page: the reports, the index and the site's own (its appendix too)."""
-    return [out / "index.html", out / "a_ok.html", out / "site" / "index.html", out / "site" / "a_ok.html",
-            out / "site" / "appendix.html"]
+    return [
+        out / "index.html",
+        out / "a_ok.html",
+        out / "site" / "index.html",
+        out / "site" / "a_ok.html",
+        out / "site" / "appendix.html",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +88,9 @@ def test_pages_are_drafts_until_the_reviewer_signs_then_verify_passes(finished, 
     page = out / "site" / "a_ok.html"
     page.write_text(page.read_text(encoding="utf-8") + "<!-- edited -->", encoding="utf-8")
     problems = check_signatures(out)
-    assert problems == ["site/a_ok.html: changed after the signature of reviewer Bo Granskare on "
-                        f"{dt.date.today().isoformat()}"]
+    assert problems == [
+        f"site/a_ok.html: changed after the signature of reviewer Bo Granskare on {dt.date.today().isoformat()}"
+    ]
 
 
 def test_the_site_appendix_loses_its_banner_on_signing_and_verify_covers_it(finished, tmp_path):
@@ -87,10 +102,12 @@ def test_the_site_appendix_loses_its_banner_on_signing_and_verify_covers_it(fini
     assert DRAFT not in appendix.read_text(encoding="utf-8")
     assert "site/appendix.html" in read_signatures(out)[-1]["files"]
     assert verify(out, progress=quiet).ok  # the rerun is made final as the signed run was
-    appendix.write_text(appendix.read_text(encoding="utf-8").replace("</main>", f"{draft_banner('sv')}</main>"),
-                        encoding="utf-8")
-    assert check_signatures(out) == [f"site/appendix.html: changed after the signature of reviewer Bo Granskare on "
-                                     f"{dt.date.today().isoformat()}"]
+    appendix.write_text(
+        appendix.read_text(encoding="utf-8").replace("</main>", f"{draft_banner('sv')}</main>"), encoding="utf-8"
+    )
+    assert check_signatures(out) == [
+        f"site/appendix.html: changed after the signature of reviewer Bo Granskare on {dt.date.today().isoformat()}"
+    ]
     assert not verify(out, progress=quiet).ok
 
 
@@ -115,7 +132,8 @@ def test_the_fact_check_is_recorded_without_changing_a_page(finished, tmp_path):
     (out / "results" / "a_ok.json").unlink()
     assert check_signatures(out) == [
         "results/a_ok.json: removed after the signature of fact_check Nämndens kansli on 2026-02-01",
-        "extra.txt: added after the signature of fact_check Nämndens kansli on 2026-02-01"]
+        "extra.txt: added after the signature of fact_check Nämndens kansli on 2026-02-01",
+    ]
 
 
 def test_bad_signatures_are_usage_errors(tmp_path, capsys):

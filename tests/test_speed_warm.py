@@ -75,8 +75,9 @@ def left_behind(folder: Path) -> list[str]:
 
 
 def test_outputs_are_byte_identical_with_and_without_warm_kernels(tmp_path, demo_copy, monkeypatch):
-    monkeypatch.setattr(runner, "code_state", lambda paths: {"commit": "x", "dirty": False,
-                                                             "source_sha256": "pinned", "notebooks": {}})
+    monkeypatch.setattr(
+        runner, "code_state", lambda paths: {"commit": "x", "dirty": False, "source_sha256": "pinned", "notebooks": {}}
+    )
     monkeypatch.setenv(warm.WARM_ENV, "0")
     cold = _run(tmp_path, demo_copy, "cold")
     monkeypatch.setenv(warm.WARM_ENV, "1")
@@ -100,9 +101,12 @@ def test_outputs_are_byte_identical_with_and_without_warm_kernels(tmp_path, demo
 
 def test_notebook_imports_and_what_can_be_forked(tmp_path):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("import json, os.path\nfrom audit_lib.notebook import start\n"
-                                          "from . import rel\nx = 1"),
-                nbformat.v4.new_markdown_cell("import not_code")]
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import json, os.path\nfrom audit_lib.notebook import start\nfrom . import rel\nx = 1"
+        ),
+        nbformat.v4.new_markdown_cell("import not_code"),
+    ]
     nbformat.write(nb, str(tmp_path / "n.ipynb"))
     (tmp_path / "broken.ipynb").write_text("{", encoding="utf-8")
     assert warm.notebook_imports(tmp_path) == ["audit_lib.notebook", "json", "os.path"]

@@ -186,10 +186,18 @@ def test_weights_act_as_frequency_weights_and_clusters_group_units():
 # figures (moderndid 0.2.0, att_gt(..., xformla="~lpop", est_method="reg", boot=False), the
 # Python port of R's did; computed once and kept here): (att, se) per (group, time) and aggregate.
 MPDTA_LPOP_REG = {
-    (2004, 2004): (-0.014911, 0.022056), (2004, 2005): (-0.076996, 0.028360), (2004, 2006): (-0.141080, 0.034836),
-    (2004, 2007): (-0.107544, 0.032738), (2006, 2004): (-0.002066, 0.022122), (2006, 2005): (-0.006968, 0.018346),
-    (2006, 2006): (0.000766, 0.019196), (2006, 2007): (-0.041536, 0.019717), (2007, 2004): (0.026366, 0.014019),
-    (2007, 2005): (-0.004760, 0.015670), (2007, 2006): (-0.028502, 0.018132), (2007, 2007): (-0.028789, 0.016168),
+    (2004, 2004): (-0.014911, 0.022056),
+    (2004, 2005): (-0.076996, 0.028360),
+    (2004, 2006): (-0.141080, 0.034836),
+    (2004, 2007): (-0.107544, 0.032738),
+    (2006, 2004): (-0.002066, 0.022122),
+    (2006, 2005): (-0.006968, 0.018346),
+    (2006, 2006): (0.000766, 0.019196),
+    (2006, 2007): (-0.041536, 0.019717),
+    (2007, 2004): (0.026366, 0.014019),
+    (2007, 2005): (-0.004760, 0.015670),
+    (2007, 2006): (-0.028502, 0.018132),
+    (2007, 2007): (-0.028789, 0.016168),
 }
 MPDTA_LPOP_AGG = {"simple": (-0.041969, 0.011445), "event_time": (-0.080782, 0.018746), "group": (-0.032929, 0.011860)}
 
@@ -210,15 +218,23 @@ def test_mpdta_with_a_covariate_matches_the_reference_implementation(mpdta):
 # implementation's figures (moderndid 0.2.0, att_gt(..., xformla="~lpop", est_method="dr",
 # boot=False) and aggte(..., boot=False); computed once and kept here). Ours agree to 1e-14.
 MPDTA_LPOP_DR = {
-    (2004, 2004): (-0.014530, 0.022129), (2004, 2005): (-0.076422, 0.028671), (2004, 2006): (-0.140448, 0.035378),
-    (2004, 2007): (-0.106904, 0.032886), (2006, 2004): (-0.000472, 0.022223), (2006, 2005): (-0.006203, 0.018496),
-    (2006, 2006): (0.000961, 0.019400), (2006, 2007): (-0.041294, 0.019721), (2007, 2004): (0.026728, 0.014066),
-    (2007, 2005): (-0.004577, 0.015718), (2007, 2006): (-0.028447, 0.018181), (2007, 2007): (-0.028781, 0.016239),
+    (2004, 2004): (-0.014530, 0.022129),
+    (2004, 2005): (-0.076422, 0.028671),
+    (2004, 2006): (-0.140448, 0.035378),
+    (2004, 2007): (-0.106904, 0.032886),
+    (2006, 2004): (-0.000472, 0.022223),
+    (2006, 2005): (-0.006203, 0.018496),
+    (2006, 2006): (0.000961, 0.019400),
+    (2006, 2007): (-0.041294, 0.019721),
+    (2007, 2004): (0.026728, 0.014066),
+    (2007, 2005): (-0.004577, 0.015718),
+    (2007, 2006): (-0.028447, 0.018181),
+    (2007, 2007): (-0.028781, 0.016239),
 }
-MPDTA_LPOP_DR_AGG = {"never": {"simple": (-0.041752, 0.011503), "event_time": (-0.080354, 0.018958),
-                               "group": (-0.032820, 0.011898)},
-                     "notyet": {"simple": (-0.041352, 0.011428), "event_time": (-0.079993, 0.018494),
-                                "group": (-0.032264, 0.011983)}}
+MPDTA_LPOP_DR_AGG = {
+    "never": {"simple": (-0.041752, 0.011503), "event_time": (-0.080354, 0.018958), "group": (-0.032820, 0.011898)},
+    "notyet": {"simple": (-0.041352, 0.011428), "event_time": (-0.079993, 0.018494), "group": (-0.032264, 0.011983)},
+}
 
 
 def test_mpdta_doubly_robust_matches_the_reference_implementation(mpdta):
@@ -229,14 +245,29 @@ def test_mpdta_doubly_robust_matches_the_reference_implementation(mpdta):
         assert got.loc[(g, t), "se"] == pytest.approx(se, abs=1e-6), (g, t)
     assert r.meta["method"] == "dr"
     for control, aggs in MPDTA_LPOP_DR_AGG.items():
-        res = r if control == "never" else att_gt(mpdta, "countyreal", "year", "lemp", "first.treat",
-                                                  covariates=("lpop",), method="dr", control=control)
+        res = (
+            r
+            if control == "never"
+            else att_gt(
+                mpdta, "countyreal", "year", "lemp", "first.treat", covariates=("lpop",), method="dr", control=control
+            )
+        )
         for name, (est, se) in aggs.items():
             assert res.aggregates[name]["estimate"] == pytest.approx(est, abs=1e-6), (control, name)
             assert res.aggregates[name]["se"] == pytest.approx(se, abs=1e-6), (control, name)
     # the bootstrap carries over: close to the analytic standard errors, and seeded
-    boot = att_gt(mpdta, "countyreal", "year", "lemp", "first.treat", covariates=("lpop",), method="dr",
-                  se="bootstrap", reps=999, seed=4)
+    boot = att_gt(
+        mpdta,
+        "countyreal",
+        "year",
+        "lemp",
+        "first.treat",
+        covariates=("lpop",),
+        method="dr",
+        se="bootstrap",
+        reps=999,
+        seed=4,
+    )
     assert boot.att_gt["att"].to_numpy() == pytest.approx(r.att_gt["att"].to_numpy())
     assert boot.att_gt["se"].to_numpy() == pytest.approx(r.att_gt["se"].to_numpy(), rel=0.15)
 
@@ -311,7 +342,9 @@ def test_doubly_robust_right_when_either_model_is():
     assert not reg["low"] < 1.0 < reg["high"] and reg["estimate"] > 1.5  # outcome regression alone: biased
     assert dr["low"] < 1.0 < dr["high"] and abs(dr["estimate"] - 1.0) < 0.15
     plain = att_gt(data, "unit", "time", "y", "g", method="dr")
-    assert plain.att_gt["att"].to_numpy() == pytest.approx(att_gt(data, "unit", "time", "y", "g").att_gt["att"].to_numpy())
+    assert plain.att_gt["att"].to_numpy() == pytest.approx(
+        att_gt(data, "unit", "time", "y", "g").att_gt["att"].to_numpy()
+    )
     assert plain.meta["method"] is None
 
 
@@ -330,4 +363,3 @@ def test_doubly_robust_cell_without_overlap_not_estimable_and_bad_method_named()
     assert np.isnan(att) and not inf.any()
     with pytest.raises(PanelError, match="method must be 'reg' or 'dr'"):
         att_gt(confounded(n_units=40), "unit", "time", "y", "g", covariates=("x",), method="ipw")
-

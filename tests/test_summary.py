@@ -19,42 +19,71 @@ from audit_lib.report.fmt import Formatter
 from audit_lib.report.texts import Texts
 from audit_lib.run.index import index_html
 
-REPORT_LEVELS = {"q1": "till_stor_del", "q2": "till_viss_del", "q3": "till_viss_del", "q4": "nej",
-                 "q5": "till_viss_del", "q6": "till_viss_del"}
+REPORT_LEVELS = {
+    "q1": "till_stor_del",
+    "q2": "till_viss_del",
+    "q3": "till_viss_del",
+    "q4": "nej",
+    "q5": "till_viss_del",
+    "q6": "till_viss_del",
+}
 NOTEBOOKS = SummaryParams().questions
-REPORT_SENTENCE_SV = ("Den sammanfattande bedömningen är att arbetet med samordnade upphandlingar är ändamålsenligt "
-                      "utifrån styrande dokument och uppdragets formella inriktning, men att det endast till viss del "
-                      "är effektivt.")
+REPORT_SENTENCE_SV = (
+    "Den sammanfattande bedömningen är att arbetet med samordnade upphandlingar är ändamålsenligt "
+    "utifrån styrande dokument och uppdragets formella inriktning, men att det endast till viss del "
+    "är effektivt."
+)
 
 
 def assessment(q, level, computed=None, override=None, rule=None):
-    return {"question": q, "level": level, "computed_level": computed or level, "overridden": override is not None,
-            "override": override, "inputs": {}, "rule": rule or {}}
+    return {
+        "question": q,
+        "level": level,
+        "computed_level": computed or level,
+        "overridden": override is not None,
+        "override": override,
+        "inputs": {},
+        "rule": rule or {},
+    }
 
 
 def result(nb, q, level, year=2025, status="ok", **kw):
-    return {"notebook": nb, "status": status, "audit_year": year, "title": f"Title {q}",
-            "assessment": assessment(q, level, **kw)}
+    return {
+        "notebook": nb,
+        "status": status,
+        "audit_year": year,
+        "title": f"Title {q}",
+        "assessment": assessment(q, level, **kw),
+    }
 
 
 # ------------------------------------------------------------------ statuses and rows
-@pytest.mark.parametrize("res,ran,expected", [
-    ({"status": "ok", "audit_year": 2025}, True, "ok"),
-    ({"status": "ok", "audit_year": 2025}, False, "ok"),          # interactive: results without a run folder
-    ({"status": "failed", "audit_year": 2025}, True, "failed"),
-    (None, True, "failed"),                                        # ran, never finished
-    (None, False, "not_run"),
-    ({"status": "ok", "audit_year": 2024}, False, "not_run"),     # left from another year
-    ({"status": "ok", "audit_year": 2024}, True, "failed"),
-])
+@pytest.mark.parametrize(
+    "res,ran,expected",
+    [
+        ({"status": "ok", "audit_year": 2025}, True, "ok"),
+        ({"status": "ok", "audit_year": 2025}, False, "ok"),  # interactive: results without a run folder
+        ({"status": "failed", "audit_year": 2025}, True, "failed"),
+        (None, True, "failed"),  # ran, never finished
+        (None, False, "not_run"),
+        ({"status": "ok", "audit_year": 2024}, False, "not_run"),  # left from another year
+        ({"status": "ok", "audit_year": 2024}, True, "failed"),
+    ],
+)
 def test_question_status(res, ran, expected):
     assert s.question_status(res, ran, 2025) == expected
 
 
 def test_failed_or_missing_questions_never_carry_an_assessment():
-    results = {"q1_process": result("q1_process", "q1", "ja"),
-               "q2_gains": {"notebook": "q2_gains", "status": "failed", "audit_year": 2025,
-                            "assessment": assessment("q2", "ja")}}
+    results = {
+        "q1_process": result("q1_process", "q1", "ja"),
+        "q2_gains": {
+            "notebook": "q2_gains",
+            "status": "failed",
+            "audit_year": 2025,
+            "assessment": assessment("q2", "ja"),
+        },
+    }
     rows = s.question_rows(NOTEBOOKS, results, {"q1_process", "q2_gains", "q3_targets"}, 2025, {}, lambda a: "rule")
     by = {r.question: r for r in rows}
     assert [r.question for r in rows] == ["q1", "q2", "q3", "q4", "q5", "q6"]
@@ -66,9 +95,11 @@ def test_failed_or_missing_questions_never_carry_an_assessment():
 
 def test_comment_precedence_register_then_override_then_rule():
     o = {"level": "ja", "justification": "Revisorernas motivering", "author": "A", "date": "2025-10-01"}
-    results = {"q1_process": result("q1_process", "q1", "ja"),
-               "q2_gains": result("q2_gains", "q2", "ja", computed="nej", override=o),
-               "q3_targets": result("q3_targets", "q3", "nej")}
+    results = {
+        "q1_process": result("q1_process", "q1", "ja"),
+        "q2_gains": result("q2_gains", "q2", "ja", computed="nej", override=o),
+        "q3_targets": result("q3_targets", "q3", "nej"),
+    }
     rows = s.question_rows(NOTEBOOKS, results, set(), 2025, {"q1": "Registrets kommentar"}, lambda a: "från regeln")
     by = {r.question: r for r in rows}
     assert (by["q1"].comment, by["q1"].comment_source) == ("Registrets kommentar", "register")
@@ -79,20 +110,37 @@ def test_comment_precedence_register_then_override_then_rule():
 
 def test_register_comment_written_for_another_level_is_marked():
     results = {"q1_process": result("q1_process", "q1", "nej"), "q2_gains": result("q2_gains", "q2", "ja")}
-    rows = s.question_rows(NOTEBOOKS, results, set(), 2025, {"q1": "Kommentar", "q2": "Annan"}, lambda a: "regel",
-                           {"q1": "till_viss_del", "q2": "ja"}, lambda w, lv: f"[{w} != {lv}]")
+    rows = s.question_rows(
+        NOTEBOOKS,
+        results,
+        set(),
+        2025,
+        {"q1": "Kommentar", "q2": "Annan"},
+        lambda a: "regel",
+        {"q1": "till_viss_del", "q2": "ja"},
+        lambda w, lv: f"[{w} != {lv}]",
+    )
     by = {r.question: r for r in rows}
     assert by["q1"].comment_other_level and by["q1"].comment == "[till_viss_del != nej] Kommentar"
     assert by["q1"].to_json()["comment_level"] == "till_viss_del"
     assert not by["q2"].comment_other_level and by["q2"].comment == "Annan"
 
 
-CAUSALITY = {"status": "ok", "identified": False, "settings": {"level": 0.95},
-             "identification_reasons": {"category_management": ["pretrend_rejected"], "coordination": ["other_initiative"],
-                                        "ecommerce": ["other_initiative"]},
-             "effects": {"coordination": {"estimate": -0.05, "ci_low": -0.06, "ci_high": -0.04},
-                         "ecommerce": {"estimate": -0.03, "ci_low": -0.04, "ci_high": -0.02},
-                         "category_management": {"estimate": -0.02, "ci_low": -0.03, "ci_high": -0.01}}}
+CAUSALITY = {
+    "status": "ok",
+    "identified": False,
+    "settings": {"level": 0.95},
+    "identification_reasons": {
+        "category_management": ["pretrend_rejected"],
+        "coordination": ["other_initiative"],
+        "ecommerce": ["other_initiative"],
+    },
+    "effects": {
+        "coordination": {"estimate": -0.05, "ci_low": -0.06, "ci_high": -0.04},
+        "ecommerce": {"estimate": -0.03, "ci_low": -0.04, "ci_high": -0.02},
+        "category_management": {"estimate": -0.02, "ci_low": -0.03, "ci_high": -0.01},
+    },
+}
 
 
 def test_causality_question_answered_with_a_statement():
@@ -104,8 +152,9 @@ def test_causality_question_answered_with_a_statement():
     assert st["items"][0].startswith("Coordinated contract: -4.9%") and "50%" in st["items"][0]
     assert "associational" in st["note"] and "Category management" in st["note"] and "caused" not in st["note"]
     sv = s.causality_statement(CAUSALITY, Texts("sv"), Formatter("sv"))
-    assert "associativa" in sv["note"] and not any(w in " ".join(sv["items"]) + sv["note"]
-                                                   for w in ("orsakseffekt", "ledde till"))
+    assert "associativa" in sv["note"] and not any(
+        w in " ".join(sv["items"]) + sv["note"] for w in ("orsakseffekt", "ledde till")
+    )
     ok = s.causality_statement(dict(CAUSALITY, identified=True, identification_reasons={}), t, f)
     assert "effects of each initiative" in ok["note"]
     assert s.causality_statement({"status": "ok", "effects": {}}, t, f) is None
@@ -114,18 +163,26 @@ def test_causality_question_answered_with_a_statement():
 
 def test_index_shows_the_answer_date():
     causal = s.causality_statement(CAUSALITY, Texts("sv"), Formatter("sv"))
-    summary = {"status": "ok", "conclusion": {"sentence": "S", "answer_by": "2026-02-26", "causality": causal},
-               "assessments": {}, "recommendations": []}
+    summary = {
+        "status": "ok",
+        "conclusion": {"sentence": "S", "answer_by": "2026-02-26", "causality": causal},
+        "assessments": {},
+        "recommendations": [],
+    }
     html = index_html([{"name": "summary", "title": "S", "status": "ok", "level": None}], "sv", 2025, "R", summary)
     assert "senast 2026-02-26" in html
     assert "Sänkte samordningen priserna" in html and "associativa" in html
 
 
-RULE = {"ja": [{"input": "x_share", "op": ">=", "value": 0.9, "actual": 0.4, "holds": False}],
-        "till_stor_del": [{"input": "x_share", "op": ">=", "value": 0.5, "actual": 0.4, "holds": False},
-                          {"input": "documented", "op": "==", "value": True, "actual": None, "holds": None},
-                          {"input": "n", "op": ">=", "value": 3, "actual": 5, "holds": True}],
-        "till_viss_del": [{"input": "x_share", "op": ">=", "value": 0.2, "actual": 0.4, "holds": True}]}
+RULE = {
+    "ja": [{"input": "x_share", "op": ">=", "value": 0.9, "actual": 0.4, "holds": False}],
+    "till_stor_del": [
+        {"input": "x_share", "op": ">=", "value": 0.5, "actual": 0.4, "holds": False},
+        {"input": "documented", "op": "==", "value": True, "actual": None, "holds": None},
+        {"input": "n", "op": ">=", "value": 3, "actual": 5, "holds": True},
+    ],
+    "till_viss_del": [{"input": "x_share", "op": ">=", "value": 0.2, "actual": 0.4, "holds": True}],
+}
 
 
 def rule_comment(level, language="sv", rule=RULE):
@@ -137,10 +194,12 @@ def rule_comment(level, language="sv", rule=RULE):
 def test_rule_comment_names_the_unmet_conditions_of_the_next_level():
     assert rule_comment("till_viss_del") == (
         "För Till stor del skulle också krävas: X_SHARE ska vara minst 50\u00a0% men är 40\u00a0%; "
-        "DOCUMENTED ska vara ja men uppgift saknas.")
+        "DOCUMENTED ska vara ja men uppgift saknas."
+    )
     assert rule_comment("till_viss_del", "en") == (
         "Largely would also require: X_SHARE should be at least 50% but is 40%; "
-        "DOCUMENTED should be yes but the figure is missing.")
+        "DOCUMENTED should be yes but the figure is missing."
+    )
     assert rule_comment("ja") == "Alla villkor för den högsta nivån är uppfyllda."
     assert "Inga villkor" in rule_comment("nej", rule={"till_viss_del": []})
 
@@ -161,7 +220,8 @@ def test_report_levels_give_the_report_conclusion():
     en = Texts("en")
     assert s.conclusion_sentence(list(c.values()), en, en.has) == (
         "The overall assessment is that the work on coordinated procurement is appropriate given the governing "
-        "documents and the formal remit, but that it is only partly efficient.")
+        "documents and the formal remit, but that it is only partly efficient."
+    )
 
 
 def test_demo_params_carry_the_default_rule():
@@ -190,7 +250,8 @@ def test_missing_question_is_not_read_as_nej():
     t = Texts("sv")
     assert s.conclusion_sentence(list(c.values()), t, t.has) == (
         "Den sammanfattande bedömningen kan inte göras fullt ut: bedömning saknas för fråga 4 (delrapporten "
-        "misslyckades eller kördes inte).")
+        "misslyckades eller kördes inte)."
+    )
 
 
 def test_override_of_a_dimension():
@@ -204,15 +265,22 @@ def test_override_of_a_dimension():
 
 
 def test_dimension_naming_an_unknown_question_is_a_params_error():
-    data = {"run_name": "t", "audit_year": 2025, "data_dir": "d", "regions": {"SRM": {"sv": "S", "en": "S"}},
-            "summary": {"dimensions": {"x": {"questions": ["q9"]}}}}
+    data = {
+        "run_name": "t",
+        "audit_year": 2025,
+        "data_dir": "d",
+        "regions": {"SRM": {"sv": "S", "en": "S"}},
+        "summary": {"dimensions": {"x": {"questions": ["q9"]}}},
+    }
     with pytest.raises(ParamsError, match="unknown question"):
         parse_params(data)
 
 
 def test_review_recommendations_leave_out_followed_up_ones():
-    recs = [Recommendation(id="R1", question="q1", text=Text(sv="Gör", en="Do")),
-            Recommendation(id="R24.1", question="q3", text=Text(sv="Gammal"), status="in_progress")]
+    recs = [
+        Recommendation(id="R1", question="q1", text=Text(sv="Gör", en="Do")),
+        Recommendation(id="R24.1", question="q3", text=Text(sv="Gammal"), status="in_progress"),
+    ]
     assert s.review_recommendations(recs, "en") == [{"id": "R1", "question": "q1", "text": "Do", "status": "new"}]
 
 
@@ -221,18 +289,36 @@ def summary_json(statuses=None):
     rows = {}
     for q, nb in NOTEBOOKS.items():
         st = (statuses or {}).get(q, "ok")
-        rows[q] = {"question": q, "notebook": nb, "status": st, "level": REPORT_LEVELS[q] if st == "ok" else None,
-                   "computed_level": REPORT_LEVELS[q] if st == "ok" else None, "overridden": False,
-                   "comment": f"Kommentar {q} <b>" if st == "ok" else None, "comment_source": "register", "title": None}
-    return {"status": "ok", "assessments": rows,
-            "conclusion": {"sentence": REPORT_SENTENCE_SV, "comment": None},
-            "recommendations": [{"id": "R1", "question": "q1", "text": "Tydliggör ansvaret.", "status": "new"}]}
+        rows[q] = {
+            "question": q,
+            "notebook": nb,
+            "status": st,
+            "level": REPORT_LEVELS[q] if st == "ok" else None,
+            "computed_level": REPORT_LEVELS[q] if st == "ok" else None,
+            "overridden": False,
+            "comment": f"Kommentar {q} <b>" if st == "ok" else None,
+            "comment_source": "register",
+            "title": None,
+        }
+    return {
+        "status": "ok",
+        "assessments": rows,
+        "conclusion": {"sentence": REPORT_SENTENCE_SV, "comment": None},
+        "recommendations": [{"id": "R1", "question": "q1", "text": "Tydliggör ansvaret.", "status": "new"}],
+    }
 
 
 def entries(failed=()):
     names = list(NOTEBOOKS.values()) + ["decision_level", "summary"]
-    return [{"name": n, "title": n.upper(), "status": "failed" if n in failed else "ok",
-             "level": "till_viss_del" if n == "decision_level" else None} for n in names]
+    return [
+        {
+            "name": n,
+            "title": n.upper(),
+            "status": "failed" if n in failed else "ok",
+            "level": "till_viss_del" if n == "decision_level" else None,
+        }
+        for n in names
+    ]
 
 
 def test_index_is_the_closing_table():
@@ -244,7 +330,11 @@ def test_index_is_the_closing_table():
     assert "Tydliggör ansvaret." in html and "(fråga 1)" in html
     assert '<a href="decision_level.html">DECISION_LEVEL</a>' in html  # further analyses
     assert '<a href="summary.html">' in html
-    assert html.index("Sammanfattande bedömning") < html.index("Svar på revisionsfrågorna") < html.index("Rekommendationer")
+    assert (
+        html.index("Sammanfattande bedömning")
+        < html.index("Svar på revisionsfrågorna")
+        < html.index("Rekommendationer")
+    )
 
 
 def test_index_shows_the_runs_failures_not_an_assessment():
@@ -302,7 +392,9 @@ def test_notebook_reproduces_the_report_closing_table(demo_dir, tmp_path):
 def test_notebook_with_failures_and_generated_comments_in_english(demo_dir, tmp_path):
     ev = tmp_path / "evidence"
     ev.mkdir()
-    (ev / "s.yaml").write_text("year: 2025\ncomments:\n  q1: {sv: Kommentar, en: Auditors' comment}\n", encoding="utf-8")
+    (ev / "s.yaml").write_text(
+        "year: 2025\ncomments:\n  q1: {sv: Kommentar, en: Auditors' comment}\n", encoding="utf-8"
+    )
     params = load_params_data(ROOT / "params" / "demo.yaml")
     params.update(evidence=str(ev), data_dir=str(demo_dir), generate_demo_data=False)
     pf = tmp_path / "params.yaml"
@@ -310,22 +402,30 @@ def test_notebook_with_failures_and_generated_comments_in_english(demo_dir, tmp_
     o = {"level": "till_viss_del", "justification": "Overridden because ...", "author": "A", "date": "2025-10-01"}
     results = {
         "q1_process": result("q1_process", "q1", "till_stor_del"),
-        "q3_targets": result("q3_targets", "q3", "ja", year=2024),            # stale: another year
+        "q3_targets": result("q3_targets", "q3", "ja", year=2024),  # stale: another year
         "q5_indicators": result("q5_indicators", "q5", "till_viss_del", computed="nej", override=o),
         "q6_learning": result("q6_learning", "q6", "till_viss_del", rule=RULE),
     }
-    res = run_summary(tmp_path, demo_dir, results, ran=["q1_process", "q2_gains", "q5_indicators", "q6_learning"],
-                      params_file=pf, language="en")
+    res = run_summary(
+        tmp_path,
+        demo_dir,
+        results,
+        ran=["q1_process", "q2_gains", "q5_indicators", "q6_learning"],
+        params_file=pf,
+        language="en",
+    )
     a = res["assessments"]
-    assert (a["q2"]["status"], a["q2"]["level"]) == ("failed", None)       # ran, wrote no results
+    assert (a["q2"]["status"], a["q2"]["level"]) == ("failed", None)  # ran, wrote no results
     assert (a["q3"]["status"], a["q3"]["level"]) == ("not_run", None)
     assert (a["q4"]["status"], a["q4"]["level"]) == ("not_run", None)
     assert a["q1"]["comment"] == "Auditors' comment"
     assert a["q5"]["comment"] == "Overridden because ..." and a["q5"]["overridden"] is True
     assert a["q6"]["comment_source"] == "rule" and a["q6"]["comment"].startswith("Largely would also require: ")
     assert res["conclusion"]["complete"] is False
-    assert res["conclusion"]["sentence"] == ("The overall assessment cannot be made in full: there is no assessment for "
-                                             "question 2, question 3 and question 4 (the report failed or was not run).")
+    assert res["conclusion"]["sentence"] == (
+        "The overall assessment cannot be made in full: there is no assessment for "
+        "question 2, question 3 and question 4 (the report failed or was not run)."
+    )
     assert res["recommendations"] == []
 
 
@@ -338,8 +438,10 @@ def test_analyse_reads_the_results_given_and_results_record_the_conclusion():
 
     t, f = Texts("sv"), Formatter("sv")
     results = {nb: result(nb, q, REPORT_LEVELS[q]) for q, nb in NOTEBOOKS.items()}
-    recs = [Recommendation(id="R1", text=Text(sv="Gör"), status="new"),
-            Recommendation(id="R0", text=Text(sv="Gjort"), status="open")]
+    recs = [
+        Recommendation(id="R1", text=Text(sv="Gör"), status="new"),
+        Recommendation(id="R0", text=Text(sv="Gjort"), status="open"),
+    ]
     register = EvidenceRegister(year=2025, recommendations=recs)
     res = s.analyse(results, set(NOTEBOOKS.values()), SummaryParams(), register, "sv", 2025, t, f)
     assert res.sentence == REPORT_SENTENCE_SV and res.levels == REPORT_LEVELS and res.linked
@@ -348,8 +450,9 @@ def test_analyse_reads_the_results_given_and_results_record_the_conclusion():
     assert recorded["conclusion"]["complete"] is True and recorded["conclusion"]["answer_by"] is None
     assert [r["id"] for r in recorded["responses"]] == ["R1"] and recorded["responses_as_of"] == "2025-12-31"
     assert [r["id"] for r in recorded["recommendations"]] == ["R1"]
-    partial = s.analyse({k: v for k, v in results.items() if k != "q4_savings_model"}, None, SummaryParams(),
-                        register, "sv", 2025, t, f)
+    partial = s.analyse(
+        {k: v for k, v in results.items() if k != "q4_savings_model"}, None, SummaryParams(), register, "sv", 2025, t, f
+    )
     assert partial.levels["q4"] is None and not partial.linked
     assert s.results(partial)["assessments"]["q4"]["status"] == "not_run"
     assert s.results(partial)["conclusion"]["complete"] is False
@@ -365,18 +468,41 @@ def test_the_boards_answers_to_this_reviews_recommendations():
     from audit_lib.report.pages import summary as page
 
     t, f = Texts("en"), Formatter("en")
-    register = EvidenceRegister.model_validate({"year": 2025, "recommendations": [
-        {"id": "R1", "text": {"sv": "Gör", "en": "Do"}}, {"id": "R2", "text": {"sv": "Gör mer"}}],
-        "responses": [{"recommendation": "R1", "received": "2026-02-20", "measures": [
-            {"text": {"sv": "Rutin"}, "owner": "CFO", "deadline": "2026-06-30"}]}]})
+    register = EvidenceRegister.model_validate(
+        {
+            "year": 2025,
+            "recommendations": [
+                {"id": "R1", "text": {"sv": "Gör", "en": "Do"}},
+                {"id": "R2", "text": {"sv": "Gör mer"}},
+            ],
+            "responses": [
+                {
+                    "recommendation": "R1",
+                    "received": "2026-02-20",
+                    "measures": [{"text": {"sv": "Rutin"}, "owner": "CFO", "deadline": "2026-06-30"}],
+                }
+            ],
+        }
+    )
     period = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
     before = s.analyse({}, None, SummaryParams(answer_by=dt.date(2026, 2, 26)), register, "en", 2025, t, f, period)
     assert [r.answered for r in before.responses] == ["not_due", "not_due"]  # the report goes out before the answer
-    after = s.analyse({}, None, SummaryParams(answer_by=dt.date(2026, 2, 26), responses_as_of=dt.date(2026, 3, 1)),
-                      register, "en", 2025, t, f, period)
+    after = s.analyse(
+        {},
+        None,
+        SummaryParams(answer_by=dt.date(2026, 2, 26), responses_as_of=dt.date(2026, 3, 1)),
+        register,
+        "en",
+        2025,
+        t,
+        f,
+        period,
+    )
     recorded = s.results(after)["responses"]
     assert [(r["id"], r["answered"], r["owner"], r["deadline"], r["overdue"]) for r in recorded] == [
-        ("R1", "in_time", "CFO", "2026-06-30", False), ("R2", "missing", None, None, True)]
+        ("R1", "in_time", "CFO", "2026-06-30", False),
+        ("R2", "missing", None, None, True),
+    ]
     html = "".join(str(p) for p in page.recommendations(after, t, f))
     assert "Answered 2026-02-20, in time" in html and "Recommendations without an answer: R2." in html
 
@@ -398,8 +524,9 @@ def test_page_names_the_questions_with_their_levels_and_scores_dimension_inputs(
     t, f = Texts("sv"), Formatter("sv")
     results = {"q1_process": result("q1_process", "q1", "ja")}
     res = s.analyse(results, None, SummaryParams(), EvidenceRegister(year=2025), "sv", 2025, t, f)
-    assert page.names(["q1", "q2"], res, t) == (f"{t('summary.question_short', n='1')} ({t('level.ja')}), "
-                                                f"{t('summary.question_short', n='2')}")
+    assert page.names(["q1", "q2"], res, t) == (
+        f"{t('summary.question_short', n='1')} ({t('level.ja')}), {t('summary.question_short', n='2')}"
+    )
     score = page.SCORES.bind(t, f)
     assert score("n_assessed", 3) == f.count(3) and score("mean_score", 1.5) == f.number(1.5, 2)
     assert score("x", None) == "–" and score("x", True) == t("common.yes")

@@ -54,7 +54,8 @@ def test_no_key_twice_in_a_file_and_both_languages(name):
             assert isinstance(entry[lang], str) and entry[lang].strip(), f"{name}: {key}.{lang} is empty"
         assert placeholders(entry["sv"]) == placeholders(entry["en"]), (
             f"{name}: {key} placeholders differ: sv {sorted(placeholders(entry['sv']))}, "
-            f"en {sorted(placeholders(entry['en']))}")
+            f"en {sorted(placeholders(entry['en']))}"
+        )
 
 
 def test_no_key_in_two_files():

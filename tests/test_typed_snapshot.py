@@ -42,12 +42,23 @@ def assert_same_package(parsed: DataPackage, typed: DataPackage) -> None:
     assert list(typed.tables) == list(parsed.tables)
     for name, frame in parsed.tables.items():
         got = typed.tables[name]
-        assert_frame_equal(got, frame, check_exact=True, check_index_type=True, check_column_type=True,
-                           check_categorical=True, check_flags=True)
+        assert_frame_equal(
+            got,
+            frame,
+            check_exact=True,
+            check_index_type=True,
+            check_column_type=True,
+            check_categorical=True,
+            check_flags=True,
+        )
         for column in frame.columns:  # str or None, never NaN, in text cells: as parsed
             assert [repr(v) for v in got[column]] == [repr(v) for v in frame[column]], (name, column)
-    assert (typed.root, typed.files, typed.large, typed.metadata) == (parsed.root, parsed.files, parsed.large,
-                                                                    parsed.metadata)
+    assert (typed.root, typed.files, typed.large, typed.metadata) == (
+        parsed.root,
+        parsed.files,
+        parsed.large,
+        parsed.metadata,
+    )
     assert typed.report == parsed.report
 
 
@@ -66,7 +77,10 @@ def test_the_demo_package_reads_back_exactly(demo_dir, tmp_path, monkeypatch):
     assert typed.large["purchase_lines"].n_rows == -1 and typed.metadata.synthetic
     procs = typed.tables["procurements"]  # a question may change a frame in place, as a parsed one
     procs.loc[procs.index[0], ["basket_old_sek", "completed_date", "planned_coordinated"]] = [
-        1.5, pd.Timestamp("2020-02-02"), False]
+        1.5,
+        pd.Timestamp("2020-02-02"),
+        False,
+    ]
     assert procs.iloc[0]["basket_old_sek"] == 1.5 and load_typed(Path("."), Path(SNAPSHOT), REGIONS) is not None
 
 
@@ -203,10 +217,12 @@ def test_the_period_cut_applies_to_the_typed_tables(demo_dir, tmp_path, monkeypa
 
 def test_a_run_reads_the_typed_tables_and_never_writes_into_the_data_folder(demo_copy, tmp_path, no_pdf):
     nbs = tmp_path / "nbs"
-    body = ("from audit_lib.notebook import start\nfrom audit_lib.run.typed import TYPED, STAMP\n"
-            "audit = start(NAME, params_file, data_dir, results_dir, language)\n"
-            "res['typed'] = (pathlib.Path(TYPED) / STAMP).is_file()\n"
-            "res['procurements'] = len(audit.package['procurements'])")
+    body = (
+        "from audit_lib.notebook import start\nfrom audit_lib.run.typed import TYPED, STAMP\n"
+        "audit = start(NAME, params_file, data_dir, results_dir, language)\n"
+        "res['typed'] = (pathlib.Path(TYPED) / STAMP).is_file()\n"
+        "res['procurements'] = len(audit.package['procurements'])"
+    )
     tiny_notebook(nbs, "a_typed", body=body)
     params = write_params(tmp_path / "params", demo_copy)
     before = snapshot(demo_copy)

@@ -13,12 +13,28 @@ from audit_lib.external import cells, uhm
 from audit_lib.external.uhm import BuyerNotFound, StatisticsError, load_statistics, read_statistics_file, resolve_buyers
 
 H = {c.name: c.header for c in uhm.COLUMNS}
-PROC_HEADER = [H[c] for c in ("year", "buyer_name", "buyer_org_number", "sector", "procedure", "contract_type",
-                              "coordinated_flag", "procurement_id", "title", "published_date", "n_procurements")]
-LOT_HEADER = [H[c] for c in ("year", "buyer_name", "buyer_org_number", "sector", "procurement_id", "title",
-                             "lot_id", "n_tenders")]
-VALUE_HEADER = [H[c] for c in ("year", "buyer_name", "buyer_org_number", "sector", "procurement_id",
-                               "contracted_value_sek")]
+PROC_HEADER = [
+    H[c]
+    for c in (
+        "year",
+        "buyer_name",
+        "buyer_org_number",
+        "sector",
+        "procedure",
+        "contract_type",
+        "coordinated_flag",
+        "procurement_id",
+        "title",
+        "published_date",
+        "n_procurements",
+    )
+]
+LOT_HEADER = [
+    H[c] for c in ("year", "buyer_name", "buyer_org_number", "sector", "procurement_id", "title", "lot_id", "n_tenders")
+]
+VALUE_HEADER = [
+    H[c] for c in ("year", "buyer_name", "buyer_org_number", "sector", "procurement_id", "contracted_value_sek")
+]
 
 
 def write_xlsx(path: Path, rows: list[list]) -> Path:
@@ -48,12 +64,45 @@ def write_csv(path: Path, rows: list[list], sep: str = ";", encoding: str = "utf
 def proc_rows() -> list[list]:
     return [
         PROC_HEADER,
-        [2021, "REGION SÖRMLAND", "232100-0032", "Region", "Öppet förfarande", "Ramavtal", "False", "MT1",
-         "Röntgen till Region Sörmland och Region Västmanland", "2021-03-01", 1],
-        [2021, "REGION VÄSTMANLAND", "2321000172", "Region", None, "Kontrakt", True, "MT2", "Tvätt",
-         dt.datetime(2021, 4, 2), 1],
-        [2021, "LUNDS KOMMUN", 2120001132, "Kommun", "Förenklat förfarande", "Kontrakt", "nej", "SE3", "Revision",
-         "2021-12-30", 1],
+        [
+            2021,
+            "REGION SÖRMLAND",
+            "232100-0032",
+            "Region",
+            "Öppet förfarande",
+            "Ramavtal",
+            "False",
+            "MT1",
+            "Röntgen till Region Sörmland och Region Västmanland",
+            "2021-03-01",
+            1,
+        ],
+        [
+            2021,
+            "REGION VÄSTMANLAND",
+            "2321000172",
+            "Region",
+            None,
+            "Kontrakt",
+            True,
+            "MT2",
+            "Tvätt",
+            dt.datetime(2021, 4, 2),
+            1,
+        ],
+        [
+            2021,
+            "LUNDS KOMMUN",
+            2120001132,
+            "Kommun",
+            "Förenklat förfarande",
+            "Kontrakt",
+            "nej",
+            "SE3",
+            "Revision",
+            "2021-12-30",
+            1,
+        ],
     ]
 
 
@@ -69,8 +118,11 @@ def test_xlsx_rows_are_normalised_with_types_and_excel_row_numbers(tmp_path):
     assert list(frame.columns) == [*uhm.TABLE_COLUMNS["procurements"], "source_file", "source_row"]
     assert frame["buyer_org_number"].tolist() == ["2321000032", "2321000172", "2120001132"]  # hyphen and number
     assert frame["coordinated_flag"].tolist() == [False, True, False]  # "False", a real boolean, "nej"
-    assert frame["published_date"].tolist() == [pd.Timestamp(2021, 3, 1), pd.Timestamp(2021, 4, 2),
-                                                 pd.Timestamp(2021, 12, 30)]
+    assert frame["published_date"].tolist() == [
+        pd.Timestamp(2021, 3, 1),
+        pd.Timestamp(2021, 4, 2),
+        pd.Timestamp(2021, 12, 30),
+    ]
     assert frame["procedure"].tolist()[1] is None
     assert frame["source_row"].tolist() == [2, 3, 4]
     assert str(frame["year"].dtype) == "Int64" and str(frame["coordinated_flag"].dtype) == "boolean"
@@ -88,9 +140,12 @@ def test_header_rows_above_the_table_are_skipped_with_a_warning(tmp_path):
 
 
 def test_csv_semicolon_windows_1252_decimal_comma_and_title_lines(tmp_path):
-    rows = [["Kontrakterat värde 2021"], VALUE_HEADER,
-            [2021, "REGION SÖRMLAND", "2321000032", "Region", "MT1", "1 234,5"],
-            [2021, "KÖPINGS KOMMUN", "2120002064", "Kommun", "MT9", "33000000"]]
+    rows = [
+        ["Kontrakterat värde 2021"],
+        VALUE_HEADER,
+        [2021, "REGION SÖRMLAND", "2321000032", "Region", "MT1", "1 234,5"],
+        [2021, "KÖPINGS KOMMUN", "2120002064", "Kommun", "MT9", "33000000"],
+    ]
     path = write_csv(tmp_path / "varden.csv", rows, sep=";", encoding="cp1252")
     table, frame, info, problems = read_statistics_file(path)
     assert table == "contract_values" and info.header_row == 2
@@ -100,8 +155,11 @@ def test_csv_semicolon_windows_1252_decimal_comma_and_title_lines(tmp_path):
 
 
 def test_csv_with_commas_and_a_quoted_measure_header(tmp_path):
-    rows = [LOT_HEADER, [2021, "REGION SÖRMLAND", "2321000032", "Region", "MT1", "Röntgen, två delar", "L1", "3"],
-            [2021, "REGION SÖRMLAND", "2321000032", "Region", "MT1", "Röntgen, två delar", "L2", "1"]]
+    rows = [
+        LOT_HEADER,
+        [2021, "REGION SÖRMLAND", "2321000032", "Region", "MT1", "Röntgen, två delar", "L1", "3"],
+        [2021, "REGION SÖRMLAND", "2321000032", "Region", "MT1", "Röntgen, två delar", "L2", "1"],
+    ]
     table, frame, _, problems = read_statistics_file(write_csv(tmp_path / "anbud.csv", rows, sep=","))
     assert problems == [] and table == "lots"
     assert frame["n_tenders"].tolist() == [3, 1] and frame["title"].iloc[0] == "Röntgen, två delar"
@@ -140,11 +198,13 @@ def test_missing_required_column_names_file_and_column(tmp_path):
 
 
 def test_bad_numbers_are_reported_with_file_row_column_and_value(tmp_path):
-    rows = [LOT_HEADER,
-            [2021, "REGION SÖRMLAND", "2321000032", "Region", "MT1", "A", "L1", "tre"],
-            [2021, "REGION SÖRMLAND", "2321000032", "Region", "MT1", "A", "L2", "-1"],
-            ["20x1", "REGION SÖRMLAND", "2321000032", "Region", "MT1", "A", "L3", "2,5"],
-            [2021, "REGION SÖRMLAND", "2321000032", "Region", "MT1", "A", "L4", "4"]]
+    rows = [
+        LOT_HEADER,
+        [2021, "REGION SÖRMLAND", "2321000032", "Region", "MT1", "A", "L1", "tre"],
+        [2021, "REGION SÖRMLAND", "2321000032", "Region", "MT1", "A", "L2", "-1"],
+        ["20x1", "REGION SÖRMLAND", "2321000032", "Region", "MT1", "A", "L3", "2,5"],
+        [2021, "REGION SÖRMLAND", "2321000032", "Region", "MT1", "A", "L4", "4"],
+    ]
     write_csv(tmp_path / "anbud.csv", rows)
     write_xlsx(tmp_path / "upphandlingar.xlsx", proc_rows())
     with pytest.raises(StatisticsError) as e:
@@ -200,8 +260,10 @@ def test_garbage_and_unrecognised_files(tmp_path):
 def test_header_without_a_measure_and_with_two_measures(tmp_path):
     write_xlsx(tmp_path / "a.xlsx", [PROC_HEADER[:-1], proc_rows()[1][:-1]])
     write_xlsx(tmp_path / "b.xlsx", [[*PROC_HEADER, H["n_tenders"]], [*proc_rows()[1], 3]])
-    errs = {p.file: p.rule for p in
-            [*read_statistics_file(tmp_path / "a.xlsx")[3], *read_statistics_file(tmp_path / "b.xlsx")[3]]}
+    errs = {
+        p.file: p.rule
+        for p in [*read_statistics_file(tmp_path / "a.xlsx")[3], *read_statistics_file(tmp_path / "b.xlsx")[3]]
+    }
     assert errs["a.xlsx"].startswith("no measure column")
     assert errs["b.xlsx"].startswith("several measure columns")
 
@@ -223,7 +285,9 @@ def test_several_files_of_one_table_are_stacked_and_recognised_by_measure(tmp_pa
         r[0] = 2022
     write_xlsx(tmp_path / "export (1).xlsx", proc_rows())
     write_csv(tmp_path / "export (2).csv", rows22)
-    write_csv(tmp_path / "tenders.csv", [LOT_HEADER, [2021, "REGION SÖRMLAND", "2321000032", "Region", "MT1", "A", "L1", 2]])
+    write_csv(
+        tmp_path / "tenders.csv", [LOT_HEADER, [2021, "REGION SÖRMLAND", "2321000032", "Region", "MT1", "A", "L1", 2]]
+    )
     stats = load_statistics(tmp_path)
     assert stats.years == [2021, 2022] and len(stats.procurements) == 6
     assert sorted(stats.procurements["source_file"].unique()) == ["export (1).xlsx", "export (2).csv"]
@@ -238,10 +302,10 @@ def test_absent_folder_is_an_error_naming_it(tmp_path):
 
 # ------------------------------------------------------------------------------------------ buyers
 def test_buyers_by_name_or_organisation_number(tmp_path):
-    rows = proc_rows() + [[2021, "Region Sörmland", "2321000032", "Region", "x", "Kontrakt", "False", "MT7", "t",
-                           "2021-01-01", 1],
-                          [2021, "LUNDS KOMMUN", "2120001133", "Kommun", "x", "Kontrakt", "False", "MT8", "t",
-                           "2021-01-01", 1]]
+    rows = proc_rows() + [
+        [2021, "Region Sörmland", "2321000032", "Region", "x", "Kontrakt", "False", "MT7", "t", "2021-01-01", 1],
+        [2021, "LUNDS KOMMUN", "2120001133", "Kommun", "x", "Kontrakt", "False", "MT8", "t", "2021-01-01", 1],
+    ]
     write_xlsx(tmp_path / "p.xlsx", rows)
     bt = load_statistics(tmp_path).buyer_table()
     srm, vml, lund = resolve_buyers(bt, ["region sörmland", "232100-0172", "Lunds  kommun"])
@@ -288,8 +352,10 @@ def imported(uhm_dir):
 
 @pytest.fixture(scope="module")
 def straight(uhm_dir):
-    return {"procurements": openpyxl_frame(uhm_dir / "number_of_procurements.xlsx"),
-            "lots": openpyxl_frame(uhm_dir / "number_of_tenders.xlsx")}
+    return {
+        "procurements": openpyxl_frame(uhm_dir / "number_of_procurements.xlsx"),
+        "lots": openpyxl_frame(uhm_dir / "number_of_tenders.xlsx"),
+    }
 
 
 @pytest.mark.realdata
@@ -351,7 +417,9 @@ def test_real_tables_as_csv_give_the_same_normalised_tables(imported, straight, 
     straight["lots"].to_csv(tmp_path / "anbud.csv", sep=";", index=False, encoding="utf-8-sig")
     from_csv = load_statistics(tmp_path)
     assert {f.name: (f.table, f.format, f.n_rows) for f in from_csv.files} == {
-        "upphandlingar.csv": ("procurements", "csv", 18_421), "anbud.csv": ("lots", "csv", 11_395)}
+        "upphandlingar.csv": ("procurements", "csv", 18_421),
+        "anbud.csv": ("lots", "csv", 11_395),
+    }
     for name in ("procurements", "lots"):
         cols = list(uhm.TABLE_COLUMNS[name])
         a, b = getattr(from_csv, name)[cols], getattr(imported, name)[cols]

@@ -47,7 +47,9 @@ def test_changed_outputs_are_named_file_by_file(finished, tmp_path):
     copy = tmp_path / "out"
     shutil.copytree(finished, copy)
     res = copy / "results" / "a_ok.json"
-    res.write_text(res.read_text(encoding="utf-8").replace('"n_target_lines": ', '"n_target_lines": 1'), encoding="utf-8")
+    res.write_text(
+        res.read_text(encoding="utf-8").replace('"n_target_lines": ', '"n_target_lines": 1'), encoding="utf-8"
+    )
     a = copy / "a_ok.html"
     a.write_text(a.read_text(encoding="utf-8").replace("a_ok: done", "a_ok: edited"), encoding="utf-8")
     b = copy / "b_ok.html"
@@ -59,8 +61,9 @@ def test_changed_outputs_are_named_file_by_file(finished, tmp_path):
     assert kinds["a_ok.html"][0] == "differs"
     assert kinds["b_ok.html"] == ("appendix_only", "")
     assert kinds["notebooks/b_ok.ipynb"][0] == "only_in_rerun"
-    assert set(kinds) <= {"results/a_ok.json", "a_ok.html", "b_ok.html", "notebooks/b_ok.ipynb"} | \
-        {k for k in kinds if k.startswith("site/")}
+    assert set(kinds) <= {"results/a_ok.json", "a_ok.html", "b_ok.html", "notebooks/b_ok.ipynb"} | {
+        k for k in kinds if k.startswith("site/")
+    }
     assert not report.ok
     text = report.format()
     assert "results/a_ok.json: differs - at n_target_lines" in text and "NOT VERIFIED" in text
@@ -70,8 +73,10 @@ def test_a_changed_data_file_is_named_and_fails(tmp_path, demo_dir, capsys):
     nbs, params = _project(tmp_path, demo_dir)
     runner.run(params, out_dir=tmp_path / "out", notebook_dir=nbs, progress=quiet)
     t = tmp_path / "data" / "targets.csv"
-    t.write_text(t.read_text(encoding="utf-8") + t.read_text(encoding="utf-8").splitlines()[1] .replace("2019", "2018", 1)
-                 + "\n", encoding="utf-8")
+    t.write_text(
+        t.read_text(encoding="utf-8") + t.read_text(encoding="utf-8").splitlines()[1].replace("2019", "2018", 1) + "\n",
+        encoding="utf-8",
+    )
     assert cli.main(["verify", str(tmp_path / "out")]) == 1
     out = capsys.readouterr().out
     assert "data/targets.csv: changed since the run" in out

@@ -12,7 +12,7 @@ import pytest
 
 from audit_lib.report.workbook import key_figures, tables, write_workbook
 
-HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1:A2)", "=1+1"]
+HOSTILE = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1:A2)", "=1+1"]
 
 
 def _run_dir(tmp_path: Path, n_rows: int = 250) -> Path:
@@ -20,7 +20,9 @@ def _run_dir(tmp_path: Path, n_rows: int = 250) -> Path:
     (run / "results").mkdir(parents=True)
     (run / "site").mkdir()
     manifest = {
-        "params": {"run_name": "demo", "audit_year": 2025}, "language": "sv", "params_sha256": "ab" * 32,
+        "params": {"run_name": "demo", "audit_year": 2025},
+        "language": "sv",
+        "params_sha256": "ab" * 32,
         "code": {"commit": "c0ffee", "source_sha256": "cd" * 32},
         "inputs": {"data/procurements.csv": {"path": "/x", "sha256": "ef" * 32}},
         "notebooks": [{"name": "q1_process", "status": "ok"}, {"name": "summary", "status": "ok"}],
@@ -28,19 +30,44 @@ def _run_dir(tmp_path: Path, n_rows: int = 250) -> Path:
     }
     (run / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     q1 = {
-        "notebook": "q1_process", "status": "ok", "title": "Fråga 1", "synthetic_data": True,
+        "notebook": "q1_process",
+        "status": "ok",
+        "title": "Fråga 1",
+        "synthetic_data": True,
         "assessment": {"level": "till_stor_del"},
-        "coordinated_share_count": 0.25, "coordinated_share_count_interval": [0.2, 0.3],
-        "value_sek": 1234567.5, "n_procurements": 185,
+        "coordinated_share_count": 0.25,
+        "coordinated_share_count_interval": [0.2, 0.3],
+        "value_sek": 1234567.5,
+        "n_procurements": 185,
         "largest": {"estimate": 10.0, "low": 8.0, "high": 12.0},
         "undocumented_reasons": HOSTILE,
-        "details": [{"procurement_id": f"IN-{i:04d}", "completed_date": "2025-03-01", "estimated_value_sek": 1000.0 * i,
-                     "share": i / n_rows, "title": HOSTILE[i % len(HOSTILE)]} for i in range(n_rows)],
+        "details": [
+            {
+                "procurement_id": f"IN-{i:04d}",
+                "completed_date": "2025-03-01",
+                "estimated_value_sek": 1000.0 * i,
+                "share": i / n_rows,
+                "title": HOSTILE[i % len(HOSTILE)],
+            }
+            for i in range(n_rows)
+        ],
     }
-    summary = {"notebook": "summary", "status": "ok", "title": "Sammanfattning",
-               "assessments": {"q1": {"question": "q1", "notebook": "q1_process", "level": "till_stor_del",
-                                      "status": "ok", "comment": "=cmd|' /C calc'!A0"}},
-               "conclusion": {"sentence": "Delvis."}, "recommendations": [{"text": "-Gör om", "question": "q1"}]}
+    summary = {
+        "notebook": "summary",
+        "status": "ok",
+        "title": "Sammanfattning",
+        "assessments": {
+            "q1": {
+                "question": "q1",
+                "notebook": "q1_process",
+                "level": "till_stor_del",
+                "status": "ok",
+                "comment": "=cmd|' /C calc'!A0",
+            }
+        },
+        "conclusion": {"sentence": "Delvis."},
+        "recommendations": [{"text": "-Gör om", "question": "q1"}],
+    }
     for name, res in (("q1_process", q1), ("summary", summary)):
         (run / "results" / f"{name}.json").write_text(json.dumps(res, ensure_ascii=False), encoding="utf-8")
     return run
@@ -88,8 +115,15 @@ def test_two_writes_give_identical_bytes_and_the_manifest_records_it(tmp_path):
 
 
 def test_key_figures_and_tables_take_every_scalar_and_list():
-    res = {"a_sek": 1.0, "a_sek_low": 0.5, "a_sek_high": 2.0, "x": {"y": [{"k": 1}], "z": "t"}, "ids": ["A", "B"],
-           "status": "ok", "title": "T"}
+    res = {
+        "a_sek": 1.0,
+        "a_sek_low": 0.5,
+        "a_sek_high": 2.0,
+        "x": {"y": [{"k": 1}], "z": "t"},
+        "ids": ["A", "B"],
+        "status": "ok",
+        "title": "T",
+    }
     assert key_figures(res) == [("a_sek", 1.0, 0.5, 2.0), ("x.z", "t", None, None)]
     assert tables(res) == [("x.y", [{"k": 1}]), ("ids", [{"ids": "A"}, {"ids": "B"}])]
 
@@ -99,5 +133,7 @@ def test_a_failed_notebook_gets_a_sheet_that_says_so(tmp_path, language):
     run = _run_dir(tmp_path)
     (run / "results" / "q1_process.json").write_text(json.dumps({"notebook": "q1_process", "status": "failed"}))
     wb = openpyxl.load_workbook(write_workbook(run, language))
-    assert wb.worksheets[2]["A2"].value in ("Delrapporten misslyckades: siffrorna saknas.",
-                                            "The report failed: its figures are missing.")
+    assert wb.worksheets[2]["A2"].value in (
+        "Delrapporten misslyckades: siffrorna saknas.",
+        "The report failed: its figures are missing.",
+    )

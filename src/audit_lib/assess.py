@@ -32,8 +32,7 @@ from .params import LEVELS, Condition, Criteria, Level
 
 DEFAULT_TOLERANCE = 0.02  # on_edge: within 2 % of the threshold (2 percentage points for a share)
 DEFAULT_STEP = 0.05  # stability: thresholds moved by 5 % (5 percentage points for a share)
-_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
-        "==": operator.eq, "!=": operator.ne}
+_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq, "!=": operator.ne}
 
 
 @dataclass(frozen=True)
@@ -118,9 +117,15 @@ class Assessment:
             "inputs": {k: _jsonable(v) for k, v in sorted(self.inputs.items())},
             "rule": {
                 lvl: [
-                    {"input": c.input, "op": c.op, "value": _jsonable(c.value),
-                     "actual": _jsonable(c.actual), "holds": c.holds, "margin": _jsonable(c.margin),
-                     "assessable": c.assessable}
+                    {
+                        "input": c.input,
+                        "op": c.op,
+                        "value": _jsonable(c.value),
+                        "actual": _jsonable(c.actual),
+                        "holds": c.holds,
+                        "margin": _jsonable(c.margin),
+                        "assessable": c.assessable,
+                    }
                     for c in conds
                 ]
                 for lvl, conds in self.trace.items()
@@ -202,18 +207,31 @@ def stability(criteria: Criteria, inputs: dict[str, Any], step: float = DEFAULT_
                 continue
             for sign in (-1, 1):
                 moved = v + sign * step * max(1.0, abs(v))
-                changed = criteria.model_copy(update={lvl: [*conds[:i], c.model_copy(update={"value": moved}),
-                                                            *conds[i + 1:]]})
+                changed = criteria.model_copy(
+                    update={lvl: [*conds[:i], c.model_copy(update={"value": moved}), *conds[i + 1 :]]}
+                )
                 level, _ = _computed(changed, inputs)
                 if level != base:
-                    flips.append({"level_of_threshold": lvl, "input": c.input, "op": c.op, "value": c.value,
-                                  "moved_to": moved, "level": level})
+                    flips.append(
+                        {
+                            "level_of_threshold": lvl,
+                            "input": c.input,
+                            "op": c.op,
+                            "value": c.value,
+                            "moved_to": moved,
+                            "level": level,
+                        }
+                    )
     return flips
 
 
 def assess(
-    question: str, criteria: Criteria, inputs: dict[str, Any], override: Override | None = None,
-    tolerance: float = DEFAULT_TOLERANCE, step: float | None = DEFAULT_STEP,
+    question: str,
+    criteria: Criteria,
+    inputs: dict[str, Any],
+    override: Override | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+    step: float | None = DEFAULT_STEP,
 ) -> Assessment:
     """Apply ``criteria`` to ``inputs``; a level with no conditions (or mostly not assessable
     ones) never holds."""

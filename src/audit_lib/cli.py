@@ -49,8 +49,9 @@ def _validate(args: argparse.Namespace) -> int:
         package, report = validate_on_engine(args.data_dir, engine, regions)
     print(report.format())
     if regions is None:
-        print("Region codes were not checked against parameters: give --params PARAMS to check them "
-              "(`audit run` does).")
+        print(
+            "Region codes were not checked against parameters: give --params PARAMS to check them (`audit run` does)."
+        )
     if report.ok:
         n = {k: len(v) for k, v in package.tables.items()}
         n.update({k: v.n_rows for k, v in package.large.items()})
@@ -68,8 +69,11 @@ def _demo_data(args: argparse.Namespace) -> int:
         print("audit demo-data: the folder is empty (an unset shell variable?); nothing was written.", file=sys.stderr)
         return 2
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "PLANTED.json").is_file())):
-        print(f"audit demo-data: {out} exists and is not a demo package written by this command; it is never "
-              "overwritten. Choose a new or empty folder. Nothing was written.", file=sys.stderr)
+        print(
+            f"audit demo-data: {out} exists and is not a demo package written by this command; it is never "
+            "overwritten. Choose a new or empty folder. Nothing was written.",
+            file=sys.stderr,
+        )
         return 2
     pkg = generate(out, n_lines=args.lines, seed=args.seed)
     print(f"Demo data package written to {pkg.path}")
@@ -84,8 +88,16 @@ def _run(args: argparse.Namespace) -> int:
             print(f"audit run: {flag} is empty (an unset shell variable?); nothing was run.", file=sys.stderr)
             return 2
     try:
-        result = run(args.params, data_dir=args.data, out_dir=args.out, only=args.only, jobs=args.jobs,
-                     language=args.language, force=args.force, engine=args.engine)
+        result = run(
+            args.params,
+            data_dir=args.data,
+            out_dir=args.out,
+            only=args.only,
+            jobs=args.jobs,
+            language=args.language,
+            force=args.force,
+            engine=args.engine,
+        )
     except RunError as e:
         print(str(e), file=sys.stderr)
         return e.exit_code
@@ -149,8 +161,11 @@ def _sample_package(args: argparse.Namespace) -> tuple[RunParams, SamplingParams
     data = args.data.resolve() if args.data else params.data_path
     if data is None:
         raise _Stop(2, f"{args.params}: no data_dir; give the data package with --data")
-    package, report = validate_package(data, check_large_tables=False,  # only the small tables are read
-                                       regions=list(params.regions))
+    package, report = validate_package(
+        data,
+        check_large_tables=False,  # only the small tables are read
+        regions=list(params.regions),
+    )
     if not report.ok:
         raise _Stop(1, f"The data package {data} breaks the contract; nothing was sampled.\n{report.format()}")
     return params, sp, data, package
@@ -183,9 +198,14 @@ def _write_sample(sample: Sample, out: Path, data: Path) -> None:
     header = text.split("\n", 1)[0]
     if out == data or data in out.parents:
         raise _Stop(2, f"audit sample: {out} is inside the data folder {data}; a sample is never written there.")
-    if out.exists() and (not out.is_file() or out.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0] != header):
-        raise _Stop(2, f"audit sample: {out} exists and is not a sample written by this command; it is never overwritten. "
-                    "Choose another --out.")
+    if out.exists() and (
+        not out.is_file() or out.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0] != header
+    ):
+        raise _Stop(
+            2,
+            f"audit sample: {out} exists and is not a sample written by this command; it is never overwritten. "
+            "Choose another --out.",
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     tmp.write_text(text, encoding="utf-8", newline="")
@@ -202,10 +222,15 @@ def _evaluate_outcomes(sample: Sample, sp: SamplingParams, outcomes_path: Path) 
     except (OSError, ValueError, KeyError) as e:
         raise _Stop(1, f"{outcomes_path}: {e}") from e
     es = ev.summary()
-    verdict = {None: "no tolerable misstatement given", True: "EXCEEDS the tolerable misstatement",
-               False: "below the tolerable misstatement"}[es["exceeds_tolerable"]]
-    print(f"Evaluation of {es['n_misstatements']} misstatement(s): projected {es['projected_misstatement_sek']:,.0f} SEK, "
-          f"upper misstatement limit {es['upper_misstatement_limit_sek']:,.0f} SEK ({verdict})")
+    verdict = {
+        None: "no tolerable misstatement given",
+        True: "EXCEEDS the tolerable misstatement",
+        False: "below the tolerable misstatement",
+    }[es["exceeds_tolerable"]]
+    print(
+        f"Evaluation of {es['n_misstatements']} misstatement(s): projected {es['projected_misstatement_sek']:,.0f} SEK, "
+        f"upper misstatement limit {es['upper_misstatement_limit_sek']:,.0f} SEK ({verdict})"
+    )
 
 
 def _sample(args: argparse.Namespace) -> int:
@@ -221,9 +246,11 @@ def _sample(args: argparse.Namespace) -> int:
         out = (args.out or PROJECT_ROOT / "outputs" / f"{params.run_name}.sample.csv").resolve()
         _write_sample(sample, out, data)
         s = sample.summary()
-        print(f"{s['selected']} procurements selected ({s['n_risk']} risk stratum, {s['n_certainty']} certainty, "
-              f"{s['n_pps']} by monetary unit); interval {s['interval_sek']:,.0f} SEK, {s['size']} selection points, "
-              f"seed {seed}, random start {s['random_start_sek']:,.2f} -> {out}")
+        print(
+            f"{s['selected']} procurements selected ({s['n_risk']} risk stratum, {s['n_certainty']} certainty, "
+            f"{s['n_pps']} by monetary unit); interval {s['interval_sek']:,.0f} SEK, {s['size']} selection points, "
+            f"seed {seed}, random start {s['random_start_sek']:,.2f} -> {out}"
+        )
         outcomes_path = find_outcomes(params)
         if outcomes_path is not None:
             _evaluate_outcomes(sample, sp, outcomes_path)
@@ -242,19 +269,32 @@ def _sign(args: argparse.Namespace) -> int:
         print(str(e), file=sys.stderr)
         return 2
     if sig.finalized:
-        print(f"The run is final: the draft banner was removed from {len(sig.finalized)} page(s); site and PDF rebuilt.")
-    print(f"Signed by {sig.name} ({sig.role}) on {sig.date}: {len(sig.files)} files recorded in "
-          f"{args.out_dir / 'signatures.json'}.")
+        print(
+            f"The run is final: the draft banner was removed from {len(sig.finalized)} page(s); site and PDF rebuilt."
+        )
+    print(
+        f"Signed by {sig.name} ({sig.role}) on {sig.date}: {len(sig.files)} files recorded in "
+        f"{args.out_dir / 'signatures.json'}."
+    )
     return 0
 
 
 def _add_data_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v = sub.add_parser("validate", help="check a data package against the contract")
     v.add_argument("data_dir", type=Path)
-    v.add_argument("--params", type=Path, default=None, metavar="PARAMS",
-                   help="parameters file whose region codes the package's codes must match (as `audit run`)")
-    v.add_argument("--engine", choices=["duckdb", "spark"], default=None,
-                   help="where purchase_lines is checked (default: engine.backend of PARAMS, duckdb)")
+    v.add_argument(
+        "--params",
+        type=Path,
+        default=None,
+        metavar="PARAMS",
+        help="parameters file whose region codes the package's codes must match (as `audit run`)",
+    )
+    v.add_argument(
+        "--engine",
+        choices=["duckdb", "spark"],
+        default=None,
+        help="where purchase_lines is checked (default: engine.backend of PARAMS, duckdb)",
+    )
     v.set_defaults(func=_validate)
 
     d = sub.add_parser("demo-data", help="write the seeded demo data package")
@@ -272,17 +312,25 @@ def _add_run_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     r.add_argument("--only", nargs="+", default=None, metavar="NAME", help="run only these notebooks")
     r.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel processes")
     r.add_argument("--language", choices=["sv", "en"], default=None, help="report language (default: PARAMS)")
-    r.add_argument("--force", action="store_true",
-                   help="execute every notebook (by default a notebook whose code, parameters and inputs are "
-                        "unchanged since the last run into the same folder is reused)")
-    r.add_argument("--engine", choices=["duckdb", "spark"], default=None,
-                   help="where the purchase lines are processed (default: engine.backend of PARAMS, duckdb)")
+    r.add_argument(
+        "--force",
+        action="store_true",
+        help="execute every notebook (by default a notebook whose code, parameters and inputs are "
+        "unchanged since the last run into the same folder is reused)",
+    )
+    r.add_argument(
+        "--engine",
+        choices=["duckdb", "spark"],
+        default=None,
+        help="where the purchase lines are processed (default: engine.backend of PARAMS, duckdb)",
+    )
     r.set_defaults(func=_run)
 
     ve = sub.add_parser("verify", help="re-execute a finished run and report every difference")
     ve.add_argument("out_dir", type=Path, help="the output folder of a run (with manifest.json)")
-    ve.add_argument("--strict", action="store_true",
-                    help="count reports whose provenance appendix alone differs as differences")
+    ve.add_argument(
+        "--strict", action="store_true", help="count reports whose provenance appendix alone differs as differences"
+    )
     ve.add_argument("--keep", default=None, metavar="DIR", help="keep the rerun in DIR")
     ve.set_defaults(func=_verify)
 
@@ -290,19 +338,40 @@ def _add_run_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def _add_year_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ny = sub.add_parser("new-year", help="scaffold next year's parameters and evidence register")
     ny.add_argument("year", type=int)
-    ny.add_argument("--from", dest="from_params", type=Path, required=True, metavar="PARAMS",
-                    help="last year's parameters file, e.g. params/2025.yaml")
-    ny.add_argument("--out", type=Path, default=None, metavar="FILE",
-                    help="the new parameters file (default: beside PARAMS, named after the new run)")
-    ny.add_argument("--previous-out", type=Path, default=None, metavar="DIR",
-                    help="last year's output folder, if not outputs/<run name>")
+    ny.add_argument(
+        "--from",
+        dest="from_params",
+        type=Path,
+        required=True,
+        metavar="PARAMS",
+        help="last year's parameters file, e.g. params/2025.yaml",
+    )
+    ny.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the new parameters file (default: beside PARAMS, named after the new run)",
+    )
+    ny.add_argument(
+        "--previous-out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="last year's output folder, if not outputs/<run name>",
+    )
     ny.set_defaults(func=_new_year)
 
     sa = sub.add_parser("sample", help="monetary-unit sample of the audit year's procurements for file review")
     sa.add_argument("params", type=Path, help="parameters file with a 'sampling' section")
     sa.add_argument("--data", type=Path, default=None, help="data package folder (default: data_dir of PARAMS)")
-    sa.add_argument("--out", type=Path, default=None, metavar="FILE",
-                    help="the sample as CSV (default: outputs/<run name>.sample.csv)")
+    sa.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the sample as CSV (default: outputs/<run name>.sample.csv)",
+    )
     sa.add_argument("--seed", type=int, default=None, help="random start seed (default: seed of PARAMS)")
     sa.set_defaults(func=_sample)
 

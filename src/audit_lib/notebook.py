@@ -39,8 +39,13 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 class Audit:
     def __init__(
-        self, name: str, params: RunParams, package: DataPackage, evidence: EvidenceRegister,
-        results_dir: Path, language: str,
+        self,
+        name: str,
+        params: RunParams,
+        package: DataPackage,
+        evidence: EvidenceRegister,
+        results_dir: Path,
+        language: str,
     ) -> None:
         self.name = name
         self.params = params
@@ -51,8 +56,11 @@ class Audit:
         self.t = Texts(language)
         self.f = Formatter(language)
         self.results: dict[str, Any] = {
-            "notebook": name, "audit_year": params.audit_year, "language": language,
-            "audit_period": Period.of(params).to_json(), "synthetic_data": package.metadata.synthetic,
+            "notebook": name,
+            "audit_year": params.audit_year,
+            "language": language,
+            "audit_period": Period.of(params).to_json(),
+            "synthetic_data": package.metadata.synthetic,
         }
         self.assessment: Assessment | None = None
 
@@ -97,17 +105,25 @@ class Audit:
         changed = what_if(self.evidence, self.params)
         self.results["what_if"] = changed
         if changed:
-            items = "; ".join(self.t("common.what_if_item", parameter=label(self.t, [f"parameter.{c['parameter']}"],
-                                                                            c["parameter"]), value=c["value"],
-                                     rule=c["rule"], source=c["source"]) for c in changed)
+            items = "; ".join(
+                self.t(
+                    "common.what_if_item",
+                    parameter=label(self.t, [f"parameter.{c['parameter']}"], c["parameter"]),
+                    value=c["value"],
+                    rule=c["rule"],
+                    source=c["source"],
+                )
+                for c in changed
+            )
             self.show(d.callout(self.t("common.what_if", items=items), "warning"))
 
     # -- recording -------------------------------------------------------------------------
     def record(self, **values: Any) -> None:
         self.results.update(values)
 
-    def assess(self, question: str, inputs: dict[str, Any] | None, criteria: Any | None = None,
-               format_value: Any = None) -> Assessment | None:
+    def assess(
+        self, question: str, inputs: dict[str, Any] | None, criteria: Any | None = None, format_value: Any = None
+    ) -> Assessment | None:
         """Assess on the four-level scale from ``inputs`` and the auditors' facts; show it with
         its rule and evidence, and record it. ``inputs`` None (the question has no data to
         assess): nothing is assessed, shown or recorded."""
@@ -116,27 +132,41 @@ class Audit:
         facts = self.evidence.facts_for(question)
         clash = sorted(set(facts) & set(inputs))
         if clash:  # a fact never silently replaces a figure the data gives (an override says why)
-            raise ValueError(f"the evidence register gives {question} the fact(s) {', '.join(clash)}, which the data "
-                             "already computes; remove them from the register, or record an override with its reason")
+            raise ValueError(
+                f"the evidence register gives {question} the fact(s) {', '.join(clash)}, which the data "
+                "already computes; remove them from the register, or record an override with its reason"
+            )
         all_inputs = {**inputs, **facts}
         conflicts = contradictions(self.evidence, question)
         if conflicts:  # for the auditors to settle before publishing
             self.show_internal(d.callout(self.t("evidence.contradiction", items="; ".join(conflicts)), "warning"))
-        a = assess(question, criteria if criteria is not None else self.section.criteria, all_inputs,
-                   self.evidence.override_for(question, self.language), self.params.edge_tolerance,
-                   self.params.stability_step)
+        a = assess(
+            question,
+            criteria if criteria is not None else self.section.criteria,
+            all_inputs,
+            self.evidence.override_for(question, self.language),
+            self.params.edge_tolerance,
+            self.params.stability_step,
+        )
         self.assessment = a
         self.results["assessment"] = a.to_json()
-        self.show(d.heading(self.t("assess.section"), 2),
-                  d.assessment_box(a, self.t, format_value, self.evidence.fact_evidence(question)))
-        self.show(d.heading(self.t("evidence.heading"), 3), d.evidence_list(self.evidence.evidence_for(question), self.t))
+        self.show(
+            d.heading(self.t("assess.section"), 2),
+            d.assessment_box(a, self.t, format_value, self.evidence.fact_evidence(question)),
+        )
+        self.show(
+            d.heading(self.t("evidence.heading"), 3), d.evidence_list(self.evidence.evidence_for(question), self.t)
+        )
         return a
 
     def parameters(self) -> dict[str, Any]:
         """The parameters the results were computed with: the notebook's own section (as the
         run resolved it, defaults included) and the run-wide settings the analysis reads."""
-        out: dict[str, Any] = {"seed": self.params.seed, "edge_tolerance": self.params.edge_tolerance,
-                               "stability_step": self.params.stability_step}
+        out: dict[str, Any] = {
+            "seed": self.params.seed,
+            "edge_tolerance": self.params.edge_tolerance,
+            "stability_step": self.params.stability_step,
+        }
         section = getattr(self.params, self.name, None)
         if section is not None and hasattr(section, "model_dump"):
             out[self.name] = section.model_dump(mode="json")
@@ -152,7 +182,11 @@ class Audit:
 
 
 def start(
-    name: str, params_file: str, data_dir: str = "", results_dir: str = "", language: str = "",
+    name: str,
+    params_file: str,
+    data_dir: str = "",
+    results_dir: str = "",
+    language: str = "",
 ) -> Audit:
     """Load the parameters, the validated data package and the evidence register."""
     params = load_params(_from_root(params_file))

@@ -41,8 +41,16 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 PANEL_COLUMNS = [
-    "category", "region", "month", "log_index", "index", "log_unit_value", "spend_sek", "quantity",
-    "n_lines", "n_articles",
+    "category",
+    "region",
+    "month",
+    "log_index",
+    "index",
+    "log_unit_value",
+    "spend_sek",
+    "quantity",
+    "n_lines",
+    "n_articles",
 ]
 
 
@@ -87,8 +95,14 @@ class Panel:
 
 
 def tpd_index(
-    cell: np.ndarray, month: np.ndarray, article: np.ndarray, log_price: np.ndarray, weight: np.ndarray,
-    n_cells: int, n_months: int, base_months: int = 12,
+    cell: np.ndarray,
+    month: np.ndarray,
+    article: np.ndarray,
+    log_price: np.ndarray,
+    weight: np.ndarray,
+    n_cells: int,
+    n_months: int,
+    base_months: int = 12,
 ) -> np.ndarray:
     """The weighted time-product-dummy log index, shape (n_cells, n_months); NaN where absent.
 
@@ -99,7 +113,7 @@ def tpd_index(
     order = np.argsort(cell, kind="stable")
     bounds = np.searchsorted(cell[order], np.arange(n_cells + 1))
     for c in range(n_cells):
-        idx = order[bounds[c]:bounds[c + 1]]
+        idx = order[bounds[c] : bounds[c + 1]]
         if len(idx) == 0:
             continue
         m_codes, m_local = np.unique(month[idx], return_inverse=True)
@@ -127,7 +141,9 @@ def tpd_index(
     return out
 
 
-def _usable(cols: dict[str, np.ndarray], n_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, int | float]]:
+def _usable(
+    cols: dict[str, np.ndarray], n_rows: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, int | float]]:
     """Rows with every key and positive lines, spend and quantity; and the coverage counts."""
     n_all = int(np.sum(cols["n_all"]))
     keys_ok = np.ones(n_rows, dtype=bool)
@@ -148,7 +164,11 @@ def _usable(cols: dict[str, np.ndarray], n_rows: int) -> tuple[np.ndarray, np.nd
 
 
 def _cell_month_frame(
-    cols: dict[str, np.ndarray], use: np.ndarray, n_ok: np.ndarray, spend: np.ndarray, qty: np.ndarray,
+    cols: dict[str, np.ndarray],
+    use: np.ndarray,
+    n_ok: np.ndarray,
+    spend: np.ndarray,
+    qty: np.ndarray,
     base_months: int,
 ) -> pd.DataFrame:
     """One row per cell-month: the price index (``tpd_index``) beside the cell-month totals."""
@@ -199,9 +219,9 @@ def index_from_aggregate(agg: pa.Table, base_months: int = 12) -> Panel:
         return Panel(pd.DataFrame(columns=PANEL_COLUMNS), coverage | {"n_cell_months": 0, "n_not_comparable": 0})
     frame = _cell_month_frame(cols, use, n_ok, spend, qty, base_months)
     # the unit value normalised like the index, so both start near 0
-    frame["log_unit_value"] = frame["log_unit_value"] - frame.groupby(["category", "region"])["log_unit_value"].transform(
-        lambda s: s.iloc[:base_months].mean()
-    )
+    frame["log_unit_value"] = frame["log_unit_value"] - frame.groupby(["category", "region"])[
+        "log_unit_value"
+    ].transform(lambda s: s.iloc[:base_months].mean())
     frame["index"] = 100.0 * np.exp(frame["log_index"])
     frame = frame[PANEL_COLUMNS].sort_values(["category", "region", "month"]).reset_index(drop=True)
     coverage["n_cell_months"] = int(len(frame))
@@ -210,7 +230,11 @@ def index_from_aggregate(agg: pa.Table, base_months: int = 12) -> Panel:
 
 
 def build_panel(
-    source_sql: str, con: duckdb.DuckDBPyConnection | None = None, base_months: int = 12, engine=None, path=None,
+    source_sql: str,
+    con: duckdb.DuckDBPyConnection | None = None,
+    base_months: int = 12,
+    engine=None,
+    path=None,
     until=None,
 ) -> Panel:
     """Purchase lines (a typed DuckDB SELECT, e.g. ``package.large["purchase_lines"].sql()``)

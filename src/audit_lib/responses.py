@@ -91,30 +91,44 @@ def _overall(statuses: list[str]) -> str:
     return "planned"
 
 
-def judge(rec: Recommendation, response: Response | None, answer_by: dt.date | None, as_of: dt.date,
-          language: str = "sv") -> ResponseStatus:
+def judge(
+    rec: Recommendation, response: Response | None, answer_by: dt.date | None, as_of: dt.date, language: str = "sv"
+) -> ResponseStatus:
     """One recommendation's response, judged on ``as_of``."""
     state = answered(response, answer_by, as_of)
     seen = response if response is not None and state in ("in_time", "late") else None
     measures = tuple(
-        MeasureStatus(m.text.get(language), m.owner, m.deadline.isoformat(), m.status, measure_outcome(m, as_of),
-                      m.completed.isoformat() if m.completed else None,
-                      m.reason.get(language) if m.reason else None)
-        for m in (seen.measures if seen is not None else []))
+        MeasureStatus(
+            m.text.get(language),
+            m.owner,
+            m.deadline.isoformat(),
+            m.status,
+            measure_outcome(m, as_of),
+            m.completed.isoformat() if m.completed else None,
+            m.reason.get(language) if m.reason else None,
+        )
+        for m in (seen.measures if seen is not None else [])
+    )
     owners = list(dict.fromkeys(m.owner for m in measures))
     return ResponseStatus(
-        id=rec.id, question=rec.question, recommendation=rec.text.get(language),
+        id=rec.id,
+        question=rec.question,
+        recommendation=rec.text.get(language),
         answer_by=answer_by.isoformat() if answer_by else None,
         received=seen.received.isoformat() if seen is not None and seen.received else None,
         answer=seen.answer.get(language) if seen is not None and seen.answer else None,
-        answered=state, deadline=max((m.deadline for m in measures), default=None),
-        owner=", ".join(owners) or None, status=_overall([m.status for m in measures]),
+        answered=state,
+        deadline=max((m.deadline for m in measures), default=None),
+        owner=", ".join(owners) or None,
+        status=_overall([m.status for m in measures]),
         overdue=state in ("missing", "late") or any(m.outcome == "overdue" for m in measures),
-        measures=measures)
+        measures=measures,
+    )
 
 
-def responses(reg: EvidenceRegister, answer_by: dt.date | None, as_of: dt.date,
-              language: str = "sv") -> list[ResponseStatus]:
+def responses(
+    reg: EvidenceRegister, answer_by: dt.date | None, as_of: dt.date, language: str = "sv"
+) -> list[ResponseStatus]:
     """Every recommendation of the register with its response, in the register's order."""
     by_rec = {r.recommendation: r for r in reg.responses}
     return [judge(rec, by_rec.get(rec.id), answer_by, as_of, language) for rec in reg.recommendations]

@@ -16,14 +16,37 @@ class PathError(ValueError):
 
 
 # refused with everything inside them (pseudo files, devices, the system's own files) ...
-SYSTEM_FOLDERS = tuple(Path(p) for p in (
-    "/proc", "/sys", "/dev", "/run", "/boot", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64",
-    "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib64", "/usr/libexec", "/usr/include", "/usr/share",
-    "/var/run", "/var/lib", "/var/log", "/var/cache",
-))
+SYSTEM_FOLDERS = tuple(
+    Path(p)
+    for p in (
+        "/proc",
+        "/sys",
+        "/dev",
+        "/run",
+        "/boot",
+        "/etc",
+        "/bin",
+        "/sbin",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/usr/bin",
+        "/usr/sbin",
+        "/usr/lib",
+        "/usr/lib64",
+        "/usr/libexec",
+        "/usr/include",
+        "/usr/share",
+        "/var/run",
+        "/var/lib",
+        "/var/log",
+        "/var/cache",
+    )
+)
 # ... and refused themselves (a project may live in /usr/src/app or /home/me, not in /usr or /home)
-SYSTEM_ROOTS = tuple(Path(p) for p in ("/usr", "/usr/local", "/var", "/home", "/opt", "/srv", "/mnt", "/media",
-                                       "/root", "/tmp"))
+SYSTEM_ROOTS = tuple(
+    Path(p) for p in ("/usr", "/usr/local", "/var", "/home", "/opt", "/srv", "/mnt", "/media", "/root", "/tmp")
+)
 MAX_TREE_ENTRIES = 10_000
 MAX_TREE_BYTES = 2 * 1024**3
 
@@ -45,15 +68,19 @@ def bounded_files(root: Path) -> list[Path]:
     for folder, dirs, names in os.walk(root):
         entries += len(dirs) + len(names)
         if entries > MAX_TREE_ENTRIES:
-            raise PathError(f"{root}: holds more than {MAX_TREE_ENTRIES:,} files and folders; "
-                            "point the parameter at the folder that holds only the files needed")
+            raise PathError(
+                f"{root}: holds more than {MAX_TREE_ENTRIES:,} files and folders; "
+                "point the parameter at the folder that holds only the files needed"
+            )
         for name in names:
             p = Path(folder) / name
             if p.is_symlink() and (sys_dir := system_folder(p)) is not None:
                 raise PathError(f"{p}: a link into the system folder {sys_dir}")
             size += p.stat().st_size if p.is_file() else 0
             if size > MAX_TREE_BYTES:
-                raise PathError(f"{root}: holds more than {MAX_TREE_BYTES:,} bytes; "
-                                "point the parameter at the folder that holds only the files needed")
+                raise PathError(
+                    f"{root}: holds more than {MAX_TREE_BYTES:,} bytes; "
+                    "point the parameter at the folder that holds only the files needed"
+                )
             files.append(p)
     return files

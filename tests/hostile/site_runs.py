@@ -30,8 +30,13 @@ from . import PAYLOADS
 ROOT = Path(__file__).resolve().parents[2]
 PARAMS = ROOT / "params" / "demo.yaml"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 ARTIFACTS = ROOT / "outputs" / "test-artifacts"
 
 _CACHE: dict[str, Any] = {}
@@ -111,8 +116,14 @@ def planted_params(tmp: Path, data: Path) -> tuple[Path, int]:
 
     def absolute(node: Any) -> Any:
         if isinstance(node, dict):
-            return {k: (str((base / v).resolve()) if isinstance(v, str) and (k.endswith("_dir") or k == "evidence")
-                        and not os.path.isabs(v) else absolute(v)) for k, v in node.items()}
+            return {
+                k: (
+                    str((base / v).resolve())
+                    if isinstance(v, str) and (k.endswith("_dir") or k == "evidence") and not os.path.isabs(v)
+                    else absolute(v)
+                )
+                for k, v in node.items()
+            }
         if isinstance(node, list):
             return [absolute(v) for v in node]
         return node
@@ -124,8 +135,9 @@ def planted_params(tmp: Path, data: Path) -> tuple[Path, int]:
     counts = [0]
     for f in sorted(src_ev.glob("*.y*ml")):
         data_ev = yaml.safe_load(f.read_text(encoding="utf-8"))
-        (dst_ev / f.name).write_text(yaml.safe_dump(_plant_yaml(data_ev, counts), allow_unicode=True, sort_keys=False),
-                                     encoding="utf-8")
+        (dst_ev / f.name).write_text(
+            yaml.safe_dump(_plant_yaml(data_ev, counts), allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
     params["evidence"] = str(dst_ev)
     params["data_dir"] = str(data)
     params["generate_demo_data"] = False
@@ -239,8 +251,9 @@ def check_page(browser: Any, path: Path, screenshot: Path | None = None) -> Page
            })"""
     )
     report.figures = len(sizes)
-    report.unsized_figures = [f"{s['tag']} {s['label'][:60]}" for s in sizes
-                              if s["w"] <= 0 or s["h"] <= 0 or s["natural"] == 0]
+    report.unsized_figures = [
+        f"{s['tag']} {s['label'][:60]}" for s in sizes if s["w"] <= 0 or s["h"] <= 0 or s["natural"] == 0
+    ]
     links = page.evaluate("() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
     ids = set(page.evaluate("() => Array.from(document.querySelectorAll('[id]')).map(e => e.id)"))
     report.links = len(links)

@@ -5,6 +5,15 @@ from .problems import DataPackageError, Problem, ValidationReport
 from .spec import CONTRACT_VERSION, TABLES, ColumnSpec, TableSpec
 
 __all__ = [
-    "CONTRACT_VERSION", "TABLES", "ColumnSpec", "DataPackage", "DataPackageError", "LargeTable",
-    "Problem", "TableSpec", "ValidationReport", "load_package", "validate_package",
+    "CONTRACT_VERSION",
+    "TABLES",
+    "ColumnSpec",
+    "DataPackage",
+    "DataPackageError",
+    "LargeTable",
+    "Problem",
+    "TableSpec",
+    "ValidationReport",
+    "load_package",
+    "validate_package",
 ]

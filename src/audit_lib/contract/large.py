@@ -33,8 +33,15 @@ from .validate import plausibility_rule, unknown_code_rule
 
 # the CSV layout's names stay importable from here
 __all__ = [
-    "MAX_EMPTY_LINES", "CsvLayout", "check_large", "csv_layout", "file_columns", "is_dataset", "parquet_files",
-    "raw_scan_sql", "relation_sql",
+    "MAX_EMPTY_LINES",
+    "CsvLayout",
+    "check_large",
+    "csv_layout",
+    "file_columns",
+    "is_dataset",
+    "parquet_files",
+    "raw_scan_sql",
+    "relation_sql",
 ]
 
 
@@ -58,8 +65,11 @@ def parquet_files(path: Path | str) -> list[str]:
     starting with ``_`` or ``.`` are metadata, not data) or a glob."""
     p = Path(path)
     if p.is_dir():
-        return sorted(str(f) for f in p.rglob("*.parquet")
-                      if not any(part.startswith(("_", ".")) for part in f.relative_to(p).parts))
+        return sorted(
+            str(f)
+            for f in p.rglob("*.parquet")
+            if not any(part.startswith(("_", ".")) for part in f.relative_to(p).parts)
+        )
     if any(ch in str(path) for ch in "*?["):
         return sorted(glob.glob(str(path), recursive=True))
     return [str(p)]
@@ -89,12 +99,13 @@ def _file_columns(path: Path) -> list[tuple[str, Source]]:
         schema = list(pq.read_schema(parquet_files(path)[0]))  # a dataset: its first file
         con = duckdb.connect()
         try:
-            described = con.sql(f"DESCRIBE SELECT * EXCLUDE (file_row_number, filename) "
-                                f"FROM {parquet_scan(path)}").fetchall()
+            described = con.sql(
+                f"DESCRIBE SELECT * EXCLUDE (file_row_number, filename) FROM {parquet_scan(path)}"
+            ).fetchall()
         finally:
             con.close()
         # the file's own names (DuckDB renames duplicates), then a dataset's hive partition columns
-        names = [f.name for f in schema] + [row[0] for row in described[len(schema):]]
+        names = [f.name for f in schema] + [row[0] for row in described[len(schema) :]]
         zones = [getattr(f.type, "tz", None) for f in schema] + [None] * len(described)
         return [(normalise_header(n), Source(row[0], row[1], tz)) for n, row, tz in zip(names, described, zones)]
     layout = csv_layout(path)
@@ -119,8 +130,10 @@ def raw_scan_sql(path: Path) -> str:
     numbered = f"SELECT *, row_number() OVER () AS _k FROM {_csv_scan(path, layout)}"
     if layout.empty_lines:  # DuckDB skips empty lines: add back those above each row
         values = ", ".join(f"({t}, {j})" for t, j in layout.empty_lines)
-        rows = (f"SELECT s.* EXCLUDE (_k), s._k + 1 + coalesce(e.j, 0) AS _row FROM ({numbered}) s "
-                f"ASOF LEFT JOIN (VALUES {values}) e(t, j) ON s._k >= e.t")
+        rows = (
+            f"SELECT s.* EXCLUDE (_k), s._k + 1 + coalesce(e.j, 0) AS _row FROM ({numbered}) s "
+            f"ASOF LEFT JOIN (VALUES {values}) e(t, j) ON s._k >= e.t"
+        )
     else:  # the header is line 1, so the first data row is line 2
         rows = f"SELECT * EXCLUDE (_k), _k + 1 AS _row FROM ({numbered})"
     blank = " AND ".join(f"coalesce(trim(c{i}), '') = ''" for i in range(len(layout.header)))
@@ -149,8 +162,10 @@ def _duckdb_problem(e: duckdb.Error, file: str) -> Problem:
     if "unterminated quote" in msg:
         reason = "a quoted cell is never closed (a truncated file?)"
     elif counts:
-        reason = (f"the row has {counts.group(2)} fields but the header has {counts.group(1)} "
-                  "(a truncated file, or the wrong separator?)")
+        reason = (
+            f"the row has {counts.group(2)} fields but the header has {counts.group(1)} "
+            "(a truncated file, or the wrong separator?)"
+        )
     elif "invalid state" in msg:
         reason = "not a CSV file the contract accepts (not RFC 4180)"
     else:
@@ -159,9 +174,7 @@ def _duckdb_problem(e: duckdb.Error, file: str) -> Problem:
     return Problem("error", file, f"cannot be read: {reason[:200]}", row=row)
 
 
-def check_large(
-    path: Path, spec: TableSpec, report: ValidationReport, regions: Collection[str] | None = None
-) -> int:
+def check_large(path: Path, spec: TableSpec, report: ValidationReport, regions: Collection[str] | None = None) -> int:
     """Check a large table against the contract; add problems to ``report``; return row count.
     ``regions``: the parameters' region codes (None: region codes are not checked)."""
     file = path.name
@@ -211,12 +224,14 @@ def check_large(
 
 def _cell_rule(parser: Callable[[object], object], generic: str) -> Callable[[str], str]:
     """The rule for one listed cell as the small tables word it (the parser's own message)."""
+
     def describe(value: str) -> str:
         try:
             parser(value)
         except CellError as e:
             return f"{generic.split(':')[0]}: {e}"
         return generic
+
     return describe
 
 
@@ -227,18 +242,32 @@ def _column_rules(col: ColumnSpec, src: str, table: str, regions: Collection[str
         rules.append(("required: the cell is empty", f"(r.{src} IS NULL OR TRIM(CAST(r.{src} AS VARCHAR)) = '')", None))
     if col.type != "str":
         generic = f"type {col.type}: cannot be read as {col.type}"
-        rules.append((generic,
-                      f"(r.{src} IS NOT NULL AND TRIM(CAST(r.{src} AS VARCHAR)) <> '' AND t.{col.name} IS NULL)",
-                      _cell_rule(PARSERS[col.type], generic)))
+        rules.append(
+            (
+                generic,
+                f"(r.{src} IS NOT NULL AND TRIM(CAST(r.{src} AS VARCHAR)) <> '' AND t.{col.name} IS NULL)",
+                _cell_rule(PARSERS[col.type], generic),
+            )
+        )
     if col.key:
         generic = "type str: an id or code with an invisible or control character"
-        rules.append((generic, f"regexp_matches(t.{col.name}, '[\\p{{Cf}}\\p{{Cc}}\\p{{Co}}\\p{{Zl}}\\p{{Zp}}]')",
-                      _cell_rule(parse_key, generic)))
+        rules.append(
+            (
+                generic,
+                f"regexp_matches(t.{col.name}, '[\\p{{Cf}}\\p{{Cc}}\\p{{Co}}\\p{{Zl}}\\p{{Zp}}]')",
+                _cell_rule(parse_key, generic),
+            )
+        )
     if col.region and regions is not None:
         known = sorted(set(regions))
         listed = ", ".join("'" + k.replace("'", "''") + "'" for k in known) or "NULL"
-        rules.append(("unknown region code", f"t.{col.name} NOT IN ({listed})",
-                      lambda v, known=known: unknown_code_rule(v, known)))
+        rules.append(
+            (
+                "unknown region code",
+                f"t.{col.name} NOT IN ({listed})",
+                lambda v, known=known: unknown_code_rule(v, known),
+            )
+        )
     if col.gt is not None:
         rules.append((f"must be > {col.gt:g}", f"t.{col.name} <= {col.gt}", None))
     if col.ge is not None:
@@ -252,8 +281,13 @@ def _column_rules(col: ColumnSpec, src: str, table: str, regions: Collection[str
         bound, rule = plausible
         rules.append((rule, f"abs(t.{col.name}) > {bound!r}", None))
     if col.type == "date":
-        rules.append((f"date out of range {MIN_DATE} .. {MAX_DATE}",
-                      f"(t.{col.name} < DATE '{MIN_DATE}' OR t.{col.name} > DATE '{MAX_DATE}')", None))
+        rules.append(
+            (
+                f"date out of range {MIN_DATE} .. {MAX_DATE}",
+                f"(t.{col.name} < DATE '{MIN_DATE}' OR t.{col.name} > DATE '{MAX_DATE}')",
+                None,
+            )
+        )
     if col.allowed is not None:
         allowed = ", ".join("'" + a.replace("'", "''") + "'" for a in col.allowed)
         rules.append((f"allowed values: {', '.join(col.allowed)}", f"t.{col.name} NOT IN ({allowed})", None))
@@ -261,7 +295,10 @@ def _column_rules(col: ColumnSpec, src: str, table: str, regions: Collection[str
 
 
 def _check_rows(
-    con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec, report: ValidationReport,
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    spec: TableSpec,
+    report: ValidationReport,
     regions: Collection[str] | None = None,
 ) -> int:
     file = path.name
@@ -281,11 +318,15 @@ def _check_rows(
         if col.name not in actual:
             continue  # an optional column the file does not have
         src = ident(actual[col.name].name)
-        checks.extend((col.name, rule, f"CAST(r.{src} AS VARCHAR)", cond, describe)
-                      for rule, cond, describe in _column_rules(col, src, spec.name, regions))
+        checks.extend(
+            (col.name, rule, f"CAST(r.{src} AS VARCHAR)", cond, describe)
+            for rule, cond, describe in _column_rules(col, src, spec.name, regions)
+        )
     # one query for all rules: per rule the first MAX_PER_RULE offending rows and the count
-    parts = [f"SELECT {k} AS k, r._row AS _row, {value} AS v FROM r JOIN t USING (_row) WHERE {cond}"
-             for k, (_, _, value, cond, _) in enumerate(checks)]
+    parts = [
+        f"SELECT {k} AS k, r._row AS _row, {value} AS v FROM r JOIN t USING (_row) WHERE {cond}"
+        for k, (_, _, value, cond, _) in enumerate(checks)
+    ]
     hits = con.sql(
         "SELECT k, _row, v, n FROM (SELECT k, _row, v, count(*) OVER (PARTITION BY k) AS n, "
         "row_number() OVER (PARTITION BY k ORDER BY _row) AS i FROM (" + " UNION ALL ".join(parts) + ")) "

@@ -82,8 +82,9 @@ def _empty_lines(path: Path, newline: bytes) -> tuple[tuple[int, int], ...]:
                 last = m.start()
                 j += 1
                 if j > MAX_EMPTY_LINES:
-                    raise ReadError(Problem("error", path.name, f"more than {MAX_EMPTY_LINES} empty lines",
-                                            row=lines_before + 2))
+                    raise ReadError(
+                        Problem("error", path.name, f"more than {MAX_EMPTY_LINES} empty lines", row=lines_before + 2)
+                    )
                 # the empty line is line lines_before + 2; the header is line 1
                 out[lines_before + 2 - j] = j
             lines_before += buf.count(nl, last, cut)
@@ -103,8 +104,11 @@ def _refuse_empty_or_utf16(path: Path) -> None:
             if not fh.read(1 << 16).strip(b" \t\r\n\xef\xbb\xbf"):
                 raise ReadError(Problem("error", file, "file is empty: expected a header row and data"))
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ReadError(Problem(
-            "error", file, "encoding: the file is UTF-16 (Excel's 'Unicode text'); save it as 'CSV UTF-8'", row=1))
+        raise ReadError(
+            Problem(
+                "error", file, "encoding: the file is UTF-16 (Excel's 'Unicode text'); save it as 'CSV UTF-8'", row=1
+            )
+        )
 
 
 @dataclass
@@ -129,10 +133,15 @@ def _scan_bytes(path: Path) -> _EncodingScan:
                 break
             nul = block.find(b"\x00")
             if nul >= 0:
-                raise ReadError(Problem(
-                    "error", path.name, "encoding: the file contains NUL bytes (a binary file, or UTF-16 text "
-                    "without a byte order mark); save it as 'CSV UTF-8'",
-                    row=_line_at(path, pos + nul, _newline(path))))
+                raise ReadError(
+                    Problem(
+                        "error",
+                        path.name,
+                        "encoding: the file contains NUL bytes (a binary file, or UTF-16 text "
+                        "without a byte order mark); save it as 'CSV UTF-8'",
+                        row=_line_at(path, pos + nul, _newline(path)),
+                    )
+                )
             if not scan.has_multibyte and _utf8_letter(block) is not None:
                 scan.has_multibyte = True
             if scan.undefined_at < 0:
@@ -159,14 +168,24 @@ def _encoding(path: Path) -> str:
     if scan.utf8_ok:
         return "utf-8"
     if scan.has_multibyte:
-        raise ReadError(Problem(
-            "error", path.name, "encoding: mixed encodings: some lines are UTF-8, this line has bytes that are not "
-            "UTF-8 (Windows-1252?); save the whole file in one encoding",
-            row=_line_at(path, scan.first_bad, _newline(path))))
+        raise ReadError(
+            Problem(
+                "error",
+                path.name,
+                "encoding: mixed encodings: some lines are UTF-8, this line has bytes that are not "
+                "UTF-8 (Windows-1252?); save the whole file in one encoding",
+                row=_line_at(path, scan.first_bad, _newline(path)),
+            )
+        )
     if scan.undefined_at >= 0:
-        raise ReadError(Problem(
-            "error", path.name, "encoding: bytes cannot be read as UTF-8 or Windows-1252",
-            row=_line_at(path, scan.undefined_at, _newline(path))))
+        raise ReadError(
+            Problem(
+                "error",
+                path.name,
+                "encoding: bytes cannot be read as UTF-8 or Windows-1252",
+                row=_line_at(path, scan.undefined_at, _newline(path)),
+            )
+        )
     return "latin-1"
 
 

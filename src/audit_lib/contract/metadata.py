@@ -42,7 +42,14 @@ def read_metadata(root: Path, report: ValidationReport) -> PackageMetadata:
         return PackageMetadata(path=path)
     synthetic = data.get("synthetic", False)
     if not isinstance(synthetic, bool):
-        report.add(Problem("error", METADATA_FILE, "'synthetic' must be true or false", column="synthetic",
-                           value=json.dumps(synthetic, ensure_ascii=False)))
+        report.add(
+            Problem(
+                "error",
+                METADATA_FILE,
+                "'synthetic' must be true or false",
+                column="synthetic",
+                value=json.dumps(synthetic, ensure_ascii=False),
+            )
+        )
         return PackageMetadata(path=path)
     return PackageMetadata(synthetic=synthetic, path=path)

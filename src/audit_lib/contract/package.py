@@ -70,8 +70,15 @@ def _entry_problem(root: Path, p: Path) -> str | None:
     if stat.S_ISDIR(mode):
         return "a folder, not a file: each table is one file (a Parquet dataset folder is not read)"
     if not stat.S_ISREG(mode):
-        kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-                else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        kind = (
+            "a FIFO (named pipe)"
+            if stat.S_ISFIFO(mode)
+            else "a device"
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "not a regular file"
+        )
         return f"{kind}, not a file: never opened"
     return None
 
@@ -98,8 +105,13 @@ def find_table_files(root: Path, report: ValidationReport) -> dict[str, Path]:
             continue
         if len(paths) > 1:
             report.add(
-                Problem("error", paths[0].name, f"ambiguous: more than one file for table '{stem}': "
-                        + ", ".join(p.name for p in paths) + "; keep one")
+                Problem(
+                    "error",
+                    paths[0].name,
+                    f"ambiguous: more than one file for table '{stem}': "
+                    + ", ".join(p.name for p in paths)
+                    + "; keep one",
+                )
             )
             continue
         why = _dataset_problem(root, paths[0]) if _large_folder(paths[0]) else _entry_problem(root, paths[0])
@@ -110,8 +122,11 @@ def find_table_files(root: Path, report: ValidationReport) -> dict[str, Path]:
     for name, spec in TABLES.items():
         if spec.required and name not in found and name not in by_stem:
             report.add(
-                Problem("error", f"{name}.csv", "required table is missing (looked for "
-                        + ", ".join(f"{name}{s}" for s in FILE_SUFFIXES) + ")")
+                Problem(
+                    "error",
+                    f"{name}.csv",
+                    "required table is missing (looked for " + ", ".join(f"{name}{s}" for s in FILE_SUFFIXES) + ")",
+                )
             )
     return found
 
@@ -231,7 +246,10 @@ def _check_references(package: DataPackage, report: ValidationReport) -> None:
                 continue
             report.extend(
                 check_reference(
-                    frame, ref.column, package.files[name].name, target[ref.target_column],
+                    frame,
+                    ref.column,
+                    package.files[name].name,
+                    target[ref.target_column],
                     f"{ref.target_table}.{ref.target_column}",
                 )
             )
@@ -241,8 +259,14 @@ def _check_references(package: DataPackage, report: ValidationReport) -> None:
         file = package.files["procurements"].name
         for row in procs.index[procs["procurement_id"].isin(without)]:
             report.add(
-                Problem("error", file, "procurement has no row in procurement_regions", row=int(row),
-                        column="procurement_id", value=str(procs.at[row, "procurement_id"]))
+                Problem(
+                    "error",
+                    file,
+                    "procurement has no row in procurement_regions",
+                    row=int(row),
+                    column="procurement_id",
+                    value=str(procs.at[row, "procurement_id"]),
+                )
             )
 
 

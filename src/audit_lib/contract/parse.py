@@ -75,8 +75,10 @@ def parse_float(v: object) -> float:
             s = s.replace(",", ".")
         s = s.replace("\u2212", "-")  # typographic minus from word processors
         if _DOT_THOUSANDS.match(s) and "," not in str(v):
-            raise CellError("ambiguous number: the dot may separate thousands (900.000 = 900 000) or "
-                            "decimals (900.000 = 900); write 900000 or 900,0")
+            raise CellError(
+                "ambiguous number: the dot may separate thousands (900.000 = 900 000) or "
+                "decimals (900.000 = 900); write 900000 or 900,0"
+            )
         if not _NUMBER.match(s):
             raise CellError("expected a number (digits 0-9, decimal comma or point)")
         try:
@@ -193,8 +195,10 @@ def parse_key(v: object) -> str:
     bad = invisible_chars(s)
     if bad:
         seen = "".join(c for c in s if c not in bad)
-        raise CellError(f"an id or code with an invisible or control character ({char_names(bad)}): it would "
-                        f"differ from {seen!r}, which it looks like; remove the character")
+        raise CellError(
+            f"an id or code with an invisible or control character ({char_names(bad)}): it would "
+            f"differ from {seen!r}, which it looks like; remove the character"
+        )
     return s
 
 
@@ -223,9 +227,7 @@ def _shown(v: object) -> str:
     return s if len(s) <= 200 else s[:200] + "..."
 
 
-def parse_column(
-    values: pd.Series, col: ColumnSpec, file: str
-) -> tuple[pd.Series, list[Problem], set[int]]:
+def parse_column(values: pd.Series, col: ColumnSpec, file: str) -> tuple[pd.Series, list[Problem], set[int]]:
     """Type one column; return (typed series, problems, rows that failed to parse)."""
     parser = parse_key if col.key else PARSERS[col.type]
     out: list[object] = []
@@ -239,17 +241,24 @@ def parse_column(
         try:
             parsed = parser(v)
             if isinstance(parsed, str) and col.type == "str" and not col.key and not BIDI_CONTROLS.isdisjoint(parsed):
-                problems.append(Problem(
-                    "warning", file, "bidirectional control characters removed "
-                    f"({char_names(c for c in parsed if c in BIDI_CONTROLS)}): they reorder displayed text",
-                    row=int(row), column=col.name))
+                problems.append(
+                    Problem(
+                        "warning",
+                        file,
+                        "bidirectional control characters removed "
+                        f"({char_names(c for c in parsed if c in BIDI_CONTROLS)}): they reorder displayed text",
+                        row=int(row),
+                        column=col.name,
+                    )
+                )
                 parsed = "".join(c for c in parsed if c not in BIDI_CONTROLS)
             out.append(parsed)
         except (CellError, ValueError, TypeError, OverflowError, ArithmeticError) as e:
             if not isinstance(e, CellError):  # never crash on a cell: report it
                 e = CellError(f"cannot be read ({type(e).__name__})")
-            problems.append(Problem("error", file, f"type {col.type}: {e}", row=int(row), column=col.name,
-                                    value=_shown(v)))
+            problems.append(
+                Problem("error", file, f"type {col.type}: {e}", row=int(row), column=col.name, value=_shown(v))
+            )
             failed.add(int(row))
             out.append(None)
     series = pd.Series(out, index=values.index, dtype=object, name=col.name)

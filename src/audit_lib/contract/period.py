@@ -96,7 +96,8 @@ def see_period(package: DataPackage, period: Period) -> DataPackage:
         t["rollouts"] = r
     large = {
         name: CappedTable(lt.name, lt.path, lt.n_rows, LARGE_DATE_COLUMNS[name], period.end)
-        if name in LARGE_DATE_COLUMNS else lt
+        if name in LARGE_DATE_COLUMNS
+        else lt
         for name, lt in package.large.items()
     }
     return dataclasses.replace(package, tables=t, large=large)

@@ -48,9 +48,7 @@ class ValidationReport:
         self._severity[key] = problem.severity
         self.problems.append(problem)
 
-    def add_count(
-        self, file: str, column: str | None, rule: str, n: int, severity: Severity = "error"
-    ) -> None:
+    def add_count(self, file: str, column: str | None, rule: str, n: int, severity: Severity = "error") -> None:
         """Record ``n`` further problems of a kind that were counted, not listed."""
         if n > 0:
             key = (file, column, rule)

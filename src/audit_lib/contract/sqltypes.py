@@ -51,13 +51,21 @@ def _steps(name: str, col: ColumnSpec, src: Source) -> tuple[dict[str, str], dic
     if kind == "VARCHAR" and col.type == "float":
         s1 = {f"__a_{name}": f"regexp_replace({text}, '[\\s\\p{{Z}}'']', '', 'g')"}
         rev = f"reverse({a})"
-        both = (f"CASE WHEN strpos({rev}, ',') < strpos({rev}, '.') THEN replace(replace({a}, '.', ''), ',', '.') "
-                f"ELSE replace({a}, ',', '') END")
+        both = (
+            f"CASE WHEN strpos({rev}, ',') < strpos({rev}, '.') THEN replace(replace({a}, '.', ''), ',', '.') "
+            f"ELSE replace({a}, ',', '') END"
+        )
         one = f"CASE WHEN length({a}) - length(replace({a}, ',', '')) > 1 THEN NULL ELSE replace({a}, ',', '.') END"
-        s2 = {f"__b_{name}": (f"replace(CASE WHEN contains({a}, ',') AND contains({a}, '.') THEN {both} "
-                              f"WHEN contains({a}, ',') THEN {one} ELSE {a} END, '\u2212', '-')")}
-        final = (f"CASE WHEN regexp_full_match({b}, '{_DOT_THOUSANDS_RE}') AND NOT contains({a}, ',') THEN NULL "
-                 f"WHEN regexp_full_match({b}, '{_NUMBER_RE}') THEN TRY_CAST({b} AS DOUBLE) END")
+        s2 = {
+            f"__b_{name}": (
+                f"replace(CASE WHEN contains({a}, ',') AND contains({a}, '.') THEN {both} "
+                f"WHEN contains({a}, ',') THEN {one} ELSE {a} END, '\u2212', '-')"
+            )
+        }
+        final = (
+            f"CASE WHEN regexp_full_match({b}, '{_DOT_THOUSANDS_RE}') AND NOT contains({a}, ',') THEN NULL "
+            f"WHEN regexp_full_match({b}, '{_NUMBER_RE}') THEN TRY_CAST({b} AS DOUBLE) END"
+        )
         return s1, s2, final
     if kind == "VARCHAR" and col.type == "date":
         s1 = {f"__a_{name}": _strip(text)}

@@ -26,8 +26,10 @@ from .spec import MAX_DATE, MIN_DATE, ColumnSpec, TableSpec
 # likewise. Bounds are on the absolute value (reported savings may be negative).
 ABSURD_SEK = 100e9
 PLAUSIBLE_ABS_MAX: dict[tuple[str, str], tuple[float, str]] = {
-    **{("procurements", c): (ABSURD_SEK, "100 bn SEK for one procurement") for c in (
-        "reported_saving_sek", "basket_old_sek", "basket_new_sek", "first_price_sek", "negotiated_price_sek")},
+    **{
+        ("procurements", c): (ABSURD_SEK, "100 bn SEK for one procurement")
+        for c in ("reported_saving_sek", "basket_old_sek", "basket_new_sek", "first_price_sek", "negotiated_price_sek")
+    },
     ("procurement_regions", "estimated_value_sek"): (ABSURD_SEK, "100 bn SEK for one procurement"),
     ("bids", "evaluated_price_sek"): (ABSURD_SEK, "100 bn SEK for one bid"),
     ("targets", "target"): (ABSURD_SEK, "100 bn (SEK, count or share) for one indicator"),
@@ -70,15 +72,21 @@ def _column_checks(col: ColumnSpec, table: str = "") -> list[pa.Check]:
 def pandera_schema(spec: TableSpec, present: list[str]) -> pa.DataFrameSchema:
     columns = {
         c.name: pa.Column(
-            None, checks=_column_checks(c, spec.name), nullable=c.nullable, unique=c.unique, required=True,
+            None,
+            checks=_column_checks(c, spec.name),
+            nullable=c.nullable,
+            unique=c.unique,
+            required=True,
         )
         for c in spec.columns
         if c.name in present
     }
     unique = [c for c in spec.unique_together if c in present] if spec.unique_together else None
     return pa.DataFrameSchema(
-        columns, unique=unique if unique and len(unique) == len(spec.unique_together) else None,
-        strict=False, name=spec.name,
+        columns,
+        unique=unique if unique and len(unique) == len(spec.unique_together) else None,
+        strict=False,
+        name=spec.name,
     )
 
 
@@ -92,9 +100,7 @@ def _rule_text(check: str, column: str | None, spec: TableSpec) -> str:
     return check
 
 
-def check_rules(
-    frame: pd.DataFrame, spec: TableSpec, file: str, parse_failed: set[tuple[int, str]]
-) -> list[Problem]:
+def check_rules(frame: pd.DataFrame, spec: TableSpec, file: str, parse_failed: set[tuple[int, str]]) -> list[Problem]:
     """All rule violations of one typed table, as problems (never raises on bad data)."""
     problems: list[Problem] = []
     present = [c for c in spec.column_names if c in frame.columns]
@@ -124,7 +130,11 @@ def check_rules(
                 rule += _also_on(frame, [column], row)
             problems.append(
                 Problem(
-                    "error", file, rule, row=row, column=column,
+                    "error",
+                    file,
+                    rule,
+                    row=row,
+                    column=column,
                     value=None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value),
                 )
             )
@@ -137,8 +147,12 @@ def check_rules(
             for row in bad:
                 problems.append(
                     Problem(
-                        "error", file, "coordinated_share is a fraction 0-1 (19 % is 0.19)",
-                        row=int(row), column=column, value=f"{cast(float, frame.at[row, column]):g}",
+                        "error",
+                        file,
+                        "coordinated_share is a fraction 0-1 (19 % is 0.19)",
+                        row=int(row),
+                        column=column,
+                        value=f"{cast(float, frame.at[row, column]):g}",
                     )
                 )
     # pandera reports a duplicated value once per occurrence; keep the report readable
@@ -168,14 +182,16 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def check_reference(
-    frame: pd.DataFrame, column: str, file: str, target: pd.Series, target_label: str
-) -> list[Problem]:
+def check_reference(frame: pd.DataFrame, column: str, file: str, target: pd.Series, target_label: str) -> list[Problem]:
     known = set(target.dropna().astype(str))
     bad = frame[column].notna() & ~frame[column].astype(str).isin(known)
     return [
         Problem(
-            "error", file, f"refers to an unknown {target_label}", row=int(row), column=column,
+            "error",
+            file,
+            f"refers to an unknown {target_label}",
+            row=int(row),
+            column=column,
             value=str(frame.at[row, column]),
         )
         for row in frame.index[bad]
@@ -183,8 +199,7 @@ def check_reference(
 
 
 # Letters of other scripts that look like Latin capitals (for the nearest known code only).
-_LOOKALIKE = str.maketrans("АВСЕНІЈКМОРЅТХУавсеіјкморѕтху" "ΑΒΕΗΙΚΜΝΟΡΤΧΥΖ",
-                           "ABCEHIJKMOPSTXYabceijkmopstxy" "ABEHIKMNOPTXYZ")
+_LOOKALIKE = str.maketrans("АВСЕНІЈКМОРЅТХУавсеіјкморѕтхуΑΒΕΗΙΚΜΝΟΡΤΧΥΖ", "ABCEHIJKMOPSTXYabceijkmopstxyABEHIKMNOPTXYZ")
 
 
 def _skeleton(code: str) -> str:
@@ -231,8 +246,7 @@ def check_codes(frame: pd.DataFrame, spec: TableSpec, file: str, regions: Collec
         bad = values.notna() & ~values.astype(str).isin(known)
         for row in frame.index[bad]:
             v = str(values.at[row])
-            problems.append(Problem("error", file, unknown_code_rule(v, known), row=int(row), column=col.name,
-                                    value=v))
+            problems.append(Problem("error", file, unknown_code_rule(v, known), row=int(row), column=col.name, value=v))
     return problems
 
 
@@ -246,8 +260,14 @@ def check_bidder_repeats(frame: pd.DataFrame, file: str) -> list[Problem]:
     repeated = k.duplicated(keep="first")
     where = "in one lot" if "lot_id" in frame.columns else "without a lot_id"
     return [
-        Problem("warning", file, f"bidder bids more than once in a procurement {where} (alternative bids?); "
-                "rows kept, the market method counts the bidder's lowest approved bid" + _also_on(k, keys, row),
-                row=int(row), column=", ".join(keys), value=", ".join(str(k.at[row, c]) for c in keys))
+        Problem(
+            "warning",
+            file,
+            f"bidder bids more than once in a procurement {where} (alternative bids?); "
+            "rows kept, the market method counts the bidder's lowest approved bid" + _also_on(k, keys, row),
+            row=int(row),
+            column=", ".join(keys),
+            value=", ".join(str(k.at[row, c]) for c in keys),
+        )
         for row in frame.index[repeated]
     ]

@@ -55,7 +55,10 @@ def _month(i: int) -> pd.Timestamp:
 
 
 def make_rollouts(
-    categories: list[str], regions: list[str], procurements: pd.DataFrame | None, regions_table: pd.DataFrame | None,
+    categories: list[str],
+    regions: list[str],
+    procurements: pd.DataFrame | None,
+    regions_table: pd.DataFrame | None,
     seed: int,
 ) -> pd.DataFrame:
     """Staggered starts by category and region (some cells never treated)."""
@@ -70,7 +73,8 @@ def make_rollouts(
                 eco = cm = 30
             rows.append(
                 dict(
-                    category=cat, region=region,
+                    category=cat,
+                    region=region,
                     ecommerce_start=_month(eco) if eco is not None else None,
                     category_management_start=_month(cm) if cm is not None else None,
                     coordinated_contract_start=_month(coord) if coord is not None else None,
@@ -129,8 +133,14 @@ def _article_cdf(article_level: np.ndarray, mix_shift: float) -> np.ndarray:
 
 
 def _draw_market(
-    rollouts: pd.DataFrame, n_lines: int, seed: int, effects: dict[str, float], mix_shift: float,
-    category_shock_sd: float, cell_shock_sd: float, n_months: int,
+    rollouts: pd.DataFrame,
+    n_lines: int,
+    seed: int,
+    effects: dict[str, float],
+    mix_shift: float,
+    category_shock_sd: float,
+    cell_shock_sd: float,
+    n_months: int,
 ) -> _Market:
     rng = np.random.default_rng(seed + 2)
     cells = list(rollouts[["category", "region"]].itertuples(index=False))
@@ -149,18 +159,31 @@ def _draw_market(
     cell_shock = rng.normal(0.0, cell_shock_sd, (n_cells, n_months))
     per_month = rng.multinomial(n_lines, np.full(n_months, 1.0 / n_months))
     return _Market(
-        categories=categories, regions=regions, n_cells=n_cells,
-        cell_cat=np.array([cat_index[c] for c, _ in cells]), cell_reg=np.array([reg_index[r] for _, r in cells]),
-        starts=starts, cell_level=cell_level, article_level=article_level, cat_shock=cat_shock,
-        cell_shock=cell_shock, per_month=per_month, cdf=_article_cdf(article_level, mix_shift),
+        categories=categories,
+        regions=regions,
+        n_cells=n_cells,
+        cell_cat=np.array([cat_index[c] for c, _ in cells]),
+        cell_reg=np.array([reg_index[r] for _, r in cells]),
+        starts=starts,
+        cell_level=cell_level,
+        article_level=article_level,
+        cat_shock=cat_shock,
+        cell_shock=cell_shock,
+        per_month=per_month,
+        cdf=_article_cdf(article_level, mix_shift),
     )
 
 
-_SCHEMA = pa.schema([
-    ("order_date", pa.date32()), ("region", pa.dictionary(pa.int32(), pa.string())),
-    ("category", pa.dictionary(pa.int32(), pa.string())), ("article_id", pa.dictionary(pa.int32(), pa.string())),
-    ("quantity", pa.float64()), ("amount_sek", pa.float64()),
-])
+_SCHEMA = pa.schema(
+    [
+        ("order_date", pa.date32()),
+        ("region", pa.dictionary(pa.int32(), pa.string())),
+        ("category", pa.dictionary(pa.int32(), pa.string())),
+        ("article_id", pa.dictionary(pa.int32(), pa.string())),
+        ("quantity", pa.float64()),
+        ("amount_sek", pa.float64()),
+    ]
+)
 _EPOCH = pd.Timestamp(1970, 1, 1)
 
 
@@ -179,8 +202,13 @@ def _month_table(
         idx = np.flatnonzero(group == g)
         article[idx] = np.searchsorted(mk.cdf[g // 2, g % 2], u[idx], side="right")
     np.minimum(article, ARTICLES_PER_CATEGORY - 1, out=article)
-    log_price = (mk.article_level[cat, article] + mk.cell_level[cell] + MONTHLY_INFLATION * m
-                 + mk.cat_shock[cat, m] + mk.cell_shock[cell, m])
+    log_price = (
+        mk.article_level[cat, article]
+        + mk.cell_level[cell]
+        + MONTHLY_INFLATION * m
+        + mk.cat_shock[cat, m]
+        + mk.cell_shock[cell, m]
+    )
     for t, effect in effects.items():
         log_price += effect * (m >= mk.starts[t][cell])
     log_price += r.normal(0.0, noise, n)
@@ -204,10 +232,16 @@ def _month_table(
 
 
 def write_purchase_lines(
-    path: str | Path, rollouts: pd.DataFrame, n_lines: int, seed: int,
-    effects: dict[str, float] = DEFAULT_EFFECTS, noise: float = 0.05,
-    mix_shift: float = MIX_SHIFT, category_shock_sd: float = CATEGORY_SHOCK_SD,
-    cell_shock_sd: float = CELL_SHOCK_SD, n_months: int = N_MONTHS,
+    path: str | Path,
+    rollouts: pd.DataFrame,
+    n_lines: int,
+    seed: int,
+    effects: dict[str, float] = DEFAULT_EFFECTS,
+    noise: float = 0.05,
+    mix_shift: float = MIX_SHIFT,
+    category_shock_sd: float = CATEGORY_SHOCK_SD,
+    cell_shock_sd: float = CELL_SHOCK_SD,
+    n_months: int = N_MONTHS,
 ) -> None:
     """Write ``n_lines`` purchase lines for the cells of ``rollouts`` to a Parquet file.
 

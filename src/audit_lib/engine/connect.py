@@ -37,12 +37,16 @@ def spark_session(master: str = "local[2]", conf: dict[str, str] | None = None) 
     except ImportError:
         raise EngineError(
             "engine spark: PySpark is not installed; install the extra with `pip install -e .[spark]` "
-            "(it needs a Java runtime, e.g. Debian's openjdk-17-jre-headless)") from None
+            "(it needs a Java runtime, e.g. Debian's openjdk-17-jre-headless)"
+        ) from None
     if shutil.which("java") is None and not _java_home():
         raise EngineError("engine spark: no Java runtime found (install openjdk-17-jre-headless or set JAVA_HOME)")
-    builder = (SparkSession.builder.master(master).appName("audit")
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.ui.enabled", "false"))
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("audit")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+    )
     for k, v in (conf or {}).items():
         builder = builder.config(k, v)
     return builder.getOrCreate()

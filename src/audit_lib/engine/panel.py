@@ -30,7 +30,7 @@ EXACT = dt.Decimal(38, 6)
 
 def article_month(lines: ir.Table) -> ir.Table:
     """The article-month aggregate of typed purchase lines (see the module docstring)."""
-    month_index = (lines.order_date.year().cast("int64") * 12 + lines.order_date.month().cast("int64") - 1)
+    month_index = lines.order_date.year().cast("int64") * 12 + lines.order_date.month().cast("int64") - 1
     t = lines.select("category", "region", "article_id", "quantity", "amount_sek", month_index=month_index)
     ok = (t.amount_sek > 0) & (t.quantity > 0)
     agg = t.group_by(list(KEYS)).aggregate(
@@ -60,8 +60,9 @@ def aggregate(con: Any, lines: ir.Table) -> pa.Table:
     return expr.to_pyarrow()
 
 
-def build_panel(path: Path | str, engine: Any = None, base_months: int = 12, con: Any = None,
-                until: pydt.date | None = None) -> Panel:
+def build_panel(
+    path: Path | str, engine: Any = None, base_months: int = 12, con: Any = None, until: pydt.date | None = None
+) -> Panel:
     """Purchase lines at ``path`` (a file, or a Parquet dataset folder or glob) to the panel,
     the large-table work on ``engine`` (``{backend: duckdb}`` by default, or Spark); lines
     ordered after ``until`` are not seen. A DuckDB connection opened here is closed before the

@@ -67,8 +67,10 @@ def scan(con, path: Path | str) -> Scan:
     engine = backend_name(con)
     if is_csv:
         if engine != "duckdb":
-            raise EngineError(f"{name}: the Spark engine reads purchase_lines as Parquet (a file, a dataset folder "
-                              "or a glob); convert the CSV, or use the DuckDB engine")
+            raise EngineError(
+                f"{name}: the Spark engine reads purchase_lines as Parquet (a file, a dataset folder "
+                "or a glob); convert the CSV, or use the DuckDB engine"
+            )
         from ..contract.large import _file_columns, raw_scan_sql
 
         named = _file_columns(Path(path))
@@ -78,23 +80,29 @@ def scan(con, path: Path | str) -> Scan:
     if not files:
         raise EngineError(f"{name}: no Parquet files found")
     if engine == "duckdb":
-        table = con.sql("SELECT * EXCLUDE (file_row_number, filename), file_row_number + 1 AS _row, "
-                        f"parse_filename(filename) AS _file FROM {parquet_scan(path)}")
+        table = con.sql(
+            "SELECT * EXCLUDE (file_row_number, filename), file_row_number + 1 AS _row, "
+            f"parse_filename(filename) AS _file FROM {parquet_scan(path)}"
+        )
     else:
         from pyspark.sql import functions as F
 
         session = con._session
         src = path_str if Path(path).is_dir() else files
         df = session.read.parquet(*([src] if isinstance(src, str) else src))
-        df = df.select("*", (F.col("_metadata.row_index") + 1).alias("_row"),
-                       F.col("_metadata.file_name").alias("_file"))
+        df = df.select(
+            "*", (F.col("_metadata.row_index") + 1).alias("_row"), F.col("_metadata.file_name").alias("_file")
+        )
         view = f"audit_scan_{next(_VIEWS)}"
         df.createOrReplaceTempView(view)
         table = con.table(view)
     zones = _zones(files[0])
     schema = table.schema()
-    named = [(normalise_header(c), Source(c, _kind(schema[c], c in zones), zones.get(c))) for c in table.columns
-             if c not in ("_row", "_file")]
+    named = [
+        (normalise_header(c), Source(c, _kind(schema[c], c in zones), zones.get(c)))
+        for c in table.columns
+        if c not in ("_row", "_file")
+    ]
     return Scan(table, _first(named), False, name, engine, [n for n, _ in named])
 
 
@@ -174,7 +182,8 @@ def _text_number(text: ir.StringValue, engine: str) -> ir.FloatingValue:
     return ibis.cases(
         (_full(b, _DOT_THOUSANDS_RE, engine) & ~a.contains(","), ibis.null("float64")),
         (_full(b, _NUMBER_RE, engine), b.try_cast("float64")),
-        else_=ibis.null("float64"))
+        else_=ibis.null("float64"),
+    )
 
 
 def typed_column(raw: ir.Value, col: ColumnSpec, src: Source, engine: str) -> ir.Value:

@@ -71,12 +71,19 @@ def _reading_checks(col: ColumnSpec, raw: ir.Value, v: ir.Value, regions: Collec
         out.append((col.name, generic, ~_null(raw) & ~_blank(raw) & _null(v), _cell_rule(PARSERS[col.type], generic)))
     if col.key:
         generic = "type str: an id or code with an invisible or control character"
-        out.append((col.name, generic, v.re_search("[\\p{Cf}\\p{Cc}\\p{Co}\\p{Zl}\\p{Zp}]"),
-                    _cell_rule(parse_key, generic)))
+        out.append(
+            (col.name, generic, v.re_search("[\\p{Cf}\\p{Cc}\\p{Co}\\p{Zl}\\p{Zp}]"), _cell_rule(parse_key, generic))
+        )
     if col.region and regions is not None:
         known = sorted(set(regions))
-        out.append((col.name, "unknown region code", v.notin(known) if known else ibis.null("boolean"),
-                    functools.partial(unknown_code_rule, known=known)))
+        out.append(
+            (
+                col.name,
+                "unknown region code",
+                v.notin(known) if known else ibis.null("boolean"),
+                functools.partial(unknown_code_rule, known=known),
+            )
+        )
     return out
 
 
@@ -99,8 +106,14 @@ def _value_checks(col: ColumnSpec, v: ir.Value, table: str) -> list[Check]:
         bound, rule = plausible
         out.append((col.name, rule, v.abs() > bound, None))
     if col.type == "date":
-        out.append((col.name, f"date out of range {MIN_DATE} .. {MAX_DATE}",
-                    (v < ibis.date(str(MIN_DATE))) | (v > ibis.date(str(MAX_DATE))), None))
+        out.append(
+            (
+                col.name,
+                f"date out of range {MIN_DATE} .. {MAX_DATE}",
+                (v < ibis.date(str(MIN_DATE))) | (v > ibis.date(str(MAX_DATE))),
+                None,
+            )
+        )
     if col.allowed is not None:
         out.append((col.name, f"allowed values: {', '.join(col.allowed)}", v.notin(list(col.allowed)), None))
     return out
@@ -110,13 +123,18 @@ def offending_rows(t: ir.Table, checks: list[Check]) -> ir.Table:
     """Per rule ``k``: its first ``MAX_PER_RULE`` offending rows (``_file``, ``_row``, stored
     value ``v``) and ``n``, the rule's count of offending rows; ordered by rule and row."""
     parts = [
-        t.filter(cond).select(k=ibis.literal(k, "int64"), _file=t["_file"], _row=t["_row"].cast("int64"),
-                              v=t[f"raw_{column}"].cast("string"))
+        t.filter(cond).select(
+            k=ibis.literal(k, "int64"),
+            _file=t["_file"],
+            _row=t["_row"].cast("int64"),
+            v=t[f"raw_{column}"].cast("string"),
+        )
         for k, (column, _, cond, _) in enumerate(checks)
     ]
     u = ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
-    u = u.mutate(n=ibis._.count().over(group_by="k"),
-                 i=ibis.row_number().over(group_by="k", order_by=["_file", "_row"]))
+    u = u.mutate(
+        n=ibis._.count().over(group_by="k"), i=ibis.row_number().over(group_by="k", order_by=["_file", "_row"])
+    )
     return u.filter(u.i < MAX_PER_RULE).select("k", "_file", "_row", "v", "n").order_by(["k", "_file", "_row"])
 
 
@@ -170,8 +188,14 @@ def check_scan(s: Scan, spec: TableSpec, report: ValidationReport, regions: Coll
     return n_rows
 
 
-def check_large(path: Path | str, spec: TableSpec, report: ValidationReport, engine: Any = None, con: Any = None,
-                regions: Collection[str] | None = None) -> int:
+def check_large(
+    path: Path | str,
+    spec: TableSpec,
+    report: ValidationReport,
+    engine: Any = None,
+    con: Any = None,
+    regions: Collection[str] | None = None,
+) -> int:
     """``contract.large.check_large`` on ``engine`` (DuckDB by default, or Spark): the same
     problems for the same file; ``path`` may also be a Parquet dataset folder or glob.
     ``regions``: the parameters' region codes (None: region codes are not checked)."""
@@ -202,8 +226,9 @@ def check_large(path: Path | str, spec: TableSpec, report: ValidationReport, eng
     return 0
 
 
-def validate_package(data_dir: Path | str, engine: Any = None,
-                     regions: Collection[str] | None = None) -> tuple[DataPackage, ValidationReport]:
+def validate_package(
+    data_dir: Path | str, engine: Any = None, regions: Collection[str] | None = None
+) -> tuple[DataPackage, ValidationReport]:
     """``contract.validate_package`` with the large tables' rows checked on ``engine`` (the
     ``engine`` parameter): DuckDB (the default) is exactly the contract's own check; on Spark
     the small tables are checked as always and each large table by :func:`check_large`, one

@@ -13,6 +13,13 @@ from .uhm import (
 )
 
 __all__ = [
-    "Buyer", "BuyerNotFound", "Statistics", "StatisticsError", "StatisticsFile", "buyer_table", "load_statistics",
-    "read_statistics_file", "resolve_buyers",
+    "Buyer",
+    "BuyerNotFound",
+    "Statistics",
+    "StatisticsError",
+    "StatisticsFile",
+    "buyer_table",
+    "load_statistics",
+    "read_statistics_file",
+    "resolve_buyers",
 ]

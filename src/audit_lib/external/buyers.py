@@ -17,8 +17,9 @@ def buyer_table(*frames: pd.DataFrame | None) -> pd.DataFrame:
     """``buyer_org_number, buyer_name, sector, n_rows`` over the given normalised tables."""
     parts = [t[["buyer_org_number", "buyer_name", "sector"]] for t in frames if t is not None]
     allb = pd.concat(parts, ignore_index=True)
-    return (allb.groupby(["buyer_org_number", "buyer_name", "sector"], dropna=False).size()
-            .rename("n_rows").reset_index())
+    return (
+        allb.groupby(["buyer_org_number", "buyer_name", "sector"], dropna=False).size().rename("n_rows").reset_index()
+    )
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,15 @@ def resolve_buyers(buyers: pd.DataFrame, queries: Iterable[str]) -> list[Buyer]:
             continue
         weight = hit.groupby("buyer_name")["n_rows"].sum().sort_values(ascending=False, kind="stable")
         sector = hit.groupby("sector")["n_rows"].sum().sort_values(ascending=False, kind="stable").index[0]
-        out.append(Buyer(q, str(weight.index[0]), tuple(sorted(hit["buyer_org_number"].unique())), str(sector),
-                         tuple(str(n) for n in weight.index)))
+        out.append(
+            Buyer(
+                q,
+                str(weight.index[0]),
+                tuple(sorted(hit["buyer_org_number"].unique())),
+                str(sector),
+                tuple(str(n) for n in weight.index),
+            )
+        )
     seen: dict[str, str] = {}
     for b in out:
         for o in b.org_numbers:

@@ -65,16 +65,28 @@ def _parse_orgnr(v: object) -> str:
 def _parser(col: StatColumn, date1904: bool) -> Callable[[object], Any]:
     if col.type == "date":
         return lambda v: parse_date_cell(v, date1904)
-    return {"str": parse_str, "int": parse_int, "float": parse_float, "bool": parse_bool,
-            "orgnr": _parse_orgnr}[col.type]
+    return {"str": parse_str, "int": parse_int, "float": parse_float, "bool": parse_bool, "orgnr": _parse_orgnr}[
+        col.type
+    ]
 
 
-DTYPE = {"str": "object", "orgnr": "object", "int": "Int64", "float": "float64", "bool": "boolean",
-          "date": "datetime64[ns]"}
+DTYPE = {
+    "str": "object",
+    "orgnr": "object",
+    "int": "Int64",
+    "float": "float64",
+    "bool": "boolean",
+    "date": "datetime64[ns]",
+}
 
 
 def type_column(
-    values: list[Any], rows: list[int], col: StatColumn, header: str, file: str, date1904: bool,
+    values: list[Any],
+    rows: list[int],
+    col: StatColumn,
+    header: str,
+    file: str,
+    date1904: bool,
 ) -> tuple[pd.Series, list[Problem]]:
     """Type one column, parsing each distinct value once; every failure is a problem."""
     parse = _parser(col, date1904)

@@ -31,10 +31,14 @@ class StatColumn:
 COLUMNS: tuple[StatColumn, ...] = (
     StatColumn("year", "År", "int", "statistics year", nullable=False),
     StatColumn("buyer_name", "Namn för köpare", "str", "buyer's registered name", nullable=False),
-    StatColumn("buyer_org_number", "Organisationsnummer för köpare", "orgnr",
-               "buyer's organisation number, digits only", nullable=False),
-    StatColumn("sector", "Sektor för köpare", "str", "buyer's sector (Kommun, Region, Stat, Annat)",
-               nullable=False),
+    StatColumn(
+        "buyer_org_number",
+        "Organisationsnummer för köpare",
+        "orgnr",
+        "buyer's organisation number, digits only",
+        nullable=False,
+    ),
+    StatColumn("sector", "Sektor för köpare", "str", "buyer's sector (Kommun, Region, Stat, Annat)", nullable=False),
     StatColumn("subsector", "Delsektor för köpare", "str", "buyer's subsector"),
     StatColumn("legal_form", "Juridisk form för köpare", "str", "buyer's legal form"),
     StatColumn("sni_section", "SNI-Avdelning för köpare", "str", "buyer's industry (SNI section)"),
@@ -52,8 +56,12 @@ COLUMNS: tuple[StatColumn, ...] = (
     StatColumn("dynamic_purchasing_system", "Dynamiskt inköpssystem", "bool", "dynamic purchasing system"),
     StatColumn("electronic_auction", "Elektronisk auktion", "bool", "electronic auction"),
     StatColumn("has_lots", "Anbudsområden", "bool", "divided into lots"),
-    StatColumn("coordinated_flag", "Samordnad upphandling", "bool",
-               "the official 'coordinated procurement' flag, as the lead buyer reported it"),
+    StatColumn(
+        "coordinated_flag",
+        "Samordnad upphandling",
+        "bool",
+        "the official 'coordinated procurement' flag, as the lead buyer reported it",
+    ),
     StatColumn("environmental_criteria", "Miljömässigt hållbar upphandling", "bool", "environmental criteria"),
     StatColumn("social_criteria", "Socialt hållbar upphandling", "bool", "social criteria"),
     StatColumn("innovation", "Innovationsupphandling", "bool", "innovation procurement"),
@@ -61,20 +69,28 @@ COLUMNS: tuple[StatColumn, ...] = (
     StatColumn("reserved_execution", "Reserverat genomförande", "bool", "reserved execution"),
     StatColumn("notice_database", "Annonsdatabas", "str", "notice database the data came from"),
     StatColumn("challenged", "Överprövad", "bool", "a review (överprövning) was requested"),
-    StatColumn("procurement_id", "Upphandlings-ID", "str", "procurement id in the notice database",
-               nullable=False),
+    StatColumn("procurement_id", "Upphandlings-ID", "str", "procurement id in the notice database", nullable=False),
     StatColumn("title", "Upphandlingens titel", "str", "procurement title"),
     StatColumn("published_date", "Publiceringsdatum", "date", "date the notice was published"),
     StatColumn("lot_id", "Anbudsområdes-ID", "str", "lot id (lots table)", nullable=False),
-    StatColumn("n_procurements", "Antal upphandlingar, Summa", "int", "procurements in the row (1 per row)",
-               nullable=False, ge=0),
+    StatColumn(
+        "n_procurements",
+        "Antal upphandlingar, Summa",
+        "int",
+        "procurements in the row (1 per row)",
+        nullable=False,
+        ge=0,
+    ),
     StatColumn("n_tenders", "Antal anbud, Summa", "int", "tenders received for the lot", nullable=False, ge=0),
-    StatColumn("contracted_value_sek", "Kontrakterat värde, Summa", "float", "contracted value, SEK",
-               nullable=False, ge=0),
+    StatColumn(
+        "contracted_value_sek", "Kontrakterat värde, Summa", "float", "contracted value, SEK", nullable=False, ge=0
+    ),
 )
 BY_NAME = {c.name: c for c in COLUMNS}
 MEASURE: dict[TableName, str] = {
-    "procurements": "n_procurements", "lots": "n_tenders", "contract_values": "contracted_value_sek",
+    "procurements": "n_procurements",
+    "lots": "n_tenders",
+    "contract_values": "contracted_value_sek",
 }
 _DESCRIPTIVE = tuple(c.name for c in COLUMNS if c.name not in MEASURE.values() and c.name != "lot_id")
 # The columns of each normalised table, in order (then ``source_file`` and ``source_row``).
@@ -85,8 +101,19 @@ TABLE_COLUMNS: dict[TableName, tuple[str, ...]] = {
 }
 # Columns a file must have for its table; the others are empty where absent.
 REQUIRED: dict[TableName, tuple[str, ...]] = {
-    "procurements": ("year", "buyer_name", "buyer_org_number", "sector", "procedure", "contract_type",
-                     "coordinated_flag", "procurement_id", "title", "published_date", "n_procurements"),
+    "procurements": (
+        "year",
+        "buyer_name",
+        "buyer_org_number",
+        "sector",
+        "procedure",
+        "contract_type",
+        "coordinated_flag",
+        "procurement_id",
+        "title",
+        "published_date",
+        "n_procurements",
+    ),
     "lots": ("year", "buyer_name", "buyer_org_number", "sector", "procurement_id", "lot_id", "n_tenders"),
     "contract_values": ("year", "buyer_name", "buyer_org_number", "procurement_id", "contracted_value_sek"),
 }

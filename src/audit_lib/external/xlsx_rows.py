@@ -16,8 +16,10 @@ class XlsxErrorValue(str):
     """An Excel error cell such as ``#N/A`` (kept apart from text so it is reported as such)."""
 
 
-_SPREADSHEET_NS = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-                   "http://purl.oclc.org/ooxml/spreadsheetml/main")
+_SPREADSHEET_NS = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+)
 _COL_RE = re.compile(r"^([A-Z]+)(\d+)$")
 
 
@@ -107,8 +109,9 @@ def _cell_value(c: ElementTree.Element, tags: tuple[str, str, str], shared: list
     return _xlsx_number(text)
 
 
-def _row_values(row: ElementTree.Element, tags: tuple[str, str, str], shared: list[str],
-                letters_index: dict[str, int]) -> list[Any]:
+def _row_values(
+    row: ElementTree.Element, tags: tuple[str, str, str], shared: list[str], letters_index: dict[str, int]
+) -> list[Any]:
     """One row's cells in column order (missing cells as None)."""
     values: list[Any] = []
     for c in row:

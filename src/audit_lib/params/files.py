@@ -66,8 +66,10 @@ def read_mapping(path: Path, named_by: Path | None = None) -> Any:
     except yaml.YAMLError as e:
         raise ParamsError(f"{path}: not valid YAML: {e}") from None
     if named_by is not None and not isinstance(data, dict):
-        raise ParamsError(f"{path}: expected a mapping of keys to values at the top level "
-                          f"(it is the base named by {EXTENDS} in {named_by})")
+        raise ParamsError(
+            f"{path}: expected a mapping of keys to values at the top level "
+            f"(it is the base named by {EXTENDS} in {named_by})"
+        )
     return data
 
 
@@ -75,17 +77,22 @@ def base_of(path: Path, value: Any) -> Path:
     """The base file ``extends: value`` in ``path`` names, beside ``path``."""
     where = f"{path}: {EXTENDS}"
     if not isinstance(value, str) or not value.strip():
-        raise ParamsError(f"{where}: expected the file name of a base parameters file in the same folder "
-                          f"(got {value!r})")
+        raise ParamsError(
+            f"{where}: expected the file name of a base parameters file in the same folder (got {value!r})"
+        )
     if Path(value).name != value or "\\" in value or value in (".", ".."):
-        raise ParamsError(f"{where}: {value!r} is not a file name: a base lies in the same folder as the file "
-                          "that extends it (no folder part)")
+        raise ParamsError(
+            f"{where}: {value!r} is not a file name: a base lies in the same folder as the file "
+            "that extends it (no folder part)"
+        )
     if Path(value).suffix not in (".yaml", ".yml"):
         raise ParamsError(f"{where}: {value!r} is not a .yaml or .yml file")
     base = path.parent / value
     if base.exists() and Path(os.path.realpath(base)).parent != Path(os.path.realpath(path.parent)):
-        raise ParamsError(f"{where}: {value!r} is a link to {os.path.realpath(base)}, outside the folder of "
-                          f"{path}; a base lies in the same folder")
+        raise ParamsError(
+            f"{where}: {value!r} is a link to {os.path.realpath(base)}, outside the folder of "
+            f"{path}; a base lies in the same folder"
+        )
     return base
 
 
@@ -120,8 +127,14 @@ def merge_params(base: dict[str, Any], over: dict[str, Any], model: type[BaseMod
     return out
 
 
-def _merge_into(target: dict[Any, Any], over: dict[Any, Any], model: type[BaseModel] | None, file: Path,
-                at: tuple[str, ...], origins: dict[tuple[str, ...], Path]) -> None:
+def _merge_into(
+    target: dict[Any, Any],
+    over: dict[Any, Any],
+    model: type[BaseModel] | None,
+    file: Path,
+    at: tuple[str, ...],
+    origins: dict[tuple[str, ...], Path],
+) -> None:
     """Merge ``over`` (from ``file``) into ``target`` at key path ``at``, noting in ``origins``
     the file of each key kept."""
     for key, value in over.items():

@@ -61,8 +61,9 @@ def _check_paths(params: RunParams, source: str) -> None:
             continue
         sys_dir = safepaths.system_folder(p)
         if sys_dir is not None:
-            raise ParamsError(f"{source}: {key}: {value!r} is the system folder {sys_dir} or inside it; "
-                              "give a folder of your own")
+            raise ParamsError(
+                f"{source}: {key}: {value!r} is the system folder {sys_dir} or inside it; give a folder of your own"
+            )
         if key != "data_dir" and p.is_dir():
             try:
                 safepaths.bounded_files(p)
@@ -71,8 +72,9 @@ def _check_paths(params: RunParams, source: str) -> None:
 
 
 # ------------------------------------------------------------------------------ reading
-def parse_params(data: Any, source: str = "parameters", base_dir: Path | None = None, *,
-                 read: ParamsFiles | None = None) -> RunParams:
+def parse_params(
+    data: Any, source: str = "parameters", base_dir: Path | None = None, *, read: ParamsFiles | None = None
+) -> RunParams:
     """Validate a mapping of parameters; ``read``: the files it was read from (for errors that
     name the file of a key, and the run's inputs)."""
     if not isinstance(data, dict):

@@ -10,11 +10,20 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from .sections import (
-    CausalityParams, DecisionLevelParams, ExternalStatisticsParams, FollowupParams, Q1Params, Q2Params, Q3Params,
-    Q4Params, Q5Params, Q6Params,
+    CausalityParams,
+    DecisionLevelParams,
+    ExternalStatisticsParams,
+    FollowupParams,
+    Q1Params,
+    Q2Params,
+    Q3Params,
+    Q4Params,
+    Q5Params,
+    Q6Params,
 )
 from .settings import EngineParams, MethodValidationParams, SamplingParams, SummaryParams
 from .strict import MAX_SEED, Language, RegionName, Section, Strict, model_class
+
 
 class RunParams(Strict):
     run_name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -25,11 +34,14 @@ class RunParams(Strict):
         "no notebook sees a row dated after it"
     )
     language: Language = "sv"
-    data_dir: str = Field(default="", description="the data package folder; empty for a run that reads no data package "
-                          "(the method-validation run)")
+    data_dir: str = Field(
+        default="",
+        description="the data package folder; empty for a run that reads no data package (the method-validation run)",
+    )
     generate_demo_data: bool = Field(
-        default=False, description="data_dir is the demo package: an error for a missing package says how to write it "
-        "(`audit demo-data`); a run never writes data"
+        default=False,
+        description="data_dir is the demo package: an error for a missing package says how to write it "
+        "(`audit demo-data`); a run never writes data",
     )
     evidence: str | None = Field(
         default=None, description="the auditors' evidence register: a YAML file or a folder of YAML files"
@@ -37,11 +49,17 @@ class RunParams(Strict):
     seed: int = Field(default=20251027, ge=0, le=MAX_SEED, description="seed of every random stream of the run")
     significance_level: float = Field(default=0.05, gt=0, lt=0.5)
     edge_tolerance: float = Field(
-        default=0.02, ge=0, le=0.5, description="an assessment is on the edge when a deciding criterion lies within this "
+        default=0.02,
+        ge=0,
+        le=0.5,
+        description="an assessment is on the edge when a deciding criterion lies within this "
         "share of its threshold (at least this much absolutely; 0.02 = 2 percentage points for a share)",
     )
     stability_step: float = Field(
-        default=0.05, ge=0, le=0.5, description="stability: each numeric threshold is moved by this share of itself (at least "
+        default=0.05,
+        ge=0,
+        le=0.5,
+        description="stability: each numeric threshold is moved by this share of itself (at least "
         "this much absolutely) down and up, and a verdict that changes is reported as unstable; 0 turns it off",
     )
     regions: dict[str, RegionName]
@@ -93,8 +111,9 @@ class RunParams(Strict):
             if getattr(self, key).year != self.audit_year:
                 raise ValueError(f"{key} {getattr(self, key).isoformat()} is not in audit_year {self.audit_year}")
         if self.period_start > self.period_end:
-            raise ValueError(f"period_start {self.period_start.isoformat()} is after period_end "
-                             f"{self.period_end.isoformat()}")
+            raise ValueError(
+                f"period_start {self.period_start.isoformat()} is after period_end {self.period_end.isoformat()}"
+            )
         return self
 
     @field_validator("regions")
@@ -139,6 +158,7 @@ class RunParams(Strict):
 LOADER_FIELDS = ("base_dir", "source_files")
 # the sections, in the schema's order: the fields typed as a Section (see strict.Section)
 SECTION_NAMES: tuple[str, ...] = tuple(
-    name for name, field in RunParams.model_fields.items()
+    name
+    for name, field in RunParams.model_fields.items()
     if (model := model_class(field.annotation)) is not None and issubclass(model, Section)
 )

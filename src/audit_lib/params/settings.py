@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from .strict import LEVELS, Condition, Criteria, Level, Section, Strict
 
+
 class ConclusionDimension(Strict):
     """One dimension of the overall conclusion (e.g. appropriate, efficient): the questions that
     inform it and the criteria on their levels (inputs ``mean_score``, ``min_score``,
@@ -20,8 +21,14 @@ class ConclusionDimension(Strict):
 
 
 def _default_questions() -> dict[str, str]:
-    return {"q1": "q1_process", "q2": "q2_gains", "q3": "q3_targets", "q4": "q4_savings_model",
-            "q5": "q5_indicators", "q6": "q6_learning"}
+    return {
+        "q1": "q1_process",
+        "q2": "q2_gains",
+        "q3": "q3_targets",
+        "q4": "q4_savings_model",
+        "q5": "q5_indicators",
+        "q6": "q6_learning",
+    }
 
 
 def _default_dimensions() -> dict[str, ConclusionDimension]:
@@ -30,14 +37,22 @@ def _default_dimensions() -> dict[str, ConclusionDimension]:
     follow-up and learning (q2, q4, q5, q6) by mean and lowest score."""
     c = Condition
     return {
-        "appropriate": ConclusionDimension(questions=["q1", "q3", "q5"], criteria=Criteria(
-            ja=[c(input="min_score", op=">=", value=1)],
-            till_stor_del=[c(input="mean_score", op=">=", value=1)],
-            till_viss_del=[c(input="max_score", op=">=", value=1)])),
-        "efficient": ConclusionDimension(questions=["q2", "q4", "q5", "q6"], criteria=Criteria(
-            ja=[c(input="mean_score", op=">=", value=2.5), c(input="min_score", op=">=", value=2)],
-            till_stor_del=[c(input="mean_score", op=">=", value=1.75), c(input="min_score", op=">=", value=1)],
-            till_viss_del=[c(input="mean_score", op=">=", value=0.5)])),
+        "appropriate": ConclusionDimension(
+            questions=["q1", "q3", "q5"],
+            criteria=Criteria(
+                ja=[c(input="min_score", op=">=", value=1)],
+                till_stor_del=[c(input="mean_score", op=">=", value=1)],
+                till_viss_del=[c(input="max_score", op=">=", value=1)],
+            ),
+        ),
+        "efficient": ConclusionDimension(
+            questions=["q2", "q4", "q5", "q6"],
+            criteria=Criteria(
+                ja=[c(input="mean_score", op=">=", value=2.5), c(input="min_score", op=">=", value=2)],
+                till_stor_del=[c(input="mean_score", op=">=", value=1.75), c(input="min_score", op=">=", value=1)],
+                till_viss_del=[c(input="mean_score", op=">=", value=0.5)],
+            ),
+        ),
     }
 
 
@@ -84,7 +99,9 @@ class MethodValidationParams(Section):
     mpdta_file: str | None = Field(default=None, description="mpdta.csv (Callaway and Sant'Anna 2021); empty: skipped")
     decarolis_file: str | None = Field(default=None, description="Authority.dta (Decarolis 2014); empty: skipped")
     control: Literal["never", "notyet"] = Field(default="never", description="controls: never or not-yet treated")
-    se: Literal["analytic", "bootstrap"] = Field(default="analytic", description="influence-function or multiplier bootstrap")
+    se: Literal["analytic", "bootstrap"] = Field(
+        default="analytic", description="influence-function or multiplier bootstrap"
+    )
     bootstrap_reps: int = Field(default=999, ge=99, description="multiplier bootstrap draws (seeded by seed)")
     interval_level: float = Field(default=0.95, gt=0, lt=1)
     min_treated_clusters: int = Field(
@@ -122,7 +139,8 @@ class EngineParams(Strict):
 
     backend: Literal["duckdb", "spark"] = "duckdb"
     master: str | None = Field(
-        default=None, description='Spark master: "local[2]" (default for spark) or a cluster URL such as spark://host:7077'
+        default=None,
+        description='Spark master: "local[2]" (default for spark) or a cluster URL such as spark://host:7077',
     )
     conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings (spark.* keys)")
 

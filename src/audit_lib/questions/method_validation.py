@@ -37,9 +37,18 @@ from ..stats.staggered import StaggeredResult, att_gt
 
 # ../shared/data/README.md: the did package's introductory example, four decimals
 MPDTA_ATT_GT = {
-    (2004, 2004): -0.0105, (2004, 2005): -0.0704, (2004, 2006): -0.1373, (2004, 2007): -0.1008,
-    (2006, 2004): 0.0065, (2006, 2005): -0.0028, (2006, 2006): -0.0046, (2006, 2007): -0.0412,
-    (2007, 2004): 0.0305, (2007, 2005): -0.0027, (2007, 2006): -0.0311, (2007, 2007): -0.0261,
+    (2004, 2004): -0.0105,
+    (2004, 2005): -0.0704,
+    (2004, 2006): -0.1373,
+    (2004, 2007): -0.1008,
+    (2006, 2004): 0.0065,
+    (2006, 2005): -0.0028,
+    (2006, 2006): -0.0046,
+    (2006, 2007): -0.0412,
+    (2007, 2004): 0.0305,
+    (2007, 2005): -0.0027,
+    (2007, 2006): -0.0311,
+    (2007, 2007): -0.0261,
 }
 MPDTA_AGGREGATES = {"simple": -0.0400, "event_time": -0.0772, "group": -0.0310}
 DECAROLIS_TABLE2A_COL1 = {"estimate": 13.10, "se": 1.609, "n": 1262, "r2": 0.505}
@@ -57,10 +66,22 @@ def read_mpdta(path: str | Path) -> pd.DataFrame:
     return df
 
 
-def _estimate(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption: str, p: MethodValidationParams,
-              seed: int) -> StaggeredResult:
-    return att_gt(data, unit, time, outcome, adoption, control=p.control, se=p.se, reps=p.bootstrap_reps,
-                  seed=seed, level=p.interval_level, min_treated_clusters=p.min_treated_clusters)
+def _estimate(
+    data: pd.DataFrame, unit: str, time: str, outcome: str, adoption: str, p: MethodValidationParams, seed: int
+) -> StaggeredResult:
+    return att_gt(
+        data,
+        unit,
+        time,
+        outcome,
+        adoption,
+        control=p.control,
+        se=p.se,
+        reps=p.bootstrap_reps,
+        seed=seed,
+        level=p.interval_level,
+        min_treated_clusters=p.min_treated_clusters,
+    )
 
 
 def _int_keys(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
@@ -73,14 +94,20 @@ def mpdta_validation(data: pd.DataFrame, p: MethodValidationParams, seed: int) -
     cells = _int_keys(r.att_gt, ("group", "time", "base", "event_time"))
     cells["published"] = [MPDTA_ATT_GT.get((g, t)) for g, t in zip(cells["group"], cells["time"])]
     cells["matches"] = [pub is not None and round(a, 4) == pub for a, pub in zip(cells["att"], cells["published"])]
-    aggs = {k: {**v, "published": MPDTA_AGGREGATES[k], "matches": round(v["estimate"], 4) == MPDTA_AGGREGATES[k]}
-            for k, v in r.aggregates.items()}
+    aggs = {
+        k: {**v, "published": MPDTA_AGGREGATES[k], "matches": round(v["estimate"], 4) == MPDTA_AGGREGATES[k]}
+        for k, v in r.aggregates.items()
+    }
     return {
         "att_gt": cells[["group", "time", "att", "se", "low", "high", "published", "matches"]],
-        "aggregates": aggs, "pretrend": r.pretrend, "pretrend_event": r.pretrend_event,
-        "event_study": _int_keys(r.event_study, ("event_time",)), "meta": r.meta,
-        "all_match": bool(cells["matches"].all() and len(cells) == len(MPDTA_ATT_GT)
-                          and all(a["matches"] for a in aggs.values())),
+        "aggregates": aggs,
+        "pretrend": r.pretrend,
+        "pretrend_event": r.pretrend_event,
+        "event_study": _int_keys(r.event_study, ("event_time",)),
+        "meta": r.meta,
+        "all_match": bool(
+            cells["matches"].all() and len(cells) == len(MPDTA_ATT_GT) and all(a["matches"] for a in aggs.values())
+        ),
     }
 
 
@@ -95,16 +122,21 @@ def decarolis_validation(auctions: pd.DataFrame, p: MethodValidationParams, seed
     r = _estimate(panel, "authority_code", "year", "discount", "adoption_year", p, seed)
     post_share = panel.loc[(panel["adoption_year"] > 0) & (panel["year"] >= panel["adoption_year"])]
     staggered = {
-        "aggregates": r.aggregates, "pretrend": r.pretrend, "pretrend_event": r.pretrend_event,
-        "randomization": r.randomization, "meta": r.meta,
+        "aggregates": r.aggregates,
+        "pretrend": r.pretrend,
+        "pretrend_event": r.pretrend_event,
+        "randomization": r.randomization,
+        "meta": r.meta,
         "event_study": _int_keys(r.event_study, ("event_time",)),
-        "by_group": _int_keys(r.by_group, ("group",)).assign(
-            n_treated=[int(r.att_gt.loc[r.att_gt["group"] == g, "n_treated"].max()) for g in r.by_group["group"]])
-            .pipe(lambda f: f.assign(few_treated=f["n_treated"] < p.min_treated_clusters)),
+        "by_group": _int_keys(r.by_group, ("group",))
+        .assign(n_treated=[int(r.att_gt.loc[r.att_gt["group"] == g, "n_treated"].max()) for g in r.by_group["group"]])
+        .pipe(lambda f: f.assign(few_treated=f["n_treated"] < p.min_treated_clusters)),
         "att_gt": _int_keys(r.att_gt, ("group", "time", "base", "event_time")),
-        "fpsb_share_after_adoption": float((post_share["fpsb_share"] * post_share["n_auctions"]).sum()
-                                           / post_share["n_auctions"].sum()),
-        "n_authority_years": int(len(panel)), "n_auctions": int(panel["n_auctions"].sum()),
+        "fpsb_share_after_adoption": float(
+            (post_share["fpsb_share"] * post_share["n_auctions"]).sum() / post_share["n_auctions"].sum()
+        ),
+        "n_authority_years": int(len(panel)),
+        "n_auctions": int(panel["n_auctions"].sum()),
     }
     return {"table2a_col1": t2, "staggered": staggered, "twfe_full": dec.twfe_full_sample(auctions, panel)}
 
@@ -118,8 +150,14 @@ class MethodValidationResult:
     real_bids: RealData  # q4_savings_model.real_data: its status says when no folder is given or none is there
 
 
-def analyse(mpdta_file: str | Path | None, decarolis_file: str | Path | None, p: MethodValidationParams,
-            seed: int, bids_dir: Path | None = None, bid_params: Q4Params | None = None) -> MethodValidationResult:
+def analyse(
+    mpdta_file: str | Path | None,
+    decarolis_file: str | Path | None,
+    p: MethodValidationParams,
+    seed: int,
+    bids_dir: Path | None = None,
+    bid_params: Q4Params | None = None,
+) -> MethodValidationResult:
     """Both validations, a part whose file is not given (None) is None; and the market method on
     the real bids in ``bids_dir`` (resolved by the caller from ``bid_params.real_bids_dir``)."""
     return MethodValidationResult(

@@ -37,8 +37,14 @@ from . import common
 from .common import is_blank, wilson_interval
 
 FUNNEL_STAGES = (
-    "all", "planned", "planned_coordinated", "planned_not_coordinated", "reason_documented",
-    "reason_missing", "coordinated_unplanned", "coordinated",
+    "all",
+    "planned",
+    "planned_coordinated",
+    "planned_not_coordinated",
+    "reason_documented",
+    "reason_missing",
+    "coordinated_unplanned",
+    "coordinated",
 )
 
 
@@ -70,21 +76,32 @@ def funnel(view: pd.DataFrame) -> pd.DataFrame:
         "coordinated_unplanned": ~planned & coord,
         "coordinated": coord,
     }
-    parent = {"all": None, "planned": "all", "planned_coordinated": "planned",
-              "planned_not_coordinated": "planned", "reason_documented": "planned_not_coordinated",
-              "reason_missing": "planned_not_coordinated", "coordinated_unplanned": "all",
-              "coordinated": "all"}
+    parent = {
+        "all": None,
+        "planned": "all",
+        "planned_coordinated": "planned",
+        "planned_not_coordinated": "planned",
+        "reason_documented": "planned_not_coordinated",
+        "reason_missing": "planned_not_coordinated",
+        "coordinated_unplanned": "all",
+        "coordinated": "all",
+    }
     counts = {k: int(m.sum()) for k, m in masks.items()}
     rows = []
     for stage in FUNNEL_STAGES:
         m = masks[stage]
         p = parent[stage]
-        rows.append(dict(
-            stage=stage, count=counts[stage],
-            value_sek=float(view.loc[m, "estimated_value_sek"].sum()),
-            parent=p,
-            share_of_parent=(counts[stage] / counts[p]) if p and counts[p] else (1.0 if p is None else float("nan")),
-        ))
+        rows.append(
+            dict(
+                stage=stage,
+                count=counts[stage],
+                value_sek=float(view.loc[m, "estimated_value_sek"].sum()),
+                parent=p,
+                share_of_parent=(counts[stage] / counts[p])
+                if p and counts[p]
+                else (1.0 if p is None else float("nan")),
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -116,9 +133,7 @@ def value_share_interval(
     return float(np.quantile(shares, a)), float(np.quantile(shares, 1 - a))
 
 
-def share_table(
-    frame: pd.DataFrame, by: str, level: float = 0.95, reps: int = 2000, seed: int = 0
-) -> pd.DataFrame:
+def share_table(frame: pd.DataFrame, by: str, level: float = 0.95, reps: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Coordinated share per group of ``by`` (``year``, ``category``, ``region``...).
 
     ``frame`` has one row per unit counted (a procurement, or a procurement-region from
@@ -138,15 +153,38 @@ def share_table(
         total = float(values.sum())
         cval = float(values[coord].sum())
         vlo, vhi = value_share_interval(values, coord, level, reps, np.random.default_rng([seed, i]))
-        rows.append({
-            by: key, "n": n, "coordinated": k, "share": k / n if n else float("nan"),
-            "share_low": lo, "share_high": hi, "value_sek": total, "coordinated_value_sek": cval,
-            "share_value": cval / total if total > 0 else float("nan"),
-            "share_value_low": vlo, "share_value_high": vhi,
-            "planned": int(planned.sum()), "planned_not_coordinated": int((planned & ~coord).sum()),
-        })
-    cols = [by, "n", "coordinated", "share", "share_low", "share_high", "value_sek", "coordinated_value_sek",
-            "share_value", "share_value_low", "share_value_high", "planned", "planned_not_coordinated"]
+        rows.append(
+            {
+                by: key,
+                "n": n,
+                "coordinated": k,
+                "share": k / n if n else float("nan"),
+                "share_low": lo,
+                "share_high": hi,
+                "value_sek": total,
+                "coordinated_value_sek": cval,
+                "share_value": cval / total if total > 0 else float("nan"),
+                "share_value_low": vlo,
+                "share_value_high": vhi,
+                "planned": int(planned.sum()),
+                "planned_not_coordinated": int((planned & ~coord).sum()),
+            }
+        )
+    cols = [
+        by,
+        "n",
+        "coordinated",
+        "share",
+        "share_low",
+        "share_high",
+        "value_sek",
+        "coordinated_value_sek",
+        "share_value",
+        "share_value_low",
+        "share_value_high",
+        "planned",
+        "planned_not_coordinated",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -157,8 +195,13 @@ def largest_procurement(view: pd.DataFrame) -> dict[str, Any]:
     if not len(view) or not total > 0:
         return {}
     r = view.loc[cast(Any, view["estimated_value_sek"].idxmax())]
-    return {"procurement_id": r["procurement_id"], "title": r["title"], "value_sek": float(r["estimated_value_sek"]),
-            "share_of_total": float(r["estimated_value_sek"]) / total, "coordinated": bool(r["coordinated"])}
+    return {
+        "procurement_id": r["procurement_id"],
+        "title": r["title"],
+        "value_sek": float(r["estimated_value_sek"]),
+        "share_of_total": float(r["estimated_value_sek"]) / total,
+        "coordinated": bool(r["coordinated"]),
+    }
 
 
 def coordinated_target(targets: pd.DataFrame, year: int) -> dict[str, Any]:
@@ -171,9 +214,12 @@ def coordinated_target(targets: pd.DataFrame, year: int) -> dict[str, Any]:
     t = t.assign(_p=(t["period"] != "full_year").astype(int)).sort_values("_p")
     with_target = t[t["target"].notna()]
     r = (with_target if len(with_target) else t).iloc[0]
-    return {"target": float(r["target"]) if pd.notna(r["target"]) else float("nan"),
-            "outcome": float(r["outcome"]) if pd.notna(r["outcome"]) else float("nan"),
-            "period": str(r["period"]), "source": str(r["source"])}
+    return {
+        "target": float(r["target"]) if pd.notna(r["target"]) else float("nan"),
+        "outcome": float(r["outcome"]) if pd.notna(r["outcome"]) else float("nan"),
+        "period": str(r["period"]),
+        "source": str(r["source"]),
+    }
 
 
 def planned_not_coordinated(view: pd.DataFrame) -> pd.DataFrame:
@@ -181,11 +227,24 @@ def planned_not_coordinated(view: pd.DataFrame) -> pd.DataFrame:
     part in. Columns ``procurement_id, year, title, category, lead_region, estimated_value_sek,
     reason, reason_documented``; sorted by id. A blank reason is not documented."""
     m = view["planned_coordinated"].fillna(False).astype(bool) & ~view["coordinated"].astype(bool)
-    out = view.loc[m, ["procurement_id", "year", "title", "category", "lead_region", "estimated_value_sek",
-                       "non_coordination_reason"]].rename(columns={"non_coordination_reason": "reason"})
+    out = view.loc[
+        m,
+        [
+            "procurement_id",
+            "year",
+            "title",
+            "category",
+            "lead_region",
+            "estimated_value_sek",
+            "non_coordination_reason",
+        ],
+    ].rename(columns={"non_coordination_reason": "reason"})
     out["reason_documented"] = ~is_blank(out["reason"])
-    out["reason"] = pd.Series([str(r).strip() if d else None for r, d in zip(out["reason"], out["reason_documented"])],
-                              index=out.index, dtype=object)
+    out["reason"] = pd.Series(
+        [str(r).strip() if d else None for r, d in zip(out["reason"], out["reason_documented"])],
+        index=out.index,
+        dtype=object,
+    )
     return out.sort_values("procurement_id").reset_index(drop=True)
 
 
@@ -204,9 +263,7 @@ def reasons_summary(pnc: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def assessment_inputs(
-    year_funnel: pd.DataFrame, year_share: dict[str, Any], target: dict[str, Any]
-) -> dict[str, Any]:
+def assessment_inputs(year_funnel: pd.DataFrame, year_share: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
     """Figures for the criteria, for the audit year.
 
     - ``plan_followed_share``: of the procurements planned as coordinated, the share that was;
@@ -278,10 +335,19 @@ def analyse(tables: common.Tables, params: Q1Params, period: Period, seed: int =
     current = by_year[by_year["year"] == year]
     year_share = {str(k): v for k, v in current.iloc[0].to_dict().items()} if len(current) else {}
     return Q1Result(
-        funnel=year_funnel, by_year=by_year, by_category=by_category, by_region=by_region,
-        year_share=year_share, target=target, targets_by_year=targets_by_year(tables["targets"]),
-        largest=largest_procurement(in_year), pnc=pnc, reasons=reasons_summary(pnc),
-        inputs=assessment_inputs(year_funnel, year_share, target), interval_level=level, audit_year=year,
+        funnel=year_funnel,
+        by_year=by_year,
+        by_category=by_category,
+        by_region=by_region,
+        year_share=year_share,
+        target=target,
+        targets_by_year=targets_by_year(tables["targets"]),
+        largest=largest_procurement(in_year),
+        pnc=pnc,
+        reasons=reasons_summary(pnc),
+        inputs=assessment_inputs(year_funnel, year_share, target),
+        interval_level=level,
+        audit_year=year,
     )
 
 
@@ -294,10 +360,18 @@ def results(res: Q1Result) -> dict[str, Any]:
         coordinated_share_count_interval=[ys.get("share_low"), ys.get("share_high")],
         coordinated_share_value=ys.get("share_value"),
         coordinated_share_value_interval=[ys.get("share_value_low"), ys.get("share_value_high")],
-        n_procurements=ys.get("n", 0), coordinated_count=ys.get("coordinated", 0),
-        interval_level=res.interval_level, target=res.target, largest_procurement=res.largest,
+        n_procurements=ys.get("n", 0),
+        coordinated_count=ys.get("coordinated", 0),
+        interval_level=res.interval_level,
+        target=res.target,
+        largest_procurement=res.largest,
         planned_not_coordinated=pnc["procurement_id"].tolist(),
         undocumented_reasons=pnc.loc[~pnc["reason_documented"], "procurement_id"].tolist(),
-        planned_not_coordinated_details=pnc, reasons=res.reasons, funnel=res.funnel,
-        by_year=res.by_year, by_category=res.by_category, by_region=res.by_region, assessment_inputs=res.inputs,
+        planned_not_coordinated_details=pnc,
+        reasons=res.reasons,
+        funnel=res.funnel,
+        by_year=res.by_year,
+        by_category=res.by_category,
+        by_region=res.by_region,
+        assessment_inputs=res.inputs,
     )

@@ -86,8 +86,16 @@ def trend_forecast(years: np.ndarray, outcomes: np.ndarray, year: int, level: fl
     resid_var = float(fit.scale)
     se_mean = float(pred["mean_se"].iloc[0])
     se_obs = math.sqrt(se_mean**2 + resid_var)
-    return Forecast(year, n, mean, float(pred["obs_ci_lower"].iloc[0]), float(pred["obs_ci_upper"].iloc[0]),
-                    se_obs, int(fit.df_resid), level)
+    return Forecast(
+        year,
+        n,
+        mean,
+        float(pred["obs_ci_lower"].iloc[0]),
+        float(pred["obs_ci_upper"].iloc[0]),
+        se_obs,
+        int(fit.df_resid),
+        level,
+    )
 
 
 def outcome_history(table: pd.DataFrame, register_history: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -113,25 +121,50 @@ def anchoring(
     rows = []
     for r in cast(Iterable[Any], table[table["target_set"]].itertuples(index=False)):
         h = history[(history["indicator"] == r.indicator) & (history["year"] < r.year)]
-        fc = trend_forecast(h["year"].to_numpy(), h["outcome"].to_numpy(), r.year, level) if len(h) >= min_history_years else None
+        fc = (
+            trend_forecast(h["year"].to_numpy(), h["outcome"].to_numpy(), r.year, level)
+            if len(h) >= min_history_years
+            else None
+        )
         last = float(h["outcome"].iloc[-1]) if len(h) else float("nan")
         rows.append(
             dict(
-                year=r.year, indicator=r.indicator, period=r.period, target=r.target, n_history=len(h),
-                last_outcome=last, mean_outcome=float(h["outcome"].mean()) if len(h) else float("nan"),
-                forecast=fc.mean if fc else float("nan"), forecast_low=fc.low if fc else float("nan"),
+                year=r.year,
+                indicator=r.indicator,
+                period=r.period,
+                target=r.target,
+                n_history=len(h),
+                last_outcome=last,
+                mean_outcome=float(h["outcome"].mean()) if len(h) else float("nan"),
+                forecast=fc.mean if fc else float("nan"),
+                forecast_low=fc.low if fc else float("nan"),
                 forecast_high=fc.high if fc else float("nan"),
                 within_interval=(fc.low <= r.target <= fc.high) if fc else None,
                 percentile=fc.percentile(r.target) if fc else float("nan"),
                 target_vs_last=(r.target / last - 1) if last and math.isfinite(last) else float("nan"),
             )
         )
-    cols = ["year", "indicator", "period", "target", "n_history", "last_outcome", "mean_outcome", "forecast",
-            "forecast_low", "forecast_high", "within_interval", "percentile", "target_vs_last"]
+    cols = [
+        "year",
+        "indicator",
+        "period",
+        "target",
+        "n_history",
+        "last_outcome",
+        "mean_outcome",
+        "forecast",
+        "forecast_low",
+        "forecast_high",
+        "within_interval",
+        "percentile",
+        "target_vs_last",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
-def assessment_inputs(table: pd.DataFrame, anchor: pd.DataFrame, audit_year: int, years_back: int = 3) -> dict[str, Any]:
+def assessment_inputs(
+    table: pd.DataFrame, anchor: pd.DataFrame, audit_year: int, years_back: int = 3
+) -> dict[str, Any]:
     """Figures for the criteria, over the audit year and the ``years_back`` years before it."""
     window = table[(table["year"] > audit_year - years_back - 1) & (table["year"] <= audit_year)]
     window = window[window["outcome"].notna()]
@@ -143,7 +176,8 @@ def assessment_inputs(table: pd.DataFrame, anchor: pd.DataFrame, audit_year: int
         "within_interval_share": float(judged["within_interval"].astype(bool).mean()) if len(judged) else float("nan"),
         "n_forecastable": int(len(judged)),
         "targets_met_share": float((window.loc[window["target_set"], "gap"] >= 0).mean())
-        if window["target_set"].any() else float("nan"),
+        if window["target_set"].any()
+        else float("nan"),
     }
 
 

@@ -62,12 +62,16 @@ def indicator_status(indicators: pd.DataFrame | None, governing_bodies: Sequence
     df = indicators[["goal_area", "indicator", "followed_up", "reported_to"]].copy()
     followed = df["followed_up"].fillna(False).astype(bool)
     to = df["reported_to"].map(_norm)
-    recipient = np.where(~followed, NOT_FOLLOWED_UP,
-                         np.where(to.isna(), NOT_REPORTED, np.where(to.isin(bodies), to, OTHER_RECIPIENT)))
+    recipient = np.where(
+        ~followed, NOT_FOLLOWED_UP, np.where(to.isna(), NOT_REPORTED, np.where(to.isin(bodies), to, OTHER_RECIPIENT))
+    )
     df["followed_up"] = followed
     df["recipient"] = recipient
-    df["status"] = np.where(~followed, "defined_not_followed_up",
-                            np.where(to.isin(bodies) & followed, "reported", "followed_up_not_reported"))
+    df["status"] = np.where(
+        ~followed,
+        "defined_not_followed_up",
+        np.where(to.isin(bodies) & followed, "reported", "followed_up_not_reported"),
+    )
     return df.reset_index(drop=True)
 
 
@@ -92,18 +96,36 @@ def coverage(status: pd.DataFrame | None, goal_areas: Sequence[str]) -> pd.DataF
             st = "defined_not_followed_up"
         else:
             st = "no_indicator"
-        rows.append(dict(
-            goal_area=area, in_mission=area in goal_areas, n_indicators=int(len(s)),
-            n_followed_up=int(s["followed_up"].sum()), n_reported=int(len(reported)),
-            reported_to=", ".join(sorted(set(reported["recipient"]))),
-            indicators="; ".join(str(x) for x in s["indicator"]), status=st,
-        ))
-    return pd.DataFrame(rows, columns=["goal_area", "in_mission", "n_indicators", "n_followed_up", "n_reported",
-                                       "reported_to", "indicators", "status"])
+        rows.append(
+            dict(
+                goal_area=area,
+                in_mission=area in goal_areas,
+                n_indicators=int(len(s)),
+                n_followed_up=int(s["followed_up"].sum()),
+                n_reported=int(len(reported)),
+                reported_to=", ".join(sorted(set(reported["recipient"]))),
+                indicators="; ".join(str(x) for x in s["indicator"]),
+                status=st,
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "goal_area",
+            "in_mission",
+            "n_indicators",
+            "n_followed_up",
+            "n_reported",
+            "reported_to",
+            "indicators",
+            "status",
+        ],
+    )
 
 
-def coverage_matrix(status: pd.DataFrame | None, goal_areas: Sequence[str],
-                    governing_bodies: Sequence[str]) -> pd.DataFrame | None:
+def coverage_matrix(
+    status: pd.DataFrame | None, goal_areas: Sequence[str], governing_bodies: Sequence[str]
+) -> pd.DataFrame | None:
     """Counts of indicators: rows = goal areas (mission's first), columns = each governing body,
     ``other``, ``not_reported``, ``not_followed_up`` (in that order). A row of zeros is a goal
     area with no indicator at all."""
@@ -127,7 +149,8 @@ def targets_set(targets: pd.DataFrame, audit_year: int) -> pd.DataFrame:
     t["_p"] = (t["period"] != "full_year").astype(int)
     t = t.sort_values(["indicator", "_p"])
     out = t.groupby("indicator", sort=True).agg(
-        periods=("period", lambda s: ", ".join(sorted(set(s)))), target=("target", "first"),
+        periods=("period", lambda s: ", ".join(sorted(set(s)))),
+        target=("target", "first"),
         outcome=("outcome", "first"),
     )
     return out.reset_index()
@@ -141,8 +164,13 @@ def assessment_inputs(cov: pd.DataFrame | None, targets_in_year: pd.DataFrame) -
     ``indicators`` table."""
     n_targets = int(len(targets_in_year))
     if cov is None:
-        return {"goal_areas_followed_share": float("nan"), "goal_areas_reported_share": float("nan"),
-                "n_goal_areas": 0, "n_indicators_followed_up": None, "n_indicators_with_target": n_targets}
+        return {
+            "goal_areas_followed_share": float("nan"),
+            "goal_areas_reported_share": float("nan"),
+            "n_goal_areas": 0,
+            "n_indicators_followed_up": None,
+            "n_indicators_with_target": n_targets,
+        }
     m = cov[cov["in_mission"]]
     n = len(m)
     return {
@@ -170,11 +198,13 @@ def key_counts(status: pd.DataFrame | None, cov: pd.DataFrame | None) -> dict[st
     if status is None or cov is None:
         return None
     mission = cov[cov["in_mission"]]
-    return {"areas_followed": int((mission["n_followed_up"] > 0).sum()),
-            "areas_reported": int((mission["n_reported"] > 0).sum()),
-            "n_areas": int(len(mission)),
-            "indicators_followed": int(status["followed_up"].sum()),
-            "n_indicators": int(len(status))}
+    return {
+        "areas_followed": int((mission["n_followed_up"] > 0).sum()),
+        "areas_reported": int((mission["n_reported"] > 0).sum()),
+        "n_areas": int(len(mission)),
+        "indicators_followed": int(status["followed_up"].sum()),
+        "n_indicators": int(len(status)),
+    }
 
 
 def uncovered_areas(cov: pd.DataFrame | None) -> list[str]:
@@ -216,12 +246,26 @@ def analyse(tables: common.Tables, params: Q5Params, period: Period, seed: int =
     matrix = coverage_matrix(status, params.goal_areas, params.governing_bodies)
     year = period.end.year
     in_year = targets_set(tables["targets"], year)
-    return Q5Result(status, cov, matrix, in_year, assessment_inputs(cov, in_year), key_counts(status, cov),
-                    uncovered_areas(cov), areas_outside_mission(cov), year)
+    return Q5Result(
+        status,
+        cov,
+        matrix,
+        in_year,
+        assessment_inputs(cov, in_year),
+        key_counts(status, cov),
+        uncovered_areas(cov),
+        areas_outside_mission(cov),
+        year,
+    )
 
 
 def results(res: Q5Result) -> dict[str, Any]:
     """The figures the results JSON records (the matrix with its goal areas as a column)."""
-    return {"indicators_available": res.status is not None, "coverage": res.coverage, "indicators": res.status,
-            "matrix": None if res.matrix is None else res.matrix.reset_index(),
-            "targets_in_audit_year": res.targets, "assessment_inputs": res.inputs}
+    return {
+        "indicators_available": res.status is not None,
+        "coverage": res.coverage,
+        "indicators": res.status,
+        "matrix": None if res.matrix is None else res.matrix.reset_index(),
+        "targets_in_audit_year": res.targets,
+        "assessment_inputs": res.inputs,
+    }

@@ -68,13 +68,42 @@ def learning_by_year(view: pd.DataFrame, level: float) -> pd.DataFrame:
         s, lo, hi = _share(k, n, level)
         cs, clo, chi = _share(kc, nc, level)
         es, elo, ehi = _share(ke, n, level)
-        rows.append(dict(year=int(cast(Any, year)), n=n, n_lessons=k, lessons_share=s, lessons_low=lo, lessons_high=hi,
-                         n_coordinated=nc, n_coordinated_lessons=kc, coordinated_lessons_share=cs,
-                         coordinated_lessons_low=clo, coordinated_lessons_high=chi, n_consultant=ke,
-                         consultant_share=es, consultant_low=elo, consultant_high=ehi))
-    cols = ["year", "n", "n_lessons", "lessons_share", "lessons_low", "lessons_high", "n_coordinated",
-            "n_coordinated_lessons", "coordinated_lessons_share", "coordinated_lessons_low",
-            "coordinated_lessons_high", "n_consultant", "consultant_share", "consultant_low", "consultant_high"]
+        rows.append(
+            dict(
+                year=int(cast(Any, year)),
+                n=n,
+                n_lessons=k,
+                lessons_share=s,
+                lessons_low=lo,
+                lessons_high=hi,
+                n_coordinated=nc,
+                n_coordinated_lessons=kc,
+                coordinated_lessons_share=cs,
+                coordinated_lessons_low=clo,
+                coordinated_lessons_high=chi,
+                n_consultant=ke,
+                consultant_share=es,
+                consultant_low=elo,
+                consultant_high=ehi,
+            )
+        )
+    cols = [
+        "year",
+        "n",
+        "n_lessons",
+        "lessons_share",
+        "lessons_low",
+        "lessons_high",
+        "n_coordinated",
+        "n_coordinated_lessons",
+        "coordinated_lessons_share",
+        "coordinated_lessons_low",
+        "coordinated_lessons_high",
+        "n_consultant",
+        "consultant_share",
+        "consultant_low",
+        "consultant_high",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -92,8 +121,10 @@ def problem_events(view: pd.DataFrame) -> pd.DataFrame:
     lessons_documented``."""
     planned_nc = view["planned_coordinated"].astype(bool) & ~view["coordinated"].astype(bool)
     parts = []
-    for problem, mask in (("planned_not_coordinated", planned_nc),
-                          ("external_consultant", view["external_consultant"].astype(bool))):
+    for problem, mask in (
+        ("planned_not_coordinated", planned_nc),
+        ("external_consultant", view["external_consultant"].astype(bool)),
+    ):
         p = view.loc[mask, ["procurement_id", "year", "category", "lessons_documented"]].copy()
         p["problem"] = problem
         parts.append(p)
@@ -113,9 +144,18 @@ def repeated_problems(view: pd.DataFrame, audit_year: int, window_years: int, mi
     for (cat, problem), g in ev.groupby(["category", "problem"], sort=True):
         years = sorted(int(y) for y in set(g["year"]))
         k = int(g["lessons_documented"].astype(bool).sum())
-        rows.append(dict(category=cat, problem=problem, n_procurements=int(len(g)), n_years=len(years),
-                         years=years, repeated=len(years) >= min_repeat_years, n_lessons=k,
-                         lessons_share=k / len(g)))
+        rows.append(
+            dict(
+                category=cat,
+                problem=problem,
+                n_procurements=int(len(g)),
+                n_years=len(years),
+                years=years,
+                repeated=len(years) >= min_repeat_years,
+                n_lessons=k,
+                lessons_share=k / len(g),
+            )
+        )
     cols = ["category", "problem", "n_procurements", "n_years", "years", "repeated", "n_lessons", "lessons_share"]
     out = pd.DataFrame(rows, columns=cols)
     if len(out):
@@ -131,7 +171,9 @@ def categories_in_window(view: pd.DataFrame, audit_year: int, window_years: int)
     return int(view.loc[view["year"].between(first, audit_year), "category"].nunique())
 
 
-def assessment_inputs(by_year: pd.DataFrame, repeated: pd.DataFrame, n_categories: int, audit_year: int) -> dict[str, Any]:
+def assessment_inputs(
+    by_year: pd.DataFrame, repeated: pd.DataFrame, n_categories: int, audit_year: int
+) -> dict[str, Any]:
     """Figures for the criteria: the audit year's ``lessons_documented_share`` (with its
     interval and n), ``consultant_share``, and over the window the number and share of
     categories with at least one repeated problem."""
@@ -180,12 +222,23 @@ def analyse(tables: common.Tables, params: Q6Params, period: Period, seed: int =
     by_year = learning_by_year(view, params.interval_level)
     repeated = repeated_problems(view, year, params.window_years, params.min_repeat_years)
     n_categories = categories_in_window(view, year, params.window_years)
-    return Q6Result(by_year, consultant_procurements(view, first, year), repeated, n_categories,
-                    repeated_lessons_share(repeated), assessment_inputs(by_year, repeated, n_categories, year),
-                    (first, year))
+    return Q6Result(
+        by_year,
+        consultant_procurements(view, first, year),
+        repeated,
+        n_categories,
+        repeated_lessons_share(repeated),
+        assessment_inputs(by_year, repeated, n_categories, year),
+        (first, year),
+    )
 
 
 def results(res: Q6Result) -> dict[str, Any]:
     """The figures the results JSON records."""
-    return {"by_year": res.by_year, "consultant_procurements": res.consultants, "repeated_problems": res.repeated,
-            "window": list(res.window), "assessment_inputs": res.inputs}
+    return {
+        "by_year": res.by_year,
+        "consultant_procurements": res.consultants,
+        "repeated_problems": res.repeated,
+        "window": list(res.window),
+        "assessment_inputs": res.inputs,
+    }

@@ -23,7 +23,9 @@ from ..sampling import Evaluation, Sample, SamplingError, draw, evaluate_sample,
 from . import common
 
 
-def draw_sample(tables: common.Tables, params: RunParams, t: Texts, seed: int, pop: pd.DataFrame | None = None) -> Sample:
+def draw_sample(
+    tables: common.Tables, params: RunParams, t: Texts, seed: int, pop: pd.DataFrame | None = None
+) -> Sample:
     """The monetary-unit sample of ``params.audit_year`` (with its risk stratum) that
     ``params.sampling`` asks for; the reasons in the words of ``t``. ``pop``: the population
     (``sampling.population``) when the caller has it already."""
@@ -52,8 +54,16 @@ class SamplingResult:
         return len(self.sample.items) - len(self.reviewed)
 
 
-def analyse(tables: common.Tables, params: SamplingParams | None, period: Period, seed: int = 0, *,
-            run: RunParams, t: Texts, outcomes: pd.DataFrame | None = None) -> SamplingResult:
+def analyse(
+    tables: common.Tables,
+    params: SamplingParams | None,
+    period: Period,
+    seed: int = 0,
+    *,
+    run: RunParams,
+    t: Texts,
+    outcomes: pd.DataFrame | None = None,
+) -> SamplingResult:
     """The sample (``draw_sample``) and, with ``outcomes`` (``sampling.read_outcomes``), its
     evaluation. ``params`` is ``run.sampling``; ``period`` is the audited period the tables
     already see. An outcome for a procurement not in the sample is an error."""
@@ -64,14 +74,20 @@ def analyse(tables: common.Tables, params: SamplingParams | None, period: Period
     reviewed = pd.DataFrame(columns=["procurement_id", "misstatement_sek"])
     if outcomes is not None:
         by_id = sample.items.set_index("procurement_id")
-        reviewed = outcomes[["procurement_id", "misstatement_sek"]].assign(
-            title=outcomes["procurement_id"].map(by_id["title"]),
-            estimated_value_sek=outcomes["procurement_id"].map(by_id["estimated_value_sek"]),
-            stratum=outcomes["procurement_id"].map(by_id["stratum"]),
-        ).sort_values("procurement_id").reset_index(drop=True)
+        reviewed = (
+            outcomes[["procurement_id", "misstatement_sek"]]
+            .assign(
+                title=outcomes["procurement_id"].map(by_id["title"]),
+                estimated_value_sek=outcomes["procurement_id"].map(by_id["estimated_value_sek"]),
+                stratum=outcomes["procurement_id"].map(by_id["stratum"]),
+            )
+            .sort_values("procurement_id")
+            .reset_index(drop=True)
+        )
     digest = hashlib.sha256(sample_csv(sample).encode("utf-8")).hexdigest()
-    return SamplingResult(sample, len(pop), float(pop["estimated_value_sek"].sum()), ev, reviewed, tolerable, digest,
-                          run.audit_year)
+    return SamplingResult(
+        sample, len(pop), float(pop["estimated_value_sek"].sum()), ev, reviewed, tolerable, digest, run.audit_year
+    )
 
 
 def results(res: SamplingResult) -> dict[str, Any]:
@@ -80,9 +96,13 @@ def results(res: SamplingResult) -> dict[str, Any]:
     items = res.sample.items.assign(completed_date=res.sample.items["completed_date"].dt.date)
     ev = res.evaluation
     return {
-        "design": {**res.sample.summary(), "population": res.population,
-                   "population_value_sek": res.population_value_sek, "tolerable_misstatement_sek": res.tolerable,
-                   "sample_csv_sha256": res.csv_sha256},
+        "design": {
+            **res.sample.summary(),
+            "population": res.population,
+            "population_value_sek": res.population_value_sek,
+            "tolerable_misstatement_sek": res.tolerable,
+            "sample_csv_sha256": res.csv_sha256,
+        },
         "items": items,
         "reviewed": res.reviewed,
         # nested, not top-level figures: the follow-up compares a notebook's top-level numbers
@@ -101,6 +121,9 @@ def manifest_record(results: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     design = results["design"]
     keys = ("seed", "interval_sek", "random_start_sek", "size", "selected", "sample_csv_sha256")
-    return {**{k: design.get(k) for k in keys},
-            "procurement_ids": [r["procurement_id"] for r in results.get("items") or []],
-            "n_reviewed": (results.get("review") or {}).get("n_reviewed"), "evaluation": results.get("evaluation")}
+    return {
+        **{k: design.get(k) for k in keys},
+        "procurement_ids": [r["procurement_id"] for r in results.get("items") or []],
+        "n_reviewed": (results.get("review") or {}).get("n_reviewed"),
+        "evaluation": results.get("evaluation"),
+    }

@@ -62,19 +62,33 @@ def read_comprasnet(path: str | Path) -> RealBids:
     """
     p = Path(path)
     df = pd.read_csv(p, dtype={"Competitor": str, "Tender": str})
-    raw = pd.DataFrame({
-        "procurement_id": df["Tender"], "bidder_id": df["Competitor"],
-        "price": pd.to_numeric(df["Bid_value"], errors="coerce"), "won": df["Winner"].astype(int) == 1,
-    })
+    raw = pd.DataFrame(
+        {
+            "procurement_id": df["Tender"],
+            "bidder_id": df["Competitor"],
+            "price": pd.to_numeric(df["Bid_value"], errors="coerce"),
+            "won": df["Winner"].astype(int) == 1,
+        }
+    )
     bad = ~(raw["price"] > 0)
     raw = raw[~bad]
     bids = _one_bid_per_bidder(raw)
     est = pd.to_numeric(df["Pre_Tender"], errors="coerce").groupby(df["Tender"]).first()
     est.index = est.index.astype(str)
     est.index.name = "procurement_id"
-    return RealBids("comprasnet", "rodrigovilela/collusion (Comprasnet)", bids, "BRL", est,
-                    {"rows": int(len(df)), "rows_dropped_nonpositive": int(bad.sum()),
-                     "tenders": int(bids["procurement_id"].nunique()), "bids": int(len(bids))})
+    return RealBids(
+        "comprasnet",
+        "rodrigovilela/collusion (Comprasnet)",
+        bids,
+        "BRL",
+        est,
+        {
+            "rows": int(len(df)),
+            "rows_dropped_nonpositive": int(bad.sum()),
+            "tenders": int(bids["procurement_id"].nunique()),
+            "bids": int(len(bids)),
+        },
+    )
 
 
 def read_rcext(path: str | Path) -> RealBids:
@@ -88,18 +102,30 @@ def read_rcext(path: str | Path) -> RealBids:
     """
     p = Path(path)
     df = pd.read_csv(p, dtype=str)
-    raw = pd.DataFrame({
-        "procurement_id": df["COD_LICITACAO"].str.strip() + "/" + df["ID_ITEM"].str.strip(),
-        "bidder_id": df["CNPJCPF_FORNECEDORES"].str.strip(),
-        "price": pd.to_numeric(df["VALOR_FINAL"], errors="coerce"),
-        "won": df["VENCEDOR"].str.strip().str.upper() == "S",
-    })
+    raw = pd.DataFrame(
+        {
+            "procurement_id": df["COD_LICITACAO"].str.strip() + "/" + df["ID_ITEM"].str.strip(),
+            "bidder_id": df["CNPJCPF_FORNECEDORES"].str.strip(),
+            "price": pd.to_numeric(df["VALOR_FINAL"], errors="coerce"),
+            "won": df["VENCEDOR"].str.strip().str.upper() == "S",
+        }
+    )
     bad = ~(raw["price"] > 0)
     raw = raw[~bad]
     bids = _one_bid_per_bidder(raw)
-    return RealBids("rcext", "brunomssmelo/RcextTools", bids, "BRL", None,
-                    {"rows": int(len(df)), "rows_dropped_nonpositive": int(bad.sum()),
-                     "tenders": int(bids["procurement_id"].nunique()), "bids": int(len(bids))})
+    return RealBids(
+        "rcext",
+        "brunomssmelo/RcextTools",
+        bids,
+        "BRL",
+        None,
+        {
+            "rows": int(len(df)),
+            "rows_dropped_nonpositive": int(bad.sum()),
+            "tenders": int(bids["procurement_id"].nunique()),
+            "bids": int(len(bids)),
+        },
+    )
 
 
 def read_real_bids(folder: str | Path) -> list[RealBids]:

@@ -19,8 +19,18 @@ import statsmodels.formula.api as smf
 
 from ..stats import randomization
 
-COLUMNS = ["authority_code", "year", "auth_anno", "fpsb_auction", "discount", "turin_co_sample",
-           "ctrl_exp_turin_co_sample", "pre_experience", "post_experience", "missing"]
+COLUMNS = [
+    "authority_code",
+    "year",
+    "auth_anno",
+    "fpsb_auction",
+    "discount",
+    "turin_co_sample",
+    "ctrl_exp_turin_co_sample",
+    "pre_experience",
+    "post_experience",
+    "missing",
+]
 
 
 class DecarolisError(ValueError):
@@ -50,8 +60,14 @@ def table2a_sample(auctions: pd.DataFrame) -> pd.DataFrame:
     """Table 2, Panel A, column 1: County of Turin and its control authorities (experience
     rules), both with at least five auctions before and after, no missing outcome."""
     a = auctions
-    keep = ((a["turin_co_sample"] == 1) & (a["ctrl_exp_turin_co_sample"] == 1) & (a["pre_experience"] >= 5)
-            & (a["post_experience"] >= 5) & (a["missing"] == 0) & a["discount"].notna())
+    keep = (
+        (a["turin_co_sample"] == 1)
+        & (a["ctrl_exp_turin_co_sample"] == 1)
+        & (a["pre_experience"] >= 5)
+        & (a["post_experience"] >= 5)
+        & (a["missing"] == 0)
+        & a["discount"].notna()
+    )
     return a[keep]
 
 
@@ -60,7 +76,8 @@ def _twfe(df: pd.DataFrame, treatment: str) -> tuple[float, float, float, int]:
     year (statsmodels OLS, CR1)."""
     groups = pd.factorize(df["auth_anno"])[0]
     fit = smf.ols(f"discount ~ {treatment} + C(authority_code) + C(year)", data=df).fit(
-        cov_type="cluster", cov_kwds={"groups": groups})
+        cov_type="cluster", cov_kwds={"groups": groups}
+    )
     return float(fit.params[treatment]), float(fit.bse[treatment]), float(fit.rsquared), int(fit.nobs)
 
 
@@ -84,9 +101,17 @@ def table2a_col1(auctions: pd.DataFrame, reps: int = 999, seed: int = 0, level: 
         return float(np.linalg.lstsq(X, y, rcond=None)[0][0])
 
     ri = randomization.run(est, controls, adopt.tolist(), placebo, reps, seed, level) if len(adopt) else None
-    return {"estimate": est, "se": se, "n": n, "r2": r2, "n_authorities": int(s["authority_code"].nunique()),
-            "n_treated_authorities": int(len(adopt)), "n_clusters": int(s["auth_anno"].nunique()),
-            "adoption_years": [int(y) for y in adopt], "randomization": ri}
+    return {
+        "estimate": est,
+        "se": se,
+        "n": n,
+        "r2": r2,
+        "n_authorities": int(s["authority_code"].nunique()),
+        "n_treated_authorities": int(len(adopt)),
+        "n_clusters": int(s["auth_anno"].nunique()),
+        "adoption_years": [int(y) for y in adopt],
+        "randomization": ri,
+    }
 
 
 def authority_year_panel(auctions: pd.DataFrame) -> pd.DataFrame:
@@ -94,9 +119,11 @@ def authority_year_panel(auctions: pd.DataFrame) -> pd.DataFrame:
     auctions, the share awarded by first price, and the authority's adoption year (the first
     year with a first-price auction; 0 = never)."""
     a = auctions[auctions["discount"].notna()]
-    panel = (a.groupby(["authority_code", "year"], sort=True)
-             .agg(discount=("discount", "mean"), n_auctions=("discount", "size"), fpsb_share=("fpsb_auction", "mean"))
-             .reset_index())
+    panel = (
+        a.groupby(["authority_code", "year"], sort=True)
+        .agg(discount=("discount", "mean"), n_auctions=("discount", "size"), fpsb_share=("fpsb_auction", "mean"))
+        .reset_index()
+    )
     first = a[a["fpsb_auction"] == 1].groupby("authority_code")["year"].min()
     panel["adoption_year"] = panel["authority_code"].map(first).fillna(0.0)
     return panel
@@ -115,9 +142,19 @@ def twfe_full_sample(auctions: pd.DataFrame, panel: pd.DataFrame) -> dict[str, A
     p = panel.assign(adopted=((panel["adoption_year"] > 0) & (panel["year"] >= panel["adoption_year"])).astype(float))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyfixest warns of the singletons it drops
-        a = pf.feols("discount ~ fpsb_auction | authority_code + year", data=auctions.dropna(subset=["discount"]),
-                     vcov={"CRV1": "auth_anno"})
+        a = pf.feols(
+            "discount ~ fpsb_auction | authority_code + year",
+            data=auctions.dropna(subset=["discount"]),
+            vcov={"CRV1": "auth_anno"},
+        )
         b = pf.feols("discount ~ adopted | authority_code + year", data=p, vcov={"CRV1": "authority_code"})
-    return {name: {"estimate": float(m.coef().iloc[0]), "se": float(m.se().iloc[0]), "n": int(m._N),
-                   "low": float(m.confint().iloc[0, 0]), "high": float(m.confint().iloc[0, 1])}
-            for name, m in (("auctions", a), ("authority_years", b))}
+    return {
+        name: {
+            "estimate": float(m.coef().iloc[0]),
+            "se": float(m.se().iloc[0]),
+            "n": int(m._N),
+            "low": float(m.confint().iloc[0, 0]),
+            "high": float(m.confint().iloc[0, 1]),
+        }
+        for name, m in (("auctions", a), ("authority_years", b))
+    }

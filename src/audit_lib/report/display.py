@@ -157,8 +157,7 @@ class FigureData:
     numeric: tuple[str, ...] = ()
 
 
-def figure(fig: Any, caption: str, alt: str | None = None, key: str = "fig", *,
-           data: FigureData | None = None) -> Html:
+def figure(fig: Any, caption: str, alt: str | None = None, key: str = "fig", *, data: FigureData | None = None) -> Html:
     """A matplotlib figure as inline SVG in a ``<figure>``; ids prefixed by ``key`` so that
     several figures on one page never share an id. Closes the figure. With ``data``, the
     figure's numbers follow it as a captioned table, collapsed (``<details>``, no script)."""
@@ -177,8 +176,9 @@ def figure(fig: Any, caption: str, alt: str | None = None, key: str = "fig", *,
     if data is None:
         return Html(html)
     t = Texts(_language["current"])
-    numbers = table(data.frame, data.columns, data.formats, t("common.figure_data_caption", caption=caption),
-                    numeric=data.numeric)
+    numbers = table(
+        data.frame, data.columns, data.formats, t("common.figure_data_caption", caption=caption), numeric=data.numeric
+    )
     return Html(html + macro(_PARTS, "figure_data", t("common.figure_data"), markup(numbers.markup)))
 
 
@@ -188,12 +188,11 @@ def evidence_anchor(observation_id: str) -> str:
 
 
 def evidence_links(ids: Iterable[str], t: Texts) -> str:
-    """" – underlag: E1.2, E1.3" with each id a link to its entry in the evidence list."""
+    """ " – underlag: E1.2, E1.3" with each id a link to its entry in the evidence list."""
     return macro(_PARTS, "evidence_links", [(evidence_anchor(i), i) for i in ids], t("evidence.based_on"))
 
 
-def _condition_item(r: Any, t: Texts, fv: Callable[[str, Any], str], name: str,
-                    evidence: list[str]) -> dict[str, Any]:
+def _condition_item(r: Any, t: Texts, fv: Callable[[str, Any], str], name: str, evidence: list[str]) -> dict[str, Any]:
     """One condition of the rule: held or not (a mark and, for screen readers, words), what it
     asks, the value found and its margin, and the evidence it rests on."""
     if not r.assessable:
@@ -202,13 +201,22 @@ def _condition_item(r: Any, t: Texts, fv: Callable[[str, Any], str], name: str,
         detail = f"{t('assess.actual')}: {fv(r.input, r.actual)}"
         if r.margin is not None:
             detail += f", {t('assess.margin')}: {fv(r.input, r.margin)}"
-    return {"mark": {True: "✔", False: "✘", None: "?"}[r.holds], "holds": t(HOLDS_KEY[r.holds]), "name": name,
-            "wanted": t(f"assess.op_{OP_WORDS[r.op]}", value=fv(r.input, r.value)), "detail": detail,
-            "evidence": markup(evidence_links(evidence, t))}
+    return {
+        "mark": {True: "✔", False: "✘", None: "?"}[r.holds],
+        "holds": t(HOLDS_KEY[r.holds]),
+        "name": name,
+        "wanted": t(f"assess.op_{OP_WORDS[r.op]}", value=fv(r.input, r.value)),
+        "detail": detail,
+        "evidence": markup(evidence_links(evidence, t)),
+    }
 
 
-def assessment_box(a: Assessment, t: Texts, format_value: Callable[[str, Any], str] | None = None,
-                   evidence: Mapping[str, list[str]] | None = None) -> Html:
+def assessment_box(
+    a: Assessment,
+    t: Texts,
+    format_value: Callable[[str, Any], str] | None = None,
+    evidence: Mapping[str, list[str]] | None = None,
+) -> Html:
     """The assessment with its rule: each level's conditions, the inputs, any override; with
     ``evidence`` (input name -> observation ids, the register's facts), each condition on an
     auditors' fact links to the observations it rests on."""
@@ -223,22 +231,42 @@ def assessment_box(a: Assessment, t: Texts, format_value: Callable[[str, Any], s
 
     near = sorted({label(r.input) for r in a.deciding if r.near(a.tolerance)}) if a.on_edge else []
     rows: list[tuple[str, list[dict[str, Any]], str]] = [
-        (t(f"level.{lvl}"), [_condition_item(r, t, fv, label(r.input), evidence.get(r.input, [])) for r in results],
-         t("assess.no_conditions"))
+        (
+            t(f"level.{lvl}"),
+            [_condition_item(r, t, fv, label(r.input), evidence.get(r.input, [])) for r in results],
+            t("assess.no_conditions"),
+        )
         for lvl, results in a.trace.items()
     ]
     box = {
-        "level_class": LEVEL_CLASS[a.level], "heading": t("assess.heading"), "level": t(f"level.{a.level}"),
-        "override": None if a.override is None else t("assess.override", computed=t(f"level.{a.computed_level}"),
-                                                        author=a.override.author, date=a.override.date),
+        "level_class": LEVEL_CLASS[a.level],
+        "heading": t("assess.heading"),
+        "level": t(f"level.{a.level}"),
+        "override": None
+        if a.override is None
+        else t(
+            "assess.override", computed=t(f"level.{a.computed_level}"), author=a.override.author, date=a.override.date
+        ),
         "justification": None if a.override is None else a.override.justification,
         "edge": t("assess.on_edge", names=", ".join(near)) if a.on_edge else None,
-        "unstable": [t("assess.unstable", name=label(f["input"]), value=op(f, "value"), moved=op(f, "moved_to"),
-                       threshold_level=t(f"level.{f['level_of_threshold']}"), level=t(f"level.{f['level']}"))
-                     for f in a.flips[:3]],
-        "not_assessable": t("assess.not_assessable", n=len(a.not_assessable),
-                            names=", ".join(label(n) for n in a.not_assessable)) if a.not_assessable else None,
-        "rule": t("assess.rule"), "rows": [*rows, (t("level.nej"), [], t("assess.otherwise"))],
+        "unstable": [
+            t(
+                "assess.unstable",
+                name=label(f["input"]),
+                value=op(f, "value"),
+                moved=op(f, "moved_to"),
+                threshold_level=t(f"level.{f['level_of_threshold']}"),
+                level=t(f"level.{f['level']}"),
+            )
+            for f in a.flips[:3]
+        ],
+        "not_assessable": t(
+            "assess.not_assessable", n=len(a.not_assessable), names=", ".join(label(n) for n in a.not_assessable)
+        )
+        if a.not_assessable
+        else None,
+        "rule": t("assess.rule"),
+        "rows": [*rows, (t("level.nej"), [], t("assess.otherwise"))],
     }
     return Html(macro(_PARTS, "assessment", box))
 
@@ -247,6 +275,19 @@ def evidence_list(observations: Iterable[Any], t: Texts) -> Html:
     obs = list(observations)
     if not obs:
         return callout(t("evidence.none"), "info")
-    return Html(macro(_PARTS, "evidence_list", [
-        {"anchor": evidence_anchor(o.id), "id": o.id, "text": o.text.get(t.language), "source": o.source,
-         "date": o.date.isoformat()} for o in obs]))
+    return Html(
+        macro(
+            _PARTS,
+            "evidence_list",
+            [
+                {
+                    "anchor": evidence_anchor(o.id),
+                    "id": o.id,
+                    "text": o.text.get(t.language),
+                    "source": o.source,
+                    "date": o.date.isoformat(),
+                }
+                for o in obs
+            ],
+        )
+    )

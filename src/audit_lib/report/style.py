@@ -5,8 +5,14 @@ from __future__ import annotations
 import matplotlib
 
 # colours: target (grey), outcome (blue), interval (light blue), warning (orange)
-COLORS = {"target": "#6b6b6b", "outcome": "#1f5f99", "interval": "#a9c8e8", "warn": "#c65a00",
-          "ok": "#2b7a3d", "muted": "#9a9a9a"}
+COLORS = {
+    "target": "#6b6b6b",
+    "outcome": "#1f5f99",
+    "interval": "#a9c8e8",
+    "warn": "#c65a00",
+    "ok": "#2b7a3d",
+    "muted": "#9a9a9a",
+}
 
 
 def setup_matplotlib() -> None:

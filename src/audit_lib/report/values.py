@@ -16,7 +16,7 @@ from .texts import Texts
 
 
 def yes_no(value: bool | None, t: Texts, missing: str = MISSING) -> str:
-    """"Ja"/"Nej" (Yes/No); ``missing`` for None."""
+    """ "Ja"/"Nej" (Yes/No); ``missing`` for None."""
     if value is None:
         return missing
     return t("common.yes") if value else t("common.no")
@@ -32,7 +32,7 @@ def is_number(x: Any) -> bool:
 
 
 def interval(low: Any, high: Any, show: Callable[[Any], str]) -> str:
-    """"low – high" in the given format; "–" when either end is missing."""
+    """ "low – high" in the given format; "–" when either end is missing."""
     if not (is_number(low) and is_number(high)):
         return MISSING
     return f"{show(low)} – {show(high)}"
@@ -67,8 +67,11 @@ class InputFormat:
     decimals: int = 2
 
     def is_percent(self, name: str) -> bool:
-        return (name.endswith(self.percent_suffixes) or name in self.percent_names
-                or name.startswith(self.percent_prefixes or ("\0",)))
+        return (
+            name.endswith(self.percent_suffixes)
+            or name in self.percent_names
+            or name.startswith(self.percent_prefixes or ("\0",))
+        )
 
     def is_count(self, name: str) -> bool:
         return name.endswith(self.count_suffixes or ("\0",)) or name in self.count_names

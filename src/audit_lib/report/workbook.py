@@ -132,14 +132,21 @@ class _Writer:
         import xlsxwriter
 
         self.t = Texts(language)
-        self.wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                                  "strings_to_numbers": False})
+        self.wb = xlsxwriter.Workbook(
+            str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+        )
         self.wb.set_properties({"created": CREATED, "title": "", "author": ""})
         f = self.wb.add_format
-        self.fmt = {"header": f({"bold": True, "bg_color": "#DCE6F1", "bottom": 1, "text_wrap": True}),
-                    "title": f({"bold": True, "font_size": 13}), "sek": f({"num_format": "#,##0"}),
-                    "number": f({"num_format": "#,##0.###"}), "int": f({"num_format": "#,##0"}),
-                    "percent": f({"num_format": "0.0%"}), "date": f({"num_format": "yyyy-mm-dd"}), "text": None}
+        self.fmt = {
+            "header": f({"bold": True, "bg_color": "#DCE6F1", "bottom": 1, "text_wrap": True}),
+            "title": f({"bold": True, "font_size": 13}),
+            "sek": f({"num_format": "#,##0"}),
+            "number": f({"num_format": "#,##0.###"}),
+            "int": f({"num_format": "#,##0"}),
+            "percent": f({"num_format": "0.0%"}),
+            "date": f({"num_format": "yyyy-mm-dd"}),
+            "text": None,
+        }
         self.names: set[str] = set()
 
     def label(self, key: str, notebook: str = "") -> str:
@@ -195,8 +202,15 @@ class _Writer:
         ws.write_string(row, col, text)
         return len(text)
 
-    def table(self, ws, rows: list[dict[str, Any]], columns: list[str] | None = None, first_row: int = 0,
-              headers: list[str] | None = None, notebook: str = "") -> int:
+    def table(
+        self,
+        ws,
+        rows: list[dict[str, Any]],
+        columns: list[str] | None = None,
+        first_row: int = 0,
+        headers: list[str] | None = None,
+        notebook: str = "",
+    ) -> int:
         """A filterable table with a frozen header at ``first_row``; returns the next free row."""
         cols = columns or list(dict.fromkeys(k for r in rows for k in r))
         heads = headers or [self.label(c, notebook) for c in cols]
@@ -225,9 +239,12 @@ def _contents(w: _Writer, run_dir: Path, manifest: dict[str, Any], results: list
     code = manifest.get("code") or {}
     synthetic = [bool(r["synthetic_data"]) for _, r in results if "synthetic_data" in r]
     facts = [
-        ("run", run_name(run_dir, manifest)), ("audit_year", params.get("audit_year")),
-        ("language", manifest.get("language")), ("commit", code.get("commit")),
-        ("source_sha256", code.get("source_sha256")), ("params_sha256", manifest.get("params_sha256")),
+        ("run", run_name(run_dir, manifest)),
+        ("audit_year", params.get("audit_year")),
+        ("language", manifest.get("language")),
+        ("commit", code.get("commit")),
+        ("source_sha256", code.get("source_sha256")),
+        ("params_sha256", manifest.get("params_sha256")),
         ("synthetic_data", (t("workbook.yes") if any(synthetic) else t("workbook.no")) if synthetic else "–"),
     ]
     ws = w.sheet(t("workbook.sheet_contents"))
@@ -235,7 +252,9 @@ def _contents(w: _Writer, run_dir: Path, manifest: dict[str, Any], results: list
     rows = [{"what": t(f"workbook.fact.{k}"), "value": v} for k, v in facts]
     nxt = w.table(ws, rows, ["what", "value"], first_row=2, headers=[t("workbook.col_what"), t("workbook.col_value")])
     status = {e["name"]: e.get("status") for e in manifest.get("notebooks", [])}
-    nb_rows = [{"notebook": n, "title": r.get("title") or n, "status": status.get(n, r.get("status"))} for n, r in results]
+    nb_rows = [
+        {"notebook": n, "title": r.get("title") or n, "status": status.get(n, r.get("status"))} for n, r in results
+    ]
     ws.write_string(nxt, 0, t("workbook.notebooks"), w.fmt["title"])
     for j, h in enumerate([t("workbook.col_notebook"), t("workbook.col_title"), t("workbook.col_status")]):
         ws.write_string(nxt + 1, j, h, w.fmt["header"])
@@ -260,13 +279,27 @@ def _closing(w: _Writer, summary: dict[str, Any]) -> None:
     for r in (summary.get("assessments") or {}).values():
         key = f"summary.question.{r.get('question')}"
         level = r.get("level")
-        rows.append({"question": t(key) if t.has(key) else (r.get("title") or r.get("question")),
-                     "assessment": t(f"level.{level}") if level and r.get("status") == "ok" else
-                     t(f"summary.status.{r.get('status') or 'not_run'}"),
-                     "comment": r.get("comment") or "", "notebook": r.get("notebook")})
-    nxt = w.table(ws, rows, ["question", "assessment", "comment", "notebook"],
-                  headers=[t("summary.col_question"), t("summary.col_assessment"), t("summary.col_comment"),
-                           t("workbook.col_notebook")])
+        rows.append(
+            {
+                "question": t(key) if t.has(key) else (r.get("title") or r.get("question")),
+                "assessment": t(f"level.{level}")
+                if level and r.get("status") == "ok"
+                else t(f"summary.status.{r.get('status') or 'not_run'}"),
+                "comment": r.get("comment") or "",
+                "notebook": r.get("notebook"),
+            }
+        )
+    nxt = w.table(
+        ws,
+        rows,
+        ["question", "assessment", "comment", "notebook"],
+        headers=[
+            t("summary.col_question"),
+            t("summary.col_assessment"),
+            t("summary.col_comment"),
+            t("workbook.col_notebook"),
+        ],
+    )
     conclusion = summary.get("conclusion") or {}
     ws.write_string(nxt, 0, t("summary.conclusion_heading"), w.fmt["title"])
     w.write(ws, nxt + 1, 0, "text", conclusion.get("sentence") or "")
@@ -280,10 +313,18 @@ def _notebook(w: _Writer, name: str, results: dict[str, Any]) -> None:
     t = w.t
     short = t(f"workbook.short.{name}") if t.has(f"workbook.short.{name}") else name
     ws = w.sheet(short)
-    figures = [{"figure": w.label(k, name), "key": k, "value": v, "low": lo, "high": hi} for k, v, lo, hi in key_figures(results)]
+    figures = [
+        {"figure": w.label(k, name), "key": k, "value": v, "low": lo, "high": hi}
+        for k, v, lo, hi in key_figures(results)
+    ]
     ws.write_string(0, 0, str(results.get("title") or name), w.fmt["title"])
-    heads = [t("workbook.col_figure"), t("workbook.col_value"), t("workbook.col_low"), t("workbook.col_high"),
-             t("workbook.col_key")]
+    heads = [
+        t("workbook.col_figure"),
+        t("workbook.col_value"),
+        t("workbook.col_low"),
+        t("workbook.col_high"),
+        t("workbook.col_key"),
+    ]
     # each row's number format follows its own key, not the column's
     for j, h in enumerate(heads):
         ws.write_string(2, j, h, w.fmt["header"])

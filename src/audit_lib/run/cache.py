@@ -53,12 +53,17 @@ class Fingerprint:
 
     @property
     def key(self) -> str:
-        return sha256_json({"code": self.code, "environment": self.environment, "params": self.params,
-                            "inputs": self.inputs})
+        return sha256_json(
+            {"code": self.code, "environment": self.environment, "params": self.params, "inputs": self.inputs}
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "environment": self.environment, "params": self.params,
-                "inputs": dict(sorted(self.inputs.items()))}
+        return {
+            "code": self.code,
+            "environment": self.environment,
+            "params": self.params,
+            "inputs": dict(sorted(self.inputs.items())),
+        }
 
 
 def params_part(params: RunParams, sections: tuple[str, ...] | list[str], language: str) -> dict[str, Any]:
@@ -72,18 +77,27 @@ def input_part(info: NotebookInfo, inputs: dict[str, dict[str, str]]) -> dict[st
     """The run's input files a notebook depends on: data, evidence, and what its sections
     point to (not the parameters file itself: its content enters through ``params_part``)."""
     own = tuple(f"{s}." for s in info.sections)
-    return {label: v["sha256"] for label, v in inputs.items()
-            if label.startswith(("data/", "evidence/")) or label.startswith(own)}
+    return {
+        label: v["sha256"]
+        for label, v in inputs.items()
+        if label.startswith(("data/", "evidence/")) or label.startswith(own)
+    }
 
 
 def fingerprint(
-    info: NotebookInfo, params: RunParams, language: str, code: dict[str, Any], env: dict[str, Any],
-    inputs: dict[str, dict[str, str]], results_dir: Path | None = None,
+    info: NotebookInfo,
+    params: RunParams,
+    language: str,
+    code: dict[str, Any],
+    env: dict[str, Any],
+    inputs: dict[str, dict[str, str]],
+    results_dir: Path | None = None,
 ) -> Fingerprint:
     """The fingerprint of ``info`` in this run. For after-all notebooks pass ``results_dir``:
     the results present when it starts are part of its inputs."""
-    code_part = sha256_json({"notebook": code["notebooks"].get(info.name) or sha256_file(info.path),
-                             "source": code["source_sha256"]})
+    code_part = sha256_json(
+        {"notebook": code["notebooks"].get(info.name) or sha256_file(info.path), "source": code["source_sha256"]}
+    )
     ins = input_part(info, inputs)
     if info.after_all and results_dir is not None:
         for p in sorted(Path(results_dir).glob("*.json")):
@@ -114,12 +128,15 @@ def cache_entry(fp: Fingerprint, run_dir: Path, name: str, appendix: str = "") -
     html = run_dir / f"{name}.html"
     internal = internal_page(run_dir, name)
     block = appendix_on_page(html.read_text(encoding="utf-8")) if html.is_file() else None
-    return {"key": fp.key, "parts": fp.to_json(),
-            "outputs": {k: sha256_file(p) for k, p in outputs_of(run_dir, name).items() if p.is_file()},
-            "html": sha256_file(html) if html.is_file() else None,
-            "appendix": sha256_json(appendix),
-            "appendix_block": sha256_json(block) if block is not None else None,
-            "internal": sha256_file(internal) if internal.is_file() else None}
+    return {
+        "key": fp.key,
+        "parts": fp.to_json(),
+        "outputs": {k: sha256_file(p) for k, p in outputs_of(run_dir, name).items() if p.is_file()},
+        "html": sha256_file(html) if html.is_file() else None,
+        "appendix": sha256_json(appendix),
+        "appendix_block": sha256_json(block) if block is not None else None,
+        "internal": sha256_file(internal) if internal.is_file() else None,
+    }
 
 
 def _intact(path: Path, recorded: str | None) -> bool:
@@ -132,8 +149,6 @@ def internal_reusable(previous: dict[str, Any], prev_dir: Path, name: str) -> Pa
     None. It has no appendix, so a reused notebook's rendition is the same in this run."""
     p = internal_page(prev_dir, name)
     return p if _intact(p, (previous.get(name) or {}).get("internal")) else None
-
-
 
 
 def html_with_new_appendix(previous: dict[str, Any], prev_dir: Path, name: str, appendix: str) -> str | None:
@@ -164,8 +179,10 @@ def html_reusable(previous: dict[str, Any], prev_dir: Path, name: str, appendix:
 
 
 def cache_json(entries: dict[str, dict[str, Any]]) -> str:
-    return json.dumps({"version": CACHE_VERSION, "notebooks": dict(sorted(entries.items()))},
-                      sort_keys=True, indent=1) + "\n"
+    return (
+        json.dumps({"version": CACHE_VERSION, "notebooks": dict(sorted(entries.items()))}, sort_keys=True, indent=1)
+        + "\n"
+    )
 
 
 def reusable(previous: dict[str, Any], prev_dir: Path, name: str, fp: Fingerprint) -> bool:

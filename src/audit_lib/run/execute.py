@@ -130,8 +130,9 @@ def source_ids(src: Path) -> list[str]:
     return [c["id"] for c in cells if isinstance(c.get("id"), str)]
 
 
-def deterministic(nb: nbformat.NotebookNode, name: str, title: str | None = None,
-                  keep_ids: list[str] | tuple[str, ...] = ()) -> nbformat.NotebookNode:
+def deterministic(
+    nb: nbformat.NotebookNode, name: str, title: str | None = None, keep_ids: list[str] | tuple[str, ...] = ()
+) -> nbformat.NotebookNode:
     """Drop timings and random ids. Cells keep the ids of the source notebook (``keep_ids``, so
     a failing cell can be found there); the cells papermill adds (injected parameters, error
     markers) get ``<name>-x<index>``."""
@@ -168,9 +169,7 @@ def failed_cell_info(nb: nbformat.NotebookNode, ids: list[str] | None = None) ->
     return None, None
 
 
-def execute_notebook(
-    src: Path, dst: Path, parameters: dict[str, Any], cwd: Path, name: str
-) -> NotebookRun:
+def execute_notebook(src: Path, dst: Path, parameters: dict[str, Any], cwd: Path, name: str) -> NotebookRun:
     """Run ``src`` into ``dst``; never raises for a failing cell (it is reported instead)."""
     import papermill as pm
 
@@ -185,8 +184,14 @@ def execute_notebook(
     manager = _ipc_kernel_manager(socket_dir, warm.server(cwd, Path(src).parent))
     try:
         pm.execute_notebook(
-            str(src), str(dst), parameters=parameters, kernel_name=KERNEL, cwd=str(cwd),
-            progress_bar=False, log_output=False, report_mode=False,
+            str(src),
+            str(dst),
+            parameters=parameters,
+            kernel_name=KERNEL,
+            cwd=str(cwd),
+            progress_bar=False,
+            log_output=False,
+            report_mode=False,
             **({"kernel_manager_class": manager} if manager else {}),
         )
     except pm.PapermillExecutionError as e:
@@ -222,8 +227,9 @@ def failed_placeholder(src: Path, dst: Path, text: str) -> None:
 def _append_error_cell(dst: Path, text: str) -> None:
     nb = nbformat.read(str(dst), as_version=4)
     cell = nbformat.v4.new_code_cell("# the run failed outside a cell")
-    cell.outputs = [nbformat.v4.new_output("error", ename="RunError", evalue=text.splitlines()[-1],
-                                           traceback=text.splitlines())]
+    cell.outputs = [
+        nbformat.v4.new_output("error", ename="RunError", evalue=text.splitlines()[-1], traceback=text.splitlines())
+    ]
     nb.cells.append(cell)
     nbformat.write(nb, str(dst))
 

@@ -49,25 +49,40 @@ def closing_table(rows: list[Mapping[str, Any]], t: Texts, link: bool = True) ->
     """The report's closing table as HTML: question (linked to its report when ``link``),
     assessment, comment. ``rows`` are the summary's ``assessments`` values; a row whose status
     is not ``ok`` shows its status, never a level."""
-    return render("closing_table.html.j2", rows=[_closing_row(r, t, link) for r in rows],
-                  caption=t("summary.table_heading"), col_question=t("summary.col_question"),
-                  col_assessment=t("summary.col_assessment"), col_comment=t("summary.col_comment"))
+    return render(
+        "closing_table.html.j2",
+        rows=[_closing_row(r, t, link) for r in rows],
+        caption=t("summary.table_heading"),
+        col_question=t("summary.col_question"),
+        col_assessment=t("summary.col_assessment"),
+        col_comment=t("summary.col_comment"),
+    )
 
 
 def _closing_row(r: Mapping[str, Any], t: Texts, link: bool) -> dict[str, Any]:
     """One row of the closing table, as its template shows it."""
     status = r.get("status") or "not_run"
-    row: dict[str, Any] = {"question": question_text(t, r), "notebook": r["notebook"], "failed": status == "failed",
-                           "link": link and r.get("status") != "not_run", "status": None, "level_class": None}
+    row: dict[str, Any] = {
+        "question": question_text(t, r),
+        "notebook": r["notebook"],
+        "failed": status == "failed",
+        "link": link and r.get("status") != "not_run",
+        "status": None,
+        "level_class": None,
+    }
     if status != "ok":
         return {**row, "status": status, "assessment": t(f"summary.status.{status}")}
     if not r.get("level"):
         return {**row, "assessment": t("summary.status.no_assessment")}
     overridden = r.get("overridden") and r.get("computed_level") and r["computed_level"] != r["level"]
-    return {**row, "level_class": LEVEL_CLASS.get(r["level"], ""), "assessment": t("level." + r["level"]),
-            "note": t("summary.overridden_note", computed=t("level." + r["computed_level"])) if overridden else None,
-            "comment": r.get("comment") or "–",
-            "generated": t("summary.generated_note") if r.get("comment_source") == "rule" else None}
+    return {
+        **row,
+        "level_class": LEVEL_CLASS.get(r["level"], ""),
+        "assessment": t("level." + r["level"]),
+        "note": t("summary.overridden_note", computed=t("level." + r["computed_level"])) if overridden else None,
+        "comment": r.get("comment") or "–",
+        "generated": t("summary.generated_note") if r.get("comment_source") == "rule" else None,
+    }
 
 
 def recommendations_list(recs: list[Mapping[str, Any]], t: Texts) -> str:
@@ -98,9 +113,16 @@ def _rows_with_run_status(summary: Mapping[str, Any], entries: list[dict[str, An
     return rows
 
 
-def index_html(entries: list[dict[str, Any]], language: str, year: int, regions: str,
-               summary: Mapping[str, Any] | None = None, workbook: str | None = None,
-               period: Mapping[str, str] | None = None, synthetic: bool = False) -> str:
+def index_html(
+    entries: list[dict[str, Any]],
+    language: str,
+    year: int,
+    regions: str,
+    summary: Mapping[str, Any] | None = None,
+    workbook: str | None = None,
+    period: Mapping[str, str] | None = None,
+    synthetic: bool = False,
+) -> str:
     """``entries``: the run's notebooks in order, dicts with ``name``, ``title``, ``status``
     (ok/failed), ``level`` or None. ``summary``: the summary notebook's results, or None.
     ``workbook``: the file name of the run's findings workbook, linked at the foot.
@@ -110,26 +132,39 @@ def index_html(entries: list[dict[str, Any]], language: str, year: int, regions:
     from .signoff import draft_banner
 
     t = Texts(language)
-    summary_ok = summary is not None and summary.get("status") == "ok" and any(
-        e["name"] == "summary" and e["status"] == "ok" for e in entries)
+    summary_ok = (
+        summary is not None
+        and summary.get("status") == "ok"
+        and any(e["name"] == "summary" and e["status"] == "ok" for e in entries)
+    )
     period = period or {"start": f"{year}-01-01", "end": f"{year}-12-31"}
     rows = _rows_with_run_status(summary, entries) if summary is not None and summary_ok else []
     failed = any(e["name"] == "summary" and e["status"] != "ok" for e in entries)
     shown = {r["notebook"] for r in rows} | ({"summary"} if summary_ok else set())
     own = own_index(entries, t)
-    scope = (t(f"{own}.index_scope") if own else
-             t("common.scope", year=year, regions=regions, start=period["start"], end=period["end"]))
+    scope = (
+        t(f"{own}.index_scope")
+        if own
+        else t("common.scope", year=year, regions=regions, start=period["start"], end=period["end"])
+    )
     return render(
-        "index.html.j2", language=language, csp=CSP, title=t(f"{own or 'common'}.index_title"), year=year,
+        "index.html.j2",
+        language=language,
+        csp=CSP,
+        title=t(f"{own or 'common'}.index_title"),
+        year=year,
         css=markup(CSS),
-        index_css=markup(INDEX_CSS), skip_link=markup(skip_link(t)), content_target=markup(CONTENT_TARGET),
+        index_css=markup(INDEX_CSS),
+        skip_link=markup(skip_link(t)),
+        content_target=markup(CONTENT_TARGET),
         draft_banner=markup(draft_banner(language)),  # removed in place when a reviewer signs (run/signoff.py)
         synthetic_banner=markup(synthetic_banner(t) if synthetic else ""),
         scope=scope,
         summary=_summary_part(summary, rows, t) if summary is not None and summary_ok else None,
         no_summary=t("summary.status.failed") if failed else t("summary.not_available"),
         others=_others_part([e for e in entries if e["name"] not in shown], summary_ok, t),
-        workbook=workbook, workbook_link=t("workbook.link"),
+        workbook=workbook,
+        workbook_link=t("workbook.link"),
     )
 
 
@@ -159,8 +194,9 @@ def run_scope(params: Mapping[str, Any], t: Texts, names: list[str]) -> str:
     year, start, end = params.get("audit_year"), params.get("period_start"), params.get("period_end")
     if not (year and start and end):
         return ""
-    regions = ", ".join(str(r.get(t.language, "")) for r in (params.get("regions") or {}).values()
-                        if isinstance(r, dict))
+    regions = ", ".join(
+        str(r.get(t.language, "")) for r in (params.get("regions") or {}).values() if isinstance(r, dict)
+    )
     return t("common.scope", year=year, start=start, end=end, regions=regions)
 
 
@@ -169,12 +205,19 @@ def _summary_part(summary: Mapping[str, Any], rows: list[dict[str, Any]], t: Tex
     c = summary.get("conclusion") or {}
     causal = c.get("causality")
     return {
-        "conclusion_heading": t("summary.conclusion_heading"), "sentence": c.get("sentence", ""),
+        "conclusion_heading": t("summary.conclusion_heading"),
+        "sentence": c.get("sentence", ""),
         "comment": c.get("comment"),
-        "causality": {"heading": t("summary.causality_heading"), "items": causal.get("items", []),
-                      "note": causal.get("note", "")} if causal else None,
+        "causality": {
+            "heading": t("summary.causality_heading"),
+            "items": causal.get("items", []),
+            "note": causal.get("note", ""),
+        }
+        if causal
+        else None,
         "answer_by": t("summary.answer_by", date=c["answer_by"]) if c.get("answer_by") else None,
-        "how_link": t("summary.how_link"), "table_heading": t("summary.table_heading"),
+        "how_link": t("summary.how_link"),
+        "table_heading": t("summary.table_heading"),
         "closing_table": markup(closing_table(rows, t)),
         "recommendations_heading": t("summary.recommendations_heading"),
         "recommendations_intro": t("summary.recommendations_intro"),
@@ -186,9 +229,20 @@ def _others_part(others: list[dict[str, Any]], summary_ok: bool, t: Texts) -> di
     """The reports not in the closing table (all of them without a summary), with their status."""
     if not others:
         return None
-    rows = [{"name": e["name"], "title": e.get("title") or e["name"], "failed": e["status"] == "failed",
-             "level": t(f"level.{e['level']}") if e.get("level") and e["status"] == "ok" else t("common.no_assessment"),
-             "status": t(f"common.status_{e['status']}")} for e in others]
-    return {"heading": t("summary.other_heading") if summary_ok else t("summary.reports_heading"), "rows": rows,
-            "col_report": t("summary.col_report"), "col_assessment": t("common.index_assessment"),
-            "col_status": t("common.index_status")}
+    rows = [
+        {
+            "name": e["name"],
+            "title": e.get("title") or e["name"],
+            "failed": e["status"] == "failed",
+            "level": t(f"level.{e['level']}") if e.get("level") and e["status"] == "ok" else t("common.no_assessment"),
+            "status": t(f"common.status_{e['status']}"),
+        }
+        for e in others
+    ]
+    return {
+        "heading": t("summary.other_heading") if summary_ok else t("summary.reports_heading"),
+        "rows": rows,
+        "col_report": t("summary.col_report"),
+        "col_assessment": t("common.index_assessment"),
+        "col_status": t("common.index_status"),
+    }

@@ -35,8 +35,24 @@ if TYPE_CHECKING:  # pragma: no cover
     from .execute import NotebookRun
 
 MANIFEST_VERSION = 1
-PACKAGES = ("audit-lib", "duckdb", "ipykernel", "jupyter-client", "matplotlib", "nbconvert", "nbformat", "numpy",
-            "pandas", "pandera", "papermill", "pyarrow", "pydantic", "pyfixest", "scipy", "statsmodels")
+PACKAGES = (
+    "audit-lib",
+    "duckdb",
+    "ipykernel",
+    "jupyter-client",
+    "matplotlib",
+    "nbconvert",
+    "nbformat",
+    "numpy",
+    "pandas",
+    "pandera",
+    "papermill",
+    "pyarrow",
+    "pydantic",
+    "pyfixest",
+    "scipy",
+    "statsmodels",
+)
 LIB_ROOT = Path(__file__).resolve().parents[1]  # src/audit_lib
 _SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints"}
 
@@ -98,8 +114,9 @@ def display_path(path: Path, root: Path = PROJECT_ROOT) -> str:
 
 
 # ------------------------------------------------------------------------------ inputs
-def collect_inputs(params: RunParams, params_path: Path, data_files: dict[str, Path],
-                   sections: Iterable[str] | None = None) -> dict[str, dict[str, str]]:
+def collect_inputs(
+    params: RunParams, params_path: Path, data_files: dict[str, Path], sections: Iterable[str] | None = None
+) -> dict[str, dict[str, str]]:
     """Every input file of a run, labelled (``data/…``, ``evidence/…``, ``params/…`` for the
     parameters file and the bases it extends, and ``<section>.<key>/…`` for files a parameter
     section points to), with path and sha256."""
@@ -175,10 +192,18 @@ def validated_in_run(run_dir: Path, data_dir: Path) -> bool:
 def git_state(root: Path = PROJECT_ROOT) -> dict[str, Any]:
     """The commit and whether tracked files differ from it (``None`` outside a git checkout)."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                                check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                                    capture_output=True, text=True, check=True).stdout.strip())
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        )
     except (OSError, subprocess.CalledProcessError):
         return {"commit": None, "dirty": None}
     return {"commit": commit, "dirty": dirty}
@@ -213,9 +238,18 @@ def iso(ts: float) -> str:
 
 
 def build_manifest(
-    params: RunParams, params_path: Path, data_dir: Path | None, inputs: dict[str, dict[str, str]],
-    code: dict[str, Any], env: dict[str, Any], runs: list[NotebookRun], started: float, ended: float,
-    language: str, notebook_dir: Path | None = None, synthetic: bool = False,
+    params: RunParams,
+    params_path: Path,
+    data_dir: Path | None,
+    inputs: dict[str, dict[str, str]],
+    code: dict[str, Any],
+    env: dict[str, Any],
+    runs: list[NotebookRun],
+    started: float,
+    ended: float,
+    language: str,
+    notebook_dir: Path | None = None,
+    synthetic: bool = False,
 ) -> dict[str, Any]:
     """``synthetic``: the data package declares itself synthetic (``datapackage.json``)."""
     from ..contract.period import Period
@@ -244,8 +278,15 @@ def build_manifest(
 
 
 def notebook_entry(r: NotebookRun) -> dict[str, Any]:
-    return {"name": r.name, "status": r.status, "executed": not r.reused, "seconds": round(r.seconds, 2),
-            "error": r.error, "failed_cell": r.failed_cell, "key": r.key}
+    return {
+        "name": r.name,
+        "status": r.status,
+        "executed": not r.reused,
+        "seconds": round(r.seconds, 2),
+        "error": r.error,
+        "failed_cell": r.failed_cell,
+        "key": r.key,
+    }
 
 
 def read_manifest(out_dir: Path) -> dict[str, Any] | None:
@@ -281,10 +322,15 @@ def appendix_html(manifest: dict[str, Any], language: str, notebook: str | None 
     ]
     pk = [("python", manifest["python"])] + sorted((k, v) for k, v in manifest["packages"].items())
     return render(
-        "appendix.html.j2", banner=markup(draft_banner(language)), heading=t("run.appendix_heading"),
-        intro=t("run.appendix_intro"), rows=rows, inputs_heading=t("run.appendix_inputs"),
+        "appendix.html.j2",
+        banner=markup(draft_banner(language)),
+        heading=t("run.appendix_heading"),
+        intro=t("run.appendix_intro"),
+        rows=rows,
+        inputs_heading=t("run.appendix_inputs"),
         file_heading=t("run.appendix_file"),
         files=[(label, v["sha256"]) for label, v in sorted(manifest["inputs"].items())],
         packages_heading=t("run.appendix_packages"),
-        packages=", ".join(f"{k} {v if v is not None else '–'}" for k, v in pk), verify=t("run.appendix_verify"),
+        packages=", ".join(f"{k} {v if v is not None else '–'}" for k, v in pk),
+        verify=t("run.appendix_verify"),
     )

@@ -43,8 +43,12 @@ def discover(folder: Path = NOTEBOOK_DIR) -> list[NotebookInfo]:
             continue
         found.append(
             NotebookInfo(
-                name=path.stem, path=path, order=int(meta.get("order", 500)), question=meta.get("question"),
-                sections=tuple(meta.get("sections", [])), standalone=bool(meta.get("standalone", False)),
+                name=path.stem,
+                path=path,
+                order=int(meta.get("order", 500)),
+                question=meta.get("question"),
+                sections=tuple(meta.get("sections", [])),
+                standalone=bool(meta.get("standalone", False)),
                 requires=meta.get("requires"),
             )
         )
@@ -56,8 +60,11 @@ def select(all_notebooks: list[NotebookInfo], names: list[str] | None, params: o
     Without names: every notebook of the review (not the standalone ones, nor those whose
     required section ``params`` does not set)."""
     if not names:
-        return [n for n in all_notebooks if not n.standalone
-                and (n.requires is None or getattr(params, n.requires, None) is not None)]
+        return [
+            n
+            for n in all_notebooks
+            if not n.standalone and (n.requires is None or getattr(params, n.requires, None) is not None)
+        ]
     known = {n.name: n for n in all_notebooks}
     unknown = [n for n in names if n not in known]
     if unknown:

@@ -70,16 +70,19 @@ def _known_layout(rel: str) -> bool:
     return rel in _TOP_FILES or rel.endswith((".html", ".pdf", ".xlsx"))
 
 
-def check_output_folder(out_arg: str | Path | None, out: Path, data: Path | None,
-                        protected: tuple[Path, ...] = ()) -> None:
+def check_output_folder(
+    out_arg: str | Path | None, out: Path, data: Path | None, protected: tuple[Path, ...] = ()
+) -> None:
     """Refuse an output folder a run must not write into (see the module docstring).
 
     ``out_arg`` is the path as the user gave it (``""`` is refused: an unset variable), ``out``
     its resolved form; ``data`` the data folder; ``protected`` other folders (the project)
     that must never be the output folder or lie inside it."""
     if out_arg is not None and str(out_arg).strip() == "":
-        raise UnsafeOutput("--out is empty (an unset shell variable?); name the output folder, "
-                           "e.g. --out outputs/my-run. Nothing was written.")
+        raise UnsafeOutput(
+            "--out is empty (an unset shell variable?); name the output folder, "
+            "e.g. --out outputs/my-run. Nothing was written."
+        )
     out = Path(os.path.abspath(out))
     if Path(out_arg or out).is_symlink():
         raise UnsafeOutput(f"{out_arg or out} is a symbolic link; give the real folder. Nothing was written.")
@@ -88,28 +91,38 @@ def check_output_folder(out_arg: str | Path | None, out: Path, data: Path | None
     if data is not None:
         d = data.resolve()
         if _inside(out, d):
-            raise UnsafeOutput(f"the output folder {out} is {'the data folder' if out == d else 'inside the data folder ' + str(d)}: "
-                               "a run never writes into the data package. Choose another --out. Nothing was written.")
+            raise UnsafeOutput(
+                f"the output folder {out} is {'the data folder' if out == d else 'inside the data folder ' + str(d)}: "
+                "a run never writes into the data package. Choose another --out. Nothing was written."
+            )
         if _inside(d, out):
-            raise UnsafeOutput(f"the output folder {out} contains the data folder {d}: publishing would replace it. "
-                               "Choose another --out. Nothing was written.")
+            raise UnsafeOutput(
+                f"the output folder {out} contains the data folder {d}: publishing would replace it. "
+                "Choose another --out. Nothing was written."
+            )
     for p in protected:
         if _inside(p.resolve(), out):
-            raise UnsafeOutput(f"the output folder {out} contains {p}: publishing would replace it. "
-                               "Choose another --out. Nothing was written.")
+            raise UnsafeOutput(
+                f"the output folder {out} contains {p}: publishing would replace it. "
+                "Choose another --out. Nothing was written."
+            )
     if out.exists() and not out.is_dir():
         raise UnsafeOutput(f"{out} exists and is not a folder; a run publishes a folder. Nothing was written.")
     if not out.exists() or not any(out.iterdir()):
         return
     previous = _previous_run_files(out)
     if previous is None:
-        raise UnsafeOutput(f"{out} is not empty and is not the output of an earlier audit run (no manifest.json of this "
-                           "tool): its files would be replaced. Choose an empty or new --out. Nothing was written.")
+        raise UnsafeOutput(
+            f"{out} is not empty and is not the output of an earlier audit run (no manifest.json of this "
+            "tool): its files would be replaced. Choose an empty or new --out. Nothing was written."
+        )
     foreign = [p for p in written_files(out) if p not in previous]
     if foreign:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-        raise UnsafeOutput(f"{out} holds files the earlier run did not write ({shown}); a new run would delete them. "
-                           "Move them out of the run folder, or choose another --out. Nothing was written.")
+        raise UnsafeOutput(
+            f"{out} holds files the earlier run did not write ({shown}); a new run would delete them. "
+            "Move them out of the run folder, or choose another --out. Nothing was written."
+        )
 
 
 def _alive(pid: int) -> bool:
@@ -136,8 +149,10 @@ def output_lock(out: Path) -> Iterator[None]:
             except (OSError, ValueError):
                 holder = 0
             if holder and _alive(holder):
-                raise UnsafeOutput(f"another run (process {holder}) is writing to {out}; wait for it to finish, "
-                                   "or choose another --out.") from None
+                raise UnsafeOutput(
+                    f"another run (process {holder}) is writing to {out}; wait for it to finish, "
+                    "or choose another --out."
+                ) from None
             lock.unlink(missing_ok=True)  # left by a killed run
             continue
         with os.fdopen(fd, "w", encoding="ascii") as f:

@@ -132,7 +132,9 @@ class _Scan(HTMLParser):
             start = self._at()
             if not self.html.startswith("<caption", start + len(raw)):
                 self.tables.append((start, start + len(raw)))
-        elif tag == "a" and self._open is not None and (self._anchor or "anchor-link" in (a.get("class") or "").split()):
+        elif (
+            tag == "a" and self._open is not None and (self._anchor or "anchor-link" in (a.get("class") or "").split())
+        ):
             self._anchor += 1
 
     def handle_endtag(self, tag: str) -> None:
@@ -164,6 +166,8 @@ def _cell_class(attrs: list[tuple[str, str | None]]) -> str:
     nbconvert writes a cell's; else empty."""
     k = 1 if attrs[:1] and attrs[0][0] == "id" else 0
     return (attrs[k][1] or "") if len(attrs) > k and attrs[k][0] == "class" else ""
+
+
 Edit = tuple[int, int, str]  # replace html[start:end] by the text
 
 
@@ -210,8 +214,13 @@ def _caption_edits(scan: _Scan) -> list[Edit]:
 def unique_heading_ids(html: str) -> str:
     """Rename repeated heading ids (``id``, ``id-2``, ...) so every anchor is unique."""
     scan = _Scan(html)
-    return _apply(html, [(scan.headings[k].at, scan.headings[k].at + len(scan.headings[k].raw_id), new)
-                         for k, new in _renamed(scan).items()])
+    return _apply(
+        html,
+        [
+            (scan.headings[k].at, scan.headings[k].at + len(scan.headings[k].raw_id), new)
+            for k, new in _renamed(scan).items()
+        ],
+    )
 
 
 def toc_html(items: list[Heading], title: str) -> str:
@@ -234,10 +243,14 @@ def finish_page(html: str, title: str, toc: bool = True) -> str:
     if not toc:
         return _apply(html, edits)
     renamed = _renamed(scan)
-    edits += [(scan.headings[k].at, scan.headings[k].at + len(scan.headings[k].raw_id), new) for k, new in renamed.items()]
-    items = [Heading(int(h.tag[1]), unescape(renamed[k]) if k in renamed else h.id, text)
-             for k, h in enumerate(scan.headings)
-             if h.tag in ("h2", "h3") and h.id and (text := " ".join(unescape("".join(h.read)).split()))]
+    edits += [
+        (scan.headings[k].at, scan.headings[k].at + len(scan.headings[k].raw_id), new) for k, new in renamed.items()
+    ]
+    items = [
+        Heading(int(h.tag[1]), unescape(renamed[k]) if k in renamed else h.id, text)
+        for k, h in enumerate(scan.headings)
+        if h.tag in ("h2", "h3") and h.id and (text := " ".join(unescape("".join(h.read)).split()))
+    ]
     box = toc_html(items, title)
     title_at = html.find('class="report-title"')
     after = [c for c in scan.cells if c > title_at] if title_at >= 0 else []

@@ -31,10 +31,21 @@ ENV_CHROMIUM = "AUDIT_CHROMIUM"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 TIMEOUT_S = 180
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-    "--disable-sync", "--metrics-recording-only", "--mute-audio", "--hide-scrollbars",
-    "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw", "--virtual-time-budget=10000",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-extensions",
+    "--disable-sync",
+    "--metrics-recording-only",
+    "--mute-audio",
+    "--hide-scrollbars",
+    "--no-pdf-header-footer",
+    "--run-all-compositor-stages-before-draw",
+    "--virtual-time-budget=10000",
     "--generate-pdf-document-outline",  # bookmarks from the headings (the PDF is tagged by default)
 )
 _PDF_DATE = re.compile(rb"\(D:\d{14}[^)]*\)")
@@ -82,6 +93,7 @@ def normalise_pdf(data: bytes) -> bytes:
         def repl(m: re.Match[bytes]) -> bytes:
             inner = m.group(0)
             return (fill * len(inner))[: len(inner)]
+
         return repl
 
     def date(m: re.Match[bytes]) -> bytes:
@@ -90,8 +102,9 @@ def normalise_pdf(data: bytes) -> bytes:
         return fixed.ljust(len(s), b" ")[: len(s)] if len(fixed) <= len(s) else s
 
     data = _PDF_DATE.sub(date, data)
-    data = _XMP_DATE.sub(lambda m: m.group(1) + b"2000-01-01T00:00:00Z".ljust(len(m.group(2)))[: len(m.group(2))]
-                         + m.group(3), data)
+    data = _XMP_DATE.sub(
+        lambda m: m.group(1) + b"2000-01-01T00:00:00Z".ljust(len(m.group(2)))[: len(m.group(2))] + m.group(3), data
+    )
     data = _UUID.sub(lambda m: m.group(1) + re.sub(rb"[0-9a-fA-F]", b"0", m.group(2)) + m.group(3), data)
     data = _TRAILER_ID.sub(lambda m: b"/ID [<" + b"0" * len(m.group(1)) + b"> <" + b"0" * len(m.group(2)) + b">]", data)
     return data
@@ -115,8 +128,13 @@ def html_to_pdf(html_path: Path, pdf_path: Path, chromium: str | None = None, ti
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="audit-chromium-") as profile:
         tmp_pdf = Path(profile) / "out.pdf"
-        cmd = [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}/profile", f"--print-to-pdf={tmp_pdf}",
-               Path(html_path).resolve().as_uri()]
+        cmd = [
+            exe,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}/profile",
+            f"--print-to-pdf={tmp_pdf}",
+            Path(html_path).resolve().as_uri(),
+        ]
         env = {**os.environ, "TZ": "UTC", "LANG": "C.UTF-8"}
         try:
             proc = subprocess.run(cmd, capture_output=True, timeout=timeout, env=env, check=False)

@@ -69,18 +69,34 @@ def print_document(site: Path, names: list[str], language: str, t: Texts, title:
     for name in names:
         page = unique_heading_ids((site / f"{name}.html").read_text(encoding="utf-8"))
         found = headings(page)
-        reports.append({"id": name, "title": next((h.text for h in found if h.level == 1), name),
-                        "sections": [h for h in found if h.level == 2],
-                        "body": markup(_prefix_ids(_main_of(page), name, known))})
+        reports.append(
+            {
+                "id": name,
+                "title": next((h.text for h in found if h.level == 1), name),
+                "sections": [h for h in found if h.level == 2],
+                "body": markup(_prefix_ids(_main_of(page), name, known)),
+            }
+        )
     appendix = (site / APPENDIX).read_text(encoding="utf-8")
-    reports.append({"id": "appendix", "title": t("site.appendix_title"), "sections": [],
-                    "body": markup(_prefix_ids(_main_of(appendix), "appendix", known))})
+    reports.append(
+        {
+            "id": "appendix",
+            "title": t("site.appendix_title"),
+            "sections": [],
+            "body": markup(_prefix_ids(_main_of(appendix), "appendix", known)),
+        }
+    )
     cover = _main_of((site / "index.html").read_text(encoding="utf-8"))
     cover = without_blocks(cover, '<nav class="audit-toc site-toc"', "</nav>")
     # the workbook is a file beside the pages, not part of the printed report: a link to it would
     # print as an absolute file:// address of the temporary print folder (different every time)
     cover = without_blocks(cover, '<p class="workbook-link">', "</p>")
-    return render("print.html.j2", language=language, head=markup(_print_head(site, names, title)),
-                  synthetic_css=markup(synthetic_print_css(t) if synthetic else ""),
-                  cover=markup(_prefix_ids(cover, "cover", known)), contents_heading=t("site.contents"),
-                  reports=reports)
+    return render(
+        "print.html.j2",
+        language=language,
+        head=markup(_print_head(site, names, title)),
+        synthetic_css=markup(synthetic_print_css(t) if synthetic else ""),
+        cover=markup(_prefix_ids(cover, "cover", known)),
+        contents_heading=t("site.contents"),
+        reports=reports,
+    )

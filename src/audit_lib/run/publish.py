@@ -24,9 +24,16 @@ from .index import index_html, run_title
 from .render import Mapper, RenderJob, render_file, write_text
 
 
-def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, lang: str,
-                   appendix: Callable[[str], str | None] | None = None, skip: set[str] | frozenset[str] = frozenset(),
-                   mapper: Mapper = map, synthetic: bool = False) -> None:
+def render_reports(
+    runs: list[NotebookRun],
+    staging: Path,
+    params: RunParams,
+    lang: str,
+    appendix: Callable[[str], str | None] | None = None,
+    skip: set[str] | frozenset[str] = frozenset(),
+    mapper: Mapper = map,
+    synthetic: bool = False,
+) -> None:
     """Render each notebook's HTML (with ``appendix(name)``, the provenance appendix, at the
     foot) and the index page. Notebooks in ``skip`` already have their HTML in place (copied
     from the previous run by the cache) and are only listed. ``mapper`` renders the pages
@@ -38,8 +45,14 @@ def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, la
     for r in runs:
         if r.name in skip and r.status == "ok":
             res = read_results(staging / "results", r.name) or {}
-            entries.append({"name": r.name, "title": res.get("title") or r.name, "status": r.status,
-                            "level": (res.get("assessment") or {}).get("level")})
+            entries.append(
+                {
+                    "name": r.name,
+                    "title": res.get("title") or r.name,
+                    "status": r.status,
+                    "level": (res.get("assessment") or {}).get("level"),
+                }
+            )
             continue
         entry, job = _page(r, staging, lang, synthetic, label, appendix)
         entries.append(entry)
@@ -47,30 +60,53 @@ def render_reports(runs: list[NotebookRun], staging: Path, params: RunParams, la
     for _ in mapper(render_file, jobs):  # consume: a failed render raises here
         pass
     regions = ", ".join(getattr(v, lang) for v in params.regions.values())
-    write_text(staging / "index.html", index_html(entries, lang, params.audit_year, regions,
-                                                     summary=read_results(staging / "results", "summary"),
-                                                     workbook=f"{params.run_name}.xlsx",
-                                                     period=Period.of(params).to_json(), synthetic=synthetic))
+    write_text(
+        staging / "index.html",
+        index_html(
+            entries,
+            lang,
+            params.audit_year,
+            regions,
+            summary=read_results(staging / "results", "summary"),
+            workbook=f"{params.run_name}.xlsx",
+            period=Period.of(params).to_json(),
+            synthetic=synthetic,
+        ),
+    )
 
 
-def _page(r: NotebookRun, staging: Path, lang: str, synthetic: bool, label: str,
-          appendix: Callable[[str], str | None] | None) -> tuple[dict[str, Any], RenderJob]:
+def _page(
+    r: NotebookRun, staging: Path, lang: str, synthetic: bool, label: str, appendix: Callable[[str], str | None] | None
+) -> tuple[dict[str, Any], RenderJob]:
     """The index entry and the render job of one executed notebook. A notebook that failed, or
     wrote no results with ``status: ok``, gets results that say so (its page shows the error)."""
     res = read_results(staging / "results", r.name)
     if r.status == "failed" or res is None or res.get("status") != "ok":
         r.status = "failed"
-        res = {"notebook": r.name, "status": "failed", "error": r.error, "failed_cell": r.failed_cell,
-               "title": (res or {}).get("title"), "synthetic_data": synthetic}
+        res = {
+            "notebook": r.name,
+            "status": "failed",
+            "error": r.error,
+            "failed_cell": r.failed_cell,
+            "title": (res or {}).get("title"),
+            "synthetic_data": synthetic,
+        }
         write_json_atomic(staging / "results" / f"{r.name}.json", dumps(res))
     nb_path = staging / "notebooks" / f"{r.name}.ipynb"
     nb = nbformat.read(str(nb_path), as_version=4)
     title = res.get("title") or r.name
     nb.metadata["title"] = title
     nbformat.write(nb, str(nb_path))
-    job = RenderJob(nb_path, staging / f"{r.name}.html", lang, public=True, failed=r.status == "failed",
-                    appendix_html=(appendix(r.name) or "") if appendix else "", synthetic=synthetic,
-                    index_label=label)
+    job = RenderJob(
+        nb_path,
+        staging / f"{r.name}.html",
+        lang,
+        public=True,
+        failed=r.status == "failed",
+        appendix_html=(appendix(r.name) or "") if appendix else "",
+        synthetic=synthetic,
+        index_label=label,
+    )
     level = (res.get("assessment") or {}).get("level") if r.status == "ok" else None
     return {"name": r.name, "title": title, "status": r.status, "level": level}, job
 

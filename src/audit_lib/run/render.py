@@ -38,11 +38,14 @@ TEMPLATES = Path(str(resources.files("audit_lib.report") / "templates"))
 CSS = (resources.files("audit_lib.report") / "static" / "audit.css").read_text(encoding="utf-8")
 HIDDEN_TAGS = {"internal", "parameters", "injected-parameters", "remove-cell"}
 # No script, no request: everything a page needs is inline (styles, SVG, data: images).
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
-       "script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'")
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+    "script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'"
+)
 
 # ``map`` or a process pool's ``map``: how a batch of pages is rendered.
 Mapper = Callable[[Callable[["RenderJob"], Any], Iterable["RenderJob"]], Iterator[Any]]
+
 
 def public_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb = copy.deepcopy(nb)
@@ -52,7 +55,8 @@ def public_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             continue
         if cell.cell_type == "code":
             cell.outputs = [
-                o for o in cell.get("outputs", [])
+                o
+                for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
                 and not o.get("metadata", {}).get("audit", {}).get("internal")  # Audit.show_internal
             ]
@@ -70,15 +74,26 @@ def exporter(show_code: bool, language: str) -> HTMLExporter:
     more than rendering a small page. Its settings are fixed; each page's own values go in the
     resources, and nbconvert registers its per-notebook filters again on every call."""
     return HTMLExporter(
-        template_name="audit", extra_template_basedirs=[str(TEMPLATES)], exclude_input=not show_code,
-        exclude_input_prompt=not show_code, exclude_output_prompt=True, embed_images=True,
+        template_name="audit",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=not show_code,
+        exclude_input_prompt=not show_code,
+        exclude_output_prompt=True,
+        embed_images=True,
         language_code=language,  # a trait: nbconvert overwrites a resource of that name with "en"
     )
 
 
 def render_html(
-    nb: nbformat.NotebookNode, *, language: str, public: bool = True, failed: bool = False,
-    index_href: str = "index.html", appendix_html: str = "", toc: bool = True, synthetic: bool = False,
+    nb: nbformat.NotebookNode,
+    *,
+    language: str,
+    public: bool = True,
+    failed: bool = False,
+    index_href: str = "index.html",
+    appendix_html: str = "",
+    toc: bool = True,
+    synthetic: bool = False,
     index_label: str = "",
 ) -> str:
     """The report page of one executed notebook.
@@ -94,11 +109,17 @@ def render_html(
     body, _ = exporter(show_code, language).from_notebook_node(
         node,
         resources={
-            "language_code": language, "audit_css": CSS, "audit_index_href": index_href,
-            "audit_index_label": "← " + (index_label or t("common.index_title")), "audit_failed": failed,
-            "audit_failed_text": t("common.failed_banner"), "audit_appendix": appendix_html,
-            "audit_csp": CSP, "audit_internal": not public,
-            "audit_internal_text": t("site.internal_banner"), "audit_skip_text": t("common.skip_link"),
+            "language_code": language,
+            "audit_css": CSS,
+            "audit_index_href": index_href,
+            "audit_index_label": "← " + (index_label or t("common.index_title")),
+            "audit_failed": failed,
+            "audit_failed_text": t("common.failed_banner"),
+            "audit_appendix": appendix_html,
+            "audit_csp": CSP,
+            "audit_internal": not public,
+            "audit_internal_text": t("site.internal_banner"),
+            "audit_skip_text": t("common.skip_link"),
             "audit_synthetic_html": synthetic_banner(t) if synthetic else "",
         },
     )
@@ -124,9 +145,19 @@ class RenderJob:
 def render_file(job: RenderJob) -> None:
     """Render ``job.notebook`` to ``job.html``."""
     nb = nbformat.read(str(job.notebook), as_version=4)
-    write_text(job.html, render_html(nb, language=job.language, public=job.public, failed=job.failed,
-                                     index_href=job.index_href, appendix_html=job.appendix_html, synthetic=job.synthetic,
-                                     index_label=job.index_label))
+    write_text(
+        job.html,
+        render_html(
+            nb,
+            language=job.language,
+            public=job.public,
+            failed=job.failed,
+            index_href=job.index_href,
+            appendix_html=job.appendix_html,
+            synthetic=job.synthetic,
+            index_label=job.index_label,
+        ),
+    )
 
 
 def render_file_or_error(job: RenderJob) -> str | None:

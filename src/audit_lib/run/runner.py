@@ -43,9 +43,25 @@ from ..safepaths import PathError, system_folder
 from ..questions.sampling import manifest_record as sample_record
 from ..report.results import dumps, read_results, write_json_atomic
 from ..report.workbook import write_workbook
-from .cache import cache_entry, cache_json, copy_html, html_reusable, html_with_new_appendix, internal_reusable, read_cache
+from .cache import (
+    cache_entry,
+    cache_json,
+    copy_html,
+    html_reusable,
+    html_with_new_appendix,
+    internal_reusable,
+    read_cache,
+)
 from .execute import remove_orphan_socket_dirs
-from .manifest import appendix_html, build_manifest, code_state, collect_inputs, display_path, environment, notebook_entry
+from .manifest import (
+    appendix_html,
+    build_manifest,
+    code_state,
+    collect_inputs,
+    display_path,
+    environment,
+    notebook_entry,
+)
 from .signoff import archive_signed, is_signed
 from .outdir import UnsafeOutput, check_output_folder, output_lock, write_run_files
 from .snapshot import SNAPSHOT, changed_inputs, remove_snapshot
@@ -59,14 +75,33 @@ from .state import RESULTS, RunError, RunPlan, RunResult, Staging, notebook_para
 from .typed import TYPED
 
 # the names callers and tests reach through this module
-__all__ = ["RESULTS", "RunError", "RunPlan", "RunResult", "Staging", "execute", "notebook_parameters", "plan",
-           "publish", "remove_stale", "render", "run", "stage_inputs"]
+__all__ = [
+    "RESULTS",
+    "RunError",
+    "RunPlan",
+    "RunResult",
+    "Staging",
+    "execute",
+    "notebook_parameters",
+    "plan",
+    "publish",
+    "remove_stale",
+    "render",
+    "run",
+    "stage_inputs",
+]
 
 
 def run(
-    params_path: str | Path, data_dir: str | Path | None = None, out_dir: str | Path | None = None,
-    only: list[str] | None = None, jobs: int = 1, language: str | None = None,
-    notebook_dir: Path = NOTEBOOK_DIR, progress: Callable[[str], None] | None = None, force: bool = False,
+    params_path: str | Path,
+    data_dir: str | Path | None = None,
+    out_dir: str | Path | None = None,
+    only: list[str] | None = None,
+    jobs: int = 1,
+    language: str | None = None,
+    notebook_dir: Path = NOTEBOOK_DIR,
+    progress: Callable[[str], None] | None = None,
+    force: bool = False,
     engine: str | None = None,
 ) -> RunResult:
     """Validate, execute every notebook, render, index and publish atomically (see the module
@@ -76,8 +111,9 @@ def run(
     afterwards (a later run in the same process sees its own parameters' engine)."""
     before = os.environ.get(ENGINE_ENV)
     try:
-        p = plan(Path(params_path), data_dir, out_dir, only, jobs, language, notebook_dir, progress or _say, force,
-                 engine)
+        p = plan(
+            Path(params_path), data_dir, out_dir, only, jobs, language, notebook_dir, progress or _say, force, engine
+        )
         with output_lock(p.out):
             if p.signed:
                 p.say(f"Moved the signed run aside to {archive_signed(p.out)}.")
@@ -97,8 +133,16 @@ def _say(msg: str) -> None:
 
 # ------------------------------------------------------------------------------ plan
 def plan(
-    params_path: Path, data_dir: str | Path | None, out_dir: str | Path | None, only: list[str] | None, jobs: int,
-    language: str | None, notebook_dir: Path, say: Callable[[str], None], force: bool, engine: str | None,
+    params_path: Path,
+    data_dir: str | Path | None,
+    out_dir: str | Path | None,
+    only: list[str] | None,
+    jobs: int,
+    language: str | None,
+    notebook_dir: Path,
+    say: Callable[[str], None],
+    force: bool,
+    engine: str | None,
 ) -> RunPlan:
     """Check the parameters, the evidence register, the engine and the folders, and choose the
     notebooks; raise :class:`RunError` (nothing written) on any problem."""
@@ -113,15 +157,32 @@ def plan(
     except (UnsafeOutput, ValueError) as e:
         raise RunError(str(e)) from None
     if data is not None and not data.is_dir():
-        hint = (f" For the demo, write the demo package first: `audit demo-data {display_path(data)}` (or `make demo`)."
-                if params.generate_demo_data else "")
+        hint = (
+            f" For the demo, write the demo package first: `audit demo-data {display_path(data)}` (or `make demo`)."
+            if params.generate_demo_data
+            else ""
+        )
         raise RunError(f"The data package {data} does not exist; nothing was run.{hint}", 1)
     signed = out.is_dir() and is_signed(out)
     if signed and not force:
-        raise RunError(f"{out} holds a signed run; it is not overwritten. Run into another --out, or give --force "
-                       "to move the signed run aside (to <out>.signed-<n>) first.")
-    return RunPlan(params_path, params, data, out, notebooks, language or params.language, notebook_dir, jobs, force,
-                   signed, say, started)
+        raise RunError(
+            f"{out} holds a signed run; it is not overwritten. Run into another --out, or give --force "
+            "to move the signed run aside (to <out>.signed-<n>) first."
+        )
+    return RunPlan(
+        params_path,
+        params,
+        data,
+        out,
+        notebooks,
+        language or params.language,
+        notebook_dir,
+        jobs,
+        force,
+        signed,
+        say,
+        started,
+    )
 
 
 def _load_params(params_path: Path, say: Callable[[str], None]) -> RunParams:
@@ -135,8 +196,10 @@ def _load_params(params_path: Path, say: Callable[[str], None]) -> RunParams:
     for c in contradictions(register):
         say(f"warning: evidence register: {c}")
     for w in what_if(register, params):
-        say(f"warning: what-if run: {w['parameter']} is {w['value']!r}, the board's documented rule is {w['rule']!r} "
-            f"({w['source']}); every page says so")
+        say(
+            f"warning: what-if run: {w['parameter']} is {w['value']!r}, the board's documented rule is {w['rule']!r} "
+            f"({w['source']}); every page says so"
+        )
     return params
 
 
@@ -181,20 +244,43 @@ def _run_locked(p: RunPlan) -> RunResult:
 def render(p: RunPlan, st: Staging, result: RunResult, ended: float) -> dict[str, str]:
     """Build the manifest, render the reports (a reused notebook's report is copied, or given
     the new appendix), the index, the site and the workbook; return each report's appendix."""
-    manifest = build_manifest(p.params, p.params_path, p.data, st.inputs, st.code, st.env, result.runs, p.started,
-                              ended, p.lang, p.notebook_dir, synthetic=st.synthetic)
+    manifest = build_manifest(
+        p.params,
+        p.params_path,
+        p.data,
+        st.inputs,
+        st.code,
+        st.env,
+        result.runs,
+        p.started,
+        ended,
+        p.lang,
+        p.notebook_dir,
+        synthetic=st.synthetic,
+    )
     appendices = {r.name: appendix_html(manifest, p.lang, r.name) for r in result.runs}
     in_place = _reuse_reports(p, st, result, appendices)
     with render_pool(p.jobs) as mapper:
-        render_reports(result.runs, st.folder, p.params, p.lang, appendix=appendices.get, skip=in_place,
-                       mapper=mapper, synthetic=st.synthetic)
+        render_reports(
+            result.runs,
+            st.folder,
+            p.params,
+            p.lang,
+            appendix=appendices.get,
+            skip=in_place,
+            mapper=mapper,
+            synthetic=st.synthetic,
+        )
         manifest["notebooks"] = [notebook_entry(r) for r in result.runs]  # statuses as rendered
         if (drawn := sample_record(read_results(st.folder / RESULTS, "sampling"))) is not None:
             manifest["sampling"] = drawn  # the sample the run drew (its CSV's sha256: as `audit sample` writes it)
         result.manifest = manifest
         write_json_atomic(st.folder / "manifest.json", dumps(manifest))
-        internal = {r.name: path for r in result.runs
-                    if r.reused and r.status == "ok" and (path := internal_reusable(st.previous, p.out, r.name))}
+        internal = {
+            r.name: path
+            for r in result.runs
+            if r.reused and r.status == "ok" and (path := internal_reusable(st.previous, p.out, r.name))
+        }
         build_site(st.folder, p.lang, reuse_internal=internal, mapper=mapper)
     write_workbook(st.folder, p.lang)
     return appendices
@@ -221,16 +307,22 @@ def publish(p: RunPlan, st: Staging, result: RunResult, appendices: dict[str, st
     """Write the cache record, check that no input changed during the run, remove the
     snapshot, the typed tables and the validation stamp, list the run's files and move the staging folder into
     place in one rename."""
-    entries = {r.name: cache_entry(st.fingerprints[r.name], st.folder, r.name, appendices[r.name])
-               for r in result.runs if r.status == "ok"}
+    entries = {
+        r.name: cache_entry(st.fingerprints[r.name], st.folder, r.name, appendices[r.name])
+        for r in result.runs
+        if r.status == "ok"
+    }
     write_json_atomic(st.folder / "cache.json", cache_json(entries))
     try:
         changed = changed_inputs(st.inputs, collect_inputs(p.params, p.params_path, st.originals))
     except (ParamsError, PathError, OSError) as e:
         changed = [f"the inputs cannot be read again: {e}"]
     if changed:
-        raise RunError("Inputs changed during the run, so its findings may not match the recorded hashes; "
-                       "nothing was published. Run again:\n  " + "\n  ".join(changed), 1)
+        raise RunError(
+            "Inputs changed during the run, so its findings may not match the recorded hashes; "
+            "nothing was published. Run again:\n  " + "\n  ".join(changed),
+            1,
+        )
     remove_snapshot(st.folder / SNAPSHOT)
     remove_snapshot(st.folder / TYPED)
     (st.folder / "validation.json").unlink(missing_ok=True)

@@ -37,8 +37,9 @@ def execute(p: RunPlan, st: Staging) -> RunResult:
 def _cached(p: RunPlan, st: Staging, info: NotebookInfo) -> NotebookRun | None:
     """The notebook's fingerprint (recorded in ``st``); if the previous run has the same one
     and intact outputs, they are copied and the notebook is reused."""
-    fp = fingerprint(info, p.params, p.lang, st.code, st.env, st.inputs,
-                     st.folder / RESULTS if info.after_all else None)
+    fp = fingerprint(
+        info, p.params, p.lang, st.code, st.env, st.inputs, st.folder / RESULTS if info.after_all else None
+    )
     st.fingerprints[info.name] = fp
     if reusable(st.previous, p.out, info.name, fp):
         copy_outputs(p.out, st.folder, info.name)

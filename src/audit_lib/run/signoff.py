@@ -30,8 +30,10 @@ from .blocks import without_draft_banner
 ROLES = ("preparer", "reviewer", "fact_check")
 SIGNATURES = "signatures.json"
 NOT_SIGNED = {SIGNATURES, "cache.json"}
-_STYLE = ("position:fixed;top:0;right:0;z-index:10;background:#b00020;color:#fff;font-weight:bold;"
-          "padding:0.3rem 0.9rem;border-bottom-left-radius:6px;letter-spacing:0.05em")
+_STYLE = (
+    "position:fixed;top:0;right:0;z-index:10;background:#b00020;color:#fff;font-weight:bold;"
+    "padding:0.3rem 0.9rem;border-bottom-left-radius:6px;letter-spacing:0.05em"
+)
 
 
 class SignError(Exception):
@@ -77,8 +79,11 @@ def file_hashes(out_dir: Path) -> dict[str, str]:
     from .manifest import sha256_file, tree_files
 
     out_dir = Path(out_dir)
-    return {p.relative_to(out_dir).as_posix(): sha256_file(p) for p in tree_files(out_dir)
-            if p.relative_to(out_dir).as_posix() not in NOT_SIGNED}
+    return {
+        p.relative_to(out_dir).as_posix(): sha256_file(p)
+        for p in tree_files(out_dir)
+        if p.relative_to(out_dir).as_posix() not in NOT_SIGNED
+    }
 
 
 # ------------------------------------------------------------------ making a run final
@@ -137,8 +142,10 @@ def sign(out_dir: Path, role: str, name: str, note: str = "", today: dt.date | N
         language = json.loads(manifest_path.read_text(encoding="utf-8")).get("language") or "sv"
         finalized = finalize(out_dir, language)
     sig = Signature(role, name.strip(), (today or dt.date.today()).isoformat(), note, file_hashes(out_dir), finalized)
-    record = {"signatures": previous + [{"role": sig.role, "name": sig.name, "date": sig.date, "note": sig.note,
-                                         "files": sig.files}]}
+    record = {
+        "signatures": previous
+        + [{"role": sig.role, "name": sig.name, "date": sig.date, "note": sig.note, "files": sig.files}]
+    }
     write_json_atomic(out_dir / SIGNATURES, json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     return sig
 
@@ -154,8 +161,11 @@ def check_signatures(out_dir: Path) -> list[str]:
     last = sigs[-1]
     signed, now = last.get("files", {}), file_hashes(out_dir)
     who = f"{last.get('role')} {last.get('name')} on {last.get('date')}"
-    out = [f"{rel}: changed after the signature of {who}" for rel in sorted(set(signed) & set(now))
-           if signed[rel] != now[rel]]
+    out = [
+        f"{rel}: changed after the signature of {who}"
+        for rel in sorted(set(signed) & set(now))
+        if signed[rel] != now[rel]
+    ]
     out += [f"{rel}: removed after the signature of {who}" for rel in sorted(set(signed) - set(now))]
     out += [f"{rel}: added after the signature of {who}" for rel in sorted(set(now) - set(signed))]
     return out

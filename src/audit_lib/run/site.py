@@ -96,8 +96,14 @@ def report_names(run_dir: Path) -> list[str]:
 
 # ------------------------------------------------------------------ page pieces
 def _page_values(title: str, language: str, extra_css: str = "") -> dict[str, Any]:
-    return {"title": title, "language": language, "csp": CSP, "css": markup(CSS), "extra_css": markup(extra_css),
-            "skip_link": markup(skip_link(Texts(language)))}
+    return {
+        "title": title,
+        "language": language,
+        "csp": CSP,
+        "css": markup(CSS),
+        "extra_css": markup(extra_css),
+        "skip_link": markup(skip_link(Texts(language))),
+    }
 
 
 def _nav_with_appendix(html: str, t: Texts) -> str:
@@ -116,7 +122,7 @@ def _with_csp(html: str) -> str:
     found = find_block(html, '<meta charset="utf-8"', ">")
     if found is None:
         return html
-    return html[: found[1]] + "\n" + macro("site_parts.html.j2", "csp_meta", CSP) + html[found[1]:]
+    return html[: found[1]] + "\n" + macro("site_parts.html.j2", "csp_meta", CSP) + html[found[1] :]
 
 
 def _contents(run_dir: Path, names: list[str], t: Texts, pdf_name: str | None) -> str:
@@ -124,10 +130,23 @@ def _contents(run_dir: Path, names: list[str], t: Texts, pdf_name: str | None) -
     reports = []
     for name in names:
         found = headings((run_dir / SITE_DIR / f"{name}.html").read_text(encoding="utf-8"))
-        reports.append({"name": name, "title": next((h.text for h in found if h.level == 1), name),
-                        "sections": [h for h in found if h.level == 2]})
-    return macro("site_parts.html.j2", "contents", t("site.contents"), reports, APPENDIX, t("site.appendix_title"),
-                 pdf_name, t("site.pdf_link", name=pdf_name) if pdf_name else None)
+        reports.append(
+            {
+                "name": name,
+                "title": next((h.text for h in found if h.level == 1), name),
+                "sections": [h for h in found if h.level == 2],
+            }
+        )
+    return macro(
+        "site_parts.html.j2",
+        "contents",
+        t("site.contents"),
+        reports,
+        APPENDIX,
+        t("site.appendix_title"),
+        pdf_name,
+        t("site.pdf_link", name=pdf_name) if pdf_name else None,
+    )
 
 
 def _provenance(run_dir: Path, t: Texts) -> dict[str, Any]:
@@ -140,8 +159,10 @@ def _provenance(run_dir: Path, t: Texts) -> dict[str, Any]:
     manifest = _read_json(run_dir / "manifest.json")
     unknown = t("site.unknown")
     if isinstance(manifest.get("inputs"), dict) and manifest["inputs"]:
-        files = [(label, (v or {}).get("sha256", unknown) if isinstance(v, dict) else str(v))
-                 for label, v in sorted(manifest["inputs"].items())]
+        files = [
+            (label, (v or {}).get("sha256", unknown) if isinstance(v, dict) else str(v))
+            for label, v in sorted(manifest["inputs"].items())
+        ]
     else:
         stamp = _read_json(run_dir / "validation.json")
         raw = stamp.get("files", {}) if isinstance(stamp.get("files"), dict) else {}
@@ -149,13 +170,18 @@ def _provenance(run_dir: Path, t: Texts) -> dict[str, Any]:
     code = manifest.get("code") if isinstance(manifest.get("code"), dict) else git_state()
     packages = manifest.get("packages") if isinstance(manifest.get("packages"), dict) else package_versions()
     dirty = code.get("dirty")
-    software = [(t("site.commit"), code.get("commit") or unknown),
-                (t("site.uncommitted"), unknown if dirty is None else t("common.yes" if dirty else "common.no"))]
+    software = [
+        (t("site.commit"), code.get("commit") or unknown),
+        (t("site.uncommitted"), unknown if dirty is None else t("common.yes" if dirty else "common.no")),
+    ]
     if code.get("source_sha256"):
         software.append((t("run.appendix_source"), code["source_sha256"]))
     software.append((t("site.python"), manifest.get("python") or platform.python_version()))
-    return {"files": _cells(files), "software": _cells(software),
-            "packages": _cells(sorted((k, v or unknown) for k, v in packages.items()))}
+    return {
+        "files": _cells(files),
+        "software": _cells(software),
+        "packages": _cells(sorted((k, v or unknown) for k, v in packages.items())),
+    }
 
 
 def _cells(rows: list[tuple[Any, ...]]) -> list[tuple[str, ...]]:
@@ -172,19 +198,35 @@ def appendix_page(run_dir: Path, names: list[str], t: Texts, banner: str) -> str
         res = _read_json(run_dir / "results" / f"{name}.json")
         status = "ok" if res.get("status", "failed") == "ok" else "failed"
         statuses.append((str(res.get("title") or name), t(f"common.status_{status}")))
-    sections = [("status", "site.notebooks_heading"), ("parameters", "site.params_heading"),
-                ("inputs", "site.inputs_heading"), ("software", "site.code_heading")]
+    sections = [
+        ("status", "site.notebooks_heading"),
+        ("parameters", "site.params_heading"),
+        ("inputs", "site.inputs_heading"),
+        ("software", "site.code_heading"),
+    ]
     toc = toc_html([Heading(2, i, " ".join(t(k).split())) for i, k in sections], t("site.contents"))
     return render(
-        "site_appendix.html.j2", **_page_values(t("site.appendix_title"), t.language), back="← " + run_title(names, t),
-        banner=markup(banner), content_target=markup(CONTENT_TARGET), toc=markup(toc),
-        intro=(run_scope(params, t, names) + " " + t("site.appendix_intro")).strip(), statuses=statuses,
-        status_header=(t("site.report"), t("common.index_status")), notebooks_heading=t("site.notebooks_heading"),
-        params_heading=t("site.params_heading"), params_intro=t("site.params_intro"), params_text=params_text,
-        inputs_heading=t("site.inputs_heading"), inputs_intro=t("site.inputs_intro", version=CONTRACT_VERSION),
-        files_header=(t("site.file"), t("site.sha256")), code_heading=t("site.code_heading"),
-        software_header=(t("site.code_heading"), t("site.version")), package_caption=t("site.package"),
-        packages_header=(t("site.package"), t("site.version")), **_provenance(run_dir, t),
+        "site_appendix.html.j2",
+        **_page_values(t("site.appendix_title"), t.language),
+        back="← " + run_title(names, t),
+        banner=markup(banner),
+        content_target=markup(CONTENT_TARGET),
+        toc=markup(toc),
+        intro=(run_scope(params, t, names) + " " + t("site.appendix_intro")).strip(),
+        statuses=statuses,
+        status_header=(t("site.report"), t("common.index_status")),
+        notebooks_heading=t("site.notebooks_heading"),
+        params_heading=t("site.params_heading"),
+        params_intro=t("site.params_intro"),
+        params_text=params_text,
+        inputs_heading=t("site.inputs_heading"),
+        inputs_intro=t("site.inputs_intro", version=CONTRACT_VERSION),
+        files_header=(t("site.file"), t("site.sha256")),
+        code_heading=t("site.code_heading"),
+        software_header=(t("site.code_heading"), t("site.version")),
+        package_caption=t("site.package"),
+        packages_header=(t("site.package"), t("site.version")),
+        **_provenance(run_dir, t),
     )
 
 
@@ -194,9 +236,14 @@ def internal_page(run_dir: Path, name: str) -> Path:
     return Path(run_dir) / INTERNAL_DIR / f"{name}.html"
 
 
-def build_internal(run_dir: Path, names: list[str], language: str,
-                   reuse: Mapping[str, Path] | None = None, mapper: Mapper = map,
-                   synthetic: bool | None = None) -> list[str]:
+def build_internal(
+    run_dir: Path,
+    names: list[str],
+    language: str,
+    reuse: Mapping[str, Path] | None = None,
+    mapper: Mapper = map,
+    synthetic: bool | None = None,
+) -> list[str]:
     """``internal/<name>.html``: each report with its code, from the executed notebook; the
     notebooks in ``reuse`` get a copy of that (identical) rendition instead. ``mapper``
     renders the pages (``map``, or a process pool's ``map``). ``synthetic``: the synthetic-data
@@ -216,8 +263,18 @@ def build_internal(run_dir: Path, names: list[str], language: str,
         if not nb_path.is_file():
             continue
         res = _read_json(run_dir / "results" / f"{name}.json")
-        jobs.append(RenderJob(nb_path, dst, language, public=False, failed=res.get("status") != "ok",
-                              index_href="../index.html", synthetic=synthetic, index_label=run_title(names, Texts(language))))
+        jobs.append(
+            RenderJob(
+                nb_path,
+                dst,
+                language,
+                public=False,
+                failed=res.get("status") != "ok",
+                index_href="../index.html",
+                synthetic=synthetic,
+                index_label=run_title(names, Texts(language)),
+            )
+        )
     for job, error in zip(jobs, mapper(render_file_or_error, jobs)):
         if error:  # the public site does not depend on the internal rendition
             _warn(f"no internal rendition of {job.html.stem}: {error}")
@@ -268,13 +325,24 @@ def _index_page(run_dir: Path, title: str, language: str, banner: str) -> str:
     index_src = run_dir / "index.html"
     if index_src.is_file():
         return index_src.read_text(encoding="utf-8")
-    return render("site_index.html.j2", **_page_values(title, language), banner=markup(banner),
-                  content_target=markup(CONTENT_TARGET))
+    return render(
+        "site_index.html.j2",
+        **_page_values(title, language),
+        banner=markup(banner),
+        content_target=markup(CONTENT_TARGET),
+    )
 
 
-def build_site(run_dir: Path, language: str, *, pdf: bool | None = None, internal: bool = True,
-               reuse_internal: Mapping[str, Path] | None = None, mapper: Mapper = map,
-               draft: bool | None = None) -> SiteResult:
+def build_site(
+    run_dir: Path,
+    language: str,
+    *,
+    pdf: bool | None = None,
+    internal: bool = True,
+    reuse_internal: Mapping[str, Path] | None = None,
+    mapper: Mapper = map,
+    draft: bool | None = None,
+) -> SiteResult:
     """Build ``run_dir/site/``, the PDF and the internal rendition from the rendered run
     (``reuse_internal``: name -> a previous run's identical internal rendition to copy;
     ``mapper``: how the internal pages are rendered, see :func:`build_internal`).

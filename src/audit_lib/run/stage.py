@@ -43,8 +43,11 @@ def stage_inputs(p: RunPlan, st: Staging) -> None:
         st.inputs = collect_inputs(p.params, p.params_path, st.originals)
     except (ParamsError, PathError) as e:
         raise RunError(str(e)) from None
-    moved = [f"data/{n}: changed while it was read" for n, h in snap_hashes.items()
-             if st.inputs.get(f"data/{n}", {}).get("sha256") != h]
+    moved = [
+        f"data/{n}: changed while it was read"
+        for n, h in snap_hashes.items()
+        if st.inputs.get(f"data/{n}", {}).get("sha256") != h
+    ]
     if moved:
         raise RunError("Input files changed while the run read them; nothing was run:\n  " + "\n  ".join(moved), 1)
     (st.folder / RESULTS).mkdir()

@@ -50,8 +50,12 @@ def notebook_parameters(params_path: Path, language: str, has_data: bool = True)
     given relative to the project root when inside it, the data is the run's snapshot of the
     package (``inputs`` in the working folder; empty for a run without a data package) and
     results go to ``results`` beside it."""
-    return {"params_file": display_path(params_path), "data_dir": SNAPSHOT if has_data else "",
-            "results_dir": RESULTS, "language": language}
+    return {
+        "params_file": display_path(params_path),
+        "data_dir": SNAPSHOT if has_data else "",
+        "results_dir": RESULTS,
+        "language": language,
+    }
 
 
 @dataclass(frozen=True)

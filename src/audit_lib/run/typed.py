@@ -46,8 +46,9 @@ class TypedSnapshotError(RuntimeError):
 
 
 # ------------------------------------------------------------------------------ writing (the runner)
-def write_typed(run_dir: Path, package: DataPackage, report: ValidationReport, sources: dict[str, str],
-                regions: Collection[str]) -> Path:
+def write_typed(
+    run_dir: Path, package: DataPackage, report: ValidationReport, sources: dict[str, str], regions: Collection[str]
+) -> Path:
     """Write the validated ``package``'s small tables and the stamp into ``run_dir/typed``
     (read-only files); ``sources`` are the snapshot files' sha256 by file name, ``regions``
     the region codes the package was validated against. Return the stamp's path.
@@ -100,19 +101,30 @@ def load_typed(run_dir: Path, data_dir: Path, regions: Collection[str]) -> DataP
         return None
     try:
         stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
-        applies = (stamp["version"] == STAMP_VERSION and Path(stamp["data_dir"]) == Path(data_dir).resolve()
-                   and stamp["regions"] == sorted(regions))
+        applies = (
+            stamp["version"] == STAMP_VERSION
+            and Path(stamp["data_dir"]) == Path(data_dir).resolve()
+            and stamp["regions"] == sorted(regions)
+        )
     except (ValueError, KeyError, TypeError) as e:
-        raise TypedSnapshotError(f"The run's stamp {TYPED}/{STAMP} cannot be read ({type(e).__name__}); the run's "
-                                 "working folder was changed after validation. Run again.") from None
+        raise TypedSnapshotError(
+            f"The run's stamp {TYPED}/{STAMP} cannot be read ({type(e).__name__}); the run's "
+            "working folder was changed after validation. Run again."
+        ) from None
     if not applies:
         return None
     root = Path(data_dir)
     _check_sources(root, stamp["sources"])
     files = {name: root / file for name, file in stamp["files"]}
     tables = {name: _read_table(run_dir / TYPED, entry) for name, entry in stamp["tables"].items()}
-    return DataPackage(root=root, tables=tables, large={n: LargeTable(n, files[n], -1) for n in stamp["large"]},
-                       files=files, report=_report(stamp), metadata=read_metadata(root, ValidationReport()))
+    return DataPackage(
+        root=root,
+        tables=tables,
+        large={n: LargeTable(n, files[n], -1) for n in stamp["large"]},
+        files=files,
+        report=_report(stamp),
+        metadata=read_metadata(root, ValidationReport()),
+    )
 
 
 def _check_sources(root: Path, sources: dict[str, str]) -> None:
@@ -121,8 +133,10 @@ def _check_sources(root: Path, sources: dict[str, str]) -> None:
         path = root / file
         if not path.is_file() or sha256_file(path) != sha:
             what = "is missing" if not path.is_file() else "changed"
-            raise TypedSnapshotError(f"The data snapshot file {path} {what} after the run validated it; its typed "
-                                     "tables are not used and nothing is analysed from it. Run again.")
+            raise TypedSnapshotError(
+                f"The data snapshot file {path} {what} after the run validated it; its typed "
+                "tables are not used and nothing is analysed from it. Run again."
+            )
 
 
 def _read_table(folder: Path, entry: dict[str, Any]) -> pd.DataFrame:
@@ -133,16 +147,20 @@ def _read_table(folder: Path, entry: dict[str, Any]) -> pd.DataFrame:
     data = path.read_bytes() if path.is_file() else b""
     if hashlib.sha256(data).hexdigest() != entry["sha256"]:
         what = "is missing" if not path.is_file() else "does not match the sha256 its stamp records"
-        raise TypedSnapshotError(f"The run's typed table {TYPED}/{entry['file']} {what}; it is not used. The run's "
-                                 "working folder was changed after validation. Run again.")
+        raise TypedSnapshotError(
+            f"The run's typed table {TYPED}/{entry['file']} {what}; it is not used. The run's "
+            "working folder was changed after validation. Run again."
+        )
     table = pa.ipc.open_file(pa.py_buffer(data)).read_all()
     frame: pd.DataFrame = table.to_pandas()  # copy-on-write: a change to a column copies it, never Arrow's buffer
     for column, dtype in entry["dtypes"].items():
         if dtype == "object":  # text: str or None in each cell, as parsed (Arrow would give pandas' str dtype)
             frame[column] = pd.Series(table.column(column).to_pylist(), index=frame.index, dtype=object)
     if _dtypes(frame) != entry["dtypes"]:
-        raise TypedSnapshotError(f"The run's typed table {TYPED}/{entry['file']} does not read back with the types "
-                                 "its stamp records; it is not used. Run again.")
+        raise TypedSnapshotError(
+            f"The run's typed table {TYPED}/{entry['file']} does not read back with the types "
+            "its stamp records; it is not used. Run again."
+        )
     return frame
 
 

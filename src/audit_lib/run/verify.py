@@ -78,10 +78,15 @@ class VerifyReport:
             lines.append(f"Outputs that differ ({len(real)} of {self.compared} files):")
             lines += [f"  {d.path}: {d.kind.replace('_', ' ')}{(' - ' + d.detail) if d.detail else ''}" for d in real]
         if appendix:
-            lines.append(f"Reports whose provenance appendix alone differs ({len(appendix)}): "
-                         + ", ".join(d.path for d in appendix)
-                         + (" (counted as differences: --strict)" if self.strict else
-                            " (the findings are identical; the appendix records the changed code or inputs)"))
+            lines.append(
+                f"Reports whose provenance appendix alone differs ({len(appendix)}): "
+                + ", ".join(d.path for d in appendix)
+                + (
+                    " (counted as differences: --strict)"
+                    if self.strict
+                    else " (the findings are identical; the appendix records the changed code or inputs)"
+                )
+            )
         if not self.diffs and self.rerun_error is None:
             lines.append(f"Outputs: all {self.compared} files are byte-identical to the rerun.")
         lines.append("VERIFIED" if self.ok else "NOT VERIFIED")
@@ -96,8 +101,10 @@ def check_inputs(manifest: dict[str, Any]) -> list[str]:
         if not p.is_file():
             problems.append(f"{label}: missing ({p})")
         elif sha256_file(p) != entry["sha256"]:
-            problems.append(f"{label}: changed since the run ({p}; recorded sha256 {entry['sha256'][:12]}…, "
-                            f"now {sha256_file(p)[:12]}…)")
+            problems.append(
+                f"{label}: changed since the run ({p}; recorded sha256 {entry['sha256'][:12]}…, "
+                f"now {sha256_file(p)[:12]}…)"
+            )
     return problems
 
 
@@ -157,8 +164,14 @@ def describe(rel: str, x: bytes, y: bytes) -> FileDiff:
         if paths:
             shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
             rounding = float_noise(a, b)
-            note = (f" (floating-point digits only: largest relative difference {rounding:.0e}; an "
-                    "unordered or parallel sum somewhere)") if rounding is not None else ""
+            note = (
+                (
+                    f" (floating-point digits only: largest relative difference {rounding:.0e}; an "
+                    "unordered or parallel sum somewhere)"
+                )
+                if rounding is not None
+                else ""
+            )
             return FileDiff(rel, "differs", f"at {shown}{note}")
     return FileDiff(rel, "differs")
 
@@ -210,8 +223,9 @@ def json_diff(a: Any, b: Any, path: str = "") -> list[str]:
     return [] if a == b else [path or "(top)"]
 
 
-def verify(out_dir: str | Path, strict: bool = False, keep: Path | None = None,
-           progress: Callable[[str], None] | None = None) -> VerifyReport:
+def verify(
+    out_dir: str | Path, strict: bool = False, keep: Path | None = None, progress: Callable[[str], None] | None = None
+) -> VerifyReport:
     """Check the inputs of the run in ``out_dir``, execute it again and compare."""
     from .runner import RunError, run
 
@@ -219,10 +233,11 @@ def verify(out_dir: str | Path, strict: bool = False, keep: Path | None = None,
     manifest = read_manifest(out)
     if manifest is None:
         raise FileNotFoundError(f"{out}: no manifest.json (not the output folder of an audit run)")
-    if keep is not None and (keep.resolve() == out or out in keep.resolve().parents
-                             or keep.resolve() in out.parents):
-        raise ValueError(f"--keep {keep} is, contains or lies inside the run being verified ({out}); the rerun "
-                         "would replace what it is compared with. Keep it in another folder.")
+    if keep is not None and (keep.resolve() == out or out in keep.resolve().parents or keep.resolve() in out.parents):
+        raise ValueError(
+            f"--keep {keep} is, contains or lies inside the run being verified ({out}); the rerun "
+            "would replace what it is compared with. Keep it in another folder."
+        )
     report = VerifyReport(out, strict=strict)
     report.input_problems = check_inputs(manifest)
     report.signature_problems = check_signatures(out)
@@ -233,11 +248,19 @@ def verify(out_dir: str | Path, strict: bool = False, keep: Path | None = None,
     params_path = Path(manifest.get("params_path") or PROJECT_ROOT / manifest["params_file"])
     names = [n["name"] for n in manifest.get("notebooks", [])]
     tmp = Path(tempfile.mkdtemp(prefix="audit-verify-"))
-    rerun_dir = (keep.resolve() if keep else tmp / out.name)
+    rerun_dir = keep.resolve() if keep else tmp / out.name
     try:
         try:
-            result = run(params_path, data_dir=manifest["data_dir"], out_dir=rerun_dir, only=names,
-                         language=manifest.get("language"), notebook_dir=nb_dir, force=True, progress=progress)
+            result = run(
+                params_path,
+                data_dir=manifest["data_dir"],
+                out_dir=rerun_dir,
+                only=names,
+                language=manifest.get("language"),
+                notebook_dir=nb_dir,
+                force=True,
+                progress=progress,
+            )
         except RunError as e:
             report.rerun_error = str(e)
             return report

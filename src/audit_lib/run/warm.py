@@ -71,8 +71,12 @@ class ForkServer:
         self.env = dict(os.environ)
         self.options = list(options or [])  # the interpreter's options in the kernel's command (-X...)
         self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-            [sys.executable, *self.options, "-m", "audit_lib.run.warm", *modules], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, cwd=self.cwd, env=self.env)
+            [sys.executable, *self.options, "-m", "audit_lib.run.warm", *modules],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=self.cwd,
+            env=self.env,
+        )
         self.ready = False
 
     def _wait_ready(self) -> bool:
@@ -87,8 +91,13 @@ class ForkServer:
         """Whether a kernel started by ``cmd`` with ``env`` is the same when forked."""
         same_start = all(env.get(k) == self.env.get(k) for k in set(env) | set(self.env) if k.startswith("PYTHON"))
         n = len(self.options)
-        return (len(cmd) > n + 3 and cmd[1 : n + 1] == self.options and cmd[n + 1 : n + 3] == LAUNCHER
-                and os.path.realpath(cmd[0]) == os.path.realpath(sys.executable) and same_start)
+        return (
+            len(cmd) > n + 3
+            and cmd[1 : n + 1] == self.options
+            and cmd[n + 1 : n + 3] == LAUNCHER
+            and os.path.realpath(cmd[0]) == os.path.realpath(sys.executable)
+            and same_start
+        )
 
     def fork(self, cmd: list[str], env: dict[str, str], cwd: str) -> int | None:
         """Fork a kernel; its pid, or ``None`` (launch it the ordinary way)."""
@@ -96,7 +105,9 @@ class ForkServer:
             return None
         assert self.proc.stdin is not None and self.proc.stdout is not None
         try:
-            self.proc.stdin.write(json.dumps({"argv": cmd[len(self.options) + 3 :], "env": env, "cwd": cwd}).encode() + b"\n")
+            self.proc.stdin.write(
+                json.dumps({"argv": cmd[len(self.options) + 3 :], "env": env, "cwd": cwd}).encode() + b"\n"
+            )
             self.proc.stdin.flush()
             return int(json.loads(self.proc.stdout.readline())["pid"])
         except (OSError, ValueError, KeyError):

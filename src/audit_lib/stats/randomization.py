@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 
 
-def placebo_assignments(untreated: Iterable[Any], dates: Iterable[Any], reps: int = 999,
-                        seed: int = 0) -> tuple[list[dict[Any, Any]], bool]:
+def placebo_assignments(
+    untreated: Iterable[Any], dates: Iterable[Any], reps: int = 999, seed: int = 0
+) -> tuple[list[dict[Any, Any]], bool]:
     """Assignments {untreated unit: placebo adoption date}; ``exact`` when all were enumerated."""
     units, dates = list(untreated), list(dates)
     k = len(dates)
@@ -39,8 +40,9 @@ def placebo_assignments(untreated: Iterable[Any], dates: Iterable[Any], reps: in
     return [dict(zip([units[i] for i in rng.permutation(len(units))[:k]], dates)) for _ in range(reps)], False
 
 
-def randomization_inference(estimate: float, placebo: Sequence[float], level: float = 0.95,
-                            exact: bool = False) -> dict[str, Any]:
+def randomization_inference(
+    estimate: float, placebo: Sequence[float], level: float = 0.95, exact: bool = False
+) -> dict[str, Any]:
     """p-value and interval of ``estimate`` from its placebo distribution."""
     p = np.asarray([x for x in placebo if np.isfinite(x)], dtype=float)
     if not len(p):
@@ -48,15 +50,27 @@ def randomization_inference(estimate: float, placebo: Sequence[float], level: fl
     extreme = int(np.sum(np.abs(p) >= abs(estimate) - 1e-12))
     alpha = 1 - level
     q_lo, q_hi = np.quantile(p, [alpha / 2, 1 - alpha / 2])
-    return {"estimate": float(estimate), "p_value": (1 + extreme) / (1 + len(p)),
-            "low": float(estimate - q_hi), "high": float(estimate - q_lo), "draws": int(len(p)),
-            "exact": exact, "placebo_sd": float(p.std(ddof=1)) if len(p) > 1 else None,
-            "min_p_value": 1 / (1 + len(p))}
+    return {
+        "estimate": float(estimate),
+        "p_value": (1 + extreme) / (1 + len(p)),
+        "low": float(estimate - q_hi),
+        "high": float(estimate - q_lo),
+        "draws": int(len(p)),
+        "exact": exact,
+        "placebo_sd": float(p.std(ddof=1)) if len(p) > 1 else None,
+        "min_p_value": 1 / (1 + len(p)),
+    }
 
 
-def run(estimate: float, untreated: Iterable[Any], dates: Iterable[Any],
-        placebo_estimate: Callable[[dict[Any, Any]], float],
-        reps: int = 999, seed: int = 0, level: float = 0.95) -> dict[str, Any]:
+def run(
+    estimate: float,
+    untreated: Iterable[Any],
+    dates: Iterable[Any],
+    placebo_estimate: Callable[[dict[Any, Any]], float],
+    reps: int = 999,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, Any]:
     """Draw placebo assignments, estimate each with ``placebo_estimate`` and infer."""
     assignments, exact = placebo_assignments(untreated, dates, reps, seed)
     return randomization_inference(estimate, [placebo_estimate(a) for a in assignments], level, exact)

@@ -21,9 +21,11 @@ from typing import Any
 
 import numpy as np
 
-_PAIRS = (("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
-          ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
-          ("openblas_get_num_threads", "openblas_set_num_threads"))
+_PAIRS = (
+    ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+    ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+    ("openblas_get_num_threads", "openblas_set_num_threads"),
+)
 
 
 def _openblas() -> tuple[Any, Any] | None:  # ctypes functions (their class is private)

@@ -73,8 +73,14 @@ class Analysis:
 
 
 @single_threaded_blas()
-def analyse_panel(panel: pd.DataFrame, rollouts: pd.DataFrame, view: pd.DataFrame, section: CausalityParams,
-                  seed: int, significance_level: float) -> Analysis:
+def analyse_panel(
+    panel: pd.DataFrame,
+    rollouts: pd.DataFrame,
+    view: pd.DataFrame,
+    section: CausalityParams,
+    seed: int,
+    significance_level: float,
+) -> Analysis:
     """The whole question from the price-index panel, the rollouts table and the register view
     (``common.procurement_view``) with the ``CausalityParams`` section."""
     s = settings_from(section, seed, significance_level)
@@ -89,8 +95,22 @@ def analyse_panel(panel: pd.DataFrame, rollouts: pd.DataFrame, view: pd.DataFram
     uv = unit_value_comparison(data, s)
     sek, sek_year = sek_effects(data, eff)
     board = board_comparison(data, eff, view)
-    return Analysis(data, s, ident, est, eff, pl, loo, naive, uv, sek, sek_year, board,
-                    assessment_inputs(eff, pl), conclusions(eff, pl))
+    return Analysis(
+        data,
+        s,
+        ident,
+        est,
+        eff,
+        pl,
+        loo,
+        naive,
+        uv,
+        sek,
+        sek_year,
+        board,
+        assessment_inputs(eff, pl),
+        conclusions(eff, pl),
+    )
 
 
 @dataclass(frozen=True)
@@ -124,8 +144,14 @@ def purchase_panel(lines: LargeTable, base_months: int, engine: Any = None) -> P
     return on_engine(lines, base_months, engine)
 
 
-def analyse(tables: Package, params: CausalityParams, period: Period | None = None, seed: int = 0,
-            significance_level: float = 0.05, engine: Any = None) -> CausalityResult:
+def analyse(
+    tables: Package,
+    params: CausalityParams,
+    period: Period | None = None,
+    seed: int = 0,
+    significance_level: float = 0.05,
+    engine: Any = None,
+) -> CausalityResult:
     """Causality on the package: the price-index panel from ``purchase_lines`` (on ``engine``,
     the run's ``engine`` parameter: DuckDB by default, or Spark), the ``rollouts`` table and the
     register. The package is already cut at the period's end, so ``period`` is not used;
@@ -136,8 +162,13 @@ def analyse(tables: Package, params: CausalityParams, period: Period | None = No
     view = common.procurement_view(tables["procurements"], tables["procurement_regions"])
     rollouts = tables["rollouts"]
     a = analyse_panel(panel.frame, rollouts, view, params, seed, significance_level)
-    return CausalityResult(params, a, panel.coverage, tuple(omitted_treatments(rollouts, list(params.treatments))),
-                           board_share(a.board) if len(a.board) else None)
+    return CausalityResult(
+        params,
+        a,
+        panel.coverage,
+        tuple(omitted_treatments(rollouts, list(params.treatments))),
+        board_share(a.board) if len(a.board) else None,
+    )
 
 
 def analysis_results(a: Analysis) -> dict[str, Any]:
@@ -146,10 +177,17 @@ def analysis_results(a: Analysis) -> dict[str, Any]:
     rows = {r["group"]: r for _, r in a.effects.iterrows()}
     effects = {t: results_entry(rows[t]) for t in a.data.treatments if t in rows}
     ident = a.identification
-    joint = {g: results_entry(r) | {"cells": next(iter(ident.loc[ident["group"] == g, "cells"]), None)}
-             for g, r in rows.items() if JOINT in g}
-    sek = {r["group"]: {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items() if k != "group"}
-           for r in a.sek.to_dict("records")}
+    joint = {
+        g: results_entry(r) | {"cells": next(iter(ident.loc[ident["group"] == g, "cells"]), None)}
+        for g, r in rows.items()
+        if JOINT in g
+    }
+    sek = {
+        r["group"]: {
+            k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items() if k != "group"
+        }
+        for r in a.sek.to_dict("records")
+    }
     s = a.settings
     return {
         "identified": design_identified(a.effects, a.data.treatments),
@@ -168,8 +206,13 @@ def analysis_results(a: Analysis) -> dict[str, Any]:
         "unit_value": a.unit_value,
         "event_study": a.estimates.event_study,
         "coverage": a.data.coverage | {k: v for k, v in a.estimates.meta.items() if k != "n_by_target"},
-        "settings": {"level": s.level, "bootstrap_reps": s.reps, "seed": s.seed,
-                     "identification_tests": list(s.tests), "event_window": [-s.pre, s.post]},
+        "settings": {
+            "level": s.level,
+            "bootstrap_reps": s.reps,
+            "seed": s.seed,
+            "identification_tests": list(s.tests),
+            "event_window": [-s.pre, s.post],
+        },
     }
 
 

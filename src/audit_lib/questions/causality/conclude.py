@@ -16,14 +16,23 @@ import pandas as pd
 from .estimate import Estimates
 from .identify import JOINT
 
+
 def effects_table(est: Estimates, ident: pd.DataFrame) -> pd.DataFrame:
     """One row per group: robust estimate and interval, pre-trend p, identification, and TWFE
     beside it; ``interpretation``: ``causal`` (identified, pre-trend not rejected),
     ``associational`` (pre-trend rejected or identification weak) or ``not_identified``."""
-    e = est.effects.merge(ident[["group", "status", "identified", "n_clusters", "joint_with"]].rename(
-        columns={"n_clusters": "n_clusters_treated"}), on="group", how="left")
-    tw = est.twfe[["group", "estimate", "se", "ci_low", "ci_high", "difference_p"]].add_prefix("twfe_").rename(
-        columns={"twfe_group": "group"})
+    e = est.effects.merge(
+        ident[["group", "status", "identified", "n_clusters", "joint_with"]].rename(
+            columns={"n_clusters": "n_clusters_treated"}
+        ),
+        on="group",
+        how="left",
+    )
+    tw = (
+        est.twfe[["group", "estimate", "se", "ci_low", "ci_high", "difference_p"]]
+        .add_prefix("twfe_")
+        .rename(columns={"twfe_group": "group"})
+    )
     e = e.merge(tw, on="group", how="left")
     e["separable"] = e["identified"].fillna(False).astype(bool) & e["estimable"].astype(bool)
     e["identified"] = e["separable"]  # until finalize_effects has weighed the pre-trend tests
@@ -52,8 +61,13 @@ def interpretation(row: pd.Series[Any], alpha: float, tests: tuple[str, ...] = A
     return "causal"
 
 
-def finalize_effects(effects: pd.DataFrame, alpha: float, divergence_share: float = 0.2,
-                     divergence_min: float = 0.005, tests: tuple[str, ...] = ALL_TESTS) -> pd.DataFrame:
+def finalize_effects(
+    effects: pd.DataFrame,
+    alpha: float,
+    divergence_share: float = 0.2,
+    divergence_min: float = 0.005,
+    tests: tuple[str, ...] = ALL_TESTS,
+) -> pd.DataFrame:
     """Interpretation, percent changes and whether TWFE differs from the robust estimate:
     significantly (``twfe_difference_p < alpha``) or materially (by more than
     ``divergence_share`` of the robust estimate and more than ``divergence_min``). With about
@@ -85,15 +99,27 @@ def results_entry(row: pd.Series[Any]) -> dict[str, Any]:
 
     ok = bool(row.get("separable", row["identified"])) or row.get("status") == "weak"
     return {
-        "estimate": num(row["estimate"]) if ok else None, "se": num(row["se"]) if ok else None,
-        "ci_low": num(row["ci_low"]) if ok else None, "ci_high": num(row["ci_high"]) if ok else None,
-        "pretrend_p": num(row["pretrend_p"]), "pretrend_p_f": num(row.get("pretrend_p_f", np.nan)),
-        "identified": bool(row["identified"]), "separable": bool(row.get("separable", row["identified"])),
-        "status": row["status"], "interpretation": row["interpretation"], "ci_method": row["ci_method"],
-        "n_cells": int(row["n_cells"]), "n_obs": int(row["n_obs"]),
-        "twfe": {"estimate": num(row["twfe_estimate"]), "se": num(row["twfe_se"]),
-                 "ci_low": num(row["twfe_ci_low"]), "ci_high": num(row["twfe_ci_high"]),
-                 "difference_p": num(row["twfe_difference_p"]), "differs": bool(row["twfe_differs"])},
+        "estimate": num(row["estimate"]) if ok else None,
+        "se": num(row["se"]) if ok else None,
+        "ci_low": num(row["ci_low"]) if ok else None,
+        "ci_high": num(row["ci_high"]) if ok else None,
+        "pretrend_p": num(row["pretrend_p"]),
+        "pretrend_p_f": num(row.get("pretrend_p_f", np.nan)),
+        "identified": bool(row["identified"]),
+        "separable": bool(row.get("separable", row["identified"])),
+        "status": row["status"],
+        "interpretation": row["interpretation"],
+        "ci_method": row["ci_method"],
+        "n_cells": int(row["n_cells"]),
+        "n_obs": int(row["n_obs"]),
+        "twfe": {
+            "estimate": num(row["twfe_estimate"]),
+            "se": num(row["twfe_se"]),
+            "ci_low": num(row["twfe_ci_low"]),
+            "ci_high": num(row["twfe_ci_high"]),
+            "difference_p": num(row["twfe_difference_p"]),
+            "differs": bool(row["twfe_differs"]),
+        },
     }
 
 
@@ -126,9 +152,14 @@ def conclusions(effects: pd.DataFrame, placebo_tab: pd.DataFrame) -> list[tuple[
         g = r["group"]
         joint = JOINT in g
         kind = r["interpretation"]
-        v = {"group": g, "pct": r["pct"], "low_pct": r["pct_low"], "high_pct": r["pct_high"],
-             "p": r["pretrend_min_p"] if "pretrend_min_p" in r else r["pretrend_p"],
-             "n_cells": int(r["n_cells"])}
+        v = {
+            "group": g,
+            "pct": r["pct"],
+            "low_pct": r["pct_low"],
+            "high_pct": r["pct_high"],
+            "p": r["pretrend_min_p"] if "pretrend_min_p" in r else r["pretrend_p"],
+            "n_cells": int(r["n_cells"]),
+        }
         if kind == "not_identified":
             if not joint:
                 w = r["joint_with"] if isinstance(r["joint_with"], list) and r["joint_with"] else []
@@ -149,8 +180,12 @@ def conclusions(effects: pd.DataFrame, placebo_tab: pd.DataFrame) -> list[tuple[
         out.append((key, v))
     for _, r in effects.iterrows():
         if r["interpretation"] != "not_identified" and np.isfinite(r["twfe_estimate"]) and r["twfe_differs"]:
-            out.append(("causality.conclusion_diverge", {"group": r["group"], "twfe_pct": float(np.expm1(r["twfe_estimate"])),
-                                                         "pct": r["pct"]}))
+            out.append(
+                (
+                    "causality.conclusion_diverge",
+                    {"group": r["group"], "twfe_pct": float(np.expm1(r["twfe_estimate"])), "pct": r["pct"]},
+                )
+            )
     bad = placebo_tab[(~placebo_tab["covers_zero"].astype(bool)) & placebo_tab["estimate"].notna()]
     for _, r in bad.iterrows():
         out.append(("causality.conclusion_placebo", {"group": r["group"], "pct": float(np.expm1(r["estimate"]))}))
@@ -160,8 +195,9 @@ def conclusions(effects: pd.DataFrame, placebo_tab: pd.DataFrame) -> list[tuple[
 PRETREND_TESTS = {"wild_cluster_bootstrap": ("p_value", "statistic"), "f_test": ("p_value_f", "statistic_f")}
 
 
-def pretrend_tests_table(pretrend: pd.DataFrame, alpha: float, tests: tuple[str, ...] = ALL_TESTS
-                         ) -> list[dict[str, Any]]:
+def pretrend_tests_table(
+    pretrend: pd.DataFrame, alpha: float, tests: tuple[str, ...] = ALL_TESTS
+) -> list[dict[str, Any]]:
     """Every pre-trend test that was run: one entry per test and driver (effect group), with
     its statistic, p-value, whether it rejects parallel trends at ``alpha`` and whether it
     ``decides`` identification (is one of ``tests``)."""
@@ -171,9 +207,17 @@ def pretrend_tests_table(pretrend: pd.DataFrame, alpha: float, tests: tuple[str,
             pv, st = r.get(pcol), r.get(scol, np.nan)
             if pv is None or not np.isfinite(pv):
                 continue
-            out.append({"test": test, "driver": r["group"], "statistic": float(st) if np.isfinite(st) else None,
-                        "p_value": float(pv), "n_leads": int(r["n_leads"]), "rejects": bool(pv < alpha),
-                        "decides": test in tests})
+            out.append(
+                {
+                    "test": test,
+                    "driver": r["group"],
+                    "statistic": float(st) if np.isfinite(st) else None,
+                    "p_value": float(pv),
+                    "n_leads": int(r["n_leads"]),
+                    "rejects": bool(pv < alpha),
+                    "decides": test in tests,
+                }
+            )
     return out
 
 

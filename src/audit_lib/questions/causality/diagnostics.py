@@ -14,6 +14,7 @@ from ...stats.threads import single_threaded_blas
 from .estimate import Settings, robust_effects
 from .identify import CausalityData
 
+
 @single_threaded_blas()
 def placebo(data: CausalityData, s: Settings) -> pd.DataFrame:
     """Every start moved ``placebo_shift`` months earlier, estimated on the months before the
@@ -47,8 +48,17 @@ def leave_one_wave_out(data: CausalityData, s: Settings) -> pd.DataFrame:
             keep = ~np.isin(p.unit, drop_units)
             att, _, _ = robust_effects(p.subset(keep), s, jackknife=False)
             r = att[att["group"] == g].iloc[0]
-            rows.append({"group": g, "wave": int(wave), "n_cells_dropped": int(len(drop_units)),
-                         "estimate": r["estimate"], "se": r["se"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
+            rows.append(
+                {
+                    "group": g,
+                    "wave": int(wave),
+                    "n_cells_dropped": int(len(drop_units)),
+                    "estimate": r["estimate"],
+                    "se": r["se"],
+                    "ci_low": r["ci_low"],
+                    "ci_high": r["ci_high"],
+                }
+            )
     return pd.DataFrame(rows, columns=["group", "wave", "n_cells_dropped", "estimate", "se", "ci_low", "ci_high"])
 
 
@@ -68,8 +78,15 @@ def naive_before_after(data: CausalityData, window: int) -> pd.DataFrame:
             before = cf[(cf["time"] < s) & (cf["time"] >= s - window)]["y"]
             if len(after) >= window // 2 and len(before) >= window // 2:
                 diffs.append(after.mean() - before.mean())
-        rows.append({"group": g, "estimate": float(np.mean(diffs)) if diffs else np.nan, "n_cells": len(diffs),
-                     "min": float(np.min(diffs)) if diffs else np.nan, "max": float(np.max(diffs)) if diffs else np.nan})
+        rows.append(
+            {
+                "group": g,
+                "estimate": float(np.mean(diffs)) if diffs else np.nan,
+                "n_cells": len(diffs),
+                "min": float(np.min(diffs)) if diffs else np.nan,
+                "max": float(np.max(diffs)) if diffs else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 

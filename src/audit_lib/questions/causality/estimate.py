@@ -22,15 +22,25 @@ from ...stats.staggered import RolloutPanel
 from ...stats.threads import single_threaded_blas
 from .identify import CausalityData
 
+
 def _rng(seed: int, k: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), k])
 
 
 def _interval_frame(est: linear.LinearEstimate, iv: linear.Interval) -> pd.DataFrame:
-    return pd.DataFrame({
-        "target": est.names, "estimate": iv.estimate, "se": iv.se, "ci_low": iv.low, "ci_high": iv.high,
-        "p_value": iv.p_value, "ci_method": iv.method, "n_clusters": iv.n_clusters, "estimable": est.estimable,
-    })
+    return pd.DataFrame(
+        {
+            "target": est.names,
+            "estimate": iv.estimate,
+            "se": iv.se,
+            "ci_low": iv.low,
+            "ci_high": iv.high,
+            "p_value": iv.p_value,
+            "ci_method": iv.method,
+            "n_clusters": iv.n_clusters,
+            "estimable": est.estimable,
+        }
+    )
 
 
 def twfe_statsmodels(p: RolloutPanel) -> pd.DataFrame:
@@ -46,8 +56,14 @@ def twfe_statsmodels(p: RolloutPanel) -> pd.DataFrame:
     rank_ok = np.linalg.matrix_rank(X.to_numpy()) == X.shape[1]
     for g in p.groups:
         ok = g in keep and rank_ok
-        rows.append({"group": g, "estimate": float(fit.params[g]) if ok else np.nan,
-                     "se": float(fit.bse[g]) if ok else np.nan, "estimable": ok})
+        rows.append(
+            {
+                "group": g,
+                "estimate": float(fit.params[g]) if ok else np.nan,
+                "se": float(fit.bse[g]) if ok else np.nan,
+                "estimable": ok,
+            }
+        )
     out = pd.DataFrame(rows)
     out["n_clusters"] = int(len(np.unique(p.cluster)))
     return out
@@ -77,13 +93,20 @@ class Settings:
 
 def settings_from(section: CausalityParams, seed: int, significance_level: float) -> Settings:
     """Settings from a ``CausalityParams`` section."""
-    return Settings(pre=-int(section.event_window[0]), post=int(section.event_window[1]), level=1 - significance_level,
-                    reps=int(section.bootstrap_reps), seed=int(seed),
-                    few_clusters_below=int(section.few_clusters_below),
-                    min_treated_clusters=int(section.min_treated_clusters),
-                    placebo_shift=int(section.placebo_shift_months), naive_window=int(section.naive_window_months),
-                    divergence_share=float(section.divergence_share), divergence_min=float(section.divergence_min),
-                    tests=tuple(section.identification_tests))
+    return Settings(
+        pre=-int(section.event_window[0]),
+        post=int(section.event_window[1]),
+        level=1 - significance_level,
+        reps=int(section.bootstrap_reps),
+        seed=int(seed),
+        few_clusters_below=int(section.few_clusters_below),
+        min_treated_clusters=int(section.min_treated_clusters),
+        placebo_shift=int(section.placebo_shift_months),
+        naive_window=int(section.naive_window_months),
+        divergence_share=float(section.divergence_share),
+        divergence_min=float(section.divergence_min),
+        tests=tuple(section.identification_tests),
+    )
 
 
 @dataclass
@@ -105,8 +128,9 @@ def weak_groups(p: RolloutPanel, min_treated_clusters: int) -> list[str]:
     return out
 
 
-def _pooled_rows(est: linear.LinearEstimate, p: RolloutPanel, fr: pd.DataFrame, groups: list[str],
-                 level: float) -> pd.DataFrame:
+def _pooled_rows(
+    est: linear.LinearEstimate, p: RolloutPanel, fr: pd.DataFrame, groups: list[str], level: float
+) -> pd.DataFrame:
     """Replace the intervals of the targets of ``groups`` (treated in too few clusters) by
     intervals from the pooled error covariance (``linear.pooled_se``), t with G - 1 df."""
     rows = [k for k, nm in enumerate(est.names) if (nm[0] if isinstance(nm, tuple) else nm) in groups]
@@ -124,8 +148,13 @@ def _pooled_rows(est: linear.LinearEstimate, p: RolloutPanel, fr: pd.DataFrame, 
     return fr
 
 
-def _intervals(est: linear.LinearEstimate, p: RolloutPanel, refit: Callable[[RolloutPanel], linear.LinearEstimate],
-               s: Settings, jackknife: bool = True) -> pd.DataFrame:
+def _intervals(
+    est: linear.LinearEstimate,
+    p: RolloutPanel,
+    refit: Callable[[RolloutPanel], linear.LinearEstimate],
+    s: Settings,
+    jackknife: bool = True,
+) -> pd.DataFrame:
     """Intervals and p-values for every target: the cluster jackknife (CV3, t(G - 1)) where
     clusters are few, CR1 with t(G - 1) otherwise (or when ``jackknife`` is False);
     pooled-covariance intervals for weak groups (``weak_groups``)."""
@@ -136,8 +165,9 @@ def _intervals(est: linear.LinearEstimate, p: RolloutPanel, refit: Callable[[Rol
     return _pooled_rows(est, p, _interval_frame(est, iv), weak_groups(p, s.min_treated_clusters), s.level)
 
 
-def robust_effects(p: RolloutPanel, s: Settings, jackknife: bool = True
-                   ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+def robust_effects(
+    p: RolloutPanel, s: Settings, jackknife: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """The imputation estimator: (per-group averages, event-time profile, meta)."""
     est = staggered.imputation(p, s.post)
     fr = _intervals(est, p, lambda q: staggered.imputation(q, s.post), s, jackknife)
@@ -163,8 +193,9 @@ def pretrend_tests(p: RolloutPanel, s: Settings, k: int) -> tuple[pd.DataFrame, 
         idx = [j for j, nm in enumerate(fit.leads.names) if nm[0] == g]
         stat, p_boot, _, q = linear.bootstrap_wald(fit.leads, idx, fit.null_fitted, fit.null_resid, s.reps, rng)
         f_stat, p_f, _ = linear.wald_f_test(fit.leads, idx)
-        rows.append({"group": g, "statistic": stat, "p_value": p_boot, "statistic_f": f_stat, "p_value_f": p_f,
-                     "n_leads": q})
+        rows.append(
+            {"group": g, "statistic": stat, "p_value": p_boot, "statistic_f": f_stat, "p_value_f": p_f, "n_leads": q}
+        )
     leads = _intervals(fit.leads, p, lambda q: staggered.pretrend_fit(q, s.pre).leads, s)
     leads["group"] = [t[0] for t in fit.leads.names]
     leads["event_time"] = [int(t[1]) for t in fit.leads.names]
@@ -179,8 +210,16 @@ def _difference(q: RolloutPanel, post: int) -> linear.LinearEstimate:
     tw = staggered.twfe_static(q)
     rows = [im.index((g, "att")) for g in q.groups]
     n = len(q.y)
-    return linear.LinearEstimate(list(q.groups), im.A[rows] - tw.A, q.y, np.zeros(n), lambda Y: np.zeros_like(Y),
-                                 q.cluster, 1, estimable=im.estimable[rows] & tw.estimable)
+    return linear.LinearEstimate(
+        list(q.groups),
+        im.A[rows] - tw.A,
+        q.y,
+        np.zeros(n),
+        lambda Y: np.zeros_like(Y),
+        q.cluster,
+        1,
+        estimable=im.estimable[rows] & tw.estimable,
+    )
 
 
 def twfe_difference(p: RolloutPanel, s: Settings) -> pd.DataFrame:
@@ -190,8 +229,9 @@ def twfe_difference(p: RolloutPanel, s: Settings) -> pd.DataFrame:
     Columns ``group, difference, difference_se, difference_p`` (NaN for weak groups)."""
     diff = _difference(p, s.post)
     iv = linear.jackknife_interval(diff, lambda mask: _difference(p.subset(mask), s.post), s.level)
-    out = pd.DataFrame({"group": diff.names, "difference": iv.estimate, "difference_se": iv.se,
-                        "difference_p": iv.p_value})
+    out = pd.DataFrame(
+        {"group": diff.names, "difference": iv.estimate, "difference_se": iv.se, "difference_p": iv.p_value}
+    )
     weak = out["group"].isin(weak_groups(p, s.min_treated_clusters))
     out.loc[weak, ["difference_se", "difference_p"]] = np.nan
     return out
@@ -203,9 +243,17 @@ def estimate(data: CausalityData, s: Settings) -> Estimates:
     p = data.panel()
     att, prof, meta = robust_effects(p, s)
     pt, leads = pretrend_tests(p, s, 2)
-    att = att.merge(pt[["group", "p_value", "statistic", "p_value_f", "n_leads"]].rename(
-        columns={"p_value": "pretrend_p", "statistic": "pretrend_stat", "p_value_f": "pretrend_p_f",
-                 "n_leads": "pretrend_leads"}), on="group")
+    att = att.merge(
+        pt[["group", "p_value", "statistic", "p_value_f", "n_leads"]].rename(
+            columns={
+                "p_value": "pretrend_p",
+                "statistic": "pretrend_stat",
+                "p_value_f": "pretrend_p_f",
+                "n_leads": "pretrend_leads",
+            }
+        ),
+        on="group",
+    )
     # TWFE: statsmodels for the estimate and its CR1 standard error; interval as for the robust one
     tw = staggered.twfe_static(p)
     tw_fr = _intervals(tw, p, staggered.twfe_static, s)

@@ -44,8 +44,12 @@ def month_code(dates: pd.Series, origin: pd.Timestamp) -> np.ndarray:
 class CausalityData:
     """The estimation panel and its cells."""
 
-    frame: pd.DataFrame  # one row per cell-month: category, region, month, y, log_unit_value, spend_sek, unit, time, cluster
-    cells: pd.DataFrame  # one row per unit code: category, region, cluster, <treatment>_start (month code), group starts
+    frame: (
+        pd.DataFrame
+    )  # one row per cell-month: category, region, month, y, log_unit_value, spend_sek, unit, time, cluster
+    cells: (
+        pd.DataFrame
+    )  # one row per unit code: category, region, cluster, <treatment>_start (month code), group starts
     treatments: list[str]
     groups: list[str]  # effect groups: treatments and joint groups (a+b)
     origin: pd.Timestamp
@@ -93,7 +97,10 @@ def effect_groups(cells: pd.DataFrame, treatments: list[str]) -> tuple[pd.DataFr
 
 
 def prepare(
-    panel: pd.DataFrame, rollouts: pd.DataFrame, treatments: list[str], cluster: str = "category",
+    panel: pd.DataFrame,
+    rollouts: pd.DataFrame,
+    treatments: list[str],
+    cluster: str = "category",
     min_cell_months: int = 12,
 ) -> CausalityData:
     """Join the panel with the rollout dates. Cell-months without a comparable index are
@@ -116,8 +123,9 @@ def prepare(
         cells[f"date__{t}"] = pd.to_datetime(cells[col]) if col in cells else pd.NaT
     cells = cells.drop(columns=[c for c in START_COLUMNS.values() if c in cells])
     cells["unit"] = np.arange(len(cells))
-    cells["cluster"] = pd.factorize(cells["category"] if cluster == "category"
-                                    else cells["category"] + "/" + cells["region"], sort=True)[0]
+    cells["cluster"] = pd.factorize(
+        cells["category"] if cluster == "category" else cells["category"] + "/" + cells["region"], sort=True
+    )[0]
     cells, groups = effect_groups(cells, treatments)
     f = f.merge(cells[["category", "region", "unit", "cluster"]], on=["category", "region"])
     f["time"] = month_code(f["month"], origin)
@@ -125,8 +133,11 @@ def prepare(
     f["year"] = pd.to_datetime(f["month"]).dt.year
     f = f.sort_values(["unit", "time"]).reset_index(drop=True)
     coverage = {
-        "n_cells": int(len(cells)), "n_clusters": int(cells["cluster"].nunique()), "n_cell_months": int(len(f)),
-        "n_cells_too_short": int(len(short)), "n_cells_without_rollout": no_rollout,
+        "n_cells": int(len(cells)),
+        "n_clusters": int(cells["cluster"].nunique()),
+        "n_cell_months": int(len(f)),
+        "n_cells_too_short": int(len(short)),
+        "n_cells_without_rollout": no_rollout,
         "first_month": origin.strftime("%Y-%m"),
         "last_month": pd.Timestamp(f["month"].max()).strftime("%Y-%m") if len(f) else "",
     }
@@ -136,8 +147,11 @@ def prepare(
 def omitted_treatments(rollouts: pd.DataFrame, treatments: list[str]) -> list[str]:
     """Initiatives with start dates in ``rollouts`` that the analysis leaves out: their effects
     would be attributed to the initiatives it includes (omitted-variable bias)."""
-    return [t for t in TREATMENTS if t not in treatments and START_COLUMNS[t] in rollouts
-            and rollouts[START_COLUMNS[t]].notna().any()]
+    return [
+        t
+        for t in TREATMENTS
+        if t not in treatments and START_COLUMNS[t] in rollouts and rollouts[START_COLUMNS[t]].notna().any()
+    ]
 
 
 def identification(data: CausalityData, min_treated_clusters: int, close_start_months: int) -> pd.DataFrame:
@@ -151,14 +165,19 @@ def identification(data: CausalityData, min_treated_clusters: int, close_start_m
     for g in data.groups:
         start = c[f"start__{g}"].to_numpy()
         inside = (start > 0) & (start <= last)  # a start at month 0 or earlier leaves no before-period
-        row: dict[str, Any] = {"group": g, "joint": JOINT in g, "n_cells": int(inside.sum()),
-               "n_clusters": int(c.loc[inside, "cluster"].nunique()),
-               "n_cells_before_panel": int(((start <= 0)).sum())}
+        row: dict[str, Any] = {
+            "group": g,
+            "joint": JOINT in g,
+            "n_cells": int(inside.sum()),
+            "n_clusters": int(c.loc[inside, "cluster"].nunique()),
+            "n_cells_before_panel": int((start <= 0).sum()),
+        }
         if JOINT not in g:
             raw = c[f"month__{g}"].to_numpy()
             row["n_cells_any"] = int(((raw > 0) & (raw <= last)).sum())
-            row["joint_with"] = sorted({j for j in data.groups if JOINT in j and g in members(j)
-                                        and (c[f"start__{j}"] < NEVER).any()})
+            row["joint_with"] = sorted(
+                {j for j in data.groups if JOINT in j and g in members(j) and (c[f"start__{j}"] < NEVER).any()}
+            )
             close = 0
             for other in data.treatments:
                 if other == g:

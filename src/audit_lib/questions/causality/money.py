@@ -13,6 +13,7 @@ import pandas as pd
 
 from .identify import CausalityData
 
+
 def _saving(spend: float, tau: float) -> float:
     """Saving on observed spend from a log price effect tau: counterfactual spend minus spend.
     Counterfactual spend (prices without the effect, same quantities) = spend x exp(-tau);
@@ -31,19 +32,36 @@ def sek_effects(data: CausalityData, effects: pd.DataFrame) -> tuple[pd.DataFram
         on = p.active(r["group"])
         spend = float(f.loc[on, "spend_sek"].sum())
         years = f.loc[on].groupby("year")["spend_sek"].sum()
-        tot.append({"group": r["group"], "spend_sek": spend, "saving_sek": _saving(spend, r["estimate"]),
-                    "saving_low_sek": _saving(spend, r["ci_high"]), "saving_high_sek": _saving(spend, r["ci_low"]),
-                    "n_cell_months": int(on.sum()), "identified": bool(r["identified"])})
+        tot.append(
+            {
+                "group": r["group"],
+                "spend_sek": spend,
+                "saving_sek": _saving(spend, r["estimate"]),
+                "saving_low_sek": _saving(spend, r["ci_high"]),
+                "saving_high_sek": _saving(spend, r["ci_low"]),
+                "n_cell_months": int(on.sum()),
+                "identified": bool(r["identified"]),
+            }
+        )
         for y, s in zip(years.index, years):
-            by_year.append({"group": r["group"], "year": int(y), "spend_sek": float(s),
-                            "saving_sek": _saving(s, r["estimate"]), "saving_low_sek": _saving(s, r["ci_high"]),
-                            "saving_high_sek": _saving(s, r["ci_low"])})
-    return pd.DataFrame(tot), pd.DataFrame(by_year, columns=["group", "year", "spend_sek", "saving_sek",
-                                                             "saving_low_sek", "saving_high_sek"])
+            by_year.append(
+                {
+                    "group": r["group"],
+                    "year": int(y),
+                    "spend_sek": float(s),
+                    "saving_sek": _saving(s, r["estimate"]),
+                    "saving_low_sek": _saving(s, r["ci_high"]),
+                    "saving_high_sek": _saving(s, r["ci_low"]),
+                }
+            )
+    return pd.DataFrame(tot), pd.DataFrame(
+        by_year, columns=["group", "year", "spend_sek", "saving_sek", "saving_low_sek", "saving_high_sek"]
+    )
 
 
-def board_comparison(data: CausalityData, effects: pd.DataFrame, view: pd.DataFrame,
-                     group: str = "coordination") -> pd.DataFrame:
+def board_comparison(
+    data: CausalityData, effects: pd.DataFrame, view: pd.DataFrame, group: str = "coordination"
+) -> pd.DataFrame:
     """Per category with a coordinated contract inside the panel: spend after the contract
     took effect, the saving the estimated coordination effect implies on it (with interval),
     and the board's reported enabled savings (``reported_saving_sek``) for procurements of that
@@ -62,18 +80,37 @@ def board_comparison(data: CausalityData, effects: pd.DataFrame, view: pd.DataFr
         years = sorted(set(cf["year"]))
         spend = float(cf["spend_sek"].sum())
         v = view[(view["category"] == cat) & view["year"].isin(years)]
-        rows.append({
-            "category": cat, "first_month": pd.Timestamp(cf["month"].min()).strftime("%Y-%m"),
-            "years": f"{years[0]}–{years[-1]}", "spend_sek": spend,
-            "saving_sek": _saving(spend, tau["estimate"]), "saving_low_sek": _saving(spend, tau["ci_high"]),
-            "saving_high_sek": _saving(spend, tau["ci_low"]),
-            "reported_sek": float(v["reported_saving_sek"].sum()),
-            "reported_coordinated_sek": float(v.loc[v["coordinated"], "reported_saving_sek"].sum()),
-            "n_procurements": int(len(v)), "n_coordinated": int(v["coordinated"].sum()),
-        })
-    return pd.DataFrame(rows, columns=["category", "first_month", "years", "spend_sek", "saving_sek", "saving_low_sek",
-                                       "saving_high_sek", "reported_sek", "reported_coordinated_sek",
-                                       "n_procurements", "n_coordinated"])
+        rows.append(
+            {
+                "category": cat,
+                "first_month": pd.Timestamp(cf["month"].min()).strftime("%Y-%m"),
+                "years": f"{years[0]}–{years[-1]}",
+                "spend_sek": spend,
+                "saving_sek": _saving(spend, tau["estimate"]),
+                "saving_low_sek": _saving(spend, tau["ci_high"]),
+                "saving_high_sek": _saving(spend, tau["ci_low"]),
+                "reported_sek": float(v["reported_saving_sek"].sum()),
+                "reported_coordinated_sek": float(v.loc[v["coordinated"], "reported_saving_sek"].sum()),
+                "n_procurements": int(len(v)),
+                "n_coordinated": int(v["coordinated"].sum()),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "category",
+            "first_month",
+            "years",
+            "spend_sek",
+            "saving_sek",
+            "saving_low_sek",
+            "saving_high_sek",
+            "reported_sek",
+            "reported_coordinated_sek",
+            "n_procurements",
+            "n_coordinated",
+        ],
+    )
 
 
 SHARE_COLUMNS = {"estimate": "saving_sek", "low": "saving_low_sek", "high": "saving_high_sek"}

@@ -27,7 +27,6 @@ competition treat a year's lots as a draw from the buyer's procurement practice.
 peers are associational: they show where a buyer stands, not why.
 """
 
-
 from .analyse import ExternalStatisticsResult, Findings, analyse, compare_with_register, read_findings, results
 from .competition import (
     cluster_bootstrap_mean,
@@ -53,9 +52,33 @@ from .joint import detect_joint, joint_counts, normalise_title
 from .register import buyer_entries, link_regions, peer_totals, register_comparison
 
 __all__ = [
-    "AUDITED", "NATIONAL", "PEERS", "STRONG_REASONS", "WEAK_REASONS", "ExternalStatisticsResult", "Findings",
-    "Groups", "analyse", "buyer_entries", "cluster_bootstrap_mean", "compare_with_register", "competition",
-    "competition_figures", "composition", "coordination_flags", "detect_joint", "joint_counts", "link_regions",
-    "make_groups", "normalise_title", "peer_distribution", "peer_totals", "procurements_per_year", "read_findings",
-    "register_comparison", "results", "select_years", "share_of_peers_below",
+    "AUDITED",
+    "NATIONAL",
+    "PEERS",
+    "STRONG_REASONS",
+    "WEAK_REASONS",
+    "ExternalStatisticsResult",
+    "Findings",
+    "Groups",
+    "analyse",
+    "buyer_entries",
+    "cluster_bootstrap_mean",
+    "compare_with_register",
+    "competition",
+    "competition_figures",
+    "composition",
+    "coordination_flags",
+    "detect_joint",
+    "joint_counts",
+    "link_regions",
+    "make_groups",
+    "normalise_title",
+    "peer_distribution",
+    "peer_totals",
+    "procurements_per_year",
+    "read_findings",
+    "register_comparison",
+    "results",
+    "select_years",
+    "share_of_peers_below",
 ]

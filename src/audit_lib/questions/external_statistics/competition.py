@@ -16,7 +16,11 @@ from .groups import AUDITED, PEERS, Groups
 
 # ---------------------------------------------------------------------------------------- intervals
 def cluster_bootstrap_mean(
-    values: np.ndarray, clusters: np.ndarray, reps: int, level: float, rng: np.random.Generator,
+    values: np.ndarray,
+    clusters: np.ndarray,
+    reps: int,
+    level: float,
+    rng: np.random.Generator,
 ) -> tuple[float, float, float]:
     """Mean of ``values`` with a percentile bootstrap interval that resamples whole clusters
     (procurements), so that the lots of one procurement move together. Returns (mean, low, high);
@@ -39,7 +43,11 @@ def cluster_bootstrap_mean(
 
 # ---------------------------------------------------------------------------------------- competition
 def competition_figures(
-    lots: pd.DataFrame, level: float, reps: int, rng: np.random.Generator, min_tenders: int,
+    lots: pd.DataFrame,
+    level: float,
+    reps: int,
+    rng: np.random.Generator,
+    min_tenders: int,
 ) -> dict[str, Any]:
     """Tenders per lot over ``lots``: ``n_lots``, ``n_procurements`` (with lots), ``n_single``,
     ``single_tender_share`` (+ Wilson ``_low``/``_high``, which treats lots as independent, and
@@ -54,17 +62,29 @@ def competition_figures(
     mean, mlo, mhi = cluster_bootstrap_mean(n_t, ids, reps, level, rng)
     _, clo, chi = cluster_bootstrap_mean((n_t == 1).astype(float), ids, reps, level, rng)
     return dict(
-        n_lots=n, n_procurements=int(len(set(ids))), n_single=single,
-        single_tender_share=single / n if n else float("nan"), single_tender_share_low=lo,
-        single_tender_share_high=hi, single_tender_share_cluster_low=clo, single_tender_share_cluster_high=chi,
-        mean_tenders_per_lot=mean, mean_tenders_per_lot_low=mlo,
-        mean_tenders_per_lot_high=mhi, median_tenders_per_lot=float(np.median(n_t)) if n else float("nan"),
-        n_zero=int((n_t == 0).sum()), share_min_tenders=float((n_t >= min_tenders).mean()) if n else float("nan"),
+        n_lots=n,
+        n_procurements=int(len(set(ids))),
+        n_single=single,
+        single_tender_share=single / n if n else float("nan"),
+        single_tender_share_low=lo,
+        single_tender_share_high=hi,
+        single_tender_share_cluster_low=clo,
+        single_tender_share_cluster_high=chi,
+        mean_tenders_per_lot=mean,
+        mean_tenders_per_lot_low=mlo,
+        mean_tenders_per_lot_high=mhi,
+        median_tenders_per_lot=float(np.median(n_t)) if n else float("nan"),
+        n_zero=int((n_t == 0).sum()),
+        share_min_tenders=float((n_t >= min_tenders).mean()) if n else float("nan"),
     )
 
 
 def competition(
-    lots: pd.DataFrame, groups: Groups, level: float = 0.95, reps: int = 2000, seed: int = 0,
+    lots: pd.DataFrame,
+    groups: Groups,
+    level: float = 0.95,
+    reps: int = 2000,
+    seed: int = 0,
     min_tenders: int = 3,
 ) -> pd.DataFrame:
     """:func:`competition_figures` per audited buyer, for the audited buyers together
@@ -88,12 +108,14 @@ def peer_distribution(lots: pd.DataFrame, groups: Groups, min_lots: int) -> pd.D
     lab = lots.assign(group=groups.label(lots["buyer_org_number"]))
     lab = lab[lab["group"].notna() & lab["n_tenders"].notna()]
     g = lab.groupby(["group", "buyer_org_number"])
-    out = pd.DataFrame({
-        "buyer_name": g["buyer_name"].agg(lambda s: s.value_counts().index[0]),
-        "n_lots": g.size(),
-        "single_tender_share": g["n_tenders"].agg(lambda s: float((s == 1).mean())),
-        "mean_tenders_per_lot": g["n_tenders"].agg(lambda s: float(s.astype(float).mean())),
-    }).reset_index()
+    out = pd.DataFrame(
+        {
+            "buyer_name": g["buyer_name"].agg(lambda s: s.value_counts().index[0]),
+            "n_lots": g.size(),
+            "single_tender_share": g["n_tenders"].agg(lambda s: float((s == 1).mean())),
+            "mean_tenders_per_lot": g["n_tenders"].agg(lambda s: float(s.astype(float).mean())),
+        }
+    ).reset_index()
     return out[out["n_lots"] >= min_lots].sort_values(["group", "buyer_name"]).reset_index(drop=True)
 
 

@@ -51,8 +51,10 @@ def make_groups(buyers: Sequence[Buyer], buyer_table: pd.DataFrame, peer_sector:
     known = set(buyer_table["sector"].dropna())
     unknown = [x for x in sectors if x not in known]
     if unknown:
-        raise ValueError(f"peer sector {', '.join(map(repr, unknown))} is not a sector in the statistics "
-                         f"(sectors: {', '.join(sorted(known))})")
+        raise ValueError(
+            f"peer sector {', '.join(map(repr, unknown))} is not a sector in the statistics "
+            f"(sectors: {', '.join(sorted(known))})"
+        )
     in_sector = buyer_table.loc[buyer_table["sector"].isin(sectors), "buyer_org_number"]
     peers = frozenset(set(in_sector) - set(audited))
     return Groups(audited, peers, sectors, tuple(b.query for b in buyers))
@@ -75,8 +77,9 @@ def procurements_per_year(procs: pd.DataFrame, groups: Groups) -> pd.DataFrame:
     per_buyer_q3, peer_share_below``.
     """
     p = procs.assign(group=groups.label(procs["buyer_org_number"]))
-    per_buyer = (p[p["group"].notna()].groupby(["group", "year", "buyer_org_number"])["n_procurements"].sum()
-                 .reset_index())
+    per_buyer = (
+        p[p["group"].notna()].groupby(["group", "year", "buyer_org_number"])["n_procurements"].sum().reset_index()
+    )
     rows = []
     for year in sorted(per_buyer["year"].unique()):
         y = per_buyer[per_buyer["year"] == year]
@@ -84,14 +87,41 @@ def procurements_per_year(procs: pd.DataFrame, groups: Groups) -> pd.DataFrame:
         for g in groups.order:
             n = int(y.loc[y["group"] == g, "n_procurements"].sum())
             below = float((peer_counts < n).mean()) if len(peer_counts) else float("nan")
-            rows.append(dict(group=g, year=int(year), n_procurements=n, n_buyers=1, per_buyer_q1=float("nan"),
-                             per_buyer_median=float("nan"), per_buyer_q3=float("nan"), peer_share_below=below))
+            rows.append(
+                dict(
+                    group=g,
+                    year=int(year),
+                    n_procurements=n,
+                    n_buyers=1,
+                    per_buyer_q1=float("nan"),
+                    per_buyer_median=float("nan"),
+                    per_buyer_q3=float("nan"),
+                    peer_share_below=below,
+                )
+            )
         q = np.quantile(peer_counts, [0.25, 0.5, 0.75]) if len(peer_counts) else [float("nan")] * 3
-        rows.append(dict(group=PEERS, year=int(year), n_procurements=int(peer_counts.sum()),
-                         n_buyers=int(len(peer_counts)), per_buyer_q1=float(q[0]), per_buyer_median=float(q[1]),
-                         per_buyer_q3=float(q[2]), peer_share_below=float("nan")))
-    cols = ["group", "year", "n_procurements", "n_buyers", "per_buyer_q1", "per_buyer_median", "per_buyer_q3",
-            "peer_share_below"]
+        rows.append(
+            dict(
+                group=PEERS,
+                year=int(year),
+                n_procurements=int(peer_counts.sum()),
+                n_buyers=int(len(peer_counts)),
+                per_buyer_q1=float(q[0]),
+                per_buyer_median=float(q[1]),
+                per_buyer_q3=float(q[2]),
+                peer_share_below=float("nan"),
+            )
+        )
+    cols = [
+        "group",
+        "year",
+        "n_procurements",
+        "n_buyers",
+        "per_buyer_q1",
+        "per_buyer_median",
+        "per_buyer_q3",
+        "peer_share_below",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -99,8 +129,7 @@ def composition(procs: pd.DataFrame, groups: Groups, column: str) -> pd.DataFram
     """The mix of ``column`` (e.g. ``procedure``, ``contract_type``) per audited buyer and for
     the peers: ``value`` ("" where the statistics have no value), ``group``, ``n``, ``share``
     (of that group's procurements). Values ordered by their national frequency."""
-    p = procs.assign(group=groups.label(procs["buyer_org_number"]),
-                     value=procs[column].fillna("").astype(str))
+    p = procs.assign(group=groups.label(procs["buyer_org_number"]), value=procs[column].fillna("").astype(str))
     freq = procs[column].fillna("").astype(str).value_counts()
     order = list(freq.index[freq.index != ""]) + ([""] if (freq.index == "").any() else [])
     p = p[p["group"].notna()]
@@ -120,8 +149,9 @@ def composition(procs: pd.DataFrame, groups: Groups, column: str) -> pd.DataFram
 def coordination_flags(procs: pd.DataFrame, groups: Groups) -> pd.DataFrame:
     """The official flag: per audited buyer, the audited buyers together, the peers and all
     buyers in the statistics: ``group, n_procurements, n_flagged, flagged_share``."""
-    p = procs.assign(group=groups.label(procs["buyer_org_number"]),
-                     flagged=procs["coordinated_flag"].fillna(False).astype(bool))
+    p = procs.assign(
+        group=groups.label(procs["buyer_org_number"]), flagged=procs["coordinated_flag"].fillna(False).astype(bool)
+    )
 
     def row(name: str, sub: pd.DataFrame) -> dict[str, Any]:
         n = int(sub["n_procurements"].sum())

@@ -33,16 +33,58 @@ JSON records; the page is ``report/pages/followup.py``. The parts: ``figures.py`
 from __future__ import annotations
 
 from .analysis import FollowupResult, analyse, availability, previous_year_of, results
-from .assessments import (LEVEL_RANK, assessment_changes, criteria_by_notebook, criteria_changed, criteria_inputs,
-                          criteria_signature, direction_counts, figure_direction, level_direction, like_for_like)
-from .figures import (META_KEYS, SHARE_HINTS, TOLERANCE, figure_changes, figures, figures_summary, interval_of,
-                      kind_of, parameter_names)
+from .assessments import (
+    LEVEL_RANK,
+    assessment_changes,
+    criteria_by_notebook,
+    criteria_changed,
+    criteria_inputs,
+    criteria_signature,
+    direction_counts,
+    figure_direction,
+    level_direction,
+    like_for_like,
+)
+from .figures import (
+    META_KEYS,
+    SHARE_HINTS,
+    TOLERANCE,
+    figure_changes,
+    figures,
+    figures_summary,
+    interval_of,
+    kind_of,
+    parameter_names,
+)
 from .recommendations import CARRIED, STATUS_ORDER, recommendation_followup, status_counts
 
 __all__ = [
-    "CARRIED", "LEVEL_RANK", "META_KEYS", "SHARE_HINTS", "STATUS_ORDER", "TOLERANCE", "FollowupResult", "analyse",
-    "assessment_changes", "availability", "criteria_by_notebook", "criteria_changed", "criteria_inputs",
-    "criteria_signature", "direction_counts", "figure_changes", "figure_direction", "figures", "figures_summary",
-    "interval_of", "kind_of", "level_direction", "like_for_like", "parameter_names", "previous_year_of",
-    "recommendation_followup", "results", "status_counts",
+    "CARRIED",
+    "LEVEL_RANK",
+    "META_KEYS",
+    "SHARE_HINTS",
+    "STATUS_ORDER",
+    "TOLERANCE",
+    "FollowupResult",
+    "analyse",
+    "assessment_changes",
+    "availability",
+    "criteria_by_notebook",
+    "criteria_changed",
+    "criteria_inputs",
+    "criteria_signature",
+    "direction_counts",
+    "figure_changes",
+    "figure_direction",
+    "figures",
+    "figures_summary",
+    "interval_of",
+    "kind_of",
+    "level_direction",
+    "like_for_like",
+    "parameter_names",
+    "previous_year_of",
+    "recommendation_followup",
+    "results",
+    "status_counts",
 ]

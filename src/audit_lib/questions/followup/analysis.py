@@ -29,8 +29,9 @@ def previous_year_of(previous: Mapping[str, Mapping[str, Any]]) -> int | None:
     return years.most_common(1)[0][0] if years else None
 
 
-def availability(configured: bool, found: bool, previous: Mapping[str, Mapping[str, Any]],
-                 current_year: int) -> dict[str, Any]:
+def availability(
+    configured: bool, found: bool, previous: Mapping[str, Mapping[str, Any]], current_year: int
+) -> dict[str, Any]:
     """Whether there is a previous year to compare with, and if not, why (``reason``:
     ``not_configured`` | ``not_found`` | ``empty`` | ``not_earlier`` | ``ok``)."""
     ok = {k: r for k, r in previous.items() if r.get("status") == "ok"}
@@ -45,8 +46,13 @@ def availability(configured: bool, found: bool, previous: Mapping[str, Mapping[s
         reason = "not_earlier"
     else:
         reason = "ok"
-    return {"available": reason == "ok", "reason": reason, "previous_year": year,
-            "n_previous": len(ok), "n_previous_failed": len(previous) - len(ok)}
+    return {
+        "available": reason == "ok",
+        "reason": reason,
+        "previous_year": year,
+        "n_previous": len(ok),
+        "n_previous_failed": len(previous) - len(ok),
+    }
 
 
 @dataclass(frozen=True)
@@ -79,12 +85,15 @@ def previous_answer_by(previous_all: Results | None) -> dt.date | None:
 
 
 def _observations(evidence: EvidenceRegister, language: str) -> dict[str, dict[str, Any]]:
-    return {o.id: {"text": o.text.get(language), "source": o.source, "date": o.date.isoformat()}
-            for o in evidence.observations}
+    return {
+        o.id: {"text": o.text.get(language), "source": o.source, "date": o.date.isoformat()}
+        for o in evidence.observations
+    }
 
 
-def analyse(current: Results | None, previous_all: Results | None, params: RunParams,
-            evidence: EvidenceRegister, language: str) -> FollowupResult:
+def analyse(
+    current: Results | None, previous_all: Results | None, params: RunParams, evidence: EvidenceRegister, language: str
+) -> FollowupResult:
     """This year's ``current`` results (by notebook, without the follow-up's own) against last
     year's ``previous_all`` (None when the folder is not there); whether a previous folder is
     configured is read from ``params.followup.previous_results_dir``."""
@@ -103,11 +112,21 @@ def analyse(current: Results | None, previous_all: Results | None, params: RunPa
     carried = {r.id for r in evidence.recommendations if r.status != "new"}
     measures = [s for s in judge_responses(evidence, answer_by, params.period_end, language) if s.id in carried]
     return FollowupResult(
-        availability=avail, previous_results_dir=section.previous_results_dir, previous=previous, current=current,
-        assessments=assessments, directions=direction_counts(assessments), figures=figures,
+        availability=avail,
+        previous_results_dir=section.previous_results_dir,
+        previous=previous,
+        current=current,
+        assessments=assessments,
+        directions=direction_counts(assessments),
+        figures=figures,
         failed_now=sorted(k for k, r in current.items() if r.get("status") != "ok"),
-        followed_up=followed, recommendation_status=status_counts(followed), register=register,
-        language=language, audit_year=year, measures=measures, answer_by=answer_by,
+        followed_up=followed,
+        recommendation_status=status_counts(followed),
+        register=register,
+        language=language,
+        audit_year=year,
+        measures=measures,
+        answer_by=answer_by,
         measures_as_of=params.period_end,
     )
 
@@ -116,12 +135,15 @@ def results(res: FollowupResult) -> dict[str, Any]:
     """What the results JSON records (no comparison when there is no previous year)."""
     available = res.availability["available"]
     return {
-        "available": available, "reason": res.availability["reason"],
-        "previous_year": res.availability["previous_year"], "previous_results_dir": res.previous_results_dir,
+        "available": available,
+        "reason": res.availability["reason"],
+        "previous_year": res.availability["previous_year"],
+        "previous_results_dir": res.previous_results_dir,
         "assessments": res.assessments if available else [],
         "assessment_changes": res.directions if available else None,
         "figures": res.figures if available else [],
-        "recommendations_followed_up": res.followed_up, "recommendation_status": res.recommendation_status,
+        "recommendations_followed_up": res.followed_up,
+        "recommendation_status": res.recommendation_status,
         "recommendations": res.register,
         "responses": [s.to_json() for s in res.measures],
     }

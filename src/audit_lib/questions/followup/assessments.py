@@ -21,8 +21,10 @@ def criteria_signature(assessment: Mapping[str, Any] | None) -> dict[str, list[t
     so a year's record may lack the lower levels."""
     if not assessment or "rule" not in assessment:
         return None
-    return {lvl: sorted((c["input"], c["op"], repr(c["value"])) for c in conds)
-            for lvl, conds in sorted(assessment["rule"].items())}
+    return {
+        lvl: sorted((c["input"], c["op"], repr(c["value"])) for c in conds)
+        for lvl, conds in sorted(assessment["rule"].items())
+    }
 
 
 def criteria_changed(previous: Mapping[str, Any] | None, current: Mapping[str, Any] | None) -> bool | None:
@@ -97,8 +99,16 @@ def like_for_like(pa: Mapping[str, Any] | None, ca: Mapping[str, Any] | None, cr
     from ...assess import assess
 
     raw = level_direction(pa.get("level") if pa else None, ca.get("level") if ca else None)
-    out: dict[str, Any] = {"recorded_direction": raw, "previous_level_now": None, "figures": {},
-                           "n_better": 0, "n_worse": 0, "n_missing": 0, "because": [], "direction": raw}
+    out: dict[str, Any] = {
+        "recorded_direction": raw,
+        "previous_level_now": None,
+        "figures": {},
+        "n_better": 0,
+        "n_worse": 0,
+        "n_missing": 0,
+        "because": [],
+        "direction": raw,
+    }
     if not pa or not ca or criteria is None:
         return out
     p_in, c_in = pa.get("inputs") or {}, ca.get("inputs") or {}
@@ -106,8 +116,10 @@ def like_for_like(pa: Mapping[str, Any] | None, ca: Mapping[str, Any] | None, cr
     if pa.get("overridden") and pa.get("override"):
         now = pa["override"]["level"]  # the auditors' level stands; their justification applies to it
     out["previous_level_now"] = now
-    figs = {name: figure_direction(op, value, p_in.get(name), c_in.get(name))
-            for name, (op, value) in criteria_inputs(criteria).items()}
+    figs = {
+        name: figure_direction(op, value, p_in.get(name), c_in.get(name))
+        for name, (op, value) in criteria_inputs(criteria).items()
+    }
     out["figures"] = figs
     n = Counter(figs.values())
     out["n_better"], out["n_worse"], out["n_missing"] = n["better"], n["worse"], n["missing"]
@@ -131,8 +143,11 @@ def like_for_like(pa: Mapping[str, Any] | None, ca: Mapping[str, Any] | None, cr
     return out
 
 
-def assessment_changes(previous: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]],
-                       criteria: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def assessment_changes(
+    previous: Mapping[str, Mapping[str, Any]],
+    current: Mapping[str, Mapping[str, Any]],
+    criteria: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
     """One row per notebook assessed in either year: ``question``, ``previous_level``,
     ``current_level``, ``direction`` (like for like, see ``like_for_like``; the recorded
     levels' direction where this year's ``criteria`` of the notebook are not given),
@@ -146,17 +161,35 @@ def assessment_changes(previous: Mapping[str, Mapping[str, Any]], current: Mappi
         if not pa and not ca:
             continue
         lfl = like_for_like(pa, ca, (criteria or {}).get(nb))
-        rows.append({
-            "notebook": nb, "question": (ca or pa or {}).get("question"),
-            "previous_level": pa.get("level") if pa else None, "current_level": ca.get("level") if ca else None,
-            **lfl,
-            "criteria_changed": criteria_changed(pa, ca),
-            "previous_overridden": bool(pa.get("overridden")) if pa else None,
-            "current_overridden": bool(ca.get("overridden")) if ca else None,
-        })
-    cols = ["notebook", "question", "previous_level", "current_level", "direction", "recorded_direction",
-            "previous_level_now", "figures", "n_better", "n_worse", "n_missing", "because", "criteria_changed",
-            "previous_overridden", "current_overridden"]
+        rows.append(
+            {
+                "notebook": nb,
+                "question": (ca or pa or {}).get("question"),
+                "previous_level": pa.get("level") if pa else None,
+                "current_level": ca.get("level") if ca else None,
+                **lfl,
+                "criteria_changed": criteria_changed(pa, ca),
+                "previous_overridden": bool(pa.get("overridden")) if pa else None,
+                "current_overridden": bool(ca.get("overridden")) if ca else None,
+            }
+        )
+    cols = [
+        "notebook",
+        "question",
+        "previous_level",
+        "current_level",
+        "direction",
+        "recorded_direction",
+        "previous_level_now",
+        "figures",
+        "n_better",
+        "n_worse",
+        "n_missing",
+        "because",
+        "criteria_changed",
+        "previous_overridden",
+        "current_overridden",
+    ]
     return pd.DataFrame(rows, columns=cols, dtype=object)
 
 

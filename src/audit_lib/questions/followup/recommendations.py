@@ -13,7 +13,8 @@ CARRIED = ("open", "in_progress", "done", "not_started")
 
 
 def recommendation_followup(
-    register: Sequence[Mapping[str, Any]], observations: Mapping[str, Mapping[str, Any]],
+    register: Sequence[Mapping[str, Any]],
+    observations: Mapping[str, Mapping[str, Any]],
     previous: Sequence[Mapping[str, Any]] | None,
 ) -> pd.DataFrame:
     """Last year's recommendations and where they stand.
@@ -35,11 +36,17 @@ def recommendation_followup(
         r, b = now.get(i), before.get(i)
         src = r or b or {}
         evidence = [dict(observations[e], id=e) for e in (r or {}).get("status_evidence", []) if e in observations]
-        rows.append({
-            "id": i, "question": src.get("question"), "text": src.get("text"),
-            "status": r.get("status") if r else "missing", "previous_status": b.get("status") if b else None,
-            "evidence": evidence, "in_register": r is not None,
-        })
+        rows.append(
+            {
+                "id": i,
+                "question": src.get("question"),
+                "text": src.get("text"),
+                "status": r.get("status") if r else "missing",
+                "previous_status": b.get("status") if b else None,
+                "evidence": evidence,
+                "in_register": r is not None,
+            }
+        )
     rank = {s: k for k, s in enumerate(STATUS_ORDER)}
     rows.sort(key=lambda x: (rank.get(x["status"], 99), str(x["id"])))
     cols = ["id", "question", "text", "status", "previous_status", "evidence", "in_register"]

@@ -46,26 +46,87 @@ Conventions
   still grows with the number of bids (``null_model``).
 """
 
-from .analyse import Q4Result, analyse, assessment_inputs, checked_savings, optional_table, register_rule, results, sensitivity
+from .analyse import (
+    Q4Result,
+    analyse,
+    assessment_inputs,
+    checked_savings,
+    optional_table,
+    register_rule,
+    results,
+    sensitivity,
+)
 from .baselines import baseline_frame, by_method, saving_matrix, totals, totals_beside_interval
 from .bids import bid_summary, market_savings
 from .constants import (
-    BASELINES, COMPUTED, INVALID_KINDS, METHODS, MISMATCH, NOT_APPLICABLE, REASONS, SAVING_TYPE, SAVING_TYPES,
+    BASELINES,
+    COMPUTED,
+    INVALID_KINDS,
+    METHODS,
+    MISMATCH,
+    NOT_APPLICABLE,
+    REASONS,
+    SAVING_TYPE,
+    SAVING_TYPES,
 )
 from .interval import bootstrap_totals, interval, top_share
 from .market_bias import log_price_sd, market_bias, null_model, saving_by_n_bids
 from .real import (
-    RealData, RealSource, mean_above_median_share, real_analysis, real_baseline_summary, real_data, real_results,
+    RealData,
+    RealSource,
+    mean_above_median_share,
+    real_analysis,
+    real_baseline_summary,
+    real_data,
+    real_results,
 )
 from .recompute import coverage, reasons_table, recompute
 from .reconcile import agrees, earlier_findings, finding_lists, reconcile
 
 __all__ = [
-    "BASELINES", "COMPUTED", "INVALID_KINDS", "METHODS", "MISMATCH", "NOT_APPLICABLE", "REASONS", "SAVING_TYPE",
-    "SAVING_TYPES", "Q4Result", "RealData", "RealSource", "agrees", "analyse", "assessment_inputs", "checked_savings",
-    "baseline_frame", "bid_summary", "bootstrap_totals", "by_method", "coverage", "earlier_findings",
-    "finding_lists", "interval", "log_price_sd", "market_bias", "market_savings", "mean_above_median_share",
-    "null_model", "optional_table", "real_analysis", "real_baseline_summary", "real_data", "real_results",
-    "reasons_table", "recompute", "reconcile", "register_rule", "results", "saving_by_n_bids", "saving_matrix",
-    "sensitivity", "top_share", "totals", "totals_beside_interval",
+    "BASELINES",
+    "COMPUTED",
+    "INVALID_KINDS",
+    "METHODS",
+    "MISMATCH",
+    "NOT_APPLICABLE",
+    "REASONS",
+    "SAVING_TYPE",
+    "SAVING_TYPES",
+    "Q4Result",
+    "RealData",
+    "RealSource",
+    "agrees",
+    "analyse",
+    "assessment_inputs",
+    "checked_savings",
+    "baseline_frame",
+    "bid_summary",
+    "bootstrap_totals",
+    "by_method",
+    "coverage",
+    "earlier_findings",
+    "finding_lists",
+    "interval",
+    "log_price_sd",
+    "market_bias",
+    "market_savings",
+    "mean_above_median_share",
+    "null_model",
+    "optional_table",
+    "real_analysis",
+    "real_baseline_summary",
+    "real_data",
+    "real_results",
+    "reasons_table",
+    "recompute",
+    "reconcile",
+    "register_rule",
+    "results",
+    "saving_by_n_bids",
+    "saving_matrix",
+    "sensitivity",
+    "top_share",
+    "totals",
+    "totals_beside_interval",
 ]

@@ -23,8 +23,13 @@ from .reconcile import earlier_findings, finding_lists, reconcile
 
 
 def sensitivity(
-    procurements: pd.DataFrame, regions: pd.DataFrame, bids: pd.DataFrame | None, audit_year: int,
-    min_bids: Sequence[int], tolerances_pct: Sequence[float], tolerance_sek: float,
+    procurements: pd.DataFrame,
+    regions: pd.DataFrame,
+    bids: pd.DataFrame | None,
+    audit_year: int,
+    min_bids: Sequence[int],
+    tolerances_pct: Sequence[float],
+    tolerance_sek: float,
 ) -> pd.DataFrame:
     """Coverage, recomputed total and findings for the audit year under each minimum number
     of approved bids and each relative tolerance: ``min_bids, tolerance_pct, coverage_count,
@@ -38,10 +43,19 @@ def sensitivity(
         for tol in tolerances_pct:
             year = t[t["year"] == audit_year]
             lists = finding_lists(reconcile(year, bids, m, tolerance_sek, tol, summary), audit_year)
-            rows.append(dict(min_bids=int(m), tolerance_pct=float(tol), coverage_count=cov["coverage_count"],
-                             coverage_value=cov["coverage_value"], recomputed_sek=rec,
-                             n_invalid=len(lists["invalid_applications"]), n_mismatch=len(lists["mismatches"])))
+            rows.append(
+                dict(
+                    min_bids=int(m),
+                    tolerance_pct=float(tol),
+                    coverage_count=cov["coverage_count"],
+                    coverage_value=cov["coverage_value"],
+                    recomputed_sek=rec,
+                    n_invalid=len(lists["invalid_applications"]),
+                    n_mismatch=len(lists["mismatches"]),
+                )
+            )
     return pd.DataFrame(rows)
+
 
 def register_rule(sens: pd.DataFrame, market_min_bids: int, tolerance_pct: float) -> pd.Series:
     """True on the rows of ``sensitivity`` computed under the register's own rule (its minimum
@@ -90,8 +104,9 @@ class Q4Result:
         return {str(r.basis): float(r.total_sek) for r in self.totals.itertuples()}  # type: ignore[arg-type]
 
 
-def assessment_inputs(table: pd.DataFrame, cov: dict[str, Any], lists: dict[str, Any], iv: dict[str, Any],
-                      audit_year: int) -> dict[str, Any]:
+def assessment_inputs(
+    table: pd.DataFrame, cov: dict[str, Any], lists: dict[str, Any], iv: dict[str, Any], audit_year: int
+) -> dict[str, Any]:
     """Figures for the criteria: ``savings_coverage_count``, ``savings_coverage_value``, ``invalid_application_share``
     (invalid applications among the year's procurements with a method applied),
     ``savings_mismatch_share`` (mismatches among those whose method could be recomputed),
@@ -110,14 +125,18 @@ def assessment_inputs(table: pd.DataFrame, cov: dict[str, Any], lists: dict[str,
     }
 
 
-def _market_bias_frames(bids: pd.DataFrame | None, base: pd.DataFrame, params: Q4Params, year: int,
-                        seed: int) -> tuple[float, pd.DataFrame, pd.DataFrame]:
+def _market_bias_frames(
+    bids: pd.DataFrame | None, base: pd.DataFrame, params: Q4Params, year: int, seed: int
+) -> tuple[float, pd.DataFrame, pd.DataFrame]:
     """The log-price spread, the null model at that spread, and the audit year's savings by
     number of bids."""
     sd = log_price_sd(bids) if bids is not None and len(bids) else math.nan
     ns = range(2, params.max_n_bids + 1)
-    nm = null_model(sd, ns, params.null_model_sims, seed) if math.isfinite(sd) else pd.DataFrame(
-        columns=["n", "mean_share", "median_share", "second_lowest_share"])
+    nm = (
+        null_model(sd, ns, params.null_model_sims, seed)
+        if math.isfinite(sd)
+        else pd.DataFrame(columns=["n", "mean_share", "median_share", "second_lowest_share"])
+    )
     by_n = saving_by_n_bids(base[base["year"] == year] if len(base) else base, params.max_n_bids)
     return sd, nm, by_n
 
@@ -148,17 +167,33 @@ def analyse(tables: common.Tables, params: Q4Params, period: Period, seed: int =
     reported = float(tot.loc[tot["basis"] == "reported", "total_sek"].iloc[0])
     iv = {**interval(boot, reported, p.interval_baselines), "level": p.interval_level}
     sd, nm, by_n = _market_bias_frames(bids, base, p, year, seed)
-    sens = sensitivity(procurements, regions, bids, year, p.sensitivity_min_bids, p.sensitivity_tolerance_pct,
-                       p.tolerance_sek)
+    sens = sensitivity(
+        procurements, regions, bids, year, p.sensitivity_min_bids, p.sensitivity_tolerance_pct, p.tolerance_sek
+    )
     return Q4Result(
-        table=table, coverage=cov, reasons=reasons_table(table, year), findings=findings, lists=lists,
-        by_method=by_method(table, year), baselines=base, totals=tot, by_n_bids=by_n, null_model=nm, log_sd=sd,
-        bootstrap=boot, interval=iv, sensitivity=sens, inputs=assessment_inputs(table, cov, lists, iv, year),
-        audit_year=year, params=p, year_findings=findings[findings["year"] == year],
+        table=table,
+        coverage=cov,
+        reasons=reasons_table(table, year),
+        findings=findings,
+        lists=lists,
+        by_method=by_method(table, year),
+        baselines=base,
+        totals=tot,
+        by_n_bids=by_n,
+        null_model=nm,
+        log_sd=sd,
+        bootstrap=boot,
+        interval=iv,
+        sensitivity=sens,
+        inputs=assessment_inputs(table, cov, lists, iv, year),
+        audit_year=year,
+        params=p,
+        year_findings=findings[findings["year"] == year],
         earlier=earlier_findings(findings, year),
         top_share=top_share(table.loc[table["year"] == year, "recomputed_sek"], p.top_k),
         n_not_computable=cov["n_procurements"] - cov["n_computable"],
-        totals_shown=totals_beside_interval(tot, boot), bias=market_bias(by_n, nm, p.market_min_bids, p.max_n_bids),
+        totals_shown=totals_beside_interval(tot, boot),
+        bias=market_bias(by_n, nm, p.market_min_bids, p.max_n_bids),
         sensitivity_rule=register_rule(sens, p.market_min_bids, p.tolerance_pct),
     )
 
@@ -167,15 +202,27 @@ def results(res: Q4Result) -> dict[str, Any]:
     """The figures the results JSON records, in the order the report has always recorded them."""
     cov, lists = res.coverage, res.lists
     return {
-        "coverage_count": cov["coverage_count"], "coverage_value": cov["coverage_value"],
+        "coverage_count": cov["coverage_count"],
+        "coverage_value": cov["coverage_value"],
         "coverage": {k: v for k, v in cov.items() if not k.startswith("by_")},
-        "coverage_by_year": cov["by_year"], "coverage_by_category": cov["by_category"],
-        "coverage_by_region": cov["by_region"], "reasons": res.reasons,
-        "invalid_applications": lists["invalid_applications"], "invalid_by_kind": lists["invalid_by_kind"],
-        "mismatches": lists["mismatches"], "findings": res.year_findings.drop(columns=["title"]),
-        "findings_all_years": res.findings.drop(columns=["title"]), "by_method": res.by_method,
-        "totals": res.totals_dict(), "totals_table": res.totals, "bootstrap": res.bootstrap, "interval": res.interval,
-        "by_n_bids": res.by_n_bids, "null_model": res.null_model, "log_price_sd": res.log_sd,
-        "sensitivity": res.sensitivity, "top_share": {"k": res.params.top_k, "share": res.top_share},
+        "coverage_by_year": cov["by_year"],
+        "coverage_by_category": cov["by_category"],
+        "coverage_by_region": cov["by_region"],
+        "reasons": res.reasons,
+        "invalid_applications": lists["invalid_applications"],
+        "invalid_by_kind": lists["invalid_by_kind"],
+        "mismatches": lists["mismatches"],
+        "findings": res.year_findings.drop(columns=["title"]),
+        "findings_all_years": res.findings.drop(columns=["title"]),
+        "by_method": res.by_method,
+        "totals": res.totals_dict(),
+        "totals_table": res.totals,
+        "bootstrap": res.bootstrap,
+        "interval": res.interval,
+        "by_n_bids": res.by_n_bids,
+        "null_model": res.null_model,
+        "log_price_sd": res.log_sd,
+        "sensitivity": res.sensitivity,
+        "top_share": {"k": res.params.top_k, "share": res.top_share},
         "assessment_inputs": res.inputs,
     }

@@ -20,15 +20,28 @@ def by_method(table: pd.DataFrame, audit_year: int) -> pd.DataFrame:
     rows = []
     for m in METHODS:
         s = y[y["saving_method"] == m]
-        rows.append(dict(method=m, saving_type=SAVING_TYPE[m], n_applied=len(s),
-                         n_computed=int((s["applied_status"] == COMPUTED).sum()),
-                         reported_sek=float(s["reported_saving_sek"].sum()),
-                         recomputed_sek=float(s["recomputed_sek"].sum())))
+        rows.append(
+            dict(
+                method=m,
+                saving_type=SAVING_TYPE[m],
+                n_applied=len(s),
+                n_computed=int((s["applied_status"] == COMPUTED).sum()),
+                reported_sek=float(s["reported_saving_sek"].sum()),
+                recomputed_sek=float(s["recomputed_sek"].sum()),
+            )
+        )
     out = pd.DataFrame(rows)
     sub = out.groupby("saving_type", sort=False)[["n_applied", "n_computed", "reported_sek", "recomputed_sek"]].sum()
     sub = sub.reindex(list(SAVING_TYPES)).fillna(0).reset_index().assign(method="")
-    both = pd.DataFrame([dict(method="", saving_type="both", **out[["n_applied", "n_computed", "reported_sek",
-                                                                    "recomputed_sek"]].sum().to_dict())])
+    both = pd.DataFrame(
+        [
+            dict(
+                method="",
+                saving_type="both",
+                **out[["n_applied", "n_computed", "reported_sek", "recomputed_sek"]].sum().to_dict(),
+            )
+        ]
+    )
     res = pd.concat([out, sub[out.columns], both[out.columns]], ignore_index=True)
     res[["n_applied", "n_computed"]] = res[["n_applied", "n_computed"]].astype(int)
     return res
@@ -38,8 +51,9 @@ def baseline_frame(table: pd.DataFrame, bids: pd.DataFrame | None) -> pd.DataFra
     """Per procurement with at least one approved bid: ``market_savings`` under each baseline,
     with ``procurement_id, year, saving_method, market_status``."""
     if bids is None or not len(bids):
-        return pd.DataFrame(columns=["procurement_id", "year", "saving_method", "market_status", "n_approved",
-                                     "lowest", *BASELINES])
+        return pd.DataFrame(
+            columns=["procurement_id", "year", "saving_method", "market_status", "n_approved", "lowest", *BASELINES]
+        )
     s = bid_summary(bids)
     s = s[s["n_approved"] > 0]
     est = table.set_index("procurement_id")["estimated_value_sek"]
@@ -76,19 +90,34 @@ def totals(table: pd.DataFrame, baselines: pd.DataFrame, audit_year: int) -> pd.
     basket = float(y.loc[y["saving_method"] == "basket", "recomputed_sek"].sum())
     nego = float(y.loc[y["saving_method"] == "negotiation", "recomputed_sek"].sum())
     rep = y["reported_saving_sek"]
-    rows = [dict(basis="reported", total_sek=float(rep.sum()),
-                 cost_reduction_sek=float(rep[y["saving_method"] == "basket"].sum()),
-                 cost_avoidance_sek=float(rep[y["saving_method"].isin(["negotiation", "market"])].sum()),
-                 market_sek=float(rep[y["saving_method"] == "market"].sum()),
-                 n_market=int((y["saving_method"] == "market").sum()), n_market_missing=0)]
+    rows = [
+        dict(
+            basis="reported",
+            total_sek=float(rep.sum()),
+            cost_reduction_sek=float(rep[y["saving_method"] == "basket"].sum()),
+            cost_avoidance_sek=float(rep[y["saving_method"].isin(["negotiation", "market"])].sum()),
+            market_sek=float(rep[y["saving_method"] == "market"].sum()),
+            n_market=int((y["saving_method"] == "market").sum()),
+            n_market_missing=0,
+        )
+    ]
     b = baselines.set_index("procurement_id") if len(baselines) else pd.DataFrame(columns=list(BASELINES))
     for name in BASELINES:
         v = b[name].reindex(mkt_ok["procurement_id"]) if len(b) else pd.Series(np.nan, index=mkt_ok["procurement_id"])
         market = float(v.sum())
-        rows.append(dict(basis="recomputed" if name == "mean" else name, total_sek=basket + nego + market,
-                         cost_reduction_sek=basket, cost_avoidance_sek=nego + market, market_sek=market,
-                         n_market=int(v.notna().sum()), n_market_missing=int(v.isna().sum())))
+        rows.append(
+            dict(
+                basis="recomputed" if name == "mean" else name,
+                total_sek=basket + nego + market,
+                cost_reduction_sek=basket,
+                cost_avoidance_sek=nego + market,
+                market_sek=market,
+                n_market=int(v.notna().sum()),
+                n_market_missing=int(v.isna().sum()),
+            )
+        )
     return pd.DataFrame(rows)
+
 
 def totals_beside_interval(table: pd.DataFrame, boot: pd.DataFrame) -> pd.DataFrame:
     """``totals`` with each basis's bootstrap interval and its distance from the register:

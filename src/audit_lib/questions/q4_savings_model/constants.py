@@ -12,12 +12,21 @@ COMPUTED = "computed"
 NOT_APPLICABLE = "not_applicable"
 # why a method could not be computed for a procurement
 REASONS: tuple[str, ...] = (
-    "no_bids_table", "no_bids", "no_approved_bids", "too_few_approved_bids",
-    "basket_missing", "basket_incomplete", "negotiation_missing", "negotiation_incomplete",
+    "no_bids_table",
+    "no_bids",
+    "no_approved_bids",
+    "too_few_approved_bids",
+    "basket_missing",
+    "basket_incomplete",
+    "negotiation_missing",
+    "negotiation_incomplete",
 )
 # ways the register applied a method whose conditions do not hold
 INVALID_KINDS: tuple[str, ...] = (
-    "market_too_few_bids", "unapproved_counted", "basket_inputs_missing", "negotiation_inputs_missing",
+    "market_too_few_bids",
+    "unapproved_counted",
+    "basket_inputs_missing",
+    "negotiation_inputs_missing",
     "saving_without_method",
 )
 MISMATCH = "mismatch"

@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 
 
-def bootstrap_totals(matrix: pd.DataFrame, n_resamples: int, level: float, seed: int,
-                     chunk: int = 500) -> pd.DataFrame:
+def bootstrap_totals(matrix: pd.DataFrame, n_resamples: int, level: float, seed: int, chunk: int = 500) -> pd.DataFrame:
     """Bootstrap over procurements: resample the year's procurements with replacement
     ``n_resamples`` times (seeded) and total each baseline's savings. Rows ``baseline`` with
     ``point`` (the year's total), ``low``/``high`` (percentile interval at ``level``), ``se``
@@ -28,16 +27,18 @@ def bootstrap_totals(matrix: pd.DataFrame, n_resamples: int, level: float, seed:
         while done < n_resamples:
             k = min(chunk, n_resamples - done)
             idx = rng.integers(0, n, size=(k, n))
-            draws[done:done + k] = x[idx].sum(axis=1)
+            draws[done : done + k] = x[idx].sum(axis=1)
             done += k
     a = (1 - level) / 2
-    return pd.DataFrame({
-        "baseline": list(matrix.columns),
-        "point": x.sum(axis=0),
-        "low": np.quantile(draws, a, axis=0),
-        "high": np.quantile(draws, 1 - a, axis=0),
-        "se": draws.std(axis=0, ddof=1) if n_resamples > 1 else np.zeros(x.shape[1]),
-    })
+    return pd.DataFrame(
+        {
+            "baseline": list(matrix.columns),
+            "point": x.sum(axis=0),
+            "low": np.quantile(draws, a, axis=0),
+            "high": np.quantile(draws, 1 - a, axis=0),
+            "se": draws.std(axis=0, ddof=1) if n_resamples > 1 else np.zeros(x.shape[1]),
+        }
+    )
 
 
 def interval(boot: pd.DataFrame, reported_total: float, baselines: Sequence[str]) -> dict[str, Any]:
@@ -47,9 +48,15 @@ def interval(boot: pd.DataFrame, reported_total: float, baselines: Sequence[str]
     b = boot[boot["baseline"].isin(list(baselines))]
     low, high = float(b["low"].min()), float(b["high"].max())
     pos = "below" if reported_total < low else "above" if reported_total > high else "within"
-    return {"low": low, "high": high, "reported": float(reported_total), "reported_position": pos,
-            "baselines": [x for x in baselines if x in set(b["baseline"])],
-            "point_low": float(b["point"].min()), "point_high": float(b["point"].max())}
+    return {
+        "low": low,
+        "high": high,
+        "reported": float(reported_total),
+        "reported_position": pos,
+        "baselines": [x for x in baselines if x in set(b["baseline"])],
+        "point_low": float(b["point"].min()),
+        "point_high": float(b["point"].max()),
+    }
 
 
 def top_share(savings: pd.Series, k: int) -> float:

@@ -20,13 +20,15 @@ def saving_by_n_bids(baselines: pd.DataFrame, max_n: int = 10) -> pd.DataFrame:
     for name in ("mean", "median", "second_lowest"):
         b[f"{name}_share"] = b[name] / b["lowest"]
     g = b.groupby("n")
-    out = pd.DataFrame({
-        "n_procurements": g.size(),
-        "mean_share": g["mean_share"].median(),
-        "median_share": g["median_share"].median(),
-        "second_lowest_share": g["second_lowest_share"].median(),
-        "min_mean_saving": g["mean"].min(),
-    })
+    out = pd.DataFrame(
+        {
+            "n_procurements": g.size(),
+            "mean_share": g["mean_share"].median(),
+            "median_share": g["median_share"].median(),
+            "second_lowest_share": g["second_lowest_share"].median(),
+            "min_mean_saving": g["mean"].min(),
+        }
+    )
     return out.reset_index()
 
 
@@ -52,10 +54,16 @@ def null_model(sigma: float, ns: Iterable[int], n_sim: int, seed: int) -> pd.Dat
     for n in ns:
         x = np.sort(np.exp(rng.normal(0.0, sigma, size=(n_sim, n))), axis=1)
         low = x[:, 0]
-        rows.append(dict(n=int(n), mean_share=float(np.mean(x.mean(axis=1) / low - 1)),
-                         median_share=float(np.mean(np.median(x, axis=1) / low - 1)),
-                         second_lowest_share=float(np.mean(x[:, 1] / low - 1)) if n >= 2 else math.nan))
+        rows.append(
+            dict(
+                n=int(n),
+                mean_share=float(np.mean(x.mean(axis=1) / low - 1)),
+                median_share=float(np.mean(np.median(x, axis=1) / low - 1)),
+                second_lowest_share=float(np.mean(x[:, 1] / low - 1)) if n >= 2 else math.nan,
+            )
+        )
     return pd.DataFrame(rows)
+
 
 def market_bias(by_n: pd.DataFrame, null: pd.DataFrame, market_min_bids: int, max_n: int) -> dict[str, Any]:
     """What the page says about the market method's bias: ``n_procurements`` and
@@ -63,12 +71,18 @@ def market_bias(by_n: pd.DataFrame, null: pd.DataFrame, market_min_bids: int, ma
     share at the register's minimum number of bids (``n_lo``, ``share_lo``; capped at
     ``max_n``) and at its largest number (``n_hi``, ``share_hi``); the null model's part is
     None when the model is empty or has no row for that minimum."""
-    out: dict[str, Any] = {"n_procurements": int(by_n["n_procurements"].sum()),
-                           "min_mean_saving": float(by_n["min_mean_saving"].min()) if len(by_n) else math.nan,
-                           "null": None}
+    out: dict[str, Any] = {
+        "n_procurements": int(by_n["n_procurements"].sum()),
+        "min_mean_saving": float(by_n["min_mean_saving"].min()) if len(by_n) else math.nan,
+        "null": None,
+    }
     lo = null[null["n"] == min(market_min_bids, max_n)] if len(null) else null
     if len(lo):
         hi = null.iloc[-1]
-        out["null"] = {"n_lo": int(lo.iloc[0]["n"]), "share_lo": float(lo.iloc[0]["mean_share"]),
-                       "n_hi": int(hi["n"]), "share_hi": float(hi["mean_share"])}
+        out["null"] = {
+            "n_lo": int(lo.iloc[0]["n"]),
+            "share_lo": float(lo.iloc[0]["mean_share"]),
+            "n_hi": int(hi["n"]),
+            "share_hi": float(hi["mean_share"]),
+        }
     return out

@@ -30,11 +30,17 @@ def real_baseline_summary(bids: pd.DataFrame, min_bids: int, estimated_value: pd
     rows = []
     for b in names:
         v = ms[b].dropna()
-        share = (v / ms.loc[v.index, "lowest"])
-        rows.append(dict(baseline=b, n_tenders=int(len(v)), total=float(v.sum()),
-                         median_per_tender=float(v.median()) if len(v) else math.nan,
-                         median_share_of_lowest=float(share.median()) if len(v) else math.nan,
-                         ratio_to_mean=float(v.sum()) / mean_total if mean_total else math.nan))
+        share = v / ms.loc[v.index, "lowest"]
+        rows.append(
+            dict(
+                baseline=b,
+                n_tenders=int(len(v)),
+                total=float(v.sum()),
+                median_per_tender=float(v.median()) if len(v) else math.nan,
+                median_share_of_lowest=float(share.median()) if len(v) else math.nan,
+                ratio_to_mean=float(v.sum()) / mean_total if mean_total else math.nan,
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -46,8 +52,9 @@ def mean_above_median_share(bids: pd.DataFrame, min_bids: int) -> float:
     return float((s["mean"] > s["median"]).mean()) if len(s) else math.nan
 
 
-def real_analysis(bids: pd.DataFrame, min_bids: int, estimated_value: pd.Series | None = None,
-                  max_n: int = 10) -> dict[str, Any]:
+def real_analysis(
+    bids: pd.DataFrame, min_bids: int, estimated_value: pd.Series | None = None, max_n: int = 10
+) -> dict[str, Any]:
     """Everything the report shows for one real source: ``summary`` (``real_baseline_summary``),
     ``mean_above_median_share``, ``by_n_bids`` (``saving_by_n_bids`` over all tenders with at
     least two bids), and the ratios of the median- and second-lowest-based totals to the
@@ -63,6 +70,7 @@ def real_analysis(bids: pd.DataFrame, min_bids: int, estimated_value: pd.Series 
         "second_lowest_ratio": float(ratio.get("second_lowest", math.nan)),
         "n_tenders": int(summary["n_tenders"].iloc[0]) if len(summary) else 0,
     }
+
 
 @dataclass(frozen=True)
 class RealSource:
@@ -95,14 +103,27 @@ def real_data(folder: Path | None, params: Q4Params) -> RealData:
     sources = read_real_bids(folder) if folder.is_dir() else []
     if not sources:
         return RealData("absent", params.real_bids_dir, params.market_min_bids)
-    analysed = tuple(RealSource(s, real_analysis(s.bids, params.market_min_bids, s.estimated_value, params.max_n_bids))
-                     for s in sources)
+    analysed = tuple(
+        RealSource(s, real_analysis(s.bids, params.market_min_bids, s.estimated_value, params.max_n_bids))
+        for s in sources
+    )
     return RealData("available", params.real_bids_dir, params.market_min_bids, analysed)
 
 
 def real_results(real: RealData) -> dict[str, Any]:
     """What the results JSON records of the real data: ``available`` and, per source, its
     name, source, currency, notes, the minimum number of bids and ``real_analysis``."""
-    return {"available": real.available,
-            "sources": [{"name": s.bids.name, "source": s.bids.source, "currency": s.bids.currency,
-                         "notes": s.bids.notes, "min_bids": real.min_bids, **s.analysis} for s in real.sources]}
+    return {
+        "available": real.available,
+        "sources": [
+            {
+                "name": s.bids.name,
+                "source": s.bids.source,
+                "currency": s.bids.currency,
+                "notes": s.bids.notes,
+                "min_bids": real.min_bids,
+                **s.analysis,
+            }
+            for s in real.sources
+        ],
+    }

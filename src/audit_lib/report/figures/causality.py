@@ -27,8 +27,14 @@ def _color(group: str) -> str:
     return TREATMENT_COLORS.get(group, JOINT_COLOR)
 
 
-def rollout_timeline(cells: pd.DataFrame, treatments: list[str], labels: dict[str, str], joint_label: str,
-                     origin: pd.Timestamp, n_months: int) -> Figure:
+def rollout_timeline(
+    cells: pd.DataFrame,
+    treatments: list[str],
+    labels: dict[str, str],
+    joint_label: str,
+    origin: pd.Timestamp,
+    n_months: int,
+) -> Figure:
     """One row per cell; a marker at each initiative's start month; a ring where two start
     together (only their joint effect is identified there)."""
     c = cells.sort_values(["category", "region"]).reset_index(drop=True)
@@ -37,16 +43,31 @@ def rollout_timeline(cells: pd.DataFrame, treatments: list[str], labels: dict[st
     for t in treatments:
         m = c[f"month__{t}"].to_numpy()
         ok = m < 10**6
-        ax.scatter(m[ok] + (treatments.index(t) - 1) * 0.0, ypos[ok], marker=MARKERS.get(t, "o"),
-                   color=_color(t), s=30, label=labels[t], zorder=3)
+        ax.scatter(
+            m[ok] + (treatments.index(t) - 1) * 0.0,
+            ypos[ok],
+            marker=MARKERS.get(t, "o"),
+            color=_color(t),
+            s=30,
+            label=labels[t],
+            zorder=3,
+        )
     joint_cols = [col for col in c.columns if col.startswith("start__") and "+" in col]
     first = True
     for col in joint_cols:
         m = c[col].to_numpy()
         ok = m < 10**6
         if ok.any():
-            ax.scatter(m[ok], ypos[ok], s=160, facecolors="none", edgecolors=JOINT_COLOR, linewidths=1.5,
-                       label=joint_label if first else None, zorder=4)
+            ax.scatter(
+                m[ok],
+                ypos[ok],
+                s=160,
+                facecolors="none",
+                edgecolors=JOINT_COLOR,
+                linewidths=1.5,
+                label=joint_label if first else None,
+                zorder=4,
+            )
             first = False
     ax.set_yticks(ypos)
     ax.set_yticklabels([f"{a} / {b}" for a, b in zip(c["category"], c["region"])], fontsize=8)
@@ -61,14 +82,16 @@ def rollout_timeline(cells: pd.DataFrame, treatments: list[str], labels: dict[st
     return fig
 
 
-def price_index(frame: pd.DataFrame, cells: pd.DataFrame, treatments: list[str], labels: dict[str, str],
-                ylabel: str, ncols: int = 5) -> Figure:
+def price_index(
+    frame: pd.DataFrame, cells: pd.DataFrame, treatments: list[str], labels: dict[str, str], ylabel: str, ncols: int = 5
+) -> Figure:
     """Small multiples: the price index per category (one line per region) with the start
     months of the initiatives as vertical lines."""
     cats = sorted(frame["category"].unique())
     nrows = int(np.ceil(len(cats) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.0 * ncols + 0.5, 2.0 * nrows + 0.8), sharex=True,
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(2.0 * ncols + 0.5, 2.0 * nrows + 0.8), sharex=True, sharey=True, squeeze=False
+    )
     # at most three year labels and three index labels a panel, so neighbours never touch
     months = pd.to_datetime(frame["month"])
     if len(months):
@@ -90,7 +113,7 @@ def price_index(frame: pd.DataFrame, cells: pd.DataFrame, treatments: list[str],
                 ax.axvline(pd.Timestamp(d), color=_color(t), lw=0.8, alpha=0.8)
         ax.set_title(cat, fontsize=8)
         ax.tick_params(labelsize=7)
-    for ax in axes.flat[len(cats):]:
+    for ax in axes.flat[len(cats) :]:
         ax.set_visible(False)
     handles = [Line2D([], [], color=COLORS["outcome"], ls=styles[i % 4], label=r) for i, r in enumerate(regions)]
     handles += [Line2D([], [], color=_color(t), label=labels[t]) for t in treatments]
@@ -100,8 +123,9 @@ def price_index(frame: pd.DataFrame, cells: pd.DataFrame, treatments: list[str],
     return fig
 
 
-def event_studies(es: pd.DataFrame, groups: list[str], titles: dict[str, str], legend: dict[str, str],
-                  xlabel: str, ylabel: str) -> Figure:
+def event_studies(
+    es: pd.DataFrame, groups: list[str], titles: dict[str, str], legend: dict[str, str], xlabel: str, ylabel: str
+) -> Figure:
     """One panel per effect group: the robust estimator's effects by month since the start
     (leads before it) with intervals, and TWFE's event study beside it (hollow)."""
     n = len(groups)
@@ -117,8 +141,18 @@ def event_studies(es: pd.DataFrame, groups: list[str], titles: dict[str, str], l
             x = d["event_time"].to_numpy() + dx
             y = 100 * d["estimate"].to_numpy()
             err = np.vstack([y - 100 * d["ci_low"].to_numpy(), 100 * d["ci_high"].to_numpy() - y])
-            ax.errorbar(x, y, yerr=err, fmt="o", ms=3.5, color=col, mfc=face or col, elinewidth=0.9, capsize=0,
-                        label=legend[est])
+            ax.errorbar(
+                x,
+                y,
+                yerr=err,
+                fmt="o",
+                ms=3.5,
+                color=col,
+                mfc=face or col,
+                elinewidth=0.9,
+                capsize=0,
+                label=legend[est],
+            )
         ax.axhline(0, color="black", lw=0.7)
         ax.axvline(-0.5, color=COLORS["muted"], lw=0.8, ls="--")
         ax.set_title(textwrap.fill(titles[g], 44), fontsize=9)  # a long title wraps, never runs into its neighbour's
@@ -134,8 +168,9 @@ def event_studies(es: pd.DataFrame, groups: list[str], titles: dict[str, str], l
     return fig
 
 
-def estimate_comparison(rows: pd.DataFrame, groups: list[str], group_labels: dict[str, str],
-                        series: dict[str, str], xlabel: str) -> Figure:
+def estimate_comparison(
+    rows: pd.DataFrame, groups: list[str], group_labels: dict[str, str], series: dict[str, str], xlabel: str
+) -> Figure:
     """Per group, one line per series (``series`` maps a column prefix in ``rows`` to its
     label): point and interval, in percent. ``rows`` has, per group, ``<prefix>_estimate``,
     ``<prefix>_low`` and ``<prefix>_high`` (NaN where a series has none)."""
@@ -153,8 +188,14 @@ def estimate_comparison(rows: pd.DataFrame, groups: list[str], group_labels: dic
             lo, hi = r.get(f"{prefix}_low", np.nan), r.get(f"{prefix}_high", np.nan)
             if np.isfinite(lo) and np.isfinite(hi):
                 ax.plot([100 * np.expm1(lo), 100 * np.expm1(hi)], [y, y], color=colors[si % 4], lw=2, alpha=0.7)
-            ax.plot([100 * np.expm1(est)], [y], "o" if si == 0 else "D", color=colors[si % 4], ms=5,
-                    label=None if prefix in labelled else label)
+            ax.plot(
+                [100 * np.expm1(est)],
+                [y],
+                "o" if si == 0 else "D",
+                color=colors[si % 4],
+                ms=5,
+                label=None if prefix in labelled else label,
+            )
             labelled.add(prefix)
     ax.axvline(0, color="black", lw=0.7)
     ax.set_yticks([-i for i in range(len(groups))])
@@ -166,16 +207,23 @@ def estimate_comparison(rows: pd.DataFrame, groups: list[str], group_labels: dic
     return fig
 
 
-def leave_one_out(loo: pd.DataFrame, effects: pd.DataFrame, groups: list[str], titles: dict[str, str],
-                  all_label: str, xlabel: str) -> Figure:
+def leave_one_out(
+    loo: pd.DataFrame, effects: pd.DataFrame, groups: list[str], titles: dict[str, str], all_label: str, xlabel: str
+) -> Figure:
     """Per group: the estimate with all cells (band) and without each rollout wave (points)."""
     n = len(groups)
     fig, axes = plt.subplots(1, n, figsize=(2.2 * n + 0.8, 2.6), squeeze=False, sharey=True)
     for ax, g in zip(axes[0], groups):
         d = loo[loo["group"] == g]
         e = effects[effects["group"] == g].iloc[0]
-        ax.axhspan(100 * np.expm1(e["ci_low"]), 100 * np.expm1(e["ci_high"]), color=_color(g), alpha=0.15, lw=0,
-                   label=all_label)
+        ax.axhspan(
+            100 * np.expm1(e["ci_low"]),
+            100 * np.expm1(e["ci_high"]),
+            color=_color(g),
+            alpha=0.15,
+            lw=0,
+            label=all_label,
+        )
         ax.axhline(100 * np.expm1(e["estimate"]), color=_color(g), lw=1)
         x = np.arange(len(d))
         y = 100 * np.expm1(d["estimate"].to_numpy())
@@ -192,8 +240,13 @@ def leave_one_out(loo: pd.DataFrame, effects: pd.DataFrame, groups: list[str], t
     return fig
 
 
-def money_by_category(board: pd.DataFrame, legend: dict[str, str], xlabel: str,
-                      scale: float = 1e6, fmt: Callable[[float], str] | None = None) -> Figure:
+def money_by_category(
+    board: pd.DataFrame,
+    legend: dict[str, str],
+    xlabel: str,
+    scale: float = 1e6,
+    fmt: Callable[[float], str] | None = None,
+) -> Figure:
     """Per category: the saving implied by the one common coordination effect applied to the
     category's spend (a bar without an interval: it is not an estimate per category) beside the
     board's reported enabled savings for the same category and years."""
@@ -202,10 +255,14 @@ def money_by_category(board: pd.DataFrame, legend: dict[str, str], xlabel: str,
     y = np.arange(len(b))
     est = b["saving_sek"].to_numpy() / scale
     ax.barh(y + 0.2, est, height=0.38, color=TREATMENT_COLORS["coordination"], label=legend["estimated"])
-    ax.barh(y - 0.2, b["reported_sek"].to_numpy() / scale, height=0.38, color=COLORS["muted"],
-            label=legend["reported"])
-    ax.barh(y - 0.2, b["reported_coordinated_sek"].to_numpy() / scale, height=0.38, color=COLORS["target"],
-            label=legend["reported_coordinated"])
+    ax.barh(y - 0.2, b["reported_sek"].to_numpy() / scale, height=0.38, color=COLORS["muted"], label=legend["reported"])
+    ax.barh(
+        y - 0.2,
+        b["reported_coordinated_sek"].to_numpy() / scale,
+        height=0.38,
+        color=COLORS["target"],
+        label=legend["reported_coordinated"],
+    )
     ax.set_yticks(y)
     ax.set_yticklabels(b["category"], fontsize=8)
     ax.set_xlabel(xlabel)

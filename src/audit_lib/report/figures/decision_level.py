@@ -14,16 +14,21 @@ from ..style import COLORS
 
 
 def values_against_thresholds(
-    checked: pd.DataFrame, thresholds: dict[str, list[tuple[float, str]]], legend: dict[str, str],
-    value_label: str, scale: float = 1e6, tick_format: Callable[[float], str] = "{:g}".format,
+    checked: pd.DataFrame,
+    thresholds: dict[str, list[tuple[float, str]]],
+    legend: dict[str, str],
+    value_label: str,
+    scale: float = 1e6,
+    tick_format: Callable[[float], str] = "{:g}".format,
 ) -> Figure:
     """One panel per region: each procurement-region's estimated value (log scale), the rule
     thresholds as labelled lines, rows that break a rule circled and labelled with their id.
     ``thresholds``: region -> [(from_value_sek, label)]; ``legend`` keys: ok, violation;
     ``tick_format`` writes the axis numbers (in the report's language)."""
     regions = sorted(set(checked["region"]) | set(thresholds))
-    fig, axes = plt.subplots(1, max(1, len(regions)), figsize=(3.8 * max(1, len(regions)), 3.8), squeeze=False,
-                             sharey=True)
+    fig, axes = plt.subplots(
+        1, max(1, len(regions)), figsize=(3.8 * max(1, len(regions)), 3.8), squeeze=False, sharey=True
+    )
     positive = checked.loc[checked["estimated_value_sek"] > 0, "estimated_value_sek"]
     floor = float(positive.min()) / scale / 2 if len(positive) else 0.01
     for ax, region in zip(axes[0], regions):
@@ -32,8 +37,15 @@ def values_against_thresholds(
         x = (np.arange(len(r)) % 11) / 10.0  # deterministic spread
         bad = r["violation"].to_numpy(dtype=bool)
         ax.scatter(x[~bad], v[~bad], s=12, color=COLORS["outcome"], alpha=0.6, label=legend["ok"])
-        ax.scatter(x[bad], v[bad], s=46, facecolors="none", edgecolors=COLORS["warn"], linewidths=1.8,
-                   label=legend["violation"])
+        ax.scatter(
+            x[bad],
+            v[bad],
+            s=46,
+            facecolors="none",
+            edgecolors=COLORS["warn"],
+            linewidths=1.8,
+            label=legend["violation"],
+        )
         for xi, vi, pid in zip(x[bad], v[bad], r["procurement_id"].to_numpy()[bad]):
             ax.annotate(str(pid), (xi, vi), xytext=(4, 3), textcoords="offset points", fontsize=7)
         for value, label in thresholds.get(region, []):

@@ -13,8 +13,15 @@ import pandas as pd
 from ..style import COLORS
 
 
-def event_study(es: pd.DataFrame, xlabel: str, ylabel: str, title: str, scale: float = 1.0,
-                reference: float | None = None, reference_label: str = ""):
+def event_study(
+    es: pd.DataFrame,
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    scale: float = 1.0,
+    reference: float | None = None,
+    reference_label: str = "",
+):
     """Effects by event time (periods since adoption; before it, one-period placebo changes)
     with their intervals; optionally a horizontal reference line (e.g. a published figure)."""
     fig, ax = plt.subplots(figsize=(7.0, 3.2))

@@ -10,19 +10,36 @@ import pandas as pd
 
 from ..style import COLORS
 
-FUNNEL_SHOWN = ("all", "planned", "planned_coordinated", "planned_not_coordinated", "reason_documented",
-                "reason_missing")
-_FUNNEL_COLOR = {"all": COLORS["muted"], "planned": COLORS["target"], "planned_coordinated": COLORS["ok"],
-                 "planned_not_coordinated": COLORS["warn"], "reason_documented": COLORS["interval"],
-                 "reason_missing": COLORS["warn"]}
+FUNNEL_SHOWN = (
+    "all",
+    "planned",
+    "planned_coordinated",
+    "planned_not_coordinated",
+    "reason_documented",
+    "reason_missing",
+)
+_FUNNEL_COLOR = {
+    "all": COLORS["muted"],
+    "planned": COLORS["target"],
+    "planned_coordinated": COLORS["ok"],
+    "planned_not_coordinated": COLORS["warn"],
+    "reason_documented": COLORS["interval"],
+    "reason_missing": COLORS["warn"],
+}
 
 
 def funnel_chart(funnel: pd.DataFrame, labels: dict[str, str], count_label: str):
     """Horizontal bars, one per stage of ``FUNNEL_SHOWN``, top to bottom; stages indented by
     depth; the count printed at each bar's end."""
     f = funnel.set_index("stage").loc[list(FUNNEL_SHOWN)]
-    depth = {"all": 0, "planned": 1, "planned_coordinated": 2, "planned_not_coordinated": 2,
-             "reason_documented": 3, "reason_missing": 3}
+    depth = {
+        "all": 0,
+        "planned": 1,
+        "planned_coordinated": 2,
+        "planned_not_coordinated": 2,
+        "reason_documented": 3,
+        "reason_missing": 3,
+    }
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(f) + 0.8))
     y = np.arange(len(f))[::-1]
     ax.barh(y, f["count"], color=[_FUNNEL_COLOR[s] for s in f.index], height=0.65)
@@ -37,24 +54,45 @@ def funnel_chart(funnel: pd.DataFrame, labels: dict[str, str], count_label: str)
 
 
 def share_by_year(
-    by_year: pd.DataFrame, targets: dict[int, float], legend: dict[str, str], percent_label: str,
+    by_year: pd.DataFrame,
+    targets: dict[int, float],
+    legend: dict[str, str],
+    percent_label: str,
 ):
     """Coordinated share per year by count (Wilson interval) and by value (bootstrap interval),
     with the board's target where one was set. ``legend`` keys: count, value, target."""
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
     x = by_year["year"].to_numpy(dtype=float)
-    for col, off, color, key in (("share", -0.08, COLORS["outcome"], "count"),
-                                 ("share_value", 0.08, COLORS["interval"], "value")):
+    for col, off, color, key in (
+        ("share", -0.08, COLORS["outcome"], "count"),
+        ("share_value", 0.08, COLORS["interval"], "value"),
+    ):
         s = by_year[col].to_numpy(dtype=float) * 100
         lo = by_year[f"{col}_low"].to_numpy(dtype=float) * 100
         hi = by_year[f"{col}_high"].to_numpy(dtype=float) * 100
         err = np.vstack([np.nan_to_num(s - lo), np.nan_to_num(hi - s)])
-        ax.errorbar(x + off, s, yerr=err, fmt="o-" if key == "count" else "s--", color=color, capsize=3,
-                    label=legend[key], markersize=5)
+        ax.errorbar(
+            x + off,
+            s,
+            yerr=err,
+            fmt="o-" if key == "count" else "s--",
+            color=color,
+            capsize=3,
+            label=legend[key],
+            markersize=5,
+        )
     ty = [(y, v * 100) for y, v in sorted(targets.items()) if v is not None and math.isfinite(v)]
     if ty:
-        ax.plot([t[0] for t in ty], [t[1] for t in ty], "_", color=COLORS["warn"], markersize=28, mew=2.5,
-                label=legend["target"], linestyle="none")
+        ax.plot(
+            [t[0] for t in ty],
+            [t[1] for t in ty],
+            "_",
+            color=COLORS["warn"],
+            markersize=28,
+            mew=2.5,
+            label=legend["target"],
+            linestyle="none",
+        )
     ax.set_ylabel(percent_label)
     ax.set_ylim(0, 100)
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -63,8 +101,7 @@ def share_by_year(
     return fig
 
 
-def share_by_group(table: pd.DataFrame, group: str, target: float | None, legend: dict[str, str],
-                   percent_label: str):
+def share_by_group(table: pd.DataFrame, group: str, target: float | None, legend: dict[str, str], percent_label: str):
     """One row per group: share by count with its Wilson interval, sorted by share; the target
     as a vertical line. ``legend`` keys: count, target."""
     t = table.sort_values("share")

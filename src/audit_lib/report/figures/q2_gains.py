@@ -17,15 +17,37 @@ def gains_vs_cost(summary: pd.DataFrame, legend: dict[str, str], money_label: st
     x = np.arange(len(summary))
     w = 0.26
     ax.bar(x - w, summary["enabled_savings_sek"].fillna(0) / scale, w, color=COLORS["outcome"], label=legend["enabled"])
-    ax.bar(x, summary["admin_gain_sek"] / scale, w, color=COLORS["interval"], hatch="//",
-           edgecolor=COLORS["outcome"], label=legend["admin"])
-    ax.bar(x + w, summary["coordination_cost_sek"] / scale, w, color=COLORS["warn"], hatch="..",
-           edgecolor="white", label=legend["cost_recorded"])
+    ax.bar(
+        x,
+        summary["admin_gain_sek"] / scale,
+        w,
+        color=COLORS["interval"],
+        hatch="//",
+        edgecolor=COLORS["outcome"],
+        label=legend["admin"],
+    )
+    ax.bar(
+        x + w,
+        summary["coordination_cost_sek"] / scale,
+        w,
+        color=COLORS["warn"],
+        hatch="..",
+        edgecolor="white",
+        label=legend["cost_recorded"],
+    )
     est = summary["coordination_cost_est_sek"].to_numpy(dtype=float) / scale
     lo = summary["coordination_cost_est_low"].to_numpy(dtype=float) / scale
     hi = summary["coordination_cost_est_high"].to_numpy(dtype=float) / scale
-    ax.errorbar(x + w, est, yerr=np.vstack([np.nan_to_num(est - lo), np.nan_to_num(hi - est)]), fmt="_",
-                color="black", capsize=3, markersize=10, label=legend["cost_estimated"])
+    ax.errorbar(
+        x + w,
+        est,
+        yerr=np.vstack([np.nan_to_num(est - lo), np.nan_to_num(hi - est)]),
+        fmt="_",
+        color="black",
+        capsize=3,
+        markersize=10,
+        label=legend["cost_estimated"],
+    )
     ax.set_xticks(x, [str(y) for y in summary["year"]])
     ax.set_ylabel(money_label)
     ax.legend(loc="upper left", fontsize=8)
@@ -33,8 +55,9 @@ def gains_vs_cost(summary: pd.DataFrame, legend: dict[str, str], money_label: st
     return fig
 
 
-def effort_per_procurement(gains: pd.DataFrame, threshold_hours: float, flagged: list[str],
-                           legend: dict[str, str], hours_label: str):
+def effort_per_procurement(
+    gains: pd.DataFrame, threshold_hours: float, flagged: list[str], legend: dict[str, str], hours_label: str
+):
     """Recorded hours per coordinated procurement by year (jittered points, deterministic), the
     high-effort threshold as a line, flagged procurements labelled with their id.
     ``legend`` keys: procurement, threshold."""

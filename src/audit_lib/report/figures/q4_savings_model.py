@@ -18,8 +18,12 @@ from matplotlib.ticker import FuncFormatter
 
 from ..style import COLORS
 
-BASELINE_COLORS = {"mean": COLORS["warn"], "median": COLORS["outcome"], "second_lowest": COLORS["ok"],
-                   "estimated_value": COLORS["target"]}
+BASELINE_COLORS = {
+    "mean": COLORS["warn"],
+    "median": COLORS["outcome"],
+    "second_lowest": COLORS["ok"],
+    "estimated_value": COLORS["target"],
+}
 
 
 def _percent_axis(ax: Axes, axis: str = "y", decimal: str = ".") -> None:
@@ -34,8 +38,15 @@ def coverage_by_year(by_year: pd.DataFrame, audit_year: int, labels: Mapping[str
     years = by_year["year"].to_numpy()
     w = 0.38
     ax.bar(years - w / 2, by_year["coverage_count"], w, color=COLORS["outcome"], label=labels["count"])
-    ax.bar(years + w / 2, by_year["coverage_value"], w, color=COLORS["interval"], hatch="//",
-           edgecolor=COLORS["outcome"], label=labels["value"])
+    ax.bar(
+        years + w / 2,
+        by_year["coverage_value"],
+        w,
+        color=COLORS["interval"],
+        hatch="//",
+        edgecolor=COLORS["outcome"],
+        label=labels["value"],
+    )
     sel = years == audit_year
     if sel.any():
         ax.axvspan(audit_year - 0.5, audit_year + 0.5, color=COLORS["muted"], alpha=0.12, lw=0)
@@ -71,16 +82,27 @@ def saving_vs_bids(by_n: pd.DataFrame, null: pd.DataFrame | None, labels: Mappin
     return fig
 
 
-def baseline_totals(totals: pd.DataFrame, boot: pd.DataFrame, interval: Mapping[str, float],
-                    labels: Mapping[str, str], scale: float = 1e6) -> Figure:
+def baseline_totals(
+    totals: pd.DataFrame,
+    boot: pd.DataFrame,
+    interval: Mapping[str, float],
+    labels: Mapping[str, str],
+    scale: float = 1e6,
+) -> Figure:
     """The audit year's total under each basis (bars), with each baseline's bootstrap interval
     (whiskers), the range across baselines (band) and the register's reported figure (line).
     ``labels``: one per basis (``reported``, ``recomputed``, ``median``, ...), and ``range``,
     ``xlabel``."""
     t = totals.iloc[::-1].reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(t) + 1.4))
-    ax.axvspan(interval["low"] / scale, interval["high"] / scale, color=COLORS["interval"], alpha=0.35, lw=0,
-               label=labels["range"])
+    ax.axvspan(
+        interval["low"] / scale,
+        interval["high"] / scale,
+        color=COLORS["interval"],
+        alpha=0.35,
+        lw=0,
+        label=labels["range"],
+    )
     base_of = {"recomputed": "mean"}
     for i, (_, r) in enumerate(t.iterrows()):
         name = base_of.get(r["basis"], r["basis"])

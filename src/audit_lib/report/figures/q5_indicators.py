@@ -31,8 +31,15 @@ def coverage_grid(matrix: pd.DataFrame, row_labels: dict[str, str], col_labels: 
             colour = cmap(0.25 + 0.75 * v / vmax) if v else "#ffffff"
             ax.add_patch(plt.Rectangle((j, i), 1, 1, facecolor=colour, edgecolor="#cccccc"))
             if v:
-                ax.text(j + 0.5, i + 0.5, str(v), ha="center", va="center", fontsize=11,
-                        color="white" if v / vmax > 0.5 else "black")
+                ax.text(
+                    j + 0.5,
+                    i + 0.5,
+                    str(v),
+                    ha="center",
+                    va="center",
+                    fontsize=11,
+                    color="white" if v / vmax > 0.5 else "black",
+                )
         if int(m.iloc[i].sum()) == 0:
             ax.text(n_cols / 2, i + 0.5, "–", ha="center", va="center", color=COLORS["muted"])
     ax.set_xlim(0, n_cols)

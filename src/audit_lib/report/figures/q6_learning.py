@@ -14,14 +14,25 @@ def lessons_by_year(by_year: pd.DataFrame, legend: dict[str, str], ylabel: str, 
     coordinated ones (offset to the right). ``percent_fmt`` formats a fraction for the axis."""
     fig, ax = plt.subplots(figsize=(7.5, 3.4))
     x = by_year["year"].to_numpy(dtype=float)
-    for col, off, colour, key in (("lessons", -0.08, COLORS["outcome"], "all"),
-                                  ("coordinated_lessons", 0.08, COLORS["target"], "coordinated")):
+    for col, off, colour, key in (
+        ("lessons", -0.08, COLORS["outcome"], "all"),
+        ("coordinated_lessons", 0.08, COLORS["target"], "coordinated"),
+    ):
         s = by_year[f"{col}_share"].to_numpy(dtype=float)
         lo = by_year[f"{col}_low"].to_numpy(dtype=float)
         hi = by_year[f"{col}_high"].to_numpy(dtype=float)
         ok = np.isfinite(s)
-        ax.errorbar(x[ok] + off, s[ok], yerr=[s[ok] - lo[ok], hi[ok] - s[ok]], fmt="o", color=colour,
-                    ecolor=colour, elinewidth=2, capsize=3, label=legend[key])
+        ax.errorbar(
+            x[ok] + off,
+            s[ok],
+            yerr=[s[ok] - lo[ok], hi[ok] - s[ok]],
+            fmt="o",
+            color=colour,
+            ecolor=colour,
+            elinewidth=2,
+            capsize=3,
+            label=legend[key],
+        )
     ax.set_ylim(0, 1)
     ax.set_ylabel(ylabel)
     ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
@@ -36,8 +47,11 @@ def lessons_by_year(by_year: pd.DataFrame, legend: dict[str, str], ylabel: str, 
 def problems_by_category(repeated: pd.DataFrame, problem_labels: dict[str, str]):
     """Horizontal bars per category: procurements with each problem in the window; a filled
     bar is a repeated problem, a hatched one occurred in a single year."""
-    cats = (repeated.groupby("category")["n_procurements"].sum().sort_values(ascending=True).index.tolist()
-            if len(repeated) else [])
+    cats = (
+        repeated.groupby("category")["n_procurements"].sum().sort_values(ascending=True).index.tolist()
+        if len(repeated)
+        else []
+    )
     problems = list(problem_labels)
     fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.38 * max(len(cats), 1)))
     h = 0.8 / max(len(problems), 1)

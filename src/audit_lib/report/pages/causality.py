@@ -27,9 +27,28 @@ from ..values import yes_no
 from .causality_values import INPUTS, conclusion_values, label, labels, mn, pct, shown_groups, with_interval
 
 __all__ = [
-    "INPUTS", "assessment_question", "assessment_text", "conclusion_texts", "conclusion_values", "conclusions", "data",
-    "diagnostics", "effects", "event_studies", "identification", "label", "labels", "methods", "mn", "money",
-    "moved_before", "no_data", "pct", "shown_groups", "warnings", "with_interval",
+    "INPUTS",
+    "assessment_question",
+    "assessment_text",
+    "conclusion_texts",
+    "conclusion_values",
+    "conclusions",
+    "data",
+    "diagnostics",
+    "effects",
+    "event_studies",
+    "identification",
+    "label",
+    "labels",
+    "methods",
+    "mn",
+    "money",
+    "moved_before",
+    "no_data",
+    "pct",
+    "shown_groups",
+    "warnings",
+    "with_interval",
 ]
 
 
@@ -47,40 +66,77 @@ def data(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
     dc = a.data.coverage
     parts = [
         d.heading(t("causality.data_heading")),
-        d.key_figures([(t("causality.key_lines"), f.count(cov["n_lines_used"])),
-                       (t("causality.key_cells"), f.count(dc["n_cells"])),
-                       (t("causality.key_spend"), f.mnkr(cov["spend_used_sek"]))]),
-        d.paragraph(t("causality.data_intro", n_lines=f.count(cov["n_lines_used"]), first=dc["first_month"],
-                      last=dc["last_month"], n_cells=f.count(dc["n_cells"]), n_clusters=f.count(dc["n_clusters"]),
-                      n_cell_months=f.count(dc["n_cell_months"]))),
+        d.key_figures(
+            [
+                (t("causality.key_lines"), f.count(cov["n_lines_used"])),
+                (t("causality.key_cells"), f.count(dc["n_cells"])),
+                (t("causality.key_spend"), f.mnkr(cov["spend_used_sek"])),
+            ]
+        ),
+        d.paragraph(
+            t(
+                "causality.data_intro",
+                n_lines=f.count(cov["n_lines_used"]),
+                first=dc["first_month"],
+                last=dc["last_month"],
+                n_cells=f.count(dc["n_cells"]),
+                n_clusters=f.count(dc["n_clusters"]),
+                n_cell_months=f.count(dc["n_cell_months"]),
+            )
+        ),
     ]
     parts += _left_out(cov, dc, p.min_cell_months, t, f)
-    fig = figs.price_index(a.data.frame, a.data.cells, a.data.treatments, labels(a.data.groups, t),
-                           t("causality.index_ylabel"))
-    parts.append(d.figure(fig, t("causality.index_caption", base=p.index_base_months), key="causality-fig1",
-                          data=cf.index_data(a.data.frame, t, f)))
+    fig = figs.price_index(
+        a.data.frame, a.data.cells, a.data.treatments, labels(a.data.groups, t), t("causality.index_ylabel")
+    )
+    parts.append(
+        d.figure(
+            fig,
+            t("causality.index_caption", base=p.index_base_months),
+            key="causality-fig1",
+            data=cf.index_data(a.data.frame, t, f),
+        )
+    )
     return parts
 
 
-def _left_out(cov: Mapping[str, Any], dc: Mapping[str, Any], min_cell_months: int, t: Texts,
-              f: Formatter) -> list[d.Html]:
+def _left_out(
+    cov: Mapping[str, Any], dc: Mapping[str, Any], min_cell_months: int, t: Texts, f: Formatter
+) -> list[d.Html]:
     """What the panel left out: lines (not positive, no key) and cells (too short, no rollout)."""
     parts = []
     excluded = cov["n_lines_not_positive"] + cov["n_lines_missing_key"]
     if excluded:
-        parts.append(d.paragraph(t("causality.data_excluded", n_not_positive=f.count(cov["n_lines_not_positive"]),
-                                   n_missing_key=f.count(cov["n_lines_missing_key"]),
-                                   share=f.percent(excluded / cov["n_lines"], 2))))
+        parts.append(
+            d.paragraph(
+                t(
+                    "causality.data_excluded",
+                    n_not_positive=f.count(cov["n_lines_not_positive"]),
+                    n_missing_key=f.count(cov["n_lines_missing_key"]),
+                    share=f.percent(excluded / cov["n_lines"], 2),
+                )
+            )
+        )
     if dc["n_cells_too_short"] or dc["n_cells_without_rollout"]:
-        parts.append(d.paragraph(t("causality.data_dropped_cells", n_short=f.count(dc["n_cells_too_short"]),
-                                   months=min_cell_months, n_no_rollout=f.count(dc["n_cells_without_rollout"]))))
+        parts.append(
+            d.paragraph(
+                t(
+                    "causality.data_dropped_cells",
+                    n_short=f.count(dc["n_cells_too_short"]),
+                    months=min_cell_months,
+                    n_no_rollout=f.count(dc["n_cells_without_rollout"]),
+                )
+            )
+        )
     return parts
 
 
 def _joint_with(idt: pd.DataFrame, t: Texts) -> list[str]:
     """Per identification row: the other initiatives a separate group starts together with."""
-    return ["" if j else ", ".join(label(m, t) for w in ws for m in members(w) if m != g)
-            for g, ws, j in zip(idt["group"], idt["joint_with"], idt["joint"])]
+    return [
+        "" if j else ", ".join(label(m, t) for w in ws for m in members(w) if m != g)
+        for g, ws, j in zip(idt["group"], idt["joint_with"], idt["joint"])
+    ]
 
 
 def identification(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
@@ -88,27 +144,57 @@ def identification(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]
     a, p = res.analysis, res.params
     if a is None:
         return []
-    fig = figs.rollout_timeline(a.data.cells, a.data.treatments, labels(a.data.groups, t),
-                                t("causality.joint_marker"), a.data.origin, int(a.data.frame["time"].max()) + 1)
+    fig = figs.rollout_timeline(
+        a.data.cells,
+        a.data.treatments,
+        labels(a.data.groups, t),
+        t("causality.joint_marker"),
+        a.data.origin,
+        int(a.data.frame["time"].max()) + 1,
+    )
     idt = a.identification
     parts = [
-        d.heading(t("causality.rollout_heading")), d.paragraph(t("causality.rollout_intro")),
-        d.figure(fig, t("causality.rollout_caption"), key="causality-fig2",
-                 data=cf.rollout_data(a.data.cells, a.data.treatments, labels(a.data.groups, t), t)),
+        d.heading(t("causality.rollout_heading")),
+        d.paragraph(t("causality.rollout_intro")),
+        d.figure(
+            fig,
+            t("causality.rollout_caption"),
+            key="causality-fig2",
+            data=cf.rollout_data(a.data.cells, a.data.treatments, labels(a.data.groups, t), t),
+        ),
         d.heading(t("causality.ident_heading")),
         d.paragraph(t("causality.ident_intro", min_clusters=p.min_treated_clusters)),
-        d.table(idt.assign(group_s=idt["group"].map(lambda g: label(g, t)), with_s=_joint_with(idt, t),
-                           status_s=idt["status"].map(lambda s: t(f"causality.status.{s}"))),
-                {"group_s": t("causality.col_group"), "n_cells": t("causality.col_cells"),
-                 "n_clusters": t("causality.col_clusters"), "with_s": t("causality.col_joint_with"),
-                 "status_s": t("causality.col_status")}, numeric=["n_cells", "n_clusters"]),
+        d.table(
+            idt.assign(
+                group_s=idt["group"].map(lambda g: label(g, t)),
+                with_s=_joint_with(idt, t),
+                status_s=idt["status"].map(lambda s: t(f"causality.status.{s}")),
+            ),
+            {
+                "group_s": t("causality.col_group"),
+                "n_cells": t("causality.col_cells"),
+                "n_clusters": t("causality.col_clusters"),
+                "with_s": t("causality.col_joint_with"),
+                "status_s": t("causality.col_status"),
+            },
+            numeric=["n_cells", "n_clusters"],
+        ),
     ]
     for r in idt[idt["joint"] & (idt["n_cells"] > 0)].itertuples():
-        parts.append(d.callout(t("causality.ident_joint", members=" + ".join(label(m, t) for m in members(str(r.group))),
-                                 cells=", ".join(r.cells)), "warning"))  # type: ignore[arg-type]
+        parts.append(
+            d.callout(
+                t(
+                    "causality.ident_joint",
+                    members=" + ".join(label(m, t) for m in members(str(r.group))),
+                    cells=", ".join(r.cells),  # type: ignore[arg-type]
+                ),
+                "warning",
+            )
+        )
     if res.omitted:
-        parts.append(d.callout(t("causality.omitted_warning", names=", ".join(label(m, t) for m in res.omitted)),
-                               "warning"))
+        parts.append(
+            d.callout(t("causality.omitted_warning", names=", ".join(label(m, t) for m in res.omitted)), "warning")
+        )
     n_close = int(idt.loc[~idt["joint"], "n_close_starts"].sum()) // 2
     if n_close:
         parts.append(d.callout(t("causality.ident_close", n=f.count(n_close), months=p.close_start_months), "info"))
@@ -128,14 +214,23 @@ def _plain_effects_table(a: Analysis, t: Texts, f: Formatter) -> d.Html:
     identified = e["interpretation"] != "not_identified"
     shown = e.assign(
         group_s=e["group"].map(lambda g: label(g, t)),
-        effect_s=[with_interval(x, lo, hi, lambda v: pct(v, f)) if ok else MISSING
-                  for x, lo, hi, ok in zip(e["estimate"], e["ci_low"], e["ci_high"], identified)],
+        effect_s=[
+            with_interval(x, lo, hi, lambda v: pct(v, f)) if ok else MISSING
+            for x, lo, hi, ok in zip(e["estimate"], e["ci_low"], e["ci_high"], identified)
+        ],
         before_s=moved_before(e, a.settings.alpha, t),
         interp_s=e["interpretation"].map(lambda x: t(f"causality.interp.{x}")),
     )
-    return d.table(shown, {"group_s": t("causality.col_group"), "effect_s": t("causality.col_effect_plain"),
-                           "before_s": t("causality.col_moved_before"), "interp_s": t("causality.col_interpretation")},
-                   numeric=["effect_s"])
+    return d.table(
+        shown,
+        {
+            "group_s": t("causality.col_group"),
+            "effect_s": t("causality.col_effect_plain"),
+            "before_s": t("causality.col_moved_before"),
+            "interp_s": t("causality.col_interpretation"),
+        },
+        numeric=["effect_s"],
+    )
 
 
 def effects(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
@@ -145,11 +240,16 @@ def effects(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
     if a is None:
         return []
     e, s = a.effects, a.settings
-    parts = [d.heading(t("causality.results_heading")), d.paragraph(t("causality.results_intro_plain")),
-             _plain_effects_table(a, t, f)]
+    parts = [
+        d.heading(t("causality.results_heading")),
+        d.paragraph(t("causality.results_intro_plain")),
+        _plain_effects_table(a, t, f),
+    ]
     if not design_identified(e, a.data.treatments):
-        why = [t(f"causality.reason.{r}", groups=", ".join(label(g, t) for g in gs), alpha=f.number(s.alpha, 2))
-               for r, gs in reason_groups(e, a.data.treatments).items()]
+        why = [
+            t(f"causality.reason.{r}", groups=", ".join(label(g, t) for g in gs), alpha=f.number(s.alpha, 2))
+            for r, gs in reason_groups(e, a.data.treatments).items()
+        ]
         parts.append(d.callout(t("causality.not_identified", reasons="; ".join(why)), "caution"))
     return parts
 
@@ -157,8 +257,10 @@ def effects(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
 def _naive_items(frame: pd.DataFrame, a: Analysis, t: Texts, f: Formatter) -> str:
     names, rows = labels(a.data.groups, t), a.effects.set_index("group")
     sub = frame[frame["group"].isin(shown_groups(a))]
-    return "; ".join(t("causality.naive_item", group=names[g], naive=pct(x, f), estimate=pct(rows.loc[g, "estimate"], f))
-                     for g, x in zip(sub["group"], sub["estimate"]))
+    return "; ".join(
+        t("causality.naive_item", group=names[g], naive=pct(x, f), estimate=pct(rows.loc[g, "estimate"], f))
+        for g, x in zip(sub["group"], sub["estimate"])
+    )
 
 
 def warnings(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
@@ -166,37 +268,64 @@ def warnings(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
     a = res.analysis
     if a is None:
         return []
-    return [d.heading(t("causality.warning_heading")),
-            d.callout(t("causality.naive_warning", window=res.params.naive_window_months,
-                        items=_naive_items(a.naive, a, t, f)), "caution"),
-            d.callout(t("causality.unit_value_warning", items=_naive_items(a.unit_value, a, t, f)), "caution")]
+    return [
+        d.heading(t("causality.warning_heading")),
+        d.callout(
+            t("causality.naive_warning", window=res.params.naive_window_months, items=_naive_items(a.naive, a, t, f)),
+            "caution",
+        ),
+        d.callout(t("causality.unit_value_warning", items=_naive_items(a.unit_value, a, t, f)), "caution"),
+    ]
 
 
 def _board(res: CausalityResult, a: Analysis, t: Texts, f: Formatter) -> list[d.Html]:
     b, share = a.board, res.board_share
     if share is None:
         return []
-    data = d.FigureData(b.assign(saving_s=b["saving_sek"].map(lambda x: mn(x, f)),
-                                 reported_s=b["reported_sek"].map(lambda x: mn(x, f)),
-                                 coordinated_s=b["reported_coordinated_sek"].map(lambda x: mn(x, f))),
-                        {"category": t("common.category"), "first_month": t("causality.col_first_month"),
-                         "saving_s": t("causality.col_saving_coordination"), "reported_s": t("causality.col_reported"),
-                         "coordinated_s": t("causality.col_reported_coordinated")},
-                        numeric=("saving_s", "reported_s", "coordinated_s"))
+    data = d.FigureData(
+        b.assign(
+            saving_s=b["saving_sek"].map(lambda x: mn(x, f)),
+            reported_s=b["reported_sek"].map(lambda x: mn(x, f)),
+            coordinated_s=b["reported_coordinated_sek"].map(lambda x: mn(x, f)),
+        ),
+        {
+            "category": t("common.category"),
+            "first_month": t("causality.col_first_month"),
+            "saving_s": t("causality.col_saving_coordination"),
+            "reported_s": t("causality.col_reported"),
+            "coordinated_s": t("causality.col_reported_coordinated"),
+        },
+        numeric=("saving_s", "reported_s", "coordinated_s"),
+    )
     table = d.table(data.frame, data.columns, numeric=data.numeric)
-    fig = figs.money_by_category(b, {"estimated": t("causality.legend_estimated"),
-                                     "reported": t("causality.legend_reported"),
-                                     "reported_coordinated": t("causality.legend_reported_coordinated")},
-                                 t("causality.money_xlabel"))
+    fig = figs.money_by_category(
+        b,
+        {
+            "estimated": t("causality.legend_estimated"),
+            "reported": t("causality.legend_reported"),
+            "reported_coordinated": t("causality.legend_reported_coordinated"),
+        },
+        t("causality.money_xlabel"),
+    )
     identified = a.effects.set_index("group").loc["coordination", "identified"]
     caveat = "causality.board_caveat" if identified else "causality.board_caveat_associational"
     return [
-        d.heading(t("causality.board_heading"), 3), d.paragraph(t("causality.board_intro")), table,
+        d.heading(t("causality.board_heading"), 3),
+        d.paragraph(t("causality.board_intro")),
+        table,
         d.figure(fig, t("causality.money_caption"), key="causality-fig6", data=data),
-        d.paragraph(t("causality.board_total", saving=mn(b["saving_sek"].sum(), f), low=mn(b["saving_low_sek"].sum(), f),
-                      high=mn(b["saving_high_sek"].sum(), f))),
-        d.callout(t(caveat, share=f.percent(share["estimate"]), low=f.percent(share["low"]),
-                    high=f.percent(share["high"])), "caution"),
+        d.paragraph(
+            t(
+                "causality.board_total",
+                saving=mn(b["saving_sek"].sum(), f),
+                low=mn(b["saving_low_sek"].sum(), f),
+                high=mn(b["saving_high_sek"].sum(), f),
+            )
+        ),
+        d.callout(
+            t(caveat, share=f.percent(share["estimate"]), low=f.percent(share["low"]), high=f.percent(share["high"])),
+            "caution",
+        ),
         d.callout(t("common.enabled_not_realised"), "info"),
     ]
 
@@ -210,12 +339,22 @@ def money(res: CausalityResult, t: Texts, f: Formatter) -> list[d.Html]:
     return [
         d.heading(t("causality.sek_heading")),
         d.paragraph(t("causality.sek_intro")),
-        d.table(sk.assign(group_s=sk["group"].map(lambda g: label(g, t)), spend_s=sk["spend_sek"].map(lambda x: mn(x, f)),
-                          saving_s=[with_interval(x, lo, hi, lambda v: mn(v, f)) for x, lo, hi in
-                                    zip(sk["saving_sek"], sk["saving_low_sek"], sk["saving_high_sek"])]),
-                {"group_s": t("causality.col_group"), "spend_s": t("causality.col_spend"),
-                 "saving_s": t("causality.col_saving")},
-                numeric=["spend_s", "saving_s"]),
+        d.table(
+            sk.assign(
+                group_s=sk["group"].map(lambda g: label(g, t)),
+                spend_s=sk["spend_sek"].map(lambda x: mn(x, f)),
+                saving_s=[
+                    with_interval(x, lo, hi, lambda v: mn(v, f))
+                    for x, lo, hi in zip(sk["saving_sek"], sk["saving_low_sek"], sk["saving_high_sek"])
+                ],
+            ),
+            {
+                "group_s": t("causality.col_group"),
+                "spend_s": t("causality.col_spend"),
+                "saving_s": t("causality.col_saving"),
+            },
+            numeric=["spend_s", "saving_s"],
+        ),
         *_board(res, a, t, f),
     ]
 

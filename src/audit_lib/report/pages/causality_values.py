@@ -34,7 +34,7 @@ def pct(x: Any, f: Formatter, decimals: int = 1) -> str:
 
 
 def with_interval(x: Any, lo: Any, hi: Any, show: Callable[[Any], str]) -> str:
-    """"x (lo – hi)" in the given format; "–" when ``x`` is missing."""
+    """ "x (lo – hi)" in the given format; "–" when ``x`` is missing."""
     return f"{show(x)} ({interval(lo, hi, show)})" if np.isfinite(x) else MISSING
 
 

@@ -71,9 +71,18 @@ def intro(res: FollowupResult, t: Texts, f: Formatter) -> list[d.Html]:
         if avail["n_previous_failed"]:
             parts.append(d.callout(t("followup.previous_failed", n=avail["n_previous_failed"]), "warning"))
     else:
-        parts = [d.heading(t("followup.not_available_heading")),
-                 d.callout(t(f"followup.reason_{avail['reason']}", path=res.previous_results_dir or "",
-                             year=res.audit_year, previous_year=avail["previous_year"]), "warning")]
+        parts = [
+            d.heading(t("followup.not_available_heading")),
+            d.callout(
+                t(
+                    f"followup.reason_{avail['reason']}",
+                    path=res.previous_results_dir or "",
+                    year=res.audit_year,
+                    previous_year=avail["previous_year"],
+                ),
+                "warning",
+            ),
+        ]
     if res.failed_now:
         names = ", ".join(question_label(res, n, t) for n in res.failed_now)
         parts.append(d.callout(t("followup.current_failed", n=len(res.failed_now), names=names), "warning"))
@@ -83,8 +92,11 @@ def intro(res: FollowupResult, t: Texts, f: Formatter) -> list[d.Html]:
 def _direction(direction: str, because: list[str], t: Texts) -> str:
     if not because:
         return t(f"followup.direction_{direction}")
-    return t("followup.because", direction=t(f"followup.direction_{direction}"),
-             reasons=", ".join(t(f"followup.because_{r}") for r in because))
+    return t(
+        "followup.because",
+        direction=t(f"followup.direction_{direction}"),
+        reasons=", ".join(t(f"followup.because_{r}") for r in because),
+    )
 
 
 def assessments(res: FollowupResult, t: Texts, f: Formatter) -> list[d.Html]:
@@ -102,17 +114,29 @@ def assessments(res: FollowupResult, t: Texts, f: Formatter) -> list[d.Html]:
         criteria_s=[yes_no(b, t) for b in a["criteria_changed"]],
     )
     parts = [
-        d.key_figures([(t("followup.kf_improved"), f.count(n["improved"])),
-                       (t("followup.kf_unchanged"), f.count(n["unchanged"])),
-                       (t("followup.kf_worsened"), f.count(n["worsened"])),
-                       (t("followup.kf_changed"), f.count(n["changed"]))]),
+        d.key_figures(
+            [
+                (t("followup.kf_improved"), f.count(n["improved"])),
+                (t("followup.kf_unchanged"), f.count(n["unchanged"])),
+                (t("followup.kf_worsened"), f.count(n["worsened"])),
+                (t("followup.kf_changed"), f.count(n["changed"])),
+            ]
+        ),
         d.heading(t("followup.assess_heading")),
         d.paragraph(t("followup.assess_intro")),
         d.paragraph(t("followup.like_for_like_note")),
-        d.table(shown, {"question_s": t("followup.col_question"), "previous_s": t("followup.col_previous_level"),
-                        "previous_now_s": t("followup.col_previous_now"), "current_s": t("followup.col_current_level"),
-                        "figures_s": t("followup.col_figures"), "direction_s": t("followup.col_direction"),
-                        "criteria_s": t("followup.col_criteria")}),
+        d.table(
+            shown,
+            {
+                "question_s": t("followup.col_question"),
+                "previous_s": t("followup.col_previous_level"),
+                "previous_now_s": t("followup.col_previous_now"),
+                "current_s": t("followup.col_current_level"),
+                "figures_s": t("followup.col_figures"),
+                "direction_s": t("followup.col_direction"),
+                "criteria_s": t("followup.col_criteria"),
+            },
+        ),
     ]
     n_changed = int(sum(1 for b in a["criteria_changed"] if b))
     if n_changed:
@@ -136,12 +160,22 @@ def figures(res: FollowupResult, t: Texts, f: Formatter) -> list[d.Html]:
             change_s=[change_s(r, t, f) for r in rows],
             uncertainty_s=[uncertainty_s(r, t, f) for r in rows],
         )
-        columns = {"figure_s": t("followup.col_figure"), "previous_s": t("followup.col_previous"),
-                   "current_s": t("followup.col_current"), "change_s": t("followup.col_change")}
+        columns = {
+            "figure_s": t("followup.col_figure"),
+            "previous_s": t("followup.col_previous"),
+            "current_s": t("followup.col_current"),
+            "change_s": t("followup.col_change"),
+        }
         if view["uncertainty_s"].astype(bool).any():
             columns["uncertainty_s"] = t("followup.col_uncertainty")
-        parts.append(d.table(view, columns, caption=t("followup.figures_caption", question=question_label(res, str(nb), t)),
-                             numeric=["previous_s", "current_s", "change_s"]))
+        parts.append(
+            d.table(
+                view,
+                columns,
+                caption=t("followup.figures_caption", question=question_label(res, str(nb), t)),
+                numeric=["previous_s", "current_s", "change_s"],
+            )
+        )
     return parts
 
 
@@ -183,19 +217,39 @@ def recommendations(res: FollowupResult, t: Texts, f: Formatter) -> list[d.Html]
             evidence_s=[evidence_s(e, t) for e in recs["evidence"]],
         )
         parts += [
-            d.key_figures([(t("followup.kf_recs"), f.count(len(recs))), (t("followup.kf_recs_done"), f.count(counts["done"]))]),
+            d.key_figures(
+                [(t("followup.kf_recs"), f.count(len(recs))), (t("followup.kf_recs_done"), f.count(counts["done"]))]
+            ),
             d.paragraph(t("followup.recs_intro")),
-            d.table(shown, {"id": t("followup.col_id"), "text_s": t("followup.col_recommendation"),
-                            "previous_s": t("followup.col_previous_status"), "status_s": t("followup.col_status"),
-                            "evidence_s": t("followup.col_evidence")}),
+            d.table(
+                shown,
+                {
+                    "id": t("followup.col_id"),
+                    "text_s": t("followup.col_recommendation"),
+                    "previous_s": t("followup.col_previous_status"),
+                    "status_s": t("followup.col_status"),
+                    "evidence_s": t("followup.col_evidence"),
+                },
+            ),
         ]
         if counts["missing"]:
             parts.append(d.callout(t("followup.recs_missing", n=counts["missing"]), "warning"))
         if counts["open"]:
             parts.append(d.callout(t("followup.recs_open", n=counts["open"]), "info"))
     if res.measures:  # the board's answers to last year's recommendations and what became of its measures
-        parts += responses_page.section(res.measures, t, f, res.answer_by.isoformat() if res.answer_by else None,
-                                        res.measures_as_of.isoformat() if res.measures_as_of else "", level=3)
+        parts += responses_page.section(
+            res.measures,
+            t,
+            f,
+            res.answer_by.isoformat() if res.answer_by else None,
+            res.measures_as_of.isoformat() if res.measures_as_of else "",
+            level=3,
+        )
     made = [r for r in res.register if r["status"] == "new"]
-    return [*parts, d.heading(t("followup.made_heading"), 3),
-            d.bullets(f"{r['id']}: {text_of(r['text'], lang)}" for r in made) if made else d.paragraph(t("followup.made_none"))]
+    return [
+        *parts,
+        d.heading(t("followup.made_heading"), 3),
+        d.bullets(f"{r['id']}: {text_of(r['text'], lang)}" for r in made)
+        if made
+        else d.paragraph(t("followup.made_none")),
+    ]

@@ -35,30 +35,49 @@ def coverage(res: Q5Result, t: Texts, f: Formatter, governing_bodies: Sequence[s
         return [d.callout(t("q5_indicators.no_table"), "warning")]
     shown = cov.assign(
         area_label=cov["goal_area"].map(lambda a: area(a, t)),
-        reported_to_label=cov["reported_to"].map(lambda s: ", ".join(recipient(x, t) for x in s.split(", ")) if s else "–"),
+        reported_to_label=cov["reported_to"].map(
+            lambda s: ", ".join(recipient(x, t) for x in s.split(", ")) if s else "–"
+        ),
         status_label=cov["status"].map(lambda s: t(f"q5_indicators.status.{s}")),
     )
     parts = [
-        d.key_figures([
-            (t("q5_indicators.kf_areas_followed"),
-             t("q5_indicators.of", k=f.count(counts["areas_followed"]), n=f.count(counts["n_areas"]))),
-            (t("q5_indicators.kf_areas_reported"),
-             t("q5_indicators.of", k=f.count(counts["areas_reported"]), n=f.count(counts["n_areas"]))),
-            (t("q5_indicators.kf_indicators_followed"),
-             t("q5_indicators.of", k=f.count(counts["indicators_followed"]), n=f.count(counts["n_indicators"]))),
-        ]),
+        d.key_figures(
+            [
+                (
+                    t("q5_indicators.kf_areas_followed"),
+                    t("q5_indicators.of", k=f.count(counts["areas_followed"]), n=f.count(counts["n_areas"])),
+                ),
+                (
+                    t("q5_indicators.kf_areas_reported"),
+                    t("q5_indicators.of", k=f.count(counts["areas_reported"]), n=f.count(counts["n_areas"])),
+                ),
+                (
+                    t("q5_indicators.kf_indicators_followed"),
+                    t("q5_indicators.of", k=f.count(counts["indicators_followed"]), n=f.count(counts["n_indicators"])),
+                ),
+            ]
+        ),
         d.heading(t("q5_indicators.coverage_heading")),
         d.paragraph(t("q5_indicators.coverage_intro", bodies=", ".join(recipient(b, t) for b in governing_bodies))),
-        d.table(shown, {"area_label": t("q5_indicators.col_goal_area"), "n_indicators": t("q5_indicators.col_n_indicators"),
-                        "n_followed_up": t("q5_indicators.col_n_followed_up"),
-                        "n_reported": t("q5_indicators.col_n_reported"),
-                        "reported_to_label": t("q5_indicators.col_reported_to"),
-                        "status_label": t("q5_indicators.col_status")},
-                numeric=["n_indicators", "n_followed_up", "n_reported"]),
+        d.table(
+            shown,
+            {
+                "area_label": t("q5_indicators.col_goal_area"),
+                "n_indicators": t("q5_indicators.col_n_indicators"),
+                "n_followed_up": t("q5_indicators.col_n_followed_up"),
+                "n_reported": t("q5_indicators.col_n_reported"),
+                "reported_to_label": t("q5_indicators.col_reported_to"),
+                "status_label": t("q5_indicators.col_status"),
+            },
+            numeric=["n_indicators", "n_followed_up", "n_reported"],
+        ),
     ]
     uncovered = [area(a, t) for a in res.uncovered]
-    parts.append(d.callout(t("q5_indicators.uncovered", areas=", ".join(uncovered)), "warning") if uncovered
-                 else d.callout(t("q5_indicators.all_covered"), "info"))
+    parts.append(
+        d.callout(t("q5_indicators.uncovered", areas=", ".join(uncovered)), "warning")
+        if uncovered
+        else d.callout(t("q5_indicators.all_covered"), "info")
+    )
     if res.outside:
         parts.append(d.callout(t("q5_indicators.outside_mission", areas=", ".join(res.outside)), "info"))
     return parts
@@ -78,16 +97,27 @@ def indicators(res: Q5Result, t: Texts, f: Formatter) -> list[d.Html]:
     )
     return [
         d.heading(t("q5_indicators.matrix_heading"), 3),
-        d.figure(fig, t("q5_indicators.matrix_caption"), key="q5-fig1",
-                 data=d.FigureData(matrix.reset_index(drop=True).assign(area_label=[area(a, t) for a in matrix.index]),
-                                   {"area_label": t("q5_indicators.col_goal_area"),
-                                    **{c: recipient(c, t) for c in matrix.columns}},
-                                   {c: f.count for c in matrix.columns})),
+        d.figure(
+            fig,
+            t("q5_indicators.matrix_caption"),
+            key="q5-fig1",
+            data=d.FigureData(
+                matrix.reset_index(drop=True).assign(area_label=[area(a, t) for a in matrix.index]),
+                {"area_label": t("q5_indicators.col_goal_area"), **{c: recipient(c, t) for c in matrix.columns}},
+                {c: f.count for c in matrix.columns},
+            ),
+        ),
         d.heading(t("q5_indicators.indicators_heading"), 3),
-        d.table(ind, {"area_label": t("q5_indicators.col_goal_area"), "indicator": t("q5_indicators.col_indicator"),
-                      "followed_label": t("q5_indicators.col_followed_up"),
-                      "recipient_label": t("q5_indicators.col_reported_to"),
-                      "status_label": t("q5_indicators.col_status")}),
+        d.table(
+            ind,
+            {
+                "area_label": t("q5_indicators.col_goal_area"),
+                "indicator": t("q5_indicators.col_indicator"),
+                "followed_label": t("q5_indicators.col_followed_up"),
+                "recipient_label": t("q5_indicators.col_reported_to"),
+                "status_label": t("q5_indicators.col_status"),
+            },
+        ),
         d.callout(t("q5_indicators.coverage_caveat"), "caution"),
     ]
 
@@ -106,8 +136,14 @@ def targets(res: Q5Result, t: Texts, f: Formatter) -> list[d.Html]:
     )
     return parts + [
         d.paragraph(t("q5_indicators.targets_intro", year=year)),
-        d.table(tv, {"indicator_label": t("q5_indicators.col_indicator"),
-                     "periods_label": t("q5_indicators.col_periods"),
-                     "target_s": t("q5_indicators.col_target"), "outcome_s": t("q5_indicators.col_outcome")},
-                numeric=["target_s", "outcome_s"]),
+        d.table(
+            tv,
+            {
+                "indicator_label": t("q5_indicators.col_indicator"),
+                "periods_label": t("q5_indicators.col_periods"),
+                "target_s": t("q5_indicators.col_target"),
+                "outcome_s": t("q5_indicators.col_outcome"),
+            },
+            numeric=["target_s", "outcome_s"],
+        ),
     ]

@@ -31,13 +31,21 @@ def rows(statuses: list[ResponseStatus], t: Texts) -> list[dict[str, str]]:
             out.append({**first, "measure": none, "owner": "", "deadline": "", "outcome": ""})
         for i, m in enumerate(s.measures):
             head = first if i == 0 else {"recommendation": "", "answer": ""}
-            out.append({**head, "measure": m.text, "owner": m.owner, "deadline": m.deadline,
-                        "outcome": _outcome(m.outcome, m.reason, t)})
+            out.append(
+                {
+                    **head,
+                    "measure": m.text,
+                    "owner": m.owner,
+                    "deadline": m.deadline,
+                    "outcome": _outcome(m.outcome, m.reason, t),
+                }
+            )
     return out
 
 
-def section(statuses: list[ResponseStatus], t: Texts, f: Formatter, answer_by: str | None, as_of: str,
-            level: int = 2) -> list[d.Html]:
+def section(
+    statuses: list[ResponseStatus], t: Texts, f: Formatter, answer_by: str | None, as_of: str, level: int = 2
+) -> list[d.Html]:
     """Heading, a sentence of counts, the table, and the recommendations without an answer."""
     parts = [d.heading(t("responses.heading"), level)]
     if not statuses:
@@ -46,15 +54,27 @@ def section(statuses: list[ResponseStatus], t: Texts, f: Formatter, answer_by: s
     if answer_by and c["not_due"] == len(statuses):  # the report goes out before any answer is due
         parts.append(d.paragraph(t("responses.intro_not_due", answer_by=answer_by, as_of=as_of)))
     elif answer_by:
-        parts.append(d.paragraph(t("responses.intro", answer_by=answer_by, as_of=as_of, n=f.count(len(statuses)),
-                                   in_time=f.count(c["in_time"]), late=f.count(c["late"]),
-                                   missing=f.count(c["missing"]))))
+        parts.append(
+            d.paragraph(
+                t(
+                    "responses.intro",
+                    answer_by=answer_by,
+                    as_of=as_of,
+                    n=f.count(len(statuses)),
+                    in_time=f.count(c["in_time"]),
+                    late=f.count(c["late"]),
+                    missing=f.count(c["missing"]),
+                )
+            )
+        )
     else:
         parts.append(d.paragraph(t("responses.intro_no_date", as_of=as_of)))
-    columns = {k: t(f"responses.col_{k}") for k in ("recommendation", "answer", "measure", "owner", "deadline",
-                                                     "outcome")}
-    parts.append(d.table(pd.DataFrame(rows(statuses, t), columns=list(columns)), columns,
-                         caption=t("responses.caption")))
+    columns = {
+        k: t(f"responses.col_{k}") for k in ("recommendation", "answer", "measure", "owner", "deadline", "outcome")
+    }
+    parts.append(
+        d.table(pd.DataFrame(rows(statuses, t), columns=list(columns)), columns, caption=t("responses.caption"))
+    )
     missing = without_answer(statuses)
     if missing:
         parts.append(d.callout(t("responses.without_answer", ids=", ".join(missing)), "warning"))

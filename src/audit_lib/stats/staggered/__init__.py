@@ -65,7 +65,25 @@ from .panel import Panel, PanelError, make_panel
 from .rollout import NEVER, RolloutPanel, fe_matrix, rollout_panel
 
 __all__ = [
-    "NEVER", "Panel", "PanelError", "PretrendFit", "RolloutPanel", "StaggeredResult", "aggregate", "att_gt", "cells",
-    "fe_matrix", "imputation", "make_panel", "pretrend_fit", "pretrend_test", "randomization_simple",
-    "rollout_panel", "simple_att", "standard_errors", "twfe_event_study", "twfe_static", "wald_zero",
+    "NEVER",
+    "Panel",
+    "PanelError",
+    "PretrendFit",
+    "RolloutPanel",
+    "StaggeredResult",
+    "aggregate",
+    "att_gt",
+    "cells",
+    "fe_matrix",
+    "imputation",
+    "make_panel",
+    "pretrend_fit",
+    "pretrend_test",
+    "randomization_simple",
+    "rollout_panel",
+    "simple_att",
+    "standard_errors",
+    "twfe_event_study",
+    "twfe_static",
+    "wald_zero",
 ]

@@ -23,8 +23,9 @@ def _weighted(panel: Panel, att: np.ndarray, IF: np.ndarray, groups: np.ndarray)
     return float(pg @ att / S), IF @ (pg / S) + wif @ att
 
 
-def aggregate(panel: Panel, frame: pd.DataFrame, IF: np.ndarray) -> tuple[dict[str, float], pd.DataFrame, pd.DataFrame,
-                                                                          np.ndarray]:
+def aggregate(
+    panel: Panel, frame: pd.DataFrame, IF: np.ndarray
+) -> tuple[dict[str, float], pd.DataFrame, pd.DataFrame, np.ndarray]:
     """Point estimates and influence functions of the aggregations, in the column order
     simple, event_time, group, per event time..., per group..."""
     ok = frame["att"].notna().to_numpy()
@@ -44,10 +45,12 @@ def aggregate(panel: Panel, frame: pd.DataFrame, IF: np.ndarray) -> tuple[dict[s
         k = post & (G == g)
         gr_est[g], gr_if[g] = float(att[k].mean()), IF[:, k].mean(axis=1)
     gs = np.array(list(gr_est))
-    est["group"], cols["group"] = _weighted(panel, np.array([gr_est[g] for g in gs]),
-                                            np.column_stack([gr_if[g] for g in gs]), gs)
+    est["group"], cols["group"] = _weighted(
+        panel, np.array([gr_est[g] for g in gs]), np.column_stack([gr_if[g] for g in gs]), gs
+    )
     ev = pd.DataFrame({"event_time": list(ev_est), "att": list(ev_est.values())})
     gr = pd.DataFrame({"group": gs, "att": [gr_est[g] for g in gs]})
-    IFagg = np.column_stack([cols["simple"], cols["event_time"], cols["group"]] + list(ev_if.values())
-                            + list(gr_if.values()))
+    IFagg = np.column_stack(
+        [cols["simple"], cols["event_time"], cols["group"]] + list(ev_if.values()) + list(gr_if.values())
+    )
     return est, ev, gr, IFagg

@@ -39,8 +39,17 @@ def cells(panel: Panel, control: str = "never", method: str = "reg") -> tuple[pd
             att = np.nan
             if d.any() and c.any():
                 att, inf = _plain_cell(w, d, c, dy) if panel.X is None else covariate_cell(panel.X, w, d, c, dy)
-            rows.append({"group": g, "time": t, "base": P[bi], "event_time": t - g, "att": att,
-                         "n_treated": int(d.sum()), "n_control": int(c.sum())})
+            rows.append(
+                {
+                    "group": g,
+                    "time": t,
+                    "base": P[bi],
+                    "event_time": t - g,
+                    "att": att,
+                    "n_treated": int(d.sum()),
+                    "n_control": int(c.sum()),
+                }
+            )
             infs.append(inf)
     frame = pd.DataFrame(rows, columns=["group", "time", "base", "event_time", "att", "n_treated", "n_control"])
     return frame, (np.column_stack(infs) if infs else np.zeros((n, 0)))
@@ -54,8 +63,9 @@ def _plain_cell(w: np.ndarray, d: np.ndarray, c: np.ndarray, dy: np.ndarray) -> 
     return float(m1 - m0), w * d * (dy - m1) / p1 - w * c * (dy - m0) / p0
 
 
-def _regression_cell(X: np.ndarray, w: np.ndarray, d: np.ndarray, c: np.ndarray,
-                     dy: np.ndarray) -> tuple[float, np.ndarray]:
+def _regression_cell(
+    X: np.ndarray, w: np.ndarray, d: np.ndarray, c: np.ndarray, dy: np.ndarray
+) -> tuple[float, np.ndarray]:
     """One cell by outcome regression: the controls' change regressed on the covariates, the
     adopters' mean change minus their predicted change; the influence function (over all
     ``n`` units) includes the coefficients' estimation. Without covariates (``X`` an
@@ -93,8 +103,7 @@ def logit(X: np.ndarray, y: np.ndarray, w: np.ndarray, max_iter: int = 100, tol:
     return None
 
 
-def _dr_cell(X: np.ndarray, w: np.ndarray, d: np.ndarray, c: np.ndarray,
-             dy: np.ndarray) -> tuple[float, np.ndarray]:
+def _dr_cell(X: np.ndarray, w: np.ndarray, d: np.ndarray, c: np.ndarray, dy: np.ndarray) -> tuple[float, np.ndarray]:
     """One cell by the doubly robust estimator of Sant'Anna and Zhao (2020, panel data, as
     DRDID's ``drdid_panel``, ``did``'s default): the probability of adopting given the
     covariates (logistic regression over the cell's adopters and controls) reweights the

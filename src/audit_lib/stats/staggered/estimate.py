@@ -28,10 +28,23 @@ class StaggeredResult:
     randomization: dict[str, Any] | None = None  # few treated clusters: placebo inference on the simple aggregate
 
 
-def att_gt(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption: str, weights: str | None = None,
-           control: str = "never", se: str = "analytic", cluster: str | None = None, reps: int = 999,
-           seed: int = 0, level: float = 0.95, min_treated_clusters: int = 0,
-           covariates: tuple[str, ...] = (), method: str = "reg") -> StaggeredResult:
+def att_gt(
+    data: pd.DataFrame,
+    unit: str,
+    time: str,
+    outcome: str,
+    adoption: str,
+    weights: str | None = None,
+    control: str = "never",
+    se: str = "analytic",
+    cluster: str | None = None,
+    reps: int = 999,
+    seed: int = 0,
+    level: float = 0.95,
+    min_treated_clusters: int = 0,
+    covariates: tuple[str, ...] = (),
+    method: str = "reg",
+) -> StaggeredResult:
     """Group-time effects, their aggregations and the pre-trend test (see the module text).
 
     ``data`` is long: one row per unit and period; ``adoption`` is the period the unit
@@ -59,8 +72,8 @@ def att_gt(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption: str
     for i, name in enumerate(("simple", "event_time", "group")):
         lo, hi = interval(est[name], agg_se[i], level)
         aggregates[name] = {"estimate": est[name], "se": float(agg_se[i]), "low": float(lo), "high": float(hi)}
-    ev["se"] = agg_se[3:3 + len(ev)]
-    gr["se"] = agg_se[3 + len(ev):]
+    ev["se"] = agg_se[3 : 3 + len(ev)]
+    gr["se"] = agg_se[3 + len(ev) :]
     for f in (ev, gr):
         f["low"], f["high"] = interval(f["att"], f["se"], level)
     meta = _meta(panel, frame, control, se, level, covariates, method)
@@ -68,39 +81,61 @@ def att_gt(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption: str
     meta["inference"] = "randomization" if few else "cluster_robust"
     ri = randomization_simple(panel, est["simple"], control, reps, seed, level, method) if few else None
     pre_ev = (ev["event_time"] < 0).to_numpy()
-    pre_test = wald_zero(panel, ev["att"].to_numpy()[pre_ev], IFagg[:, 3:3 + len(ev)][:, pre_ev])
+    pre_test = wald_zero(panel, ev["att"].to_numpy()[pre_ev], IFagg[:, 3 : 3 + len(ev)][:, pre_ev])
     return StaggeredResult(frame, aggregates, ev, gr, pretrend_test(panel, frame, IF), pre_test, meta, ri)
 
 
-def _meta(panel: Panel, frame: pd.DataFrame, control: str, se: str, level: float, covariates: tuple[str, ...],
-          method: str) -> dict[str, Any]:
+def _meta(
+    panel: Panel, frame: pd.DataFrame, control: str, se: str, level: float, covariates: tuple[str, ...], method: str
+) -> dict[str, Any]:
     """What ``StaggeredResult.meta`` records of the panel and the settings."""
     treated = panel.group > 0
-    return {"n_units": int(len(panel.group)), "n_treated_units": int(treated.sum()),
-            "n_never_treated": int((~treated).sum()), "n_periods": int(len(panel.periods)),
-            "n_treated_clusters": int(len(np.unique(panel.cluster[treated]))),
-            "n_clusters": int(panel.cluster.max() + 1), "control": control, "se": se, "level": level,
-            "dropped_first_period": panel.dropped_first_period, "adopted_after_last": panel.adopted_after_last,
-            "cells_not_estimable": int(frame["att"].isna().sum()), "covariates": list(covariates),
-            "method": method if covariates else None}
+    return {
+        "n_units": int(len(panel.group)),
+        "n_treated_units": int(treated.sum()),
+        "n_never_treated": int((~treated).sum()),
+        "n_periods": int(len(panel.periods)),
+        "n_treated_clusters": int(len(np.unique(panel.cluster[treated]))),
+        "n_clusters": int(panel.cluster.max() + 1),
+        "control": control,
+        "se": se,
+        "level": level,
+        "dropped_first_period": panel.dropped_first_period,
+        "adopted_after_last": panel.adopted_after_last,
+        "cells_not_estimable": int(frame["att"].isna().sum()),
+        "covariates": list(covariates),
+        "method": method if covariates else None,
+    }
 
 
-def randomization_simple(panel: Panel, estimate: float, control: str = "never", reps: int = 999, seed: int = 0,
-                         level: float = 0.95, method: str = "reg") -> dict[str, Any]:
+def randomization_simple(
+    panel: Panel,
+    estimate: float,
+    control: str = "never",
+    reps: int = 999,
+    seed: int = 0,
+    level: float = 0.95,
+    method: str = "reg",
+) -> dict[str, Any]:
     """Placebo inference for the simple aggregate: the treated units' adoption dates given to
     untreated units, estimated on the untreated units only (units are the permuted clusters)."""
     untreated = np.flatnonzero(panel.group == 0)
-    sub = replace(panel, units=panel.units[untreated], Y=panel.Y[untreated], group=panel.group[untreated],
-                  weight=panel.weight[untreated], cluster=pd.factorize(panel.cluster[untreated])[0],
-                  X=None if panel.X is None else panel.X[untreated])
+    sub = replace(
+        panel,
+        units=panel.units[untreated],
+        Y=panel.Y[untreated],
+        group=panel.group[untreated],
+        weight=panel.weight[untreated],
+        cluster=pd.factorize(panel.cluster[untreated])[0],
+        X=None if panel.X is None else panel.X[untreated],
+    )
 
     def placebo(assign: dict[Any, Any]) -> float:
         g = np.zeros(len(untreated))
         g[list(assign)] = list(assign.values())
         return simple_att(replace(sub, group=g), control, method)
 
-    return randomization.run(estimate, range(len(untreated)), panel.group[panel.group > 0], placebo,
-                             reps, seed, level)
+    return randomization.run(estimate, range(len(untreated)), panel.group[panel.group > 0], placebo, reps, seed, level)
 
 
 def simple_att(panel: Panel, control: str = "never", method: str = "reg") -> float:

@@ -48,8 +48,9 @@ from ..linear import LinearEstimate
 from .rollout import TOL, RolloutPanel, estimable_rows, event_columns, fe_matrix, weighted_pinv
 
 
-def _ols(p: RolloutPanel, X: np.ndarray, rows: list[int], names: list[Any], use: np.ndarray,
-         L: np.ndarray | None = None) -> LinearEstimate:
+def _ols(
+    p: RolloutPanel, X: np.ndarray, rows: list[int], names: list[Any], use: np.ndarray, L: np.ndarray | None = None
+) -> LinearEstimate:
     """OLS of y on X over the observations ``use``; targets are coefficient ``rows`` (or the
     combinations ``L`` of all coefficients)."""
     n = len(p.y)
@@ -66,8 +67,7 @@ def _ols(p: RolloutPanel, X: np.ndarray, rows: list[int], names: list[Any], use:
         return R
 
     resid = resid_op(p.y[:, None])[:, 0]
-    return LinearEstimate(names, A, p.y, resid, resid_op, p.cluster, rank,
-                          estimable=est_ok, n_obs=int(use.sum()))
+    return LinearEstimate(names, A, p.y, resid, resid_op, p.cluster, rank, estimable=est_ok, n_obs=int(use.sum()))
 
 
 def twfe_static(p: RolloutPanel) -> LinearEstimate:
@@ -112,8 +112,13 @@ def _imputation_targets(
 
 
 def _two_stage_resid_op(
-    Z: np.ndarray, Zu: np.ndarray, Zup: np.ndarray, X2: np.ndarray, X2p: np.ndarray,
-    u_idx: np.ndarray, t_idx: np.ndarray,
+    Z: np.ndarray,
+    Zu: np.ndarray,
+    Zup: np.ndarray,
+    X2: np.ndarray,
+    X2p: np.ndarray,
+    u_idx: np.ndarray,
+    t_idx: np.ndarray,
 ) -> Callable[[np.ndarray], np.ndarray]:
     """Residuals of both stages: untreated on the fixed effects, treated on the event-time dummies."""
 
@@ -162,15 +167,16 @@ def imputation(p: RolloutPanel, post: int) -> LinearEstimate:
     resid = resid_op(p.y[:, None])[:, 0]
     k = rank_u + rank_t
     meta = {
-        "n_by_target": [int(c) for c in counts] + [int(counts[[j for j, (gg, _) in enumerate(names) if gg == g]].sum())
-                                                   for g in p.groups],
+        "n_by_target": [int(c) for c in counts]
+        + [int(counts[[j for j, (gg, _) in enumerate(names) if gg == g]].sum()) for g in p.groups],
         "imputable": imputable_t | untreated,
         "n_not_imputable": int((treated & ~imputable_t).sum()),
         "n_treated": int(imputable_t.sum()),
         "n_untreated": int(untreated.sum()),
     }
-    return LinearEstimate(t_names, A, p.y, resid, resid_op, p.cluster, k, estimable=est_ok,
-                          n_obs=int(len(t_idx) + len(u_idx)), meta=meta)
+    return LinearEstimate(
+        t_names, A, p.y, resid, resid_op, p.cluster, k, estimable=est_ok, n_obs=int(len(t_idx) + len(u_idx)), meta=meta
+    )
 
 
 @dataclass

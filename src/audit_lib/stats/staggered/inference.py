@@ -22,8 +22,9 @@ def _cluster_sums(panel: Panel, IF: np.ndarray) -> np.ndarray:
     return S
 
 
-def standard_errors(panel: Panel, IF: np.ndarray, method: str = "analytic", reps: int = 999,
-                    seed: int = 0) -> np.ndarray:
+def standard_errors(
+    panel: Panel, IF: np.ndarray, method: str = "analytic", reps: int = 999, seed: int = 0
+) -> np.ndarray:
     """Standard errors of estimates with influence functions ``IF`` (units x estimates)."""
     n = len(panel.group)
     S = _cluster_sums(panel, IF)

@@ -47,18 +47,31 @@ def _covariates(df: pd.DataFrame, unit: str, covariates: tuple[str, ...], index:
         num = pd.to_numeric(df[c], errors="coerce")
         bad = num.isna()
         if bad.any():
-            raise PanelError(f"covariate {c!r} must be a number in every row; rows {df.index[bad][:5].tolist()} "
-                             "are missing or not numeric")
+            raise PanelError(
+                f"covariate {c!r} must be a number in every row; rows {df.index[bad][:5].tolist()} "
+                "are missing or not numeric"
+            )
         cols.append(_one_per_unit(df.assign(**{c: num}), unit, c).reindex(index).to_numpy(float))
     return np.column_stack([np.ones(len(index))] + cols)
 
 
-def make_panel(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption: str,
-               weights: str | None = None, cluster: str | None = None, covariates: tuple[str, ...] = ()) -> Panel:
+def make_panel(
+    data: pd.DataFrame,
+    unit: str,
+    time: str,
+    outcome: str,
+    adoption: str,
+    weights: str | None = None,
+    cluster: str | None = None,
+    covariates: tuple[str, ...] = (),
+) -> Panel:
     """Check the long table and turn it wide. Errors name the column and rows."""
     covariates = tuple(covariates)
-    cols = [unit, time, outcome, adoption] + [c for c in (weights, cluster) if c] + [
-        c for c in covariates if c not in (unit, time, outcome, adoption, weights, cluster)]
+    cols = (
+        [unit, time, outcome, adoption]
+        + [c for c in (weights, cluster) if c]
+        + [c for c in covariates if c not in (unit, time, outcome, adoption, weights, cluster)]
+    )
     missing = [c for c in cols if c not in data.columns]
     if missing:
         raise PanelError(f"column(s) {', '.join(map(repr, missing))} not in the panel; it has {list(data.columns)}")
@@ -89,8 +102,13 @@ def make_panel(data: pd.DataFrame, unit: str, time: str, outcome: str, adoption:
     first = (gv > 0) & (gv <= periods[0])
     keep = ~first
     return Panel(
-        units=g.index.to_numpy()[keep], periods=periods, Y=wide.to_numpy(float)[keep], group=gv[keep],
+        units=g.index.to_numpy()[keep],
+        periods=periods,
+        Y=wide.to_numpy(float)[keep],
+        group=gv[keep],
         weight=(w.to_numpy(float) / w.to_numpy(float)[keep].mean())[keep],
-        cluster=pd.factorize(cl.to_numpy()[keep], sort=True)[0], dropped_first_period=int(first.sum()),
-        adopted_after_last=int(after.sum()), X=None if X is None else X[keep],
+        cluster=pd.factorize(cl.to_numpy()[keep], sort=True)[0],
+        dropped_first_period=int(first.sum()),
+        adopted_after_last=int(after.sum()),
+        X=None if X is None else X[keep],
     )

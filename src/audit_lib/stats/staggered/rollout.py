@@ -53,8 +53,14 @@ class RolloutPanel:
         return out
 
     def subset(self, mask: np.ndarray) -> RolloutPanel:
-        return replace(self, y=self.y[mask], unit=self.unit[mask], time=self.time[mask], cluster=self.cluster[mask],
-                       weight=None if self.weight is None else self.weight[mask])
+        return replace(
+            self,
+            y=self.y[mask],
+            unit=self.unit[mask],
+            time=self.time[mask],
+            cluster=self.cluster[mask],
+            weight=None if self.weight is None else self.weight[mask],
+        )
 
     def with_y(self, y: np.ndarray) -> RolloutPanel:
         return replace(self, y=np.asarray(y, dtype=float))
@@ -79,15 +85,24 @@ def _integers(values: np.ndarray, col: str, df: pd.DataFrame) -> np.ndarray:
     return np.where(np.isnan(values), NEVER, values).astype(np.int64)
 
 
-def rollout_panel(data: pd.DataFrame, unit: str, time: str, outcome: str,
-                  adoption: str | Sequence[str] | Mapping[str, str], weights: str | None = None,
-                  cluster: str | None = None) -> RolloutPanel:
+def rollout_panel(
+    data: pd.DataFrame,
+    unit: str,
+    time: str,
+    outcome: str,
+    adoption: str | Sequence[str] | Mapping[str, str],
+    weights: str | None = None,
+    cluster: str | None = None,
+) -> RolloutPanel:
     """The long table checked and coded (errors name the column and rows). ``adoption``: one
     column, several, or ``{treatment: column}``; each gives the period the treatment started in
     the unit (constant within unit, missing = never). Units and clusters are coded in sorted
     order; periods are kept as they are."""
-    cols = {adoption: adoption} if isinstance(adoption, str) else (
-        dict(adoption) if isinstance(adoption, Mapping) else {c: c for c in adoption})
+    cols = (
+        {adoption: adoption}
+        if isinstance(adoption, str)
+        else (dict(adoption) if isinstance(adoption, Mapping) else {c: c for c in adoption})
+    )
     need = [unit, time, outcome, *cols.values()] + [c for c in (weights, cluster) if c]
     missing = [c for c in dict.fromkeys(need) if c not in data.columns]
     if missing:
@@ -155,9 +170,15 @@ def estimable_rows(L: np.ndarray, X: np.ndarray, Xp: np.ndarray) -> np.ndarray:
     return cast(np.ndarray, np.linalg.norm(L - L @ P, axis=1) <= TOL * np.maximum(1.0, np.linalg.norm(L, axis=1)))
 
 
-def event_columns(p: RolloutPanel, lo: int, hi: int, skip: tuple[int, ...] = (),
-                  bin_low: bool = True, bin_high: bool = True,
-                  mask: np.ndarray | None = None) -> tuple[np.ndarray, list[tuple[str, int]]]:
+def event_columns(
+    p: RolloutPanel,
+    lo: int,
+    hi: int,
+    skip: tuple[int, ...] = (),
+    bin_low: bool = True,
+    bin_high: bool = True,
+    mask: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[tuple[str, int]]]:
     """Event-time dummies per treatment for ``lo <= e <= hi`` (ends pooled), skipping ``skip``."""
     cols, names = [], []
     for g in p.groups:
