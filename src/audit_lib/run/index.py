@@ -13,7 +13,7 @@ lists the reports that ran.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -45,7 +45,7 @@ def question_text(t: Texts, row: Mapping[str, Any]) -> str:
     return t(key) if t.has(key) else (row.get("title") or row["question"])
 
 
-def closing_table(rows: list[Mapping[str, Any]], t: Texts, link: bool = True) -> str:
+def closing_table(rows: Sequence[Mapping[str, Any]], t: Texts, link: bool = True) -> str:
     """The report's closing table as HTML: question (linked to its report when ``link``),
     assessment, comment. ``rows`` are the summary's ``assessments`` values; a row whose status
     is not ``ok`` shows its status, never a level."""

@@ -93,10 +93,10 @@ def _page(
         }
         write_json_atomic(staging / "results" / f"{r.name}.json", dumps(res))
     nb_path = staging / "notebooks" / f"{r.name}.ipynb"
-    nb = nbformat.read(str(nb_path), as_version=4)
+    nb = nbformat.read(str(nb_path), as_version=4)  # type: ignore[no-untyped-call]
     title = res.get("title") or r.name
     nb.metadata["title"] = title
-    nbformat.write(nb, str(nb_path))
+    nbformat.write(nb, str(nb_path))  # type: ignore[no-untyped-call]
     job = RenderJob(
         nb_path,
         staging / f"{r.name}.html",
