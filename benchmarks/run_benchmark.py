@@ -90,13 +90,18 @@ def papermill_floor(folder: Path, n: int, jobs: int) -> dict:
 
 # ------------------------------------------------------------------------------ runs
 class PeakMemory:
-    """Samples the resident memory of this process and all its descendants (kernels, workers)
-    every 0.1 s while a run lasts; ``peak_mib`` is the largest sum seen."""
+    """Samples the memory of this process and all its descendants (kernels, workers) every
+    0.1 s while a run lasts. ``peak_mib``: the largest sum of resident memory (RSS) seen, which
+    counts a page shared by several processes once per process: forked warm kernels share
+    their parent's imported modules, so it overstates them. ``peak_pss_mib``: the largest sum
+    of proportional set sizes (a shared page divided among the processes sharing it), which is
+    what the process tree occupies."""
 
     def __init__(self) -> None:
         import threading
 
         self.peak = 0
+        self.peak_pss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -105,13 +110,16 @@ class PeakMemory:
 
         me = psutil.Process()
         while not self._stop.wait(0.1):
-            total = 0
+            total = pss = 0
             for p in [me, *me.children(recursive=True)]:
                 try:
-                    total += p.memory_info().rss
+                    info = p.memory_full_info()
                 except psutil.Error:
-                    pass
+                    continue
+                total += info.rss
+                pss += getattr(info, "pss", info.rss)  # PSS: Linux only
             self.peak = max(self.peak, total)
+            self.peak_pss = max(self.peak_pss, pss)
 
     def __enter__(self) -> PeakMemory:
         self._thread.start()
@@ -124,6 +132,10 @@ class PeakMemory:
     @property
     def peak_mib(self) -> int:
         return round(self.peak / 2**20)
+
+    @property
+    def peak_pss_mib(self) -> int:
+        return round(self.peak_pss / 2**20)
 
 
 def timed_run(
@@ -139,6 +151,7 @@ def timed_run(
     return {
         "wall_s": round(wall, 2),
         "peak_memory_mib": mem.peak_mib,
+        "peak_pss_mib": mem.peak_pss_mib,
         "ok": r.ok,
         "executed": r.executed,
         "reused": r.reused,
@@ -293,6 +306,7 @@ def ratios(report: dict, part: dict) -> dict:
         ),
         "rerun_one_parameter_over_full_2_jobs": round(part["rerun_one_parameter"]["wall_s"] / full, 2),
         "peak_memory_full_2_jobs_mib": part["full_run"]["jobs_2"]["peak_memory_mib"],
+        "peak_pss_full_2_jobs_mib": part["full_run"]["jobs_2"]["peak_pss_mib"],
     }
 
 
@@ -346,7 +360,8 @@ def table(report: dict) -> str:
         "rerun, nothing changed (s)": lambda p: p["rerun_unchanged"]["wall_s"],
         "rerun, one parameter (s)": lambda p: p["rerun_one_parameter"]["wall_s"],
         "one-parameter rerun / full 2 jobs": lambda p: p["ratios"]["rerun_one_parameter_over_full_2_jobs"],
-        "peak memory, full 2 jobs (MiB)": lambda p: p["ratios"]["peak_memory_full_2_jobs_mib"],
+        "peak memory, full 2 jobs, sum of RSS (MiB)": lambda p: p["ratios"]["peak_memory_full_2_jobs_mib"],
+        "peak memory, full 2 jobs, sum of PSS (MiB)": lambda p: p["ratios"]["peak_pss_full_2_jobs_mib"],
     }
     lines = ["| | " + " | ".join(f"warm kernels {m}" for m in modes) + " |", "|---|" + "---:|" * len(modes)]
     lines += [
