@@ -5,6 +5,7 @@ one SparkSession where PySpark and Java are installed."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -104,3 +105,46 @@ def test_spark_validates_a_dataset_folder_as_duckdb(demo_copy, spark):  # noqa: 
     _, on_spark = evalidate.validate_package(demo_copy, {"backend": "spark"})
     assert on_duckdb.ok and on_spark.ok
     assert on_duckdb.format() == on_spark.format()
+
+
+RUN_BODY = """from audit_lib.contract import load_package
+from audit_lib.run.manifest import validated_in_run
+pkg = load_package(pathlib.Path(data_dir), check_large_tables=False)
+res['n_rows'] = int(pkg.large['purchase_lines'].n_rows) if pkg.large['purchase_lines'].n_rows >= 0 else None
+res['validated'] = validated_in_run(R.parent, pathlib.Path(data_dir))
+res['parts'] = sorted(p.relative_to(pathlib.Path(data_dir)).as_posix()
+                      for p in (pathlib.Path(data_dir) / 'purchase_lines').rglob('*.parquet'))"""
+
+
+def test_audit_run_snapshots_a_dataset_folder_part_by_part(demo_dir, demo_copy, tmp_path, monkeypatch):
+    """``audit run`` over a package whose ``purchase_lines`` is a dataset folder: the folder is
+    copied into the run's snapshot and hashed file by file (the manifest names every part with
+    the sha256 of the user's file), the kernels read the validated copy, the data folder is
+    untouched and the snapshot is gone after the run."""
+    import json
+
+    from conftest import snapshot, tiny_notebook, write_params
+
+    from audit_lib.run import runner
+
+    monkeypatch.setenv("AUDIT_PDF", "0")
+    _split(demo_copy, "hive")
+    before = snapshot(demo_copy)
+    nbs = tmp_path / "nbs"
+    tiny_notebook(nbs, "lines", body=RUN_BODY)
+    params = write_params(tmp_path / "params", demo_copy)
+    r = runner.run(params, out_dir=tmp_path / "out", notebook_dir=nbs, progress=lambda m: None, jobs=1)
+    assert r.ok, [(x.name, x.error) for x in r.runs]
+    assert snapshot(demo_copy) == before
+    inputs = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["inputs"]
+    parts = sorted((demo_copy / "purchase_lines").rglob("*.parquet"))
+    assert len(parts) >= 2
+    for p in parts:
+        label = f"data/{p.relative_to(demo_copy).as_posix()}"
+        assert inputs[label]["sha256"] == hashlib.sha256(p.read_bytes()).hexdigest(), label
+    res = json.loads((tmp_path / "out" / "results" / "lines.json").read_text(encoding="utf-8"))
+    assert res["validated"] is True
+    assert res["parts"] == [p.relative_to(demo_copy).as_posix() for p in parts]
+    original = load_package(demo_dir).large["purchase_lines"].n_rows
+    assert res["n_rows"] in (None, original)
+    assert not (tmp_path / "out" / "inputs").exists()

@@ -129,7 +129,11 @@ def collect_inputs(
     for base in params.source_files[1:]:  # the base files it extends (``extends:``)
         add(f"params/{base.name}", base)
     for _, p in sorted(data_files.items()):
-        add(f"data/{p.name}", p)
+        if p.is_dir():  # a dataset folder: each of its files (as ``run/snapshot.py`` copies them)
+            for part in tree_files(p):
+                add(f"data/{part.relative_to(p.parent).as_posix()}", part)
+        else:
+            add(f"data/{p.name}", p)
     ev = params.path(params.evidence)
     if ev is not None and ev.is_file():
         add(f"evidence/{ev.name}", ev)

@@ -15,7 +15,7 @@ import shutil
 import stat
 from pathlib import Path
 
-from .manifest import sha256_file
+from .manifest import sha256_file, tree_files
 
 SNAPSHOT = "inputs"  # the snapshot folder, relative to the run's working folder
 
@@ -35,13 +35,21 @@ def copy_hashed(src: Path, dst: Path) -> str:
 
 def take_snapshot(files: dict[str, Path], dst: Path) -> tuple[dict[str, Path], dict[str, str]]:
     """Copy the package's table files into ``dst``; return the copies and their sha256 by
-    file name (as ``manifest.input_hashes`` names them)."""
+    file name (as ``manifest.collect_inputs`` names them). A table given as a dataset folder
+    (``purchase_lines/``, Parquet part files as Spark writes them) is copied file by file, each
+    hashed under its path in the package (``purchase_lines/part-00000.parquet``)."""
     dst.mkdir(parents=True, exist_ok=True)
     copies: dict[str, Path] = {}
     hashes: dict[str, str] = {}
     for name, src in sorted(files.items()):
         target = dst / src.name
-        hashes[src.name] = copy_hashed(src, target)
+        if src.is_dir() and not src.is_symlink():
+            for part in tree_files(src):
+                rel = part.relative_to(src.parent).as_posix()
+                (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+                hashes[rel] = copy_hashed(part, dst / rel)
+        else:
+            hashes[src.name] = copy_hashed(src, target)
         copies[name] = target
     return copies, hashes
 
@@ -49,8 +57,8 @@ def take_snapshot(files: dict[str, Path], dst: Path) -> tuple[dict[str, Path], d
 def remove_snapshot(folder: Path) -> None:
     """Remove the snapshot (its files are read-only; the folder is the run's own)."""
     if folder.is_dir():
-        for p in folder.iterdir():
-            if p.is_file():
+        for p in folder.rglob("*"):
+            if p.is_file() and not p.is_symlink():
                 os.chmod(p, 0o644)
         shutil.rmtree(folder, ignore_errors=True)
 
