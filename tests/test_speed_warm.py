@@ -44,34 +44,48 @@ def _run(tmp_path: Path, data: Path, out: str) -> dict[str, bytes]:
     for name, order in (("a_one", 10), ("b_two", 20), ("c_three", 30)):
         tiny_notebook(nbs, name, order=order, body=BODY)
     params = write_params(tmp_path / "params", data)
+    existing = descendants()
     r = runner.run(params, out_dir=tmp_path / out, notebook_dir=nbs, progress=lambda m: None, jobs=2)
     assert r.ok, [(x.name, x.error) for x in r.runs]
-    assert not left_behind(tmp_path)
+    assert not left_behind(tmp_path, existing)
     return snapshot(tmp_path / out)
 
 
-def left_behind(folder: Path) -> list[str]:
-    """The processes a run left: this process's descendants, and any process working in ``folder``
-    (a kernel or fork server whose parent is gone is no descendant any more)."""
-    parent, found = {}, []
+def descendants() -> set[int]:
+    """This process's descendants now (the suite's own, e.g. its one SparkSession's JVM)."""
+    return _tree(Path("/nonexistent"))[0]
+
+
+def left_behind(folder: Path, existing: set[int]) -> list[str]:
+    """The processes a run left: this process's descendants that were not there before the run
+    (``existing``), and any process working in ``folder`` (a kernel or fork server whose parent
+    is gone is no descendant any more)."""
+    mine, found = _tree(folder)
+    gone = []
+    for pid in sorted((mine - existing) | found):
+        try:
+            gone.append(f"{pid}: " + Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " "))
+        except OSError:
+            continue
+    return gone
+
+
+def _tree(folder: Path) -> tuple[set[int], set[int]]:
+    """This process's descendants, and the processes whose working folder is under ``folder``."""
+    parent: dict[int, int] = {}
+    found: set[int] = set()
     for d in Path("/proc").iterdir():
         try:
             parent[int(d.name)] = int((d / "stat").read_text().rpartition(")")[2].split()[1])
             if os.readlink(d / "cwd").startswith(str(folder)):
-                found.append(int(d.name))
+                found.add(int(d.name))
         except (ValueError, OSError):
             continue
     mine, grew = {os.getpid()}, True
     while grew:
         more = {p for p, pp in parent.items() if pp in mine} - mine
         grew, mine = bool(more), mine | more
-    gone = []
-    for pid in sorted((mine - {os.getpid()}) | set(found)):
-        try:
-            gone.append(f"{pid}: " + Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " "))
-        except OSError:
-            continue
-    return gone
+    return mine - {os.getpid()}, found
 
 
 def test_outputs_are_byte_identical_with_and_without_warm_kernels(tmp_path, demo_copy, monkeypatch):
@@ -133,11 +147,12 @@ def test_a_kernel_that_dies_or_a_cell_that_raises_fails_as_without_warm_kernels(
     tiny_notebook(nbs, "d_fine", order=40)
     params = write_params(tmp_path / "params", demo_copy)
     outcomes = {}
+    existing = descendants()
     for on in ("0", "1"):
         monkeypatch.setenv(warm.WARM_ENV, on)
         r = runner.run(params, out_dir=tmp_path / f"out{on}", notebook_dir=nbs, progress=lambda m: None, jobs=2)
         outcomes[on] = [(x.name, x.status, x.failed_cell, x.error) for x in r.runs]
-        assert not left_behind(tmp_path), on
+        assert not left_behind(tmp_path, existing), on
     assert outcomes["1"] == outcomes["0"]
     assert [o[1] for o in outcomes["1"]] == ["failed", "failed", "failed", "ok"]
     assert outcomes["1"][0][3] == outcomes["1"][1][3] == "DeadKernelError: Kernel died"

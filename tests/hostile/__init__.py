@@ -572,6 +572,15 @@ def _parquet_folder(name: str) -> Callable[[Path], None]:
     return make
 
 
+def _empty_folder(name: str) -> Callable[[Path], None]:
+    def make(folder: Path) -> None:
+        (folder / name).mkdir()
+        (folder / name / "_SUCCESS").write_bytes(b"")
+        (folder / f"{name}.csv").unlink()
+
+    return make
+
+
 def _set(rows: list[list[object]], row: int, col: str, value: object) -> None:
     rows[row - 1][rows[0].index(col)] = value
 
@@ -736,10 +745,17 @@ CASES += [
     # files that are not what their name says
     Case("symlink_out_of_package", _symlink_out("bids"), Expect(B, "leads out of the data folder")),
     Case("fifo_named_like_a_table", _fifo("bids"), Expect(B, "FIFO")),
+    # only purchase_lines may be a Parquet dataset folder (as Spark writes it); a small table may not,
+    # and a dataset folder without Parquet files is refused
     Case(
-        "parquet_dataset_folder",
-        _parquet_folder("purchase_lines"),
-        Expect("purchase_lines.parquet", "a folder, not a file"),
+        "parquet_dataset_folder_small_table",
+        _parquet_folder("bids"),
+        Expect("bids.parquet", "a folder, not a file"),
+    ),
+    Case(
+        "parquet_dataset_folder_empty",
+        _empty_folder("purchase_lines"),
+        Expect("purchase_lines", "a folder without Parquet files"),
     ),
     Case(
         "one_table_in_two_formats_by_case",

@@ -68,7 +68,7 @@ def _entry_problem(root: Path, p: Path) -> str | None:
     except OSError as e:
         return f"cannot be opened ({e.strerror or type(e).__name__}; a broken link?)"
     if stat.S_ISDIR(mode):
-        return "a folder, not a file: each table is one file (a Parquet dataset folder is not read)"
+        return "a folder, not a file: each table is one file (only purchase_lines may be a Parquet dataset folder)"
     if not stat.S_ISREG(mode):
         kind = (
             "a FIFO (named pipe)"
