@@ -19,7 +19,7 @@ import glob
 import re
 from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 
@@ -30,6 +30,15 @@ from .parse import PARSERS, CellError, parse_key
 from .spec import MAX_DATE, MIN_DATE, ColumnSpec, TableSpec
 from .sqltypes import Source, ident, typed_select
 from .validate import plausibility_rule, unknown_code_rule
+
+
+class OnDisk(Protocol):
+    """A table kept on disk: its file, folder or glob (``package.LargeTable``, or one capped at
+    the period's end), which ``engine.panel`` reads on the run's engine."""
+
+    @property
+    def path(self) -> Path: ...
+
 
 # the CSV layout's names stay importable from here
 __all__ = [

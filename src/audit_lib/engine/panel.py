@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as pydt
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from ..contract.large import OnDisk
 from ..contract.spec import TABLES
 from ..panel import Panel, index_from_aggregate
 from .connect import backend_name, connect
@@ -75,13 +76,6 @@ def build_panel(
         if own and backend_name(con) == "duckdb":
             con.disconnect()
     return index_from_aggregate(agg, base_months)
-
-
-class OnDisk(Protocol):
-    """A table on disk (``contract.package.LargeTable``, or one capped at the period's end)."""
-
-    @property
-    def path(self) -> Path: ...
 
 
 def purchase_panel(lines: OnDisk, base_months: int = 12, engine: Any = None) -> Panel:

@@ -125,28 +125,28 @@ def collect_inputs(
     def add(label: str, path: Path) -> None:
         out[label] = {"path": str(Path(path).resolve()), "sha256": sha256_file(path)}
 
+    def add_found(prefix: str, path: Path) -> None:
+        """A file as ``prefix/<name>``; a folder's files as ``prefix/<path in the folder>``."""
+        if path.is_file():
+            add(f"{prefix}/{path.name}", path)
+        elif path.is_dir():
+            for p in tree_files(path):
+                add(f"{prefix}/{p.relative_to(path).as_posix()}", p)
+
     add(f"params/{Path(params_path).name}", Path(params_path))
     for base in params.source_files[1:]:  # the base files it extends (``extends:``)
         add(f"params/{base.name}", base)
     for _, p in sorted(data_files.items()):
-        if p.is_dir():  # a dataset folder: each of its files (as ``run/snapshot.py`` copies them)
-            for part in tree_files(p):
-                add(f"data/{part.relative_to(p.parent).as_posix()}", part)
-        else:
+        if p.is_dir():  # a dataset folder: each of its files, as ``run/snapshot.py`` copies them
+            add_found(f"data/{p.name}", p)
+        else:  # a data file that vanished fails here, as it always did
             add(f"data/{p.name}", p)
     ev = params.path(params.evidence)
-    if ev is not None and ev.is_file():
-        add(f"evidence/{ev.name}", ev)
-    elif ev is not None and ev.is_dir():
-        for p in tree_files(ev):
-            add(f"evidence/{p.relative_to(ev).as_posix()}", p)
+    if ev is not None:
+        add_found("evidence", ev)
     for section in sections if sections is not None else section_names(params):
         for key, target in section_paths(params, section).items():
-            if target.is_file():
-                add(f"{section}.{key}/{target.name}", target)
-            elif target.is_dir():
-                for p in tree_files(target):
-                    add(f"{section}.{key}/{p.relative_to(target).as_posix()}", p)
+            add_found(f"{section}.{key}", target)
     return dict(sorted(out.items()))
 
 

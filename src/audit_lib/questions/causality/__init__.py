@@ -28,10 +28,10 @@ Effects are on the log price index: -0.05 is a fall of 1 - exp(-0.05) = 4.9 %.
 
 from __future__ import annotations
 
+from ...contract.large import OnDisk as LargeTable  # what causality reads purchase_lines as
 from .analysis import (
     Analysis,
     CausalityResult,
-    LargeTable,
     Package,
     analyse,
     analyse_panel,

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
+from ...contract.large import OnDisk as LargeTable
 from ...contract.period import Period
 from ...panel import Panel
 from ...params import CausalityParams
@@ -31,16 +31,6 @@ from .diagnostics import leave_one_wave_out, naive_before_after, placebo, unit_v
 from .estimate import Estimates, Settings, estimate, settings_from
 from .identify import JOINT, CausalityData, identification, omitted_treatments, prepare
 from .money import board_comparison, board_share, sek_effects
-
-
-class LargeTable(Protocol):
-    """A table too large for pandas: its file, folder or glob (``path``), read through DuckDB
-    from its typed SELECT (``sql``, capped at the period's end) or on another engine."""
-
-    @property
-    def path(self) -> Path: ...
-
-    def sql(self) -> str: ...
 
 
 class Package(common.Tables, Protocol):
