@@ -48,6 +48,32 @@ def test_no_raw_names_or_operators_on_any_public_page(tmp_path_factory, demo_dir
     assert not found, json.dumps(found, indent=1, ensure_ascii=False)
 
 
+# statisticians' words that q3's and q4's pages once used, and their readers need not know
+JARGON = (
+    "bootstrap",
+    "percentil",
+    "återläggning",
+    "with replacement",
+    "resampl",
+    "slumpfrö",
+    "seed",
+    "log-pris",
+    "log price",
+)
+JARGON_FREE = ("q3_targets.", "q4_savings_model.")
+
+
+def test_the_pages_of_q3_and_q4_use_no_jargon():
+    found = {
+        f"{key}.{lang}": words
+        for key, v in catalog().items()
+        if key.startswith(JARGON_FREE)
+        for lang in LANGUAGES
+        if (words := [w for w in JARGON if w in re.sub(r"\{\w*\}", "", v.get(lang, "")).lower()])  # not placeholders
+    }
+    assert not found, json.dumps(found, indent=1, ensure_ascii=False)
+
+
 def test_no_text_writes_a_plural_in_brackets():
     bracketed = re.compile(r"\w\((?:s|er|ar|or|n|na)\)")
     bad = {

@@ -52,6 +52,12 @@ _PDF_DATE = re.compile(rb"\(D:\d{14}[^)]*\)")
 _XMP_DATE = re.compile(rb"(<xmp:(?:CreateDate|ModifyDate|MetadataDate)>)([^<]*)(</xmp:)")
 _UUID = re.compile(rb"(<xmpMM:(?:DocumentID|InstanceID)>)([^<]*)(</xmpMM:)")
 _TRAILER_ID = re.compile(rb"/ID \[<([0-9A-Fa-f]+)> <([0-9A-Fa-f]+)>\]")
+# The structure tree's element ids: Chromium names each element after its DOM node (``node`` and
+# 8 digits, in /ID, the table cells' /Headers and the ID tree's /Names and /Limits).
+_NODE_ID = re.compile(rb"\(node(\d{8})\)")
+_ELEMENT_ID = re.compile(rb"/ID \(node(\d{8})\)")
+_ID_LEAF = re.compile(rb"/Limits \[\(node\d{8}\) \(node\d{8}\)\]\s*/Names \[((?:\(node\d{8}\) \d+ \d+ R ?)+)\]")
+_ID_PAIR = re.compile(rb"\((node\d{8})\) (\d+ \d+ R)")
 
 
 class PdfError(RuntimeError):
@@ -87,7 +93,8 @@ def find_chromium() -> str | None:
 
 
 def normalise_pdf(data: bytes) -> bytes:
-    """Fixed dates and ids (same byte lengths, so the cross-reference offsets stay valid)."""
+    """Fixed dates, ids and structure element ids (same byte lengths, so the cross-reference
+    offsets stay valid)."""
 
     def same_len(fill: bytes) -> Callable[[re.Match[bytes]], bytes]:
         def repl(m: re.Match[bytes]) -> bytes:
@@ -107,7 +114,36 @@ def normalise_pdf(data: bytes) -> bytes:
     )
     data = _UUID.sub(lambda m: m.group(1) + re.sub(rb"[0-9a-fA-F]", b"0", m.group(2)) + m.group(3), data)
     data = _TRAILER_ID.sub(lambda m: b"/ID [<" + b"0" * len(m.group(1)) + b"> <" + b"0" * len(m.group(2)) + b">]", data)
-    return data
+    return renumber_structure_ids(data)
+
+
+def _sorted_id_leaf(m: re.Match[bytes]) -> bytes:
+    """One leaf of the ID tree (a name tree: keys sorted) with its pairs sorted again and its
+    limits set from them; unchanged if that would change its length."""
+    pairs: list[tuple[bytes, bytes]] = sorted(_ID_PAIR.findall(m.group(1)))
+    names = b" ".join(b"(" + key + b") " + ref for key, ref in pairs).ljust(len(m.group(1)))
+    if len(names) != len(m.group(1)):
+        return m.group(0)
+    limits = b"/Limits [(" + pairs[0][0] + b") (" + pairs[-1][0] + b")]"
+    return limits + m.group(0)[len(limits) : m.start(1) - m.start(0)] + names + m.group(0)[m.end(1) - m.start(0) :]
+
+
+def renumber_structure_ids(data: bytes) -> bytes:
+    """Number the structure tree's element ids 1, 2, ... in the order of the elements in the file.
+
+    Chromium names each element after its DOM node, and which node ids the renderer handed out
+    before printing varies from run to run (it gives the same page ids shifted by a few), so the
+    same page printed twice could differ in these ids alone. The new ids have the same length
+    (the cross-reference offsets stay valid) and the ID tree's leaf is sorted again; where the
+    ID tree is not one leaf, the ids keep their order instead (numbered by rank).
+    """
+    found = [m.group(1) for m in _ELEMENT_ID.finditer(data)]
+    found += [m.group(1) for m in _NODE_ID.finditer(data)]  # a table cell's header without an element
+    leaves = len(_ID_LEAF.findall(data))
+    order = list(dict.fromkeys(found)) if leaves == 1 else sorted(set(found))
+    new = {old: b"%08d" % i for i, old in enumerate(order, 1)}
+    data = _NODE_ID.sub(lambda m: b"(node" + new[m.group(1)] + b")", data)
+    return _ID_LEAF.sub(_sorted_id_leaf, data) if leaves == 1 else data
 
 
 def count_pages(data: bytes) -> int:

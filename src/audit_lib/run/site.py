@@ -66,7 +66,8 @@ def _warn(message: str) -> None:
 # ------------------------------------------------------------------ what the run holds
 def _read_json(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
     except (OSError, ValueError):
         return {}
 
@@ -167,8 +168,9 @@ def _provenance(run_dir: Path, t: Texts) -> dict[str, Any]:
         stamp = _read_json(run_dir / "validation.json")
         raw = stamp.get("files", {}) if isinstance(stamp.get("files"), dict) else {}
         files = [(f"data/{k}", v) for k, v in sorted(raw.items())]
-    code = manifest.get("code") if isinstance(manifest.get("code"), dict) else git_state()
-    packages = manifest.get("packages") if isinstance(manifest.get("packages"), dict) else package_versions()
+    recorded_code, recorded_packages = manifest.get("code"), manifest.get("packages")
+    code: dict[str, Any] = recorded_code if isinstance(recorded_code, dict) else git_state()
+    packages: dict[str, Any] = recorded_packages if isinstance(recorded_packages, dict) else package_versions()
     dirty = code.get("dirty")
     software = [
         (t("site.commit"), code.get("commit") or unknown),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from ..style import COLORS
@@ -20,7 +23,7 @@ def composition_bars(
     groups: Sequence[str],
     group_labels: Mapping[str, str],
     value_labels: Mapping[str, str],
-):
+) -> Figure:
     """100 % horizontal bars: one bar per group (audited buyers, then peers), one segment per
     value (e.g. procedure) in ``mix`` (``group, value, share``); the legend below the bars."""
     values = list(dict.fromkeys(mix["value"]))
@@ -51,7 +54,7 @@ def composition_bars(
 
 
 def _peer_panel(
-    ax,
+    ax: Axes,
     panel: tuple[str, str, str, str],
     d: pd.DataFrame,
     c: pd.DataFrame,
@@ -76,9 +79,11 @@ def _peer_panel(
             zorder=2,
         )
     for i, g in enumerate(rows):
-        if g not in c.index or pd.isna(c.at[g, col]):
+        if g not in c.index:
             continue
-        est, low, high = float(c.at[g, col]), float(c.at[g, lo]), float(c.at[g, hi])
+        est, low, high = (float(v) for v in c.loc[g, [col, lo, hi]].to_numpy(dtype=float, na_value=np.nan))
+        if math.isnan(est):
+            continue
         color = COLORS["target"] if g == peers else COLORS["outcome"]
         ax.errorbar(
             [est],
@@ -105,7 +110,7 @@ def competition_vs_peers(
     group_labels: Mapping[str, str],
     axis_labels: Mapping[str, str],
     legend: Mapping[str, str],
-):
+) -> Figure:
     """Two panels (single-tender share, mean tenders per lot). In each, one row per audited buyer
     with its interval, and a peers row: every peer buyer as a grey dot (``dist``, spread
     evenly in height, no randomness) and the pooled peer figure with its interval (``comp``)."""

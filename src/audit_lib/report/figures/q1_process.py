@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ..style import COLORS
 
@@ -28,7 +31,7 @@ _FUNNEL_COLOR = {
 }
 
 
-def funnel_chart(funnel: pd.DataFrame, labels: dict[str, str], count_label: str):
+def funnel_chart(funnel: pd.DataFrame, labels: dict[str, str], count_label: str) -> Figure:
     """Horizontal bars, one per stage of ``FUNNEL_SHOWN``, top to bottom; stages indented by
     depth; the count printed at each bar's end."""
     f = funnel.set_index("stage").loc[list(FUNNEL_SHOWN)]
@@ -58,7 +61,7 @@ def share_by_year(
     targets: dict[int, float],
     legend: dict[str, str],
     percent_label: str,
-):
+) -> Figure:
     """Coordinated share per year by count (Wilson interval) and by value (bootstrap interval),
     with the board's target where one was set. ``legend`` keys: count, value, target."""
     fig, ax = plt.subplots(figsize=(7.5, 3.6))
@@ -95,13 +98,16 @@ def share_by_year(
         )
     ax.set_ylabel(percent_label)
     ax.set_ylim(0, 100)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    # A linear axis's default locator is an AutoLocator, a MaxNLocator.
+    cast(MaxNLocator, ax.xaxis.get_major_locator()).set_params(integer=True)
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig
 
 
-def share_by_group(table: pd.DataFrame, group: str, target: float | None, legend: dict[str, str], percent_label: str):
+def share_by_group(
+    table: pd.DataFrame, group: str, target: float | None, legend: dict[str, str], percent_label: str
+) -> Figure:
     """One row per group: share by count with its Wilson interval, sorted by share; the target
     as a vertical line. ``legend`` keys: count, target."""
     t = table.sort_values("share")

@@ -6,11 +6,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from ..style import COLORS
 
 
-def coverage_grid(matrix: pd.DataFrame, row_labels: dict[str, str], col_labels: dict[str, str]):
+def coverage_grid(matrix: pd.DataFrame, row_labels: dict[str, str], col_labels: dict[str, str]) -> Figure:
     """A grid: one row per goal area, one column per destination (governing bodies, other,
     not reported, not followed up); each cell shows the number of indicators. Columns of
     governing bodies are shaded blue, the rest orange, so an area whose only indicators sit in
@@ -24,12 +26,13 @@ def coverage_grid(matrix: pd.DataFrame, row_labels: dict[str, str], col_labels: 
     bad = LinearSegmentedColormap.from_list("bad", ["#ffffff", COLORS["warn"]])
     vmax = max(int(m.to_numpy().max()), 1)
     steering = [c not in ("other", "not_reported", "not_followed_up") for c in m.columns]
+    counts = m.to_numpy()
     for i in range(n_rows):
         for j in range(n_cols):
-            v = int(m.iloc[i, j])
+            v = int(counts[i, j])
             cmap = good if steering[j] else bad
             colour = cmap(0.25 + 0.75 * v / vmax) if v else "#ffffff"
-            ax.add_patch(plt.Rectangle((j, i), 1, 1, facecolor=colour, edgecolor="#cccccc"))
+            ax.add_patch(Rectangle((j, i), 1, 1, facecolor=colour, edgecolor="#cccccc"))
             if v:
                 ax.text(
                     j + 0.5,

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ..style import COLORS
 
 
-def lessons_by_year(by_year: pd.DataFrame, legend: dict[str, str], ylabel: str, percent_fmt):
+def lessons_by_year(
+    by_year: pd.DataFrame, legend: dict[str, str], ylabel: str, percent_fmt: Callable[[float], str]
+) -> Figure:
     """Share with documented lessons per year with its interval: all procurements and the
     coordinated ones (offset to the right). ``percent_fmt`` formats a fraction for the axis."""
     fig, ax = plt.subplots(figsize=(7.5, 3.4))
@@ -44,7 +51,7 @@ def lessons_by_year(by_year: pd.DataFrame, legend: dict[str, str], ylabel: str, 
     return fig
 
 
-def problems_by_category(repeated: pd.DataFrame, problem_labels: dict[str, str]):
+def problems_by_category(repeated: pd.DataFrame, problem_labels: dict[str, str]) -> Figure:
     """Horizontal bars per category: procurements with each problem in the window; a filled
     bar is a repeated problem, a hatched one occurred in a single year."""
     cats = (
@@ -67,7 +74,8 @@ def problems_by_category(repeated: pd.DataFrame, problem_labels: dict[str, str])
         ax.barh(pos[~rep], vals[~rep], height=h, facecolor="white", edgecolor=colour, hatch="///")
     ax.set_yticks(y)
     ax.set_yticklabels(cats)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    # A linear axis's default locator is an AutoLocator, a MaxNLocator.
+    cast(MaxNLocator, ax.xaxis.get_major_locator()).set_params(integer=True)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return fig
