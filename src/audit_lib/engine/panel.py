@@ -23,7 +23,8 @@ from ..contract.large import OnDisk
 from ..contract.spec import TABLES
 from ..panel import Panel, index_from_aggregate
 from .connect import backend_name, connect
-from .read import read_typed
+from .inplace import is_pin, pinned_scan, read_pin
+from .read import read_typed, typed
 
 KEYS = ("category", "region", "month_index", "article_id")
 EXACT = dt.Decimal(38, 6)
@@ -71,11 +72,19 @@ def build_panel(
     own = con is None
     con = connect(engine) if own else con
     try:
-        agg = aggregate(con, seen_until(read_typed(con, path, TABLES["purchase_lines"]), until))
+        agg = aggregate(con, seen_until(_typed_lines(con, path), until))
     finally:
         if own and backend_name(con) == "duckdb":
             con.disconnect()
     return index_from_aggregate(agg, base_months)
+
+
+def _typed_lines(con: Any, path: Path | str) -> ir.Table:
+    """The typed purchase lines at ``path``; a run's pin (``engine.purchase_lines``): exactly
+    the part files it lists, where they live (``engine/inplace.py``)."""
+    if is_pin(path):
+        return typed(pinned_scan(con, read_pin(path)), TABLES["purchase_lines"])
+    return read_typed(con, path, TABLES["purchase_lines"])
 
 
 def purchase_panel(lines: OnDisk, base_months: int = 12, engine: Any = None) -> Panel:

@@ -101,10 +101,14 @@ def with_engine(params: RunParams, backend: str | None) -> RunParams:
     """The parameters with the engine's backend ``backend`` (``--engine``; None: as they are)."""
     if backend is None:
         return params
+    if backend not in ("duckdb", "spark"):
+        raise ParamsError(f"engine {backend!r} (--engine, {ENGINE_ENV}): not one of duckdb, spark")
     try:
         engine = params.engine.with_backend(backend)
-    except ValidationError:
-        raise ParamsError(f"engine {backend!r} (--engine, {ENGINE_ENV}): not one of duckdb, spark") from None
+    except ValidationError as e:
+        raise ParamsError(
+            f"engine {backend!r} (--engine, {ENGINE_ENV}): {e.errors()[0]['msg'].removeprefix('Value error, ')}"
+        ) from None
     return params.model_copy(update={"engine": engine})
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from .strict import LEVELS, Condition, Criteria, Level, Section, Strict
 
@@ -143,14 +143,46 @@ class EngineParams(Strict):
         description='Spark master: "local[2]" (default for spark) or a cluster URL such as spark://host:7077',
     )
     conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings (spark.* keys)")
+    purchase_lines: str | None = Field(
+        default=None,
+        description="where purchase_lines lives, read in place by Spark (not copied): a URI Spark reads "
+        "(file://, hdfs://, s3a://; a Parquet dataset folder, file or glob); then the data folder has none",
+    )
 
     @model_validator(mode="after")
     def _spark_only(self) -> EngineParams:
         if self.backend == "duckdb" and (self.master or self.conf):
             raise ValueError("engine: master and conf are Spark settings; set backend: spark")
+        if self.purchase_lines is not None and self.backend != "spark":
+            raise ValueError(
+                "engine.purchase_lines is read in place by the Spark engine only; set backend: spark, or "
+                "put purchase_lines in the data folder for the DuckDB engine"
+            )
+        if self.purchase_lines is not None and not _located(self.purchase_lines):
+            raise ValueError(
+                f"engine.purchase_lines: {self.purchase_lines!r} is neither a URI (file://, hdfs://, s3a://…) "
+                "nor an absolute path"
+            )
         return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        """Without ``purchase_lines`` when it is not given: the resolved parameters (and their
+        hash) of a run that reads its lines from the data folder are as they always were."""
+        out: dict[str, object] = handler(self)
+        if out.get("purchase_lines") is None:
+            out.pop("purchase_lines", None)
+        return out
 
     def with_backend(self, backend: str) -> EngineParams:
         """``--engine BACKEND`` applied: this engine if it is that backend already (its master
-        and conf kept), else that backend's defaults."""
-        return self if backend == self.backend else EngineParams.model_validate({"backend": backend})
+        and conf kept), else that backend's defaults (``purchase_lines`` kept: on DuckDB it is
+        refused)."""
+        if backend == self.backend:
+            return self
+        return EngineParams.model_validate({"backend": backend, "purchase_lines": self.purchase_lines})
+
+
+def _located(where: str) -> bool:
+    """A URI with a scheme (``hdfs://…``) or an absolute local path."""
+    return "://" in where or where.startswith("/")

@@ -57,7 +57,6 @@ from .manifest import (
     appendix_html,
     build_manifest,
     code_state,
-    collect_inputs,
     display_path,
     environment,
     notebook_entry,
@@ -70,7 +69,7 @@ from .publish import remove_stale, render_reports, swap_into_place
 from .render import render_pool, write_text
 from .schedule import execute
 from .site import build_site
-from .stage import package_files, stage_inputs
+from .stage import current_inputs, package_files, stage_inputs
 from .state import RESULTS, RunError, RunPlan, RunResult, Staging, notebook_parameters
 from .typed import TYPED
 
@@ -314,7 +313,7 @@ def publish(p: RunPlan, st: Staging, result: RunResult, appendices: dict[str, st
     }
     write_json_atomic(st.folder / "cache.json", cache_json(entries))
     try:
-        changed = changed_inputs(st.inputs, collect_inputs(p.params, p.params_path, st.originals))
+        changed = changed_inputs(st.inputs, current_inputs(p, st))
     except (ParamsError, PathError, OSError) as e:
         changed = [f"the inputs cannot be read again: {e}"]
     if changed:

@@ -15,7 +15,14 @@ import shutil
 import stat
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from .manifest import sha256_file, tree_files
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..contract.package import DataPackage
+    from ..contract.problems import ValidationReport
+    from ..params import EngineParams
 
 SNAPSHOT = "inputs"  # the snapshot folder, relative to the run's working folder
 
@@ -64,14 +71,66 @@ def remove_snapshot(folder: Path) -> None:
 
 
 def changed_inputs(recorded: dict[str, dict[str, str]], now: dict[str, dict[str, str]]) -> list[str]:
-    """The inputs (labels) whose file changed, appeared or vanished since ``recorded``."""
+    """The inputs (labels) whose file changed, appeared or vanished since ``recorded`` (a part
+    read in place: also its size or modification time)."""
     out = []
     for label in sorted(set(recorded) | set(now)):
         a, b = recorded.get(label), now.get(label)
         if a is None:
             out.append(f"{label}: appeared during the run")
         elif b is None:
-            out.append(f"{label}: disappeared during the run")
-        elif a.get("sha256") != b.get("sha256"):
-            out.append(f"{label}: changed during the run")
+            out.append(f"{label}: disappeared during the run ({a['path']})")
+        elif any(a.get(k) != b.get(k) for k in ("sha256", "size", "mtime_ms")):
+            moved = [f"{k} {a.get(k)} -> {b.get(k)}" for k in ("size", "mtime_ms") if a.get(k) != b.get(k)]
+            out.append(f"{label}: changed during the run" + (f" ({a['path']}: {', '.join(moved)})" if moved else ""))
     return out
+
+
+# ------------------------------------------------------------------------------ read in place
+def pin_in_place(
+    engine: EngineParams, package: DataPackage, report: ValidationReport, snapshot: Path, regions: list[str]
+) -> None:
+    """``engine.purchase_lines`` instead of a copy: its Parquet parts listed and hashed on the
+    engine, validated there (the same report as for a copy), and pinned: the list is written
+    into the snapshot (read-only) and is the package's ``purchase_lines``, which the notebooks'
+    engine reads file by file (``engine/inplace.py``). Raises ``EngineError`` (no Spark, no
+    part file at the location)."""
+    from ..contract.package import LargeTable
+    from ..engine import connect
+    from ..engine.inplace import NAME, PIN_SUFFIX, pin, validate_pinned, write_pin
+
+    con = connect(engine)
+    pinned = pin(con, str(engine.purchase_lines))
+    n = validate_pinned(con, pinned, report, regions)
+    path = snapshot / f"{NAME}{PIN_SUFFIX}"
+    write_pin(pinned, path)
+    os.chmod(path, 0o444)
+    package.large[NAME] = LargeTable(NAME, path, n)
+    package.files[NAME] = path
+
+
+def in_place_inputs(snapshot: Path) -> dict[str, dict[str, str]]:
+    """The run's inputs for the pinned parts (URI, sha256, size, modification time), labelled
+    as a staged folder's parts (``data/purchase_lines/part-00000.parquet``)."""
+    from ..engine.inplace import NAME, PIN_SUFFIX, entries, read_pin
+
+    return entries(read_pin(snapshot / f"{NAME}{PIN_SUFFIX}"))
+
+
+def relist_in_place(engine: EngineParams, snapshot: Path) -> dict[str, dict[str, str]]:
+    """The pinned parts as they are now where they live: listed again (size, modification
+    time) and hashed again on the executors; a part gone is left out (it disappeared)."""
+    from ..engine import connect
+    from ..engine.inplace import NAME, PIN_SUFFIX, entries, hash_parts, list_parts, read_pin
+
+    pinned = read_pin(snapshot / f"{NAME}{PIN_SUFFIX}")
+    con = connect(engine)
+    listed = {p.uri: p for p in list_parts(con, pinned["location"], hashed=False)}
+    present = [p["uri"] for p in pinned["parts"] if p["uri"] in listed]
+    hashes = hash_parts(con, present) if present else {}
+    now = [
+        p | {"size": listed[p["uri"]].size, "mtime_ms": listed[p["uri"]].mtime_ms, "sha256": hashes.get(p["uri"], "")}
+        for p in pinned["parts"]
+        if p["uri"] in listed
+    ]
+    return entries(pinned | {"parts": now})

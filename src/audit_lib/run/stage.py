@@ -13,8 +13,9 @@ from ..contract.package import DataPackage, find_table_files
 from ..contract.problems import ValidationReport
 from ..params import ParamsError, dump_params
 from ..safepaths import PathError
-from .manifest import collect_inputs, write_validation_stamp
-from .snapshot import SNAPSHOT, take_snapshot
+from ..engine.connect import EngineError
+from .manifest import collect_inputs, sha256_file, write_validation_stamp
+from .snapshot import SNAPSHOT, in_place_inputs, pin_in_place, take_snapshot
 from .state import RESULTS, RunError, RunPlan, Staging
 from .typed import write_typed
 
@@ -37,6 +38,13 @@ def stage_inputs(p: RunPlan, st: Staging) -> None:
     read besides the data (the resolved parameters, the validation stamp, the typed tables)."""
     snap_hashes: dict[str, str] = {}
     validated: tuple[DataPackage, ValidationReport] | None = None
+    located = p.params.engine.purchase_lines
+    if located and "purchase_lines" in st.originals:
+        raise RunError(
+            f"purchase_lines is ambiguous: the data package {p.data} has {st.originals['purchase_lines'].name} "
+            f"and engine.purchase_lines says {located}; remove one of them. Nothing was run.",
+            1,
+        )
     if p.data is not None:
         validated, snap_hashes = _snapshot(p, st)
     try:
@@ -50,6 +58,10 @@ def stage_inputs(p: RunPlan, st: Staging) -> None:
     ]
     if moved:
         raise RunError("Input files changed while the run read them; nothing was run:\n  " + "\n  ".join(moved), 1)
+    if validated is not None and located:  # the parts where they live, and the pin the kernels read
+        st.inputs = dict(sorted((st.inputs | in_place_inputs(st.folder / SNAPSHOT)).items()))
+        pin_file = validated[0].files["purchase_lines"]
+        snap_hashes = snap_hashes | {pin_file.name: sha256_file(pin_file)}
     (st.folder / RESULTS).mkdir()
     (st.folder / "params.resolved.yaml").write_text(dump_params(p.params), encoding="utf-8")
     if validated is not None:
@@ -66,9 +78,33 @@ def _snapshot(p: RunPlan, st: Staging) -> tuple[tuple[DataPackage, ValidationRep
     except OSError as e:
         raise RunError(f"The data package {p.data} cannot be read; nothing was run: {e}", 1) from None
     snapped, report = validate_package(st.folder / SNAPSHOT, regions=list(p.params.regions))
+    if p.params.engine.purchase_lines:  # listed, hashed and validated where it lives, not copied
+        p.say(f"Listing, hashing and validating purchase_lines at {p.params.engine.purchase_lines} ...")
+        try:
+            pin_in_place(p.params.engine, snapped, report, st.folder / SNAPSHOT, list(p.params.regions))
+        except EngineError as e:
+            raise RunError(f"{e}; nothing was run.", 1) from None
     st.synthetic = snapped.metadata.synthetic
     if not report.ok:
         raise RunError(f"The data package {p.data} breaks the contract; nothing was run.\n{report.format()}", 1)
     if report.warnings:
         p.say(report.format())
     return (snapped, report), snap_hashes
+
+
+def current_inputs(p: RunPlan, st: Staging) -> dict[str, dict[str, str]]:
+    """Every input of the run as it is now, for the check before publishing: the local files
+    hashed again and, for ``engine.purchase_lines``, the pinned parts listed and hashed again
+    where they live (``run/snapshot.py``)."""
+    now = collect_inputs(p.params, p.params_path, st.originals)
+    if p.data is not None and p.params.engine.purchase_lines:
+        from .snapshot import relist_in_place
+
+        try:
+            now |= relist_in_place(p.params.engine, st.folder / SNAPSHOT)
+        except Exception as e:  # Spark's own errors (a folder gone): the run fails, nothing published
+            first = next((ln.strip() for ln in str(e).splitlines() if ln.strip()), type(e).__name__)
+            raise OSError(
+                f"purchase_lines at {p.params.engine.purchase_lines} cannot be listed again: {first}"
+            ) from None
+    return dict(sorted(now.items()))
