@@ -31,7 +31,10 @@ report can show what a unit-value comparison would have said.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -77,13 +80,12 @@ def article_month_sql(source_sql: str) -> str:
 
 def aggregate_lines(source_sql: str, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
     """Run :func:`article_month_sql` in DuckDB; the result as an Arrow table."""
-    own = con is None
-    con = duckdb.connect() if own else con
+    db = duckdb.connect() if con is None else con
     try:
-        return con.sql(article_month_sql(source_sql)).to_arrow_table()
+        return db.sql(article_month_sql(source_sql)).to_arrow_table()
     finally:
-        if own:
-            con.close()
+        if con is None:
+            db.close()
 
 
 @dataclass
@@ -91,7 +93,7 @@ class Panel:
     """The cell x month panel and what went into it."""
 
     frame: pd.DataFrame  # PANEL_COLUMNS, sorted by category, region, month
-    coverage: dict = field(default_factory=dict)
+    coverage: dict[str, Any] = field(default_factory=dict)
 
 
 def tpd_index(
@@ -243,9 +245,9 @@ def build_panel(
     source_sql: str,
     con: duckdb.DuckDBPyConnection | None = None,
     base_months: int = 12,
-    engine=None,
-    path=None,
-    until=None,
+    engine: Any = None,
+    path: str | Path | None = None,
+    until: datetime.date | None = None,
 ) -> Panel:
     """Purchase lines (a typed DuckDB SELECT, e.g. ``package.large["purchase_lines"].sql()``)
     to the category x region x month price index panel.
@@ -256,5 +258,7 @@ def build_panel(
     if engine is not None:
         from .engine.panel import build_panel as build_on_engine
 
+        if path is None:
+            raise ValueError("build_panel on an engine needs the purchase lines' path")
         return build_on_engine(path, engine, base_months, until=until)
     return index_from_aggregate(aggregate_lines(source_sql, con), base_months)
