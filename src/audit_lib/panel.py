@@ -31,7 +31,10 @@ report can show what a unit-value comparison would have said.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -77,13 +80,12 @@ def article_month_sql(source_sql: str) -> str:
 
 def aggregate_lines(source_sql: str, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:
     """Run :func:`article_month_sql` in DuckDB; the result as an Arrow table."""
-    own = con is None
-    con = duckdb.connect() if own else con
+    db = duckdb.connect() if con is None else con
     try:
-        return con.sql(article_month_sql(source_sql)).to_arrow_table()
+        return db.sql(article_month_sql(source_sql)).to_arrow_table()
     finally:
-        if own:
-            con.close()
+        if con is None:
+            db.close()
 
 
 @dataclass
@@ -91,7 +93,7 @@ class Panel:
     """The cell x month panel and what went into it."""
 
     frame: pd.DataFrame  # PANEL_COLUMNS, sorted by category, region, month
-    coverage: dict = field(default_factory=dict)
+    coverage: dict[str, Any] = field(default_factory=dict)
 
 
 def tpd_index(
@@ -163,6 +165,17 @@ def _usable(
     return use, n_ok, spend, qty, coverage
 
 
+def _cell_codes(cat: np.ndarray, reg: np.ndarray) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Codes of the (category, region) cells in sorted order and the cells, as
+    ``pd.factorize(pd.MultiIndex.from_arrays([cat, reg]), sort=True)`` gives them, from the
+    two columns' own codes (a MultiIndex of every row is slow)."""
+    c_code, c_uniq = pd.factorize(cat, sort=True)
+    r_code, r_uniq = pd.factorize(reg, sort=True)
+    pair, code = np.unique(c_code.astype(np.int64) * len(r_uniq) + r_code, return_inverse=True)
+    cells = [(str(c_uniq[k // len(r_uniq)]), str(r_uniq[k % len(r_uniq)])) for k in pair]
+    return code.astype(np.intp), cells
+
+
 def _cell_month_frame(
     cols: dict[str, np.ndarray],
     use: np.ndarray,
@@ -178,8 +191,7 @@ def _cell_month_frame(
     m0 = int(month_index.min())
     month_code = month_index - m0
     n_months = int(month_code.max()) + 1
-    cell_keys = pd.MultiIndex.from_arrays([cat, reg])
-    cell_code, cell_uniques = pd.factorize(cell_keys, sort=True)
+    cell_code, cell_uniques = _cell_codes(cat, reg)
     art_code, _ = pd.factorize(np.asarray(cols["article_id"][use]).astype(str))
     spend_u, qty_u, n_u = spend[use], qty[use], n_ok[use]
     lp = np.log(spend_u / qty_u)
@@ -233,9 +245,9 @@ def build_panel(
     source_sql: str,
     con: duckdb.DuckDBPyConnection | None = None,
     base_months: int = 12,
-    engine=None,
-    path=None,
-    until=None,
+    engine: Any = None,
+    path: str | Path | None = None,
+    until: datetime.date | None = None,
 ) -> Panel:
     """Purchase lines (a typed DuckDB SELECT, e.g. ``package.large["purchase_lines"].sql()``)
     to the category x region x month price index panel.
@@ -246,5 +258,7 @@ def build_panel(
     if engine is not None:
         from .engine.panel import build_panel as build_on_engine
 
+        if path is None:
+            raise ValueError("build_panel on an engine needs the purchase lines' path")
         return build_on_engine(path, engine, base_months, until=until)
     return index_from_aggregate(aggregate_lines(source_sql, con), base_months)

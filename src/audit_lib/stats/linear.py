@@ -132,14 +132,19 @@ def analytic_interval(est: LinearEstimate, level: float) -> Interval:
     return Interval(theta, se, theta - q * se, theta + q * se, "cluster_t", G, p)
 
 
+def jackknife_clusters(est: LinearEstimate) -> np.ndarray:
+    """The clusters the jackknife leaves out in turn: those of the observations ``est`` uses."""
+    return np.unique(est.cluster[np.any(est.A != 0, axis=0)])
+
+
 def jackknife_interval(est: LinearEstimate, refit: Callable[[np.ndarray], LinearEstimate], level: float) -> Interval:
     """CV3 standard errors (re-estimating without each cluster; ``refit(mask)`` estimates on
     the observations ``mask`` and returns the same target names) and t(G - 1) intervals. A
-    target that cannot be estimated without some cluster gets no interval."""
-    theta = est.estimate
-    codes = np.unique(est.cluster[np.any(est.A != 0, axis=0)])
-    G = len(codes)
-    loo = np.full((G, len(est.names)), np.nan)
+    target that cannot be estimated without some cluster gets no interval. The estimators of
+    ``staggered`` have closed-form leave-one-cluster-out estimates (``staggered.loo``, for
+    ``jackknife_from_loo``); this refitting version is their reference."""
+    codes = jackknife_clusters(est)
+    loo = np.full((len(codes), len(est.names)), np.nan)
     for i, g in enumerate(codes):
         sub = refit(est.cluster != g)
         pos = {nm: j for j, nm in enumerate(sub.names)}
@@ -148,6 +153,14 @@ def jackknife_interval(est: LinearEstimate, refit: Callable[[np.ndarray], Linear
             j = pos.get(nm)
             if j is not None and sub.estimable[j]:
                 loo[i, k] = vals[j]
+    return jackknife_from_loo(est, loo, level)
+
+
+def jackknife_from_loo(est: LinearEstimate, loo: np.ndarray, level: float) -> Interval:
+    """The CV3 interval of ``jackknife_interval`` from the leave-one-cluster-out estimates
+    ``loo`` (clusters ``jackknife_clusters(est)`` x targets; NaN: not estimable without it)."""
+    theta = est.estimate
+    G = loo.shape[0]
     se = np.sqrt((G - 1) / G * np.sum((loo - loo.mean(axis=0)) ** 2, axis=0)) if G > 1 else np.full(len(theta), np.nan)
     se = np.where(est.estimable, se, np.nan)
     df = max(G - 1, 1)

@@ -67,15 +67,22 @@ def naive_before_after(data: CausalityData, window: int) -> pd.DataFrame:
     ``window`` months from the start minus the ``window`` months before, averaged over cells.
     It ignores the price trend and the other initiatives: shown only as a warning."""
     f = data.frame
+    unit, time, y = f["unit"].to_numpy(), f["time"].to_numpy(), f["y"].to_numpy(float)
+    order = np.argsort(unit, kind="stable")  # each cell's months in the frame's order
+    bounds = (
+        np.searchsorted(unit[order], data.cells["unit"].to_numpy(), side="left"),
+        np.searchsorted(unit[order], data.cells["unit"].to_numpy(), side="right"),
+    )
     rows = []
     for g in data.groups:
         diffs = []
-        for unit, s in zip(data.cells["unit"], data.cells[f"start__{g}"]):
+        for lo, hi, s in zip(*bounds, data.cells[f"start__{g}"]):
             if s >= NEVER:
                 continue
-            cf = f[f["unit"] == unit]
-            after = cf[(cf["time"] >= s) & (cf["time"] < s + window)]["y"]
-            before = cf[(cf["time"] < s) & (cf["time"] >= s - window)]["y"]
+            idx = order[lo:hi]
+            t = time[idx]
+            after = y[idx[(t >= s) & (t < s + window)]]
+            before = y[idx[(t < s) & (t >= s - window)]]
             if len(after) >= window // 2 and len(before) >= window // 2:
                 diffs.append(after.mean() - before.mean())
         rows.append(

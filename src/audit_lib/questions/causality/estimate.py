@@ -151,15 +151,16 @@ def _pooled_rows(
 def _intervals(
     est: linear.LinearEstimate,
     p: RolloutPanel,
-    refit: Callable[[RolloutPanel], linear.LinearEstimate],
+    loo: Callable[[np.ndarray], np.ndarray],
     s: Settings,
     jackknife: bool = True,
 ) -> pd.DataFrame:
     """Intervals and p-values for every target: the cluster jackknife (CV3, t(G - 1)) where
     clusters are few, CR1 with t(G - 1) otherwise (or when ``jackknife`` is False);
-    pooled-covariance intervals for weak groups (``weak_groups``)."""
+    pooled-covariance intervals for weak groups (``weak_groups``). ``loo(clusters)``: the
+    estimates without each cluster in turn (``staggered.loo``)."""
     if jackknife and est.n_clusters < s.few_clusters_below:
-        iv = linear.jackknife_interval(est, lambda mask: refit(p.subset(mask)), s.level)
+        iv = linear.jackknife_from_loo(est, loo(linear.jackknife_clusters(est)), s.level)
     else:
         iv = linear.analytic_interval(est, s.level)
     return _pooled_rows(est, p, _interval_frame(est, iv), weak_groups(p, s.min_treated_clusters), s.level)
@@ -170,7 +171,7 @@ def robust_effects(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """The imputation estimator: (per-group averages, event-time profile, meta)."""
     est = staggered.imputation(p, s.post)
-    fr = _intervals(est, p, lambda q: staggered.imputation(q, s.post), s, jackknife)
+    fr = _intervals(est, p, lambda c: staggered.loo.imputation_loo(p, s.post, c), s, jackknife)
     fr["n_obs"] = est.meta["n_by_target"]
     fr["group"] = [t[0] for t in est.names]
     fr["event_time"] = [t[1] for t in est.names]
@@ -196,7 +197,7 @@ def pretrend_tests(p: RolloutPanel, s: Settings, k: int) -> tuple[pd.DataFrame, 
         rows.append(
             {"group": g, "statistic": stat, "p_value": p_boot, "statistic_f": f_stat, "p_value_f": p_f, "n_leads": q}
         )
-    leads = _intervals(fit.leads, p, lambda q: staggered.pretrend_fit(q, s.pre).leads, s)
+    leads = _intervals(fit.leads, p, lambda c: staggered.loo.leads_loo(p, s.pre, c), s)
     leads["group"] = [t[0] for t in fit.leads.names]
     leads["event_time"] = [int(t[1]) for t in fit.leads.names]
     leads["n_obs"] = [int(np.count_nonzero(fit.leads.A[j])) for j in range(len(fit.leads.names))]
@@ -222,13 +223,21 @@ def _difference(q: RolloutPanel, post: int) -> linear.LinearEstimate:
     )
 
 
+def _difference_loo(p: RolloutPanel, post: int, codes: np.ndarray) -> np.ndarray:
+    """``_difference`` without each cluster in turn (NaN where either estimate is not estimable)."""
+    im = staggered.loo.imputation_loo(p, post, codes)
+    att = [staggered.loo.imputation_names(p, post).index((g, "att")) for g in p.groups]
+    diff: np.ndarray = im[:, att] - staggered.loo.twfe_static_loo(p, codes)
+    return diff
+
+
 def twfe_difference(p: RolloutPanel, s: Settings) -> pd.DataFrame:
     """Is the TWFE estimate significantly different from the robust one? The difference is
     itself linear in y, so it gets its own cluster-jackknife standard error; because the two
     estimates move together, that test sees differences that each interval alone would hide.
     Columns ``group, difference, difference_se, difference_p`` (NaN for weak groups)."""
     diff = _difference(p, s.post)
-    iv = linear.jackknife_interval(diff, lambda mask: _difference(p.subset(mask), s.post), s.level)
+    iv = linear.jackknife_from_loo(diff, _difference_loo(p, s.post, linear.jackknife_clusters(diff)), s.level)
     out = pd.DataFrame(
         {"group": diff.names, "difference": iv.estimate, "difference_se": iv.se, "difference_p": iv.p_value}
     )
@@ -256,7 +265,7 @@ def estimate(data: CausalityData, s: Settings) -> Estimates:
     )
     # TWFE: statsmodels for the estimate and its CR1 standard error; interval as for the robust one
     tw = staggered.twfe_static(p)
-    tw_fr = _intervals(tw, p, staggered.twfe_static, s)
+    tw_fr = _intervals(tw, p, lambda c: staggered.loo.twfe_static_loo(p, c), s)
     twfe = twfe_statsmodels(p)
     twfe["se_cr1"] = twfe["se"]
     twfe["se"] = tw_fr["se"].to_numpy()
@@ -267,7 +276,7 @@ def estimate(data: CausalityData, s: Settings) -> Estimates:
     twfe = twfe.merge(twfe_difference(p, s), on="group", how="left")
     # event studies: robust (leads from the pre-trend regression, lags from imputation) and TWFE
     es_tw = staggered.twfe_event_study(p, s.pre, s.post)
-    tw_prof = _intervals(es_tw, p, lambda q: staggered.twfe_event_study(q, s.pre, s.post), s)
+    tw_prof = _intervals(es_tw, p, lambda c: staggered.loo.twfe_event_study_loo(p, s.pre, s.post, c), s)
     tw_prof["group"] = [t[0] for t in es_tw.names]
     tw_prof["event_time"] = [int(t[1]) for t in es_tw.names]
     tw_prof = tw_prof[tw_prof["estimable"]].drop(columns="target")

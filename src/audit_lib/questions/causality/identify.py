@@ -54,12 +54,20 @@ class CausalityData:
     groups: list[str]  # effect groups: treatments and joint groups (a+b)
     origin: pd.Timestamp
     coverage: dict[str, Any] = field(default_factory=dict)
+    _panels: dict[tuple[str, str], RolloutPanel] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def panel(self, column: str = "y", starts: str = "groups") -> RolloutPanel:
         """The general rollout panel (``stats.staggered.rollout_panel``) of the cell-months
         where ``column`` is observed: cells as units, months as periods, one adoption column per
         effect group (``starts="groups"``: joint cells recoded) or per initiative
-        (``"treatments"``: the raw starts), clustered by ``cluster``."""
+        (``"treatments"``: the raw starts), clustered by ``cluster``. Built once per
+        ``(column, starts)``: every step reads the same panel (its arrays are not written to)."""
+        key = (column, starts)
+        if key not in self._panels:
+            self._panels[key] = self._build_panel(column, starts)
+        return self._panels[key]
+
+    def _build_panel(self, column: str, starts: str) -> RolloutPanel:
         names = self.groups if starts == "groups" else self.treatments
         cols = {g: f"start__{g}" if starts == "groups" else f"month__{g}" for g in names}
         adopt = self.cells[["unit", *cols.values()]]

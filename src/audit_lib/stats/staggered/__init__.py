@@ -56,6 +56,7 @@ cells rest on one or two treated units, whose own variance no covariance can see
 
 from __future__ import annotations
 
+from . import loo
 from .aggregate import aggregate
 from .cells import cells
 from .estimate import StaggeredResult, att_gt, randomization_simple, simple_att
@@ -76,6 +77,7 @@ __all__ = [
     "cells",
     "fe_matrix",
     "imputation",
+    "loo",
     "make_panel",
     "pretrend_fit",
     "pretrend_test",

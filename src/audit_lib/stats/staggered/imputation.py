@@ -48,18 +48,15 @@ from ..linear import LinearEstimate
 from .rollout import TOL, RolloutPanel, estimable_rows, event_columns, fe_matrix, weighted_pinv
 
 
-def _ols(
-    p: RolloutPanel, X: np.ndarray, rows: list[int], names: list[Any], use: np.ndarray, L: np.ndarray | None = None
-) -> LinearEstimate:
-    """OLS of y on X over the observations ``use``; targets are coefficient ``rows`` (or the
-    combinations ``L`` of all coefficients)."""
+def _ols(p: RolloutPanel, X: np.ndarray, L: np.ndarray, names: list[Any], use: np.ndarray) -> LinearEstimate:
+    """OLS of y on X over the observations ``use``; the targets are the combinations ``L`` of
+    the coefficients."""
     n = len(p.y)
     Xu = X[use]
     Xp, rank = weighted_pinv(Xu, None if p.weight is None else p.weight[use])
-    Lm = np.eye(X.shape[1])[rows] if L is None else L
-    A = np.zeros((Lm.shape[0], n))
-    A[:, use] = Lm @ Xp
-    est_ok = estimable_rows(Lm, Xu, Xp)
+    A = np.zeros((L.shape[0], n))
+    A[:, use] = L @ Xp
+    est_ok = estimable_rows(L, Xu, Xp)
 
     def resid_op(Y: np.ndarray) -> np.ndarray:
         R = np.zeros_like(Y, dtype=float)
@@ -70,25 +67,40 @@ def _ols(
     return LinearEstimate(names, A, p.y, resid, resid_op, p.cluster, rank, estimable=est_ok, n_obs=int(use.sum()))
 
 
-def twfe_static(p: RolloutPanel) -> LinearEstimate:
-    """y on unit and period dummies and one on-dummy per treatment; targets: the treatments."""
+def _pick(X: np.ndarray, k: int) -> np.ndarray:
+    """Targets: the coefficients of X's columns from ``k`` on."""
+    return np.eye(X.shape[1])[k:]
+
+
+def twfe_static_design(p: RolloutPanel) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """Unit and period dummies and one on-dummy per treatment; targets the treatments."""
     Z = fe_matrix(p.unit, p.time)
     D = np.column_stack([p.active(g).astype(float) for g in p.groups])
     X = np.hstack([Z, D])
-    k = Z.shape[1]
-    return _ols(p, X, list(range(k, k + D.shape[1])), list(p.groups), np.ones(len(p.y), dtype=bool))
+    return X, _pick(X, Z.shape[1]), list(p.groups)
+
+
+def twfe_static(p: RolloutPanel) -> LinearEstimate:
+    """y on unit and period dummies and one on-dummy per treatment; targets: the treatments."""
+    X, L, names = twfe_static_design(p)
+    return _ols(p, X, L, names, np.ones(len(p.y), dtype=bool))
+
+
+def twfe_event_design(p: RolloutPanel, pre: int, post: int) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """Unit and period dummies and the event-time dummies of ``twfe_event_study``."""
+    Z = fe_matrix(p.unit, p.time)
+    E, names = event_columns(p, -pre, post, skip=(-1,))
+    X = np.hstack([Z, E])
+    return X, _pick(X, Z.shape[1]), list(names)
 
 
 def twfe_event_study(p: RolloutPanel, pre: int, post: int) -> LinearEstimate:
     """Dynamic TWFE: leads ``-pre`` (pooled below) .. lags ``post`` (pooled above), reference -1."""
-    Z = fe_matrix(p.unit, p.time)
-    E, names = event_columns(p, -pre, post, skip=(-1,))
-    X = np.hstack([Z, E])
-    k = Z.shape[1]
-    return _ols(p, X, list(range(k, k + E.shape[1])), names, np.ones(len(p.y), dtype=bool))
+    X, L, names = twfe_event_design(p, pre, post)
+    return _ols(p, X, L, names, np.ones(len(p.y), dtype=bool))
 
 
-def _imputation_targets(
+def imputation_targets(
     p: RolloutPanel, names: list[tuple[str, int]], counts: np.ndarray
 ) -> tuple[np.ndarray, list[tuple[str, int | str]]]:
     """Target rows: each event-time coefficient, then each treatment's average weighted by counts."""
@@ -156,7 +168,7 @@ def imputation(p: RolloutPanel, post: int) -> LinearEstimate:
     X2p, rank_t = weighted_pinv(X2, None if w is None else w[t_idx]) if len(t_idx) else (np.zeros((E.shape[1], 0)), 0)
     counts = X2.sum(axis=0)
     n_coef = E.shape[1]
-    L, t_names = _imputation_targets(p, names, counts if w is None else w[t_idx] @ X2)
+    L, t_names = imputation_targets(p, names, counts if w is None else w[t_idx] @ X2)
     has_obs = np.array([counts[j] > 0 for j in range(n_coef)] + [True] * len(p.groups))
     est_ok = estimable_rows(L, X2, X2p) & has_obs & (np.abs(L).sum(axis=1) > 0)
     B2 = L @ X2p  # (q, n_t): targets from the residualised treated outcomes
@@ -188,7 +200,8 @@ class PretrendFit:
     null_resid: np.ndarray
 
 
-def pretrend_fit(p: RolloutPanel, pre: int) -> PretrendFit:
+def leads_design(p: RolloutPanel, pre: int) -> tuple[np.ndarray, np.ndarray, list[Any], np.ndarray]:
+    """Unit and period dummies and the leads of ``pretrend_fit``, and the untreated mask."""
     untreated = ~p.treated()
     Z = fe_matrix(p.unit, p.time)
     cols, names = [], []
@@ -198,11 +211,16 @@ def pretrend_fit(p: RolloutPanel, pre: int) -> PretrendFit:
             cols.append(((e == -ell) & untreated).astype(float))
             names.append((g, -ell))
     X = np.hstack([Z, np.column_stack(cols)]) if cols else Z
-    k = Z.shape[1]
-    leads = _ols(p, X, list(range(k, X.shape[1])), names, untreated)
+    return X, _pick(X, Z.shape[1]), names, untreated
+
+
+def pretrend_fit(p: RolloutPanel, pre: int) -> PretrendFit:
+    X, L, names, untreated = leads_design(p, pre)
+    k = X.shape[1] - L.shape[0]
+    leads = _ols(p, X, L, names, untreated)
     has = X[untreated][:, k:].sum(axis=0) > 0
     leads.estimable = leads.estimable & has
-    Zu = Z[untreated]
+    Zu = X[untreated][:, :k]
     fitted0 = np.zeros(len(p.y))
     fitted0[untreated] = Zu @ (weighted_pinv(Zu, None if p.weight is None else p.weight[untreated])[0] @ p.y[untreated])
     resid0 = np.where(untreated, p.y - fitted0, 0.0)
