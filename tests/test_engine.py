@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from audit_lib.contract.large import check_large, relation_sql
+from audit_lib.contract.large import check_large_sql, relation_sql
 from audit_lib.contract.problems import ValidationReport
 from audit_lib.contract.spec import TABLES
 from audit_lib.demo import purchase_lines as pl
@@ -74,7 +74,7 @@ def broken(tmp_path_factory):
 
 def sql_report(path) -> tuple[list, dict, int]:
     report = ValidationReport()
-    n = check_large(path, SPEC, report)
+    n = check_large_sql(path, SPEC, report)
     return report.problems, report.suppressed, n
 
 
@@ -348,7 +348,7 @@ def assert_same_typed_lines(path, con):
 def test_duckdb_reads_and_validates_hostile_cells_as_today(duck, tmp_path):
     for path in hostile_files(tmp_path):
         today = ValidationReport()
-        n = check_large(path, SPEC, today, regions=["SRM", "VML"])
+        n = check_large_sql(path, SPEC, today, regions=["SRM", "VML"])
         ours = ValidationReport()
         assert evalidate.check_large(path, SPEC, ours, con=duck, regions=["SRM", "VML"]) == n, path
         assert (ours.problems, ours.suppressed) == (today.problems, today.suppressed), path
@@ -359,7 +359,7 @@ def test_duckdb_reads_and_validates_hostile_cells_as_today(duck, tmp_path):
 def test_spark_reads_and_validates_hostile_cells_as_today(spark, tmp_path):
     for path in [p for p in hostile_files(tmp_path) if p.suffix == ".parquet"]:
         today = ValidationReport()
-        n = check_large(path, SPEC, today, regions=["SRM", "VML"])
+        n = check_large_sql(path, SPEC, today, regions=["SRM", "VML"])
         ours = ValidationReport()
         assert evalidate.check_large(path, SPEC, ours, con=spark, regions=["SRM", "VML"]) == n, path
         assert (ours.problems, ours.suppressed) == (today.problems, today.suppressed), path

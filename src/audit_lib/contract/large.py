@@ -1,8 +1,15 @@
-"""Large tables (``purchase_lines``): validated and queried in DuckDB, never whole in pandas.
+"""Large tables (``purchase_lines``): read in DuckDB, never whole in pandas.
 
 ``relation_sql`` gives a typed SELECT over the file that any DuckDB query can build on
-(the panel in ``audit_lib.panel`` does); ``check_large`` runs the contract's rules as SQL and
-lists the first offending rows of each rule with their row numbers, counting the rest.
+(the panel in ``audit_lib.panel`` does); ``raw_scan_sql`` and ``parquet_scan`` are the scans
+``engine.read`` builds the ibis reading on.
+
+``check_large_sql`` is the contract's rules as hand-written DuckDB SQL, kept ONLY as the
+tests' reference implementation (as ``panel.aggregate_lines`` is for the panel) and the
+benchmark's baseline: the library validates ``purchase_lines`` through
+``engine.validate.check_large`` (one ibis expression for DuckDB and Spark, files and dataset
+folders), and the tests assert the same report from both on hand-made broken files, so that a
+drift of either fails.
 
 A CSV is never left to DuckDB's sniffer (which guesses a header, a separator and types from a
 sample and may guess wrong on a broken file): the file is scanned once in Python for its
@@ -44,7 +51,7 @@ class OnDisk(Protocol):
 __all__ = [
     "MAX_EMPTY_LINES",
     "CsvLayout",
-    "check_large",
+    "check_large_sql",
     "csv_layout",
     "file_columns",
     "is_dataset",
@@ -183,14 +190,16 @@ def _duckdb_problem(e: duckdb.Error, file: str) -> Problem:
     return Problem("error", file, f"cannot be read: {reason[:200]}", row=row)
 
 
-def check_large(path: Path, spec: TableSpec, report: ValidationReport, regions: Collection[str] | None = None) -> int:
-    """Check a large table against the contract; add problems to ``report``; return row count.
-    ``regions``: the parameters' region codes (None: region codes are not checked)."""
+def check_large_sql(
+    path: Path, spec: TableSpec, report: ValidationReport, regions: Collection[str] | None = None
+) -> int:
+    """The tests' reference: check one large-table file (not a dataset folder) against the
+    contract in hand-written DuckDB SQL; add problems to ``report``; return the row count.
+    ``regions``: the parameters' region codes (None: region codes are not checked). The library
+    calls ``engine.validate.check_large``, which must give the same report."""
     file = path.name
-    if is_dataset(path):  # rows are numbered within each part file: checked by the engine (ibis on DuckDB)
-        from ..engine.validate import check_large as check_on_engine
-
-        return check_on_engine(path, spec, report, regions=regions)
+    if is_dataset(path):
+        raise ValueError(f"{file}: the SQL reference checks one file; a dataset is checked by engine.validate")
     try:
         named = _file_columns(path)
     except ReadError as e:

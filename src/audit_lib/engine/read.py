@@ -25,7 +25,8 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from ..contract.large import is_dataset, parquet_files, parquet_scan
-from ..contract.read import normalise_header
+from ..contract.problems import Problem
+from ..contract.read import ReadError, normalise_header
 from ..contract.spec import ColumnSpec, TableSpec
 from ..contract.sqltypes import _DATE_RE, _DOT_THOUSANDS_RE, _NUMBER_RE, _WS, Source
 from .connect import EngineError, backend_name
@@ -79,6 +80,7 @@ def scan(con, path: Path | str) -> Scan:
     files = parquet_files(path)
     if not files:
         raise EngineError(f"{name}: no Parquet files found")
+    zones = _zones(files[0], name)  # first: a file that is not Parquet is named as such on every engine
     if engine == "duckdb":
         table = con.sql(
             "SELECT * EXCLUDE (file_row_number, filename), file_row_number + 1 AS _row, "
@@ -96,7 +98,6 @@ def scan(con, path: Path | str) -> Scan:
         view = f"audit_scan_{next(_VIEWS)}"
         df.createOrReplaceTempView(view)
         table = con.table(view)
-    zones = _zones(files[0])
     schema = table.schema()
     named = [
         (normalise_header(c), Source(c, _kind(schema[c], c in zones), zones.get(c)))
@@ -113,11 +114,19 @@ def _first(named: list[tuple[str, Source]]) -> dict[str, Source]:
     return out
 
 
-def _zones(file: str) -> dict[str, str]:
-    """The time zone of each time-stamp column of a Parquet file (its Arrow schema)."""
+def _zones(file: str, name: str) -> dict[str, str]:
+    """The time zone of each time-stamp column of a Parquet file (its Arrow schema); a file
+    that cannot be opened raises ``OSError``, one that is not Parquet a ``ReadError`` naming
+    ``name`` (the table's file or dataset)."""
     import pyarrow.parquet as pq
 
-    return {f.name: f.type.tz for f in pq.read_schema(file) if getattr(f.type, "tz", None)}
+    try:
+        schema = pq.read_schema(file)
+    except OSError:
+        raise
+    except Exception as e:  # pyarrow on a file that is not Parquet
+        raise ReadError(Problem("error", name, f"not a readable parquet file ({type(e).__name__})")) from None
+    return {f.name: f.type.tz for f in schema if getattr(f.type, "tz", None)}
 
 
 def _kind(dtype, zoned: bool) -> str:
