@@ -73,6 +73,13 @@ def _ipc_kernel_manager(socket_dir: Path, fork_server: ForkServer | None = None)
             cmd, kwargs = await super()._async_pre_start_kernel(**kw)
             return cmd, kwargs
 
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts (SIGINT) every kernel before it stops it: one still in a
+            # message handler then logs "KeyboardInterrupt caught in kernel". A finished
+            # notebook's kernel has nothing to interrupt; a running cell is still interrupted.
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
     return IPCKernelManager
 
 
@@ -208,6 +215,7 @@ def execute_notebook(src: Path, dst: Path, parameters: dict[str, Any], cwd: Path
             progress_bar=False,
             log_output=False,
             report_mode=False,
+            shutdown_kernel="immediate",  # every output is in: the kernel is stopped, not asked to
             **({"kernel_manager_class": manager} if manager else {}),
         )
     except pm.PapermillExecutionError as e:
