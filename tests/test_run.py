@@ -229,11 +229,20 @@ def test_injected_parameters_do_not_depend_on_the_staging_folder(tmp_path, demo_
     assert runner.notebook_parameters(inside, "en", has_data=False)["data_dir"] == ""
 
 
-def test_the_kernel_is_reached_over_unix_sockets_not_tcp(tmp_path, demo_dir, capfd, monkeypatch):
+@pytest.fixture
+def own_tempdir(monkeypatch):
+    """A temporary folder of the test's own for the run's kernel socket folders (others' runs
+    create theirs in the system's), short enough for a socket path."""
+    folder = tempfile.mkdtemp(prefix="t")
+    monkeypatch.setattr(tempfile, "tempdir", folder)
+    yield Path(folder)
+    monkeypatch.undo()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_kernel_is_reached_over_unix_sockets_not_tcp(tmp_path, demo_dir, capfd, own_tempdir):
     """No network port is opened by a run, and the kernel has nothing to warn about,
     and its socket folder is removed when the notebook is done."""
-    own_tmp = tempfile.mkdtemp(prefix="t")  # short (a socket path's limit); not other runs' folders
-    monkeypatch.setattr(tempfile, "tempdir", own_tmp)
     nbs = tmp_path / "nbs"
     tiny_notebook(
         nbs,
@@ -248,7 +257,6 @@ def test_the_kernel_is_reached_over_unix_sockets_not_tcp(tmp_path, demo_dir, cap
     assert res["transport"] == "ipc"
     assert "without encryption" not in capfd.readouterr().err
     assert set(Path(tempfile.gettempdir()).glob("audit-kernel-*")) <= before  # the notebook's is gone
-    shutil.rmtree(own_tmp, ignore_errors=True)
 
 
 def test_internal_renditions_in_parallel_skip_a_broken_notebook_with_a_warning(mixed, tmp_path, capsys):
