@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +23,9 @@ import pytest
 from conftest import quiet, snapshot, tiny_notebook, write_params
 
 from audit_lib.run import runner
+from audit_lib.run.execute import process_alive
 from audit_lib.run.notebooks import discover
+from audit_lib.run.pool import descendants
 
 pytestmark = pytest.mark.usefixtures("no_pdf")
 
@@ -32,6 +35,36 @@ ROOT = Path(__file__).resolve().parents[1]
 # ------------------------------------------------------------------------------ helpers
 def leftovers(out: Path) -> list[str]:
     return sorted(p.name for p in out.parent.glob(f".{out.name}.*"))
+
+
+def own_socket_dirs(pid: int) -> set[Path]:
+    """The kernel socket folders of the run in process ``pid`` (named by its workers' pids)."""
+    pids = {pid, *descendants(pid)}
+    return {
+        p
+        for p in Path(tempfile.gettempdir()).glob("audit-kernel-*")
+        if p.name.removeprefix("audit-kernel-").split("-")[0] in {str(x) for x in pids}
+    }
+
+
+def hanging_run(params: Path, out: Path, nbs: Path, marker: Path, jobs: int) -> subprocess.Popen[bytes]:
+    """`audit run` (forced) on ``nbs`` in a subprocess of its own session, returned once a
+    notebook has touched ``marker`` (it then hangs)."""
+    code = (
+        f"from audit_lib.run.runner import run\nfrom pathlib import Path\n"
+        f"run({str(params)!r}, out_dir={str(out)!r}, notebook_dir=Path({str(nbs)!r}), jobs={jobs}, force=True)"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.time() + 90
+    while not marker.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    if not marker.exists():
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise AssertionError("the run never started its notebook")
+    return proc
 
 
 # ------------------------------------------------------------------------------ failures
@@ -119,20 +152,10 @@ def test_a_killed_run_leaves_the_previous_output_intact(tmp_path, demo_dir):
     # a second run whose notebook signals that it is executing, then hangs
     marker = tmp_path / "started"
     tiny_notebook(nbs, "a_ok", body=f"pathlib.Path({str(marker)!r}).touch()\nimport time\ntime.sleep(120)")
-    code = (
-        f"from audit_lib.run.runner import run\nfrom pathlib import Path\n"
-        f"run({str(params)!r}, out_dir={str(out)!r}, notebook_dir=Path({str(nbs)!r}), force=True)"
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    proc = hanging_run(params, out, nbs, marker, jobs=1)
     try:
-        deadline = time.time() + 90
-        while not marker.exists() and time.time() < deadline and proc.poll() is None:
-            time.sleep(0.2)
-        assert marker.exists(), "the second run never started its notebook"
         assert leftovers(out), "the run should be staging beside the output"
-        sockets = set(Path(tempfile.gettempdir()).glob("audit-kernel-*"))
+        sockets = own_socket_dirs(proc.pid)  # not other runs' (other tests, other users)
         assert sockets, "the kernel should be reached over Unix sockets in a temporary folder"
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -144,6 +167,43 @@ def test_a_killed_run_leaves_the_previous_output_intact(tmp_path, demo_dir):
     assert leftovers(out) == []
     # ... and the killed kernel's socket folder
     assert not sockets & set(Path(tempfile.gettempdir()).glob("audit-kernel-*"))
+
+
+def test_ctrl_c_stops_a_run_at_once_and_leaves_nothing(tmp_path, demo_dir):
+    """SIGINT to the run's process group (Ctrl-C in a terminal) while notebooks execute: the
+    run exits within seconds, non-zero, with no process left running, no staging folder, no
+    kernel socket folder, and the previous output untouched."""
+    nbs = tmp_path / "nbs"
+    for name, order in (("a_ok", 10), ("b_ok", 20)):
+        tiny_notebook(nbs, name, order=order)
+    params = write_params(tmp_path / "params", demo_dir)
+    out = tmp_path / "out"
+    runner.run(params, out_dir=out, notebook_dir=nbs, progress=quiet)
+    before = snapshot(out)
+    marker = tmp_path / "started"
+    for name, order in (("a_ok", 10), ("b_ok", 20)):
+        body = f"pathlib.Path({str(marker)!r}).touch()\nimport time\ntime.sleep(120)"
+        tiny_notebook(nbs, name, order=order, body=body)
+    proc = hanging_run(params, out, nbs, marker, jobs=2)
+    try:
+        time.sleep(0.5)
+        started = descendants(proc.pid)
+        sockets = own_socket_dirs(proc.pid)
+        assert started and sockets
+        os.killpg(proc.pid, signal.SIGINT)
+        t = time.time()
+        status = proc.wait(timeout=20)
+        assert time.time() - t < 10
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert status != 0
+    time.sleep(0.2)
+    assert [p for p in started if process_alive(p)] == []
+    assert not sockets & set(Path(tempfile.gettempdir()).glob("audit-kernel-*"))
+    assert leftovers(out) == []
+    assert snapshot(out) == before
 
 
 def test_remove_stale_puts_back_an_output_moved_aside_by_a_killed_run(tmp_path):
@@ -169,7 +229,18 @@ def test_injected_parameters_do_not_depend_on_the_staging_folder(tmp_path, demo_
     assert runner.notebook_parameters(inside, "en", has_data=False)["data_dir"] == ""
 
 
-def test_the_kernel_is_reached_over_unix_sockets_not_tcp(tmp_path, demo_dir, capfd):
+@pytest.fixture
+def own_tempdir(monkeypatch):
+    """A temporary folder of the test's own for the run's kernel socket folders (others' runs
+    create theirs in the system's), short enough for a socket path."""
+    folder = tempfile.mkdtemp(prefix="t")
+    monkeypatch.setattr(tempfile, "tempdir", folder)
+    yield Path(folder)
+    monkeypatch.undo()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_kernel_is_reached_over_unix_sockets_not_tcp(tmp_path, demo_dir, capfd, own_tempdir):
     """No network port is opened by a run, and the kernel has nothing to warn about,
     and its socket folder is removed when the notebook is done."""
     nbs = tmp_path / "nbs"

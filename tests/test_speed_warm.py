@@ -123,7 +123,8 @@ def test_notebook_imports_and_what_can_be_forked(tmp_path):
     ]
     nbformat.write(nb, str(tmp_path / "n.ipynb"))
     (tmp_path / "broken.ipynb").write_text("{", encoding="utf-8")
-    assert warm.notebook_imports(tmp_path) == ["audit_lib.notebook", "json", "os.path"]
+    # ``from m import name``: ``m.name`` too (a submodule when it is one, else skipped by the server)
+    assert warm.notebook_imports(tmp_path) == ["audit_lib.notebook", "audit_lib.notebook.start", "json", "os.path"]
 
     server = warm.ForkServer.__new__(warm.ForkServer)
     server.env, server.options = {"PYTHONHASHSEED": "0", "HOME": "/root"}, ["-Xfrozen_modules=off"]

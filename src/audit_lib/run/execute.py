@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import nbformat
 
+from . import profile
 from .notebooks import NotebookInfo
 
 if TYPE_CHECKING:
@@ -71,6 +72,13 @@ def _ipc_kernel_manager(socket_dir: Path, fork_server: ForkServer | None = None)
                 self.provisioner.fork_server = fork_server
             cmd, kwargs = await super()._async_pre_start_kernel(**kw)
             return cmd, kwargs
+
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts (SIGINT) every kernel before it stops it: one still in a
+            # message handler then logs "KeyboardInterrupt caught in kernel". A finished
+            # notebook's kernel has nothing to interrupt; a running cell is still interrupted.
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
 
     return IPCKernelManager
 
@@ -169,14 +177,29 @@ def failed_cell_info(nb: nbformat.NotebookNode, ids: list[str] | None = None) ->
     return None, None
 
 
+def kernel_environment() -> None:
+    """What this worker process's kernels (and its fork server) start with."""
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def prestart(cwd: Path, notebook_dir: Path) -> None:
+    """A worker's initializer: start its fork server (``run/warm.py``) for kernels working in
+    ``cwd`` now, so that its imports overlap what the run does before the first notebook."""
+    from . import warm
+
+    kernel_environment()
+    warm.server(cwd, notebook_dir)
+
+
 def execute_notebook(src: Path, dst: Path, parameters: dict[str, Any], cwd: Path, name: str) -> NotebookRun:
     """Run ``src`` into ``dst``; never raises for a failing cell (it is reported instead)."""
     import papermill as pm
 
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
-    os.environ["PYTHONHASHSEED"] = "0"
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    kernel_environment()
     started = time.perf_counter()
+    wall = time.time()
     status, error, cell = "ok", None, None
     socket_dir = Path(tempfile.mkdtemp(prefix=f"{SOCKET_DIR_PREFIX}{os.getpid()}-"))
     from . import warm
@@ -192,6 +215,7 @@ def execute_notebook(src: Path, dst: Path, parameters: dict[str, Any], cwd: Path
             progress_bar=False,
             log_output=False,
             report_mode=False,
+            shutdown_kernel="immediate",  # every output is in: the kernel is stopped, not asked to
             **({"kernel_manager_class": manager} if manager else {}),
         )
     except pm.PapermillExecutionError as e:
@@ -203,6 +227,8 @@ def execute_notebook(src: Path, dst: Path, parameters: dict[str, Any], cwd: Path
         shutil.rmtree(socket_dir, ignore_errors=True)
     seconds = time.perf_counter() - started
     nb = nbformat.read(str(dst), as_version=4)
+    profile.cells(name, nb, wall, wall + seconds)
+    profile.note(f"{name} papermill", seconds)
     ids = source_ids(src)
     if status == "failed":
         idx, msg = failed_cell_info(nb, ids)

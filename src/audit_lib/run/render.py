@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +32,7 @@ from nbconvert import HTMLExporter
 from ..report.display import synthetic_banner
 from ..report.texts import Texts
 from .pageparts import finish_page
+from .pool import worker_pool
 
 TEMPLATES = Path(str(resources.files("audit_lib.report") / "templates"))
 CSS = (resources.files("audit_lib.report") / "static" / "audit.css").read_text(encoding="utf-8")
@@ -73,7 +73,7 @@ def exporter(show_code: bool, language: str) -> HTMLExporter:
     process for each rendition and language, then reused for every page: building one costs
     more than rendering a small page. Its settings are fixed; each page's own values go in the
     resources, and nbconvert registers its per-notebook filters again on every call."""
-    return HTMLExporter(
+    return HTMLExporter(  # type: ignore[no-untyped-call]  # nbconvert's traitlets constructor
         template_name="audit",
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=not show_code,
@@ -144,7 +144,7 @@ class RenderJob:
 
 def render_file(job: RenderJob) -> None:
     """Render ``job.notebook`` to ``job.html``."""
-    nb = nbformat.read(str(job.notebook), as_version=4)
+    nb = nbformat.read(str(job.notebook), as_version=4)  # type: ignore[no-untyped-call]
     write_text(
         job.html,
         render_html(
@@ -191,5 +191,5 @@ def render_pool(jobs: int) -> Iterator[Mapper]:
     if jobs <= 1:
         yield map
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with worker_pool(jobs) as pool:
         yield pool.map

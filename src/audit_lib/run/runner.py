@@ -66,8 +66,10 @@ from .outdir import UnsafeOutput, check_output_folder, output_lock, write_run_fi
 from .snapshot import SNAPSHOT, changed_inputs, remove_snapshot
 from .notebooks import NOTEBOOK_DIR, PROJECT_ROOT, discover, select
 from .publish import remove_stale, render_reports, swap_into_place
+from . import profile
 from .render import render_pool, write_text
-from .schedule import execute
+from .pool import start_workers
+from .schedule import execute, notebook_pool
 from .site import build_site
 from .stage import current_inputs, package_files, stage_inputs
 from .state import RESULTS, RunError, RunPlan, RunResult, Staging, notebook_parameters
@@ -212,6 +214,7 @@ def _check_folders(params_path: Path, data: Path | None, out_dir: str | Path | N
 
 def _run_locked(p: RunPlan) -> RunResult:
     """The run proper, while this process holds the output folder's lock."""
+    profile.begin()
     originals = package_files(p.data)
     code = code_state([n.path for n in p.notebooks])
     env = environment()
@@ -224,11 +227,18 @@ def _run_locked(p: RunPlan) -> RunResult:
     folder.mkdir()
     st = Staging(folder, originals, code, env, previous)
     try:
-        stage_inputs(p, st)
-        result = execute(p, st)
+        with notebook_pool(p, st) as workers:
+            if not previous:  # every notebook will run: the kernels' fork servers start during staging
+                start_workers(workers)
+            with profile.step("run stage"):
+                stage_inputs(p, st)
+            with profile.step("run execute"):
+                result = execute(p, st, workers)
         ended = time.time()
-        appendices = render(p, st, result, ended)
-        publish(p, st, result, appendices)
+        with profile.step("run render"):
+            appendices = render(p, st, result, ended)
+        with profile.step("run publish"):
+            publish(p, st, result, appendices)
     finally:
         remove_snapshot(folder / SNAPSHOT)
         remove_snapshot(folder / TYPED)
@@ -259,7 +269,7 @@ def render(p: RunPlan, st: Staging, result: RunResult, ended: float) -> dict[str
     )
     appendices = {r.name: appendix_html(manifest, p.lang, r.name) for r in result.runs}
     in_place = _reuse_reports(p, st, result, appendices)
-    with render_pool(p.jobs) as mapper:
+    with render_pool(p.jobs) as mapper, profile.step("render reports"):
         render_reports(
             result.runs,
             st.folder,
@@ -280,8 +290,10 @@ def render(p: RunPlan, st: Staging, result: RunResult, ended: float) -> dict[str
             for r in result.runs
             if r.reused and r.status == "ok" and (path := internal_reusable(st.previous, p.out, r.name))
         }
-        build_site(st.folder, p.lang, reuse_internal=internal, mapper=mapper)
-    write_workbook(st.folder, p.lang)
+        with profile.step("render site"):
+            build_site(st.folder, p.lang, reuse_internal=internal, mapper=mapper)
+    with profile.step("render workbook"):
+        write_workbook(st.folder, p.lang)
     return appendices
 
 

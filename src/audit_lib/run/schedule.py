@@ -4,31 +4,42 @@ runs with papermill (``run/execute.py``), ``jobs`` at a time; the others' output
 from __future__ import annotations
 
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import AbstractContextManager
 
 from .cache import copy_outputs, fingerprint, reusable, why_rerun
-from .execute import NotebookRun, lost_run, run_in_staging
+from .execute import NotebookRun, lost_run, prestart, run_in_staging
 from .notebooks import NotebookInfo
+from .pool import worker_pool
 from .state import RESULTS, RunPlan, RunResult, Staging, notebook_parameters
 
 
-def execute(p: RunPlan, st: Staging) -> RunResult:
-    """Run each notebook whose cache key changed (``jobs`` at a time), reuse the others'
-    outputs; the notebooks that read the others' results (``after_all``) run last, in order."""
+def notebook_pool(p: RunPlan, st: Staging) -> AbstractContextManager[ProcessPoolExecutor]:
+    """The run's ``jobs`` notebook workers, each starting its fork server in the staging
+    folder as soon as :func:`~audit_lib.run.pool.start_workers` starts them."""
+    return worker_pool(p.jobs, prestart, (st.folder, p.notebook_dir))
+
+
+def execute(p: RunPlan, st: Staging, workers: ProcessPoolExecutor | None = None) -> RunResult:
+    """Run each notebook whose cache key changed (``jobs`` at a time, in ``workers`` or a pool
+    of its own), reuse the others' outputs; the notebooks that read the others' results
+    (``after_all``) run last, in order."""
+    if workers is None:
+        with notebook_pool(p, st) as own:
+            return execute(p, st, own)
     result = RunResult(p.out)
     nb_params = notebook_parameters(p.params_path, p.lang, has_data=p.data is not None)
-    with ProcessPoolExecutor(max_workers=max(1, p.jobs)) as pool:
-        futures: dict[Future[NotebookRun], NotebookInfo] = {}
-        for info in [n for n in p.notebooks if not n.after_all]:
-            hit = _cached(p, st, info)
-            if hit:
-                _report(p, st, result, hit)
-            else:
-                futures[pool.submit(run_in_staging, info, st.folder, nb_params)] = info
-        for fut in as_completed(futures):
-            _report(p, st, result, _finished(st, futures[fut], fut))
-        for info in [n for n in p.notebooks if n.after_all]:  # in order: each may read the ones before
-            hit = _cached(p, st, info)
-            _report(p, st, result, hit or _finished(st, info, pool.submit(run_in_staging, info, st.folder, nb_params)))
+    futures: dict[Future[NotebookRun], NotebookInfo] = {}
+    for info in [n for n in p.notebooks if not n.after_all]:
+        hit = _cached(p, st, info)
+        if hit:
+            _report(p, st, result, hit)
+        else:
+            futures[workers.submit(run_in_staging, info, st.folder, nb_params)] = info
+    for fut in as_completed(futures):
+        _report(p, st, result, _finished(st, futures[fut], fut))
+    for info in [n for n in p.notebooks if n.after_all]:  # in order: each may read the ones before
+        hit = _cached(p, st, info)
+        _report(p, st, result, hit or _finished(st, info, workers.submit(run_in_staging, info, st.folder, nb_params)))
     order = {n.name: i for i, n in enumerate(p.notebooks)}
     result.runs.sort(key=lambda r: order[r.name])
     return result

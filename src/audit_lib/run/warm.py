@@ -44,9 +44,28 @@ def enabled() -> bool:
     return os.environ.get(WARM_ENV, "1") != "0"
 
 
+# What the library imports inside its functions (not at the top of a module the notebooks
+# import), so that a kernel would load it on every run: the fork server imports it once. Only
+# costs the server's start; a module that is missing or fails is left to the notebook.
+LIBRARY_REACHES = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "pyarrow.ipc",
+    "matplotlib.pyplot",
+    "scipy.stats",
+    "statsmodels.api",
+    "duckdb",
+    "ibis",
+    "audit_lib.report.display",
+)
+
+
 def notebook_imports(folder: Path) -> list[str]:
     """The modules the notebooks in ``folder`` import (top-level ``import`` statements of their
-    code cells), sorted: what the fork server imports before it forks."""
+    code cells, with ``from package import name`` also as ``package.name``: a submodule, such
+    as a question or page module, when it is one), sorted: with :data:`LIBRARY_REACHES`, what
+    the fork server imports before it forks."""
     mods: set[str] = set()
     for path in sorted(folder.glob("*.ipynb")):
         try:
@@ -59,6 +78,7 @@ def notebook_imports(folder: Path) -> list[str]:
                 mods.update(a.name for a in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 mods.add(node.module)
+                mods.update(f"{node.module}.{a.name}" for a in node.names if a.name != "*")
     return sorted(mods)
 
 
@@ -135,7 +155,7 @@ def server(cwd: Path, notebook_dir: Path) -> ForkServer | None:
         _SERVER.close()
         _SERVER = None
     if _SERVER is None:
-        _SERVER = ForkServer(cwd, notebook_imports(notebook_dir), kernel_options())
+        _SERVER = ForkServer(cwd, [*notebook_imports(notebook_dir), *LIBRARY_REACHES], kernel_options())
         # a runner's worker process ends without atexit (multiprocessing runs its finalizers):
         # the server goes with it, not left for the end of input to stop it
         multiprocessing.util.Finalize(_SERVER, _SERVER.close, exitpriority=10)
@@ -253,7 +273,7 @@ def serve(modules: list[str], inp: IO[bytes], out: IO[bytes]) -> None:
     for m in modules:
         try:
             importlib.import_module(m)
-        except Exception:  # the notebook will meet the same error itself
+        except Exception:  # not a module (``from m import function``), or the notebook meets the error itself
             pass
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system
     # Ctrl-C stops the run, not the server: it ends when its worker does (end of input) and says nothing
