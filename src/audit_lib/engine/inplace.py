@@ -18,10 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..contract.problems import Problem, ValidationReport
-from ..contract.read import normalise_header
-from ..contract.sqltypes import Source
 from .connect import EngineError, backend_name
-from .read import Scan, _first, _kind
+from .read import Scan
 
 PIN_SUFFIX = ".pinned.json"
 NAME = "purchase_lines"  # what problems are named after, as for a dataset folder in the package
@@ -128,27 +126,12 @@ def read_pin(path: Path | str) -> dict[str, Any]:
 
 def pinned_scan(con: Any, pinned: dict[str, Any]) -> Scan:
     """The raw scan (as ``engine.read.scan``) of exactly the pinned part files."""
-    from pyspark.sql import functions as F
-
-    from .read import _VIEWS
+    from .read import scan_of, spark_table
 
     s = _session(con)
     reader = s.read if pinned["base"] is None else s.read.option("basePath", pinned["base"])
     uris = [p["uri"] for p in pinned["parts"]]
-    df = reader.parquet(*uris).select(
-        "*", (F.col("_metadata.row_index") + 1).alias("_row"), F.col("_metadata.file_name").alias("_file")
-    )
-    view = f"audit_scan_{next(_VIEWS)}"
-    df.createOrReplaceTempView(view)
-    table = con.table(view)
-    zones = _zones(uris[0])
-    schema = table.schema()
-    named = [
-        (normalise_header(c), Source(c, _kind(schema[c], c in zones), zones.get(c)))
-        for c in table.columns
-        if c not in ("_row", "_file")
-    ]
-    return Scan(table, _first(named), False, NAME, "spark", [n for n, _ in named])
+    return scan_of(spark_table(con, reader, uris), _zones(uris[0]), NAME, "spark")
 
 
 def _zones(uri: str) -> dict[str, str]:

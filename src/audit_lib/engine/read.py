@@ -19,6 +19,7 @@ import itertools
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -87,17 +88,27 @@ def scan(con, path: Path | str) -> Scan:
             f"parse_filename(filename) AS _file FROM {parquet_scan(path)}"
         )
     else:
-        from pyspark.sql import functions as F
-
-        session = con._session
         src = path_str if Path(path).is_dir() else files
-        df = session.read.parquet(*([src] if isinstance(src, str) else src))
-        df = df.select(
-            "*", (F.col("_metadata.row_index") + 1).alias("_row"), F.col("_metadata.file_name").alias("_file")
-        )
-        view = f"audit_scan_{next(_VIEWS)}"
-        df.createOrReplaceTempView(view)
-        table = con.table(view)
+        table = spark_table(con, con._session.read, [src] if isinstance(src, str) else src)
+    return scan_of(table, zones, name, engine)
+
+
+def spark_table(con: Any, reader: Any, sources: list[str]) -> Any:
+    """The Parquet ``sources`` read by Spark's ``reader`` with each line's row number within its
+    file (``_row``, from 1) and its file's name (``_file``), as an ibis table on ``con``."""
+    from pyspark.sql import functions as F
+
+    df = reader.parquet(*sources).select(
+        "*", (F.col("_metadata.row_index") + 1).alias("_row"), F.col("_metadata.file_name").alias("_file")
+    )
+    view = f"audit_scan_{next(_VIEWS)}"
+    df.createOrReplaceTempView(view)
+    return con.table(view)
+
+
+def scan_of(table: Any, zones: dict[str, str], name: str, engine: str) -> Scan:
+    """The :class:`Scan` of a raw ``table`` (with ``_row`` and ``_file``): its columns named as
+    the contract names them, each with its kind and time zone."""
     schema = table.schema()
     named = [
         (normalise_header(c), Source(c, _kind(schema[c], c in zones), zones.get(c)))
