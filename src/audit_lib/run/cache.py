@@ -194,6 +194,15 @@ def reusable(previous: dict[str, Any], prev_dir: Path, name: str, fp: Fingerprin
     return all(_intact(p, recorded.get(kind)) for kind, p in outputs_of(prev_dir, name).items())
 
 
+def must_rerun(previous: dict[str, Any], name: str, fp: Fingerprint) -> bool:
+    """True if the notebook runs whatever its inputs hold: no previous result, or its code,
+    packages or parameters changed (``fp``'s inputs are not looked at: they may not be read yet)."""
+    parts = (previous.get(name) or {}).get("parts")
+    if not parts:
+        return True
+    return (parts.get("code"), parts.get("environment"), parts.get("params")) != (fp.code, fp.environment, fp.params)
+
+
 def why_rerun(previous: dict[str, Any], name: str, fp: Fingerprint) -> str:
     """In a few words, why a notebook runs again (for the progress line and the manifest)."""
     entry = previous.get(name)

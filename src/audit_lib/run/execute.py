@@ -184,13 +184,14 @@ def kernel_environment() -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
 
 
-def prestart(cwd: Path, notebook_dir: Path) -> None:
+def prestart(cwd: Path, notebooks: list[Path]) -> None:
     """A worker's initializer: start its fork server (``run/warm.py``) for kernels working in
-    ``cwd`` now, so that its imports overlap what the run does before the first notebook."""
+    ``cwd`` now, importing what ``notebooks`` import, so that its imports overlap what the run
+    does before the first notebook."""
     from . import warm
 
     kernel_environment()
-    warm.server(cwd, notebook_dir)
+    warm.server(cwd, notebooks)
 
 
 def execute_notebook(src: Path, dst: Path, parameters: dict[str, Any], cwd: Path, name: str) -> NotebookRun:
@@ -204,7 +205,7 @@ def execute_notebook(src: Path, dst: Path, parameters: dict[str, Any], cwd: Path
     socket_dir = Path(tempfile.mkdtemp(prefix=f"{SOCKET_DIR_PREFIX}{os.getpid()}-"))
     from . import warm
 
-    manager = _ipc_kernel_manager(socket_dir, warm.server(cwd, Path(src).parent))
+    manager = _ipc_kernel_manager(socket_dir, warm.server(cwd, [Path(src)]))
     try:
         pm.execute_notebook(
             str(src),

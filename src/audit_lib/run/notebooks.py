@@ -6,7 +6,9 @@ Notebooks with ``order >= AFTER_ALL`` (summary, follow-up) read the others' resu
 after all of them have finished. A notebook with ``standalone: true`` (method validation) is
 not part of a region's review: it runs only when named (``notebooks:`` in the parameters or
 ``--only``). A notebook with ``requires: <section>`` (sampling) runs in a review only when the
-parameters have that section.
+parameters have that section. ``cost`` (seconds, about what it takes on the demo) tells the
+runner which notebooks to start first when it has not timed them in the output folder yet (the
+longest first: ``run/schedule.py``); it changes only the order, never an output.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class NotebookInfo:
     sections: tuple[str, ...]
     standalone: bool = False
     requires: str | None = None  # a parameter section that must be set for the notebook to run
+    cost: float = 0.0  # about how many seconds it takes on the demo (which to start first)
 
     @property
     def after_all(self) -> bool:
@@ -50,6 +53,7 @@ def discover(folder: Path = NOTEBOOK_DIR) -> list[NotebookInfo]:
                 sections=tuple(meta.get("sections", [])),
                 standalone=bool(meta.get("standalone", False)),
                 requires=meta.get("requires"),
+                cost=float(meta.get("cost", 0.0)),
             )
         )
     return sorted(found, key=lambda n: (n.order, n.name))

@@ -69,7 +69,7 @@ from .publish import remove_stale, render_reports, swap_into_place
 from . import profile
 from .render import render_pool, write_text
 from .pool import start_workers
-from .schedule import execute, notebook_pool
+from .schedule import bound_to_run, execute, notebook_pool
 from .site import build_site
 from .stage import current_inputs, package_files, stage_inputs
 from .state import RESULTS, RunError, RunPlan, RunResult, Staging, notebook_parameters
@@ -227,8 +227,9 @@ def _run_locked(p: RunPlan) -> RunResult:
     folder.mkdir()
     st = Staging(folder, originals, code, env, previous)
     try:
-        with notebook_pool(p, st) as workers:
-            if not previous:  # every notebook will run: the kernels' fork servers start during staging
+        sure = bound_to_run(p, st)
+        with notebook_pool(p, st, sure or p.notebooks) as workers:
+            if sure:  # some notebooks will run: their kernels' fork servers start during staging
                 start_workers(workers)
             with profile.step("run stage"):
                 stage_inputs(p, st)

@@ -27,6 +27,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -380,14 +381,13 @@ def build_site(
     if "index.html" not in result.pages:
         result.pages.insert(0, "index.html")
 
-    if want_pdf:
-        result.pdf = _print_pdf(run_dir, names, t, title, synthetic, pdf_name)
-        if result.pdf.path is not None:
-            shutil.copyfile(result.pdf.path, site / pdf_name)
-            _write_index(run_dir, index, names, t, pdf_name)
-    else:
-        result.pdf = PdfResult(None, skipped="switched off")
-
-    if internal:
-        result.internal = build_internal(run_dir, names, language, reuse_internal, mapper, synthetic)
+    # Chromium prints the PDF while the internal renditions are rendered (they do not read site/)
+    with ThreadPoolExecutor(max_workers=1) as printer:
+        printed = printer.submit(_print_pdf, run_dir, names, t, title, synthetic, pdf_name) if want_pdf else None
+        if internal:
+            result.internal = build_internal(run_dir, names, language, reuse_internal, mapper, synthetic)
+    result.pdf = printed.result() if printed is not None else PdfResult(None, skipped="switched off")
+    if result.pdf.path is not None:
+        shutil.copyfile(result.pdf.path, site / pdf_name)
+        _write_index(run_dir, index, names, t, pdf_name)
     return result

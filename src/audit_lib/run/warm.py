@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -45,8 +46,9 @@ def enabled() -> bool:
 
 
 # What the library imports inside its functions (not at the top of a module the notebooks
-# import), so that a kernel would load it on every run: the fork server imports it once. Only
-# costs the server's start; a module that is missing or fails is left to the notebook.
+# import), so that a kernel would load it on every run: the fork server imports it once, when
+# a notebook it serves imports the library. Only costs the server's start; a module that is
+# missing or fails is left to the notebook.
 LIBRARY_REACHES = (
     "numpy",
     "pandas",
@@ -61,13 +63,14 @@ LIBRARY_REACHES = (
 )
 
 
-def notebook_imports(folder: Path) -> list[str]:
-    """The modules the notebooks in ``folder`` import (top-level ``import`` statements of their
-    code cells, with ``from package import name`` also as ``package.name``: a submodule, such
-    as a question or page module, when it is one), sorted: with :data:`LIBRARY_REACHES`, what
-    the fork server imports before it forks."""
+def notebook_imports(notebooks: Path | Iterable[Path]) -> list[str]:
+    """The modules the notebooks import (``notebooks``: the notebook files, or a folder for all
+    of its notebooks): top-level ``import`` statements of their code cells, with ``from package
+    import name`` also as ``package.name`` (a submodule, such as a question or page module, when
+    it is one), sorted."""
+    paths = sorted(notebooks.glob("*.ipynb")) if isinstance(notebooks, Path) else sorted(notebooks)
     mods: set[str] = set()
-    for path in sorted(folder.glob("*.ipynb")):
+    for path in paths:
         try:
             cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
             tree = ast.parse("\n".join("".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code"))
@@ -80,6 +83,15 @@ def notebook_imports(folder: Path) -> list[str]:
                 mods.add(node.module)
                 mods.update(f"{node.module}.{a.name}" for a in node.names if a.name != "*")
     return sorted(mods)
+
+
+def preload(notebooks: Path | Iterable[Path]) -> list[str]:
+    """What a fork server serving ``notebooks`` imports before it forks: what they import and,
+    when one of them imports the library, :data:`LIBRARY_REACHES` (only what this run's
+    notebooks need: a server for a few light notebooks is ready sooner)."""
+    mods = notebook_imports(notebooks)
+    uses_library = any(m == "audit_lib" or m.startswith("audit_lib.") for m in mods)
+    return [*mods, *(LIBRARY_REACHES if uses_library else ())]
 
 
 # ------------------------------------------------------------------------------ worker side
@@ -145,9 +157,9 @@ class ForkServer:
 _SERVER: ForkServer | None = None
 
 
-def server(cwd: Path, notebook_dir: Path) -> ForkServer | None:
+def server(cwd: Path, notebooks: Path | Iterable[Path]) -> ForkServer | None:
     """This worker process's fork server for kernels working in ``cwd`` (started on first use,
-    importing what the notebooks in ``notebook_dir`` import); ``None`` when warm kernels are off."""
+    importing what ``notebooks`` need: :func:`preload`); ``None`` when warm kernels are off."""
     global _SERVER
     if not enabled():
         return None
@@ -155,7 +167,7 @@ def server(cwd: Path, notebook_dir: Path) -> ForkServer | None:
         _SERVER.close()
         _SERVER = None
     if _SERVER is None:
-        _SERVER = ForkServer(cwd, [*notebook_imports(notebook_dir), *LIBRARY_REACHES], kernel_options())
+        _SERVER = ForkServer(cwd, preload(notebooks), kernel_options())
         # a runner's worker process ends without atexit (multiprocessing runs its finalizers):
         # the server goes with it, not left for the end of input to stop it
         multiprocessing.util.Finalize(_SERVER, _SERVER.close, exitpriority=10)

@@ -1,0 +1,114 @@
+"""How a run schedules its notebooks (issue 18): the longest first, the kernels' fork servers
+started while the inputs are staged only when some notebook is bound to run, and each server
+importing only what the notebooks it serves need. None of it may change an output: that the
+outputs are byte-identical is tested in test_speed_warm.py and test_cache.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import nbformat
+import pytest
+from conftest import tiny_notebook, write_params
+
+from audit_lib.run import cache, runner, warm
+from audit_lib.run.notebooks import NotebookInfo, discover
+from audit_lib.run.schedule import longest_first
+
+pytestmark = pytest.mark.usefixtures("no_pdf")
+
+
+def _info(name: str, cost: float = 0.0, order: int = 10) -> NotebookInfo:
+    return NotebookInfo(name, Path(f"{name}.ipynb"), order, name, (), cost=cost)
+
+
+def test_must_rerun_looks_at_code_packages_and_parameters_not_inputs():
+    old = cache.Fingerprint("c", "e", "p", {"data/a.csv": "1"})
+    prev = {"n": {"key": old.key, "parts": old.to_json()}}
+    assert not cache.must_rerun(prev, "n", cache.Fingerprint("c", "e", "p", {}))  # inputs not read yet
+    assert not cache.must_rerun(prev, "n", cache.Fingerprint("c", "e", "p", {"data/a.csv": "2"}))
+    assert cache.must_rerun(prev, "n", cache.Fingerprint("c2", "e", "p", {}))
+    assert cache.must_rerun(prev, "n", cache.Fingerprint("c", "e2", "p", {}))
+    assert cache.must_rerun(prev, "n", cache.Fingerprint("c", "e", "p2", {}))
+    assert cache.must_rerun({}, "n", old)
+    assert cache.must_rerun({"n": {"key": old.key}}, "n", old)  # an entry without its parts
+
+
+def test_longest_first_by_last_times_then_by_cost_hint(tmp_path):
+    a, b, c, d = _info("a", 1), _info("b", 12), _info("c"), _info("d", 4)
+    plan = SimpleNamespace(out=tmp_path / "out")
+    assert [n.name for n in longest_first(plan, [a, b, c, d])] == ["b", "d", "a", "c"]  # no run yet: the hints
+    plan.out.mkdir()
+    (plan.out / "manifest.json").write_text(
+        json.dumps(
+            {
+                "notebooks": [
+                    {"name": "a", "status": "ok", "executed": True, "seconds": 20.0},
+                    {"name": "b", "status": "ok", "executed": False, "seconds": 0.0},  # reused: not timed
+                    {"name": "c", "status": "failed", "executed": True, "seconds": 99.0},  # failed early
+                    {"name": "d", "status": "ok", "executed": True, "seconds": 2.5},
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert [n.name for n in longest_first(plan, [a, b, c, d])] == ["a", "b", "d", "c"]
+    assert [n.name for n in longest_first(plan, [c, _info("e"), _info("f")])] == ["c", "e", "f"]  # ties: run order
+
+
+def test_the_real_notebooks_hint_that_causality_and_the_statistics_are_the_longest():
+    cost = {n.name: n.cost for n in discover()}
+    heaviest = sorted(cost, key=lambda k: -cost[k])[:2]
+    assert set(heaviest) == {"causality", "external_statistics"}
+
+
+def test_a_server_preloads_the_library_only_for_notebooks_that_import_it(tmp_path):
+    tiny_notebook(tmp_path, "lib")  # imports audit_lib.params
+    plain = nbformat.v4.new_notebook()
+    plain.cells = [nbformat.v4.new_code_cell("import json\nx = 1")]
+    nbformat.write(plain, str(tmp_path / "plain.ipynb"))
+    only_plain = warm.preload([tmp_path / "plain.ipynb"])
+    assert only_plain == ["json"]
+    both = warm.preload([tmp_path / "plain.ipynb", tmp_path / "lib.ipynb"])
+    assert "audit_lib.params.load_params" in both and set(warm.LIBRARY_REACHES) <= set(both)
+    assert warm.preload(tmp_path) == both  # a folder: every notebook in it
+
+
+def test_workers_start_during_staging_only_when_a_notebook_is_bound_to_run(tmp_path, demo_copy, monkeypatch):
+    real = runner.code_state
+    monkeypatch.setattr(runner, "code_state", lambda paths: {**real(paths), "source_sha256": "pinned"})
+    nbs = tmp_path / "nbs"
+    tiny_notebook(nbs, "a_small", order=10, sections=("q3_targets",))
+    tiny_notebook(nbs, "b_big", order=20, sections=("q1_process",), body="import time\ntime.sleep(0.5)")
+    tiny_notebook(nbs, "z_after", order=960, sections=("followup",))
+    with (nbs / "b_big.ipynb").open(encoding="utf-8") as fh:
+        nb = json.load(fh)
+    nb["metadata"]["audit"]["cost"] = 5
+    (nbs / "b_big.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    started: list[list[str]] = []
+
+    def pool(p, st, preload):
+        started.append([n.name for n in preload])
+        return real_pool(p, st, preload)
+
+    real_pool = runner.notebook_pool
+    monkeypatch.setattr(runner, "notebook_pool", pool)
+    began: list[bool] = []
+    real_start = runner.start_workers
+    monkeypatch.setattr(runner, "start_workers", lambda w: (began.append(True), real_start(w)))
+    out = tmp_path / "out"
+
+    def run(level: float) -> list[str]:
+        params = write_params(tmp_path / "params", demo_copy, q3_targets={"forecast_level": level})
+        said: list[str] = []
+        assert runner.run(params, out_dir=out, notebook_dir=nbs, jobs=1, progress=said.append).ok
+        return [m.split("] ", 1)[1].split(":", 1)[0] for m in said if m.startswith("[")]
+
+    assert run(0.8) == ["b_big", "a_small", "z_after"]  # first run: the costliest first, after-all last
+    assert started[-1] == ["a_small", "b_big", "z_after"] and began == [True]
+    assert run(0.8) == ["a_small", "b_big", "z_after"]  # all reused, reported in run order
+    assert started[-1] == ["a_small", "b_big", "z_after"] and began == [True]  # no worker started
+    run(0.9)  # a_small's section changed: it and the after-all notebook are bound to run
+    assert started[-1] == ["a_small", "z_after"] and began == [True, True]
