@@ -270,7 +270,7 @@ def test_the_appendix_splice_applies_to_a_real_rendered_page(tmp_path):
 
 
 def test_a_reused_notebooks_report_gets_the_new_appendix_without_rendering(project, monkeypatch):
-    from audit_lib.run import publish
+    from audit_lib.run import early, publish
 
     rendered: list[str] = []
     real = publish.render_file
@@ -280,6 +280,7 @@ def test_a_reused_notebooks_report_gets_the_new_appendix_without_rendering(proje
         return real(job)
 
     monkeypatch.setattr(publish, "render_file", spy)
+    monkeypatch.setattr(early, "render_file", spy)  # pages rendered as each notebook finishes
     nbs, data, pdir, out = project
     runner.run(_params(pdir, data), out_dir=out, notebook_dir=nbs, progress=lambda m: None, jobs=1)
     rendered.clear()

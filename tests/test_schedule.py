@@ -112,3 +112,39 @@ def test_workers_start_during_staging_only_when_a_notebook_is_bound_to_run(tmp_p
     assert started[-1] == ["a_small", "b_big", "z_after"] and began == [True]  # no worker started
     run(0.9)  # a_small's section changed: it and the after-all notebook are bound to run
     assert started[-1] == ["a_small", "z_after"] and began == [True, True]
+
+
+def test_pages_rendered_as_each_notebook_finishes_are_the_pages_the_render_step_writes(
+    tmp_path, demo_copy, monkeypatch
+):
+    """The public pages and internal renditions rendered during execution (run/early.py) are
+    byte for byte what the render step writes after the last notebook; a notebook that failed
+    is left to the render step."""
+    from conftest import snapshot
+
+    from audit_lib.run import early
+
+    monkeypatch.setattr(
+        runner, "code_state", lambda paths: {"commit": "x", "dirty": False, "source_sha256": "pinned", "notebooks": {}}
+    )
+    params = Path(__file__).resolve().parents[1] / "params" / "demo.yaml"
+    only = ["q3_targets", "q5_indicators", "summary"]
+    seen: list[tuple[str, bool]] = []
+    real = runner.render_early
+
+    def watched(p, st, pages, r):
+        real(p, st, pages, r)
+        seen.append((r.name, r.name in pages.public and r.name in pages.internal))
+
+    monkeypatch.setattr(runner, "render_early", watched)
+    runner.run(params, data_dir=demo_copy, out_dir=tmp_path / "early", only=only, jobs=2, progress=lambda m: None)
+    assert sorted(seen) == [("q3_targets", True), ("q5_indicators", True), ("summary", True)]
+    monkeypatch.setattr(runner, "render_early", lambda *a: None)
+    runner.run(params, data_dir=demo_copy, out_dir=tmp_path / "late", only=only, jobs=2, progress=lambda m: None)
+    a, b = snapshot(tmp_path / "early"), snapshot(tmp_path / "late")
+    assert a.keys() == b.keys() and "internal/q3_targets.html" in a
+    assert [k for k in a if k != "manifest.json" and a[k] != b[k]] == []
+
+    failed = early.EarlyPages({"x": ""})
+    early.render_early(None, None, failed, SimpleNamespace(name="x", reused=False, status="failed"))  # type: ignore[arg-type]
+    assert not failed.public and not failed.internal

@@ -54,7 +54,7 @@ def render_reports(
                 }
             )
             continue
-        entry, job = _page(r, staging, lang, synthetic, label, appendix)
+        entry, job = page_of(r, staging, lang, synthetic, label, appendix)
         entries.append(entry)
         jobs.append(job)
     for _ in mapper(render_file, jobs):  # consume: a failed render raises here
@@ -75,7 +75,7 @@ def render_reports(
     )
 
 
-def _page(
+def page_of(
     r: NotebookRun, staging: Path, lang: str, synthetic: bool, label: str, appendix: Callable[[str], str | None] | None
 ) -> tuple[dict[str, Any], RenderJob]:
     """The index entry and the render job of one executed notebook. A notebook that failed, or

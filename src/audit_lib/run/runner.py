@@ -52,6 +52,7 @@ from .cache import (
     internal_reusable,
     read_cache,
 )
+from .early import EarlyPages, early_pages, render_early
 from .execute import remove_orphan_socket_dirs
 from .manifest import (
     appendix_html,
@@ -233,11 +234,12 @@ def _run_locked(p: RunPlan) -> RunResult:
                 start_workers(workers)
             with profile.step("run stage"):
                 stage_inputs(p, st)
+            early = early_pages(p, st)
             with profile.step("run execute"):
-                result = execute(p, st, workers)
+                result = execute(p, st, workers, lambda r: render_early(p, st, early, r))
         ended = time.time()
         with profile.step("run render"):
-            appendices = render(p, st, result, ended)
+            appendices = render(p, st, result, ended, early)
         with profile.step("run publish"):
             publish(p, st, result, appendices)
     finally:
@@ -251,9 +253,10 @@ def _run_locked(p: RunPlan) -> RunResult:
 
 
 # ------------------------------------------------------------------------------ render
-def render(p: RunPlan, st: Staging, result: RunResult, ended: float) -> dict[str, str]:
+def render(p: RunPlan, st: Staging, result: RunResult, ended: float, early: EarlyPages | None = None) -> dict[str, str]:
     """Build the manifest, render the reports (a reused notebook's report is copied, or given
-    the new appendix), the index, the site and the workbook; return each report's appendix."""
+    the new appendix; ``early``: the pages rendered while the notebooks ran, kept where their
+    appendix is this one), the index, the site and the workbook; return each report's appendix."""
     manifest = build_manifest(
         p.params,
         p.params_path,
@@ -270,6 +273,9 @@ def render(p: RunPlan, st: Staging, result: RunResult, ended: float) -> dict[str
     )
     appendices = {r.name: appendix_html(manifest, p.lang, r.name) for r in result.runs}
     in_place = _reuse_reports(p, st, result, appendices)
+    early = early or EarlyPages()
+    kept = {r.name for r in result.runs if r.name in early.public and early.appendices[r.name] == appendices[r.name]}
+    in_place |= kept
     with render_pool(p.jobs) as mapper, profile.step("render reports"):
         render_reports(
             result.runs,
@@ -292,7 +298,7 @@ def render(p: RunPlan, st: Staging, result: RunResult, ended: float) -> dict[str
             if r.reused and r.status == "ok" and (path := internal_reusable(st.previous, p.out, r.name))
         }
         with profile.step("render site"):
-            build_site(st.folder, p.lang, reuse_internal=internal, mapper=mapper)
+            build_site(st.folder, p.lang, reuse_internal=internal, rendered=early.internal & kept, mapper=mapper)
     with profile.step("render workbook"):
         write_workbook(st.folder, p.lang)
     return appendices

@@ -4,6 +4,7 @@ others' outputs are reused."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import AbstractContextManager
 
@@ -49,13 +50,19 @@ def longest_first(p: RunPlan, notebooks: list[NotebookInfo]) -> list[NotebookInf
     return sorted(notebooks, key=lambda n: -(last.get(n.name) or n.cost))
 
 
-def execute(p: RunPlan, st: Staging, workers: ProcessPoolExecutor | None = None) -> RunResult:
+def execute(
+    p: RunPlan,
+    st: Staging,
+    workers: ProcessPoolExecutor | None = None,
+    ran: Callable[[NotebookRun], None] | None = None,
+) -> RunResult:
     """Run each notebook whose cache key changed (``jobs`` at a time, the longest first, in
     ``workers`` or a pool of its own), reuse the others' outputs; the notebooks that read the
-    others' results (``after_all``) run last, in order."""
+    others' results (``after_all``) run last, in order. ``ran`` is called in this process with
+    each executed notebook's outcome while the workers go on with the next ones."""
     if workers is None:
         with notebook_pool(p, st, p.notebooks) as own:
-            return execute(p, st, own)
+            return execute(p, st, own, ran)
     result = RunResult(p.out)
     nb_params = notebook_parameters(p.params_path, p.lang, has_data=p.data is not None)
     futures: dict[Future[NotebookRun], NotebookInfo] = {}
@@ -68,11 +75,22 @@ def execute(p: RunPlan, st: Staging, workers: ProcessPoolExecutor | None = None)
             todo.append(info)
     for info in longest_first(p, todo):
         futures[workers.submit(run_in_staging, info, st.folder, nb_params)] = info
+    then = ran or (lambda r: None)
     for fut in as_completed(futures):
-        _report(p, st, result, _finished(st, futures[fut], fut))
+        r = _finished(st, futures[fut], fut)
+        _report(p, st, result, r)
+        then(r)
+    last: NotebookRun | None = None
     for info in [n for n in p.notebooks if n.after_all]:  # in order: each may read the ones before
         hit = _cached(p, st, info)
-        _report(p, st, result, hit or _finished(st, info, workers.submit(run_in_staging, info, st.folder, nb_params)))
+        running = None if hit else workers.submit(run_in_staging, info, st.folder, nb_params)
+        if last is not None:
+            then(last)  # while this one runs
+        last = _finished(st, info, running) if running is not None else hit
+        assert last is not None
+        _report(p, st, result, last)
+    if last is not None:
+        then(last)
     order = {n.name: i for i, n in enumerate(p.notebooks)}
     result.runs.sort(key=lambda r: order[r.name])
     return result

@@ -26,7 +26,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,9 +246,11 @@ def build_internal(
     reuse: Mapping[str, Path] | None = None,
     mapper: Mapper = map,
     synthetic: bool | None = None,
+    rendered: AbstractSet[str] = frozenset(),
 ) -> list[str]:
     """``internal/<name>.html``: each report with its code, from the executed notebook; the
-    notebooks in ``reuse`` get a copy of that (identical) rendition instead. ``mapper``
+    notebooks in ``reuse`` get a copy of that (identical) rendition instead, and those in
+    ``rendered`` have theirs in place already (rendered as the notebook finished). ``mapper``
     renders the pages (``map``, or a process pool's ``map``). ``synthetic``: the synthetic-data
     banner; by default as the run's manifest says."""
     if synthetic is None:
@@ -257,6 +259,9 @@ def build_internal(
     reuse = reuse or {}
     for name in names:
         dst = internal_page(run_dir, name)
+        if name in rendered and dst.is_file():
+            out.append(f"{name}.html")
+            continue
         if name in reuse:
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(reuse[name], dst)
@@ -343,12 +348,14 @@ def build_site(
     pdf: bool | None = None,
     internal: bool = True,
     reuse_internal: Mapping[str, Path] | None = None,
+    rendered: AbstractSet[str] = frozenset(),
     mapper: Mapper = map,
     draft: bool | None = None,
 ) -> SiteResult:
     """Build ``run_dir/site/``, the PDF and the internal rendition from the rendered run
     (``reuse_internal``: name -> a previous run's identical internal rendition to copy;
-    ``mapper``: how the internal pages are rendered, see :func:`build_internal`).
+    ``rendered``: the internal renditions in place already; ``mapper``: how the internal pages
+    are rendered, see :func:`build_internal`).
 
     ``pdf=None`` follows ``AUDIT_PDF`` (on unless 0/off/false/no); the PDF is skipped with a
     warning, never an error, where Chromium is absent or fails. ``draft``: the site's own
@@ -385,7 +392,7 @@ def build_site(
     with ThreadPoolExecutor(max_workers=1) as printer:
         printed = printer.submit(_print_pdf, run_dir, names, t, title, synthetic, pdf_name) if want_pdf else None
         if internal:
-            result.internal = build_internal(run_dir, names, language, reuse_internal, mapper, synthetic)
+            result.internal = build_internal(run_dir, names, language, reuse_internal, mapper, synthetic, rendered)
     result.pdf = printed.result() if printed is not None else PdfResult(None, skipped="switched off")
     if result.pdf.path is not None:
         shutil.copyfile(result.pdf.path, site / pdf_name)
