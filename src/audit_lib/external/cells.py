@@ -80,16 +80,24 @@ DTYPE = {
 }
 
 
-def type_column(
-    values: list[Any],
-    rows: list[int],
-    col: StatColumn,
-    header: str,
-    file: str,
-    date1904: bool,
-) -> tuple[pd.Series, list[Problem]]:
-    """Type one column, parsing each distinct value once; every failure is a problem."""
-    parse = _parser(col, date1904)
+def _outcome(v: Any, parse: Callable[[object], Any], col: StatColumn) -> tuple[Any, str | None]:
+    """A non-blank cell's typed value and its problem's message (None when it has none)."""
+    if isinstance(v, XlsxErrorValue):
+        return None, f"Excel error value {str(v)!r} in the cell"
+    try:
+        parsed = parse(v)
+        if col.ge is not None and parsed < col.ge:
+            return None, f"must be >= {col.ge:g}"
+        return parsed, None
+    except CellError as e:
+        return None, f"type {col.type if col.type != 'orgnr' else 'organisation number'}: {e}"
+
+
+def _parsed_cell_by_cell(
+    values: list[Any], rows: list[int], col: StatColumn, header: str, file: str, parse: Callable[[object], Any]
+) -> tuple[list[Any], list[Problem]]:
+    """The typed values and the problems in row order, parsing each distinct value once (the
+    general case, and the reference the fast path of :func:`_parsed_plain` is tested against)."""
     cache: dict[tuple[str, Any], tuple[Any, str | None]] = {}
     out: list[Any] = []
     problems: list[Problem] = []
@@ -102,22 +110,51 @@ def type_column(
         k = (type(v).__name__, v)
         hit = cache.get(k)
         if hit is None:
-            if isinstance(v, XlsxErrorValue):
-                hit = (None, f"Excel error value {str(v)!r} in the cell")
-            else:
-                try:
-                    parsed = parse(v)
-                    err = None
-                    if col.ge is not None and parsed < col.ge:
-                        parsed, err = None, f"must be >= {col.ge:g}"
-                    hit = (parsed, err)
-                except CellError as e:
-                    hit = (None, f"type {col.type if col.type != 'orgnr' else 'organisation number'}: {e}")
-            cache[k] = hit
+            hit = cache[k] = _outcome(v, parse, col)
         parsed, err = hit
         out.append(parsed)
         if err is not None:
             problems.append(Problem("error", file, err, row=row, column=header, value=str(v)))
+    return out, problems
+
+
+def _parsed_plain(values: list[Any], col: StatColumn, parse: Callable[[object], Any]) -> list[Any] | None:
+    """The typed values of a column of one Python type (and empty cells) without a problem, each
+    distinct value parsed once and the rest mapped in C; None for any other column (the cell-by-cell
+    loop then finds the problems in row order). Within one type, equal values share their parse
+    as in the loop's cache (keyed by type and value)."""
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if len(kinds) > 1:
+        return None
+    typed: dict[Any, Any] = {}
+    for u in dict.fromkeys(values):
+        if blank(u):
+            if not col.nullable:
+                return None
+            typed[u] = None
+            continue
+        parsed, err = _outcome(u, parse, col)
+        if err is not None:
+            return None
+        typed[u] = parsed
+    return list(map(typed.__getitem__, values))
+
+
+def type_column(
+    values: list[Any],
+    rows: list[int],
+    col: StatColumn,
+    header: str,
+    file: str,
+    date1904: bool,
+) -> tuple[pd.Series, list[Problem]]:
+    """Type one column, parsing each distinct value once; every failure is a problem."""
+    parse = _parser(col, date1904)
+    out = _parsed_plain(values, col, parse)
+    problems: list[Problem] = []
+    if out is None:
+        out, problems = _parsed_cell_by_cell(values, rows, col, header, file, parse)
     if col.type == "date":
         series = pd.Series(pd.to_datetime(pd.Series(out, dtype=object)), name=col.name).astype("datetime64[ns]")
     elif col.type == "float":

@@ -5,6 +5,7 @@ the file holds by its measure column, keep the data rows and type the cells (use
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,7 @@ def _typed_frame(
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """The normalised table from the data rows (absent optional columns empty), with its problems."""
     rows = [n for n, _ in body]
+    body_cells = [cells for _, cells in body]
     columns: dict[str, pd.Series] = {}
     problems: list[Problem] = []
     for name in TABLE_COLUMNS[table]:
@@ -172,7 +174,7 @@ def _typed_frame(
             columns[name] = pd.Series([None] * len(rows), dtype=DTYPE[col.type], name=name)
             continue
         j, shown = position[name]
-        series, probs = type_column([cells[j] for _, cells in body], rows, col, shown, file, date1904)
+        series, probs = type_column(list(map(itemgetter(j), body_cells)), rows, col, shown, file, date1904)
         columns[name] = series
         problems.extend(probs)
     frame = pd.DataFrame(columns)
