@@ -14,6 +14,7 @@ from results the render step writes).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..report.texts import Texts
 from . import profile
@@ -36,22 +37,27 @@ class EarlyPages:
     internal: set[str] = field(default_factory=set)
 
 
-def early_pages(p: RunPlan, st: Staging) -> EarlyPages:
-    """Each notebook's appendix, from what the staged run knows (no notebook has run yet)."""
-    manifest = build_manifest(
+def run_manifest(p: RunPlan, st: Staging, runs: list[NotebookRun], ended: float) -> dict[str, Any]:
+    """The run's manifest with ``runs`` (``manifest.build_manifest``)."""
+    return build_manifest(
         p.params,
         p.params_path,
         p.data,
         st.inputs,
         st.code,
         st.env,
-        [],
+        runs,
         p.started,
-        p.started,
+        ended,
         p.lang,
         p.notebook_dir,
         synthetic=st.synthetic,
     )
+
+
+def early_pages(p: RunPlan, st: Staging) -> EarlyPages:
+    """Each notebook's appendix, from what the staged run knows (no notebook has run yet)."""
+    manifest = run_manifest(p, st, [], p.started)
     return EarlyPages({n.name: appendix_html(manifest, p.lang, n.name) for n in p.notebooks})
 
 

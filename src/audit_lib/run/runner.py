@@ -52,11 +52,10 @@ from .cache import (
     internal_reusable,
     read_cache,
 )
-from .early import EarlyPages, early_pages, render_early
+from .early import EarlyPages, early_pages, render_early, run_manifest
 from .execute import remove_orphan_socket_dirs
 from .manifest import (
     appendix_html,
-    build_manifest,
     code_state,
     display_path,
     environment,
@@ -257,20 +256,7 @@ def render(p: RunPlan, st: Staging, result: RunResult, ended: float, early: Earl
     """Build the manifest, render the reports (a reused notebook's report is copied, or given
     the new appendix; ``early``: the pages rendered while the notebooks ran, kept where their
     appendix is this one), the index, the site and the workbook; return each report's appendix."""
-    manifest = build_manifest(
-        p.params,
-        p.params_path,
-        p.data,
-        st.inputs,
-        st.code,
-        st.env,
-        result.runs,
-        p.started,
-        ended,
-        p.lang,
-        p.notebook_dir,
-        synthetic=st.synthetic,
-    )
+    manifest = run_manifest(p, st, result.runs, ended)
     appendices = {r.name: appendix_html(manifest, p.lang, r.name) for r in result.runs}
     in_place = _reuse_reports(p, st, result, appendices)
     early = early or EarlyPages()
