@@ -148,3 +148,15 @@ def test_pages_rendered_as_each_notebook_finishes_are_the_pages_the_render_step_
     failed = early.EarlyPages({"x": ""})
     early.render_early(None, None, failed, SimpleNamespace(name="x", reused=False, status="failed"))  # type: ignore[arg-type]
     assert not failed.public and not failed.internal
+
+
+def test_an_internal_rendition_that_fails_early_is_left_to_the_site_step(tmp_path, demo_copy, monkeypatch):
+    """As before the early pages: an internal rendition that cannot be rendered never fails the
+    run; the site step renders it again (and warns if it fails there too)."""
+    from audit_lib.run import early
+
+    monkeypatch.setattr(early, "render_file_or_error", lambda job: "RuntimeError: boom")
+    params = Path(__file__).resolve().parents[1] / "params" / "demo.yaml"
+    out = tmp_path / "out"
+    res = runner.run(params, data_dir=demo_copy, out_dir=out, only=["q3_targets"], jobs=1, progress=lambda m: None)
+    assert res.ok and (out / "internal" / "q3_targets.html").is_file() and (out / "q3_targets.html").is_file()

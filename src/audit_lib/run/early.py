@@ -22,7 +22,7 @@ from .execute import NotebookRun
 from .index import run_title
 from .manifest import appendix_html, build_manifest
 from .publish import page_of
-from .render import RenderJob, render_file
+from .render import RenderJob, render_file, render_file_or_error
 from .site import internal_page
 from .state import RESULTS, RunPlan, Staging
 
@@ -63,7 +63,9 @@ def early_pages(p: RunPlan, st: Staging) -> EarlyPages:
 
 def render_early(p: RunPlan, st: Staging, pages: EarlyPages, r: NotebookRun) -> None:
     """Render the public page and the internal rendition of ``r``, an executed notebook whose
-    results say ``ok`` (any other is left to the render step)."""
+    results say ``ok`` (any other is left to the render step). A public page that cannot be
+    rendered fails the run, as in the render step; an internal rendition that cannot be is left
+    to the site step, which tries again and warns (the public site does not depend on it)."""
     if r.reused or r.status != "ok" or r.name not in pages.appendices:
         return
     from ..report.results import read_results
@@ -75,15 +77,14 @@ def render_early(p: RunPlan, st: Staging, pages: EarlyPages, r: NotebookRun) -> 
         _, job = page_of(r, st.folder, p.lang, st.synthetic, label, pages.appendices.get)
         render_file(job)
         pages.public.add(r.name)
-        render_file(
-            RenderJob(
-                job.notebook,
-                internal_page(st.folder, r.name),
-                p.lang,
-                public=False,
-                index_href="../index.html",
-                synthetic=st.synthetic,
-                index_label=label,
-            )
+        internal = RenderJob(
+            job.notebook,
+            internal_page(st.folder, r.name),
+            p.lang,
+            public=False,
+            index_href="../index.html",
+            synthetic=st.synthetic,
+            index_label=label,
         )
-        pages.internal.add(r.name)
+        if render_file_or_error(internal) is None:  # else the site step tries again and warns, as ever
+            pages.internal.add(r.name)
