@@ -12,6 +12,12 @@ class EngineError(Exception):
     """The engine cannot be used (unknown backend, PySpark or Java missing); a usage error."""
 
 
+def first_line(e: BaseException) -> str:
+    """An engine's error in one line for a message: its first non-blank line (Spark's and
+    DuckDB's errors run over many), else the error's type."""
+    return next((ln.strip() for ln in str(e).splitlines() if ln.strip()), type(e).__name__)
+
+
 def engine_settings(engine: Any = None) -> dict[str, Any]:
     """The engine parameter as a plain dict: ``None``, a backend name, a dict or a pydantic
     model (``params.EngineParams``); ``backend`` defaults to duckdb."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..contract.problems import Problem, ValidationReport
-from .connect import EngineError, backend_name
+from .connect import EngineError, backend_name, first_line
 from .read import Scan
 
 PIN_SUFFIX = ".pinned.json"
@@ -103,8 +103,7 @@ def pin(con: Any, location: str) -> dict[str, Any]:
     try:
         parts = list_parts(con, location)
     except Exception as e:  # Spark's "Path does not exist" and the like
-        first = next((ln.strip() for ln in str(e).splitlines() if ln.strip()), type(e).__name__)
-        raise EngineError(f"engine.purchase_lines: {location} cannot be listed: {first[:300]}") from None
+        raise EngineError(f"engine.purchase_lines: {location} cannot be listed: {first_line(e)[:300]}") from None
     if not parts:
         raise EngineError(f"engine.purchase_lines: no Parquet part files (*.parquet) at {location}")
     folder = not _has_glob(location) and any(p.uri != qualified(con, location) for p in parts)
@@ -175,6 +174,5 @@ def validate_pinned(con: Any, pinned: dict[str, Any], report: ValidationReport, 
     try:
         return check_scan(pinned_scan(con, pinned), TABLES[NAME], report, regions)
     except Exception as e:  # the engine's own read errors, named for the table
-        first = next((ln.strip() for ln in str(e).splitlines() if ln.strip()), type(e).__name__)
-        report.add(Problem("error", NAME, f"cannot be read: {first[:200]}"))
+        report.add(Problem("error", NAME, f"cannot be read: {first_line(e)[:200]}"))
         return 0

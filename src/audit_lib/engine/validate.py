@@ -30,7 +30,7 @@ from ..contract.spec import MAX_DATE, MIN_DATE, TABLES, ColumnSpec, TableSpec
 from ..contract.large import _cell_rule
 from ..contract.parse import PARSERS, parse_key
 from ..contract.validate import plausibility_rule, unknown_code_rule
-from .connect import EngineError, backend_name, connect, engine_settings
+from .connect import EngineError, backend_name, connect, engine_settings, first_line
 from .read import Scan, scan, sql_trim, typed
 
 
@@ -152,8 +152,7 @@ def _read_problem(e: Exception, file: str, engine: str) -> Problem:
 
         if isinstance(e, duckdb.Error):
             return _duckdb_problem(e, file)
-    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
-    return Problem("error", file, f"cannot be read: {(lines[0] if lines else type(e).__name__)[:200]}")
+    return Problem("error", file, f"cannot be read: {first_line(e)[:200]}")
 
 
 def check_header(s: Scan, spec: TableSpec, report: ValidationReport) -> bool:

@@ -13,7 +13,7 @@ from ..contract.package import DataPackage, find_table_files
 from ..contract.problems import ValidationReport
 from ..params import ParamsError, dump_params
 from ..safepaths import PathError
-from ..engine.connect import EngineError
+from ..engine.connect import EngineError, first_line
 from .manifest import collect_inputs, sha256_file, write_validation_stamp
 from .snapshot import SNAPSHOT, in_place_inputs, pin_in_place, take_snapshot
 from .state import RESULTS, RunError, RunPlan, Staging
@@ -103,8 +103,7 @@ def current_inputs(p: RunPlan, st: Staging) -> dict[str, dict[str, str]]:
         try:
             now |= relist_in_place(p.params.engine, st.folder / SNAPSHOT)
         except Exception as e:  # Spark's own errors (a folder gone): the run fails, nothing published
-            first = next((ln.strip() for ln in str(e).splitlines() if ln.strip()), type(e).__name__)
             raise OSError(
-                f"purchase_lines at {p.params.engine.purchase_lines} cannot be listed again: {first}"
+                f"purchase_lines at {p.params.engine.purchase_lines} cannot be listed again: {first_line(e)}"
             ) from None
     return dict(sorted(now.items()))
