@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import audit_lib  # noqa: F401  # before nbformat: the IRI grammar waits for its first use (audit_lib.lazy_iri)
 import json
 import os
 import shutil
