@@ -160,3 +160,45 @@ def test_an_internal_rendition_that_fails_early_is_left_to_the_site_step(tmp_pat
     out = tmp_path / "out"
     res = runner.run(params, data_dir=demo_copy, out_dir=out, only=["q3_targets"], jobs=1, progress=lambda m: None)
     assert res.ok and (out / "internal" / "q3_targets.html").is_file() and (out / "q3_targets.html").is_file()
+
+
+def test_the_last_notebooks_pages_are_rendered_while_the_first_after_all_notebook_runs(monkeypatch):
+    """Each notebook's pages are rendered in the runner's process as it finishes; the last
+    notebook before the after-all ones has its pages rendered only once the first after-all
+    notebook is submitted, so the workers do not wait for them (issue 18)."""
+    from concurrent.futures import Future
+
+    from audit_lib.run import schedule
+    from audit_lib.run.execute import NotebookRun
+
+    log: list[str] = []
+
+    class Workers:
+        def submit(self, fn, info, *args):
+            log.append(f"run {info.name}")
+            done: Future[NotebookRun] = Future()
+            done.set_result(NotebookRun(info.name, "ok", 0.1))
+            return done
+
+    monkeypatch.setattr(schedule, "_cached", lambda p, st, info: None)
+    monkeypatch.setattr(schedule, "_finished", lambda st, info, fut: fut.result())
+    monkeypatch.setattr(schedule, "notebook_parameters", lambda *a, **k: {})
+    monkeypatch.setattr(schedule, "longest_first", lambda p, todo: todo)
+    nbs = [_info("a", order=10), _info("b", order=20), _info("summary", order=950), _info("followup", order=960)]
+    p = SimpleNamespace(notebooks=nbs, params_path=Path("p.yaml"), lang="sv", data=None, out=Path("out"), say=print)
+    ran = schedule.execute(
+        p, SimpleNamespace(previous={}, folder=Path("staging")), Workers(), lambda r: log.append(f"pages {r.name}")
+    )  # type: ignore[arg-type]
+    assert [r.name for r in ran.runs] == ["a", "b", "summary", "followup"]
+    assert log[:2] == ["run a", "run b"]
+    # a and b finish in either order; the pages of the one finishing last wait for the summary's start
+    assert {log[2], log[4]} == {"pages a", "pages b"}
+    assert log[3:4] + log[5:] == ["run summary", "run followup", "pages summary", "pages followup"]
+    log.clear()  # without after-all notebooks the last one's pages are still rendered
+    schedule.execute(
+        SimpleNamespace(**{**vars(p), "notebooks": nbs[:2]}),
+        SimpleNamespace(previous={}, folder=Path("staging")),
+        Workers(),
+        lambda r: log.append(f"pages {r.name}"),
+    )  # type: ignore[arg-type]
+    assert log[:2] == ["run a", "run b"] and sorted(log[2:]) == ["pages a", "pages b"]

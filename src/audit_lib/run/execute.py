@@ -192,6 +192,7 @@ def prestart(cwd: Path, notebooks: list[Path]) -> None:
 
     kernel_environment()
     warm.server(cwd, notebooks)
+    import papermill  # noqa: F401  # while the server imports: the first notebook does not wait for it
 
 
 def execute_notebook(src: Path, dst: Path, parameters: dict[str, Any], cwd: Path, name: str) -> NotebookRun:

@@ -59,7 +59,8 @@ def execute(
     """Run each notebook whose cache key changed (``jobs`` at a time, the longest first, in
     ``workers`` or a pool of its own), reuse the others' outputs; the notebooks that read the
     others' results (``after_all``) run last, in order. ``ran`` is called in this process with
-    each executed notebook's outcome while the workers go on with the next ones."""
+    each executed notebook's outcome while the workers go on with the next ones (the last
+    one's while the first after-all notebook runs)."""
     if workers is None:
         with notebook_pool(p, st, p.notebooks) as own:
             return execute(p, st, own, ran)
@@ -76,11 +77,14 @@ def execute(
     for info in longest_first(p, todo):
         futures[workers.submit(run_in_staging, info, st.folder, nb_params)] = info
     then = ran or (lambda r: None)
-    for fut in as_completed(futures):
+    last: NotebookRun | None = None  # finished, its ``ran`` left until the next one is submitted
+    for done, fut in enumerate(as_completed(futures), 1):
         r = _finished(st, futures[fut], fut)
         _report(p, st, result, r)
-        then(r)
-    last: NotebookRun | None = None
+        if done < len(futures):
+            then(r)
+        else:
+            last = r  # the workers are idle: start the first after-all notebook before its pages
     for info in [n for n in p.notebooks if n.after_all]:  # in order: each may read the ones before
         hit = _cached(p, st, info)
         running = None if hit else workers.submit(run_in_staging, info, st.folder, nb_params)
