@@ -60,11 +60,13 @@ def defer() -> bool:
     if NAME in sys.modules or "jsonschema" in sys.modules:
         return False
     try:
-        if importlib.util.find_spec(NAME) is None:
-            return False
+        spec = importlib.util.find_spec(NAME)
     except (ImportError, ValueError):
         return False
+    if spec is None:
+        return False
     stand_in = types.ModuleType(NAME, "Stand-in for rfc3987_syntax: the real module loads on first use")
+    stand_in.__spec__ = spec  # ``importlib.util.find_spec`` still finds the installed package
     stand_in.is_valid_syntax = is_valid_syntax  # type: ignore[attr-defined]
     stand_in.__getattr__ = _forward  # type: ignore[method-assign]
     sys.modules[NAME] = stand_in
