@@ -4,7 +4,9 @@ measures and the results so far: benchmarks/README.md, "Runner benchmark").
 1. **Floor**: papermill on as many *empty* notebooks as the review has (a pool of 1 or 2
    workers, one kernel per notebook), and the whole runner on them.
 2. **Full demo run** (``params/demo.yaml``, every notebook, no cache) with 1 and 2 jobs.
-3. **Incremental reruns**: nothing changed, then ``q3_targets.forecast_level`` changed.
+3. **Incremental reruns**: nothing changed, then ``q3_targets.forecast_level`` changed; with
+   warm kernels on, the full run and that rerun again through ``audit run`` in a new process
+   (imports and exit included, as a user sees them).
 4. **Per notebook**: papermill's cell timings; the first cell split into imports and ``start()``.
 5. **Kernel imports** in a fresh interpreter.
 
@@ -13,7 +15,9 @@ default), under ``report["warm_off"]`` / ``["warm_on"]`` with their ratios; a ta
 the output. Writes ``benchmarks/_work/run_benchmark.json``. ``--quick`` skips the 1-job full run.
 By default it runs on a snapshot of the last commit (``git archive HEAD``, imported through
 ``PYTHONPATH``, data and outputs linked), so that work in the tree cannot change the code
-between the runs it compares; ``--here`` runs on the working tree.
+between the runs it compares; ``--here`` runs on the working tree. ``../shared`` is linked
+beside the snapshot as it lies beside the repository, so the statistics notebook reads the real
+exports there too (before 1 Dec 2026 it did not: it skipped that section in the benchmark).
 """
 
 from __future__ import annotations
@@ -342,7 +346,46 @@ def runs(report: dict, tmp: Path, empty: Path, params: Path, quick: bool, tag: s
         changed.unlink(missing_ok=True)
         params.write_text(base, encoding="utf-8")
     part["ratios"] = ratios(report, part)
+    if tag == "on":
+        part["cli"] = cli_runs(tmp, params)
     return part
+
+
+def cli_run(params: Path, out: Path, force: bool) -> float:
+    """Wall time of ``audit run PARAMS --jobs 2`` as a user types it: a new process, so its
+    imports, the run and its exit are all counted (the runs above call ``run()`` in this
+    process, whose imports are paid once, before any timing)."""
+    cmd = [
+        PY,
+        "-m",
+        "audit_lib.cli",
+        "run",
+        str(params),
+        "--jobs",
+        "2",
+        "--out",
+        str(out),
+        *(["--force"] if force else []),
+    ]
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return round(time.perf_counter() - t, 2)
+
+
+def cli_runs(tmp: Path, params: Path) -> dict:
+    """The full run and the one-parameter rerun through the command line (warm kernels on)."""
+    say("3b. the same through the command line (audit run)")
+    out = tmp / "cli"
+    full = cli_run(params, out, True)
+    base = params.read_text(encoding="utf-8")
+    changed = bench_params("cli-changed", {("q3_targets", "forecast_level"): 0.85})
+    try:
+        shutil.copy(changed, params)
+        rerun = cli_run(params, out, False)
+    finally:
+        changed.unlink(missing_ok=True)
+        params.write_text(base, encoding="utf-8")
+    return {"full_2_jobs_s": full, "rerun_one_parameter_s": rerun, "rerun_over_full": round(rerun / full, 2)}
 
 
 def table(report: dict) -> str:
@@ -363,6 +406,12 @@ def table(report: dict) -> str:
         "peak memory, full 2 jobs, sum of RSS (MiB)": lambda p: p["ratios"]["peak_memory_full_2_jobs_mib"],
         "peak memory, full 2 jobs, sum of PSS (MiB)": lambda p: p["ratios"]["peak_pss_full_2_jobs_mib"],
     }
+    cli = report.get("warm_on", {}).get("cli")
+    if cli:  # measured with warm kernels on only
+        rows["`audit run` full, 2 jobs / one-parameter rerun (s)"] = lambda p: (
+            f"{p['cli']['full_2_jobs_s']} / {p['cli']['rerun_one_parameter_s']}" if "cli" in p else "-"
+        )
+        rows["`audit run` one-parameter rerun / full"] = lambda p: p["cli"]["rerun_over_full"] if "cli" in p else "-"
     lines = ["| | " + " | ".join(f"warm kernels {m}" for m in modes) + " |", "|---|" + "---:|" * len(modes)]
     lines += [
         f"| {name} | " + " | ".join(str(get(report[f"warm_{m}"])) for m in modes) + " |" for name, get in rows.items()
@@ -372,7 +421,11 @@ def table(report: dict) -> str:
 
 def in_snapshot(argv: list[str]) -> int:
     """Run this script again on ``git archive HEAD`` (see the module docstring)."""
-    snap = Path(tempfile.mkdtemp(prefix="audit-bench-snap-"))
+    top = Path(tempfile.mkdtemp(prefix="audit-bench-snap-"))
+    snap = top / ROOT.name
+    snap.mkdir()
+    if (ROOT.parent / "shared").is_dir():  # ../shared beside the repository, as the parameters expect
+        (top / "shared").symlink_to(ROOT.parent / "shared")
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
@@ -392,7 +445,7 @@ def in_snapshot(argv: list[str]) -> int:
             shutil.copy(result, WORK / "run_benchmark.json")
         return code
     finally:
-        shutil.rmtree(snap, ignore_errors=True)
+        shutil.rmtree(top, ignore_errors=True)
 
 
 def main() -> int:
