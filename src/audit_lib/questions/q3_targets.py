@@ -23,7 +23,8 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS  # not statsmodels.api: 0.7 s less to import
+from statsmodels.tools.tools import add_constant
 from scipy import stats
 
 from ..contract.period import Period
@@ -78,8 +79,8 @@ def trend_forecast(years: np.ndarray, outcomes: np.ndarray, year: int, level: fl
     n = len(years)
     if n < 3:
         return None
-    X = sm.add_constant(years - years.mean())
-    fit = sm.OLS(outcomes, X).fit()
+    X = add_constant(years - years.mean())
+    fit = OLS(outcomes, X).fit()
     x_new = np.array([[1.0, year - years.mean()]])
     pred = fit.get_prediction(x_new).summary_frame(alpha=1 - level)
     mean = float(pred["mean"].iloc[0])

@@ -56,7 +56,7 @@ LIBRARY_REACHES = (
     "pyarrow.ipc",
     "matplotlib.pyplot",
     "scipy.stats",
-    "statsmodels.api",
+    "statsmodels.regression.linear_model",  # what the questions use (statsmodels.api: 0.7 s more)
     "duckdb",
     "ibis",
     "audit_lib.report.display",

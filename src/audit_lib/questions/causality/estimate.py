@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS  # not statsmodels.api: 0.7 s less to import
 from scipy import stats
 
 from ...params import CausalityParams
@@ -51,7 +51,7 @@ def twfe_statsmodels(p: RolloutPanel) -> pd.DataFrame:
     D = pd.DataFrame({g: p.active(g).astype(float) for g in p.groups})
     keep = [g for g in p.groups if D[g].any() and not D[g].all()]
     X = pd.concat([u, t, D[keep]], axis=1)
-    fit = sm.OLS(p.y, X).fit(cov_type="cluster", cov_kwds={"groups": p.cluster})
+    fit = OLS(p.y, X).fit(cov_type="cluster", cov_kwds={"groups": p.cluster})
     rows = []
     rank_ok = np.linalg.matrix_rank(X.to_numpy()) == X.shape[1]
     for g in p.groups:
