@@ -6,6 +6,8 @@ import audit_lib  # noqa: F401  # before nbformat: the IRI grammar waits for its
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -114,6 +116,12 @@ def output_text(path) -> str:
 def no_pdf(monkeypatch):
     """The site's PDF (headless Chromium, seconds per run) is not what these tests check."""
     monkeypatch.setenv("AUDIT_PDF", "0")
+
+
+def fresh_python(code: str, *args: str) -> str:
+    """What ``code`` prints in a new interpreter (this one's), which must exit 0: for what a
+    process has imported after a given import, which this test process cannot show."""
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True).stdout
 
 
 def quiet(msg: str) -> None:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
-import sys
 
 import pytest
+from conftest import fresh_python
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("rfc3987_syntax") is None, reason="rfc3987_syntax is not installed"
@@ -43,13 +42,7 @@ print(json.dumps({{"loaded_before": loaded_before, "answers": answers}}))
 
 
 def _answers(first: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", CHECK.format(first=first), json.dumps(SAMPLES)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout)
+    return json.loads(fresh_python(CHECK.format(first=first), json.dumps(SAMPLES)))
 
 
 def test_the_runner_imports_nbformat_without_building_the_grammar() -> None:
@@ -57,8 +50,7 @@ def test_the_runner_imports_nbformat_without_building_the_grammar() -> None:
         "import sys\nfrom audit_lib.run import runner\nimport papermill, nbconvert\n"
         "print('nbformat' in sys.modules, 'jsonschema' in sys.modules, 'rfc3987_syntax.syntax_helpers' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["True", "True", "False"]
+    assert fresh_python(code).split() == ["True", "True", "False"]
     assert importlib.util.find_spec("rfc3987_syntax") is not None  # this process has the stand-in (conftest)
 
 
@@ -78,8 +70,7 @@ def test_the_stand_in_loads_the_real_module_on_first_use() -> None:
         "print(r.is_valid_syntax_iri('http://a/b'), r.is_valid_syntax('iri', 'no iri'))\n"
         "print('rfc3987_syntax.syntax_helpers' in sys.modules, sys.modules['rfc3987_syntax'].__file__ is not None)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split("\n")[:3] == ["module False", "True False", "True True"]
+    assert fresh_python(code).split("\n")[:3] == ["module False", "True False", "True True"]
 
 
 def test_nothing_is_replaced_after_jsonschema_is_imported() -> None:
@@ -87,5 +78,4 @@ def test_nothing_is_replaced_after_jsonschema_is_imported() -> None:
         "import sys, jsonschema\nreal = sys.modules['rfc3987_syntax']\n"
         "from audit_lib import lazy_iri\nprint(lazy_iri.defer(), sys.modules['rfc3987_syntax'] is real)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "True"]
+    assert fresh_python(code).split() == ["False", "True"]

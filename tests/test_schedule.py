@@ -207,8 +207,7 @@ def test_the_last_notebooks_pages_are_rendered_while_the_first_after_all_noteboo
 def test_no_question_module_imports_all_of_statsmodels():
     """``statsmodels.api`` imports every model (0.7 s more than OLS on this machine, in each fork
     server); the questions import only what they use."""
-    import subprocess
-    import sys
+    from conftest import fresh_python
 
     code = (
         "import sys, pkgutil, importlib, audit_lib.questions as q\n"
@@ -216,5 +215,4 @@ def test_no_question_module_imports_all_of_statsmodels():
         "    importlib.import_module(m.name)\n"
         "print('statsmodels.regression.linear_model' in sys.modules, 'statsmodels.api' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["True", "False"]
+    assert fresh_python(code).split() == ["True", "False"]
