@@ -76,6 +76,18 @@ def test_a_server_preloads_the_library_only_for_notebooks_that_import_it(tmp_pat
     assert warm.preload(tmp_path) == both  # a folder: every notebook in it
 
 
+def test_only_a_server_for_the_causality_notebook_preloads_ibis():
+    """In a run only the causality question reaches the engine (ibis); measured with cold
+    kernels, 1 Dec: every other notebook's kernel ends without ibis imported."""
+    nbs = {n.name: n.path for n in discover()}
+    rerun = warm.preload([nbs["q3_targets"], nbs["summary"], nbs["followup"]])
+    assert "ibis" not in rerun and "statsmodels.regression.linear_model" in rerun
+    full = warm.preload(list(nbs.values()))
+    assert {"ibis", "audit_lib.engine.panel"} <= set(full)
+    assert full.count("ibis") == 1
+    assert "audit_lib.questions.causality" in warm.notebook_imports([nbs["causality"]])
+
+
 def test_workers_start_during_staging_only_when_a_notebook_is_bound_to_run(tmp_path, demo_copy, monkeypatch):
     real = runner.code_state
     monkeypatch.setattr(runner, "code_state", lambda paths: {**real(paths), "source_sha256": "pinned"})

@@ -58,9 +58,13 @@ LIBRARY_REACHES = (
     "scipy.stats",
     "statsmodels.regression.linear_model",  # what the questions use (statsmodels.api: 0.7 s more)
     "duckdb",
-    "ibis",
     "audit_lib.report.display",
 )
+# What one module imports inside its functions, preloaded only for a server whose notebooks
+# import that module: in a run only the causality question builds its panel on the engine
+# (ibis and its DuckDB backend, about 2 s), so a server for, say, the one-parameter rerun's
+# q3_targets, summary and followup does not import it.
+REACHES_OF = {"audit_lib.questions.causality": ("ibis", "audit_lib.engine.panel")}
 
 
 def notebook_imports(notebooks: Path | Iterable[Path]) -> list[str]:
@@ -86,12 +90,14 @@ def notebook_imports(notebooks: Path | Iterable[Path]) -> list[str]:
 
 
 def preload(notebooks: Path | Iterable[Path]) -> list[str]:
-    """What a fork server serving ``notebooks`` imports before it forks: what they import and,
-    when one of them imports the library, :data:`LIBRARY_REACHES` (only what this run's
-    notebooks need: a server for a few light notebooks is ready sooner)."""
+    """What a fork server serving ``notebooks`` imports before it forks: what they import,
+    when one of them imports the library :data:`LIBRARY_REACHES`, and :data:`REACHES_OF` of
+    each module they import (only what this run's notebooks need: a server for a few light
+    notebooks is ready sooner)."""
     mods = notebook_imports(notebooks)
     uses_library = any(m == "audit_lib" or m.startswith("audit_lib.") for m in mods)
-    return [*mods, *(LIBRARY_REACHES if uses_library else ())]
+    reaches = [r for m in mods for r in REACHES_OF.get(m, ()) if r not in mods]
+    return [*mods, *(LIBRARY_REACHES if uses_library else ()), *dict.fromkeys(reaches)]
 
 
 # ------------------------------------------------------------------------------ worker side
