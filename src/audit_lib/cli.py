@@ -16,6 +16,7 @@ Exit codes: 0 success; 1 the data package or a notebook failed, or a run does no
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
@@ -406,5 +407,19 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def entry(argv: list[str] | None = None) -> int:
+    """The ``audit`` command: :func:`main`, then the collector frozen before the interpreter
+    exits. Its last collection walks every object the imports made (pandas, nbconvert, ibis, ...)
+    and took about 0.9 s after each ``audit run``; frozen objects are skipped, and the run's
+    files are all written and closed by then (temporary folders are removed by their atexit
+    finalizers, which still run). Only for the command's own process: a caller of :func:`main`
+    (the tests) keeps its collector."""
+    code = main(argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())
