@@ -408,15 +408,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry(argv: list[str] | None = None) -> int:
-    """The ``audit`` command: :func:`main`, then the collector frozen before the interpreter
-    exits. Its last collection walks every object the imports made (pandas, nbconvert, ibis, ...)
-    and took about 0.9 s after each ``audit run``; frozen objects are skipped, and the run's
-    files are all written and closed by then (temporary folders are removed by their atexit
-    finalizers, which still run). Only for the command's own process: a caller of :func:`main`
-    (the tests) keeps its collector."""
+    """The ``audit`` command: :func:`main`, then the collector frozen, so that the interpreter's
+    last collection at exit skips what the imports made (0.9 s after each run). Temporary folders
+    still go (atexit finalizers); callers of :func:`main` (the tests) keep their collector."""
     code = main(argv)
-    sys.stdout.flush()
-    sys.stderr.flush()
     gc.freeze()
     return code
 
