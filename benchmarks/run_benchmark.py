@@ -33,7 +33,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -314,6 +316,20 @@ def ratios(report: dict, part: dict) -> dict:
     }
 
 
+@contextmanager
+def one_parameter_changed(params: Path) -> Iterator[None]:
+    """``params`` (the same file) with ``q3_targets.forecast_level`` 0.85 while the block runs,
+    as it was afterwards: the one-parameter rerun of step 3."""
+    base = params.read_text(encoding="utf-8")
+    changed = bench_params("changed", {("q3_targets", "forecast_level"): 0.85})
+    try:
+        shutil.copy(changed, params)
+        yield
+    finally:
+        changed.unlink(missing_ok=True)
+        params.write_text(base, encoding="utf-8")
+
+
 def runs(report: dict, tmp: Path, empty: Path, params: Path, quick: bool, tag: str) -> dict:
     """Steps 1 (the runner on empty notebooks), 2 and 3 with the warm-kernel setting in force."""
     part: dict = {
@@ -333,18 +349,12 @@ def runs(report: dict, tmp: Path, empty: Path, params: Path, quick: bool, tag: s
             k for k in (set(a) | set(b)) - {"manifest.json"} if a.get(k) != b.get(k)
         )
     say(f"3. incremental reruns into the 2-job output ({tag})")
-    base = params.read_text(encoding="utf-8")
     part["rerun_unchanged"] = timed_run(params, tmp / f"full-{tag}-2", 2, False)
-    changed = bench_params("changed", {("q3_targets", "forecast_level"): 0.85})
-    try:
-        shutil.copy(changed, params)  # the same parameters file, one value changed
+    with one_parameter_changed(params):
         part["rerun_one_parameter"] = {
             "change": "q3_targets.forecast_level 0.80 -> 0.85",
             **timed_run(params, tmp / f"full-{tag}-2", 2, False),
         }
-    finally:
-        changed.unlink(missing_ok=True)
-        params.write_text(base, encoding="utf-8")
     part["ratios"] = ratios(report, part)
     if tag == "on":
         part["cli"] = cli_runs(tmp, params)
@@ -377,14 +387,8 @@ def cli_runs(tmp: Path, params: Path) -> dict:
     say("3b. the same through the command line (audit run)")
     out = tmp / "cli"
     full = cli_run(params, out, True)
-    base = params.read_text(encoding="utf-8")
-    changed = bench_params("cli-changed", {("q3_targets", "forecast_level"): 0.85})
-    try:
-        shutil.copy(changed, params)
+    with one_parameter_changed(params):
         rerun = cli_run(params, out, False)
-    finally:
-        changed.unlink(missing_ok=True)
-        params.write_text(base, encoding="utf-8")
     return {"full_2_jobs_s": full, "rerun_one_parameter_s": rerun, "rerun_over_full": round(rerun / full, 2)}
 
 
