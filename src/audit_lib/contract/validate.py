@@ -10,10 +10,12 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Collection
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
-import pandera.pandas as pa
+
+if TYPE_CHECKING:  # imported where a table is checked: 0.5 s that kernels and fork servers need not pay
+    import pandera.pandas as pa
 
 from .parse import char_names
 from .problems import Problem
@@ -50,6 +52,8 @@ def plausibility_rule(table: str, column: str) -> tuple[float, str] | None:
 
 
 def _column_checks(col: ColumnSpec, table: str = "") -> list[pa.Check]:
+    import pandera.pandas as pa
+
     checks: list[pa.Check] = []
     plausible = plausibility_rule(table, col.name)
     if plausible is not None:
@@ -70,6 +74,8 @@ def _column_checks(col: ColumnSpec, table: str = "") -> list[pa.Check]:
 
 
 def pandera_schema(spec: TableSpec, present: list[str]) -> pa.DataFrameSchema:
+    import pandera.pandas as pa
+
     columns = {
         c.name: pa.Column(
             None,
@@ -102,6 +108,8 @@ def _rule_text(check: str, column: str | None, spec: TableSpec) -> str:
 
 def check_rules(frame: pd.DataFrame, spec: TableSpec, file: str, parse_failed: set[tuple[int, str]]) -> list[Problem]:
     """All rule violations of one typed table, as problems (never raises on bad data)."""
+    import pandera.pandas as pa
+
     problems: list[Problem] = []
     present = [c for c in spec.column_names if c in frame.columns]
     schema = pandera_schema(spec, present)
