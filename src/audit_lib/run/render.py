@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from nbconvert import HTMLExporter
 
 from ..report.display import synthetic_banner
 from ..report.texts import Texts
 from .pageparts import finish_page
 from .pool import worker_pool
+from .soupless import Exporter
 
 TEMPLATES = Path(str(resources.files("audit_lib.report") / "templates"))
 CSS = (resources.files("audit_lib.report") / "static" / "audit.css").read_text(encoding="utf-8")
@@ -68,12 +68,12 @@ def public_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 @lru_cache(maxsize=8)
-def exporter(show_code: bool, language: str) -> HTMLExporter:
+def exporter(show_code: bool, language: str) -> Exporter:
     """The ``audit`` template's exporter, made (and its template loaded and compiled) once per
     process for each rendition and language, then reused for every page: building one costs
     more than rendering a small page. Its settings are fixed; each page's own values go in the
     resources, and nbconvert registers its per-notebook filters again on every call."""
-    return HTMLExporter(  # type: ignore[no-untyped-call]  # nbconvert's traitlets constructor
+    return Exporter(  # type: ignore[no-untyped-call]  # nbconvert's traitlets constructor
         template_name="audit",
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=not show_code,
