@@ -39,10 +39,12 @@ ax.plot([1, 2], [3, 4])
 display(figure(fig, 'two points'))"""
 
 
-def _run(tmp_path: Path, data: Path, out: str) -> dict[str, bytes]:
+def _run(tmp_path: Path, data: Path, out: str, body: str = BODY, names: str = "abc") -> dict[str, bytes]:
+    """A run of the tiny notebooks ``names`` doing ``body`` with two workers, which must leave
+    no process behind; its output folder's files."""
     nbs = tmp_path / "nbs"
-    for name, order in (("a_one", 10), ("b_two", 20), ("c_three", 30)):
-        tiny_notebook(nbs, name, order=order, body=BODY)
+    for order, name in enumerate(names, 1):
+        tiny_notebook(nbs, name, order=10 * order, body=body)
     params = write_params(tmp_path / "params", data)
     existing = descendants()
     r = runner.run(params, out_dir=tmp_path / out, notebook_dir=nbs, progress=lambda m: None, jobs=2)
@@ -96,13 +98,13 @@ def test_outputs_are_byte_identical_with_and_without_warm_kernels(tmp_path, demo
     cold = _run(tmp_path, demo_copy, "cold")
     monkeypatch.setenv(warm.WARM_ENV, "1")
     hot = _run(tmp_path, demo_copy, "warm")
-    assert b"audit_lib.run.warm" in hot["kernel_parent.txt"]  # forked from the warm parent
-    assert b"audit_lib.run.warm" not in cold["kernel_parent.txt"]
-    res = json.loads(hot["results/a_one.json"])
+    assert warm.SERVER.encode() in hot["kernel_parent.txt"]  # forked from the warm parent
+    assert warm.SERVER.encode() not in cold["kernel_parent.txt"]
+    res = json.loads(hot["results/a.json"])
     assert res["own_session"] and res["cwd_is_run_folder"] and res["main"] == "__main__"
     assert "ipykernel_launcher" in res["argv0"]
     assert "pd" in res["names"] and "audit" not in res["names"]  # the notebook's own names only
-    nb = nbformat.reads(hot["notebooks/b_two.ipynb"].decode(), as_version=4)
+    nb = nbformat.reads(hot["notebooks/b.ipynb"].decode(), as_version=4)
     assert any("<svg" in o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
 
     def compared(snap: dict[str, bytes]) -> dict[str, bytes]:
@@ -158,3 +160,48 @@ def test_a_kernel_that_dies_or_a_cell_that_raises_fails_as_without_warm_kernels(
     assert [o[1] for o in outcomes["1"]] == ["failed", "failed", "failed", "ok"]
     assert outcomes["1"][0][3] == outcomes["1"][1][3] == "DeadKernelError: Kernel died"
     assert outcomes["1"][2][2:] == (2, "ValueError: row 3, column amount: not a number")
+
+
+WHO = """import os, time
+time.sleep(0.5)
+res['worker'] = os.environ['JPY_PARENT_PID']
+res['parent'] = pathlib.Path(f'/proc/{os.getppid()}/cmdline').read_text().split(chr(0))"""
+
+
+def _who(tmp_path: Path, data: Path, out: str) -> list[dict]:
+    snap = _run(tmp_path, data, out, WHO, "abcd")
+    return [json.loads(snap[f"results/{n}.json"]) for n in "abcd"]
+
+
+def test_one_fork_server_serves_both_workers_of_a_run(tmp_path, demo_copy):
+    """One process imports the notebooks' modules for the whole run: the kernels of both
+    workers are forked by the same shared server (on two cores, two servers' imports slowed
+    each other and the validation of the package), which is gone after the run."""
+    got = _who(tmp_path, demo_copy, "out")
+    assert len({r["worker"] for r in got}) == 2  # both workers ran notebooks
+    parents = {tuple(r["parent"]) for r in got}
+    assert len(parents) == 1
+    (cmd,) = parents
+    assert warm.SERVER in cmd and "--listen" in cmd
+
+
+def test_a_shared_server_that_does_not_start_leaves_the_run_to_ordinary_kernels(tmp_path, demo_copy, monkeypatch):
+    monkeypatch.setattr(warm.SharedServer, "start", lambda self: None)
+    got = _who(tmp_path, demo_copy, "out")
+    assert all("--listen" not in r["parent"] for r in got)
+
+
+def test_kernels_do_not_inherit_what_the_runner_s_imports_set(monkeypatch):
+    """A run's kernels start from the environment the process had when it imported the
+    library, not from what a library imported since set in it: pandera, imported when the
+    runner validates, sets PYARROW_IGNORE_TIMEZONE, which the kernels of a second run in the
+    same process got and the first run's did not (the byte-identity test above caught it)."""
+    from audit_lib import ENVIRONMENT_AT_IMPORT
+    from audit_lib.run.execute import kernel_env
+
+    at_start = next(iter(ENVIRONMENT_AT_IMPORT))
+    monkeypatch.setenv("SET_BY_SOME_IMPORT", "1")
+    monkeypatch.setenv("AUDIT_ENGINE", "duckdb")
+    env = kernel_env(dict(os.environ))
+    assert "SET_BY_SOME_IMPORT" not in env and env["AUDIT_ENGINE"] == "duckdb" and at_start in env
+    assert env["PYTHONHASHSEED"] == "0" and "SOURCE_DATE_EPOCH" in env and "MPLBACKEND" in env

@@ -29,7 +29,7 @@ from . import profile
 from .notebooks import NotebookInfo
 
 if TYPE_CHECKING:
-    from .warm import ForkServer
+    from .warm import Address, ForkClient, ForkServer
 
 KERNEL = "python3"
 
@@ -40,7 +40,7 @@ SOCKET_DIR_PREFIX = "audit-kernel-"
 _MAX_SOCKET_PREFIX = 90
 
 
-def _ipc_kernel_manager(socket_dir: Path, fork_server: ForkServer | None = None) -> type | None:
+def _ipc_kernel_manager(socket_dir: Path, fork_server: ForkServer | ForkClient | None = None) -> type | None:
     """A kernel manager that talks to its kernel over Unix sockets (IPC) in ``socket_dir``
     instead of TCP on localhost: no port is opened, and the kernel does not warn about
     unencrypted TCP. Each kernel needs its own folder: jupyter_client's default socket name
@@ -177,22 +177,38 @@ def failed_cell_info(nb: nbformat.NotebookNode, ids: list[str] | None = None) ->
     return None, None
 
 
+def kernel_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` as the run's kernels (and their fork server) start with it: the variables this
+    process had when it imported ``audit_lib`` (``audit_lib.ENVIRONMENT_AT_IMPORT``), those the
+    run sets on purpose (``AUDIT_*``, jupyter_client's ``JPY_*``) and the fixed ones. What a
+    library's import added since is left out: pandera, imported when the runner validates the
+    package, sets two variables, which the kernels of a second run in the same process got and
+    the first run's did not."""
+    from .. import ENVIRONMENT_AT_IMPORT as start
+
+    kept = {k: v for k, v in env.items() if k in start or k.startswith(("AUDIT_", "JPY_"))}
+    return {"SOURCE_DATE_EPOCH": "0", "MPLBACKEND": "Agg", **kept, "PYTHONHASHSEED": "0"}
+
+
 def kernel_environment() -> None:
-    """What this worker process's kernels (and its fork server) start with."""
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
-    os.environ["PYTHONHASHSEED"] = "0"
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    """This worker process's environment made exactly what the run's kernels start with
+    (:func:`kernel_env`): jupyter_client builds each kernel's environment from it, over IPC or
+    TCP, and a worker's own fork server starts with it."""
+    env = kernel_env(dict(os.environ))
+    for k in set(os.environ) - set(env):
+        del os.environ[k]
+    os.environ.update(env)
 
 
-def prestart(cwd: Path, notebooks: list[Path]) -> None:
-    """A worker's initializer: start its fork server (``run/warm.py``) for kernels working in
-    ``cwd`` now, importing what ``notebooks`` import, so that its imports overlap what the run
-    does before the first notebook."""
+def prestart(address: Address | None) -> None:
+    """A worker's initializer: its kernels are forked by the run's shared fork server at
+    ``address`` (``run/warm.py``; None: warm kernels are off); papermill is imported while the
+    server imports."""
     from . import warm
 
     kernel_environment()
-    warm.server(cwd, notebooks)
-    import papermill  # noqa: F401  # while the server imports: the first notebook does not wait for it
+    warm.use(address)
+    import papermill  # noqa: F401  # now: the first notebook does not wait for it
 
 
 def execute_notebook(src: Path, dst: Path, parameters: dict[str, Any], cwd: Path, name: str) -> NotebookRun:

@@ -3,9 +3,10 @@
 Leaving a ``with ProcessPoolExecutor()`` block waits for every running task; a notebook's
 worker that is interrupted may hang in its kernel's shutdown, so Ctrl-C did not stop a run.
 :func:`worker_pool` instead, on any exception (``KeyboardInterrupt`` included), cancels what
-has not started, kills the workers and every process they started (fork servers, kernels:
-a kernel runs in its own session, so the terminal's Ctrl-C does not reach it) and re-raises;
-the runner then removes its staging folder, so nothing half-written is published.
+has not started, kills the workers and every process they started and re-raises; the run's
+fork server and the kernels it forked (each in its own session, so the terminal's Ctrl-C does
+not reach it) are killed as the notebooks' pool is left (``schedule.notebook_pool``); the
+runner then removes its staging folder, so nothing half-written is published.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -49,13 +50,32 @@ def kill_tree(pids: list[int]) -> None:
             pass
 
 
+class _Pool(ProcessPoolExecutor):
+    """A process pool that calls ``first()`` before its first task is submitted (before its
+    workers start)."""
+
+    def __init__(self, first: Callable[[], Any] | None, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._first = first
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if self._first is not None:
+            first, self._first = self._first, None
+            first()
+        return super().submit(fn, *args, **kwargs)
+
+
 @contextmanager
 def worker_pool(
-    jobs: int, initializer: Callable[..., Any] | None = None, initargs: tuple[Any, ...] = ()
+    jobs: int,
+    initializer: Callable[..., Any] | None = None,
+    initargs: tuple[Any, ...] = (),
+    first: Callable[[], Any] | None = None,
 ) -> Iterator[ProcessPoolExecutor]:
-    """``jobs`` worker processes (each runs ``initializer(*initargs)`` first); on leaving the
-    block with an exception, stop them and everything they started at once, then re-raise."""
-    pool = ProcessPoolExecutor(max_workers=max(1, jobs), initializer=initializer, initargs=initargs)
+    """``jobs`` worker processes (each runs ``initializer(*initargs)`` first; ``first()`` runs
+    in this process before they start); on leaving the block with an exception, stop them and
+    everything they started at once, then re-raise."""
+    pool = _Pool(first, max_workers=max(1, jobs), initializer=initializer, initargs=initargs)
     try:
         yield pool
     except BaseException:

@@ -4,23 +4,36 @@ others' outputs are reused."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from contextlib import AbstractContextManager
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 
 from .cache import Fingerprint, copy_outputs, fingerprint, must_rerun, reusable, why_rerun
-from .execute import NotebookRun, lost_run, prestart, run_in_staging
+from . import warm
+from .execute import NotebookRun, kernel_env, lost_run, prestart, run_in_staging
 from .manifest import read_manifest
 from .notebooks import NotebookInfo
-from .pool import worker_pool
+from .pool import kill_tree, worker_pool
 from .state import RESULTS, RunPlan, RunResult, Staging, notebook_parameters
 
 
-def notebook_pool(p: RunPlan, st: Staging, preload: list[NotebookInfo]) -> AbstractContextManager[ProcessPoolExecutor]:
-    """The run's ``jobs`` notebook workers, each starting its fork server (importing what the
-    ``preload`` notebooks import) in the staging folder as soon as
-    :func:`~audit_lib.run.pool.start_workers` starts them."""
-    return worker_pool(p.jobs, prestart, (st.folder, [n.path for n in preload]))
+@contextmanager
+def notebook_pool(p: RunPlan, st: Staging, preload: list[NotebookInfo]) -> Iterator[ProcessPoolExecutor]:
+    """The run's ``jobs`` notebook workers and their one fork server (``run/warm.py``), which
+    imports what the ``preload`` notebooks import in the staging folder: both start when the
+    first notebook is submitted or :func:`~audit_lib.run.pool.start_workers` starts the
+    workers. Leaving the block stops the server and every kernel it forked."""
+    shared = warm.shared_server(st.folder, [n.path for n in preload], kernel_env(dict(os.environ)))
+    try:
+        with worker_pool(
+            p.jobs, prestart, (shared.address if shared else None,), first=shared.start if shared else None
+        ) as pool:
+            yield pool
+    finally:
+        if shared is not None:
+            kill_tree([shared.pid] if shared.pid else [])
+            shared.close()
 
 
 def bound_to_run(p: RunPlan, st: Staging) -> list[NotebookInfo]:
@@ -58,9 +71,9 @@ def execute(
 ) -> RunResult:
     """Run each notebook whose cache key changed (``jobs`` at a time, the longest first, in
     ``workers`` or a pool of its own), reuse the others' outputs; the notebooks that read the
-    others' results (``after_all``) run last, in order. ``ran`` is called in this process with
-    each executed notebook's outcome while the workers go on with the next ones (the last
-    one's while the first after-all notebook runs)."""
+    others' results (``after_all``) run last, in order. ``ran`` is called with each notebook's
+    outcome as it finishes, in a thread of this process (:class:`_Pages`), while the workers
+    go on with the next ones."""
     if workers is None:
         with notebook_pool(p, st, p.notebooks) as own:
             return execute(p, st, own, ran)
@@ -76,28 +89,51 @@ def execute(
             todo.append(info)
     for info in longest_first(p, todo):
         futures[workers.submit(run_in_staging, info, st.folder, nb_params)] = info
-    then = ran or (lambda r: None)
-    last: NotebookRun | None = None  # finished, its ``ran`` left until the next one is submitted
-    for done, fut in enumerate(as_completed(futures), 1):
-        r = _finished(st, futures[fut], fut)
-        _report(p, st, result, r)
-        if done < len(futures):
-            then(r)
-        else:
-            last = r  # the workers are idle: start the first after-all notebook before its pages
-    for info in [n for n in p.notebooks if n.after_all]:  # in order: each may read the ones before
-        hit = _cached(p, st, info)
-        running = None if hit else workers.submit(run_in_staging, info, st.folder, nb_params)
-        if last is not None:
-            then(last)  # while this one runs
-        last = _finished(st, info, running) if running is not None else hit
-        assert last is not None
-        _report(p, st, result, last)
-    if last is not None:
-        then(last)
+    with _Pages(ran) as pages:
+        for fut in as_completed(futures):
+            r = _finished(st, futures[fut], fut)
+            _report(p, st, result, r)
+            pages.add(r)
+        for info in [n for n in p.notebooks if n.after_all]:  # in order: each may read the ones before
+            hit = _cached(p, st, info)
+            r = _finished(st, info, workers.submit(run_in_staging, info, st.folder, nb_params)) if not hit else hit
+            _report(p, st, result, r)
+            pages.add(r)
     order = {n.name: i for i, n in enumerate(p.notebooks)}
     result.runs.sort(key=lambda r: order[r.name])
     return result
+
+
+class _Pages:
+    """``ran(r)`` for each finished notebook, in the order they finished, in one thread of this
+    process: the runner goes on submitting notebooks (the after-all ones as soon as the others
+    are done) while the pages of those before are rendered. Leaving the block waits for the
+    pages and raises the first error; a page that failed also stops the run at the next
+    notebook that finishes. On an exception (Ctrl-C) the pages not yet begun are dropped."""
+
+    def __init__(self, ran: Callable[[NotebookRun], None] | None) -> None:
+        self.ran = ran
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="audit-pages") if ran else None
+        self.done: list[Future[None]] = []
+
+    def add(self, r: NotebookRun) -> None:
+        if self.pool is None or self.ran is None:
+            return
+        for f in self.done:
+            if f.done() and f.exception() is not None:
+                raise f.exception()  # type: ignore[misc]
+        self.done.append(self.pool.submit(self.ran, r))
+
+    def __enter__(self) -> _Pages:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if self.pool is None:
+            return
+        self.pool.shutdown(wait=kind is None, cancel_futures=kind is not None)
+        if kind is None:
+            for f in self.done:
+                f.result()
 
 
 def _fingerprint(p: RunPlan, st: Staging, info: NotebookInfo) -> Fingerprint:

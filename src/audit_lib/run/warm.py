@@ -1,14 +1,20 @@
 """Warm kernels: each notebook still gets a fresh kernel process and namespace, but the kernel
 is forked from a parent that has already imported ipykernel and the modules the notebooks
-import (pandas, matplotlib, statsmodels, the library), so that they are paid once per worker
-process instead of once per notebook.
+import (pandas, matplotlib, statsmodels, the library), so that they are paid once per run
+instead of once per notebook.
 
-The parent (the *fork server*, ``python -m audit_lib.run.warm MODULE...``) is started by a
-runner's worker process in the run's working folder with the worker's environment. It
-imports the modules, says ``ready`` and then, for each request (one JSON line: the kernel's
-command, environment and working folder), forks a child that becomes the kernel exactly as
-``python -m ipykernel_launcher -f <connection file>`` would (own session, the request's
-environment and working folder, ``sys.path`` as the launcher leaves it) and answers its pid.
+The parent (the *fork server*, ``python -m audit_lib.run.warm_server MODULE...``) imports the
+modules and then, for each request (one JSON line: the kernel's command, environment and
+working folder), forks a child that becomes the kernel exactly as ``python -m
+ipykernel_launcher -f <connection file>`` would (own session, the request's environment and
+working folder, ``sys.path`` as the launcher leaves it) and answers its pid. A run has one
+(:class:`SharedServer`): the runner starts it in the run's working folder with the kernels'
+environment when the first notebook is submitted, and its workers send their requests to its
+Unix socket (:class:`ForkClient`), so the notebooks' imports are paid once per run, not once
+per worker (on two cores the two servers' imports used to compete with each other and with
+the validation of the package). It ends when the runner closes it, or when the runner is gone
+(end of its input). A process outside a run (one notebook) starts a server of its own
+(:class:`ForkServer`, requests on its standard input, ``ready`` when it has imported).
 
 The fork is a ``jupyter_client`` kernel provisioner (:class:`ForkProvisioner`, a
 ``LocalProvisioner`` that launches through the server); papermill and nbclient drive the
@@ -25,19 +31,25 @@ import atexit
 import json
 import multiprocessing.util
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
-import traceback
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
+from .warm_server import read_line
+
 WARM_ENV = "AUDIT_WARM_KERNELS"
+SERVER = "audit_lib.run.warm_server"  # the fork server's module
 LAUNCHER = ["-m", "ipykernel_launcher"]
 
 
@@ -101,15 +113,138 @@ def preload(notebooks: Path | Iterable[Path]) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ worker side
+def eligible(cmd: list[str], env: dict[str, str], server_env: dict[str, str], options: list[str]) -> bool:
+    """Whether a kernel started by ``cmd`` with ``env`` is the same when forked from a server
+    started with ``server_env`` and the interpreter ``options``."""
+    same_start = all(env.get(k) == server_env.get(k) for k in set(env) | set(server_env) if k.startswith("PYTHON"))
+    n = len(options)
+    return (
+        len(cmd) > n + 3
+        and cmd[1 : n + 1] == options
+        and cmd[n + 1 : n + 3] == LAUNCHER
+        and os.path.realpath(cmd[0]) == os.path.realpath(sys.executable)
+        and same_start
+    )
+
+
+def _request(cmd: list[str], env: dict[str, str], cwd: str, options: list[str]) -> bytes:
+    return json.dumps({"argv": cmd[len(options) + 3 :], "env": env, "cwd": cwd}).encode() + b"\n"
+
+
+@dataclass(frozen=True)
+class Address:
+    """How a run's worker reaches the run's :class:`SharedServer` (picklable: it is the
+    workers' initializer argument): its socket, working folder, environment and options."""
+
+    path: str
+    cwd: str
+    env: dict[str, str]
+    options: list[str]
+
+
+class SharedServer:
+    """The run's one fork server, started by the runner (:meth:`start`, on the first notebook
+    submitted: an unchanged rerun starts none). The runner binds its Unix socket and hands it
+    over, so a worker can connect as soon as the server is started; the server accepts once it
+    has imported."""
+
+    def __init__(self, cwd: Path, modules: list[str], env: dict[str, str], options: list[str]) -> None:
+        from .execute import SOCKET_DIR_PREFIX  # removed as an orphan if the runner is killed
+
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{SOCKET_DIR_PREFIX}{os.getpid()}-"))
+        self.address = Address(str(self.folder / "fork"), str(cwd), env, options)
+        self.modules = modules
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the server (once). If it cannot be started, the workers' requests fail at once
+        and their kernels are launched the ordinary way."""
+        if self.proc is not None:
+            return
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+                listener.bind(self.address.path)
+                listener.listen(16)
+                fd = listener.fileno()
+                self.proc = subprocess.Popen(  # its input is its lifeline: it ends when the runner does
+                    [sys.executable, *self.address.options, "-m", SERVER, "--listen", str(fd), *self.modules],
+                    stdin=subprocess.PIPE,
+                    cwd=self.address.cwd,
+                    env=self.address.env,
+                    pass_fds=(fd,),
+                )
+        except OSError:  # e.g. a socket path too long for the system
+            Path(self.address.path).unlink(missing_ok=True)
+        # the server holds the only listening socket now: if it dies, a worker's request fails
+        # at once (and that kernel is launched the ordinary way) instead of waiting
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.proc is None else self.proc.pid
+
+    def close(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def shared_server(cwd: Path, notebooks: Iterable[Path], env: dict[str, str]) -> SharedServer | None:
+    """The run's fork server (not started) for kernels working in ``cwd`` with ``env``,
+    importing what ``notebooks`` need (:func:`preload`); ``None`` when warm kernels are off."""
+    return SharedServer(cwd, preload(notebooks), env, kernel_options()) if enabled() else None
+
+
+class ForkClient:
+    """A run's worker's way to the run's :class:`SharedServer`."""
+
+    def __init__(self, address: Address) -> None:
+        self.address = address
+        self.cwd = address.cwd
+        self.usable = True  # until a request fails
+
+    def eligible(self, cmd: list[str], env: dict[str, str]) -> bool:
+        return eligible(cmd, env, self.address.env, self.address.options)
+
+    def fork(self, cmd: list[str], env: dict[str, str], cwd: str) -> int | None:
+        """Fork a kernel; its pid, or ``None`` (launch it the ordinary way)."""
+        if not self.usable or not self.eligible(cmd, env):
+            return None
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.connect(self.address.path)
+                s.sendall(_request(cmd, env, cwd, self.address.options))
+                return int(json.loads(read_line(s))["pid"])
+        except (OSError, ValueError, KeyError):
+            self.close()
+            return None
+
+    def alive(self) -> bool:
+        return self.usable
+
+    def close(self) -> None:
+        self.usable = False
+
+
+def use(address: Address | None) -> None:
+    """This worker's kernels are forked by the run's shared server at ``address`` (None: warm
+    kernels are off)."""
+    global _SERVER
+    if address is not None:
+        _SERVER = ForkClient(address)
+
+
 class ForkServer:
-    """The fork server of one worker process (see the module docstring)."""
+    """The fork server of a process outside a run, or of a worker whose run's shared server
+    failed (see the module docstring)."""
 
     def __init__(self, cwd: Path, modules: list[str], options: list[str] | None = None) -> None:
         self.cwd = str(cwd)
         self.env = dict(os.environ)
         self.options = list(options or [])  # the interpreter's options in the kernel's command (-X...)
         self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-            [sys.executable, *self.options, "-m", "audit_lib.run.warm", *modules],
+            [sys.executable, *self.options, "-m", SERVER, *modules],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=self.cwd,
@@ -126,16 +261,7 @@ class ForkServer:
         return self.ready
 
     def eligible(self, cmd: list[str], env: dict[str, str]) -> bool:
-        """Whether a kernel started by ``cmd`` with ``env`` is the same when forked."""
-        same_start = all(env.get(k) == self.env.get(k) for k in set(env) | set(self.env) if k.startswith("PYTHON"))
-        n = len(self.options)
-        return (
-            len(cmd) > n + 3
-            and cmd[1 : n + 1] == self.options
-            and cmd[n + 1 : n + 3] == LAUNCHER
-            and os.path.realpath(cmd[0]) == os.path.realpath(sys.executable)
-            and same_start
-        )
+        return eligible(cmd, env, self.env, self.options)
 
     def fork(self, cmd: list[str], env: dict[str, str], cwd: str) -> int | None:
         """Fork a kernel; its pid, or ``None`` (launch it the ordinary way)."""
@@ -143,14 +269,15 @@ class ForkServer:
             return None
         assert self.proc.stdin is not None and self.proc.stdout is not None
         try:
-            self.proc.stdin.write(
-                json.dumps({"argv": cmd[len(self.options) + 3 :], "env": env, "cwd": cwd}).encode() + b"\n"
-            )
+            self.proc.stdin.write(_request(cmd, env, cwd, self.options))
             self.proc.stdin.flush()
             return int(json.loads(self.proc.stdout.readline())["pid"])
         except (OSError, ValueError, KeyError):
             self.close()
             return None
+
+    def alive(self) -> bool:
+        return self.proc is not None
 
     def close(self) -> None:
         if self.proc is not None:
@@ -160,24 +287,25 @@ class ForkServer:
         self.ready = False
 
 
-_SERVER: ForkServer | None = None
+_SERVER: ForkServer | ForkClient | None = None
 
 
-def server(cwd: Path, notebooks: Path | Iterable[Path]) -> ForkServer | None:
-    """This worker process's fork server for kernels working in ``cwd`` (started on first use,
-    importing what ``notebooks`` need: :func:`preload`); ``None`` when warm kernels are off."""
+def server(cwd: Path, notebooks: Path | Iterable[Path]) -> ForkServer | ForkClient | None:
+    """This process's fork server for kernels working in ``cwd``: the run's shared one
+    (:func:`use`), else one of its own (started on first use, importing what ``notebooks``
+    need: :func:`preload`); ``None`` when warm kernels are off."""
     global _SERVER
     if not enabled():
         return None
-    if _SERVER is not None and (_SERVER.cwd != str(cwd) or _SERVER.proc is None):
+    if _SERVER is not None and (_SERVER.cwd != str(cwd) or not _SERVER.alive()):
         _SERVER.close()
         _SERVER = None
     if _SERVER is None:
-        _SERVER = ForkServer(cwd, preload(notebooks), kernel_options())
+        _SERVER = own = ForkServer(cwd, preload(notebooks), kernel_options())
         # a runner's worker process ends without atexit (multiprocessing runs its finalizers):
         # the server goes with it, not left for the end of input to stop it
-        multiprocessing.util.Finalize(_SERVER, _SERVER.close, exitpriority=10)
-        atexit.register(_SERVER.close)
+        multiprocessing.util.Finalize(own, own.close, exitpriority=10)
+        atexit.register(own.close)
     return _SERVER
 
 
@@ -229,9 +357,10 @@ class ForkedKernel:
 
 
 class ForkProvisioner(LocalProvisioner):
-    """A ``LocalProvisioner`` that forks the kernel from the worker's fork server."""
+    """A ``LocalProvisioner`` that forks the kernel from the run's fork server (or the
+    process's own)."""
 
-    fork_server: ForkServer | None = None
+    fork_server: ForkServer | ForkClient | None = None
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
         env = dict(kwargs.get("env") or os.environ)
@@ -244,69 +373,3 @@ class ForkProvisioner(LocalProvisioner):
         self.pid = self.pgid = pid
         self.cwd = cwd
         return self.connection_info
-
-
-# ------------------------------------------------------------------------------ server side
-def _kernel(req: dict[str, Any]) -> None:
-    """In the forked child: become the kernel ``python -m ipykernel_launcher`` would start."""
-    code = 1
-    try:
-        server_pid = os.getppid()
-        os.setsid()
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # as a launched interpreter has them
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        devnull = os.open(os.devnull, os.O_RDWR)
-        os.dup2(devnull, 0)
-        os.dup2(2, 1)  # the server's requests and answers stay its own; the kernel writes to stderr
-        os.close(devnull)
-        os.chdir(req["cwd"])
-        os.environ.clear()
-        os.environ.update(req["env"])
-        if sys.path and sys.path[0] in ("", os.getcwd()):  # a launched kernel has not its folder first
-            del sys.path[0]
-        sys.argv = [req["launcher"], *req["argv"]]  # as `python -m ipykernel_launcher` sets it
-        from ipykernel import kernelapp
-
-        # The kernel polls its parent and ends when it is gone: a launched kernel's parent is the
-        # runner's worker (JPY_PARENT_PID), a forked one's is the server, which ends with the worker.
-        parent = server_pid if os.environ.get("JPY_PARENT_PID") else 0
-        kernelapp.IPKernelApp.launch_instance(argv=req["argv"], parent_handle=parent)
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else 0
-    except BaseException:
-        traceback.print_exc()
-    finally:
-        try:
-            atexit._run_exitfuncs()
-        finally:
-            os._exit(code)
-
-
-def serve(modules: list[str], inp: IO[bytes], out: IO[bytes]) -> None:
-    """Import ``modules``, say ready, then fork one kernel per request line until end of input."""
-    import importlib.util
-
-    importlib.import_module("ipykernel.kernelapp")
-    for m in modules:
-        try:
-            importlib.import_module(m)
-        except Exception:  # not a module (``from m import function``), or the notebook meets the error itself
-            pass
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system
-    # Ctrl-C stops the run, not the server: it ends when its worker does (end of input) and says nothing
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    out.write(b"ready\n")
-    out.flush()
-    launcher = importlib.util.find_spec("ipykernel_launcher")
-    for line in inp:
-        req = {**json.loads(line), "launcher": launcher.origin if launcher else sys.argv[0]}
-        pid = os.fork()
-        if pid == 0:
-            _kernel(req)
-        out.write(json.dumps({"pid": pid}).encode() + b"\n")
-        out.flush()
-
-
-if __name__ == "__main__":
-    serve(sys.argv[1:], sys.stdin.buffer, sys.stdout.buffer)
