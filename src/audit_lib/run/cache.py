@@ -178,11 +178,22 @@ def html_reusable(previous: dict[str, Any], prev_dir: Path, name: str, appendix:
     return entry.get("appendix") == sha256_json(appendix) and _intact(prev_dir / f"{name}.html", entry.get("html"))
 
 
-def cache_json(entries: dict[str, dict[str, Any]]) -> str:
-    return (
-        json.dumps({"version": CACHE_VERSION, "notebooks": dict(sorted(entries.items()))}, sort_keys=True, indent=1)
-        + "\n"
-    )
+def read_pdf_record(out_dir: Path) -> dict[str, str]:
+    """The previous run's PDF record (``pdf.PdfResult.record``); empty if there is none."""
+    try:
+        data = json.loads((Path(out_dir) / CACHE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    pdf = data.get("pdf") if isinstance(data, dict) and data.get("version") == CACHE_VERSION else None
+    return {k: v for k, v in pdf.items() if isinstance(v, str)} if isinstance(pdf, dict) else {}
+
+
+def cache_json(entries: dict[str, dict[str, Any]], pdf: dict[str, str] | None = None) -> str:
+    """``cache.json``: each notebook's entry (:func:`cache_entry`) and the PDF's record."""
+    record: dict[str, Any] = {"version": CACHE_VERSION, "notebooks": dict(sorted(entries.items()))}
+    if pdf:
+        record["pdf"] = pdf
+    return json.dumps(record, sort_keys=True, indent=1) + "\n"
 
 
 def reusable(previous: dict[str, Any], prev_dir: Path, name: str, fp: Fingerprint) -> bool:

@@ -12,10 +12,16 @@ bookmarks from the headings. It is not checked against PDF/UA (see docs/publishi
 
 PDF creation is skipped, with a warning and no error, where Chromium is absent, and can be
 switched off for fast test runs with ``AUDIT_PDF=0`` (also ``off``, ``false``, ``no``).
+
+Printing the demo review takes Chromium 7-12 s (83 pages; tagging them is 3 s of it), so a rerun
+into the same folder copies the previous PDF instead when it would be printed from the same
+bytes by the same Chromium with the same flags and this module's same code (:func:`print_key`,
+recorded in ``cache.json``), and the previous PDF still has the bytes recorded for it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -70,6 +76,22 @@ class PdfResult:
     pages: int = 0
     seconds: float = 0.0
     skipped: str | None = None  # why no PDF was made
+    key: str | None = None  # what it was printed from (:func:`print_key`)
+    reused: bool = False  # copied from the previous run (:func:`print_or_reuse`)
+
+    def record(self) -> dict[str, str]:
+        """What the next run needs to reuse this PDF (``cache.json``); empty if there is none."""
+        if self.path is None or self.key is None:
+            return {}
+        return {"key": self.key, "sha256": hashlib.sha256(self.path.read_bytes()).hexdigest()}
+
+
+@dataclass(frozen=True)
+class PreviousPdf:
+    """The previous run's PDF and its record in ``cache.json`` (:meth:`PdfResult.record`)."""
+
+    path: Path
+    record: dict[str, str]
 
 
 def pdf_enabled(default: bool = True) -> bool:
@@ -182,3 +204,38 @@ def html_to_pdf(html_path: Path, pdf_path: Path, chromium: str | None = None, ti
         data = normalise_pdf(tmp_pdf.read_bytes())
     pdf_path.write_bytes(data)
     return PdfResult(pdf_path, pages=count_pages(data), seconds=time.perf_counter() - started)
+
+
+def print_key(html: bytes, chromium: str) -> str:
+    """What a PDF is a function of: the printed document's bytes, the Chromium it is printed
+    with (its version), the flags and this module's code (the normalisation)."""
+    try:
+        version = subprocess.run([chromium, "--version"], capture_output=True, timeout=60, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        version = b""
+    parts = (html, chromium.encode(), version, "\0".join(CHROMIUM_FLAGS).encode(), Path(__file__).read_bytes())
+    return hashlib.sha256(b"".join(hashlib.sha256(part).digest() for part in parts)).hexdigest()
+
+
+def print_or_reuse(
+    html_path: Path,
+    pdf_path: Path,
+    chromium: str,
+    previous: PreviousPdf | None = None,
+    printer: Callable[[Path, Path], PdfResult] = html_to_pdf,
+) -> PdfResult:
+    """``printer(html_path, pdf_path)`` (:func:`html_to_pdf`), or the previous run's PDF copied
+    when its recorded key is this print's key and its bytes are the ones recorded for it."""
+    key = print_key(Path(html_path).read_bytes(), chromium)
+    if previous is not None and previous.record.get("key") == key:
+        try:
+            data = previous.path.read_bytes()
+        except OSError:
+            data = b""
+        if data and hashlib.sha256(data).hexdigest() == previous.record.get("sha256"):
+            pdf_path.parent.mkdir(parents=True, exist_ok=True)
+            pdf_path.write_bytes(data)  # the bytes that were checked
+            return PdfResult(pdf_path, pages=count_pages(data), key=key, reused=True)
+    result = printer(html_path, pdf_path)
+    result.key = key
+    return result

@@ -51,6 +51,7 @@ from .cache import (
     html_with_new_appendix,
     internal_reusable,
     read_cache,
+    read_pdf_record,
 )
 from .early import EarlyPages, early_pages, render_early, run_manifest
 from .execute import remove_orphan_socket_dirs
@@ -70,6 +71,7 @@ from . import profile
 from .render import render_pool, write_text
 from .pool import start_workers
 from .schedule import bound_to_run, execute, notebook_pool
+from .pdf import PreviousPdf
 from .site import build_site
 from .stage import current_inputs, package_files, stage_inputs
 from .state import RESULTS, RunError, RunPlan, RunResult, Staging, notebook_parameters
@@ -225,7 +227,7 @@ def _run_locked(p: RunPlan) -> RunResult:
     folder = p.out.parent / f".{p.out.name}.staging-{os.getpid()}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
-    st = Staging(folder, originals, code, env, previous)
+    st = Staging(folder, originals, code, env, previous, previous_pdf={} if p.force else read_pdf_record(p.out))
     try:
         sure = bound_to_run(p, st)
         with notebook_pool(p, st, sure or p.notebooks) as workers:
@@ -283,8 +285,17 @@ def render(p: RunPlan, st: Staging, result: RunResult, ended: float, early: Earl
             for r in result.runs
             if r.reused and r.status == "ok" and (path := internal_reusable(st.previous, p.out, r.name))
         }
+        before = PreviousPdf(p.out / f"{p.params.run_name}.pdf", st.previous_pdf) if st.previous_pdf else None
         with profile.step("render site"):
-            build_site(st.folder, p.lang, reuse_internal=internal, rendered=early.internal & kept, mapper=mapper)
+            built = build_site(
+                st.folder,
+                p.lang,
+                reuse_internal=internal,
+                rendered=early.internal & kept,
+                mapper=mapper,
+                previous_pdf=before,
+            )
+        st.pdf = built.pdf.record() if built.pdf is not None else {}
     with profile.step("render workbook"):
         write_workbook(st.folder, p.lang)
     return appendices
@@ -316,7 +327,7 @@ def publish(p: RunPlan, st: Staging, result: RunResult, appendices: dict[str, st
         for r in result.runs
         if r.status == "ok"
     }
-    write_json_atomic(st.folder / "cache.json", cache_json(entries))
+    write_json_atomic(st.folder / "cache.json", cache_json(entries, st.pdf))
     try:
         changed = changed_inputs(st.inputs, current_inputs(p, st))
     except (ParamsError, PathError, OSError) as e:

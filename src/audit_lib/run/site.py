@@ -39,7 +39,7 @@ from ..report.texts import Texts
 from ..yamlfile import loads as load_yaml
 from .index import run_scope, run_title
 from .printpage import print_document
-from .pdf import PdfError, PdfResult, find_chromium, html_to_pdf, pdf_enabled
+from .pdf import PdfError, PdfResult, PreviousPdf, find_chromium, html_to_pdf, pdf_enabled, print_or_reuse
 from .blocks import find_block
 from .pageparts import Heading, headings, toc_html
 from .render import CSP, CSS, Mapper, RenderJob, render_file_or_error, write_text
@@ -301,17 +301,20 @@ def _write_index(run_dir: Path, index: str, names: list[str], t: Texts, pdf_name
     write_text(run_dir / SITE_DIR / "index.html", html[:end] + box + html[end:] if end >= 0 else html + box)
 
 
-def _print_pdf(run_dir: Path, names: list[str], t: Texts, title: str, synthetic: bool, pdf_name: str) -> PdfResult:
-    """``<run>/<pdf_name>``, printed by Chromium from :func:`print_document`; skipped with a
-    warning where Chromium is absent or fails."""
-    if find_chromium() is None:
+def _print_pdf(
+    run_dir: Path, names: list[str], t: Texts, title: str, synthetic: bool, pdf_name: str, previous: PreviousPdf | None
+) -> PdfResult:
+    """``<run>/<pdf_name>``, printed by Chromium from :func:`print_document` (or ``previous``
+    copied, :func:`print_or_reuse`); skipped with a warning where Chromium is absent or fails."""
+    if (chromium := find_chromium()) is None:
         _warn("no PDF: Chromium is not installed (apt-get install chromium); the site is complete without it")
         return PdfResult(None, skipped="chromium absent")
     with tempfile.TemporaryDirectory(prefix="audit-print-") as tmp:
         doc = Path(tmp) / "print.html"
         doc.write_text(print_document(run_dir / SITE_DIR, names, t.language, t, title, synthetic), encoding="utf-8")
         try:
-            return html_to_pdf(doc, run_dir / pdf_name)
+            # html_to_pdf looked up when it is called: tests put a recorder in its place
+            return print_or_reuse(doc, run_dir / pdf_name, chromium, previous, lambda d, p: html_to_pdf(d, p))
         except PdfError as e:
             _warn(f"no PDF: {e}")
             return PdfResult(None, skipped=str(e))
@@ -351,6 +354,7 @@ def build_site(
     rendered: AbstractSet[str] = frozenset(),
     mapper: Mapper = map,
     draft: bool | None = None,
+    previous_pdf: PreviousPdf | None = None,
 ) -> SiteResult:
     """Build ``run_dir/site/``, the PDF and the internal rendition from the rendered run
     (``reuse_internal``: name -> a previous run's identical internal rendition to copy;
@@ -360,7 +364,8 @@ def build_site(
     ``pdf=None`` follows ``AUDIT_PDF`` (on unless 0/off/false/no); the PDF is skipped with a
     warning, never an error, where Chromium is absent or fails. ``draft``: the site's own
     pages (the appendix, an index built without the run's) carry the draft banner, as the
-    reports do; by default until a reviewer has signed (``run/signoff.py``)."""
+    reports do; by default until a reviewer has signed (``run/signoff.py``). ``previous_pdf``:
+    the previous run's PDF, copied if this run would print the same (``pdf.print_or_reuse``)."""
     run_dir = Path(run_dir)
     t = Texts(language)
     params, _ = _params(run_dir)
@@ -371,16 +376,13 @@ def build_site(
     site.mkdir(parents=True)
     result = SiteResult(site)
     names = report_names(run_dir)
-
     for name in names:
         html = (run_dir / f"{name}.html").read_text(encoding="utf-8")
         write_text(site / f"{name}.html", _with_csp(_nav_with_appendix(html, t)))
     result.pages += [f"{name}.html" for name in names]
-
     title = f"{run_title(names, t)} {params.get('audit_year', '')}".strip()
     write_text(site / APPENDIX, appendix_page(run_dir, names, t, banner))
     result.pages.append(APPENDIX)
-
     want_pdf = pdf_enabled() if pdf is None else pdf
     pdf_name = f"{run_name}.pdf"
     index = _index_page(run_dir, title, language, banner)
@@ -390,7 +392,11 @@ def build_site(
 
     # Chromium prints the PDF while the internal renditions are rendered (they do not read site/)
     with ThreadPoolExecutor(max_workers=1) as printer:
-        printed = printer.submit(_print_pdf, run_dir, names, t, title, synthetic, pdf_name) if want_pdf else None
+        printed = (
+            printer.submit(_print_pdf, run_dir, names, t, title, synthetic, pdf_name, previous_pdf)
+            if want_pdf
+            else None
+        )
         if internal:
             result.internal = build_internal(run_dir, names, language, reuse_internal, mapper, synthetic, rendered)
     result.pdf = printed.result() if printed is not None else PdfResult(None, skipped="switched off")

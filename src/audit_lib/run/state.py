@@ -90,3 +90,5 @@ class Staging:
     inputs: dict[str, dict[str, str]] = field(default_factory=dict)
     synthetic: bool = False
     fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
+    previous_pdf: dict[str, str] = field(default_factory=dict)  # the previous run's PDF record (cache.json)
+    pdf: dict[str, str] = field(default_factory=dict)  # this run's
