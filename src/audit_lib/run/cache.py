@@ -111,15 +111,17 @@ def outputs_of(run_dir: Path, name: str) -> dict[str, Path]:
 
 
 # ------------------------------------------------------------------------------ the cache file
-def read_cache(out_dir: Path) -> dict[str, Any]:
-    p = Path(out_dir) / CACHE_FILE
+def _cache_file(out_dir: Path) -> dict[str, Any]:
+    """The previous run's ``cache.json``; empty if it is absent, unreadable or of another version."""
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = json.loads((Path(out_dir) / CACHE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if data.get("version") != CACHE_VERSION:
-        return {}
-    return data.get("notebooks", {})
+    return data if isinstance(data, dict) and data.get("version") == CACHE_VERSION else {}
+
+
+def read_cache(out_dir: Path) -> dict[str, Any]:
+    return _cache_file(out_dir).get("notebooks", {})
 
 
 def cache_entry(fp: Fingerprint, run_dir: Path, name: str, appendix: str = "") -> dict[str, Any]:
@@ -180,11 +182,7 @@ def html_reusable(previous: dict[str, Any], prev_dir: Path, name: str, appendix:
 
 def read_pdf_record(out_dir: Path) -> dict[str, str]:
     """The previous run's PDF record (``pdf.PdfResult.record``); empty if there is none."""
-    try:
-        data = json.loads((Path(out_dir) / CACHE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    pdf = data.get("pdf") if isinstance(data, dict) and data.get("version") == CACHE_VERSION else None
+    pdf = _cache_file(out_dir).get("pdf")
     return {k: v for k, v in pdf.items() if isinstance(v, str)} if isinstance(pdf, dict) else {}
 
 

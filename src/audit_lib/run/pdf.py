@@ -32,6 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .manifest import sha256_bytes, sha256_file
+
 ENV_SWITCH = "AUDIT_PDF"
 ENV_CHROMIUM = "AUDIT_CHROMIUM"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -83,7 +85,7 @@ class PdfResult:
         """What the next run needs to reuse this PDF (``cache.json``); empty if there is none."""
         if self.path is None or self.key is None:
             return {}
-        return {"key": self.key, "sha256": hashlib.sha256(self.path.read_bytes()).hexdigest()}
+        return {"key": self.key, "sha256": sha256_file(self.path)}
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,7 @@ def print_or_reuse(
             data = previous.path.read_bytes()
         except OSError:
             data = b""
-        if data and hashlib.sha256(data).hexdigest() == previous.record.get("sha256"):
+        if data and sha256_bytes(data) == previous.record.get("sha256"):
             pdf_path.parent.mkdir(parents=True, exist_ok=True)
             pdf_path.write_bytes(data)  # the bytes that were checked
             return PdfResult(pdf_path, pages=count_pages(data), key=key, reused=True)
